@@ -1,0 +1,75 @@
+// File: ocib/digest.h
+//
+// A content digest, `algorithm:encoded`, as the OCI descriptor grammar
+// defines it. SHA-256 is the only algorithm ocib computes; sha512 is parsed
+// and verified in form only.
+//
+// Example:
+//   auto d = ocib::Digest::Parse("sha256:44136fa3...");
+//   ocib::Digest empty = ocib::Digest::Sha256Of("{}");
+#ifndef OCIB_INCLUDE_OCIB_DIGEST_H_
+#define OCIB_INCLUDE_OCIB_DIGEST_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ocib/status.h"
+
+namespace ocib {
+
+class Digest {
+ public:
+  Digest() = default;
+
+  // Parses `text` with the descriptor grammar
+  //   algorithm ":" encoded, algorithm ::= [a-z0-9]+([+._-][a-z0-9]+)*,
+  //   encoded ::= [a-zA-Z0-9=_-]+
+  // and, for the registered algorithms, their encodings (sha256: 64 lower-case
+  // hex digits; sha512: 128). Unknown algorithms that match the grammar are
+  // accepted. On failure returns kInvalidArgument naming the input.
+  static Result<Digest> Parse(std::string_view text);
+
+  // The SHA-256 digest of `bytes`.
+  static Digest Sha256Of(std::string_view bytes);
+
+  // Builds a sha256 digest from 64 lower-case hex digits (unchecked).
+  static Digest FromSha256Hex(std::string hex);
+
+  const std::string& algorithm() const { return algorithm_; }
+  const std::string& encoded() const { return encoded_; }
+  std::string ToString() const { return algorithm_ + ":" + encoded_; }
+  bool empty() const { return algorithm_.empty(); }
+
+  friend bool operator==(const Digest& a, const Digest& b) = default;
+  friend auto operator<=>(const Digest& a, const Digest& b) = default;
+
+ private:
+  std::string algorithm_;
+  std::string encoded_;
+};
+
+// Incremental SHA-256. Not thread-safe; one per stream.
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(Sha256Hasher&&) noexcept;
+  Sha256Hasher& operator=(Sha256Hasher&&) noexcept;
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+
+  void Update(const void* data, size_t size);
+  void Update(std::string_view bytes) { Update(bytes.data(), bytes.size()); }
+  // Returns the digest of everything passed to Update. The hasher must not be
+  // used afterwards.
+  Digest Finish();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ocib
+
+#endif  // OCIB_INCLUDE_OCIB_DIGEST_H_

@@ -1,0 +1,68 @@
+// File: ocib/oci_layout.h
+//
+// An OCI image layout on disk: `oci-layout`, `index.json`,
+// `blobs/<alg>/<encoded>`. Tags are `org.opencontainers.image.ref.name`
+// annotations on index.json descriptors.
+//
+// Blobs are written to a temporary file inside the layout, fsynced and
+// renamed to their digest, so a partial blob is never visible. index.json is
+// replaced atomically (temp + fsync + rename) while an exclusive lock is held
+// on the layout directory, merging with what is there: other processes that
+// tag the same layout concurrently keep their tags.
+//
+// Thread safety: an OciLayout may be used from several threads.
+#ifndef OCIB_INCLUDE_OCIB_OCI_LAYOUT_H_
+#define OCIB_INCLUDE_OCIB_OCI_LAYOUT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ocib/blob_store.h"
+#include "ocib/manifest.h"
+#include "ocib/status.h"
+
+namespace ocib {
+
+class OciLayout : public BlobStore {
+ public:
+  ~OciLayout() override;
+
+  // Opens an existing layout. kNotFound if `dir` has no oci-layout file;
+  // kInvalidArgument if oci-layout or index.json is malformed.
+  static Result<std::unique_ptr<OciLayout>> Open(const std::string& dir);
+  // Opens `dir`, creating an empty layout (and the directory) when it has
+  // none. An existing but corrupt layout is an error, never overwritten.
+  static Result<std::unique_ptr<OciLayout>> OpenOrCreate(const std::string& dir);
+
+  const std::string& path() const { return dir_; }
+
+  Result<bool> Has(const Digest& digest) override;
+  Result<std::unique_ptr<BlobWriter>> NewWriter() override;
+  Result<std::unique_ptr<Reader>> Open(const Digest& digest) override;
+  // Path of a blob's file (whether or not it exists).
+  std::string BlobPath(const Digest& digest) const;
+
+  // Reads and parses index.json.
+  Result<Index> ReadIndex() const;
+  // The descriptor tagged `tag`; kNotFound if none.
+  Result<Descriptor> Resolve(const std::string& tag) const;
+  // Adds `descriptor` to index.json tagged `tag`, replacing any earlier entry
+  // with that tag and keeping every other entry. Atomic and locked.
+  Status Tag(const Descriptor& descriptor, const std::string& tag);
+  // Adds `descriptor` without a tag unless an equal entry exists (used for
+  // artifacts). Atomic and locked.
+  Status AddUntagged(const Descriptor& descriptor);
+
+ private:
+  explicit OciLayout(std::string dir) : dir_(std::move(dir)) {}
+  Status UpdateIndex(const Descriptor& descriptor, const std::string* tag);
+  std::string dir_;
+};
+
+// Whether `tag` is a valid ref.name (image-spec annotations grammar).
+bool IsValidRefName(const std::string& tag);
+
+}  // namespace ocib
+
+#endif  // OCIB_INCLUDE_OCIB_OCI_LAYOUT_H_

@@ -1,0 +1,243 @@
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <map>
+
+#include "lib/io/streams.h"
+#include "ocib/layer.h"
+
+namespace ocib {
+
+using io::ErrnoText;
+
+Result<std::string> FileTree::NormalizePath(std::string_view dest) {
+  if (dest.find('\0') != std::string_view::npos) {
+    return InvalidArgument("destination path contains a NUL byte");
+  }
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= dest.size()) {
+    size_t slash = dest.find('/', start);
+    std::string_view part =
+        dest.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (part == "..") {
+      if (parts.empty()) {
+        return InvalidArgument("destination path \"" + std::string(dest) +
+                               "\" escapes the image root");
+      }
+      parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.emplace_back(part);
+    }
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if (parts.empty()) {
+    return InvalidArgument("destination path \"" + std::string(dest) + "\" names the image root");
+  }
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += '/';
+    out += p;
+  }
+  return out;
+}
+
+void FileTree::Put(FileEntry e) {
+  for (auto& old : entries_) {
+    if (old.path == e.path) {
+      old = std::move(e);
+      return;
+    }
+  }
+  entries_.push_back(std::move(e));
+}
+
+Status FileTree::AddFile(std::string_view dest, std::string content, uint32_t mode, int64_t uid,
+                         int64_t gid) {
+  OCIB_ASSIGN_OR_RETURN(std::string path, NormalizePath(dest));
+  FileEntry e;
+  e.path = std::move(path);
+  e.type = FileEntry::Type::kRegular;
+  e.mode = mode;
+  e.uid = uid;
+  e.gid = gid;
+  e.size = static_cast<int64_t>(content.size());
+  e.content = std::move(content);
+  Put(std::move(e));
+  return {};
+}
+
+Status FileTree::AddDirectory(std::string_view dest, uint32_t mode, int64_t uid, int64_t gid) {
+  OCIB_ASSIGN_OR_RETURN(std::string path, NormalizePath(dest));
+  FileEntry e;
+  e.path = std::move(path);
+  e.type = FileEntry::Type::kDirectory;
+  e.mode = mode;
+  e.uid = uid;
+  e.gid = gid;
+  Put(std::move(e));
+  return {};
+}
+
+Status FileTree::AddSymlink(std::string_view dest, std::string target) {
+  OCIB_ASSIGN_OR_RETURN(std::string path, NormalizePath(dest));
+  FileEntry e;
+  e.path = std::move(path);
+  e.type = FileEntry::Type::kSymlink;
+  e.mode = 0777;
+  e.link_target = std::move(target);
+  Put(std::move(e));
+  return {};
+}
+
+Status FileTree::AddHostFile(const std::string& source, std::string_view dest, uint32_t mode) {
+  OCIB_ASSIGN_OR_RETURN(std::string path, NormalizePath(dest));
+  struct stat st {};
+  if (::stat(source.c_str(), &st) != 0) {
+    int err = errno;
+    return Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
+                 "stat " + source + ": " + ErrnoText(err));
+  }
+  if (S_ISDIR(st.st_mode)) return InvalidArgument(source + " is a directory, not a file");
+  if (!S_ISREG(st.st_mode)) return InvalidArgument(source + " is not a regular file");
+  if (::access(source.c_str(), R_OK) != 0) {
+    return Error(ErrorCode::kIo, "cannot read " + source + ": " + ErrnoText(errno));
+  }
+  FileEntry e;
+  e.path = std::move(path);
+  e.type = FileEntry::Type::kRegular;
+  e.mode = mode;
+  e.source = source;
+  e.size = st.st_size;
+  Put(std::move(e));
+  return {};
+}
+
+namespace {
+
+uint32_t NormalizedFileMode(mode_t m) { return (m & 0111) != 0 ? 0755 : 0644; }
+
+}  // namespace
+
+Status FileTree::AddHostPath(const std::string& source, std::string_view dest) {
+  OCIB_ASSIGN_OR_RETURN(std::string root, NormalizePath(dest));
+  struct stat st {};
+  if (::lstat(source.c_str(), &st) != 0) {
+    int err = errno;
+    return Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
+                 "stat " + source + ": " + ErrnoText(err));
+  }
+  if (S_ISLNK(st.st_mode)) {
+    // A symlink given directly is followed once: the user named the file.
+    if (::stat(source.c_str(), &st) != 0) {
+      return NotFound("stat " + source + ": " + ErrnoText(errno));
+    }
+  }
+  if (S_ISREG(st.st_mode)) {
+    if (::access(source.c_str(), R_OK) != 0) {
+      return IoError("cannot read " + source + ": " + ErrnoText(errno));
+    }
+    FileEntry e;
+    e.path = root;
+    e.mode = NormalizedFileMode(st.st_mode);
+    e.source = source;
+    e.size = st.st_size;
+    if (st.st_nlink > 1) {
+      e.host_dev = st.st_dev;
+      e.host_ino = st.st_ino;
+    }
+    Put(std::move(e));
+    return {};
+  }
+  if (!S_ISDIR(st.st_mode)) return InvalidArgument(source + " is not a file or directory");
+  // Depth-first walk; entries are sorted later.
+  std::vector<std::pair<std::string, std::string>> stack{{source, root}};
+  while (!stack.empty()) {
+    auto [host, path] = stack.back();
+    stack.pop_back();
+    FileEntry d;
+    d.path = path;
+    d.type = FileEntry::Type::kDirectory;
+    d.mode = 0755;
+    Put(std::move(d));
+    DIR* dir = ::opendir(host.c_str());
+    if (dir == nullptr) return IoError("open directory " + host + ": " + ErrnoText(errno));
+    std::vector<std::string> names;
+    while (struct dirent* ent = ::readdir(dir)) {
+      std::string name = ent->d_name;
+      if (name == "." || name == "..") continue;
+      names.push_back(name);
+    }
+    ::closedir(dir);
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+      std::string child = host + "/" + name;
+      std::string child_path = path + "/" + name;
+      struct stat cst {};
+      if (::lstat(child.c_str(), &cst) != 0) return IoError("stat " + child + ": " + ErrnoText(errno));
+      if (S_ISDIR(cst.st_mode)) {
+        stack.emplace_back(child, child_path);
+      } else if (S_ISLNK(cst.st_mode)) {
+        std::string target(static_cast<size_t>(cst.st_size) + 1, '\0');
+        ssize_t n = ::readlink(child.c_str(), target.data(), target.size());
+        if (n < 0) return IoError("readlink " + child + ": " + ErrnoText(errno));
+        target.resize(static_cast<size_t>(n));
+        FileEntry e;
+        e.path = child_path;
+        e.type = FileEntry::Type::kSymlink;
+        e.mode = 0777;
+        e.link_target = target;
+        Put(std::move(e));
+      } else if (S_ISREG(cst.st_mode)) {
+        if (::access(child.c_str(), R_OK) != 0) {
+          return IoError("cannot read " + child + ": " + ErrnoText(errno));
+        }
+        FileEntry e;
+        e.path = child_path;
+        e.mode = NormalizedFileMode(cst.st_mode);
+        e.source = child;
+        e.size = cst.st_size;
+        if (cst.st_nlink > 1) {
+          e.host_dev = cst.st_dev;
+          e.host_ino = cst.st_ino;
+        }
+        Put(std::move(e));
+      } else {
+        return InvalidArgument(child + " is a special file (device, socket or FIFO); not supported");
+      }
+    }
+  }
+  return {};
+}
+
+std::vector<FileEntry> FileTree::SortedEntries() const {
+  std::vector<FileEntry> out = entries_;
+  std::sort(out.begin(), out.end(),
+            [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
+  // Files that share a host inode: the first in sorted order carries the
+  // content, the others become hard links to it.
+  std::map<std::pair<uint64_t, uint64_t>, std::string> first;
+  for (auto& e : out) {
+    if (e.type != FileEntry::Type::kRegular || e.host_ino == 0) continue;
+    auto key = std::make_pair(e.host_dev, e.host_ino);
+    auto [it, inserted] = first.emplace(key, e.path);
+    if (!inserted) {
+      e.type = FileEntry::Type::kHardlink;
+      e.link_target = it->second;
+      e.size = 0;
+    }
+  }
+  return out;
+}
+
+int64_t FileTree::ContentBytes() const {
+  int64_t n = 0;
+  for (const auto& e : entries_) n += e.size;
+  return n;
+}
+
+}  // namespace ocib

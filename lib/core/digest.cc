@@ -1,0 +1,127 @@
+#include "ocib/digest.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+
+namespace ocib {
+namespace {
+
+bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool IsLowerHex(char c) { return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9'); }
+
+bool ValidAlgorithm(std::string_view alg) {
+  if (alg.empty()) return false;
+  bool need_component = true;
+  for (char c : alg) {
+    if (IsLowerAlnum(c)) {
+      need_component = false;
+    } else if (c == '+' || c == '.' || c == '_' || c == '-') {
+      if (need_component) return false;
+      need_component = true;
+    } else {
+      return false;
+    }
+  }
+  return !need_component;
+}
+
+bool ValidEncoded(std::string_view enc) {
+  if (enc.empty()) return false;
+  for (char c : enc) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '=' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string Hex(const unsigned char* data, size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = kHex[data[i] >> 4];
+    out[2 * i + 1] = kHex[data[i] & 0xf];
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Digest> Digest::Parse(std::string_view text) {
+  auto colon = text.find(':');
+  if (colon == std::string_view::npos) {
+    return InvalidArgument("invalid digest \"" + std::string(text) + "\": missing ':'");
+  }
+  std::string_view alg = text.substr(0, colon);
+  std::string_view enc = text.substr(colon + 1);
+  if (!ValidAlgorithm(alg)) {
+    return InvalidArgument("invalid digest \"" + std::string(text) + "\": bad algorithm");
+  }
+  if (!ValidEncoded(enc)) {
+    return InvalidArgument("invalid digest \"" + std::string(text) + "\": bad encoding");
+  }
+  size_t want = 0;
+  if (alg == "sha256") want = 64;
+  if (alg == "sha512") want = 128;
+  if (want != 0) {
+    if (enc.size() != want) {
+      return InvalidArgument("invalid digest \"" + std::string(text) + "\": " +
+                             std::string(alg) + " needs " + std::to_string(want) +
+                             " hex digits");
+    }
+    for (char c : enc) {
+      if (!IsLowerHex(c)) {
+        return InvalidArgument("invalid digest \"" + std::string(text) +
+                               "\": encoding must be lower-case hex");
+      }
+    }
+  }
+  Digest d;
+  d.algorithm_ = std::string(alg);
+  d.encoded_ = std::string(enc);
+  return d;
+}
+
+Digest Digest::FromSha256Hex(std::string hex) {
+  Digest d;
+  d.algorithm_ = "sha256";
+  d.encoded_ = std::move(hex);
+  return d;
+}
+
+Digest Digest::Sha256Of(std::string_view bytes) {
+  Sha256Hasher h;
+  h.Update(bytes);
+  return h.Finish();
+}
+
+class Sha256Hasher::Impl {
+ public:
+  Impl() : ctx_(EVP_MD_CTX_new()) {
+    if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) std::abort();
+  }
+  ~Impl() { EVP_MD_CTX_free(ctx_); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  EVP_MD_CTX* ctx_;
+};
+
+Sha256Hasher::Sha256Hasher() : impl_(std::make_unique<Impl>()) {}
+Sha256Hasher::~Sha256Hasher() = default;
+Sha256Hasher::Sha256Hasher(Sha256Hasher&&) noexcept = default;
+Sha256Hasher& Sha256Hasher::operator=(Sha256Hasher&&) noexcept = default;
+
+void Sha256Hasher::Update(const void* data, size_t size) {
+  if (size == 0) return;
+  if (EVP_DigestUpdate(impl_->ctx_, data, size) != 1) std::abort();
+}
+
+Digest Sha256Hasher::Finish() {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(impl_->ctx_, md.data(), &len) != 1) std::abort();
+  return Digest::FromSha256Hex(Hex(md.data(), len));
+}
+
+}  // namespace ocib

@@ -1,0 +1,64 @@
+// Internal stream stages of the layer pipeline.
+#ifndef OCIB_LIB_IO_STREAMS_H_
+#define OCIB_LIB_IO_STREAMS_H_
+
+#include <memory>
+#include <vector>
+
+#include "ocib/digest.h"
+#include "ocib/io.h"
+#include "ocib/layer.h"
+
+namespace ocib::io {
+
+// Hashes and counts what passes through to `next` (which must outlive it).
+class HashingWriter : public Writer {
+ public:
+  explicit HashingWriter(Writer* next) : next_(next) {}
+  Status Write(const void* data, size_t size) override;
+  Status Close() override { return next_->Close(); }
+  // Valid once everything was written.
+  Digest Finish() { return hasher_.Finish(); }
+  int64_t count() const { return count_; }
+
+ private:
+  Writer* next_;
+  Sha256Hasher hasher_;
+  int64_t count_ = 0;
+};
+
+// Compresses into `next`. Close flushes the compressor and closes `next`.
+std::unique_ptr<Writer> NewCompressor(Compression c, int level, int threads, Writer* next);
+
+// Decompressing readers over `src` (which must outlive them).
+std::unique_ptr<Reader> NewGzipReader(Reader* src);
+std::unique_ptr<Reader> NewZstdReader(Reader* src);
+
+// Reads a host file.
+class FileReader : public Reader {
+ public:
+  static Result<std::unique_ptr<FileReader>> Open(const std::string& path);
+  ~FileReader() override;
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+  Result<size_t> Read(void* data, size_t size) override;
+
+ private:
+  FileReader(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::string path_;
+};
+
+// Writes nowhere (sink for verification).
+class NullWriter : public Writer {
+ public:
+  Status Write(const void*, size_t) override { return {}; }
+  Status Close() override { return {}; }
+};
+
+// Human-readable errno text: "No such file or directory".
+std::string ErrnoText(int err);
+
+}  // namespace ocib::io
+
+#endif  // OCIB_LIB_IO_STREAMS_H_

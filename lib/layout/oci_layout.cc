@@ -1,0 +1,279 @@
+#include "ocib/oci_layout.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <random>
+#include <regex>
+
+#include "lib/io/streams.h"
+#include "lib/layout/fs_util.h"
+#include "ocib/media_type.h"
+
+namespace ocib {
+
+using io::ErrnoText;
+
+namespace {
+
+constexpr std::string_view kOciLayoutBytes = R"({"imageLayoutVersion":"1.0.0"})";
+
+// A blob being written: tmp file in the layout, renamed to its digest on commit.
+class LayoutBlobWriter : public BlobWriter {
+ public:
+  LayoutBlobWriter(OciLayout* layout, int fd, std::string tmp)
+      : layout_(layout), fd_(fd), tmp_(std::move(tmp)) {}
+  ~LayoutBlobWriter() override { Abort(); }
+  LayoutBlobWriter(const LayoutBlobWriter&) = delete;
+  LayoutBlobWriter& operator=(const LayoutBlobWriter&) = delete;
+
+  Status Write(const void* data, size_t size) override {
+    if (fd_ < 0) return Internal("write to a finished blob writer");
+    hasher_.Update(data, size);
+    size_ += static_cast<int64_t>(size);
+    return fsutil::WriteAll(fd_, data, size, tmp_);
+  }
+
+  Result<Descriptor> Commit(std::string_view media_type, std::optional<Digest> expected) override {
+    if (fd_ < 0) return Internal("commit of a finished blob writer");
+    Descriptor d;
+    d.media_type = std::string(media_type);
+    d.digest = hasher_.Finish();
+    d.size = size_;
+    if (expected && *expected != d.digest) {
+      Abort();
+      return DataLoss("content digest " + d.digest.ToString() + " does not match expected " +
+                      expected->ToString());
+    }
+    std::string final_path = layout_->BlobPath(d.digest);
+    struct stat st {};
+    if (::stat(final_path.c_str(), &st) == 0 && st.st_size == d.size) {
+      // Already stored: keep the existing file untouched.
+      Abort();
+      return d;
+    }
+    if (::fsync(fd_) != 0) {
+      int err = errno;
+      Abort();
+      return IoError("fsync " + tmp_ + ": " + ErrnoText(err));
+    }
+    ::close(fd_);
+    fd_ = -1;
+    if (::rename(tmp_.c_str(), final_path.c_str()) != 0) {
+      int err = errno;
+      ::unlink(tmp_.c_str());
+      return IoError("rename " + tmp_ + " to " + final_path + ": " + ErrnoText(err));
+    }
+    fsutil::FsyncDir(layout_->path() + "/blobs/sha256");
+    return d;
+  }
+
+  void Abort() override {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      fd_ = -1;
+      ::unlink(tmp_.c_str());
+    }
+  }
+
+ private:
+  OciLayout* layout_;
+  int fd_;
+  std::string tmp_;
+  Sha256Hasher hasher_;
+  int64_t size_ = 0;
+};
+
+// flock on the layout directory for the lifetime of the object.
+class DirLock {
+ public:
+  static Result<DirLock> Acquire(const std::string& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return IoError("open " + dir + ": " + ErrnoText(errno));
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return IoError("lock " + dir + ": " + ErrnoText(err));
+    }
+    return DirLock(fd);
+  }
+  DirLock(DirLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  DirLock& operator=(DirLock&&) = delete;
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+  ~DirLock() {
+    if (fd_ >= 0) {
+      ::flock(fd_, LOCK_UN);
+      ::close(fd_);
+    }
+  }
+
+ private:
+  explicit DirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+Status CheckOciLayoutFile(const std::string& dir) {
+  OCIB_ASSIGN_OR_RETURN(std::string bytes, fsutil::ReadFile(dir + "/oci-layout", 1 << 16));
+  if (bytes.find("imageLayoutVersion") == std::string::npos) {
+    return InvalidArgument(dir + "/oci-layout has no imageLayoutVersion");
+  }
+  return {};
+}
+
+}  // namespace
+
+bool IsValidRefName(const std::string& tag) {
+  static const std::regex kRef(
+      "^[A-Za-z0-9]+(([-._:@+]|--)[A-Za-z0-9]+)*(/[A-Za-z0-9]+(([-._:@+]|--)[A-Za-z0-9]+)*)*$");
+  return !tag.empty() && std::regex_match(tag, kRef);
+}
+
+OciLayout::~OciLayout() = default;
+
+Result<std::unique_ptr<OciLayout>> OciLayout::Open(const std::string& dir) {
+  struct stat st {};
+  if (::stat((dir + "/oci-layout").c_str(), &st) != 0) {
+    return NotFound(dir + " is not an OCI layout (no oci-layout file)");
+  }
+  auto layout = std::unique_ptr<OciLayout>(new OciLayout(dir));
+  OCIB_RETURN_IF_ERROR(CheckOciLayoutFile(dir));
+  auto index = layout->ReadIndex();
+  if (!index) return std::move(index).error();
+  return layout;
+}
+
+Result<std::unique_ptr<OciLayout>> OciLayout::OpenOrCreate(const std::string& dir) {
+  struct stat st {};
+  if (::stat((dir + "/oci-layout").c_str(), &st) == 0) return Open(dir);
+  if (::stat((dir + "/index.json").c_str(), &st) == 0) {
+    return InvalidArgument(dir + " has an index.json but no oci-layout file; not overwriting it");
+  }
+  OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir));
+  OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir + "/blobs/sha256"));
+  Index empty;
+  OCIB_RETURN_IF_ERROR(fsutil::AtomicWriteFile(dir + "/index.json", empty.Serialize()));
+  OCIB_RETURN_IF_ERROR(fsutil::AtomicWriteFile(dir + "/oci-layout", kOciLayoutBytes));
+  return Open(dir);
+}
+
+std::string OciLayout::BlobPath(const Digest& digest) const {
+  return dir_ + "/blobs/" + digest.algorithm() + "/" + digest.encoded();
+}
+
+Result<bool> OciLayout::Has(const Digest& digest) {
+  struct stat st {};
+  if (::stat(BlobPath(digest).c_str(), &st) == 0) return S_ISREG(st.st_mode);
+  if (errno == ENOENT) return false;
+  return IoError("stat " + BlobPath(digest) + ": " + ErrnoText(errno));
+}
+
+Result<std::unique_ptr<BlobWriter>> OciLayout::NewWriter() {
+  OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir_ + "/blobs/sha256"));
+  static std::atomic<uint64_t> counter{0};
+  std::random_device rd;
+  std::string tmp = dir_ + "/blobs/.tmp-" + std::to_string(::getpid()) + "-" +
+                    std::to_string(counter.fetch_add(1)) + "-" + std::to_string(rd());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError("create " + tmp + ": " + ErrnoText(errno));
+  ::fchmod(fd, 0644);
+  return std::unique_ptr<BlobWriter>(new LayoutBlobWriter(this, fd, tmp));
+}
+
+Result<std::unique_ptr<Reader>> OciLayout::Open(const Digest& digest) {
+  auto r = io::FileReader::Open(BlobPath(digest));
+  if (!r) {
+    if (r.error().code() == ErrorCode::kNotFound) {
+      return NotFound("blob " + digest.ToString() + " is not in " + dir_);
+    }
+    return std::move(r).error();
+  }
+  return std::unique_ptr<Reader>(std::move(*r));
+}
+
+Result<Index> OciLayout::ReadIndex() const {
+  auto bytes = fsutil::ReadFile(dir_ + "/index.json", size_t{64} << 20);
+  if (!bytes) return std::move(bytes).error().With("reading " + dir_ + "/index.json");
+  auto idx = Index::Parse(*bytes);
+  if (!idx) return std::move(idx).error().With("reading " + dir_ + "/index.json");
+  return idx;
+}
+
+Result<Descriptor> OciLayout::Resolve(const std::string& tag) const {
+  OCIB_ASSIGN_OR_RETURN(Index idx, ReadIndex());
+  for (const auto& d : idx.manifests) {
+    auto it = d.annotations.find(kRefNameAnnotation);
+    if (it != d.annotations.end() && it->second == tag) return d;
+  }
+  return NotFound("tag \"" + tag + "\" is not in " + dir_ + "/index.json");
+}
+
+Status OciLayout::Tag(const Descriptor& descriptor, const std::string& tag) {
+  if (!IsValidRefName(tag)) {
+    return InvalidArgument("invalid tag \"" + tag + "\" for an OCI layout");
+  }
+  return UpdateIndex(descriptor, &tag);
+}
+
+Status OciLayout::AddUntagged(const Descriptor& descriptor) {
+  return UpdateIndex(descriptor, nullptr);
+}
+
+Status OciLayout::UpdateIndex(const Descriptor& descriptor, const std::string* tag) {
+  OCIB_ASSIGN_OR_RETURN(DirLock lock, DirLock::Acquire(dir_));
+  OCIB_ASSIGN_OR_RETURN(Index idx, ReadIndex());
+  Descriptor entry = descriptor;
+  std::vector<Descriptor> kept;
+  if (tag != nullptr) {
+    entry.annotations[kRefNameAnnotation] = *tag;
+    for (auto& d : idx.manifests) {
+      auto it = d.annotations.find(kRefNameAnnotation);
+      if (it != d.annotations.end() && it->second == *tag) continue;
+      kept.push_back(d);
+    }
+  } else {
+    for (auto& d : idx.manifests) {
+      if (d == entry) return {};
+      kept.push_back(d);
+    }
+  }
+  kept.push_back(entry);
+  idx.manifests = std::move(kept);
+  idx.media_type = std::string(media_type::kImageIndex);
+  return fsutil::AtomicWriteFile(dir_ + "/index.json", idx.Serialize());
+}
+
+// ---------------------------------------------------------------- BlobStore
+
+Result<std::string> BlobStore::ReadAll(const Digest& digest, size_t max_size) {
+  OCIB_ASSIGN_OR_RETURN(auto reader, Open(digest));
+  std::string out;
+  char buf[65536];
+  Sha256Hasher h;
+  while (true) {
+    OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf, sizeof(buf)));
+    if (n == 0) break;
+    out.append(buf, n);
+    if (out.size() > max_size) {
+      return InvalidArgument("blob " + digest.ToString() + " is larger than " +
+                             std::to_string(max_size) + " bytes");
+    }
+  }
+  if (digest.algorithm() == "sha256" && Digest::Sha256Of(out) != digest) {
+    return DataLoss("blob " + digest.ToString() + " does not match its digest");
+  }
+  return out;
+}
+
+Result<Descriptor> BlobStore::Put(std::string_view media_type, std::string_view bytes) {
+  OCIB_ASSIGN_OR_RETURN(auto w, NewWriter());
+  OCIB_RETURN_IF_ERROR(w->Write(bytes.data(), bytes.size()));
+  return w->Commit(media_type);
+}
+
+}  // namespace ocib
