@@ -1,0 +1,31 @@
+// Subcommand registration. Each Add*Commands function registers its
+// subcommands on `app`; a subcommand's callback parses nothing itself beyond
+// CLI11's flags, calls one library function, prints the result line on
+// stdout and sets ctx.exit_code (see exit_codes.h).
+#ifndef OCIB_CLI_COMMANDS_H_
+#define OCIB_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+#include "ocib/status.h"
+
+namespace ocib::cli {
+
+struct CommandContext {
+  int exit_code = 0;
+  bool verbose = false;
+  bool quiet = false;
+};
+
+// Prints "ocib: error: <context>: <message>" to stderr and returns the exit
+// code for the error.
+int ReportError(const Error& error);
+
+// build, inspect, validate.
+void AddBuildCommands(CLI::App& app, CommandContext& ctx);
+// push, pull, copy, digest, login, logout (and inspect REF for registries).
+void AddRegistryCommands(CLI::App& app, CommandContext& ctx);
+
+}  // namespace ocib::cli
+
+#endif  // OCIB_CLI_COMMANDS_H_
