@@ -126,7 +126,7 @@ Status WriteEntries(const std::vector<FileEntry>& entries, Writer* tar_sink, int
         archive_entry_set_size(ent.get(), 0);
         break;
     }
-    archive_entry_set_perm(ent.get(), static_cast<mode_t>(e.mode & 07777));
+    archive_entry_set_perm(ent.get(), e.mode & 07777);
     if (archive_write_header(a.get(), ent.get()) != ARCHIVE_OK) {
       return ArchiveError(a.get(), ctx, "writing tar header for " + e.path);
     }

@@ -1,0 +1,114 @@
+// ocib build | inspect | validate.
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "ocib/image_builder.h"
+#include "ocib/inspect.h"
+#include "ocib/validate.h"
+
+namespace ocib::cli {
+namespace {
+
+struct BuildFlags {
+  BuildOptions options;
+  std::vector<std::string> binaries;
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::string compression = "zstd";
+  std::string user;
+  std::string workdir;
+};
+
+int RunBuild(BuildFlags& f, CommandContext& ctx, CLI::App& sub) {
+  BuildOptions& o = f.options;
+  for (const auto& b : f.binaries) {
+    auto eq = b.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == b.size()) {
+      return ReportError(InvalidArgument("--binary \"" + b + "\": want PLATFORM=PATH"));
+    }
+    o.binaries.emplace_back(b.substr(0, eq), b.substr(eq + 1));
+  }
+  if (sub.count("--entrypoint") > 0) o.entrypoint = f.entrypoint;
+  if (sub.count("--cmd") > 0) o.cmd = f.cmd;
+  if (sub.count("--user") > 0) o.user = f.user;
+  if (sub.count("--workdir") > 0) o.workdir = f.workdir;
+  auto c = ParseCompression(f.compression);
+  if (!c) return ReportError(c.error());
+  o.compression = *c;
+  if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde != nullptr) {
+    auto v = ParseSourceDateEpoch(sde);
+    if (!v) return ReportError(v.error());
+    o.source_date_epoch = *v;
+  }
+  if (!ctx.quiet) o.log = [](std::string_view line) { std::cerr << line << "\n"; };
+  auto r = BuildImage(o);
+  if (!r) return ReportError(r.error());
+  std::cout << r->descriptor.digest.ToString() << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
+  auto flags = std::make_shared<BuildFlags>();
+  CLI::App* build = app.add_subcommand("build", "Build an image (one per platform) and write it");
+  BuildOptions& o = flags->options;
+  build->add_option("--base", o.base, "static | scratch | oci:DIR[:TAG] (default: static)");
+  build->add_option("--platform", o.platforms, "Platforms, e.g. linux/amd64,linux/arm64 (default: those of --binary)");
+  build->add_option("--binary", flags->binaries, "PLATFORM=PATH: the executable for a platform (repeatable)");
+  build->add_option("--binary-path", o.binary_path, "Where the binary lands in the image (default /app)");
+  build->add_option("--file", o.files, "SRC:DEST: files or directories shared by every platform (repeatable)");
+  build->add_option("--entrypoint", flags->entrypoint, "Entrypoint argument (repeatable; default: the binary path)");
+  build->add_option("--cmd", flags->cmd, "Cmd argument (repeatable)");
+  build->add_option("--env", o.env, "K=V (repeatable)");
+  build->add_option("--label", o.labels, "K=V config label (repeatable)");
+  build->add_option("--annotation", o.annotations, "K=V manifest annotation (repeatable)");
+  build->add_option("--expose", o.expose, "PORT[/tcp|/udp] (repeatable)");
+  build->add_option("--user", flags->user, "USER[:GROUP] (default 65532:65532 on the static base, else the base's)");
+  build->add_option("--workdir", flags->workdir, "Working directory");
+  build->add_option("--compression", flags->compression, "zstd | gzip | none (default zstd)");
+  build->add_option("--compression-level", o.compression_level, "Compression level (default: zstd 3, gzip 6)");
+  build->add_option("--output", o.output, "oci:DIR[:TAG] | oci-archive:FILE[:TAG] (TAG defaults to latest)");
+  build->add_flag("--quiet,-q", ctx.quiet, "No report on stderr");
+  build->callback([flags, &ctx, build]() { ctx.exit_code = RunBuild(*flags, ctx, *build); });
+
+  auto target = std::make_shared<std::string>();
+  CLI::App* inspect = app.add_subcommand(
+      "inspect", "Print the index or manifest, then each platform's config, one JSON document per line");
+  inspect->add_option("reference", *target, "oci:DIR[:TAG] or a registry reference")->required();
+  inspect->callback([target, &ctx]() {
+    if (target->rfind("oci:", 0) != 0 && target->rfind("oci-archive:", 0) != 0) {
+      ctx.exit_code = RunRemoteInspect(*target, ctx);
+      return;
+    }
+    auto docs = InspectLayout(*target);
+    if (!docs) {
+      ctx.exit_code = ReportError(std::move(docs).error().With("inspect " + *target));
+      return;
+    }
+    for (const auto& d : *docs) std::cout << d << "\n";
+    ctx.exit_code = kExitOk;
+  });
+
+  auto dir = std::make_shared<std::string>();
+  CLI::App* validate = app.add_subcommand(
+      "validate", "Recompute every digest and size and check every document of a layout");
+  validate->add_option("layout", *dir, "oci:DIR")->required();
+  validate->callback([dir, &ctx]() {
+    std::string path = *dir;
+    if (path.rfind("oci:", 0) == 0) path = path.substr(4);
+    auto r = ValidateLayout(path);
+    if (!r) {
+      ctx.exit_code = ReportError(std::move(r).error().With("validate " + *dir));
+      return;
+    }
+    for (const auto& p : r->problems) std::cerr << "ocib: validate: " << p << "\n";
+    std::cerr << "ocib: validate: " << r->documents << " documents, " << r->blobs << " blobs, "
+              << r->layers << " layers checked, " << r->problems.size() << " problems\n";
+    ctx.exit_code = r->problems.empty() ? kExitOk : kExitDigestMismatch;
+  });
+}
+
+}  // namespace ocib::cli

@@ -1,0 +1,42 @@
+// ocib: the command-line front end. It parses flags, calls one library
+// function per command, prints the result on stdout and maps errors to the
+// exit codes in exit_codes.h. Logs and progress go to stderr.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "ocib/version.h"
+
+namespace ocib::cli {
+
+int ReportError(const Error& error) {
+  std::cerr << "ocib: error: " << error.ToString() << "\n";
+  return ExitCodeFor(error.code());
+}
+
+}  // namespace ocib::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"ocib: build, inspect and push OCI images without a daemon"};
+  app.set_version_flag("--version", std::string("ocib ") + OCIB_VERSION_STRING);
+  app.require_subcommand(1);
+  ocib::cli::CommandContext ctx;
+  ocib::cli::AddBuildCommands(app, ctx);
+  ocib::cli::AddRegistryCommands(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "ocib: usage error: " << e.what() << "\n";
+    std::cerr << "run 'ocib --help' or 'ocib COMMAND --help' for usage\n";
+    return ocib::cli::kExitUsage;
+  }
+  return ctx.exit_code;
+}

@@ -1,0 +1,117 @@
+// File: ocib/image_builder.h
+//
+// BuildImage: the whole of `ocib build` as one library call. It builds one
+// image per platform from a base (the embedded `static` base, `scratch`, or
+// an image in an OCI layout), one shared layer with the `files` (identical on
+// every platform, stored once), and one per-platform layer with that
+// platform's binary; then an image index when there are several platforms,
+// and writes everything to an OCI layout or an OCI archive.
+//
+// Every input is checked before anything is written: on bad input the
+// output (an existing layout or archive) is left byte-for-byte unchanged.
+// Builds are reproducible: the same inputs give the same digests on any
+// machine, at any time, in any directory (timestamps come from
+// `source_date_epoch`, never from the clock).
+//
+// Example:
+//   ocib::BuildOptions o;
+//   o.binaries = {{"linux/amd64", "out/app-amd64"}, {"linux/arm64", "out/app-arm64"}};
+//   o.output = "oci:out/layout:v1";
+//   auto r = ocib::BuildImage(o);
+//   if (r) std::cout << r->descriptor.digest.ToString() << "\n";
+#ifndef OCIB_INCLUDE_OCIB_IMAGE_BUILDER_H_
+#define OCIB_INCLUDE_OCIB_IMAGE_BUILDER_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ocib/descriptor.h"
+#include "ocib/layer.h"
+#include "ocib/platform.h"
+#include "ocib/status.h"
+
+namespace ocib {
+
+// Receives progress and report lines (without a trailing newline).
+using LogFunction = std::function<void(std::string_view)>;
+
+struct BuildOptions {
+  // "static" (embedded distroless-like base), "scratch" (no base layers), or
+  // "oci:DIR[:TAG]" (an image or index in an OCI layout; TAG defaults to
+  // "latest"; layer blobs are reused byte for byte).
+  std::string base = "static";
+  // Platforms to build; empty means the platforms named by `binaries`.
+  std::vector<std::string> platforms;
+  // (platform, host path) of the executable for each platform.
+  std::vector<std::pair<std::string, std::string>> binaries;
+  // Where the binary lands in the image.
+  std::string binary_path = "/app";
+  // "SRC:DEST" files or directories that are the same on every platform.
+  std::vector<std::string> files;
+  // Unset: the binary path. Set (even empty): exactly these.
+  std::optional<std::vector<std::string>> entrypoint;
+  std::optional<std::vector<std::string>> cmd;
+  std::vector<std::string> env;          // "K=V"
+  std::vector<std::string> labels;       // "K=V"
+  std::vector<std::string> annotations;  // "K=V", on manifests and the index
+  std::vector<std::string> expose;       // "PORT[/tcp|/udp]"
+  std::optional<std::string> user;       // default: 65532:65532 on static, else the base's
+  std::optional<std::string> workdir;
+  Compression compression = Compression::kZstd;
+  int compression_level = 0;  // 0: the compressor's default (zstd 3, gzip 6)
+  // "oci:DIR[:TAG]" or "oci-archive:FILE[:TAG]"; TAG defaults to "latest".
+  std::string output;
+  // Seconds since the epoch for every timestamp; unset means 0 (1970-01-01).
+  std::optional<int64_t> source_date_epoch;
+  LogFunction log;
+};
+
+struct PlatformImage {
+  Platform platform;
+  Descriptor manifest;  // with platform set
+  Descriptor config;
+  int64_t binary_layer_bytes = 0;  // compressed size of the per-platform layer
+};
+
+struct BuildResult {
+  // The top-level document written and tagged: an image index for several
+  // platforms, an image manifest for one.
+  Descriptor descriptor;
+  std::vector<PlatformImage> images;
+  int64_t base_bytes = 0;    // compressed bytes of base layers (per platform)
+  int64_t shared_bytes = 0;  // compressed size of the shared layer (stored once)
+  // Where the result was written (layout directory or archive file) and tag.
+  std::string output_path;
+  std::string tag;
+};
+
+// Builds and writes the image. Errors: kInvalidArgument for bad options
+// (unknown platform, a platform without a binary, a destination escaping
+// the root, a corrupt output layout...), kNotFound for missing inputs, kIo
+// for filesystem failures.
+Result<BuildResult> BuildImage(const BuildOptions& options);
+
+// Parses SOURCE_DATE_EPOCH text: decimal digits only, no sign, no fraction,
+// within int64. kInvalidArgument otherwise.
+Result<int64_t> ParseSourceDateEpoch(std::string_view text);
+
+// A parsed "oci:PATH[:TAG]" or "oci-archive:PATH[:TAG]".
+struct LayoutReference {
+  enum class Kind { kLayout, kArchive };
+  Kind kind = Kind::kLayout;
+  std::string path;
+  std::string tag;  // "latest" when not given
+  bool tag_given = false;
+};
+// kInvalidArgument for anything else or an invalid tag.
+Result<LayoutReference> ParseLayoutReference(std::string_view text);
+
+}  // namespace ocib
+
+#endif  // OCIB_INCLUDE_OCIB_IMAGE_BUILDER_H_

@@ -1,0 +1,21 @@
+// File: ocib/inspect.h
+//
+// Reads an image from an OCI layout for display.
+#ifndef OCIB_INCLUDE_OCIB_INSPECT_H_
+#define OCIB_INCLUDE_OCIB_INSPECT_H_
+
+#include <string>
+#include <vector>
+
+#include "ocib/status.h"
+
+namespace ocib {
+
+// For "oci:DIR[:TAG]": the exact bytes of the tagged document (index or
+// manifest), then the exact bytes of each platform's config, in index
+// order. kNotFound for a missing tag or blob.
+Result<std::vector<std::string>> InspectLayout(const std::string& reference);
+
+}  // namespace ocib
+
+#endif  // OCIB_INCLUDE_OCIB_INSPECT_H_

@@ -1,0 +1,31 @@
+// File: ocib/validate.h
+//
+// Independent checks of an OCI image layout: every document reachable from
+// index.json parses, every blob's size and digest are recomputed, every
+// layer is decompressed and its diff_id compared with the config's.
+#ifndef OCIB_INCLUDE_OCIB_VALIDATE_H_
+#define OCIB_INCLUDE_OCIB_VALIDATE_H_
+
+#include <string>
+#include <vector>
+
+#include "ocib/status.h"
+
+namespace ocib {
+
+struct ValidationReport {
+  int documents = 0;  // indexes, manifests and configs checked
+  int blobs = 0;      // blobs whose size and digest were recomputed
+  int layers = 0;     // layers whose diff_id was recomputed
+  // One line per problem: "<what>: <why>". Empty when the layout is valid.
+  std::vector<std::string> problems;
+};
+
+// Checks the layout at `dir`. Returns an error only when the layout cannot
+// be read at all (no oci-layout, unreadable index.json); every other
+// finding is a line in `problems`.
+Result<ValidationReport> ValidateLayout(const std::string& dir);
+
+}  // namespace ocib
+
+#endif  // OCIB_INCLUDE_OCIB_VALIDATE_H_

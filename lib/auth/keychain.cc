@@ -1,0 +1,394 @@
+// Docker config.json / containers auth.json keychain and docker credential
+// helpers. Secrets stay in Credential values; no message built here
+// contains one.
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "lib/auth/base64.h"
+#include "lib/layout/fs_util.h"
+#include "ocib/auth.h"
+
+namespace ocib {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kDockerHubKey = "https://index.docker.io/v1/";
+
+std::string HomeDir() {
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && *home != '\0') return home;
+  if (passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_dir != nullptr) {
+    return pw->pw_dir;
+  }
+  return "/";
+}
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+// Reads a JSON config; a missing file yields nullopt-equivalent (null json).
+Result<json> LoadJsonFile(const std::string& path) {
+  auto bytes = fsutil::ReadFile(path, size_t{4} << 20);
+  if (!bytes) {
+    if (bytes.error().code() == ErrorCode::kNotFound) return json();
+    return std::move(bytes).error().With("reading " + path);
+  }
+  json j = json::parse(*bytes, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return InvalidArgument("parsing config file " + path + ": not a JSON object");
+  }
+  return j;
+}
+
+std::string StringField(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return "";
+  return it->get<std::string>();
+}
+
+Result<Credential> CredentialFromEntry(const json& entry, const std::string& path,
+                                       const std::string& key) {
+  Credential c;
+  if (!entry.is_object()) return c;
+  c.username = StringField(entry, "username");
+  c.password = StringField(entry, "password");
+  std::string auth = StringField(entry, "auth");
+  if (!auth.empty()) {
+    auto decoded = Base64Decode(auth);
+    if (!decoded) {
+      return InvalidArgument("parsing config file " + path + ": auths[\"" + key +
+                             "\"].auth is not base64");
+    }
+    size_t colon = decoded->find(':');
+    if (colon == std::string::npos || colon == 0) {
+      return InvalidArgument("parsing config file " + path + ": invalid auth configuration for \"" +
+                             key + "\"");
+    }
+    c.username = decoded->substr(0, colon);
+    c.password = decoded->substr(colon + 1);
+    while (!c.password.empty() && c.password.back() == '\0') c.password.pop_back();
+  }
+  c.identity_token = StringField(entry, "identitytoken");
+  c.registry_token = StringField(entry, "registrytoken");
+  return c;
+}
+
+// Finds the auths entry for `key`: exact, then keys reducing to the same
+// host (https://, http://, bare; lexicographic within each).
+const json* FindAuthEntry(const json& auths, const std::string& key, const std::string& host) {
+  if (!auths.is_object()) return nullptr;
+  auto exact = auths.find(key);
+  if (exact != auths.end()) return &*exact;
+  std::vector<std::pair<int, std::string>> candidates;
+  for (auto it = auths.begin(); it != auths.end(); ++it) {
+    const std::string& k = it.key();
+    if (ConvertToHostname(k) != host) continue;
+    int rank = k.rfind("https://", 0) == 0 ? 0 : k.rfind("http://", 0) == 0 ? 1 : 2;
+    candidates.emplace_back(rank, k);
+  }
+  if (candidates.empty()) return nullptr;
+  std::sort(candidates.begin(), candidates.end());
+  return &auths.at(candidates.front().second);
+}
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;
+};
+
+// Runs `argv` with `input` on stdin; captures stdout (stderr discarded).
+Result<ProcessResult> RunHelper(const std::vector<std::string>& argv, const std::string& input) {
+  int in_pipe[2];
+  int out_pipe[2];
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0) return IoError("pipe failed");
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
+    ::close(in_pipe[0]);
+    ::close(in_pipe[1]);
+    return IoError("pipe failed");
+  }
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return IoError("fork failed");
+  if (pid == 0) {
+    ::dup2(in_pipe[0], 0);
+    ::dup2(out_pipe[1], 1);
+    int devnull = ::open("/dev/null", O_WRONLY);
+    if (devnull >= 0) ::dup2(devnull, 2);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(in_pipe[0]);
+  ::close(out_pipe[1]);
+  size_t off = 0;
+  while (off < input.size()) {
+    ssize_t n = ::write(in_pipe[1], input.data() + off, input.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+  ::close(in_pipe[1]);
+  ProcessResult r;
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::read(out_pipe[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (r.out.size() < (size_t{1} << 20)) r.out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(out_pipe[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string TrimWs(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  size_t b = s.find_first_not_of(" \t\r\n");
+  return b == std::string::npos ? std::string() : s.substr(b);
+}
+
+Result<Credential> HelperGet(const std::string& helper, const std::string& key) {
+  std::string program = "docker-credential-" + helper;
+  auto r = RunHelper({program, "get"}, key + "\n");
+  if (!r) return std::move(r).error().With("running " + program);
+  if (r->exit_code == 127) {
+    return NotFound("credential helper " + program + " not found in PATH");
+  }
+  if (r->exit_code != 0) {
+    std::string msg = TrimWs(r->out);
+    if (msg == "credentials not found in native keychain") return Credential{};
+    // The helper's message does not contain the secret (it failed).
+    return Error(ErrorCode::kUnauthenticated,
+                 program + " get " + key + " failed: " + msg.substr(0, 200));
+  }
+  json j = json::parse(r->out, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Error(ErrorCode::kUnauthenticated, program + " get " + key + ": malformed answer");
+  }
+  Credential c;
+  std::string user = StringField(j, "Username");
+  std::string secret = StringField(j, "Secret");
+  if (user == "<token>") {
+    c.identity_token = secret;
+  } else {
+    c.username = user;
+    c.password = secret;
+  }
+  return c;
+}
+
+Result<Credential> ResolveFromDockerConfig(const std::string& registry, bool* found) {
+  std::string path = DockerConfigPath();
+  OCIB_ASSIGN_OR_RETURN(json cfg, LoadJsonFile(path));
+  *found = false;
+  if (cfg.is_null()) return Credential{};
+  std::string key = DockerConfigKey(registry);
+  Credential file_cred;
+  const json* entry = nullptr;
+  if (auto auths = cfg.find("auths"); auths != cfg.end()) {
+    entry = FindAuthEntry(*auths, key, ConvertToHostname(key));
+    if (entry != nullptr) {
+      OCIB_ASSIGN_OR_RETURN(file_cred, CredentialFromEntry(*entry, path, key));
+    }
+  }
+  std::string helper;
+  if (auto helpers = cfg.find("credHelpers"); helpers != cfg.end() && helpers->is_object()) {
+    helper = StringField(*helpers, key.c_str());
+  }
+  if (helper.empty()) helper = StringField(cfg, "credsStore");
+  if (!helper.empty()) {
+    OCIB_ASSIGN_OR_RETURN(Credential c, HelperGet(helper, key));
+    if (!c.empty()) {
+      *found = true;
+      // The helper's answer overwrites the file entry's fields.
+      file_cred.username = c.username;
+      file_cred.password = c.password;
+      if (!c.identity_token.empty()) file_cred.identity_token = c.identity_token;
+      return file_cred;
+    }
+    return Credential{};
+  }
+  *found = entry != nullptr && !file_cred.empty();
+  return file_cred;
+}
+
+Result<Credential> ResolveFromAuthFile(const std::string& path, const std::string& registry,
+                                       bool* found) {
+  *found = false;
+  OCIB_ASSIGN_OR_RETURN(json cfg, LoadJsonFile(path));
+  if (cfg.is_null()) return Credential{};
+  auto auths = cfg.find("auths");
+  if (auths == cfg.end()) return Credential{};
+  std::string host = registry;
+  if (host == "docker.io" || host == "registry-1.docker.io") host = "index.docker.io";
+  const json* entry = FindAuthEntry(*auths, host, host);
+  if (entry == nullptr && host == "index.docker.io") {
+    entry = FindAuthEntry(*auths, "docker.io", "docker.io");
+  }
+  if (entry == nullptr) return Credential{};
+  OCIB_ASSIGN_OR_RETURN(Credential c, CredentialFromEntry(*entry, path, host));
+  *found = !c.empty();
+  return c;
+}
+
+class DefaultKeychain : public Keychain {
+ public:
+  Result<Credential> Resolve(const std::string& registry) override {
+    bool found = false;
+    OCIB_ASSIGN_OR_RETURN(Credential c, ResolveFromDockerConfig(registry, &found));
+    if (found) return c;
+    std::vector<std::string> files;
+    if (std::string f = Env("REGISTRY_AUTH_FILE"); !f.empty()) files.push_back(f);
+    if (std::string d = Env("XDG_RUNTIME_DIR"); !d.empty()) {
+      files.push_back(d + "/containers/auth.json");
+    }
+    for (const std::string& f : files) {
+      OCIB_ASSIGN_OR_RETURN(Credential fc, ResolveFromAuthFile(f, registry, &found));
+      if (found) return fc;
+    }
+    return Credential{};
+  }
+};
+
+class StaticKeychain : public Keychain {
+ public:
+  explicit StaticKeychain(std::map<std::string, Credential> creds) : creds_(std::move(creds)) {}
+  Result<Credential> Resolve(const std::string& registry) override {
+    auto it = creds_.find(registry);
+    return it == creds_.end() ? Credential{} : it->second;
+  }
+
+ private:
+  std::map<std::string, Credential> creds_;
+};
+
+Status WritePrivateFile(const std::string& path, const std::string& bytes) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir));
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return IoError("creating " + tmp + ": " + std::strerror(errno));
+  ::fchmod(fd, 0600);
+  Status s = fsutil::WriteAll(fd, bytes.data(), bytes.size(), tmp);
+  if (s && ::fsync(fd) != 0) s = IoError("fsync " + tmp + ": " + std::strerror(errno));
+  ::close(fd);
+  if (s && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    s = IoError("renaming " + tmp + " to " + path + ": " + std::strerror(errno));
+  }
+  if (!s) ::unlink(tmp.c_str());
+  return s;
+}
+
+std::string HelperFor(const json& cfg, const std::string& key) {
+  std::string helper;
+  if (auto helpers = cfg.find("credHelpers"); helpers != cfg.end() && helpers->is_object()) {
+    helper = StringField(*helpers, key.c_str());
+  }
+  if (helper.empty()) helper = StringField(cfg, "credsStore");
+  return helper;
+}
+
+}  // namespace
+
+std::string DockerConfigKey(std::string_view registry) {
+  if (registry == "docker.io" || registry == "index.docker.io" ||
+      registry == "registry-1.docker.io") {
+    return std::string(kDockerHubKey);
+  }
+  return std::string(registry);
+}
+
+std::string ConvertToHostname(std::string_view url) {
+  std::string_view s = url;
+  if (s.rfind("http://", 0) == 0) {
+    s.remove_prefix(7);
+  } else if (s.rfind("https://", 0) == 0) {
+    s.remove_prefix(8);
+  }
+  size_t slash = s.find('/');
+  if (slash != std::string_view::npos) s = s.substr(0, slash);
+  return std::string(s);
+}
+
+std::string DockerConfigPath() {
+  std::string dir = Env("DOCKER_CONFIG");
+  if (dir.empty()) dir = HomeDir() + "/.docker";
+  return dir + "/config.json";
+}
+
+std::unique_ptr<Keychain> MakeDefaultKeychain() { return std::make_unique<DefaultKeychain>(); }
+
+std::unique_ptr<Keychain> MakeStaticKeychain(std::map<std::string, Credential> credentials) {
+  return std::make_unique<StaticKeychain>(std::move(credentials));
+}
+
+Status StoreCredential(const std::string& registry, const Credential& credential) {
+  std::string path = DockerConfigPath();
+  OCIB_ASSIGN_OR_RETURN(json cfg, LoadJsonFile(path));
+  if (cfg.is_null()) cfg = json::object();
+  std::string key = DockerConfigKey(registry);
+  std::string helper = HelperFor(cfg, key);
+  if (!helper.empty()) {
+    std::string program = "docker-credential-" + helper;
+    json payload = {{"ServerURL", key},
+                    {"Username", credential.username},
+                    {"Secret", credential.password}};
+    auto r = RunHelper({program, "store"}, payload.dump());
+    if (!r) return std::move(r).error().With("running " + program);
+    if (r->exit_code != 0) {
+      return IoError(program + " store " + key + " failed: " + TrimWs(r->out).substr(0, 200));
+    }
+    // Keep an (empty) auths entry so `docker login` semantics hold.
+    cfg["auths"][key] = json::object();
+  } else {
+    cfg["auths"][key] = {{"auth", Base64Encode(credential.username + ":" + credential.password)}};
+  }
+  return WritePrivateFile(path, cfg.dump(1, '\t') + "\n");
+}
+
+Status EraseCredential(const std::string& registry) {
+  std::string path = DockerConfigPath();
+  OCIB_ASSIGN_OR_RETURN(json cfg, LoadJsonFile(path));
+  if (cfg.is_null()) return NotFound("not logged in to " + registry);
+  std::string key = DockerConfigKey(registry);
+  bool removed = false;
+  std::string helper = HelperFor(cfg, key);
+  if (!helper.empty()) {
+    auto r = RunHelper({"docker-credential-" + helper, "erase"}, key + "\n");
+    if (r && r->exit_code == 0) removed = true;
+  }
+  if (auto auths = cfg.find("auths"); auths != cfg.end() && auths->is_object()) {
+    // Remove the exact key and every key that reduces to the same host.
+    std::vector<std::string> keys;
+    for (auto it = auths->begin(); it != auths->end(); ++it) {
+      if (it.key() == key || ConvertToHostname(it.key()) == ConvertToHostname(key)) {
+        keys.push_back(it.key());
+      }
+    }
+    for (const std::string& k : keys) auths->erase(k);
+    removed = removed || !keys.empty();
+  }
+  if (!removed) return NotFound("not logged in to " + registry);
+  return WritePrivateFile(path, cfg.dump(1, '\t') + "\n");
+}
+
+}  // namespace ocib

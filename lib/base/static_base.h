@@ -1,0 +1,23 @@
+// The embedded `static` base: a distroless-static equivalent made by ocib
+// itself, deterministically, with no network.
+#ifndef OCIB_LIB_BASE_STATIC_BASE_H_
+#define OCIB_LIB_BASE_STATIC_BASE_H_
+
+#include "ocib/image_config.h"
+#include "ocib/layer.h"
+
+namespace ocib::base {
+
+// The base's one layer: /etc/passwd (root 0, nobody 65534, nonroot 65532),
+// /etc/group, /etc/nsswitch.conf, /etc/os-release, /tmp (1777),
+// /home/nonroot (65532:65532, 0700), /root (0700), the CA bundle fixed when
+// ocib was built, and /usr/share/zoneinfo if the build machine had tzdata.
+Result<FileTree> StaticBaseTree();
+
+// The base's config (without platform, layers or history): PATH and
+// SSL_CERT_FILE in Env, User 65532:65532.
+ContainerConfig StaticBaseConfig();
+
+}  // namespace ocib::base
+
+#endif  // OCIB_LIB_BASE_STATIC_BASE_H_

@@ -1,0 +1,574 @@
+#include "ocib/image_builder.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "lib/base/static_base.h"
+#include "lib/io/streams.h"
+#include "lib/layout/fs_util.h"
+#include "lib/layout/oci_archive.h"
+#include "ocib/image_config.h"
+#include "ocib/manifest.h"
+#include "ocib/media_type.h"
+#include "ocib/oci_layout.h"
+
+namespace ocib {
+
+using io::ErrnoText;
+
+Result<int64_t> ParseSourceDateEpoch(std::string_view text) {
+  if (text.empty()) return InvalidArgument("SOURCE_DATE_EPOCH is empty");
+  int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return InvalidArgument("SOURCE_DATE_EPOCH \"" + std::string(text) +
+                             "\" is not a whole number of seconds");
+    }
+    if (v > (INT64_MAX - (c - '0')) / 10) {
+      return InvalidArgument("SOURCE_DATE_EPOCH \"" + std::string(text) + "\" is too large");
+    }
+    v = v * 10 + (c - '0');
+  }
+  // Tar headers and RFC 3339 years stop at 9999-12-31.
+  if (v > 253402300799) {
+    return InvalidArgument("SOURCE_DATE_EPOCH \"" + std::string(text) + "\" is after year 9999");
+  }
+  return v;
+}
+
+Result<LayoutReference> ParseLayoutReference(std::string_view text) {
+  LayoutReference ref;
+  std::string_view rest;
+  if (text.substr(0, 4) == "oci:") {
+    ref.kind = LayoutReference::Kind::kLayout;
+    rest = text.substr(4);
+  } else if (text.substr(0, 12) == "oci-archive:") {
+    ref.kind = LayoutReference::Kind::kArchive;
+    rest = text.substr(12);
+  } else {
+    return InvalidArgument("\"" + std::string(text) +
+                           "\" is not oci:DIR[:TAG] or oci-archive:FILE[:TAG]");
+  }
+  // The tag is what follows the last ':' when it contains no '/'.
+  auto colon = rest.rfind(':');
+  if (colon != std::string_view::npos && rest.substr(colon + 1).find('/') == std::string_view::npos) {
+    ref.path = std::string(rest.substr(0, colon));
+    ref.tag = std::string(rest.substr(colon + 1));
+    ref.tag_given = true;
+  } else {
+    ref.path = std::string(rest);
+    ref.tag = "latest";
+  }
+  if (ref.path.empty()) return InvalidArgument("\"" + std::string(text) + "\" has an empty path");
+  if (!IsValidRefName(ref.tag)) {
+    return InvalidArgument("\"" + std::string(text) + "\": invalid tag \"" + ref.tag + "\"");
+  }
+  return ref;
+}
+
+namespace {
+
+struct KeyValue {
+  std::string key;
+  std::string value;
+};
+
+Result<KeyValue> SplitKeyValue(const std::string& text, std::string_view flag) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return InvalidArgument(std::string(flag) + " \"" + text + "\": want KEY=VALUE");
+  }
+  return KeyValue{text.substr(0, eq), text.substr(eq + 1)};
+}
+
+Result<std::string> NormalizePort(const std::string& text) {
+  std::string port = text;
+  std::string proto = "tcp";
+  auto slash = text.find('/');
+  if (slash != std::string::npos) {
+    port = text.substr(0, slash);
+    proto = text.substr(slash + 1);
+  }
+  bool digits = !port.empty() && port.size() <= 5 &&
+                std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+    return InvalidArgument("--expose \"" + text + "\": port must be 1-65535");
+  }
+  if (proto != "tcp" && proto != "udp" && proto != "sctp") {
+    return InvalidArgument("--expose \"" + text + "\": protocol must be tcp, udp or sctp");
+  }
+  return port + "/" + proto;
+}
+
+// One platform of a base image, resolved.
+struct BasePlatform {
+  Platform platform;  // as the base writes it
+  ImageConfig config;
+  std::vector<Descriptor> layers;
+  Descriptor manifest;
+};
+
+struct Base {
+  enum class Kind { kStatic, kScratch, kLayout } kind = Kind::kStatic;
+  std::unique_ptr<OciLayout> layout;  // kLayout
+  std::string name;
+  std::vector<BasePlatform> platforms;  // kLayout: one per requested platform
+};
+
+Result<BasePlatform> LoadBaseManifest(OciLayout& layout, const Descriptor& desc) {
+  OCIB_ASSIGN_OR_RETURN(std::string bytes, layout.ReadAll(desc.digest));
+  OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(bytes));
+  OCIB_ASSIGN_OR_RETURN(std::string cbytes, layout.ReadAll(m.config.digest));
+  OCIB_ASSIGN_OR_RETURN(ImageConfig c, ImageConfig::Parse(cbytes));
+  if (c.diff_ids.size() != m.layers.size()) {
+    return InvalidArgument("base manifest " + desc.digest.ToString() + " has " +
+                           std::to_string(m.layers.size()) + " layers but its config has " +
+                           std::to_string(c.diff_ids.size()) + " diff_ids");
+  }
+  BasePlatform bp;
+  bp.platform = desc.platform ? *desc.platform : c.platform();
+  bp.config = std::move(c);
+  bp.layers = std::move(m.layers);
+  bp.manifest = desc;
+  return bp;
+}
+
+Result<Base> ResolveBase(const std::string& spec, const std::vector<Platform>& platforms) {
+  Base base;
+  base.name = spec;
+  if (spec == "static") return base;
+  if (spec == "scratch") {
+    base.kind = Base::Kind::kScratch;
+    return base;
+  }
+  if (spec.rfind("oci:", 0) != 0) {
+    return InvalidArgument("--base \"" + spec + "\": want static, scratch or oci:DIR[:TAG]");
+  }
+  base.kind = Base::Kind::kLayout;
+  OCIB_ASSIGN_OR_RETURN(LayoutReference ref, ParseLayoutReference(spec));
+  auto layout = OciLayout::Open(ref.path);
+  if (!layout) return std::move(layout).error().With("opening base " + spec);
+  base.layout = std::move(*layout);
+  auto top = base.layout->Resolve(ref.tag);
+  if (!top) return std::move(top).error().With("resolving base " + spec);
+  std::vector<Descriptor> candidates;
+  if (media_type::IsIndex(top->media_type)) {
+    auto bytes = base.layout->ReadAll(top->digest);
+    if (!bytes) return std::move(bytes).error().With("reading base index " + spec);
+    auto idx = Index::Parse(*bytes);
+    if (!idx) return std::move(idx).error().With("reading base index " + spec);
+    candidates = idx->manifests;
+  } else {
+    candidates.push_back(*top);
+  }
+  for (const auto& want : platforms) {
+    bool found = false;
+    for (const auto& c : candidates) {
+      if (!media_type::IsManifest(c.media_type) && !c.media_type.empty()) continue;
+      if (c.platform && !c.platform->Matches(want)) continue;
+      auto bp = LoadBaseManifest(*base.layout, c);
+      if (!bp) return std::move(bp).error().With("reading base " + spec);
+      if (!bp->platform.Matches(want)) continue;
+      base.platforms.push_back(std::move(*bp));
+      found = true;
+      break;
+    }
+    if (!found) {
+      return NotFound("base " + spec + " has no image for platform " + want.ToString());
+    }
+  }
+  return base;
+}
+
+// Copies a blob between stores unless the destination has it.
+Status CopyBlob(BlobStore& from, BlobStore& to, const Descriptor& d) {
+  OCIB_ASSIGN_OR_RETURN(bool has, to.Has(d.digest));
+  if (has) return {};
+  OCIB_ASSIGN_OR_RETURN(auto reader, from.Open(d.digest));
+  OCIB_ASSIGN_OR_RETURN(auto writer, to.NewWriter());
+  std::vector<char> buf(1 << 17);
+  int64_t total = 0;
+  while (true) {
+    OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
+    if (n == 0) break;
+    total += static_cast<int64_t>(n);
+    OCIB_RETURN_IF_ERROR(writer->Write(buf.data(), n));
+  }
+  if (total != d.size) {
+    writer->Abort();
+    return DataLoss("blob " + d.digest.ToString() + " has " + std::to_string(total) +
+                    " bytes, its descriptor says " + std::to_string(d.size));
+  }
+  auto committed = writer->Commit(d.media_type, d.digest);
+  if (!committed) return std::move(committed).error();
+  return {};
+}
+
+// Checks that the output can be written, without writing anything.
+Status CheckOutput(const LayoutReference& out) {
+  std::string dir = out.path;
+  struct stat st {};
+  if (out.kind == LayoutReference::Kind::kLayout && ::stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) return InvalidArgument("output " + dir + " exists and is not a directory");
+    struct stat lst {};
+    if (::stat((dir + "/oci-layout").c_str(), &lst) == 0) {
+      // Existing layout: it must be valid (never overwritten when corrupt).
+      auto layout = OciLayout::Open(dir);
+      if (!layout) return std::move(layout).error().With("opening output layout " + dir);
+    } else if (::stat((dir + "/index.json").c_str(), &lst) == 0) {
+      return InvalidArgument("output " + dir + " has an index.json but no oci-layout file");
+    }
+    if (::access(dir.c_str(), W_OK) != 0) {
+      return IoError("output " + dir + " is not writable: " + ErrnoText(errno));
+    }
+    return {};
+  }
+  if (out.kind == LayoutReference::Kind::kArchive && ::stat(dir.c_str(), &st) == 0 &&
+      S_ISDIR(st.st_mode)) {
+    return InvalidArgument("output archive " + dir + " is a directory");
+  }
+  // Find the nearest existing ancestor and check that it is a writable directory.
+  std::string p = dir;
+  while (true) {
+    auto slash = p.rfind('/');
+    p = slash == std::string::npos ? "." : (slash == 0 ? "/" : p.substr(0, slash));
+    if (::stat(p.c_str(), &st) == 0) break;
+    if (p == "." || p == "/") break;
+  }
+  if (!S_ISDIR(st.st_mode)) return InvalidArgument("output " + dir + ": " + p + " is not a directory");
+  if (::access(p.c_str(), W_OK) != 0) {
+    return IoError("output " + dir + " cannot be created: " + p + ": " + ErrnoText(errno));
+  }
+  return {};
+}
+
+struct Plan {
+  LayoutReference output;
+  std::vector<Platform> platforms;
+  std::vector<std::string> binaries;  // host path per platform
+  std::string binary_dest;
+  FileTree shared;
+  std::vector<std::string> shared_dests;
+  std::vector<KeyValue> env;
+  std::map<std::string, std::string> labels;
+  Annotations annotations;
+  std::set<std::string> ports;
+  int64_t epoch = 0;
+};
+
+Result<Plan> MakePlan(const BuildOptions& o) {
+  Plan plan;
+  if (o.output.empty()) return InvalidArgument("no output: give --output oci:DIR[:TAG] or oci-archive:FILE[:TAG]");
+  OCIB_ASSIGN_OR_RETURN(plan.output, ParseLayoutReference(o.output));
+  // Binaries by platform.
+  std::vector<std::pair<Platform, std::string>> bins;
+  for (const auto& [ptext, path] : o.binaries) {
+    auto p = Platform::Parse(ptext);
+    if (!p) return std::move(p).error().With("--binary " + ptext + "=" + path);
+    for (const auto& b : bins) {
+      if (b.first.Matches(*p)) return InvalidArgument("--binary given twice for " + p->ToString());
+    }
+    bins.emplace_back(*p, path);
+  }
+  if (!o.platforms.empty()) {
+    for (const auto& text : o.platforms) {
+      auto list = Platform::ParseList(text);
+      if (!list) return std::move(list).error().With("--platform");
+      for (auto& p : *list) {
+        for (const auto& q : plan.platforms) {
+          if (q.Matches(p)) return InvalidArgument("--platform lists " + p.ToString() + " twice");
+        }
+        plan.platforms.push_back(p);
+      }
+    }
+  } else {
+    for (const auto& b : bins) plan.platforms.push_back(b.first);
+  }
+  if (plan.platforms.empty()) {
+    return InvalidArgument("no platforms: give --binary PLATFORM=PATH for each platform");
+  }
+  for (const auto& p : plan.platforms) {
+    auto it = std::find_if(bins.begin(), bins.end(), [&](const auto& b) { return b.first.Matches(p); });
+    if (it == bins.end()) {
+      return InvalidArgument("platform " + p.ToString() + " has no binary: give --binary " +
+                             p.ToString() + "=PATH");
+    }
+    plan.binaries.push_back(it->second);
+  }
+  for (const auto& b : bins) {
+    bool listed = std::any_of(plan.platforms.begin(), plan.platforms.end(),
+                              [&](const Platform& p) { return p.Matches(b.first); });
+    if (!listed) {
+      return InvalidArgument("--binary for " + b.first.ToString() + " but --platform does not list it");
+    }
+  }
+  // Each binary must be a readable regular file.
+  OCIB_ASSIGN_OR_RETURN(plan.binary_dest, FileTree::NormalizePath(o.binary_path));
+  for (size_t i = 0; i < plan.binaries.size(); ++i) {
+    FileTree probe;
+    auto st = probe.AddHostFile(plan.binaries[i], plan.binary_dest, 0755);
+    if (!st) return std::move(st).error().With("binary for " + plan.platforms[i].ToString());
+    auto reader = io::FileReader::Open(plan.binaries[i]);
+    if (!reader) return std::move(reader).error().With("binary for " + plan.platforms[i].ToString());
+  }
+  for (const auto& f : o.files) {
+    auto colon = f.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == f.size()) {
+      return InvalidArgument("--file \"" + f + "\": want SRC:DEST");
+    }
+    std::string src = f.substr(0, colon);
+    std::string dest = f.substr(colon + 1);
+    auto norm = FileTree::NormalizePath(dest);
+    if (!norm) return std::move(norm).error().With("--file " + f);
+    if (*norm == plan.binary_dest) {
+      return InvalidArgument("--file " + f + ": destination is the binary path /" + plan.binary_dest);
+    }
+    auto st = plan.shared.AddHostPath(src, dest);
+    if (!st) return std::move(st).error().With("--file " + f);
+    plan.shared_dests.push_back(*norm);
+  }
+  for (const auto& e : o.env) {
+    OCIB_ASSIGN_OR_RETURN(KeyValue kv, SplitKeyValue(e, "--env"));
+    plan.env.push_back(kv);
+  }
+  for (const auto& l : o.labels) {
+    OCIB_ASSIGN_OR_RETURN(KeyValue kv, SplitKeyValue(l, "--label"));
+    plan.labels[kv.key] = kv.value;
+  }
+  for (const auto& a : o.annotations) {
+    OCIB_ASSIGN_OR_RETURN(KeyValue kv, SplitKeyValue(a, "--annotation"));
+    plan.annotations[kv.key] = kv.value;
+  }
+  for (const auto& p : o.expose) {
+    OCIB_ASSIGN_OR_RETURN(std::string port, NormalizePort(p));
+    plan.ports.insert(port);
+  }
+  if (o.compression_level != 0) {
+    int lo = 1;
+    int hi = o.compression == Compression::kZstd ? 19 : 9;
+    if (o.compression == Compression::kNone || o.compression_level < lo || o.compression_level > hi) {
+      return InvalidArgument("--compression-level " + std::to_string(o.compression_level) +
+                             " is out of range for " + std::string(CompressionName(o.compression)));
+    }
+  }
+  plan.epoch = o.source_date_epoch.value_or(0);
+  OCIB_RETURN_IF_ERROR(CheckOutput(plan.output));
+  return plan;
+}
+
+std::string HumanBytes(int64_t n) {
+  char buf[64];
+  if (n >= (int64_t{1} << 20)) {
+    std::snprintf(buf, sizeof(buf), "%.1f MiB", static_cast<double>(n) / (1 << 20));
+  } else if (n >= 1024) {
+    std::snprintf(buf, sizeof(buf), "%.1f KiB", static_cast<double>(n) / 1024);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%lld B", static_cast<long long>(n));
+  }
+  return buf;
+}
+
+Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, OciLayout& out) {
+  auto log = [&](const std::string& line) {
+    if (o.log) o.log(line);
+  };
+  LayerOptions lopts;
+  lopts.compression = o.compression;
+  lopts.level = o.compression_level;
+  lopts.mtime = plan.epoch;
+  const std::string created = FormatRfc3339(plan.epoch);
+  BuildResult result;
+
+  // Base layers.
+  std::optional<Layer> static_layer;
+  if (base.kind == Base::Kind::kStatic) {
+    OCIB_ASSIGN_OR_RETURN(FileTree tree, base::StaticBaseTree());
+    auto layer = BuildLayer(tree, out, lopts);
+    if (!layer) return std::move(layer).error().With("building the static base layer");
+    static_layer = *layer;
+    result.base_bytes = layer->descriptor.size;
+  } else if (base.kind == Base::Kind::kLayout) {
+    for (const auto& bp : base.platforms) {
+      for (const auto& l : bp.layers) {
+        auto st = CopyBlob(*base.layout, out, l);
+        if (!st) return std::move(st).error().With("copying base layer " + l.digest.ToString());
+      }
+    }
+    if (!base.platforms.empty()) {
+      for (const auto& l : base.platforms.front().layers) result.base_bytes += l.size;
+    }
+  }
+
+  // The shared layer.
+  std::optional<Layer> shared;
+  if (!plan.shared.empty()) {
+    auto layer = BuildLayer(plan.shared, out, lopts);
+    if (!layer) return std::move(layer).error().With("building the shared layer");
+    shared = *layer;
+    result.shared_bytes = layer->descriptor.size;
+  }
+
+  // Per-platform binary layers, in parallel.
+  std::vector<std::future<Result<Layer>>> futures;
+  futures.reserve(plan.platforms.size());
+  for (size_t i = 0; i < plan.platforms.size(); ++i) {
+    futures.push_back(std::async(std::launch::async, [&, i]() -> Result<Layer> {
+      FileTree t;
+      OCIB_RETURN_IF_ERROR(t.AddHostFile(plan.binaries[i], plan.binary_dest, 0755));
+      return BuildLayer(t, out, lopts);
+    }));
+  }
+  std::vector<Layer> bin_layers;
+  std::optional<Error> first_error;
+  for (size_t i = 0; i < futures.size(); ++i) {
+    auto r = futures[i].get();
+    if (!r) {
+      if (!first_error) first_error = std::move(r).error().With("building the layer for " + plan.platforms[i].ToString());
+      continue;
+    }
+    bin_layers.push_back(*r);
+  }
+  if (first_error) return *first_error;
+
+  // Configs and manifests.
+  for (size_t i = 0; i < plan.platforms.size(); ++i) {
+    const Platform& want = plan.platforms[i];
+    ImageConfig cfg;
+    std::vector<Descriptor> layers;
+    std::vector<HistoryEntry> history;
+    Platform written = want.Normalized();
+    std::optional<Descriptor> base_manifest;
+    if (base.kind == Base::Kind::kStatic) {
+      cfg.config = base::StaticBaseConfig();
+      cfg.diff_ids.push_back(static_layer->diff_id);
+      layers.push_back(static_layer->descriptor);
+      history.push_back({created, "ocib: embedded static base", "", "", false});
+    } else if (base.kind == Base::Kind::kLayout) {
+      const BasePlatform& bp = base.platforms[i];
+      cfg = bp.config;
+      written = bp.platform;
+      layers = bp.layers;
+      base_manifest = bp.manifest;
+      size_t non_empty = static_cast<size_t>(std::count_if(
+          cfg.history.begin(), cfg.history.end(), [](const HistoryEntry& h) { return !h.empty_layer; }));
+      history = cfg.history;
+      if (non_empty != layers.size()) {
+        history.clear();
+        for (size_t k = 0; k < layers.size(); ++k) {
+          history.push_back({cfg.created, "base layer " + std::to_string(k), "", "", false});
+        }
+      }
+    }
+    if (shared) {
+      layers.push_back(shared->descriptor);
+      cfg.diff_ids.push_back(shared->diff_id);
+      std::string by = "ocib build: files";
+      for (const auto& d : plan.shared_dests) by += " /" + d;
+      history.push_back({created, by, "", "", false});
+    }
+    layers.push_back(bin_layers[i].descriptor);
+    cfg.diff_ids.push_back(bin_layers[i].diff_id);
+    history.push_back({created, "ocib build: binary /" + plan.binary_dest + " (" + want.ToString() + ")", "", "", false});
+    cfg.history = std::move(history);
+    cfg.created = created;
+    cfg.os = written.os;
+    cfg.architecture = written.architecture;
+    cfg.variant = written.variant;
+    cfg.os_version = written.os_version;
+    cfg.os_features = written.os_features;
+    ContainerConfig& cc = cfg.config;
+    cc.entrypoint = o.entrypoint ? *o.entrypoint : std::vector<std::string>{"/" + plan.binary_dest};
+    cc.cmd = o.cmd;
+    if (o.entrypoint && o.entrypoint->empty()) cc.entrypoint.reset();
+    for (const auto& kv : plan.env) {
+      auto it = std::find_if(cc.env.begin(), cc.env.end(), [&](const std::string& e) {
+        return e.compare(0, kv.key.size() + 1, kv.key + "=") == 0;
+      });
+      if (it != cc.env.end()) {
+        *it = kv.key + "=" + kv.value;
+      } else {
+        cc.env.push_back(kv.key + "=" + kv.value);
+      }
+    }
+    for (const auto& [k, v] : plan.labels) cc.labels[k] = v;
+    for (const auto& p : plan.ports) cc.exposed_ports.insert(p);
+    if (o.user) cc.user = *o.user;
+    if (o.workdir) cc.working_dir = *o.workdir;
+
+    std::string cbytes = cfg.Serialize();
+    OCIB_ASSIGN_OR_RETURN(Descriptor cdesc, out.Put(media_type::kImageConfig, cbytes));
+    Manifest m;
+    m.media_type = std::string(media_type::kImageManifest);
+    m.config = cdesc;
+    m.layers = layers;
+    m.annotations = plan.annotations;
+    if (base_manifest) {
+      m.annotations.emplace("org.opencontainers.image.base.digest", base_manifest->digest.ToString());
+    }
+    std::string mbytes = m.Serialize();
+    OCIB_ASSIGN_OR_RETURN(Descriptor mdesc, out.Put(media_type::kImageManifest, mbytes));
+    mdesc.platform = written;
+    PlatformImage img;
+    img.platform = written;
+    img.manifest = mdesc;
+    img.config = cdesc;
+    img.binary_layer_bytes = bin_layers[i].descriptor.size;
+    result.images.push_back(img);
+    log("ocib: " + written.ToString() + ": manifest " + mdesc.digest.ToString() + ", per-platform layer " +
+        HumanBytes(img.binary_layer_bytes));
+  }
+
+  if (result.images.size() == 1) {
+    result.descriptor = result.images.front().manifest;
+  } else {
+    Index idx;
+    idx.media_type = std::string(media_type::kImageIndex);
+    for (const auto& img : result.images) idx.manifests.push_back(img.manifest);
+    idx.annotations = plan.annotations;
+    OCIB_ASSIGN_OR_RETURN(result.descriptor, out.Put(media_type::kImageIndex, idx.Serialize()));
+  }
+  int64_t per_platform = 0;
+  for (const auto& img : result.images) per_platform += img.binary_layer_bytes;
+  log("ocib: base " + HumanBytes(result.base_bytes) + ", shared " + HumanBytes(result.shared_bytes) +
+      " (stored once), per-platform " + HumanBytes(per_platform) + " in total for " +
+      std::to_string(result.images.size()) + " platform(s)");
+  OCIB_RETURN_IF_ERROR(out.Tag(result.descriptor, plan.output.tag));
+  result.tag = plan.output.tag;
+  return result;
+}
+
+}  // namespace
+
+Result<BuildResult> BuildImage(const BuildOptions& options) {
+  OCIB_ASSIGN_OR_RETURN(Plan plan, MakePlan(options));
+  OCIB_ASSIGN_OR_RETURN(Base base, ResolveBase(options.base, plan.platforms));
+  if (plan.output.kind == LayoutReference::Kind::kLayout) {
+    auto layout = OciLayout::OpenOrCreate(plan.output.path);
+    if (!layout) return std::move(layout).error().With("opening output " + plan.output.path);
+    auto r = BuildInto(options, plan, base, **layout);
+    if (!r) return std::move(r).error().With("building " + options.output);
+    r->output_path = plan.output.path;
+    return r;
+  }
+  // Archive: build a layout in a scratch directory beside the file, then pack it.
+  std::string scratch = plan.output.path + ".ocib-tmp-" + std::to_string(::getpid());
+  fsutil::RemoveAll(scratch);
+  auto layout = OciLayout::OpenOrCreate(scratch);
+  if (!layout) return std::move(layout).error().With("creating scratch layout " + scratch);
+  auto r = BuildInto(options, plan, base, **layout);
+  Status st;
+  if (r) st = WriteOciArchive(scratch, plan.output.path, plan.epoch);
+  fsutil::RemoveAll(scratch);
+  if (!r) return std::move(r).error().With("building " + options.output);
+  if (!st) return std::move(st).error().With("writing " + plan.output.path);
+  r->output_path = plan.output.path;
+  return r;
+}
+
+}  // namespace ocib

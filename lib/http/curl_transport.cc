@@ -1,0 +1,452 @@
+// HttpTransport on libcurl easy handles. libcurl stays inside this file.
+//
+// Handles are pooled (a handle keeps its connection cache across
+// curl_easy_reset), so consecutive requests to a registry reuse one TLS
+// connection or HTTP/2 session. C callbacks park their error in the
+// per-call state and return curl's abort value.
+#include <curl/curl.h>
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+
+#include "ocib/http.h"
+
+namespace ocib {
+namespace {
+
+constexpr size_t kMaxBufferedBody = 64 * 1024;
+
+using CurlPtr = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
+using SlistPtr = std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)>;
+
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string Trim(std::string_view s) {
+  size_t b = 0;
+  size_t e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) {
+    --e;
+  }
+  return std::string(s.substr(b, e - b));
+}
+
+bool ReadWholeFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+bool IsFile(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// "https://host:port/path" -> "host:port".
+std::string HostOf(std::string_view url) {
+  size_t start = url.find("://");
+  start = start == std::string_view::npos ? 0 : start + 3;
+  size_t end = url.find_first_of("/?#", start);
+  std::string_view host = url.substr(start, end == std::string_view::npos ? url.npos : end - start);
+  size_t at = host.rfind('@');
+  if (at != std::string_view::npos) host = host.substr(at + 1);
+  return std::string(host);
+}
+
+// TLS material for one host.
+struct TlsConfig {
+  std::string ca_blob;  // empty: curl's default (or $SSL_CERT_FILE)
+  std::string client_cert;
+  std::string client_key;
+};
+
+struct CallState {
+  const HttpRequest* request = nullptr;
+  HttpResponse* response = nullptr;
+  std::unique_ptr<Reader> body_reader;
+  size_t body_offset = 0;  // for in-memory bodies
+  std::optional<Error> parked;
+  int64_t received = 0;
+};
+
+size_t HeaderCallback(char* data, size_t size, size_t nitems, void* userdata) {
+  auto* st = static_cast<CallState*>(userdata);
+  size_t n = size * nitems;
+  std::string_view line(data, n);
+  try {
+    if (line.rfind("HTTP/", 0) == 0) {
+      // A new response (after 100 Continue or similar): start over.
+      st->response->headers.clear();
+      size_t sp = line.find(' ');
+      if (sp != std::string_view::npos) {
+        st->response->status = std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
+      }
+      return n;
+    }
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      st->response->headers.push_back(
+          {LowerAscii(Trim(line.substr(0, colon))), Trim(line.substr(colon + 1))});
+    }
+  } catch (...) {
+    st->parked = Internal("out of memory reading response headers");
+    return 0;
+  }
+  return n;
+}
+
+size_t WriteCallback(char* data, size_t size, size_t nmemb, void* userdata) {
+  auto* st = static_cast<CallState*>(userdata);
+  size_t n = size * nmemb;
+  int status = st->response->status;
+  st->received += static_cast<int64_t>(n);
+  try {
+    if (status >= 200 && status < 300 && st->request->sink != nullptr) {
+      Status s = st->request->sink->Write(data, n);
+      if (!s) {
+        st->parked = std::move(s).error();
+        return 0;
+      }
+      return n;
+    }
+    std::string& body = st->response->body;
+    if (body.size() < kMaxBufferedBody || (status >= 200 && status < 300)) {
+      body.append(data, n);
+    }
+  } catch (...) {
+    st->parked = Internal("out of memory reading response body");
+    return 0;
+  }
+  return n;
+}
+
+size_t ReadCallback(char* buffer, size_t size, size_t nitems, void* userdata) {
+  auto* st = static_cast<CallState*>(userdata);
+  size_t cap = size * nitems;
+  try {
+    if (st->body_reader) {
+      Result<size_t> r = st->body_reader->Read(buffer, cap);
+      if (!r) {
+        st->parked = std::move(r).error();
+        return CURL_READFUNC_ABORT;
+      }
+      return *r;
+    }
+    const std::string& body = st->request->body;
+    size_t n = std::min(cap, body.size() - st->body_offset);
+    std::memcpy(buffer, body.data() + st->body_offset, n);
+    st->body_offset += n;
+    return n;
+  } catch (...) {
+    st->parked = Internal("reading request body failed");
+    return CURL_READFUNC_ABORT;
+  }
+}
+
+class CurlTransport : public HttpTransport {
+ public:
+  explicit CurlTransport(HttpTransportOptions options) : options_(std::move(options)) {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    const char* env = std::getenv("SSL_CERT_FILE");
+    if (env != nullptr && *env != '\0') ssl_cert_file_ = env;
+  }
+
+  ~CurlTransport() override {
+    for (CURL* h : pool_) curl_easy_cleanup(h);
+  }
+
+  Result<HttpResponse> RoundTrip(const HttpRequest& request) override {
+    CurlPtr handle(Acquire(), &curl_easy_cleanup);
+    if (!handle) return Internal("curl_easy_init failed");
+    auto start = std::chrono::steady_clock::now();
+    HttpResponse response;
+    Result<HttpResponse> result = Perform(handle.get(), request, response);
+    if (options_.log) {
+      long ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - start)
+                                      .count());
+      std::string line = request.method + " " + RedactUrl(request.url) + " -> ";
+      line += result ? std::to_string(response.status) : result.error().message();
+      line += " (" + std::to_string(ms) + " ms)";
+      options_.log(line);
+    }
+    Release(std::move(handle));
+    return result;
+  }
+
+ private:
+  CURL* Acquire() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!pool_.empty()) {
+        CURL* h = pool_.back();
+        pool_.pop_back();
+        curl_easy_reset(h);
+        return h;
+      }
+    }
+    return curl_easy_init();
+  }
+
+  void Release(CurlPtr handle) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (pool_.size() < 16) {
+      pool_.push_back(handle.release());
+    }
+  }
+
+  const TlsConfig& TlsFor(const std::string& host) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = tls_.find(host);
+    if (it != tls_.end()) return it->second;
+    TlsConfig cfg;
+    std::string extra;
+    std::string pem;
+    if (!options_.ca_file.empty() && ReadWholeFile(options_.ca_file, &pem)) extra += pem + "\n";
+    for (const std::string& dir : options_.cert_dirs) {
+      std::string hostdir = dir + "/" + host;
+      DIR* d = ::opendir(hostdir.c_str());
+      if (d == nullptr) continue;
+      std::vector<std::string> names;
+      while (dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
+      ::closedir(d);
+      std::sort(names.begin(), names.end());
+      for (const std::string& name : names) {
+        std::string path = hostdir + "/" + name;
+        auto ends = [&](std::string_view suf) {
+          return name.size() > suf.size() &&
+                 name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
+        };
+        if (ends(".crt") && ReadWholeFile(path, &pem)) {
+          extra += pem + "\n";
+        } else if (ends(".cert") && cfg.client_cert.empty()) {
+          std::string key = path.substr(0, path.size() - 5) + ".key";
+          if (IsFile(key)) {
+            cfg.client_cert = path;
+            cfg.client_key = key;
+          }
+        }
+      }
+    }
+    if (!extra.empty()) {
+      std::string base;
+      if (!ssl_cert_file_.empty()) {
+        ReadWholeFile(ssl_cert_file_, &base);
+      } else {
+        curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+        if (info->cainfo != nullptr) ReadWholeFile(info->cainfo, &base);
+        if (base.empty()) ReadWholeFile("/etc/ssl/certs/ca-certificates.crt", &base);
+      }
+      cfg.ca_blob = base + "\n" + extra;
+    }
+    return tls_.emplace(host, std::move(cfg)).first->second;
+  }
+
+  Result<HttpResponse> Perform(CURL* h, const HttpRequest& request, HttpResponse& response) {
+    CallState st;
+    st.request = &request;
+    st.response = &response;
+    if (request.body_source) {
+      auto reader = request.body_source();
+      if (!reader) return std::move(reader).error();
+      st.body_reader = std::move(*reader);
+    }
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options_.stall_timeout_seconds);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &HeaderCallback);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &st);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &WriteCallback);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &st);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, nullptr);
+
+    std::string host = HostOf(request.url);
+    if (request.url.rfind("https://", 0) == 0) {
+      if (!request.verify_tls) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+      } else {
+        const TlsConfig& tls = TlsFor(host);
+        if (!tls.ca_blob.empty()) {
+          curl_blob blob{};
+          blob.data = const_cast<char*>(tls.ca_blob.data());
+          blob.len = tls.ca_blob.size();
+          blob.flags = CURL_BLOB_NOCOPY;
+          curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
+          curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+          curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+        } else if (!ssl_cert_file_.empty()) {
+          curl_easy_setopt(h, CURLOPT_CAINFO, ssl_cert_file_.c_str());
+        }
+        if (!tls.client_cert.empty()) {
+          curl_easy_setopt(h, CURLOPT_SSLCERT, tls.client_cert.c_str());
+          curl_easy_setopt(h, CURLOPT_SSLKEY, tls.client_key.c_str());
+        }
+      }
+    }
+
+    curl_slist* raw = nullptr;
+    for (const HttpHeader& hd : request.headers) {
+      std::string line = hd.name + ": " + hd.value;
+      raw = curl_slist_append(raw, line.c_str());
+    }
+    raw = curl_slist_append(raw, "Expect:");
+    SlistPtr headers(raw, &curl_slist_free_all);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+
+    bool has_body = request.body_source || !request.body.empty();
+    if (request.method == "HEAD") {
+      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else if (request.method == "GET") {
+      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else if (has_body || request.method == "PUT" || request.method == "POST" ||
+               request.method == "PATCH") {
+      curl_off_t size = request.body_source ? static_cast<curl_off_t>(request.body_size)
+                                            : static_cast<curl_off_t>(request.body.size());
+      curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(h, CURLOPT_READFUNCTION, &ReadCallback);
+      curl_easy_setopt(h, CURLOPT_READDATA, &st);
+      curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, size);
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    } else {
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+    curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, nullptr);
+    if (rc == CURLE_OK) {
+      long code = 0;
+      curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+      response.status = static_cast<int>(code);
+      return std::move(response);
+    }
+    if (st.parked) return std::move(*st.parked);
+    std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : curl_easy_strerror(rc);
+    std::string what = request.method + " " + RedactUrl(request.url);
+    switch (rc) {
+      case CURLE_PEER_FAILED_VERIFICATION:
+      case CURLE_SSL_CACERT_BADFILE:
+      case CURLE_SSL_CERTPROBLEM:
+        return Error(ErrorCode::kUnavailable,
+                     "TLS certificate of " + host + " not trusted: " + detail +
+                         " (use --ca-file, SSL_CERT_FILE, /etc/docker/certs.d/" + host +
+                         "/ca.crt, or --insecure-registry " + host + ")");
+      case CURLE_SSL_CONNECT_ERROR:
+        return Error(ErrorCode::kUnavailable, "TLS handshake with " + host + " failed: " + detail);
+      default:
+        return Error(ErrorCode::kUnavailable, "network: " + what + ": " + detail);
+    }
+  }
+
+  HttpTransportOptions options_;
+  std::string ssl_cert_file_;
+  std::mutex mu_;
+  std::vector<CURL*> pool_;
+  std::map<std::string, TlsConfig> tls_;
+};
+
+bool IsSecretQueryKey(std::string_view key) {
+  std::string k = LowerAscii(key);
+  for (const char* word : {"token", "secret", "password", "sig", "credential", "state", "auth",
+                           "key"}) {
+    if (k.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string HttpResponse::Header(std::string_view name) const {
+  std::string lower = LowerAscii(name);
+  for (const HttpHeader& h : headers) {
+    if (h.name == lower) return h.value;
+  }
+  return "";
+}
+
+std::vector<std::string> HttpResponse::HeaderValues(std::string_view name) const {
+  std::string lower = LowerAscii(name);
+  std::vector<std::string> out;
+  for (const HttpHeader& h : headers) {
+    if (h.name == lower) out.push_back(h.value);
+  }
+  return out;
+}
+
+std::unique_ptr<HttpTransport> MakeCurlTransport(HttpTransportOptions options) {
+  return std::make_unique<CurlTransport>(std::move(options));
+}
+
+std::string RedactUrl(std::string_view url) {
+  std::string out;
+  size_t scheme = url.find("://");
+  size_t host_start = scheme == std::string_view::npos ? 0 : scheme + 3;
+  size_t path_start = url.find_first_of("/?#", host_start);
+  std::string_view authority =
+      url.substr(host_start, path_start == std::string_view::npos ? url.npos
+                                                                   : path_start - host_start);
+  size_t at = authority.rfind('@');
+  out += url.substr(0, host_start);
+  out += at == std::string_view::npos ? authority : authority.substr(at + 1);
+  if (path_start == std::string_view::npos) return out;
+  std::string_view rest = url.substr(path_start);
+  size_t q = rest.find('?');
+  if (q == std::string_view::npos) return out + std::string(rest);
+  out += rest.substr(0, q + 1);
+  std::string_view query = rest.substr(q + 1);
+  bool first = true;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view param = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (!first) out += "&";
+    first = false;
+    size_t eq = param.find('=');
+    if (eq != std::string_view::npos && IsSecretQueryKey(param.substr(0, eq))) {
+      out += param.substr(0, eq);
+      out += "=REDACTED";
+    } else {
+      out += param;
+    }
+  }
+  return out;
+}
+
+bool IsRetryableTransportError(const Error& error) {
+  return error.code() == ErrorCode::kUnavailable && error.message().rfind("network:", 0) == 0;
+}
+
+bool IsTlsHandshakeError(const Error& error) {
+  return error.code() == ErrorCode::kUnavailable &&
+         error.message().rfind("TLS handshake", 0) == 0;
+}
+
+}  // namespace ocib
