@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     records.push_back({'d', 0755, "usr/share/zoneinfo", "", ""});
     for (auto it = fs::recursive_directory_iterator(zi); it != fs::recursive_directory_iterator(); ++it) {
       const fs::path& p = it->path();
-      std::string rel = "usr/share/zoneinfo/" + fs::relative(p, zi).generic_string();
+      std::string rel = "usr/share/zoneinfo/" + p.lexically_relative(zi).generic_string();
       auto st = fs::symlink_status(p);
       if (fs::is_symlink(st)) {
         records.push_back({'l', 0777, rel, fs::read_symlink(p).generic_string(), ""});
