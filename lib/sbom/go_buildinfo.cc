@@ -63,7 +63,7 @@ class MemorySource final : public ByteSource {
       return InvalidArgument("truncated file (need " + std::to_string(n) + " bytes at offset " +
                              std::to_string(offset) + ")");
     }
-    return std::string(bytes_.substr(static_cast<size_t>(offset), n));
+    return std::string(bytes_.substr(offset, n));
   }
 
  private:
@@ -171,19 +171,19 @@ Result<ElfFile> ReadElf(const ByteSource& src) {
   if (elf.is64) {
     phoff = GetUint(eh, 0x20, 8, be);
     shoff = GetUint(eh, 0x28, 8, be);
-    phentsize = static_cast<size_t>(GetUint(eh, 0x36, 2, be));
-    phnum = static_cast<size_t>(GetUint(eh, 0x38, 2, be));
-    shentsize = static_cast<size_t>(GetUint(eh, 0x3A, 2, be));
-    shnum = static_cast<size_t>(GetUint(eh, 0x3C, 2, be));
-    shstrndx = static_cast<size_t>(GetUint(eh, 0x3E, 2, be));
+    phentsize = GetUint(eh, 0x36, 2, be);
+    phnum = GetUint(eh, 0x38, 2, be);
+    shentsize = GetUint(eh, 0x3A, 2, be);
+    shnum = GetUint(eh, 0x3C, 2, be);
+    shstrndx = GetUint(eh, 0x3E, 2, be);
   } else {
     phoff = GetUint(eh, 0x1C, 4, be);
     shoff = GetUint(eh, 0x20, 4, be);
-    phentsize = static_cast<size_t>(GetUint(eh, 0x2A, 2, be));
-    phnum = static_cast<size_t>(GetUint(eh, 0x2C, 2, be));
-    shentsize = static_cast<size_t>(GetUint(eh, 0x2E, 2, be));
-    shnum = static_cast<size_t>(GetUint(eh, 0x30, 2, be));
-    shstrndx = static_cast<size_t>(GetUint(eh, 0x32, 2, be));
+    phentsize = GetUint(eh, 0x2A, 2, be);
+    phnum = GetUint(eh, 0x2C, 2, be);
+    shentsize = GetUint(eh, 0x2E, 2, be);
+    shnum = GetUint(eh, 0x30, 2, be);
+    shstrndx = GetUint(eh, 0x32, 2, be);
   }
   const size_t want_ph = elf.is64 ? 0x38 : 0x20;
   const size_t want_sh = elf.is64 ? 0x40 : 0x28;
@@ -218,10 +218,10 @@ Result<ElfFile> ReadElf(const ByteSource& src) {
     if (shnum == 0 || shstrndx == 0xffff) {
       OCIB_ASSIGN_OR_RETURN(std::string s0, src.ReadAt(shoff, shentsize));
       if (shnum == 0) {
-        shnum = static_cast<size_t>(elf.is64 ? GetUint(s0, 0x20, 8, be) : GetUint(s0, 0x14, 4, be));
+        shnum = (elf.is64 ? GetUint(s0, 0x20, 8, be) : GetUint(s0, 0x14, 4, be));
       }
       if (shstrndx == 0xffff) {
-        shstrndx = static_cast<size_t>(GetUint(s0, elf.is64 ? 0x28 : 0x18, 4, be));
+        shstrndx = (GetUint(s0, elf.is64 ? 0x28 : 0x18, 4, be));
       }
     }
     if (shnum > (size_t{1} << 20)) return InvalidArgument("not a valid ELF file (too many sections)");
@@ -248,7 +248,7 @@ Result<ElfFile> ReadElf(const ByteSource& src) {
         return InvalidArgument("not a valid ELF file (section name table too large)");
       }
       OCIB_ASSIGN_OR_RETURN(std::string names,
-                            src.ReadAt(strtab.offset, static_cast<size_t>(strtab.size)));
+                            src.ReadAt(strtab.offset, strtab.size));
       for (ElfSection& sec : elf.sections) {
         if (sec.name_offset < names.size()) {
           sec.name = std::string(names.c_str() + sec.name_offset);
@@ -273,13 +273,7 @@ Result<uint64_t> AddrToOffset(const ElfFile& elf, uint64_t addr, uint64_t n) {
       return seg.offset + (addr - seg.vaddr);
     }
   }
-  return InvalidArgument("malformed Go build information (address 0x" +
-                         [&] {
-                           char buf[32];
-                           std::snprintf(buf, sizeof buf, "%llx",
-                                         static_cast<unsigned long long>(addr));
-                           return std::string(buf);
-                         }() +
+  return InvalidArgument("malformed Go build information (address " + std::to_string(addr) +
                          " is not in a loaded segment)");
 }
 
@@ -293,7 +287,7 @@ Result<std::string> ReadGoStringAt(const ByteSource& src, const ElfFile& elf, ui
   if (len == 0) return std::string();
   if (len > kMaxString) return InvalidArgument("malformed Go build information (string too long)");
   OCIB_ASSIGN_OR_RETURN(uint64_t doff, AddrToOffset(elf, data, len));
-  return src.ReadAt(doff, static_cast<size_t>(len));
+  return src.ReadAt(doff, len);
 }
 
 // Reads an unsigned LEB128 length and that many bytes at `*pos`, not beyond `end`.
@@ -314,7 +308,7 @@ Result<std::string> ReadVarintString(const ByteSource& src, uint64_t* pos, uint6
   if (len > kMaxString || len > end - *pos) {
     return InvalidArgument("malformed Go build information (string runs past its section)");
   }
-  OCIB_ASSIGN_OR_RETURN(std::string s, src.ReadAt(*pos, static_cast<size_t>(len)));
+  OCIB_ASSIGN_OR_RETURN(std::string s, src.ReadAt(*pos, len));
   *pos += len;
   return s;
 }
@@ -352,7 +346,7 @@ Result<GoBuildInfo> ReadFromSource(const ByteSource& src) {
     return InvalidArgument("not a valid ELF file (build-info section runs past the end)");
   }
   const uint64_t end = region->offset + region->size;
-  size_t window = static_cast<size_t>(std::min<uint64_t>(region->size, kSearchWindow));
+  size_t window = std::min<uint64_t>(region->size, kSearchWindow);
   OCIB_ASSIGN_OR_RETURN(std::string data, src.ReadAt(region->offset, window));
 
   size_t at = std::string::npos;
@@ -475,8 +469,7 @@ Result<std::string> GoUnquote(std::string_view q) {
       case '\'': out.push_back('\''); break;
       case 'x': case 'u': case 'U': {
         size_t n = e == 'x' ? 2 : (e == 'u' ? 4 : 8);
-        if (i + n >= body.size() + 0 && i + n > body.size() - 1 + 1) return bad();
-        if (i + n > body.size() - 1) return bad();
+        if (i + n >= body.size()) return bad();
         uint32_t v = 0;
         for (size_t k = 1; k <= n; ++k) {
           int h = HexValue(body[i + k]);
@@ -493,7 +486,7 @@ Result<std::string> GoUnquote(std::string_view q) {
         break;
       }
       case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
-        if (i + 2 > body.size() - 1) return bad();
+        if (i + 2 >= body.size()) return bad();
         uint32_t v = 0;
         for (size_t k = 0; k < 3; ++k) {
           char d = body[i + k];
