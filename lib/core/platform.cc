@@ -50,6 +50,20 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// Applies architecture aliases and short variant spellings ("7" -> "v7").
+void NormalizeArchVariant(std::string& arch, std::string& variant) {
+  for (const auto& a : kAliases) {
+    if (arch == a.from) {
+      arch = std::string(a.arch);
+      if (variant.empty()) variant = std::string(a.variant);
+    }
+  }
+  if ((arch == "arm" || arch == "arm64") && variant.size() == 1 && variant[0] >= '5' &&
+      variant[0] <= '9') {
+    variant = "v" + variant;
+  }
+}
+
 }  // namespace
 
 Result<Platform> Platform::Parse(std::string_view text) {
@@ -75,12 +89,7 @@ Result<Platform> Platform::Parse(std::string_view text) {
   if (std::find(kKnownOs.begin(), kKnownOs.end(), out.os) == kKnownOs.end()) {
     return bad("unknown operating system \"" + out.os + "\"");
   }
-  for (const auto& a : kAliases) {
-    if (out.architecture == a.from) {
-      out.architecture = std::string(a.arch);
-      if (out.variant.empty()) out.variant = std::string(a.variant);
-    }
-  }
+  NormalizeArchVariant(out.architecture, out.variant);
   if (std::find(kKnownArch.begin(), kKnownArch.end(), out.architecture) == kKnownArch.end()) {
     return bad("unknown architecture \"" + out.architecture + "\"");
   }
@@ -110,6 +119,7 @@ Result<std::vector<Platform>> Platform::ParseList(std::string_view text) {
 
 Platform Platform::Normalized() const {
   Platform p = *this;
+  NormalizeArchVariant(p.architecture, p.variant);
   if (p.variant.empty()) {
     if (p.architecture == "arm64") p.variant = "v8";
     if (p.architecture == "arm") p.variant = "v7";

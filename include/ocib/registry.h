@@ -1,0 +1,167 @@
+// File: ocib/registry.h
+//
+// A client for one registry speaking the OCI distribution API (v2).
+//
+// Transport and scheme: HTTPS with certificate verification. A registry
+// listed in `insecure_registries` (host or host:port) may be reached over
+// plain HTTP, or over HTTPS without verification. localhost, 127.0.0.0/8
+// and [::1] fall back to plain HTTP when the peer does not speak TLS (never
+// when its certificate fails verification).
+//
+// Auth: the first request pings `/v2/` (HEAD) and reads the challenge:
+//  - none: anonymous;
+//  - Basic: `Authorization: Basic` from the keychain, to the registry host only;
+//  - Bearer: a token from `realm?service=...&scope=...` (Basic credentials to
+//    the realm, or anonymous), cached per scope set until `expires_in`
+//    (default and minimum 60 s) runs out. A 401 on a request made with a
+//    token refreshes it once (adding the scope named by
+//    `error="insufficient_scope"`) and retries once.
+// Authorization is never sent to another host after a redirect; redirects
+// are followed (5 at most) by this client, not by the transport.
+//
+// Retries: 408, 429 (honouring Retry-After, capped), 5xx and retryable
+// transport failures are retried with exponential backoff and full jitter,
+// bounded by `RetryPolicy`. Requests whose body cannot be replayed are not
+// retried; a failed upload restarts its upload session instead.
+//
+// Errors name the request: "PUT https://host/v2/app/manifests/1: 401
+// UNAUTHORIZED: authentication required (credentials for host rejected)",
+// with URLs redacted. Codes: 401 kUnauthenticated, 403 kPermissionDenied,
+// 404 kNotFound, 408/429/5xx and network kUnavailable, digest or size
+// mismatch kDataLoss.
+//
+// Thread safety: a RegistryClient may be used from several threads.
+#ifndef OCIB_INCLUDE_OCIB_REGISTRY_H_
+#define OCIB_INCLUDE_OCIB_REGISTRY_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ocib/auth.h"
+#include "ocib/blob_store.h"
+#include "ocib/descriptor.h"
+#include "ocib/http.h"
+#include "ocib/io.h"
+#include "ocib/status.h"
+
+namespace ocib {
+
+struct RetryPolicy {
+  // Attempts per request, the first included.
+  int max_attempts = 5;
+  std::chrono::milliseconds initial_backoff{200};
+  std::chrono::milliseconds max_backoff{5000};
+  // Retry-After values above this are clamped to it.
+  std::chrono::milliseconds max_retry_after{30000};
+  // No retry starts after this much time since the first attempt.
+  std::chrono::milliseconds max_total{120000};
+
+  // The delay before attempt `attempt` (1 = the first retry): a uniformly
+  // random value in [0, min(max_backoff, initial_backoff * 2^(attempt-1))]
+  // ("full jitter"), where `random01` is in [0, 1).
+  std::chrono::milliseconds Backoff(int attempt, double random01) const;
+};
+
+// Whether an HTTP status is worth retrying (408, 429, 5xx except 501/505).
+bool IsRetryableStatus(int status);
+// Parses Retry-After (delta seconds or an HTTP-date, relative to `now`);
+// nullopt when absent or malformed; a past date yields 0.
+std::optional<std::chrono::milliseconds> ParseRetryAfter(
+    std::string_view value, std::chrono::system_clock::time_point now);
+
+struct RegistryOptions {
+  // Defaults: MakeCurlTransport({ca_file, log}) and MakeDefaultKeychain().
+  std::shared_ptr<HttpTransport> transport;
+  std::shared_ptr<Keychain> keychain;
+  // Hosts ("host" or "host:port") that may use plain HTTP or unverified TLS.
+  std::vector<std::string> insecure_registries;
+  // Extra trusted CA bundle for the default transport.
+  std::string ca_file;
+  RetryPolicy retry;
+  // Verbose log lines (requests, retries); secrets never appear. Optional.
+  std::function<void(std::string_view)> log;
+  // Progress lines ("pushed sha256:... 12.3 MiB"). Optional.
+  std::function<void(std::string_view)> progress;
+  // Parallel blob transfers.
+  int jobs = 4;
+  // Blobs at least this large are uploaded in chunks of `chunk_size`
+  // (PATCH with Content-Range); smaller ones with one PUT. A registry's
+  // OCI-Chunk-Min-Length raises the chunk size and forces chunking.
+  int64_t chunk_threshold = int64_t{256} << 20;
+  int64_t chunk_size = int64_t{16} << 20;
+  // Replaces std::this_thread::sleep_for (tests).
+  std::function<void(std::chrono::milliseconds)> sleep;
+};
+
+// A manifest or index as the registry served it.
+struct RemoteManifest {
+  std::string media_type;
+  Digest digest;
+  std::string bytes;
+};
+
+// Opens `length` bytes of a blob starting at `offset`, for (re)uploads.
+using BlobOpener = std::function<Result<std::unique_ptr<Reader>>(int64_t offset, int64_t length)>;
+
+class RegistryClient {
+ public:
+  // A client for `registry`, a reference's domain ("docker.io" is served
+  // by registry-1.docker.io). Nothing is sent before the first call.
+  static Result<std::unique_ptr<RegistryClient>> Create(const std::string& registry,
+                                                        RegistryOptions options);
+  ~RegistryClient();
+  RegistryClient(const RegistryClient&) = delete;
+  RegistryClient& operator=(const RegistryClient&) = delete;
+
+  const std::string& registry() const;
+  const RegistryOptions& options() const;
+
+  // Declares which repositories the following calls touch and how, so
+  // that one bearer token covers them: `push` repositories get
+  // "pull,push", `pull_from` repositories (mount sources) "pull".
+  void SetScopes(std::vector<std::string> push, std::vector<std::string> pull_from);
+
+  // HEAD a blob: its descriptor (digest, size) or nullopt when absent.
+  Result<std::optional<Descriptor>> StatBlob(const std::string& repo, const Digest& digest);
+  // HEAD a manifest by tag or digest: nullopt when absent.
+  Result<std::optional<Descriptor>> StatManifest(const std::string& repo,
+                                                 const std::string& reference);
+  // GET a manifest or index (Accept: OCI and Docker manifest and index).
+  // Verifies Docker-Content-Digest and, for a digest reference, the bytes.
+  Result<RemoteManifest> GetManifest(const std::string& repo, const std::string& reference);
+  // GET a blob into `store`, verifying size and digest while streaming;
+  // committed under `blob.digest` with `blob.media_type`. Transfers cut
+  // short are retried; kDataLoss on a mismatch (nothing is stored).
+  Status FetchBlob(const std::string& repo, const Descriptor& blob, BlobStore& store);
+  // Uploads a blob unless present: HEAD, then a cross-repository mount
+  // from `mount_from` (when set and different from `repo`; 202 falls back
+  // to an upload), then POST + PUT ?digest= (or chunked PATCHes).
+  // Returns true when bytes were uploaded or mounted, false when present.
+  Result<bool> PushBlob(const std::string& repo, const Descriptor& blob, const BlobOpener& open,
+                        const std::string& mount_from = "");
+  // PUT a manifest or index under a tag or digest with Content-Type
+  // `media_type`, exactly `bytes`. Returns the digest of the bytes; a
+  // Docker-Content-Digest that differs is kDataLoss.
+  Result<Digest> PutManifest(const std::string& repo, const std::string& reference,
+                             const std::string& media_type, const std::string& bytes);
+
+  // Requests sent so far, by method (for tests and --verbose summaries).
+  std::map<std::string, int> RequestCounts() const;
+
+  class Impl;
+
+ private:
+  explicit RegistryClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ocib
+
+#endif  // OCIB_INCLUDE_OCIB_REGISTRY_H_

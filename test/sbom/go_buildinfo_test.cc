@@ -1,0 +1,327 @@
+// Tests for ocib/go_buildinfo.h: real Go binaries built with the Debian
+// toolchain for several ELF classes and byte orders, checked against
+// `go version -m`; synthetic ELF files for the pre-1.18 pointer layout; and
+// the error cases.
+#include "ocib/go_buildinfo.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+
+#include "test/sbom/sbom_test_util.h"
+
+namespace ocib {
+namespace {
+
+using sbomtest::GoTarget;
+
+// ------------------------------------------------ real binaries vs go version -m
+
+class GoBinaryTest : public ::testing::TestWithParam<GoTarget> {};
+
+TEST_P(GoBinaryTest, MatchesGoVersionM) {
+  if (!sbomtest::HaveGo()) GTEST_SKIP() << "go toolchain not installed";
+  const GoTarget& target = GetParam();
+  std::string log;
+  std::string binary = sbomtest::BuildFixture(target, &log);
+  ASSERT_FALSE(binary.empty()) << "go build failed:\n" << log;
+
+  GoBuildInfo want;
+  std::string want_text;
+  ASSERT_TRUE(sbomtest::GoVersionM(binary, &want, &want_text, &log)) << log;
+
+  Result<GoBuildInfo> got = ReadGoBuildInfo(binary);
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  EXPECT_EQ(*got, want);
+  EXPECT_EQ(got->ToString(), want_text);
+
+  // The same through the in-memory entry point.
+  Result<GoBuildInfo> mem = ParseGoBuildInfoFromElf(sbomtest::ReadFile(binary), binary);
+  ASSERT_TRUE(mem.has_value()) << mem.error().ToString();
+  EXPECT_EQ(*mem, *got);
+
+  // What the fixture is known to contain.
+  EXPECT_EQ(got->path, "example.com/ocib/sbomapp");
+  EXPECT_EQ(got->main.path, "example.com/ocib/sbomapp");
+  EXPECT_EQ(got->main.version, "(devel)");
+  ASSERT_EQ(got->deps.size(), 1u);
+  EXPECT_EQ(got->deps[0].path, "example.com/ocib/sbomlib");
+  EXPECT_EQ(got->deps[0].version, "v0.1.0");
+  ASSERT_TRUE(got->deps[0].replace.has_value());
+  EXPECT_EQ(got->deps[0].replace->path, "../sbomlib");
+  EXPECT_EQ(got->deps[0].replace->version, "(devel)");
+  EXPECT_EQ(got->deps[0].replace->sum, "");
+  EXPECT_EQ(got->go_version.rfind("go1.", 0), 0u) << got->go_version;
+  EXPECT_EQ(got->FindSetting("GOARCH"), target.goarch);
+  EXPECT_EQ(got->FindSetting("GOOS"), target.goos);
+  EXPECT_EQ(got->FindSetting("CGO_ENABLED"), "0");
+  EXPECT_EQ(got->FindSetting("-trimpath"), "true");
+  if (!target.goarm.empty()) EXPECT_EQ(got->FindSetting("GOARM"), target.goarm);
+  if (!target.ldflags.empty()) EXPECT_EQ(got->FindSetting("-ldflags"), target.ldflags);
+  EXPECT_EQ(got->FindSetting("no-such-setting"), std::nullopt);
+}
+
+std::string TargetName(const ::testing::TestParamInfo<GoTarget>& info) {
+  std::string n = info.param.Name();
+  for (char& c : n) {
+    if (c == '-') c = '_';
+  }
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Platforms, GoBinaryTest,
+    ::testing::Values(
+        // 64-bit little endian; vcs.* settings when the checkout allows it.
+        GoTarget{"linux", "amd64", "", "", true},
+        // 64-bit little endian, stripped, with a quoted -ldflags setting.
+        GoTarget{"linux", "arm64", "", "-s -w -X main.note=a\"b", false},
+        // 32-bit little endian.
+        GoTarget{"linux", "arm", "7", "", false},
+        // 64-bit big endian.
+        GoTarget{"linux", "s390x", "", "", false},
+        // 32-bit big endian.
+        GoTarget{"linux", "mips", "", "", false}),
+    TargetName);
+
+// ------------------------------------------------ synthetic ELF, both layouts
+
+void Put(std::string* b, size_t pos, size_t width, uint64_t v, bool big_endian) {
+  if (b->size() < pos + width) b->resize(pos + width, '\0');
+  for (size_t i = 0; i < width; ++i) {
+    size_t shift = 8 * (big_endian ? width - 1 - i : i);
+    (*b)[pos + i] = static_cast<char>((v >> shift) & 0xff);
+  }
+}
+
+const std::string kStartSentinel("0w\xaf\x0c\x92t\x08\x02" "A\xe1\xc1\x07\xe6\xd6\x18\xe6", 16);
+const std::string kEndSentinel("\xf9" "2C1\x86\x18 r\x00\x82" "B\x10" "A\x16\xd8\xf2", 16);
+
+// An ELF file with one writable PT_LOAD segment and no section headers,
+// holding a build-info header at file offset 256 in the given layout.
+std::string MakeElf(bool is64, bool big_endian, bool inline_format, const std::string& version,
+                    const std::string& modtext) {
+  const uint64_t base = 0x400000;
+  const size_t ps = is64 ? 8 : 4;
+  const std::string mod = modtext.empty() ? "" : kStartSentinel + modtext + kEndSentinel;
+  std::string b(256, '\0');
+  b[0] = '\x7f';
+  b[1] = 'E';
+  b[2] = 'L';
+  b[3] = 'F';
+  b[4] = is64 ? 2 : 1;
+  b[5] = big_endian ? 2 : 1;
+  b[6] = 1;
+  const bool be = big_endian;
+  Put(&b, 16, 2, 2, be);  // ET_EXEC
+  Put(&b, 20, 4, 1, be);
+  const size_t ehsize = is64 ? 64 : 52;
+  const size_t phentsize = is64 ? 56 : 32;
+  if (is64) {
+    Put(&b, 0x20, 8, ehsize, be);
+    Put(&b, 0x34, 2, ehsize, be);
+    Put(&b, 0x36, 2, phentsize, be);
+    Put(&b, 0x38, 2, 1, be);
+    Put(&b, 0x3A, 2, 64, be);
+  } else {
+    Put(&b, 0x1C, 4, ehsize, be);
+    Put(&b, 0x28, 2, ehsize, be);
+    Put(&b, 0x2A, 2, phentsize, be);
+    Put(&b, 0x2C, 2, 1, be);
+    Put(&b, 0x2E, 2, 40, be);
+  }
+  // Build-info header.
+  const size_t hdr = 256;
+  b.resize(hdr + 32, '\0');
+  b.replace(hdr, 14, "\xff Go buildinf:");
+  b[hdr + 14] = static_cast<char>(ps);
+  b[hdr + 15] = static_cast<char>(inline_format ? 2 : (big_endian ? 1 : 0));
+  if (inline_format) {
+    for (const std::string* s : {&version, &mod}) {
+      uint64_t n = s->size();
+      do {
+        auto byte = static_cast<unsigned char>(n & 0x7f);
+        n >>= 7;
+        if (n != 0) byte = static_cast<unsigned char>(byte | 0x80);
+        b.push_back(static_cast<char>(byte));
+      } while (n != 0);
+      b += *s;
+    }
+  } else {
+    const size_t vhdr = hdr + 32;
+    const size_t mhdr = vhdr + 2 * ps;
+    const size_t data = mhdr + 2 * ps;
+    Put(&b, hdr + 16, ps, base + vhdr, be);
+    Put(&b, hdr + 16 + ps, ps, base + mhdr, be);
+    Put(&b, vhdr, ps, base + data, be);
+    Put(&b, vhdr + ps, ps, version.size(), be);
+    Put(&b, mhdr, ps, base + data + version.size(), be);
+    Put(&b, mhdr + ps, ps, mod.size(), be);
+    b.resize(data);
+    b += version;
+    b += mod;
+  }
+  // The one PT_LOAD (read + write) covering the whole file.
+  const size_t ph = ehsize;
+  Put(&b, ph, 4, 1, be);
+  if (is64) {
+    Put(&b, ph + 4, 4, 6, be);
+    Put(&b, ph + 8, 8, 0, be);
+    Put(&b, ph + 0x10, 8, base, be);
+    Put(&b, ph + 0x18, 8, base, be);
+    Put(&b, ph + 0x20, 8, b.size(), be);
+    Put(&b, ph + 0x28, 8, b.size(), be);
+  } else {
+    Put(&b, ph + 4, 4, 0, be);
+    Put(&b, ph + 8, 4, base, be);
+    Put(&b, ph + 0xC, 4, base, be);
+    Put(&b, ph + 0x10, 4, b.size(), be);
+    Put(&b, ph + 0x14, 4, b.size(), be);
+    Put(&b, ph + 0x18, 4, 6, be);
+  }
+  return b;
+}
+
+const char kModText[] =
+    "path\texample.com/old\n"
+    "mod\texample.com/old\t(devel)\t\n"
+    "dep\tgolang.org/x/text\tv0.3.7\th1:olpwvP2KacW1ZWvsR7uQhoyTYvKAupfQrRGBFM352Gk=\n"
+    "build\t-ldflags=\"-X main.v=1\"\n";
+
+struct LayoutCase {
+  bool is64;
+  bool big_endian;
+  bool inline_format;
+};
+
+class SyntheticElfTest : public ::testing::TestWithParam<LayoutCase> {};
+
+TEST_P(SyntheticElfTest, ReadsVersionAndModules) {
+  const LayoutCase& c = GetParam();
+  std::string elf = MakeElf(c.is64, c.big_endian, c.inline_format, "go1.16.15", kModText);
+  Result<GoBuildInfo> info = ParseGoBuildInfoFromElf(elf, "synthetic");
+  ASSERT_TRUE(info.has_value()) << info.error().ToString();
+  EXPECT_EQ(info->go_version, "go1.16.15");
+  EXPECT_EQ(info->path, "example.com/old");
+  ASSERT_EQ(info->deps.size(), 1u);
+  EXPECT_EQ(info->deps[0].sum, "h1:olpwvP2KacW1ZWvsR7uQhoyTYvKAupfQrRGBFM352Gk=");
+  EXPECT_EQ(info->FindSetting("-ldflags"), "-X main.v=1");
+  EXPECT_EQ(info->ToString(), std::string("go\tgo1.16.15\n") + kModText);
+}
+
+TEST_P(SyntheticElfTest, NoModuleInfoGivesVersionOnly) {
+  const LayoutCase& c = GetParam();
+  std::string elf = MakeElf(c.is64, c.big_endian, c.inline_format, "go1.17", "");
+  Result<GoBuildInfo> info = ParseGoBuildInfoFromElf(elf, "synthetic");
+  ASSERT_TRUE(info.has_value()) << info.error().ToString();
+  EXPECT_EQ(info->go_version, "go1.17");
+  EXPECT_TRUE(info->deps.empty());
+  EXPECT_EQ(info->main, GoModule{});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Layouts, SyntheticElfTest,
+    ::testing::Values(LayoutCase{true, false, false}, LayoutCase{true, true, false},
+                      LayoutCase{false, false, false}, LayoutCase{false, true, false},
+                      LayoutCase{true, false, true}, LayoutCase{false, true, true}));
+
+TEST(GoBuildInfoErrors, PointerOutsideSegments) {
+  std::string elf = MakeElf(true, false, false, "go1.16", kModText);
+  // Point the version pointer far outside the one segment.
+  Put(&elf, 256 + 16, 8, 0x7fff0000, false);
+  Result<GoBuildInfo> info = ParseGoBuildInfoFromElf(elf, "bad-pointer");
+  ASSERT_FALSE(info.has_value());
+  EXPECT_EQ(info.error().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(GoBuildInfoErrors, UnknownPointerSize) {
+  std::string elf = MakeElf(true, false, false, "go1.16", kModText);
+  elf[256 + 14] = 3;
+  Result<GoBuildInfo> info = ParseGoBuildInfoFromElf(elf, "odd");
+  ASSERT_FALSE(info.has_value());
+  EXPECT_EQ(info.error().code(), ErrorCode::kUnimplemented);
+}
+
+TEST(GoBuildInfoErrors, NotElf) {
+  const std::string path = sbomtest::ScratchDir() + "/not-elf.txt";
+  sbomtest::WriteFile(path, "#!/bin/sh\necho this is a shell script, not an ELF binary\n");
+  Result<GoBuildInfo> info = ReadGoBuildInfo(path);
+  ASSERT_FALSE(info.has_value());
+  EXPECT_EQ(info.error().code(), ErrorCode::kInvalidArgument);
+  const std::string msg = info.error().ToString();
+  EXPECT_NE(msg.find(path), std::string::npos) << msg;
+  EXPECT_NE(msg.find("not an ELF file"), std::string::npos) << msg;
+}
+
+TEST(GoBuildInfoErrors, EmptyAndTinyFiles) {
+  for (const std::string bytes : {std::string(), std::string("\x7f" "ELF", 4)}) {
+    Result<GoBuildInfo> info = ParseGoBuildInfoFromElf(bytes, "tiny");
+    ASSERT_FALSE(info.has_value());
+    EXPECT_EQ(info.error().code(), ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST(GoBuildInfoErrors, ElfButNotGo) {
+  // The test executable itself is a C++ ELF binary without Go build info.
+  Result<GoBuildInfo> info = ReadGoBuildInfo("/proc/self/exe");
+  ASSERT_FALSE(info.has_value());
+  EXPECT_EQ(info.error().code(), ErrorCode::kInvalidArgument);
+  const std::string msg = info.error().ToString();
+  EXPECT_NE(msg.find("not a Go binary"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("/proc/self/exe"), std::string::npos) << msg;
+}
+
+TEST(GoBuildInfoErrors, Missing) {
+  Result<GoBuildInfo> info = ReadGoBuildInfo(sbomtest::ScratchDir() + "/no-such-file");
+  ASSERT_FALSE(info.has_value());
+  EXPECT_EQ(info.error().code(), ErrorCode::kNotFound);
+}
+
+TEST(GoBuildInfoErrors, TruncatedGoBinary) {
+  if (!sbomtest::HaveGo()) GTEST_SKIP() << "go toolchain not installed";
+  std::string log;
+  std::string binary = sbomtest::BuildFixture(GoTarget{"linux", "arm", "7", "", false}, &log);
+  ASSERT_FALSE(binary.empty()) << log;
+  std::string bytes = sbomtest::ReadFile(binary);
+  for (size_t keep : {size_t{100}, size_t{4096}, bytes.size() / 2}) {
+    Result<GoBuildInfo> info = ParseGoBuildInfoFromElf(bytes.substr(0, keep), "truncated");
+    ASSERT_FALSE(info.has_value()) << keep;
+    EXPECT_EQ(info.error().code(), ErrorCode::kInvalidArgument) << keep;
+  }
+}
+
+// ------------------------------------------------ module text
+
+TEST(ParseGoModInfo, QuotedSettings) {
+  Result<GoBuildInfo> info = ParseGoModInfo(
+      "build\t-ldflags=\"-s -w -X \\\"main.v=a b\\\"\"\n"
+      "build\t\"we=ird\"=`raw value`\n"
+      "build\t-tags=\n"
+      "build\tX=\"tab\\there\\x41\\u00e9\"\n"
+      "future\tsomething new\n");
+  ASSERT_TRUE(info.has_value()) << info.error().ToString();
+  ASSERT_EQ(info->settings.size(), 4u);
+  EXPECT_EQ(info->settings[0].second, "-s -w -X \"main.v=a b\"");
+  EXPECT_EQ(info->settings[1].first, "we=ird");
+  EXPECT_EQ(info->settings[1].second, "raw value");
+  EXPECT_EQ(info->settings[2].second, "");
+  EXPECT_EQ(info->settings[3].second, "tab\there" "A\xc3\xa9");
+  // ToString quotes what needs it, and its output parses back the same.
+  Result<GoBuildInfo> again = ParseGoModInfo(info->ToString());
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_EQ(again->settings, info->settings);
+}
+
+TEST(ParseGoModInfo, RejectsMalformedLines) {
+  for (const char* text : {"mod\tonly-path\n", "dep\ta\tb\tc\td\n", "=>\t../x\t(devel)\t\n",
+                           "build\tnoequals\n", "build\t=v\n", "build\tk=\"unterminated\n",
+                           "dep\ta\tv1\n=>\tb\tv2\t\n=>\tc\tv3\t\n"}) {
+    Result<GoBuildInfo> info = ParseGoModInfo(text);
+    EXPECT_FALSE(info.has_value()) << text;
+    if (!info) EXPECT_EQ(info.error().code(), ErrorCode::kInvalidArgument) << text;
+  }
+}
+
+}  // namespace
+}  // namespace ocib

@@ -1,0 +1,219 @@
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "lib/io/streams.h"
+#include "ocib/layer.h"
+#include "ocib/media_type.h"
+#include "ocib/oci_layout.h"
+#include "ocib/validate.h"
+#include "test/testing/test_util.h"
+
+namespace ocib {
+namespace {
+
+using ::ocib::testing::FixturePath;
+using ::ocib::testing::IsOk;
+using ::ocib::testing::ReadFileOrDie;
+using ::ocib::testing::ScopedTempDir;
+using ::ocib::testing::StatusIs;
+using ::ocib::testing::WriteFileOrDie;
+using ::testing::HasSubstr;
+
+class HashSink : public Writer {
+ public:
+  Status Write(const void* p, size_t n) override {
+    hasher.Update(p, n);
+    bytes += n;
+    return {};
+  }
+  Status Close() override { return {}; }
+  Sha256Hasher hasher;
+  size_t bytes = 0;
+};
+
+TEST(FileTreeTest, NormalizePath) {
+  EXPECT_EQ(*FileTree::NormalizePath("/usr//local/./bin/"), "usr/local/bin");
+  EXPECT_EQ(*FileTree::NormalizePath("a/b/../c"), "a/c");
+  EXPECT_THAT(FileTree::NormalizePath("../x"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("escapes")));
+  EXPECT_THAT(FileTree::NormalizePath("/../x"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("escapes")));
+  EXPECT_THAT(FileTree::NormalizePath("a/../../x"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("escapes")));
+  EXPECT_THAT(FileTree::NormalizePath("/"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("root")));
+  EXPECT_THAT(FileTree::NormalizePath(std::string_view("a\0b", 3)),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("NUL")));
+}
+
+TEST(LayerTest, ZstdReaderMatchesGnuTarVector) {
+  // content.tar.zst is the zstd form of content.tar (both from upstream): our
+  // decompressor must give the tar's exact bytes.
+  std::string tar = ReadFileOrDie(FixturePath("vectors/ggcr/crane/content.tar"));
+  auto reader = io::FileReader::Open(FixturePath("vectors/ggcr/crane/content.tar.zst"));
+  ASSERT_THAT(reader, IsOk());
+  HashSink sink;
+  ASSERT_THAT(DecompressLayer(**reader, media_type::kLayerTarZstd, sink), IsOk());
+  EXPECT_EQ(sink.bytes, tar.size());
+  EXPECT_EQ(sink.hasher.Finish(), Digest::Sha256Of(tar));
+}
+
+class LayerBuildTest : public ::testing::TestWithParam<Compression> {};
+
+TEST_P(LayerBuildTest, SameTreeTwiceGivesSameDigestsAndDiffIdRoundTrips) {
+  ScopedTempDir tmp;
+  WriteFileOrDie(tmp.path() + "/src/a.txt", "hello");
+  WriteFileOrDie(tmp.path() + "/src/sub/b.sh", "#!/bin/sh\n");
+  ::chmod((tmp.path() + "/src/sub/b.sh").c_str(), 0700);
+  std::filesystem::create_symlink("a.txt", tmp.path() + "/src/link");
+  auto layout = OciLayout::OpenOrCreate(tmp.path() + "/layout");
+  ASSERT_THAT(layout, IsOk());
+  FileTree tree;
+  ASSERT_THAT(tree.AddHostPath(tmp.path() + "/src", "/data"), IsOk());
+  LayerOptions opts{.compression = GetParam(), .level = 0, .mtime = 1700000000, .threads = 0};
+  auto first = BuildLayer(tree, **layout, opts);
+  ASSERT_THAT(first, IsOk());
+  // Different mtimes and permissions beyond the exec bit change nothing.
+  ::chmod((tmp.path() + "/src/sub/b.sh").c_str(), 0751);
+  ::chmod((tmp.path() + "/src/a.txt").c_str(), 0600);
+  FileTree again;
+  ASSERT_THAT(again.AddHostPath(tmp.path() + "/src", "data"), IsOk());
+  auto second = BuildLayer(again, **layout, {.compression = GetParam(), .level = 0, .mtime = 1700000000, .threads = 1});
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(first->diff_id, second->diff_id);
+  EXPECT_EQ(first->descriptor.digest, second->descriptor.digest);
+  EXPECT_EQ(first->descriptor.media_type, LayerMediaType(GetParam()));
+
+  auto reader = (*layout)->Open(first->descriptor.digest);
+  ASSERT_THAT(reader, IsOk());
+  HashSink sink;
+  ASSERT_THAT(DecompressLayer(**reader, first->descriptor.media_type, sink), IsOk());
+  EXPECT_EQ(sink.hasher.Finish(), first->diff_id);
+  EXPECT_EQ(static_cast<int64_t>(sink.bytes), first->uncompressed_size);
+  // Two zero blocks end the tar, without record padding.
+  EXPECT_EQ(first->uncompressed_size % 512, 0);
+  EXPECT_LT(first->uncompressed_size, 10240);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllCompressions, LayerBuildTest,
+                         ::testing::Values(Compression::kZstd, Compression::kGzip, Compression::kNone));
+
+TEST(LayerTest, MtimeChangesDiffId) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  FileTree tree;
+  ASSERT_THAT(tree.AddFile("x", "y", 0644), IsOk());
+  auto a = BuildLayer(tree, **layout, {.compression = Compression::kNone, .level = 0, .mtime = 0, .threads = 0});
+  auto b = BuildLayer(tree, **layout, {.compression = Compression::kNone, .level = 0, .mtime = 1, .threads = 0});
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_NE(a->diff_id, b->diff_id);
+}
+
+TEST(LayerTest, MissingSourceFails) {
+  FileTree tree;
+  EXPECT_THAT(tree.AddHostPath("/nonexistent/ocib-x", "x"), StatusIs(ErrorCode::kNotFound, HasSubstr("/nonexistent/ocib-x")));
+  EXPECT_THAT(tree.AddHostFile("/", "x", 0755), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("directory")));
+}
+
+TEST(LayoutTest, TagKeepsOtherTagsAndReplacesSameTag) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  auto a = (*layout)->Put(media_type::kImageConfig, "{\"a\":1}");
+  auto b = (*layout)->Put(media_type::kImageConfig, "{\"b\":1}");
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  ASSERT_THAT((*layout)->Tag(*a, "one"), IsOk());
+  ASSERT_THAT((*layout)->Tag(*a, "two"), IsOk());
+  ASSERT_THAT((*layout)->Tag(*b, "two"), IsOk());
+  auto idx = (*layout)->ReadIndex();
+  ASSERT_THAT(idx, IsOk());
+  EXPECT_EQ(idx->manifests.size(), 2u);
+  EXPECT_EQ((*layout)->Resolve("one")->digest, a->digest);
+  EXPECT_EQ((*layout)->Resolve("two")->digest, b->digest);
+  EXPECT_THAT((*layout)->Resolve("three"), StatusIs(ErrorCode::kNotFound, HasSubstr("three")));
+  EXPECT_THAT((*layout)->Tag(*a, "_bad"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("_bad")));
+}
+
+TEST(LayoutTest, ConcurrentTaggersAllLand) {
+  ScopedTempDir tmp;
+  ASSERT_THAT(OciLayout::OpenOrCreate(tmp.path()), IsOk());
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto layout = OciLayout::Open(tmp.path());  // separate handles, like separate processes
+      ASSERT_THAT(layout, IsOk());
+      auto d = (*layout)->Put(media_type::kImageConfig, "{\"n\":" + std::to_string(i) + "}");
+      ASSERT_THAT(d, IsOk());
+      ASSERT_THAT((*layout)->Tag(*d, "t" + std::to_string(i)), IsOk());
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto idx = (*OciLayout::Open(tmp.path()))->ReadIndex();
+  ASSERT_THAT(idx, IsOk());
+  EXPECT_EQ(idx->manifests.size(), 8u);
+}
+
+TEST(LayoutTest, CommitWithWrongDigestStoresNothing) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  auto w = (*layout)->NewWriter();
+  ASSERT_THAT(w, IsOk());
+  ASSERT_THAT((*w)->Write("abc", 3), IsOk());
+  EXPECT_THAT((*w)->Commit(media_type::kLayerTar, Digest::Sha256Of("abd")),
+              StatusIs(ErrorCode::kDataLoss, HasSubstr("does not match")));
+  EXPECT_FALSE(*(*layout)->Has(Digest::Sha256Of("abc")));
+  int files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(tmp.path() + "/blobs")) {
+    files += e.is_regular_file() ? 1 : 0;
+  }
+  EXPECT_EQ(files, 0) << "no temporary file is left behind";
+}
+
+TEST(LayoutTest, AbandonedWriterLeavesNothing) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  {
+    auto w = (*layout)->NewWriter();
+    ASSERT_THAT(w, IsOk());
+    ASSERT_THAT((*w)->Write("partial", 7), IsOk());
+  }
+  int files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(tmp.path() + "/blobs")) {
+    files += e.is_regular_file() ? 1 : 0;
+  }
+  EXPECT_EQ(files, 0);
+}
+
+TEST(LayoutTest, CorruptIndexIsRejectedNotOverwritten) {
+  ScopedTempDir tmp;
+  ASSERT_THAT(OciLayout::OpenOrCreate(tmp.path()), IsOk());
+  WriteFileOrDie(tmp.path() + "/index.json", "{not json");
+  EXPECT_THAT(OciLayout::OpenOrCreate(tmp.path()), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("index.json")));
+  EXPECT_EQ(ReadFileOrDie(tmp.path() + "/index.json"), "{not json");
+}
+
+TEST(ValidateTest, DetectsFlippedByte) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  auto d = (*layout)->Put(media_type::kImageIndex, R"({"manifests":[],"schemaVersion":2})");
+  ASSERT_THAT(d, IsOk());
+  ASSERT_THAT((*layout)->Tag(*d, "x"), IsOk());
+  auto ok = ValidateLayout(tmp.path());
+  ASSERT_THAT(ok, IsOk());
+  EXPECT_TRUE(ok->problems.empty());
+  std::string path = (*layout)->BlobPath(d->digest);
+  std::string bytes = ReadFileOrDie(path);
+  bytes[5] = static_cast<char>(bytes[5] ^ 1);
+  WriteFileOrDie(path, bytes);
+  auto bad = ValidateLayout(tmp.path());
+  ASSERT_THAT(bad, IsOk());
+  ASSERT_EQ(bad->problems.size(), 1u);
+  EXPECT_THAT(bad->problems[0], HasSubstr("does not match"));
+}
+
+}  // namespace
+}  // namespace ocib
