@@ -57,8 +57,11 @@ TEST_P(GoBinaryTest, MatchesGoVersionM) {
   EXPECT_EQ(got->FindSetting("GOOS"), target.goos);
   EXPECT_EQ(got->FindSetting("CGO_ENABLED"), "0");
   EXPECT_EQ(got->FindSetting("-trimpath"), "true");
-  if (!target.goarm.empty()) EXPECT_EQ(got->FindSetting("GOARM"), target.goarm);
-  if (!target.ldflags.empty()) EXPECT_EQ(got->FindSetting("-ldflags"), target.ldflags);
+  if (!target.goarm.empty()) {
+    EXPECT_EQ(got->FindSetting("GOARM"), target.goarm);
+  }
+  // (-ldflags is not recorded with -trimpath, so it is not checked here;
+  // quoted settings are covered by ParseGoModInfo.QuotedSettings.)
   EXPECT_EQ(got->FindSetting("no-such-setting"), std::nullopt);
 }
 
@@ -75,8 +78,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         // 64-bit little endian; vcs.* settings when the checkout allows it.
         GoTarget{"linux", "amd64", "", "", true},
-        // 64-bit little endian, stripped, with a quoted -ldflags setting.
-        GoTarget{"linux", "arm64", "", "-s -w -X main.note=a\"b", false},
+        // 64-bit little endian, stripped of symbols and DWARF.
+        GoTarget{"linux", "arm64", "", "-s -w", false},
         // 32-bit little endian.
         GoTarget{"linux", "arm", "7", "", false},
         // 64-bit big endian.
@@ -255,7 +258,7 @@ TEST(GoBuildInfoErrors, NotElf) {
 }
 
 TEST(GoBuildInfoErrors, EmptyAndTinyFiles) {
-  for (const std::string bytes : {std::string(), std::string("\x7f" "ELF", 4)}) {
+  for (const std::string& bytes : {std::string(), std::string("\x7f" "ELF", 4)}) {
     Result<GoBuildInfo> info = ParseGoBuildInfoFromElf(bytes, "tiny");
     ASSERT_FALSE(info.has_value());
     EXPECT_EQ(info.error().code(), ErrorCode::kInvalidArgument);
@@ -319,7 +322,9 @@ TEST(ParseGoModInfo, RejectsMalformedLines) {
                            "dep\ta\tv1\n=>\tb\tv2\t\n=>\tc\tv3\t\n"}) {
     Result<GoBuildInfo> info = ParseGoModInfo(text);
     EXPECT_FALSE(info.has_value()) << text;
-    if (!info) EXPECT_EQ(info.error().code(), ErrorCode::kInvalidArgument) << text;
+    if (!info) {
+      EXPECT_EQ(info.error().code(), ErrorCode::kInvalidArgument) << text;
+    }
   }
 }
 

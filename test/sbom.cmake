@@ -1,0 +1,10 @@
+# SBOM part (issue 4): Go build-info reader, SPDX/CycloneDX, referrers.
+# Needs at run time (skips the affected tests when missing): `go` (Debian
+# golang-go) to build fixtures/go/sbomapp, and a python3 with jsonschema
+# (Debian python3-jsonschema) to validate against fixtures/schemas/sbom.
+find_package(nlohmann_json 3 REQUIRED)
+ocib_add_gtest(ocib_sbom_test
+  ${CMAKE_CURRENT_LIST_DIR}/sbom/sbom_test_util.cc
+  ${CMAKE_CURRENT_LIST_DIR}/sbom/go_buildinfo_test.cc
+)
+target_link_libraries(ocib_sbom_test PRIVATE nlohmann_json::nlohmann_json)
