@@ -1,0 +1,53 @@
+// File: ocib/push.h
+//
+// Pushing an image from an OCI layout to a registry.
+//
+// Order (children before parents, the tag last): every blob (config and
+// layers of every manifest, deduplicated) is uploaded first, up to
+// `options.jobs` at a time, each after a HEAD (present: skipped) and, when
+// `mount_sources` names another repository of the same registry holding
+// it, a cross-repository mount. Then each platform manifest is PUT by
+// digest (after a HEAD), and only when all of them are confirmed is the
+// root (index or manifest) PUT under each tag. A tag that already names the
+// same digest is not rewritten, so a second push of an unchanged image
+// sends HEAD requests only.
+//
+// Example:
+//   auto ref = ocib::Reference::Parse("127.0.0.1:5000/app:1");
+//   auto result = ocib::Push("out/layout", "latest", {*ref}, {});
+//   // result->root.digest is the pushed index digest
+#ifndef OCIB_INCLUDE_OCIB_PUSH_H_
+#define OCIB_INCLUDE_OCIB_PUSH_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ocib/descriptor.h"
+#include "ocib/reference.h"
+#include "ocib/registry.h"
+#include "ocib/status.h"
+
+namespace ocib {
+
+struct PushResult {
+  Descriptor root;
+  // "registry/repo:tag@sha256:..." for each destination.
+  std::vector<std::string> pushed;
+  int blobs_uploaded = 0;
+  int blobs_skipped = 0;
+};
+
+// Pushes the image tagged `layout_tag` in the layout at `layout_dir` (when
+// `layout_tag` is empty the layout must hold exactly one image) to every
+// reference in `destinations` (all in one registry; each tag is written;
+// a reference without tag and digest means "latest"; a digest-only
+// reference writes no tag and must match the image). `mount_sources` maps a
+// blob digest to a repository (same registry) that has it.
+Result<PushResult> Push(const std::string& layout_dir, const std::string& layout_tag,
+                        const std::vector<Reference>& destinations, const RegistryOptions& options,
+                        const std::map<Digest, std::string>& mount_sources = {});
+
+}  // namespace ocib
+
+#endif  // OCIB_INCLUDE_OCIB_PUSH_H_

@@ -1,0 +1,191 @@
+// Push: OCI layout -> registry, children before parents, tags last.
+#include "ocib/push.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "lib/registry/image_walk.h"
+#include "ocib/oci_layout.h"
+
+namespace ocib {
+namespace {
+
+// Reads [offset, offset+length) of a file with pread.
+class FileRangeReader : public Reader {
+ public:
+  static Result<std::unique_ptr<Reader>> Open(const std::string& path, int64_t offset,
+                                              int64_t length) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return IoError("opening " + path + ": " + std::strerror(errno));
+    return std::unique_ptr<Reader>(new FileRangeReader(fd, path, offset, length));
+  }
+  ~FileRangeReader() override { ::close(fd_); }
+  FileRangeReader(const FileRangeReader&) = delete;
+  FileRangeReader& operator=(const FileRangeReader&) = delete;
+
+  Result<size_t> Read(void* data, size_t size) override {
+    if (remaining_ <= 0) return size_t{0};
+    size_t want = std::min(size, static_cast<size_t>(remaining_));
+    while (true) {
+      ssize_t n = ::pread(fd_, data, want, static_cast<off_t>(offset_));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return IoError("reading " + path_ + ": " + std::strerror(errno));
+      if (n == 0) return DataLoss(path_ + " is shorter than its descriptor says");
+      offset_ += n;
+      remaining_ -= n;
+      return static_cast<size_t>(n);
+    }
+  }
+
+ private:
+  FileRangeReader(int fd, std::string path, int64_t offset, int64_t length)
+      : fd_(fd), path_(std::move(path)), offset_(offset), remaining_(length) {}
+  int fd_;
+  std::string path_;
+  int64_t offset_;
+  int64_t remaining_;
+};
+
+std::string HumanSize(int64_t n) {
+  char buf[32];
+  if (n >= (int64_t{1} << 20)) {
+    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(n) / (1 << 20));
+  } else if (n >= 1024) {
+    std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(n) / 1024);
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(n));
+  }
+  return buf;
+}
+
+}  // namespace
+
+Result<PushResult> Push(const std::string& layout_dir, const std::string& layout_tag,
+                        const std::vector<Reference>& destinations, const RegistryOptions& options,
+                        const std::map<Digest, std::string>& mount_sources) {
+  if (destinations.empty()) return InvalidArgument("push: no destination");
+  const Reference& first = destinations.front();
+  for (const Reference& d : destinations) {
+    if (d.domain() != first.domain() || d.path() != first.path()) {
+      return InvalidArgument("push: destinations " + first.String() + " and " + d.String() +
+                             " name different repositories");
+    }
+  }
+  std::string what = "push " + first.String();
+  auto fail = [&](Error e) { return std::move(e).With(what); };
+
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::Open(layout_dir));
+  auto root = registry::ResolveLayoutRoot(*layout, layout_tag);
+  if (!root) return fail(std::move(root).error());
+  auto image = registry::WalkLayout(*layout, *root);
+  if (!image) return fail(std::move(image).error());
+
+  for (const Reference& d : destinations) {
+    if (!d.digest().empty() && d.digest() != root->digest.ToString()) {
+      return fail(InvalidArgument("destination " + d.String() + " names digest " + d.digest() +
+                                  " but the image is " + root->digest.ToString()));
+    }
+  }
+
+  auto client_r = RegistryClient::Create(first.domain(), options);
+  if (!client_r) return fail(std::move(client_r).error());
+  RegistryClient& client = **client_r;
+  const std::string repo = first.path();
+  std::vector<std::string> pull_from;
+  for (const auto& [digest, source] : mount_sources) {
+    if (source != repo &&
+        std::find(pull_from.begin(), pull_from.end(), source) == pull_from.end()) {
+      pull_from.push_back(source);
+    }
+  }
+  client.SetScopes({repo}, pull_from);
+
+  auto progress = [&](const std::string& line) {
+    if (options.progress) options.progress(line);
+  };
+
+  // 1. Blobs, in parallel.
+  PushResult result;
+  std::mutex mu;
+  std::atomic<size_t> next{0};
+  std::optional<Error> first_error;
+  std::atomic<bool> stop{false};
+  const std::vector<Descriptor>& blobs = image->blobs;
+  auto worker = [&] {
+    while (!stop.load()) {
+      size_t i = next.fetch_add(1);
+      if (i >= blobs.size()) return;
+      const Descriptor& blob = blobs[i];
+      std::string path = layout->BlobPath(blob.digest);
+      BlobOpener open = [path](int64_t offset, int64_t length) {
+        return FileRangeReader::Open(path, offset, length);
+      };
+      std::string mount_from;
+      if (auto it = mount_sources.find(blob.digest); it != mount_sources.end()) {
+        mount_from = it->second;
+      }
+      auto pushed = client.PushBlob(repo, blob, open, mount_from);
+      std::lock_guard<std::mutex> lock(mu);
+      if (!pushed) {
+        if (!first_error) {
+          first_error = std::move(pushed).error().With("upload blob " + blob.digest.ToString());
+        }
+        stop = true;
+        return;
+      }
+      if (*pushed) {
+        ++result.blobs_uploaded;
+        progress("pushed " + blob.digest.ToString().substr(0, 19) + " " + HumanSize(blob.size));
+      } else {
+        ++result.blobs_skipped;
+        progress("exists " + blob.digest.ToString().substr(0, 19) + " " + HumanSize(blob.size));
+      }
+    }
+  };
+  int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(blobs.size())));
+  if (!blobs.empty()) {
+    std::vector<std::thread> threads;
+    for (int i = 1; i < jobs; ++i) threads.emplace_back(worker);
+    worker();
+    for (std::thread& t : threads) t.join();
+  }
+  if (first_error) return fail(std::move(*first_error));
+
+  // 2. Child manifests (and nested indexes) by digest, children first.
+  for (const registry::WalkedDocument& doc : image->children) {
+    auto have = client.StatManifest(repo, doc.descriptor.digest.ToString());
+    if (!have) return fail(std::move(have).error());
+    if (*have) continue;
+    auto put = client.PutManifest(repo, doc.descriptor.digest.ToString(),
+                                  doc.descriptor.media_type, doc.bytes);
+    if (!put) return fail(std::move(put).error().With("push manifest " +
+                                                      doc.descriptor.digest.ToString()));
+    progress("pushed manifest " + doc.descriptor.digest.ToString().substr(0, 19));
+  }
+
+  // 3. The root under each tag (or by digest), last.
+  for (const Reference& d : destinations) {
+    std::string target = d.tag();
+    if (target.empty() && d.digest().empty()) target = "latest";
+    if (target.empty()) target = root->digest.ToString();
+    auto have = client.StatManifest(repo, target);
+    if (!have) return fail(std::move(have).error());
+    if (!*have || (*have)->digest != root->digest) {
+      auto put = client.PutManifest(repo, target, root->media_type, image->root_bytes);
+      if (!put) return fail(std::move(put).error().With("push " + target));
+    }
+    Reference out = d.tag().empty() && d.digest().empty() ? d.WithTag("latest") : d;
+    result.pushed.push_back(out.WithDigest("").String() + "@" + root->digest.ToString());
+  }
+  result.root = *root;
+  return result;
+}
+
+}  // namespace ocib
