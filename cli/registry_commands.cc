@@ -1,15 +1,279 @@
-// Registry subcommands (placeholder until the registry work lands).
+// Registry subcommands: push, pull, copy, digest, login, logout, and
+// `inspect REF` for registry references.
+//
+// Options shared by the registry commands:
+//   --insecure-registry HOST   (repeatable; also $OCIB_INSECURE_REGISTRY,
+//                               comma-separated) plain HTTP or unverified TLS
+//   --ca-file FILE             extra trusted CAs (also $OCIB_CA_FILE)
+//   --jobs N                   parallel blob transfers (default 4)
+//   --quiet/-q, --verbose/-v   no progress / log every request (redacted)
+#include <unistd.h>
+
 #include <iostream>
+#include <memory>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "ocib/auth.h"
+#include "ocib/pull.h"
+#include "ocib/push.h"
+#include "ocib/reference.h"
+#include "ocib/registry.h"
 
 namespace ocib::cli {
+namespace {
 
-void AddRegistryCommands(CLI::App& /*app*/, CommandContext& /*ctx*/) {}
+struct RemoteFlags {
+  std::vector<std::string> insecure;
+  std::string ca_file;
+  int jobs = 4;
+  bool quiet = false;
+  bool verbose = false;
+  int64_t chunk_threshold = -1;
+  int64_t chunk_size = -1;
+};
 
-int RunRemoteInspect(const std::string& ref, CommandContext& /*ctx*/) {
-  return ReportError(Error(ErrorCode::kUnimplemented, "inspect " + ref + ": registries are not supported yet"));
+void AddRemoteFlags(CLI::App* cmd, RemoteFlags& f, bool transfers) {
+  cmd->add_option("--insecure-registry", f.insecure,
+                  "HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)");
+  cmd->add_option("--ca-file", f.ca_file, "PEM file of extra trusted CA certificates");
+  cmd->add_flag("--verbose,-v", f.verbose, "Log each HTTP request on stderr (secrets redacted)");
+  if (transfers) {
+    cmd->add_option("--jobs", f.jobs, "Parallel blob transfers (default 4)")
+        ->check(CLI::Range(1, 64));
+    cmd->add_flag("--quiet,-q", f.quiet, "No progress on stderr");
+    cmd->add_option("--chunk-threshold", f.chunk_threshold,
+                    "Upload blobs of at least this many bytes in chunks (default 256 MiB)");
+    cmd->add_option("--chunk-size", f.chunk_size, "Chunk size in bytes (default 16 MiB)");
+  }
+}
+
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+RegistryOptions MakeOptions(const RemoteFlags& f) {
+  RegistryOptions o;
+  o.insecure_registries = f.insecure;
+  if (const char* env = std::getenv("OCIB_INSECURE_REGISTRY"); env != nullptr) {
+    for (const std::string& h : SplitComma(env)) o.insecure_registries.push_back(h);
+  }
+  o.ca_file = f.ca_file;
+  if (o.ca_file.empty()) {
+    if (const char* env = std::getenv("OCIB_CA_FILE"); env != nullptr) o.ca_file = env;
+  }
+  o.jobs = f.jobs;
+  if (f.chunk_threshold > 0) o.chunk_threshold = f.chunk_threshold;
+  if (f.chunk_size > 0) o.chunk_size = f.chunk_size;
+  if (f.verbose) {
+    o.log = [](std::string_view line) { std::cerr << "ocib: " << line << "\n"; };
+  }
+  if (!f.quiet && (f.verbose || ::isatty(2) != 0)) {
+    o.progress = [](std::string_view line) { std::cerr << "ocib: " << line << "\n"; };
+  }
+  return o;
+}
+
+Result<Reference> ParseRemote(const std::string& text) {
+  std::string s = text.rfind("docker://", 0) == 0 ? text.substr(9) : text;
+  return Reference::Parse(s);
+}
+
+int RunPush(const std::string& src, const std::string& dst, const RemoteFlags& f) {
+  auto from = ImageLocation::Parse(src);
+  if (!from || !from->is_layout) {
+    return ReportError(InvalidArgument("push: the source must be oci:DIR[:TAG], got \"" + src +
+                                       "\""));
+  }
+  auto to = ParseRemote(dst);
+  if (!to) return ReportError(std::move(to).error().With("push"));
+  auto r = Push(from->layout_dir, from->layout_tag, {*to}, MakeOptions(f));
+  if (!r) return ReportError(r.error());
+  for (const std::string& line : r->pushed) std::cout << line << "\n";
+  return kExitOk;
+}
+
+int RunPull(const std::string& src, const std::string& dst, const std::string& platforms,
+            const RemoteFlags& f) {
+  auto from = ParseRemote(src);
+  if (!from) return ReportError(std::move(from).error().With("pull"));
+  auto to = ImageLocation::Parse(dst);
+  if (!to || !to->is_layout) {
+    return ReportError(InvalidArgument("pull: the destination must be oci:DIR[:TAG], got \"" +
+                                       dst + "\""));
+  }
+  std::vector<Platform> wanted;
+  if (!platforms.empty() && platforms != "all") {
+    auto p = Platform::ParseList(platforms);
+    if (!p) return ReportError(std::move(p).error().With("pull: --platform"));
+    wanted = *p;
+  }
+  auto r = Pull(*from, to->layout_dir, to->layout_tag, wanted, MakeOptions(f));
+  if (!r) return ReportError(r.error());
+  std::cout << from->WithDigest("").String() << "@" << r->digest.ToString() << "\n";
+  return kExitOk;
+}
+
+int RunCopy(const std::string& src, const std::string& dst, const RemoteFlags& f) {
+  auto from = ImageLocation::Parse(src);
+  if (!from) return ReportError(std::move(from).error().With("copy"));
+  auto to = ImageLocation::Parse(dst);
+  if (!to) return ReportError(std::move(to).error().With("copy"));
+  std::vector<std::string> pushed;
+  auto r = Copy(*from, *to, MakeOptions(f), &pushed);
+  if (!r) return ReportError(r.error());
+  if (pushed.empty()) {
+    std::cout << r->digest.ToString() << "\n";
+  } else {
+    for (const std::string& line : pushed) std::cout << line << "\n";
+  }
+  return kExitOk;
+}
+
+int RunDigest(const std::string& ref_text, const RemoteFlags& f) {
+  auto ref = ParseRemote(ref_text);
+  if (!ref) return ReportError(std::move(ref).error().With("digest"));
+  std::string what = "digest " + ref->String();
+  auto client = RegistryClient::Create(ref->domain(), MakeOptions(f));
+  if (!client) return ReportError(std::move(client).error().With(what));
+  auto m = (*client)->GetManifest(ref->path(), ref->Identifier());
+  if (!m) return ReportError(std::move(m).error().With(what));
+  std::cout << m->digest.ToString() << "\n";
+  return kExitOk;
+}
+
+std::string NormalizeRegistryArg(const std::string& text) {
+  std::string s = ConvertToHostname(text);
+  if (s == "index.docker.io" || s == "registry-1.docker.io") s = "docker.io";
+  return s;
+}
+
+int RunLogin(const std::string& registry_arg, const std::string& user, bool password_stdin,
+             const RemoteFlags& f) {
+  std::string registry = NormalizeRegistryArg(registry_arg);
+  std::string what = "login " + registry;
+  if (user.empty()) return ReportError(InvalidArgument(what + ": --username is required"));
+  if (!password_stdin) {
+    return ReportError(InvalidArgument(what + ": --password-stdin is required"));
+  }
+  std::string password((std::istreambuf_iterator<char>(std::cin)),
+                       std::istreambuf_iterator<char>());
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+    password.pop_back();
+  }
+  if (password.empty()) return ReportError(InvalidArgument(what + ": empty password on stdin"));
+  Credential cred;
+  cred.username = user;
+  cred.password = password;
+  RegistryOptions o = MakeOptions(f);
+  o.keychain = MakeStaticKeychain({{registry, cred}});
+  auto client = RegistryClient::Create(registry, o);
+  if (!client) return ReportError(std::move(client).error().With(what));
+  Status check = (*client)->CheckCredentials();
+  if (!check) return ReportError(std::move(check).error().With(what));
+  Status stored = StoreCredential(registry, cred);
+  if (!stored) return ReportError(std::move(stored).error().With(what));
+  std::cerr << "ocib: login succeeded for " << registry << " (" << DockerConfigPath() << ")\n";
+  return kExitOk;
+}
+
+int RunLogout(const std::string& registry_arg) {
+  std::string registry = NormalizeRegistryArg(registry_arg);
+  Status s = EraseCredential(registry);
+  if (!s) return ReportError(std::move(s).error().With("logout " + registry));
+  std::cerr << "ocib: removed credentials for " << registry << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
+  {
+    auto f = std::make_shared<RemoteFlags>();
+    auto src = std::make_shared<std::string>();
+    auto dst = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        "push", "Push an image from an OCI layout; prints REF@sha256:... per tag");
+    cmd->add_option("source", *src, "oci:DIR[:TAG]")->required();
+    cmd->add_option("destination", *dst, "Registry reference, e.g. 127.0.0.1:5000/app:1")
+        ->required();
+    AddRemoteFlags(cmd, *f, true);
+    cmd->callback([f, src, dst, &ctx] { ctx.exit_code = RunPush(*src, *dst, *f); });
+  }
+  {
+    auto f = std::make_shared<RemoteFlags>();
+    auto src = std::make_shared<std::string>();
+    auto dst = std::make_shared<std::string>();
+    auto platforms = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        "pull", "Pull an image into an OCI layout, verifying every digest; prints REF@sha256:...");
+    cmd->add_option("source", *src, "Registry reference")->required();
+    cmd->add_option("destination", *dst, "oci:DIR[:TAG]")->required();
+    cmd->add_option("--platform", *platforms,
+                    "Comma-separated platforms to pull, e.g. linux/amd64 (default: all)");
+    AddRemoteFlags(cmd, *f, true);
+    cmd->callback(
+        [f, src, dst, platforms, &ctx] { ctx.exit_code = RunPull(*src, *dst, *platforms, *f); });
+  }
+  {
+    auto f = std::make_shared<RemoteFlags>();
+    auto src = std::make_shared<std::string>();
+    auto dst = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        "copy", "Copy all platforms of an image between registries and OCI layouts");
+    cmd->add_option("source", *src, "oci:DIR[:TAG] or a registry reference")->required();
+    cmd->add_option("destination", *dst, "oci:DIR[:TAG] or a registry reference")->required();
+    AddRemoteFlags(cmd, *f, true);
+    cmd->callback([f, src, dst, &ctx] { ctx.exit_code = RunCopy(*src, *dst, *f); });
+  }
+  {
+    auto f = std::make_shared<RemoteFlags>();
+    auto ref = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand("digest", "Print the digest a registry reference names");
+    cmd->add_option("reference", *ref, "Registry reference")->required();
+    AddRemoteFlags(cmd, *f, false);
+    cmd->callback([f, ref, &ctx] { ctx.exit_code = RunDigest(*ref, *f); });
+  }
+  {
+    auto f = std::make_shared<RemoteFlags>();
+    auto registry = std::make_shared<std::string>();
+    auto user = std::make_shared<std::string>();
+    auto password_stdin = std::make_shared<bool>(false);
+    CLI::App* cmd = app.add_subcommand(
+        "login", "Check credentials and store them in the docker config (mode 0600)");
+    cmd->add_option("registry", *registry, "Registry host[:port]")->required();
+    cmd->add_option("--username,-u", *user, "User name")->required();
+    cmd->add_flag("--password-stdin", *password_stdin, "Read the password from stdin");
+    AddRemoteFlags(cmd, *f, false);
+    cmd->callback([f, registry, user, password_stdin, &ctx] {
+      ctx.exit_code = RunLogin(*registry, *user, *password_stdin, *f);
+    });
+  }
+  {
+    auto registry = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand("logout", "Remove stored credentials for a registry");
+    cmd->add_option("registry", *registry, "Registry host[:port]")->required();
+    cmd->callback([registry, &ctx] { ctx.exit_code = RunLogout(*registry); });
+  }
+}
+
+int RunRemoteInspect(const std::string& ref_text, CommandContext& ctx) {
+  RemoteFlags f;
+  f.quiet = true;
+  f.verbose = ctx.verbose;
+  auto ref = ParseRemote(ref_text);
+  if (!ref) return ReportError(std::move(ref).error().With("inspect"));
+  auto docs = InspectRemote(*ref, MakeOptions(f));
+  if (!docs) return ReportError(docs.error());
+  for (const std::string& d : *docs) std::cout << d << "\n";
+  return kExitOk;
 }
 
 }  // namespace ocib::cli

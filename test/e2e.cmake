@@ -1,1 +1,6 @@
 ocib_add_e2e(e2e_oracles e2e/oracles_test.sh)
+ocib_add_e2e(e2e_reproducible e2e/reproducible_test.sh)
+ocib_add_e2e(e2e_config e2e/config_test.sh)
+ocib_add_e2e(e2e_base e2e/base_test.sh)
+ocib_add_e2e(e2e_layout_tags e2e/layout_tags_test.sh)
+ocib_add_e2e(e2e_bad_input e2e/bad_input_test.sh)

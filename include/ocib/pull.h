@@ -53,6 +53,12 @@ struct ImageLocation {
 Result<Descriptor> Copy(const ImageLocation& source, const ImageLocation& destination,
                         const RegistryOptions& options, std::vector<std::string>* pushed);
 
+// `ocib inspect REF`: the root document (manifest or index), then each
+// platform manifest of an index, then each manifest's config: one compact
+// JSON document per string. Digests are verified.
+Result<std::vector<std::string>> InspectRemote(const Reference& reference,
+                                               const RegistryOptions& options);
+
 }  // namespace ocib
 
 #endif  // OCIB_INCLUDE_OCIB_PULL_H_

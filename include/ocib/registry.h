@@ -152,6 +152,11 @@ class RegistryClient {
   Result<Digest> PutManifest(const std::string& repo, const std::string& reference,
                              const std::string& media_type, const std::string& bytes);
 
+  // Checks that the keychain's credentials are accepted (`ocib login`):
+  // Basic registries must answer /v2/ with 200, token registries must issue
+  // a token. kUnauthenticated naming the registry otherwise.
+  Status CheckCredentials();
+
   // Requests sent so far, by method (for tests and --verbose summaries).
   std::map<std::string, int> RequestCounts() const;
 

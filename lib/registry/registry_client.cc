@@ -575,6 +575,23 @@ void RegistryClient::SetScopes(std::vector<std::string> push, std::vector<std::s
   impl_->pull_repos_ = std::move(pull_from);
 }
 
+Status RegistryClient::CheckCredentials() {
+  OCIB_RETURN_IF_ERROR(impl_->Ping());
+  if (impl_->auth_scheme_ == "bearer") {
+    std::lock_guard<std::mutex> lock(impl_->token_mu_);
+    auto t = impl_->FetchToken({});
+    if (!t) return std::move(t).error();
+    return OkStatus();
+  }
+  if (impl_->auth_scheme_ != "basic") return OkStatus();
+  Impl::Call call;
+  call.method = "GET";
+  call.url = impl_->Url("/v2/");
+  OCIB_ASSIGN_OR_RETURN(HttpResponse r, impl_->Send(call, {}));
+  if (r.status != 200) return impl_->HttpError(call, r);
+  return OkStatus();
+}
+
 std::map<std::string, int> RegistryClient::RequestCounts() const {
   std::lock_guard<std::mutex> lock(impl_->mu_);
   return impl_->counts_;

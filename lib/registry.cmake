@@ -1,0 +1,16 @@
+# Registry part (issue 3): references, HTTP over libcurl, credentials,
+# the distribution API client, push/pull/copy. Included from
+# lib/CMakeLists.txt after add_library(ocib).
+find_package(CURL REQUIRED)
+target_sources(ocib PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/core/reference.cc
+  ${CMAKE_CURRENT_LIST_DIR}/http/curl_transport.cc
+  ${CMAKE_CURRENT_LIST_DIR}/auth/base64.cc
+  ${CMAKE_CURRENT_LIST_DIR}/auth/keychain.cc
+  ${CMAKE_CURRENT_LIST_DIR}/registry/challenge.cc
+  ${CMAKE_CURRENT_LIST_DIR}/registry/image_walk.cc
+  ${CMAKE_CURRENT_LIST_DIR}/registry/registry_client.cc
+  ${CMAKE_CURRENT_LIST_DIR}/registry/push.cc
+  ${CMAKE_CURRENT_LIST_DIR}/registry/pull.cc
+)
+target_link_libraries(ocib PRIVATE CURL::libcurl)

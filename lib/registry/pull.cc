@@ -1,0 +1,449 @@
+// Pull: registry -> OCI layout, verifying every byte; Copy between
+// registries and layouts.
+#include "ocib/pull.h"
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "lib/layout/fs_util.h"
+#include "lib/registry/image_walk.h"
+#include "ocib/manifest.h"
+#include "ocib/media_type.h"
+#include "ocib/oci_layout.h"
+#include "ocib/push.h"
+
+namespace ocib {
+namespace {
+
+bool PathExists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+Status StoreDocument(OciLayout& layout, const Descriptor& d, const std::string& bytes) {
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> w, layout.NewWriter());
+  Status s = w->Write(bytes.data(), bytes.size());
+  if (!s) {
+    w->Abort();
+    return s;
+  }
+  auto c = w->Commit(d.media_type, d.digest);
+  if (!c) return std::move(c).error();
+  return OkStatus();
+}
+
+// Runs `fn(i)` for i in [0, n) on up to `jobs` threads; the first error wins.
+Status ParallelFor(size_t n, int jobs, const std::function<Status(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::optional<Error> first;
+  auto worker = [&] {
+    while (!stop.load()) {
+      size_t i = next.fetch_add(1);
+      if (i >= n) return;
+      Status s = fn(i);
+      if (!s) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!first) first = std::move(s).error();
+        stop = true;
+      }
+    }
+  };
+  int threads = std::max(1, std::min<int>(jobs, static_cast<int>(n)));
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  if (first) return std::move(*first);
+  return OkStatus();
+}
+
+struct PulledDoc {
+  Descriptor descriptor;
+  std::string bytes;
+};
+
+class Puller {
+ public:
+  Puller(RegistryClient& client, OciLayout& layout, std::string repo, const RegistryOptions& o)
+      : client_(client), layout_(layout), repo_(std::move(repo)), options_(o) {}
+
+  // Fetches the document `d` and (recursively) its children's documents;
+  // records blobs to fetch. Children go to docs_ before parents.
+  Status Collect(const Descriptor& d, const std::string& bytes, int depth) {
+    if (depth > 8) return InvalidArgument("indexes nested too deeply");
+    if (media_type::IsIndex(d.media_type)) {
+      OCIB_ASSIGN_OR_RETURN(Index index, Index::Parse(bytes));
+      for (const Descriptor& child : index.manifests) {
+        OCIB_RETURN_IF_ERROR(CollectChild(child, depth));
+      }
+    } else if (media_type::IsManifest(d.media_type)) {
+      OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(bytes));
+      AddBlob(m.config);
+      for (const Descriptor& l : m.layers) AddBlob(l);
+    } else {
+      return InvalidArgument("unsupported manifest media type \"" + d.media_type + "\"");
+    }
+    return OkStatus();
+  }
+
+  Status CollectChild(const Descriptor& child, int depth) {
+    if (!media_type::IsIndex(child.media_type) && !media_type::IsManifest(child.media_type)) {
+      AddBlob(child);
+      return OkStatus();
+    }
+    if (!seen_docs_.insert(child.digest).second) return OkStatus();
+    auto m = client_.GetManifest(repo_, child.digest.ToString());
+    if (!m) return std::move(m).error().With("fetch manifest " + child.digest.ToString());
+    if (static_cast<int64_t>(m->bytes.size()) != child.size) {
+      return DataLoss("manifest " + child.digest.ToString() + " is " +
+                      std::to_string(m->bytes.size()) + " bytes, its descriptor says " +
+                      std::to_string(child.size));
+    }
+    Descriptor d = child;
+    OCIB_RETURN_IF_ERROR(Collect(d, m->bytes, depth + 1));
+    docs_.push_back({d, std::move(m->bytes)});
+    return OkStatus();
+  }
+
+  void AddBlob(const Descriptor& d) {
+    if (seen_blobs_.insert(d.digest).second) blobs_.push_back(d);
+  }
+
+  Status FetchAll() {
+    return ParallelFor(blobs_.size(), options_.jobs, [&](size_t i) -> Status {
+      const Descriptor& b = blobs_[i];
+      OCIB_ASSIGN_OR_RETURN(bool have, layout_.Has(b.digest));
+      if (have) return OkStatus();
+      Status s = client_.FetchBlob(repo_, b, layout_);
+      if (!s) return std::move(s).error().With("fetch blob " + b.digest.ToString());
+      if (options_.progress) {
+        options_.progress("pulled " + b.digest.ToString().substr(0, 19) + " " +
+                          std::to_string(b.size) + " B");
+      }
+      return OkStatus();
+    });
+  }
+
+  Status StoreDocs() {
+    for (const PulledDoc& d : docs_) {
+      OCIB_RETURN_IF_ERROR(StoreDocument(layout_, d.descriptor, d.bytes));
+    }
+    return OkStatus();
+  }
+
+ private:
+  RegistryClient& client_;
+  OciLayout& layout_;
+  std::string repo_;
+  const RegistryOptions& options_;
+  std::set<Digest> seen_blobs_;
+  std::set<Digest> seen_docs_;
+  std::vector<Descriptor> blobs_;
+  std::vector<PulledDoc> docs_;
+};
+
+Result<Descriptor> PullInto(const Reference& source, const std::string& layout_dir,
+                            const std::string& layout_tag, const std::vector<Platform>& platforms,
+                            const RegistryOptions& options) {
+  if (!layout_tag.empty() && !IsValidRefName(layout_tag)) {
+    return InvalidArgument("invalid layout tag \"" + layout_tag + "\"");
+  }
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
+                        RegistryClient::Create(source.domain(), options));
+  const std::string repo = source.path();
+  client->SetScopes({}, {repo});
+  OCIB_ASSIGN_OR_RETURN(RemoteManifest root, client->GetManifest(repo, source.Identifier()));
+  Descriptor root_desc = DescribeBytes(root.media_type, root.bytes);
+  std::string root_bytes = root.bytes;
+
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::OpenOrCreate(layout_dir));
+  Puller puller(*client, *layout, repo, options);
+  if (media_type::IsIndex(root.media_type)) {
+    OCIB_ASSIGN_OR_RETURN(Index index, Index::Parse(root.bytes));
+    if (!platforms.empty()) {
+      std::vector<Descriptor> selected;
+      for (const Descriptor& d : index.manifests) {
+        if (!d.platform) continue;
+        for (const Platform& p : platforms) {
+          if (d.platform->Matches(p)) {
+            selected.push_back(d);
+            break;
+          }
+        }
+      }
+      if (selected.empty()) {
+        std::string want;
+        for (const Platform& p : platforms) want += (want.empty() ? "" : ",") + p.ToString();
+        return NotFound("no manifest for platform " + want + " in " + source.String());
+      }
+      if (selected.size() != index.manifests.size()) {
+        index.manifests = selected;
+        root_bytes = index.Serialize();
+        root_desc = DescribeBytes(root.media_type, root_bytes);
+      }
+    }
+    for (const Descriptor& d : index.manifests) {
+      OCIB_RETURN_IF_ERROR(puller.CollectChild(d, 0));
+    }
+  } else if (media_type::IsManifest(root.media_type)) {
+    if (!platforms.empty()) {
+      // A single manifest: check its config's platform would need the
+      // config; accept it (the caller asked for a platform of a
+      // single-platform image).
+    }
+    OCIB_RETURN_IF_ERROR(puller.Collect(root_desc, root.bytes, 0));
+  } else {
+    return InvalidArgument("unsupported manifest media type \"" + root.media_type + "\"");
+  }
+  OCIB_RETURN_IF_ERROR(puller.FetchAll());
+  OCIB_RETURN_IF_ERROR(puller.StoreDocs());
+  OCIB_RETURN_IF_ERROR(StoreDocument(*layout, root_desc, root_bytes));
+  std::string tag = layout_tag;
+  if (tag.empty()) tag = source.tag();
+  if (tag.empty() && source.digest().empty()) tag = "latest";
+  if (tag.empty()) {
+    OCIB_RETURN_IF_ERROR(layout->AddUntagged(root_desc));
+  } else {
+    OCIB_RETURN_IF_ERROR(layout->Tag(root_desc, tag));
+  }
+  return root_desc;
+}
+
+Result<Descriptor> CopyLayoutToLayout(const ImageLocation& src, const ImageLocation& dst) {
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> from, OciLayout::Open(src.layout_dir));
+  OCIB_ASSIGN_OR_RETURN(Descriptor root, registry::ResolveLayoutRoot(*from, src.layout_tag));
+  OCIB_ASSIGN_OR_RETURN(registry::WalkedImage image, registry::WalkLayout(*from, root));
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> to, OciLayout::OpenOrCreate(dst.layout_dir));
+  for (const Descriptor& b : image.blobs) {
+    OCIB_ASSIGN_OR_RETURN(bool have, to->Has(b.digest));
+    if (have) continue;
+    OCIB_ASSIGN_OR_RETURN(std::unique_ptr<Reader> r, from->Open(b.digest));
+    OCIB_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> w, to->NewWriter());
+    std::vector<char> buf(1 << 20);
+    while (true) {
+      auto n = r->Read(buf.data(), buf.size());
+      if (!n) {
+        w->Abort();
+        return std::move(n).error();
+      }
+      if (*n == 0) break;
+      Status s = w->Write(buf.data(), *n);
+      if (!s) {
+        w->Abort();
+        return s;
+      }
+    }
+    OCIB_ASSIGN_OR_RETURN(Descriptor committed, w->Commit(b.media_type, b.digest));
+    (void)committed;
+  }
+  for (const registry::WalkedDocument& d : image.children) {
+    OCIB_RETURN_IF_ERROR(StoreDocument(*to, d.descriptor, d.bytes));
+  }
+  OCIB_RETURN_IF_ERROR(StoreDocument(*to, root, image.root_bytes));
+  Descriptor tagged = root;
+  tagged.annotations.erase(kRefNameAnnotation);
+  std::string tag = dst.layout_tag.empty() ? src.layout_tag : dst.layout_tag;
+  if (tag.empty()) {
+    OCIB_RETURN_IF_ERROR(to->AddUntagged(tagged));
+  } else {
+    OCIB_RETURN_IF_ERROR(to->Tag(tagged, tag));
+  }
+  return tagged;
+}
+
+}  // namespace
+
+Result<Descriptor> Pull(const Reference& source, const std::string& layout_dir,
+                        const std::string& layout_tag, const std::vector<Platform>& platforms,
+                        const RegistryOptions& options) {
+  bool existed = PathExists(layout_dir);
+  auto r = PullInto(source, layout_dir, layout_tag, platforms, options);
+  if (!r) {
+    if (!existed) fsutil::RemoveAll(layout_dir);
+    return std::move(r).error().With("pull " + source.String());
+  }
+  return r;
+}
+
+Result<ImageLocation> ImageLocation::Parse(const std::string& text) {
+  ImageLocation loc;
+  if (text.rfind("oci:", 0) == 0) {
+    loc.is_layout = true;
+    std::string rest = text.substr(4);
+    size_t colon = rest.rfind(':');
+    if (colon != std::string::npos && colon + 1 < rest.size() &&
+        rest.find('/', colon) == std::string::npos) {
+      loc.layout_dir = rest.substr(0, colon);
+      loc.layout_tag = rest.substr(colon + 1);
+      if (!IsValidRefName(loc.layout_tag)) {
+        return InvalidArgument("invalid layout tag \"" + loc.layout_tag + "\" in " + text);
+      }
+    } else {
+      loc.layout_dir = rest;
+    }
+    if (loc.layout_dir.empty()) return InvalidArgument("empty layout directory in " + text);
+    return loc;
+  }
+  if (text.rfind("docker://", 0) == 0) {
+    OCIB_ASSIGN_OR_RETURN(loc.reference, Reference::Parse(text.substr(9)));
+    return loc;
+  }
+  OCIB_ASSIGN_OR_RETURN(loc.reference, Reference::Parse(text));
+  return loc;
+}
+
+std::string ImageLocation::ToString() const {
+  if (is_layout) return "oci:" + layout_dir + (layout_tag.empty() ? "" : ":" + layout_tag);
+  return reference.String();
+}
+
+Result<Descriptor> Copy(const ImageLocation& source, const ImageLocation& destination,
+                        const RegistryOptions& options, std::vector<std::string>* pushed) {
+  std::string what = "copy " + source.ToString() + " to " + destination.ToString();
+  if (source.is_layout && destination.is_layout) {
+    auto r = CopyLayoutToLayout(source, destination);
+    if (!r) return std::move(r).error().With(what);
+    return r;
+  }
+  if (!source.is_layout && destination.is_layout) {
+    return Pull(source.reference, destination.layout_dir, destination.layout_tag, {}, options);
+  }
+  if (source.is_layout) {
+    auto r = Push(source.layout_dir, source.layout_tag, {destination.reference}, options);
+    if (!r) return std::move(r).error();
+    if (pushed != nullptr) *pushed = r->pushed;
+    return r->root;
+  }
+  // Registry to registry through a temporary layout.
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string tmpl = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") +
+                     "/ocib-copy.XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (::mkdtemp(buf.data()) == nullptr) return IoError(what + ": cannot create a temp directory");
+  std::string dir(buf.data());
+  auto cleanup = [&] { fsutil::RemoveAll(dir); };
+  auto pulled = Pull(source.reference, dir + "/layout", "src", {}, options);
+  if (!pulled) {
+    cleanup();
+    return std::move(pulled).error().With(what);
+  }
+  std::map<Digest, std::string> mounts;
+  if (source.reference.domain() == destination.reference.domain()) {
+    auto layout = OciLayout::Open(dir + "/layout");
+    if (layout) {
+      auto image = registry::WalkLayout(**layout, *pulled);
+      if (image) {
+        for (const Descriptor& b : image->blobs) mounts[b.digest] = source.reference.path();
+      }
+    }
+  }
+  Reference dst = destination.reference;
+  if (dst.tag().empty() && dst.digest().empty() && !source.reference.tag().empty()) {
+    dst = dst.WithTag(source.reference.tag());
+  }
+  auto r = Push(dir + "/layout", "src", {dst}, options, mounts);
+  cleanup();
+  if (!r) return std::move(r).error().With(what);
+  if (pushed != nullptr) *pushed = r->pushed;
+  return r->root;
+}
+
+}  // namespace ocib
+
+namespace ocib {
+namespace {
+
+std::string Compact(const std::string& bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  bool in_string = false;
+  bool escape = false;
+  for (char c : bytes) {
+    if (in_string) {
+      out += c;
+      if (escape) {
+        escape = false;
+      } else if (c == '\\') {
+        escape = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> InspectRemote(const Reference& reference,
+                                               const RegistryOptions& options) {
+  std::string what = "inspect " + reference.String();
+  auto run = [&]() -> Result<std::vector<std::string>> {
+    OCIB_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
+                          RegistryClient::Create(reference.domain(), options));
+    const std::string repo = reference.path();
+    OCIB_ASSIGN_OR_RETURN(RemoteManifest root, client->GetManifest(repo, reference.Identifier()));
+    std::vector<std::string> out{Compact(root.bytes)};
+    std::vector<std::string> manifests;
+    if (media_type::IsIndex(root.media_type)) {
+      OCIB_ASSIGN_OR_RETURN(Index index, Index::Parse(root.bytes));
+      for (const Descriptor& d : index.manifests) {
+        if (!media_type::IsManifest(d.media_type)) continue;
+        OCIB_ASSIGN_OR_RETURN(RemoteManifest m, client->GetManifest(repo, d.digest.ToString()));
+        out.push_back(Compact(m.bytes));
+        manifests.push_back(m.bytes);
+      }
+    } else {
+      manifests.push_back(root.bytes);
+    }
+    for (const std::string& bytes : manifests) {
+      OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(bytes));
+      // The config is small: fetch it through a throwaway in-memory store.
+      struct MemStore : BlobStore {
+        std::string data;
+        struct W : BlobWriter {
+          std::string* target;
+          std::string buf;
+          Status Write(const void* p, size_t n) override {
+            buf.append(static_cast<const char*>(p), n);
+            return OkStatus();
+          }
+          Result<Descriptor> Commit(std::string_view mt, std::optional<Digest>) override {
+            *target = buf;
+            return DescribeBytes(mt, buf);
+          }
+          void Abort() override {}
+        };
+        Result<bool> Has(const Digest&) override { return false; }
+        Result<std::unique_ptr<BlobWriter>> NewWriter() override {
+          auto w = std::make_unique<W>();
+          w->target = &data;
+          return std::unique_ptr<BlobWriter>(std::move(w));
+        }
+        Result<std::unique_ptr<Reader>> Open(const Digest&) override {
+          return Error(ErrorCode::kUnimplemented, "not readable");
+        }
+      } store;
+      OCIB_RETURN_IF_ERROR(client->FetchBlob(repo, m.config, store));
+      out.push_back(Compact(store.data));
+    }
+    return out;
+  };
+  auto r = run();
+  if (!r) return std::move(r).error().With(what);
+  return r;
+}
+
+}  // namespace ocib

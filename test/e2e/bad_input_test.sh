@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Bad input gets a clear message and a documented non-zero exit, and leaves
+# an existing layout byte-for-byte unchanged.
+source "$(dirname "$0")/lib.sh"
+need go jq
+
+go_build linux/amd64 "$T/hello"
+mkdir -p "$T/adir"
+echo conf > "$T/conf"
+"$OCIB" build -q --binary linux/amd64="$T/hello" --output "oci:$T/out:v1" >/dev/null
+before=$(snapshot "$T/out")
+
+# expect_failure DESC CODE MESSAGE ARGS...: runs ocib build ARGS into the layout.
+expect_failure() {
+  local desc=$1 code=$2 msg=$3; shift 3
+  set +e
+  "$OCIB" "$@" >"$T/stdout" 2>"$T/stderr"
+  local rc=$?
+  set -e
+  expect_eq "$desc: exit code" "$rc" "$code"
+  if grep -qF -- "$msg" "$T/stderr"; then pass "$desc: message says '$msg'"; else fail "$desc: message '$(cat "$T/stderr")' lacks '$msg'"; fi
+  expect_eq "$desc: nothing on stdout" "$(cat "$T/stdout")" ""
+  expect_eq "$desc: layout unchanged" "$(snapshot "$T/out")" "$before"
+}
+out=(--output "oci:$T/out:v2")
+expect_failure "missing binary" 4 "$T/missing" build --binary linux/amd64="$T/missing" "${out[@]}"
+expect_failure "directory as binary" 2 "is a directory" build --binary linux/amd64="$T/adir" "${out[@]}"
+expect_failure "platform with no binary" 2 "linux/arm64 has no binary" build --platform linux/amd64,linux/arm64 --binary linux/amd64="$T/hello" "${out[@]}"
+expect_failure "unknown platform" 2 'unknown architecture "amd46"' build --binary linux/amd46="$T/hello" "${out[@]}"
+expect_failure "unknown platform in --platform" 2 'unknown operating system "lunix"' build --platform lunix/amd64 --binary linux/amd64="$T/hello" "${out[@]}"
+expect_failure "--file escaping with ../x" 2 "escapes the image root" build --binary linux/amd64="$T/hello" --file "$T/conf:../x" "${out[@]}"
+expect_failure "--file escaping with /../x" 2 "escapes the image root" build --binary linux/amd64="$T/hello" --file "$T/conf:/../x" "${out[@]}"
+expect_failure "--file with a missing source" 4 "$T/nofile" build --binary linux/amd64="$T/hello" --file "$T/nofile:/x" "${out[@]}"
+expect_failure "no binary at all" 2 "no platforms" build "${out[@]}"
+expect_failure "unknown flag" 2 "--frobnicate" build --frobnicate --binary linux/amd64="$T/hello" "${out[@]}"
+expect_failure "bad compression" 2 'unknown compression "lz4"' build --compression lz4 --binary linux/amd64="$T/hello" "${out[@]}"
+expect_failure "bad tag" 2 'invalid tag' build --binary linux/amd64="$T/hello" --output "oci:$T/out:-bad"
+expect_failure "output under a regular file" 2 "is not a directory" build --binary linux/amd64="$T/hello" --output "oci:$T/conf/layout:v1"
+expect_failure "base that does not exist" 4 "oci-layout" build --base "oci:$T/nobase" --binary linux/amd64="$T/hello" "${out[@]}"
+expect_failure "base without the platform" 4 "no image for platform linux/arm64" build --base "oci:$T/out:v1" --binary linux/arm64="$T/hello" "${out[@]}"
+
+# Unreadable binary and unwritable output: root reads and writes anything,
+# so these run ocib as the unprivileged user nobody.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+  chmod 0755 "$T"; chmod -R a+rX "$T/out" "$T/hello"
+  cp "$T/hello" "$T/secret"; chmod 0600 "$T/secret"
+  as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  if "${as_nobody[@]}" test -x "$OCIB"; then
+    set +e
+    "${as_nobody[@]}" "$OCIB" build --binary linux/amd64="$T/secret" --output "oci:$T/out:v2" >"$T/stdout" 2>"$T/stderr"; rc=$?
+    set -e
+    check "unreadable binary: non-zero exit ($rc)" test "$rc" -ne 0
+    check "unreadable binary: message names the file" grep -qF "$T/secret" "$T/stderr"
+    expect_eq "unreadable binary: layout unchanged" "$(snapshot "$T/out")" "$before"
+    set +e
+    "${as_nobody[@]}" "$OCIB" build --binary linux/amd64="$T/hello" --output "oci:$T/out:v2" >"$T/stdout" 2>"$T/stderr"; rc=$?
+    set -e
+    expect_eq "unwritable output: exit 1" "$rc" 1
+    check "unwritable output: message says not writable" grep -q "not writable" "$T/stderr"
+    expect_eq "unwritable output: layout unchanged" "$(snapshot "$T/out")" "$before"
+  else
+    echo "note: $OCIB is not executable by nobody; the unprivileged cases are not run"
+  fi
+else
+  echo "note: not root; the unprivileged cases are not run"
+fi
+
+# A corrupt index.json is reported and kept as it is.
+echo '{"schemaVersion":2,"manifests":[' > "$T/out/index.json"
+before=$(snapshot "$T/out")
+expect_failure "corrupt index.json" 2 "index.json" build --binary linux/amd64="$T/hello" "${out[@]}"
+finish
