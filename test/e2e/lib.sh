@@ -44,7 +44,7 @@ go_build() {
   arch=${rest%%/*}; variant=""; [ "$rest" != "$arch" ] && variant=${rest#*/}
   [ "$arch" = arm ] && goarm=${variant#v}
   (cd "$src" && CGO_ENABLED=0 GOOS=$os GOARCH=$arch GOARM=${goarm:-7} GOFLAGS=-mod=mod GOPROXY=off \
-     GOCACHE="$OCIB_BINARY_DIR/gocache" GOPATH="$OCIB_BINARY_DIR/gopath" \
+     GOCACHE="${OCIB_GOCACHE:-$OCIB_BINARY_DIR/gocache}" GOPATH="$OCIB_BINARY_DIR/gopath" \
      go build -trimpath -buildvcs=false -ldflags="-buildid= -X main.goarm=$goarm" -o "$out" .)
 }
 
