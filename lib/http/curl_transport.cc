@@ -180,9 +180,9 @@ class CurlTransport : public HttpTransport {
     HttpResponse response;
     Result<HttpResponse> result = Perform(handle.get(), request, response);
     if (options_.log) {
-      long ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::steady_clock::now() - start)
-                                      .count());
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
       std::string line = request.method + " " + RedactUrl(request.url) + " -> ";
       line += result ? std::to_string(response.status) : result.error().message();
       line += " (" + std::to_string(ms) + " ms)";

@@ -237,7 +237,7 @@ Result<Descriptor> CopyLayoutToLayout(const ImageLocation& src, const ImageLocat
       Status s = w->Write(buf.data(), *n);
       if (!s) {
         w->Abort();
-        return s;
+        return std::move(s).error();
       }
     }
     OCIB_ASSIGN_OR_RETURN(Descriptor committed, w->Commit(b.media_type, b.digest));

@@ -34,7 +34,7 @@ class FileRangeReader : public Reader {
     if (remaining_ <= 0) return size_t{0};
     size_t want = std::min(size, static_cast<size_t>(remaining_));
     while (true) {
-      ssize_t n = ::pread(fd_, data, want, static_cast<off_t>(offset_));
+      ssize_t n = ::pread(fd_, data, want, offset_);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return IoError("reading " + path_ + ": " + std::strerror(errno));
       if (n == 0) return DataLoss(path_ + " is shorter than its descriptor says");
