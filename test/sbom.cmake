@@ -6,5 +6,7 @@ find_package(nlohmann_json 3 REQUIRED)
 ocib_add_gtest(ocib_sbom_test
   ${CMAKE_CURRENT_LIST_DIR}/sbom/sbom_test_util.cc
   ${CMAKE_CURRENT_LIST_DIR}/sbom/go_buildinfo_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/sbom/sbom_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/sbom/referrers_test.cc
 )
 target_link_libraries(ocib_sbom_test PRIVATE nlohmann_json::nlohmann_json)

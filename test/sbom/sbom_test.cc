@@ -1,0 +1,328 @@
+// Tests for ocib/sbom.h: documents made from real Go binaries validate
+// against the SPDX 2.3 and CycloneDX 1.5 schemas (python3-jsonschema), carry
+// every module exactly as `go version -m` prints it, and are reproducible.
+#include "ocib/sbom.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "test/sbom/sbom_test_util.h"
+
+namespace ocib {
+namespace {
+
+using nlohmann::json;
+using sbomtest::GoTarget;
+
+constexpr char kSum[] = "h1:olpwvP2KacW1ZWvsR7uQhoyTYvKAupfQrRGBFM352Gk=";
+
+SbomSubject TestSubject(const std::string& arch) {
+  SbomSubject s;
+  s.name = "registry.example:5000/team/sbomapp:1.0";
+  s.platform = Platform::Parse("linux/" + arch).value();
+  s.digest = Digest::Sha256Of("manifest for " + arch);
+  s.binary_path = "/app";
+  s.created = FormatRfc3339Utc(1700000000);
+  return s;
+}
+
+// A build info with what the fixture lacks: sums, a module replacement,
+// +incompatible versions, settings that need quoting.
+GoBuildInfo RichInfo() {
+  GoBuildInfo info;
+  info.go_version = "go1.21.5";
+  info.path = "example.com/app/cmd/app";
+  info.main = {"example.com/app", "v1.2.3", kSum};
+  info.deps.push_back({"github.com/Foo/bar", "v2.0.0+incompatible", kSum, std::nullopt});
+  info.deps.push_back({"golang.org/x/text", "v0.3.7", "", GoModule{"github.com/fork/text", "v0.3.8", kSum}});
+  info.deps.push_back({"example.com/local", "v0.0.0", "", GoModule{"../local", "(devel)", ""}});
+  info.settings = {{"-ldflags", "-s -w -X \"main.v=a b\""}, {"CGO_ENABLED", "0"},
+                   {"GOARCH", "amd64"}, {"vcs.revision", "abc"}};
+  return info;
+}
+
+// Independent decoding of the h1: hash with coreutils.
+std::string HexOfH1WithCoreutils(const std::string& sum) {
+  sbomtest::CommandResult r = sbomtest::Run("printf %s " + sbomtest::ShellQuote(sum.substr(3)) +
+                                            " | base64 -d | od -An -v -tx1 | tr -d ' \\n'");
+  return r.exit_code == 0 ? r.output : "";
+}
+
+void ExpectValid(const std::string& kind, const std::string& doc, const std::string& name) {
+  std::string python = sbomtest::PythonWithJsonSchema();
+  if (python.empty()) {
+    GTEST_SKIP() << "no python3 with jsonschema (apt-get install python3-jsonschema)";
+  }
+  const std::string path = sbomtest::ScratchDir() + "/" + name;
+  sbomtest::WriteFile(path, doc);
+  EXPECT_EQ(sbomtest::ValidateAgainstSchema(python, kind, path), "") << doc;
+}
+
+const json* FindByField(const json& array, const char* field, const std::string& value) {
+  for (const json& e : array) {
+    if (e.contains(field) && e[field] == value) return &e;
+  }
+  return nullptr;
+}
+
+// ------------------------------------------------ real binaries
+
+class SbomFromBinaryTest : public ::testing::TestWithParam<GoTarget> {
+ protected:
+  void SetUp() override {
+    if (!sbomtest::HaveGo()) GTEST_SKIP() << "go toolchain not installed";
+    std::string log;
+    binary_ = sbomtest::BuildFixture(GetParam(), &log);
+    ASSERT_FALSE(binary_.empty()) << "go build failed:\n" << log;
+    std::string text;
+    ASSERT_TRUE(sbomtest::GoVersionM(binary_, &oracle_, &text, &log)) << log;
+    auto info = ReadGoBuildInfo(binary_);
+    ASSERT_TRUE(info.has_value()) << info.error().ToString();
+    info_ = *info;
+    subject_ = TestSubject(GetParam().goarch);
+  }
+
+  std::string binary_;
+  GoBuildInfo oracle_;
+  GoBuildInfo info_;
+  SbomSubject subject_;
+};
+
+TEST_P(SbomFromBinaryTest, SpdxValidatesAndListsEveryModule) {
+  auto doc = MakeSpdxSbom(info_, subject_);
+  ASSERT_TRUE(doc.has_value()) << doc.error().ToString();
+  ExpectValid("spdx-2.3", *doc, "spdx-" + GetParam().Name() + ".json");
+
+  json j = json::parse(*doc);
+  EXPECT_EQ(j["spdxVersion"], "SPDX-2.3");
+  EXPECT_EQ(j["dataLicense"], "CC0-1.0");
+  EXPECT_EQ(j["creationInfo"]["created"], "2023-11-14T22:13:20Z");
+  ASSERT_TRUE(j.contains("documentNamespace"));  // required by the spec, not the schema
+  EXPECT_EQ(j["documentNamespace"].get<std::string>().find('#'), std::string::npos);
+  const json& pkgs = j["packages"];
+
+  // The dependency, exactly as `go version -m` prints it (through the
+  // oracle, not through ocib's reader).
+  ASSERT_EQ(oracle_.deps.size(), 1u);
+  const GoDependency& want = oracle_.deps[0];
+  ASSERT_TRUE(want.replace.has_value());
+  const json* dep = FindByField(pkgs, "name", want.path);
+  ASSERT_NE(dep, nullptr) << *doc;
+  EXPECT_EQ((*dep)["versionInfo"], want.replace->version);  // "(devel)"
+  EXPECT_FALSE(dep->contains("checksums"));                 // no sum for a local dir
+  EXPECT_NE((*dep)["comment"].get<std::string>().find(
+                "replaced: " + want.path + " " + want.version + " => " + want.replace->path +
+                " " + want.replace->version),
+            std::string::npos)
+      << (*dep)["comment"];
+  EXPECT_EQ((*dep)["externalRefs"][0]["referenceLocator"], "pkg:golang/example.com/ocib/sbomlib");
+
+  const json* app = FindByField(pkgs, "name", oracle_.main.path);
+  ASSERT_NE(app, nullptr);
+  EXPECT_EQ((*app)["versionInfo"], oracle_.main.version);
+  EXPECT_EQ((*app)["primaryPackagePurpose"], "APPLICATION");
+  // Every build setting, in order.
+  ASSERT_EQ((*app)["annotations"].size(), oracle_.settings.size());
+  for (size_t i = 0; i < oracle_.settings.size(); ++i) {
+    EXPECT_EQ((*app)["annotations"][i]["comment"],
+              "go build setting: " + oracle_.settings[i].first + "=" + oracle_.settings[i].second);
+  }
+
+  const json* stdlib = FindByField(pkgs, "name", "stdlib");
+  ASSERT_NE(stdlib, nullptr);
+  EXPECT_EQ((*stdlib)["versionInfo"], oracle_.go_version);
+
+  const json* image = FindByField(pkgs, "SPDXID", "SPDXRef-Image");
+  ASSERT_NE(image, nullptr);
+  EXPECT_EQ((*image)["checksums"][0]["checksumValue"], subject_.digest.encoded());
+  EXPECT_EQ((*image)["externalRefs"][0]["referenceLocator"],
+            "pkg:oci/sbomapp@sha256%3A" + subject_.digest.encoded() + "?arch=" +
+                GetParam().goarch + "&repository_url=registry.example:5000/team/sbomapp&tag=1.0");
+
+  // Relationships: DESCRIBES the image, which CONTAINS the app, which
+  // DEPENDS_ON stdlib and the dependency.
+  int describes = 0, contains = 0, depends = 0;
+  for (const json& r : j["relationships"]) {
+    if (r["relationshipType"] == "DESCRIBES") {
+      ++describes;
+      EXPECT_EQ(r["spdxElementId"], "SPDXRef-DOCUMENT");
+      EXPECT_EQ(r["relatedSpdxElement"], "SPDXRef-Image");
+    } else if (r["relationshipType"] == "CONTAINS") {
+      ++contains;
+      EXPECT_EQ(r["relatedSpdxElement"], (*app)["SPDXID"]);
+    } else if (r["relationshipType"] == "DEPENDS_ON") {
+      ++depends;
+      EXPECT_EQ(r["spdxElementId"], (*app)["SPDXID"]);
+    }
+  }
+  EXPECT_EQ(describes, 1);
+  EXPECT_EQ(contains, 1);
+  EXPECT_EQ(depends, 2);
+}
+
+TEST_P(SbomFromBinaryTest, CycloneDxValidatesAndListsEveryModule) {
+  auto doc = MakeCycloneDxSbom(info_, subject_);
+  ASSERT_TRUE(doc.has_value()) << doc.error().ToString();
+  ExpectValid("cyclonedx-1.5", *doc, "cdx-" + GetParam().Name() + ".json");
+
+  json j = json::parse(*doc);
+  EXPECT_EQ(j["bomFormat"], "CycloneDX");
+  EXPECT_EQ(j["specVersion"], "1.5");
+  EXPECT_EQ(j["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
+  EXPECT_EQ(j["metadata"]["component"]["type"], "container");
+  EXPECT_EQ(j["metadata"]["component"]["hashes"][0]["content"], subject_.digest.encoded());
+
+  const GoDependency& want = oracle_.deps.at(0);
+  const json* dep = FindByField(j["components"], "name", want.path);
+  ASSERT_NE(dep, nullptr) << *doc;
+  EXPECT_EQ((*dep)["version"], want.replace->version);
+  EXPECT_FALSE(dep->contains("hashes"));
+  const json* app = FindByField(j["components"], "name", oracle_.main.path);
+  ASSERT_NE(app, nullptr);
+  EXPECT_EQ((*app)["type"], "application");
+  std::vector<std::pair<std::string, std::string>> settings;
+  for (const json& p : (*app)["properties"]) {
+    std::string name = p["name"];
+    if (name.rfind("ocib:go:build:", 0) == 0) settings.emplace_back(name.substr(14), p["value"]);
+  }
+  EXPECT_EQ(settings, oracle_.settings);
+  const json* stdlib = FindByField(j["components"], "name", "stdlib");
+  ASSERT_NE(stdlib, nullptr);
+  EXPECT_EQ((*stdlib)["version"], oracle_.go_version);
+
+  // dependencies: image -> app -> {stdlib, dep}.
+  const json* app_deps = FindByField(j["dependencies"], "ref", (*app)["bom-ref"]);
+  ASSERT_NE(app_deps, nullptr);
+  EXPECT_EQ((*app_deps)["dependsOn"].size(), 2u);
+  const json* image_deps =
+      FindByField(j["dependencies"], "ref", j["metadata"]["component"]["bom-ref"]);
+  ASSERT_NE(image_deps, nullptr);
+  EXPECT_EQ((*image_deps)["dependsOn"], json::array({(*app)["bom-ref"]}));
+}
+
+TEST_P(SbomFromBinaryTest, Reproducible) {
+  for (SbomFormat f : {SbomFormat::kSpdx, SbomFormat::kCycloneDx}) {
+    auto a = MakeSbom(f, info_, subject_);
+    auto b = MakeSbom(f, *ReadGoBuildInfo(binary_), subject_);
+    ASSERT_TRUE(a.has_value() && b.has_value());
+    EXPECT_EQ(*a, *b);
+    SbomSubject other = subject_;
+    other.digest = Digest::Sha256Of("another manifest");
+    auto c = MakeSbom(f, info_, other);
+    ASSERT_TRUE(c.has_value());
+    json ja = json::parse(*a), jc = json::parse(*c);
+    const char* id = f == SbomFormat::kSpdx ? "documentNamespace" : "serialNumber";
+    EXPECT_NE(ja[id], jc[id]) << "namespace/serial must follow the content";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Platforms, SbomFromBinaryTest,
+                         ::testing::Values(GoTarget{"linux", "amd64", "", "", false},
+                                           GoTarget{"linux", "arm64", "", "", false},
+                                           GoTarget{"linux", "arm", "7", "", false}),
+                         [](const ::testing::TestParamInfo<GoTarget>& param_info) {
+                           std::string n = param_info.param.Name();
+                           for (char& c : n) {
+                             if (c == '-') c = '_';
+                           }
+                           return n;
+                         });
+
+// ------------------------------------------------ synthetic build info
+
+TEST(Sbom, RichInfoValidatesInBothFormats) {
+  SbomSubject s = TestSubject("amd64");
+  auto spdx = MakeSpdxSbom(RichInfo(), s);
+  ASSERT_TRUE(spdx.has_value()) << spdx.error().ToString();
+  ExpectValid("spdx-2.3", *spdx, "rich-spdx.json");
+  auto cdx = MakeCycloneDxSbom(RichInfo(), s);
+  ASSERT_TRUE(cdx.has_value()) << cdx.error().ToString();
+  ExpectValid("cyclonedx-1.5", *cdx, "rich-cdx.json");
+}
+
+TEST(Sbom, GoSumBecomesSha256Checksum) {
+  const std::string hex = HexOfH1WithCoreutils(kSum);
+  ASSERT_EQ(hex.size(), 64u) << hex;
+  SbomSubject s = TestSubject("amd64");
+  json spdx = json::parse(*MakeSpdxSbom(RichInfo(), s));
+  const json* bar = FindByField(spdx["packages"], "name", "github.com/Foo/bar");
+  ASSERT_NE(bar, nullptr);
+  EXPECT_EQ((*bar)["checksums"][0]["algorithm"], "SHA256");
+  EXPECT_EQ((*bar)["checksums"][0]["checksumValue"], hex);
+  EXPECT_NE((*bar)["comment"].get<std::string>().find(std::string("go.sum: ") + kSum),
+            std::string::npos);
+  EXPECT_EQ((*bar)["externalRefs"][0]["referenceLocator"],
+            "pkg:golang/github.com/Foo/bar@v2.0.0%2Bincompatible");
+  // A module replaced by another module: the linked code is the fork's.
+  const json* fork = FindByField(spdx["packages"], "name", "github.com/fork/text");
+  ASSERT_NE(fork, nullptr);
+  EXPECT_EQ((*fork)["versionInfo"], "v0.3.8");
+  EXPECT_EQ((*fork)["checksums"][0]["checksumValue"], hex);
+  EXPECT_NE((*fork)["comment"].get<std::string>().find(
+                "replaced: golang.org/x/text v0.3.7 => github.com/fork/text v0.3.8"),
+            std::string::npos);
+
+  json cdx = json::parse(*MakeCycloneDxSbom(RichInfo(), s));
+  const json* cbar = FindByField(cdx["components"], "name", "github.com/Foo/bar");
+  ASSERT_NE(cbar, nullptr);
+  EXPECT_EQ((*cbar)["hashes"][0]["alg"], "SHA-256");
+  EXPECT_EQ((*cbar)["hashes"][0]["content"], hex);
+  const json* ctext = FindByField(cdx["components"], "name", "github.com/fork/text");
+  ASSERT_NE(ctext, nullptr);
+  bool saw_required = false;
+  for (const json& p : (*ctext)["properties"]) {
+    if (p["name"] == "ocib:go:required:version") saw_required = p["value"] == "v0.3.7";
+  }
+  EXPECT_TRUE(saw_required) << *ctext;
+}
+
+TEST(Sbom, WithoutImageDescribesTheApplication) {
+  SbomSubject s;  // no digest, no name, default creation time
+  auto spdx = MakeSpdxSbom(RichInfo(), s);
+  ASSERT_TRUE(spdx.has_value()) << spdx.error().ToString();
+  ExpectValid("spdx-2.3", *spdx, "noimage-spdx.json");
+  json j = json::parse(*spdx);
+  EXPECT_EQ(j["creationInfo"]["created"], "1970-01-01T00:00:00Z");
+  EXPECT_EQ(j["name"], "example.com/app");
+  const json* app = FindByField(j["packages"], "name", "example.com/app");
+  ASSERT_NE(app, nullptr);
+  EXPECT_EQ(j["relationships"][0]["relatedSpdxElement"], (*app)["SPDXID"]);
+  EXPECT_EQ(FindByField(j["packages"], "SPDXID", "SPDXRef-Image"), nullptr);
+
+  auto cdx = MakeCycloneDxSbom(RichInfo(), s);
+  ASSERT_TRUE(cdx.has_value()) << cdx.error().ToString();
+  ExpectValid("cyclonedx-1.5", *cdx, "noimage-cdx.json");
+  EXPECT_EQ(json::parse(*cdx)["metadata"]["component"]["type"], "application");
+}
+
+TEST(Sbom, Errors) {
+  SbomSubject s = TestSubject("amd64");
+  s.created = "2023-11-14 22:13:20";
+  for (SbomFormat f : {SbomFormat::kSpdx, SbomFormat::kCycloneDx}) {
+    auto doc = MakeSbom(f, RichInfo(), s);
+    ASSERT_FALSE(doc.has_value());
+    EXPECT_EQ(doc.error().code(), ErrorCode::kInvalidArgument);
+    auto empty = MakeSbom(f, GoBuildInfo{}, TestSubject("amd64"));
+    ASSERT_FALSE(empty.has_value());
+    EXPECT_EQ(empty.error().code(), ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST(Sbom, FormatsAndTimes) {
+  EXPECT_EQ(*ParseSbomFormat("spdx"), SbomFormat::kSpdx);
+  EXPECT_EQ(*ParseSbomFormat("cyclonedx"), SbomFormat::kCycloneDx);
+  EXPECT_FALSE(ParseSbomFormat("SPDX").has_value());
+  EXPECT_FALSE(ParseSbomFormat("none").has_value());
+  EXPECT_EQ(SbomMediaType(SbomFormat::kSpdx), "application/spdx+json");
+  EXPECT_EQ(SbomMediaType(SbomFormat::kCycloneDx), "application/vnd.cyclonedx+json");
+  EXPECT_EQ(FormatRfc3339Utc(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339Utc(1700000000), "2023-11-14T22:13:20Z");
+  EXPECT_EQ(FormatRfc3339Utc(-5), "1970-01-01T00:00:00Z");
+}
+
+}  // namespace
+}  // namespace ocib
