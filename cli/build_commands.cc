@@ -2,11 +2,12 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "cli/commands.h"
-#include "cli/exit_codes.h"
 #include "ocib/image_builder.h"
 #include "ocib/inspect.h"
 #include "ocib/validate.h"
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
 
 namespace ocib::cli {
 namespace {
@@ -56,27 +57,36 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   CLI::App* build = app.add_subcommand("build", "Build an image (one per platform) and write it");
   BuildOptions& o = flags->options;
   build->add_option("--base", o.base, "static | scratch | oci:DIR[:TAG] (default: static)");
-  build->add_option("--platform", o.platforms, "Platforms, e.g. linux/amd64,linux/arm64 (default: those of --binary)");
-  build->add_option("--binary", flags->binaries, "PLATFORM=PATH: the executable for a platform (repeatable)");
-  build->add_option("--binary-path", o.binary_path, "Where the binary lands in the image (default /app)");
-  build->add_option("--file", o.files, "SRC:DEST: files or directories shared by every platform (repeatable)");
-  build->add_option("--entrypoint", flags->entrypoint, "Entrypoint argument (repeatable; default: the binary path)");
+  build->add_option("--platform", o.platforms,
+                    "Platforms, e.g. linux/amd64,linux/arm64 (default: those of --binary)");
+  build->add_option("--binary", flags->binaries,
+                    "PLATFORM=PATH: the executable for a platform (repeatable)");
+  build->add_option("--binary-path", o.binary_path,
+                    "Where the binary lands in the image (default /app)");
+  build->add_option("--file", o.files,
+                    "SRC:DEST: files or directories shared by every platform (repeatable)");
+  build->add_option("--entrypoint", flags->entrypoint,
+                    "Entrypoint argument (repeatable; default: the binary path)");
   build->add_option("--cmd", flags->cmd, "Cmd argument (repeatable)");
   build->add_option("--env", o.env, "K=V (repeatable)");
   build->add_option("--label", o.labels, "K=V config label (repeatable)");
   build->add_option("--annotation", o.annotations, "K=V manifest annotation (repeatable)");
   build->add_option("--expose", o.expose, "PORT[/tcp|/udp] (repeatable)");
-  build->add_option("--user", flags->user, "USER[:GROUP] (default 65532:65532 on the static base, else the base's)");
+  build->add_option("--user", flags->user,
+                    "USER[:GROUP] (default 65532:65532 on the static base, else the base's)");
   build->add_option("--workdir", flags->workdir, "Working directory");
   build->add_option("--compression", flags->compression, "zstd | gzip | none (default zstd)");
-  build->add_option("--compression-level", o.compression_level, "Compression level (default: zstd 3, gzip 6)");
-  build->add_option("--output", o.output, "oci:DIR[:TAG] | oci-archive:FILE[:TAG] (TAG defaults to latest)");
+  build->add_option("--compression-level", o.compression_level,
+                    "Compression level (default: zstd 3, gzip 6)");
+  build->add_option("--output", o.output,
+                    "oci:DIR[:TAG] | oci-archive:FILE[:TAG] (TAG defaults to latest)");
   build->add_flag("--quiet,-q", ctx.quiet, "No report on stderr");
   build->callback([flags, &ctx, build]() { ctx.exit_code = RunBuild(*flags, ctx, *build); });
 
   auto target = std::make_shared<std::string>();
   CLI::App* inspect = app.add_subcommand(
-      "inspect", "Print the index or manifest, then each platform's config, one JSON document per line");
+      "inspect",
+      "Print the index or manifest, then each platform's config, one JSON document per line");
   inspect->add_option("reference", *target, "oci:DIR[:TAG] or a registry reference")->required();
   inspect->callback([target, &ctx]() {
     if (target->rfind("oci:", 0) != 0 && target->rfind("oci-archive:", 0) != 0) {

@@ -1,13 +1,14 @@
 // ocib: the command-line front end. It parses flags, calls one library
 // function per command, prints the result on stdout and maps errors to the
 // exit codes in exit_codes.h. Logs and progress go to stderr.
+#include <iostream>
+
 #include <CLI/CLI.hpp>
 
-#include <iostream>
+#include "ocib/version.h"
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "ocib/version.h"
 
 namespace ocib::cli {
 

@@ -54,8 +54,7 @@ std::string_view ErrorCodeName(ErrorCode code);
 
 class Error {
  public:
-  Error(ErrorCode code, std::string message)
-      : code_(code), message_(std::move(message)) {}
+  Error(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   ErrorCode code() const { return code_; }
   // The innermost message, without context.
@@ -96,8 +95,8 @@ class [[nodiscard]] Result {
  public:
   using value_type = T;
 
-  Result(const T& value) : v_(std::in_place_index<0>, value) {}  // NOLINT
-  Result(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  Result(const T& value) : v_(std::in_place_index<0>, value) {}          // NOLINT
+  Result(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}    // NOLINT
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
   template <class U, class = std::enable_if_t<std::is_constructible_v<T, U&&> &&
                                               !std::is_same_v<std::decay_t<U>, T> &&
@@ -108,9 +107,18 @@ class [[nodiscard]] Result {
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
 
-  T& value() & { Check(); return std::get<0>(v_); }
-  const T& value() const& { Check(); return std::get<0>(v_); }
-  T&& value() && { Check(); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    Check();
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    Check();
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    Check();
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
@@ -161,9 +169,9 @@ inline Status OkStatus() { return {}; }
 #define OCIB_STATUS_CONCAT_(a, b) OCIB_STATUS_CONCAT_INNER_(a, b)
 
 // Returns the error of `expr` (a Result or Status) from the enclosing function.
-#define OCIB_RETURN_IF_ERROR(expr)                       \
-  do {                                                   \
-    auto ocib_status_ = (expr);                          \
+#define OCIB_RETURN_IF_ERROR(expr)                             \
+  do {                                                         \
+    auto ocib_status_ = (expr);                                \
     if (!ocib_status_) return std::move(ocib_status_).error(); \
   } while (false)
 

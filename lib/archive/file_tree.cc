@@ -1,13 +1,14 @@
 #include <dirent.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <map>
 
-#include "lib/io/streams.h"
 #include "ocib/layer.h"
+
+#include "lib/io/streams.h"
+#include <sys/stat.h>
 
 namespace ocib {
 
@@ -21,8 +22,8 @@ Result<std::string> FileTree::NormalizePath(std::string_view dest) {
   size_t start = 0;
   while (start <= dest.size()) {
     size_t slash = dest.find('/', start);
-    std::string_view part =
-        dest.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    std::string_view part = dest.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (part == "..") {
       if (parts.empty()) {
         return InvalidArgument("destination path \"" + std::string(dest) +
@@ -178,7 +179,8 @@ Status FileTree::AddHostPath(const std::string& source, std::string_view dest) {
       std::string child = host + "/" + name;
       std::string child_path = path + "/" + name;
       struct stat cst {};
-      if (::lstat(child.c_str(), &cst) != 0) return IoError("stat " + child + ": " + ErrnoText(errno));
+      if (::lstat(child.c_str(), &cst) != 0)
+        return IoError("stat " + child + ": " + ErrnoText(errno));
       if (S_ISDIR(cst.st_mode)) {
         stack.emplace_back(child, child_path);
       } else if (S_ISLNK(cst.st_mode)) {
@@ -207,7 +209,8 @@ Status FileTree::AddHostPath(const std::string& source, std::string_view dest) {
         }
         Put(std::move(e));
       } else {
-        return InvalidArgument(child + " is a special file (device, socket or FIFO); not supported");
+        return InvalidArgument(child +
+                               " is a special file (device, socket or FIFO); not supported");
       }
     }
   }

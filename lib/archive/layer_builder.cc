@@ -1,14 +1,16 @@
 // The one-pass layer pipeline: libarchive writes the tar into a chain of
 // push sinks (diff_id hasher -> compressor -> digest hasher -> blob writer).
-#include <archive.h>
 #include <archive_entry.h>
 
 #include <memory>
 #include <vector>
 
-#include "lib/io/streams.h"
+#include <archive.h>
+
 #include "ocib/layer.h"
 #include "ocib/media_type.h"
+
+#include "lib/io/streams.h"
 
 namespace ocib {
 
@@ -22,18 +24,24 @@ Result<Compression> ParseCompression(std::string_view text) {
 
 std::string_view CompressionName(Compression c) {
   switch (c) {
-    case Compression::kZstd: return "zstd";
-    case Compression::kGzip: return "gzip";
-    case Compression::kNone: return "none";
+    case Compression::kZstd:
+      return "zstd";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kNone:
+      return "none";
   }
   return "none";
 }
 
 std::string_view LayerMediaType(Compression c) {
   switch (c) {
-    case Compression::kZstd: return media_type::kLayerTarZstd;
-    case Compression::kGzip: return media_type::kLayerTarGzip;
-    case Compression::kNone: return media_type::kLayerTar;
+    case Compression::kZstd:
+      return media_type::kLayerTarZstd;
+    case Compression::kGzip:
+      return media_type::kLayerTarGzip;
+    case Compression::kNone:
+      return media_type::kLayerTar;
   }
   return media_type::kLayerTar;
 }
@@ -56,8 +64,7 @@ struct ArchiveCtx {
   std::optional<Error> error;
 };
 
-la_ssize_t ArchiveWriteCallback(struct archive* /*a*/, void* client, const void* buf,
-                                size_t size) {
+la_ssize_t ArchiveWriteCallback(struct archive* /*a*/, void* client, const void* buf, size_t size) {
   auto* ctx = static_cast<ArchiveCtx*>(client);
   try {
     Status st = ctx->sink->Write(buf, size);
@@ -143,7 +150,7 @@ Status WriteEntries(const std::vector<FileEntry>& entries, Writer* tar_sink, int
     int64_t left = e.size;
     while (left > 0) {
       auto n = (*reader)->Read(buf.data(), static_cast<size_t>(std::min<int64_t>(
-                                                 left, static_cast<int64_t>(buf.size()))));
+                                               left, static_cast<int64_t>(buf.size()))));
       if (!n) return std::move(n).error().With("adding " + e.path);
       if (*n == 0) return IoError(e.source + " shrank while it was being read");
       if (archive_write_data(a.get(), buf.data(), *n) < 0) {
@@ -166,7 +173,8 @@ Result<Layer> BuildLayer(const FileTree& tree, BlobStore& store, const LayerOpti
   OCIB_ASSIGN_OR_RETURN(auto blob, store.NewWriter());
   BlobSink sink(blob.get());
   io::HashingWriter compressed(&sink);
-  auto compressor = io::NewCompressor(options.compression, options.level, options.threads, &compressed);
+  auto compressor =
+      io::NewCompressor(options.compression, options.level, options.threads, &compressed);
   io::HashingWriter tar(compressor.get());
   Status st = WriteEntries(tree.SortedEntries(), &tar, options.mtime);
   if (st) st = tar.Close();

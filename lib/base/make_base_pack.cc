@@ -9,8 +9,6 @@
 // u32 mode, u32 path length, path, u32 link length, link, u64 size, content;
 // a 0 type byte ends the pack. Paths are relative to the image root and
 // sorted bytewise.
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -20,6 +18,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <sys/stat.h>
 
 namespace {
 
@@ -67,13 +67,15 @@ int main(int argc, char** argv) {
   }
   std::sort(certs.begin(), certs.end());
   for (const auto& c : certs) bundle += ReadAll(c);
-  if (certs.empty()) std::cerr << "ocib_make_base_pack: warning: no CA certificates in " << argv[2] << "\n";
+  if (certs.empty())
+    std::cerr << "ocib_make_base_pack: warning: no CA certificates in " << argv[2] << "\n";
   records.push_back({'f', 0644, "etc/ssl/certs/ca-certificates.crt", "", bundle});
 
   fs::path zi = argv[3];
   if (fs::is_directory(zi, ec)) {
     records.push_back({'d', 0755, "usr/share/zoneinfo", "", ""});
-    for (auto it = fs::recursive_directory_iterator(zi); it != fs::recursive_directory_iterator(); ++it) {
+    for (auto it = fs::recursive_directory_iterator(zi); it != fs::recursive_directory_iterator();
+         ++it) {
       const fs::path& p = it->path();
       std::string rel = "usr/share/zoneinfo/" + p.lexically_relative(zi).generic_string();
       auto st = fs::symlink_status(p);

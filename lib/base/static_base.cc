@@ -10,7 +10,8 @@ asm(".section .rodata\n"
     ".hidden ocib_base_pack_begin\n"
     ".globl ocib_base_pack_begin\n"
     "ocib_base_pack_begin:\n"
-    ".incbin \"" OCIB_BASE_PACK_PATH "\"\n"
+    ".incbin \"" OCIB_BASE_PACK_PATH
+    "\"\n"
     ".hidden ocib_base_pack_end\n"
     ".globl ocib_base_pack_end\n"
     "ocib_base_pack_end:\n"
@@ -110,10 +111,17 @@ Result<FileTree> StaticBaseTree() {
       return Internal("embedded base pack is truncated");
     }
     switch (type) {
-      case 'f': OCIB_RETURN_IF_ERROR(t.AddFile(path, std::move(content), mode)); break;
-      case 'd': OCIB_RETURN_IF_ERROR(t.AddDirectory(path, mode)); break;
-      case 'l': OCIB_RETURN_IF_ERROR(t.AddSymlink(path, std::move(link))); break;
-      default: return Internal("embedded base pack has an unknown record type");
+      case 'f':
+        OCIB_RETURN_IF_ERROR(t.AddFile(path, std::move(content), mode));
+        break;
+      case 'd':
+        OCIB_RETURN_IF_ERROR(t.AddDirectory(path, mode));
+        break;
+      case 'l':
+        OCIB_RETURN_IF_ERROR(t.AddSymlink(path, std::move(link)));
+        break;
+      default:
+        return Internal("embedded base pack has an unknown record type");
     }
   }
   return t;

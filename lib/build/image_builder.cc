@@ -1,6 +1,5 @@
 #include "ocib/image_builder.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,14 +8,16 @@
 #include <set>
 #include <thread>
 
-#include "lib/base/static_base.h"
-#include "lib/io/streams.h"
-#include "lib/layout/fs_util.h"
-#include "lib/layout/oci_archive.h"
 #include "ocib/image_config.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
+
+#include "lib/base/static_base.h"
+#include "lib/io/streams.h"
+#include "lib/layout/fs_util.h"
+#include "lib/layout/oci_archive.h"
+#include <sys/stat.h>
 
 namespace ocib {
 
@@ -57,7 +58,8 @@ Result<LayoutReference> ParseLayoutReference(std::string_view text) {
   }
   // The tag is what follows the last ':' when it contains no '/'.
   auto colon = rest.rfind(':');
-  if (colon != std::string_view::npos && rest.substr(colon + 1).find('/') == std::string_view::npos) {
+  if (colon != std::string_view::npos &&
+      rest.substr(colon + 1).find('/') == std::string_view::npos) {
     ref.path = std::string(rest.substr(0, colon));
     ref.tag = std::string(rest.substr(colon + 1));
     ref.tag_given = true;
@@ -215,7 +217,8 @@ Status CheckOutput(const LayoutReference& out) {
   std::string dir = out.path;
   struct stat st {};
   if (out.kind == LayoutReference::Kind::kLayout && ::stat(dir.c_str(), &st) == 0) {
-    if (!S_ISDIR(st.st_mode)) return InvalidArgument("output " + dir + " exists and is not a directory");
+    if (!S_ISDIR(st.st_mode))
+      return InvalidArgument("output " + dir + " exists and is not a directory");
     struct stat lst {};
     if (::stat((dir + "/oci-layout").c_str(), &lst) == 0) {
       // Existing layout: it must be valid (never overwritten when corrupt).
@@ -241,7 +244,8 @@ Status CheckOutput(const LayoutReference& out) {
     if (::stat(p.c_str(), &st) == 0) break;
     if (p == "." || p == "/") break;
   }
-  if (!S_ISDIR(st.st_mode)) return InvalidArgument("output " + dir + ": " + p + " is not a directory");
+  if (!S_ISDIR(st.st_mode))
+    return InvalidArgument("output " + dir + ": " + p + " is not a directory");
   if (::access(p.c_str(), W_OK) != 0) {
     return IoError("output " + dir + " cannot be created: " + p + ": " + ErrnoText(errno));
   }
@@ -264,7 +268,8 @@ struct Plan {
 
 Result<Plan> MakePlan(const BuildOptions& o) {
   Plan plan;
-  if (o.output.empty()) return InvalidArgument("no output: give --output oci:DIR[:TAG] or oci-archive:FILE[:TAG]");
+  if (o.output.empty())
+    return InvalidArgument("no output: give --output oci:DIR[:TAG] or oci-archive:FILE[:TAG]");
   OCIB_ASSIGN_OR_RETURN(plan.output, ParseLayoutReference(o.output));
   // Binaries by platform.
   std::vector<std::pair<Platform, std::string>> bins;
@@ -294,7 +299,8 @@ Result<Plan> MakePlan(const BuildOptions& o) {
     return InvalidArgument("no platforms: give --binary PLATFORM=PATH for each platform");
   }
   for (const auto& p : plan.platforms) {
-    auto it = std::find_if(bins.begin(), bins.end(), [&](const auto& b) { return b.first.Matches(p); });
+    auto it =
+        std::find_if(bins.begin(), bins.end(), [&](const auto& b) { return b.first.Matches(p); });
     if (it == bins.end()) {
       return InvalidArgument("platform " + p.ToString() + " has no binary: give --binary " +
                              p.ToString() + "=PATH");
@@ -305,7 +311,8 @@ Result<Plan> MakePlan(const BuildOptions& o) {
     bool listed = std::any_of(plan.platforms.begin(), plan.platforms.end(),
                               [&](const Platform& p) { return p.Matches(b.first); });
     if (!listed) {
-      return InvalidArgument("--binary for " + b.first.ToString() + " but --platform does not list it");
+      return InvalidArgument("--binary for " + b.first.ToString() +
+                             " but --platform does not list it");
     }
   }
   // Each binary must be a readable regular file.
@@ -315,7 +322,8 @@ Result<Plan> MakePlan(const BuildOptions& o) {
     auto st = probe.AddHostFile(plan.binaries[i], plan.binary_dest, 0755);
     if (!st) return std::move(st).error().With("binary for " + plan.platforms[i].ToString());
     auto reader = io::FileReader::Open(plan.binaries[i]);
-    if (!reader) return std::move(reader).error().With("binary for " + plan.platforms[i].ToString());
+    if (!reader)
+      return std::move(reader).error().With("binary for " + plan.platforms[i].ToString());
   }
   for (const auto& f : o.files) {
     auto colon = f.rfind(':');
@@ -327,7 +335,8 @@ Result<Plan> MakePlan(const BuildOptions& o) {
     auto norm = FileTree::NormalizePath(dest);
     if (!norm) return std::move(norm).error().With("--file " + f);
     if (*norm == plan.binary_dest) {
-      return InvalidArgument("--file " + f + ": destination is the binary path /" + plan.binary_dest);
+      return InvalidArgument("--file " + f + ": destination is the binary path /" +
+                             plan.binary_dest);
     }
     auto st = plan.shared.AddHostPath(src, dest);
     if (!st) return std::move(st).error().With("--file " + f);
@@ -352,7 +361,8 @@ Result<Plan> MakePlan(const BuildOptions& o) {
   if (o.compression_level != 0) {
     int lo = 1;
     int hi = o.compression == Compression::kZstd ? 19 : 9;
-    if (o.compression == Compression::kNone || o.compression_level < lo || o.compression_level > hi) {
+    if (o.compression == Compression::kNone || o.compression_level < lo ||
+        o.compression_level > hi) {
       return InvalidArgument("--compression-level " + std::to_string(o.compression_level) +
                              " is out of range for " + std::string(CompressionName(o.compression)));
     }
@@ -429,7 +439,9 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   for (size_t i = 0; i < futures.size(); ++i) {
     auto r = futures[i].get();
     if (!r) {
-      if (!first_error) first_error = std::move(r).error().With("building the layer for " + plan.platforms[i].ToString());
+      if (!first_error)
+        first_error =
+            std::move(r).error().With("building the layer for " + plan.platforms[i].ToString());
       continue;
     }
     bin_layers.push_back(*r);
@@ -455,8 +467,9 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
       written = bp.platform;
       layers = bp.layers;
       base_manifest = bp.manifest;
-      size_t non_empty = static_cast<size_t>(std::count_if(
-          cfg.history.begin(), cfg.history.end(), [](const HistoryEntry& h) { return !h.empty_layer; }));
+      size_t non_empty =
+          static_cast<size_t>(std::count_if(cfg.history.begin(), cfg.history.end(),
+                                            [](const HistoryEntry& h) { return !h.empty_layer; }));
       history = cfg.history;
       if (non_empty != layers.size()) {
         history.clear();
@@ -474,7 +487,9 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
     }
     layers.push_back(bin_layers[i].descriptor);
     cfg.diff_ids.push_back(bin_layers[i].diff_id);
-    history.push_back({created, "ocib build: binary /" + plan.binary_dest + " (" + want.ToString() + ")", "", "", false});
+    history.push_back({created,
+                       "ocib build: binary /" + plan.binary_dest + " (" + want.ToString() + ")", "",
+                       "", false});
     cfg.history = std::move(history);
     cfg.created = created;
     cfg.os = written.os;
@@ -509,7 +524,8 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
     m.layers = layers;
     m.annotations = plan.annotations;
     if (base_manifest) {
-      m.annotations.emplace("org.opencontainers.image.base.digest", base_manifest->digest.ToString());
+      m.annotations.emplace("org.opencontainers.image.base.digest",
+                            base_manifest->digest.ToString());
     }
     std::string mbytes = m.Serialize();
     OCIB_ASSIGN_OR_RETURN(Descriptor mdesc, out.Put(media_type::kImageManifest, mbytes));
@@ -520,8 +536,8 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
     img.config = cdesc;
     img.binary_layer_bytes = bin_layers[i].descriptor.size;
     result.images.push_back(img);
-    log("ocib: " + written.ToString() + ": manifest " + mdesc.digest.ToString() + ", per-platform layer " +
-        HumanBytes(img.binary_layer_bytes));
+    log("ocib: " + written.ToString() + ": manifest " + mdesc.digest.ToString() +
+        ", per-platform layer " + HumanBytes(img.binary_layer_bytes));
   }
 
   if (result.images.size() == 1) {
@@ -535,9 +551,9 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   }
   int64_t per_platform = 0;
   for (const auto& img : result.images) per_platform += img.binary_layer_bytes;
-  log("ocib: base " + HumanBytes(result.base_bytes) + ", shared " + HumanBytes(result.shared_bytes) +
-      " (stored once), per-platform " + HumanBytes(per_platform) + " in total for " +
-      std::to_string(result.images.size()) + " platform(s)");
+  log("ocib: base " + HumanBytes(result.base_bytes) + ", shared " +
+      HumanBytes(result.shared_bytes) + " (stored once), per-platform " + HumanBytes(per_platform) +
+      " in total for " + std::to_string(result.images.size()) + " platform(s)");
   OCIB_RETURN_IF_ERROR(out.Tag(result.descriptor, plan.output.tag));
   result.tag = plan.output.tag;
   return result;

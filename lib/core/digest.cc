@@ -1,8 +1,8 @@
 #include "ocib/digest.h"
 
-#include <openssl/evp.h>
-
 #include <array>
+
+#include <openssl/evp.h>
 
 namespace ocib {
 namespace {
@@ -66,9 +66,8 @@ Result<Digest> Digest::Parse(std::string_view text) {
   if (alg == "sha512") want = 128;
   if (want != 0) {
     if (enc.size() != want) {
-      return InvalidArgument("invalid digest \"" + std::string(text) + "\": " +
-                             std::string(alg) + " needs " + std::to_string(want) +
-                             " hex digits");
+      return InvalidArgument("invalid digest \"" + std::string(text) + "\": " + std::string(alg) +
+                             " needs " + std::to_string(want) + " hex digits");
     }
     for (char c : enc) {
       if (!IsLowerHex(c)) {

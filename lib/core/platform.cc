@@ -23,20 +23,23 @@ constexpr std::array<ArchAlias, 7> kAliases{{
 }};
 
 constexpr std::array<std::string_view, 13> kKnownArch{
-    "amd64", "arm64", "arm",     "386",    "ppc64le", "ppc64", "s390x",
-    "riscv64", "mips64le", "mips64", "mipsle", "mips", "loong64"};
+    "amd64",   "arm64",    "arm",    "386",    "ppc64le", "ppc64",  "s390x",
+    "riscv64", "mips64le", "mips64", "mipsle", "mips",    "loong64"};
 
-constexpr std::array<std::string_view, 12> kKnownOs{
-    "linux", "windows", "darwin", "freebsd", "netbsd", "openbsd",
-    "solaris", "illumos", "android", "ios", "aix", "plan9"};
+constexpr std::array<std::string_view, 12> kKnownOs{"linux",   "windows", "darwin",  "freebsd",
+                                                    "netbsd",  "openbsd", "solaris", "illumos",
+                                                    "android", "ios",     "aix",     "plan9"};
 
 bool ValidVariant(std::string_view arch, std::string_view variant) {
   if (variant.empty()) return true;
-  if (arch == "arm64") return variant == "v8" || variant == "v9" ||
-                              (variant.size() >= 4 && variant.substr(0, 3) == "v8." ) ||
-                              (variant.size() >= 4 && variant.substr(0, 3) == "v9.");
-  if (arch == "arm") return variant == "v5" || variant == "v6" || variant == "v7" || variant == "v8";
-  if (arch == "amd64") return variant == "v1" || variant == "v2" || variant == "v3" || variant == "v4";
+  if (arch == "arm64")
+    return variant == "v8" || variant == "v9" ||
+           (variant.size() >= 4 && variant.substr(0, 3) == "v8.") ||
+           (variant.size() >= 4 && variant.substr(0, 3) == "v9.");
+  if (arch == "arm")
+    return variant == "v5" || variant == "v6" || variant == "v7" || variant == "v8";
+  if (arch == "amd64")
+    return variant == "v1" || variant == "v2" || variant == "v3" || variant == "v4";
   return std::all_of(variant.begin(), variant.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.';
   });
@@ -74,7 +77,8 @@ Result<Platform> Platform::Parse(std::string_view text) {
   size_t start = 0;
   while (true) {
     size_t slash = text.find('/', start);
-    parts.push_back(Lower(text.substr(start, slash == std::string_view::npos ? slash : slash - start)));
+    parts.push_back(
+        Lower(text.substr(start, slash == std::string_view::npos ? slash : slash - start)));
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
@@ -104,8 +108,8 @@ Result<std::vector<Platform>> Platform::ParseList(std::string_view text) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
-    std::string_view item =
-        text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view item = text.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     OCIB_ASSIGN_OR_RETURN(Platform p, Parse(item));
     for (const auto& q : out) {
       if (q.Matches(p)) return InvalidArgument("platform " + p.ToString() + " given twice");

@@ -4,18 +4,30 @@ namespace ocib {
 
 std::string_view ErrorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return "ok";
-    case ErrorCode::kInvalidArgument: return "invalid argument";
-    case ErrorCode::kNotFound: return "not found";
-    case ErrorCode::kAlreadyExists: return "already exists";
-    case ErrorCode::kUnauthenticated: return "unauthenticated";
-    case ErrorCode::kPermissionDenied: return "permission denied";
-    case ErrorCode::kUnavailable: return "unavailable";
-    case ErrorCode::kDataLoss: return "data loss";
-    case ErrorCode::kUnimplemented: return "unimplemented";
-    case ErrorCode::kIo: return "i/o error";
-    case ErrorCode::kBuildFailed: return "build failed";
-    case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kOk:
+      return "ok";
+    case ErrorCode::kInvalidArgument:
+      return "invalid argument";
+    case ErrorCode::kNotFound:
+      return "not found";
+    case ErrorCode::kAlreadyExists:
+      return "already exists";
+    case ErrorCode::kUnauthenticated:
+      return "unauthenticated";
+    case ErrorCode::kPermissionDenied:
+      return "permission denied";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+    case ErrorCode::kDataLoss:
+      return "data loss";
+    case ErrorCode::kUnimplemented:
+      return "unimplemented";
+    case ErrorCode::kIo:
+      return "i/o error";
+    case ErrorCode::kBuildFailed:
+      return "build failed";
+    case ErrorCode::kInternal:
+      return "internal";
   }
   return "unknown";
 }

@@ -2,13 +2,14 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
+
+#include <zlib.h>
+#include <zstd.h>
 
 namespace ocib::io {
 
@@ -156,7 +157,10 @@ class GzipReader : public Reader {
       if (zs_.avail_in == 0) {
         OCIB_ASSIGN_OR_RETURN(size_t n, src_->Read(in_.data(), in_.size()));
         if (n == 0) {
-          if (finished_member_) { done_ = true; break; }
+          if (finished_member_) {
+            done_ = true;
+            break;
+          }
           return DataLoss("gzip: unexpected end of compressed data");
         }
         zs_.next_in = in_.data();
@@ -169,7 +173,8 @@ class GzipReader : public Reader {
         finished_member_ = true;
         inflateReset(&zs_);
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        return DataLoss(std::string("gzip: corrupt data: ") + (zs_.msg ? zs_.msg : "inflate failed"));
+        return DataLoss(std::string("gzip: corrupt data: ") +
+                        (zs_.msg ? zs_.msg : "inflate failed"));
       }
     }
     return static_cast<size_t>(zs_.next_out - static_cast<Bytef*>(data));
@@ -206,7 +211,8 @@ class ZstdReader : public Reader {
       }
       ZSTD_inBuffer in{in_.data(), in_len_, in_pos_};
       size_t rc = ZSTD_decompressStream(dctx_, &out, &in);
-      if (ZSTD_isError(rc)) return DataLoss(std::string("zstd: corrupt data: ") + ZSTD_getErrorName(rc));
+      if (ZSTD_isError(rc))
+        return DataLoss(std::string("zstd: corrupt data: ") + ZSTD_getErrorName(rc));
       in_pos_ = in.pos;
       last_rc_ = rc;
     }

@@ -1,15 +1,16 @@
 // Manifest, Index and ImageConfig <-> JSON. nlohmann::json sorts object keys
 // (std::map), and dump() without indent writes no insignificant whitespace:
 // that is ocib's canonical form.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <ctime>
 
-#include "lib/json/json_util.h"
+#include <nlohmann/json.hpp>
+
 #include "ocib/image_config.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
+
+#include "lib/json/json_util.h"
 
 namespace ocib {
 
@@ -155,7 +156,8 @@ Result<Manifest> Manifest::Parse(std::string_view bytes) {
   m.config = *c;
   auto layers = j.find("layers");
   if (layers != j.end() && !layers->is_null()) {
-    if (!layers->is_array()) return InvalidArgument("parsing image manifest: \"layers\" is not an array");
+    if (!layers->is_array())
+      return InvalidArgument("parsing image manifest: \"layers\" is not an array");
     for (const auto& l : *layers) {
       auto d = DescriptorFromJson(l);
       if (!d) return wrap(std::move(d).error().With("layer"));
@@ -246,11 +248,11 @@ Result<ImageConfig> ImageConfig::Parse(std::string_view bytes) {
   OCIB_ASSIGN_OR_RETURN(json j, ParseObject(bytes, "image config"));
   ImageConfig c;
   auto wrap = [](Error e) { return std::move(e).With("parsing image config"); };
-#define OCIB_GET_(field, obj, key, req)            \
-  do {                                             \
-    auto r_ = GetString(obj, key, req);            \
-    if (!r_) return wrap(std::move(r_).error());   \
-    field = *r_;                                   \
+#define OCIB_GET_(field, obj, key, req)          \
+  do {                                           \
+    auto r_ = GetString(obj, key, req);          \
+    if (!r_) return wrap(std::move(r_).error()); \
+    field = *r_;                                 \
   } while (false)
   OCIB_GET_(c.created, j, "created", false);
   OCIB_GET_(c.author, j, "author", false);
@@ -287,7 +289,9 @@ Result<ImageConfig> ImageConfig::Parse(std::string_view bytes) {
     for (const char* key : {"ExposedPorts", "Volumes"}) {
       auto it = cc->find(key);
       if (it == cc->end() || it->is_null()) continue;
-      if (!it->is_object()) return InvalidArgument(std::string("parsing image config: \"") + key + "\" is not an object");
+      if (!it->is_object())
+        return InvalidArgument(std::string("parsing image config: \"") + key +
+                               "\" is not an object");
       for (const auto& [name, unused] : it->items()) {
         (std::string(key) == "Volumes" ? k.volumes : k.exposed_ports).insert(name);
       }
@@ -299,7 +303,8 @@ Result<ImageConfig> ImageConfig::Parse(std::string_view bytes) {
   }
   std::string type;
   OCIB_GET_(type, *rootfs, "type", true);
-  if (type != "layers") return InvalidArgument("parsing image config: rootfs.type is \"" + type + "\", not \"layers\"");
+  if (type != "layers")
+    return InvalidArgument("parsing image config: rootfs.type is \"" + type + "\", not \"layers\"");
   auto ids = GetStringArray(*rootfs, "diff_ids");
   if (!ids) return wrap(ids.error());
   for (const auto& s : *ids) {
@@ -309,13 +314,15 @@ Result<ImageConfig> ImageConfig::Parse(std::string_view bytes) {
   }
   if (auto h = j.find("history"); h != j.end() && h->is_array()) {
     for (const auto& e : *h) {
-      if (!e.is_object()) return InvalidArgument("parsing image config: history entry is not an object");
+      if (!e.is_object())
+        return InvalidArgument("parsing image config: history entry is not an object");
       HistoryEntry he;
       OCIB_GET_(he.created, e, "created", false);
       OCIB_GET_(he.created_by, e, "created_by", false);
       OCIB_GET_(he.author, e, "author", false);
       OCIB_GET_(he.comment, e, "comment", false);
-      if (auto el = e.find("empty_layer"); el != e.end() && el->is_boolean()) he.empty_layer = el->get<bool>();
+      if (auto el = e.find("empty_layer"); el != e.end() && el->is_boolean())
+        he.empty_layer = el->get<bool>();
       c.history.push_back(he);
     }
   }

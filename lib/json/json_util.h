@@ -2,11 +2,11 @@
 #ifndef OCIB_LIB_JSON_JSON_UTIL_H_
 #define OCIB_LIB_JSON_JSON_UTIL_H_
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "ocib/descriptor.h"
 #include "ocib/status.h"

@@ -1,7 +1,6 @@
 #include "lib/layout/fs_util.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -9,6 +8,7 @@
 #include <filesystem>
 
 #include "lib/io/streams.h"
+#include <sys/stat.h>
 
 namespace ocib::fsutil {
 
@@ -58,8 +58,8 @@ Result<std::string> ReadFile(const std::string& path, size_t max_size) {
 
 Status AtomicWriteFile(const std::string& path, std::string_view bytes) {
   static std::atomic<uint64_t> counter{0};
-  std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(counter.fetch_add(1));
+  std::string tmp =
+      path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("create " + tmp + ": " + ErrnoText(errno));
   ::fchmod(fd, 0644);

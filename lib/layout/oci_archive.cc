@@ -1,16 +1,17 @@
 #include "lib/layout/oci_archive.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
 
+#include "ocib/layer.h"
+
 #include "lib/io/streams.h"
 #include "lib/layout/fs_util.h"
-#include "ocib/layer.h"
+#include <sys/stat.h>
 
 namespace ocib {
 
@@ -23,7 +24,9 @@ class FdWriter : public BlobWriter {
   Status Write(const void* data, size_t size) override {
     return fsutil::WriteAll(fd_, data, size, path_);
   }
-  Result<Descriptor> Commit(std::string_view, std::optional<Digest>) override { return Descriptor{}; }
+  Result<Descriptor> Commit(std::string_view, std::optional<Digest>) override {
+    return Descriptor{};
+  }
   void Abort() override {}
 
  private:

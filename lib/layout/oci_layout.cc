@@ -1,8 +1,6 @@
 #include "ocib/oci_layout.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -10,9 +8,12 @@
 #include <random>
 #include <regex>
 
+#include "ocib/media_type.h"
+
 #include "lib/io/streams.h"
 #include "lib/layout/fs_util.h"
-#include "ocib/media_type.h"
+#include <sys/file.h>
+#include <sys/stat.h>
 
 namespace ocib {
 

@@ -2,7 +2,6 @@
 
 #include <set>
 
-#include "lib/io/streams.h"
 #include "ocib/image_builder.h"
 #include "ocib/image_config.h"
 #include "ocib/inspect.h"
@@ -10,6 +9,8 @@
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
+
+#include "lib/io/streams.h"
 
 namespace ocib {
 namespace {
@@ -78,8 +79,8 @@ class Validator {
     ++report_.layers;
     Digest got = sink.h.Finish();
     if (got != diff_id) {
-      Problem("layer " + d.digest.ToString() + ": diff_id is " + got.ToString() +
-              ", config says " + diff_id.ToString());
+      Problem("layer " + d.digest.ToString() + ": diff_id is " + got.ToString() + ", config says " +
+              diff_id.ToString());
     }
   }
 
@@ -126,8 +127,8 @@ class Validator {
       Platform p = cfg->platform();
       if (d.platform->os != p.os || d.platform->architecture != p.architecture ||
           d.platform->variant != p.variant) {
-        Problem("manifest " + d.digest.ToString() + ": descriptor platform " + d.platform->ToString() +
-                " differs from config platform " + p.ToString());
+        Problem("manifest " + d.digest.ToString() + ": descriptor platform " +
+                d.platform->ToString() + " differs from config platform " + p.ToString());
       }
     }
     for (size_t i = 0; i < m->layers.size(); ++i) CheckLayer(m->layers[i], cfg->diff_ids[i]);

@@ -31,7 +31,8 @@ int main() {
     std::cerr << "layout does not validate\n";
     return 1;
   }
-  std::cout << "ocib " << OCIB_VERSION_STRING << " built " << result->descriptor.digest.ToString() << "\n";
+  std::cout << "ocib " << OCIB_VERSION_STRING << " built " << result->descriptor.digest.ToString()
+            << "\n";
   std::string cmd = std::string("rm -rf ") + dir;
   return std::system(cmd.c_str()) == 0 ? 0 : 1;
 }

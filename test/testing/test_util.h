@@ -2,9 +2,6 @@
 #ifndef OCIB_TEST_TESTING_TEST_UTIL_H_
 #define OCIB_TEST_TESTING_TEST_UTIL_H_
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,6 +9,10 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "ocib/status.h"
 

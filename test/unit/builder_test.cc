@@ -1,5 +1,3 @@
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <map>
 
@@ -9,7 +7,9 @@
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
 #include "ocib/validate.h"
+
 #include "test/testing/test_util.h"
+#include <sys/stat.h>
 
 namespace ocib {
 namespace {
@@ -94,7 +94,8 @@ TEST_F(BuilderTest, BadInputLeavesLayoutUnchanged) {
        ErrorCode::kNotFound, "nope"},
       {"directory binary", [&](BuildOptions& o) { o.binaries[0].second = tmp_.path() + "/conf"; },
        ErrorCode::kInvalidArgument, "is a directory"},
-      {"platform without binary", [](BuildOptions& o) { o.platforms = {"linux/amd64,linux/arm64,linux/s390x"}; },
+      {"platform without binary",
+       [](BuildOptions& o) { o.platforms = {"linux/amd64,linux/arm64,linux/s390x"}; },
        ErrorCode::kInvalidArgument, "linux/s390x has no binary"},
       {"unknown platform", [](BuildOptions& o) { o.binaries[0].first = "linux/amd46"; },
        ErrorCode::kInvalidArgument, "amd46"},
@@ -102,9 +103,12 @@ TEST_F(BuilderTest, BadInputLeavesLayoutUnchanged) {
        ErrorCode::kInvalidArgument, "escapes"},
       {"escaping file abs", [&](BuildOptions& o) { o.files = {tmp_.path() + "/conf:/../x"}; },
        ErrorCode::kInvalidArgument, "escapes"},
-      {"bad env", [](BuildOptions& o) { o.env = {"NOEQUALS"}; }, ErrorCode::kInvalidArgument, "KEY=VALUE"},
-      {"bad port", [](BuildOptions& o) { o.expose = {"99999"}; }, ErrorCode::kInvalidArgument, "port"},
-      {"bad base", [](BuildOptions& o) { o.base = "oci:/nonexistent/ocib"; }, ErrorCode::kNotFound, "oci-layout"},
+      {"bad env", [](BuildOptions& o) { o.env = {"NOEQUALS"}; }, ErrorCode::kInvalidArgument,
+       "KEY=VALUE"},
+      {"bad port", [](BuildOptions& o) { o.expose = {"99999"}; }, ErrorCode::kInvalidArgument,
+       "port"},
+      {"bad base", [](BuildOptions& o) { o.base = "oci:/nonexistent/ocib"; }, ErrorCode::kNotFound,
+       "oci-layout"},
   };
   for (const auto& c : cases) {
     BuildOptions o = options_;
@@ -147,9 +151,12 @@ TEST_F(BuilderTest, BaseFromLayoutReusesItsBlobs) {
 TEST(SourceDateEpochTest, Parse) {
   EXPECT_EQ(*ParseSourceDateEpoch("1700000000"), 1700000000);
   EXPECT_THAT(ParseSourceDateEpoch(""), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("empty")));
-  EXPECT_THAT(ParseSourceDateEpoch("-1"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("whole number")));
-  EXPECT_THAT(ParseSourceDateEpoch("1.5"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("whole number")));
-  EXPECT_THAT(ParseSourceDateEpoch("99999999999999999999"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("large")));
+  EXPECT_THAT(ParseSourceDateEpoch("-1"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("whole number")));
+  EXPECT_THAT(ParseSourceDateEpoch("1.5"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("whole number")));
+  EXPECT_THAT(ParseSourceDateEpoch("99999999999999999999"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("large")));
 }
 
 TEST(LayoutReferenceTest, Parse) {
@@ -163,7 +170,8 @@ TEST(LayoutReferenceTest, Parse) {
   auto c = ParseLayoutReference("oci-archive:out.tar:v2");
   ASSERT_THAT(c, IsOk());
   EXPECT_EQ(c->kind, LayoutReference::Kind::kArchive);
-  EXPECT_THAT(ParseLayoutReference("docker://x"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("oci:DIR")));
+  EXPECT_THAT(ParseLayoutReference("docker://x"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("oci:DIR")));
 }
 
 }  // namespace

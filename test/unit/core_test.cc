@@ -2,6 +2,7 @@
 
 #include "ocib/digest.h"
 #include "ocib/platform.h"
+
 #include "test/testing/test_util.h"
 
 namespace ocib {
@@ -53,10 +54,12 @@ TEST(DigestTest, Sha256OfKnownValues) {
 }
 
 TEST(DigestTest, RejectsUppercaseAndBadLength) {
-  EXPECT_THAT(Digest::Parse("sha256:ABCDEF"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("64")));
+  EXPECT_THAT(Digest::Parse("sha256:ABCDEF"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("64")));
   EXPECT_THAT(Digest::Parse(std::string("sha256:") + std::string(64, 'A')),
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("lower-case")));
-  EXPECT_THAT(Digest::Parse("nocolon"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("missing ':'")));
+  EXPECT_THAT(Digest::Parse("nocolon"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("missing ':'")));
 }
 
 Platform FromVector(const json& j) {
@@ -68,7 +71,8 @@ Platform FromVector(const json& j) {
 }
 
 TEST(PlatformTest, ContainerdSelectorVectors) {
-  json v = json::parse(ReadFileOrDie(FixturePath("vectors/containerd-platforms/parse_selector.json")));
+  json v =
+      json::parse(ReadFileOrDie(FixturePath("vectors/containerd-platforms/parse_selector.json")));
   int checked = 0;
   for (const auto& c : v["cases"]) {
     if (c.value("skip", false)) continue;
@@ -102,11 +106,16 @@ TEST(PlatformTest, Arm64MatchesV8AndNormalizesToIt) {
 }
 
 TEST(PlatformTest, RejectsUnknownAndMalformed) {
-  EXPECT_THAT(Platform::Parse("linux/amd65"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("amd65")));
-  EXPECT_THAT(Platform::Parse("plan10/amd64"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("plan10")));
-  EXPECT_THAT(Platform::Parse("linux"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("os/arch")));
-  EXPECT_THAT(Platform::Parse("linux//"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("empty")));
-  EXPECT_THAT(Platform::Parse("linux/arm64/v5"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("v5")));
+  EXPECT_THAT(Platform::Parse("linux/amd65"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("amd65")));
+  EXPECT_THAT(Platform::Parse("plan10/amd64"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("plan10")));
+  EXPECT_THAT(Platform::Parse("linux"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("os/arch")));
+  EXPECT_THAT(Platform::Parse("linux//"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("empty")));
+  EXPECT_THAT(Platform::Parse("linux/arm64/v5"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("v5")));
 }
 
 TEST(PlatformTest, ParseListRejectsDuplicates) {

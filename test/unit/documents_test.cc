@@ -3,6 +3,7 @@
 #include "ocib/image_config.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
+
 #include "test/testing/test_util.h"
 
 namespace ocib {
@@ -19,7 +20,8 @@ TEST(DocumentsTest, DockerHubDocumentsHashAsStoredBytes) {
   json idx = json::parse(ReadFileOrDie(FixturePath("vectors/image-spec/docker-compat/index.json")));
   int checked = 0;
   for (const auto& f : idx["files"]) {
-    std::string bytes = ReadFileOrDie(FixturePath("vectors/image-spec/docker-compat/" + f["file"].get<std::string>()));
+    std::string bytes = ReadFileOrDie(
+        FixturePath("vectors/image-spec/docker-compat/" + f["file"].get<std::string>()));
     EXPECT_EQ(Digest::Sha256Of(bytes).ToString(), f["sha256_of_file_bytes"].get<std::string>());
     std::string mt = f["docker_media_type"];
     if (media_type::IsIndex(mt)) {
@@ -99,18 +101,21 @@ TEST(DocumentsTest, ConfigRoundTrip) {
 }
 
 TEST(DocumentsTest, RejectsBadDocuments) {
-  EXPECT_THAT(Manifest::Parse("{"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("not valid JSON")));
+  EXPECT_THAT(Manifest::Parse("{"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("not valid JSON")));
   EXPECT_THAT(Manifest::Parse(R"({"schemaVersion":1})"),
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("schemaVersion")));
   EXPECT_THAT(Index::Parse(R"({"schemaVersion":2,"manifests":[{"digest":"sha256:x","size":1}]})"),
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("sha256:x")));
-  EXPECT_THAT(ImageConfig::Parse(R"({"architecture":"amd64","os":"linux","rootfs":{"type":"x","diff_ids":[]}})"),
+  EXPECT_THAT(ImageConfig::Parse(
+                  R"({"architecture":"amd64","os":"linux","rootfs":{"type":"x","diff_ids":[]}})"),
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("rootfs.type")));
 }
 
 TEST(DocumentsTest, UnknownMediaTypesAreKept) {
-  std::string doc = R"({"schemaVersion":2,"manifests":[{"mediaType":"application/x-unknown","digest":"sha256:)" +
-                    std::string(64, 'a') + R"(","size":3}]})";
+  std::string doc =
+      R"({"schemaVersion":2,"manifests":[{"mediaType":"application/x-unknown","digest":"sha256:)" +
+      std::string(64, 'a') + R"(","size":3}]})";
   auto idx = Index::Parse(doc);
   ASSERT_THAT(idx, IsOk());
   EXPECT_EQ(idx->manifests[0].media_type, "application/x-unknown");

@@ -1,14 +1,15 @@
-#include <sys/stat.h>
+#include "ocib/layer.h"
 
 #include <filesystem>
 #include <thread>
 
-#include "lib/io/streams.h"
-#include "ocib/layer.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
 #include "ocib/validate.h"
+
+#include "lib/io/streams.h"
 #include "test/testing/test_util.h"
+#include <sys/stat.h>
 
 namespace ocib {
 namespace {
@@ -36,10 +37,14 @@ class HashSink : public Writer {
 TEST(FileTreeTest, NormalizePath) {
   EXPECT_EQ(*FileTree::NormalizePath("/usr//local/./bin/"), "usr/local/bin");
   EXPECT_EQ(*FileTree::NormalizePath("a/b/../c"), "a/c");
-  EXPECT_THAT(FileTree::NormalizePath("../x"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("escapes")));
-  EXPECT_THAT(FileTree::NormalizePath("/../x"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("escapes")));
-  EXPECT_THAT(FileTree::NormalizePath("a/../../x"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("escapes")));
-  EXPECT_THAT(FileTree::NormalizePath("/"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("root")));
+  EXPECT_THAT(FileTree::NormalizePath("../x"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("escapes")));
+  EXPECT_THAT(FileTree::NormalizePath("/../x"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("escapes")));
+  EXPECT_THAT(FileTree::NormalizePath("a/../../x"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("escapes")));
+  EXPECT_THAT(FileTree::NormalizePath("/"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("root")));
   EXPECT_THAT(FileTree::NormalizePath(std::string_view("a\0b", 3)),
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("NUL")));
 }
@@ -76,7 +81,8 @@ TEST_P(LayerBuildTest, SameTreeTwiceGivesSameDigestsAndDiffIdRoundTrips) {
   ::chmod((tmp.path() + "/src/a.txt").c_str(), 0600);
   FileTree again;
   ASSERT_THAT(again.AddHostPath(tmp.path() + "/src", "data"), IsOk());
-  auto second = BuildLayer(again, **layout, {.compression = GetParam(), .level = 0, .mtime = 1700000000, .threads = 1});
+  auto second = BuildLayer(
+      again, **layout, {.compression = GetParam(), .level = 0, .mtime = 1700000000, .threads = 1});
   ASSERT_THAT(second, IsOk());
   EXPECT_EQ(first->diff_id, second->diff_id);
   EXPECT_EQ(first->descriptor.digest, second->descriptor.digest);
@@ -94,7 +100,8 @@ TEST_P(LayerBuildTest, SameTreeTwiceGivesSameDigestsAndDiffIdRoundTrips) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllCompressions, LayerBuildTest,
-                         ::testing::Values(Compression::kZstd, Compression::kGzip, Compression::kNone));
+                         ::testing::Values(Compression::kZstd, Compression::kGzip,
+                                           Compression::kNone));
 
 TEST(LayerTest, MtimeChangesDiffId) {
   ScopedTempDir tmp;
@@ -102,8 +109,10 @@ TEST(LayerTest, MtimeChangesDiffId) {
   ASSERT_THAT(layout, IsOk());
   FileTree tree;
   ASSERT_THAT(tree.AddFile("x", "y", 0644), IsOk());
-  auto a = BuildLayer(tree, **layout, {.compression = Compression::kNone, .level = 0, .mtime = 0, .threads = 0});
-  auto b = BuildLayer(tree, **layout, {.compression = Compression::kNone, .level = 0, .mtime = 1, .threads = 0});
+  auto a = BuildLayer(tree, **layout,
+                      {.compression = Compression::kNone, .level = 0, .mtime = 0, .threads = 0});
+  auto b = BuildLayer(tree, **layout,
+                      {.compression = Compression::kNone, .level = 0, .mtime = 1, .threads = 0});
   ASSERT_THAT(a, IsOk());
   ASSERT_THAT(b, IsOk());
   EXPECT_NE(a->diff_id, b->diff_id);
@@ -111,8 +120,10 @@ TEST(LayerTest, MtimeChangesDiffId) {
 
 TEST(LayerTest, MissingSourceFails) {
   FileTree tree;
-  EXPECT_THAT(tree.AddHostPath("/nonexistent/ocib-x", "x"), StatusIs(ErrorCode::kNotFound, HasSubstr("/nonexistent/ocib-x")));
-  EXPECT_THAT(tree.AddHostFile("/", "x", 0755), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("directory")));
+  EXPECT_THAT(tree.AddHostPath("/nonexistent/ocib-x", "x"),
+              StatusIs(ErrorCode::kNotFound, HasSubstr("/nonexistent/ocib-x")));
+  EXPECT_THAT(tree.AddHostFile("/", "x", 0755),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("directory")));
 }
 
 TEST(LayoutTest, TagKeepsOtherTagsAndReplacesSameTag) {
@@ -191,7 +202,8 @@ TEST(LayoutTest, CorruptIndexIsRejectedNotOverwritten) {
   ScopedTempDir tmp;
   ASSERT_THAT(OciLayout::OpenOrCreate(tmp.path()), IsOk());
   WriteFileOrDie(tmp.path() + "/index.json", "{not json");
-  EXPECT_THAT(OciLayout::OpenOrCreate(tmp.path()), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("index.json")));
+  EXPECT_THAT(OciLayout::OpenOrCreate(tmp.path()),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("index.json")));
   EXPECT_EQ(ReadFileOrDie(tmp.path() + "/index.json"), "{not json");
 }
 
