@@ -1,0 +1,24 @@
+# Registry part (issue 3): unit tests with an in-memory fake transport, and
+# end-to-end tests against Debian's docker-registry started by the scripts
+# themselves on 127.0.0.1 (packages: docker-registry skopeo apache2-utils
+# openssl python3 jq curl; a missing one makes the test skip, code 77).
+find_package(nlohmann_json 3 REQUIRED)
+ocib_add_gtest(ocib_registry_test
+  ${CMAKE_CURRENT_LIST_DIR}/registry/reference_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/registry/challenge_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/registry/keychain_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/registry/registry_client_test.cc
+)
+target_link_libraries(ocib_registry_test PRIVATE nlohmann_json::nlohmann_json)
+
+# ocib_add_registry_e2e(NAME SCRIPT ARGS...)
+function(ocib_add_registry_e2e name script)
+  add_test(NAME ${name} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/e2e/registry/${script} ${ARGN})
+  set_tests_properties(${name} PROPERTIES
+    ENVIRONMENT "OCIB=$<TARGET_FILE:ocib_cli>;OCIB_SOURCE_DIR=${PROJECT_SOURCE_DIR};OCIB_TEST_TMP=${PROJECT_BINARY_DIR}/e2e-tmp/${name}"
+    TIMEOUT 600 SKIP_RETURN_CODE 77 LABELS "e2e;registry")
+endfunction()
+ocib_add_registry_e2e(registry_push_http push_modes.sh http)
+ocib_add_registry_e2e(registry_push_https push_modes.sh https)
+ocib_add_registry_e2e(registry_push_basic push_modes.sh basic)
+ocib_add_registry_e2e(registry_push_token push_modes.sh token)
