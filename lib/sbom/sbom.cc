@@ -305,6 +305,22 @@ std::string SpdxIdPart(std::string_view s) {
   return out;
 }
 
+// The document name reduced to [A-Za-z0-9._-], runs of others as one '-'.
+std::string NamespaceName(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '.' ||
+              c == '_' || c == '-';
+    if (ok) {
+      out.push_back(c);
+    } else if (!out.empty() && out.back() != '-') {
+      out.push_back('-');
+    }
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out.empty() ? "sbom" : out;
+}
+
 json SpdxPurlRef(const std::string& purl) {
   return json{{"referenceCategory", "PACKAGE-MANAGER"},
               {"referenceType", "purl"},
@@ -460,9 +476,8 @@ Result<std::string> MakeSpdxSbom(const GoBuildInfo& info, const SbomSubject& sub
   // The namespace is derived from everything else, so equal inputs give the
   // same document and different inputs (practically) never share one.
   std::string content_hash = Digest::Sha256Of(jsonutil::Dump(doc)).encoded();
-  doc["documentNamespace"] = "https://spdx.org/spdxdocs/ocib/" +
-                             PercentEncode(p.doc_name) + "-" +
-                             Uuid5("ocib-spdx:" + content_hash);
+  doc["documentNamespace"] = "https://spdx.org/spdxdocs/ocib/" + NamespaceName(p.doc_name) +
+                             "-" + Uuid5("ocib-spdx:" + content_hash);
   return jsonutil::Dump(doc);
 }
 

@@ -20,10 +20,10 @@ using sbomtest::GoTarget;
 
 constexpr char kSum[] = "h1:olpwvP2KacW1ZWvsR7uQhoyTYvKAupfQrRGBFM352Gk=";
 
-SbomSubject TestSubject(const std::string& arch) {
+SbomSubject TestSubject(const std::string& arch, const std::string& variant = "") {
   SbomSubject s;
   s.name = "registry.example:5000/team/sbomapp:1.0";
-  s.platform = Platform::Parse("linux/" + arch).value();
+  s.platform = Platform::Parse("linux/" + arch + (variant.empty() ? "" : "/" + variant)).value();
   s.digest = Digest::Sha256Of("manifest for " + arch);
   s.binary_path = "/app";
   s.created = FormatRfc3339Utc(1700000000);
@@ -83,7 +83,8 @@ class SbomFromBinaryTest : public ::testing::TestWithParam<GoTarget> {
     auto info = ReadGoBuildInfo(binary_);
     ASSERT_TRUE(info.has_value()) << info.error().ToString();
     info_ = *info;
-    subject_ = TestSubject(GetParam().goarch);
+    subject_ = TestSubject(GetParam().goarch,
+                           GetParam().goarm.empty() ? "" : "v" + GetParam().goarm);
   }
 
   std::string binary_;
@@ -102,7 +103,13 @@ TEST_P(SbomFromBinaryTest, SpdxValidatesAndListsEveryModule) {
   EXPECT_EQ(j["dataLicense"], "CC0-1.0");
   EXPECT_EQ(j["creationInfo"]["created"], "2023-11-14T22:13:20Z");
   ASSERT_TRUE(j.contains("documentNamespace"));  // required by the spec, not the schema
-  EXPECT_EQ(j["documentNamespace"].get<std::string>().find('#'), std::string::npos);
+  const std::string ns = j["documentNamespace"];
+  EXPECT_EQ(ns.find('#'), std::string::npos);
+  EXPECT_EQ(ns.rfind("https://spdx.org/spdxdocs/ocib/registry.example-5000-team-sbomapp-1.0-linux-" +
+                         GetParam().goarch,
+                     0),
+            0u)
+      << ns;
   const json& pkgs = j["packages"];
 
   // The dependency, exactly as `go version -m` prints it (through the
