@@ -294,6 +294,38 @@ TEST(GoBuildInfoErrors, TruncatedGoBinary) {
   }
 }
 
+TEST(GoBuildInfoErrors, CorruptedBinariesNeverCrash) {
+  if (!sbomtest::HaveGo()) GTEST_SKIP() << "go toolchain not installed";
+  std::string log;
+  std::string binary = sbomtest::BuildFixture(GoTarget{"linux", "arm", "7", "", false}, &log);
+  ASSERT_FALSE(binary.empty()) << log;
+  const std::string original = sbomtest::ReadFile(binary);
+  // Flip bytes in the ELF header, the program and section headers and the
+  // build-info header; every result must be a value or a clean error.
+  uint64_t state = 0x9e3779b97f4a7c15u;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  int errors = 0;
+  for (int round = 0; round < 400; ++round) {
+    std::string bytes = original;
+    for (int k = 0; k < 4; ++k) {
+      size_t pos = round % 2 == 0 ? next() % 256 : next() % bytes.size();
+      bytes[pos] = static_cast<char>(next() & 0xff);
+    }
+    Result<GoBuildInfo> info = ParseGoBuildInfoFromElf(bytes, "corrupted");
+    if (!info) ++errors;
+  }
+  // The reader also fails cleanly on a synthetic file with a huge header count.
+  std::string elf = MakeElf(true, false, false, "go1.16", kModText);
+  Put(&elf, 0x38, 2, 0xffff, false);  // e_phnum
+  EXPECT_FALSE(ParseGoBuildInfoFromElf(elf, "many-phdrs").has_value());
+  EXPECT_GT(errors, 0);
+}
+
 // ------------------------------------------------ module text
 
 TEST(ParseGoModInfo, QuotedSettings) {

@@ -5,6 +5,7 @@
 #ifndef OCIB_TEST_SBOM_SBOM_TEST_UTIL_H_
 #define OCIB_TEST_SBOM_SBOM_TEST_UTIL_H_
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct GoTarget {
   bool buildvcs = false;  // -buildvcs=auto (stamp vcs.* when possible) vs false
   std::string Name() const;
 };
+
+// For gtest's parameter names and messages.
+inline void PrintTo(const GoTarget& t, std::ostream* os) { *os << t.Name(); }
 
 // Builds fixtures/go/sbomapp for `target` (CGO_ENABLED=0, -trimpath,
 // GOFLAGS=-mod=mod, GOPROXY=off, private GOCACHE) and returns the binary's
