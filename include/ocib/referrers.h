@@ -81,6 +81,19 @@ Status AddReferrerToLayout(OciLayout& layout, const Descriptor& artifact_manifes
 Result<std::vector<Descriptor>> ListLayoutReferrers(OciLayout& layout, const Digest& subject,
                                                     std::string_view artifact_type = {});
 
+// For registries without the referrers API (distribution spec, "Pushing
+// Manifests with Subject" / "Unavailable Referrers API"): the image index
+// kept under tag ReferrersTagFor(subject) lists the referrers. Returns that
+// index with `artifact_manifest` added (unless an entry with its digest is
+// there), given the current index bytes (empty: none yet). The result is
+// serialized canonically and described as an OCI image index; push it under
+// the fallback tag. kInvalidArgument if `existing` is not an image index.
+//
+// Note: on a registry, push the artifact with MakeArtifactManifest (payload
+// and empty config as blobs, the manifest with a manifest PUT); AttachArtifact
+// writes everything as blobs, which suits OciLayout and other blob stores.
+Result<Document> MergeReferrersIndex(std::string_view existing, const Descriptor& artifact_manifest);
+
 // The referrers fallback tag of the distribution spec ("Referrers Tag
 // Schema"): the algorithm truncated to 32 characters, "-", the encoded part
 // truncated to 64 characters, with every character outside [a-zA-Z0-9_.-]

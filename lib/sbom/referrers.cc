@@ -133,6 +133,24 @@ Result<std::vector<Descriptor>> ListLayoutReferrers(OciLayout& layout, const Dig
   return out;
 }
 
+Result<Document> MergeReferrersIndex(std::string_view existing,
+                                     const Descriptor& artifact_manifest) {
+  Index index;
+  if (!existing.empty()) {
+    auto parsed = Index::Parse(existing);
+    if (!parsed) return std::move(parsed).error().With("reading the referrers fallback index");
+    index = std::move(*parsed);
+  }
+  index.media_type = std::string(media_type::kImageIndex);
+  bool present = false;
+  for (const Descriptor& d : index.manifests) present = present || d.digest == artifact_manifest.digest;
+  if (!present) index.manifests.push_back(artifact_manifest);
+  Document doc;
+  doc.bytes = index.Serialize();
+  doc.descriptor = DescribeBytes(media_type::kImageIndex, doc.bytes);
+  return doc;
+}
+
 std::string ReferrersTagFor(const Digest& digest) {
   std::string tag = digest.algorithm().substr(0, 32) + "-" + digest.encoded().substr(0, 64);
   for (char& c : tag) {

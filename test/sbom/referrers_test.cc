@@ -170,6 +170,30 @@ TEST_F(LayoutReferrersTest, AttachSbomFromGoBinary) {
   EXPECT_EQ(ListLayoutReferrers(*layout_, image_.digest)->size(), 2u);
 }
 
+TEST(Artifact, MergeReferrersIndex) {
+  Descriptor subject = DescribeBytes(media_type::kImageManifest, R"({"schemaVersion":2})");
+  auto a = MakeArtifactManifest(subject, kSpdxJsonMediaType, kSpdxJsonMediaType, "a", {});
+  auto b = MakeArtifactManifest(subject, kCycloneDxJsonMediaType, kCycloneDxJsonMediaType, "b", {});
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  auto first = MergeReferrersIndex("", a->manifest.descriptor);
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  EXPECT_EQ(first->descriptor.media_type, media_type::kImageIndex);
+  EXPECT_EQ(first->descriptor.digest, Digest::Sha256Of(first->bytes));
+  auto second = MergeReferrersIndex(first->bytes, b->manifest.descriptor);
+  ASSERT_TRUE(second.has_value());
+  auto again = MergeReferrersIndex(second->bytes, a->manifest.descriptor);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->bytes, second->bytes);
+  auto idx = Index::Parse(second->bytes);
+  ASSERT_TRUE(idx.has_value());
+  ASSERT_EQ(idx->manifests.size(), 2u);
+  EXPECT_EQ(idx->manifests[0].artifact_type, "application/spdx+json");
+  EXPECT_EQ(idx->manifests[1].artifact_type, "application/vnd.cyclonedx+json");
+  auto bad = MergeReferrersIndex("not json", a->manifest.descriptor);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+}
+
 TEST(Artifact, Errors) {
   Descriptor subject;
   auto no_subject = MakeArtifactManifest(subject, "application/x", "application/x", "x", {});
