@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,6 +71,42 @@ const json* FindByField(const json& array, const char* field, const std::string&
   return nullptr;
 }
 
+// What the schemas do not check: identifiers unique and well formed, and
+// every reference pointing at something in the document.
+void ExpectSpdxConsistent(const json& j) {
+  std::set<std::string> ids{"SPDXRef-DOCUMENT"};
+  for (const json& p : j["packages"]) {
+    std::string id = p["SPDXID"];
+    EXPECT_TRUE(ids.insert(id).second) << "duplicate " << id;
+    ASSERT_GT(id.size(), 8u);
+    EXPECT_EQ(id.rfind("SPDXRef-", 0), 0u) << id;
+    for (char c : id.substr(8)) {
+      EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') << id;
+    }
+  }
+  for (const json& r : j["relationships"]) {
+    EXPECT_TRUE(ids.count(r["spdxElementId"])) << r;
+    EXPECT_TRUE(ids.count(r["relatedSpdxElement"])) << r;
+  }
+}
+
+void ExpectCycloneDxConsistent(const json& j) {
+  std::set<std::string> refs;
+  std::vector<const json*> all{&j["metadata"]["component"]};
+  for (const json& c : j["components"]) all.push_back(&c);
+  for (const json* c : all) {
+    std::string ref = (*c)["bom-ref"];
+    EXPECT_TRUE(refs.insert(ref).second) << "duplicate " << ref;
+  }
+  std::set<std::string> with_entry;
+  for (const json& d : j["dependencies"]) {
+    EXPECT_TRUE(refs.count(d["ref"])) << d;
+    EXPECT_TRUE(with_entry.insert(d["ref"]).second) << d;
+    for (const json& to : d["dependsOn"]) EXPECT_TRUE(refs.count(to)) << d;
+  }
+  EXPECT_EQ(with_entry, refs);  // every component has its dependency entry
+}
+
 // ------------------------------------------------ real binaries
 
 class SbomFromBinaryTest : public ::testing::TestWithParam<GoTarget> {
@@ -99,6 +137,7 @@ TEST_P(SbomFromBinaryTest, SpdxValidatesAndListsEveryModule) {
   ExpectValid("spdx-2.3", *doc, "spdx-" + GetParam().Name() + ".json");
 
   json j = json::parse(*doc);
+  ExpectSpdxConsistent(j);
   EXPECT_EQ(j["spdxVersion"], "SPDX-2.3");
   EXPECT_EQ(j["dataLicense"], "CC0-1.0");
   EXPECT_EQ(j["creationInfo"]["created"], "2023-11-14T22:13:20Z");
@@ -177,6 +216,7 @@ TEST_P(SbomFromBinaryTest, CycloneDxValidatesAndListsEveryModule) {
   ExpectValid("cyclonedx-1.5", *doc, "cdx-" + GetParam().Name() + ".json");
 
   json j = json::parse(*doc);
+  ExpectCycloneDxConsistent(j);
   EXPECT_EQ(j["bomFormat"], "CycloneDX");
   EXPECT_EQ(j["specVersion"], "1.5");
   EXPECT_EQ(j["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
@@ -249,6 +289,26 @@ TEST(Sbom, RichInfoValidatesInBothFormats) {
   auto cdx = MakeCycloneDxSbom(RichInfo(), s);
   ASSERT_TRUE(cdx.has_value()) << cdx.error().ToString();
   ExpectValid("cyclonedx-1.5", *cdx, "rich-cdx.json");
+  ExpectSpdxConsistent(json::parse(*spdx));
+  ExpectCycloneDxConsistent(json::parse(*cdx));
+}
+
+TEST(Sbom, CollidingNamesGetDistinctIdentifiers) {
+  GoBuildInfo info = RichInfo();
+  // "a/b" and "a.b" sanitize to the same SPDX id; the same module twice
+  // (impossible from Go, possible from a caller) gives the same purl.
+  info.deps.push_back({"example.com/a/b", "v1.0.0", "", std::nullopt});
+  info.deps.push_back({"example.com/a.b", "v1.0.0", "", std::nullopt});
+  info.deps.push_back({"example.com/a.b", "v1.0.0", "", std::nullopt});
+  SbomSubject s = TestSubject("amd64");
+  auto spdx = MakeSpdxSbom(info, s);
+  ASSERT_TRUE(spdx.has_value());
+  ExpectSpdxConsistent(json::parse(*spdx));
+  auto cdx = MakeCycloneDxSbom(info, s);
+  ASSERT_TRUE(cdx.has_value());
+  ExpectCycloneDxConsistent(json::parse(*cdx));
+  ExpectValid("spdx-2.3", *spdx, "collide-spdx.json");
+  ExpectValid("cyclonedx-1.5", *cdx, "collide-cdx.json");
 }
 
 TEST(Sbom, GoSumBecomesSha256Checksum) {
