@@ -319,14 +319,24 @@ std::string DockerConfigKey(std::string_view registry) {
 
 std::string ConvertToHostname(std::string_view url) {
   std::string_view s = url;
+  bool had_scheme = true;
   if (s.rfind("http://", 0) == 0) {
     s.remove_prefix(7);
   } else if (s.rfind("https://", 0) == 0) {
     s.remove_prefix(8);
+  } else {
+    had_scheme = false;
   }
   size_t slash = s.find('/');
   if (slash != std::string_view::npos) s = s.substr(0, slash);
-  return std::string(s);
+  std::string host(s);
+  // "https://::1:6555" names [::1]:6555 (an unbracketed IPv6 with a port).
+  if (had_scheme && host.find('[') == std::string::npos &&
+      std::count(host.begin(), host.end(), ':') > 1) {
+    size_t colon = host.rfind(':');
+    host = "[" + host.substr(0, colon) + "]" + host.substr(colon);
+  }
+  return host;
 }
 
 std::string DockerConfigPath() {

@@ -1,0 +1,158 @@
+// Docker config.json / auth.json lookup, credential helpers, login files.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "lib/auth/base64.h"
+#include "ocib/auth.h"
+#include "test/registry/test_util.h"
+
+namespace ocib {
+namespace {
+
+namespace fs = std::filesystem;
+
+class KeychainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ocib-keychain-test.XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    ::setenv("DOCKER_CONFIG", (dir_ + "/docker").c_str(), 1);
+    ::setenv("HOME", dir_.c_str(), 1);
+    ::unsetenv("REGISTRY_AUTH_FILE");
+    ::unsetenv("XDG_RUNTIME_DIR");
+    fs::create_directories(dir_ + "/docker");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void WriteFile(const std::string& path, const std::string& text) {
+    fs::create_directories(fs::path(path).parent_path());
+    std::ofstream(path) << text;
+  }
+  void WriteConfig(const std::string& text) { WriteFile(dir_ + "/docker/config.json", text); }
+
+  Credential Resolve(const std::string& registry) {
+    auto k = MakeDefaultKeychain();
+    auto r = k->Resolve(registry);
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().ToString());
+    return r.value_or(Credential{});
+  }
+
+  std::string dir_;
+};
+
+TEST(ConvertToHostnameTest, DockerCliVectors) {
+  auto v = testing::LoadFixture("convert_to_hostname.json");
+  for (const auto& c : v["cases"]) {
+    if (c.contains("note") && c["note"].get<std::string>().find("FIXME") != std::string::npos) {
+      continue;
+    }
+    EXPECT_EQ(ConvertToHostname(c["input"].get<std::string>()), c["expected"].get<std::string>())
+        << c["input"];
+  }
+}
+
+TEST(Base64Test, RoundTrip) {
+  EXPECT_EQ(Base64Encode("ocib:ocibpass"), "b2NpYjpvY2licGFzcw==");
+  EXPECT_EQ(*Base64Decode("b2NpYjpvY2licGFzcw=="), "ocib:ocibpass");
+  EXPECT_EQ(*Base64Decode(Base64Encode("a")), "a");
+  EXPECT_EQ(*Base64Decode(Base64Encode("ab")), "ab");
+  EXPECT_FALSE(Base64Decode("!!").has_value());
+}
+
+TEST_F(KeychainTest, MissingConfigIsAnonymous) { EXPECT_TRUE(Resolve("example.com").empty()); }
+
+TEST_F(KeychainTest, MalformedConfigIsAnError) {
+  WriteConfig("{not json");
+  auto r = MakeDefaultKeychain()->Resolve("example.com");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().ToString().find("config.json"), std::string::npos);
+}
+
+TEST_F(KeychainTest, DockerHubKeyAndHostForms) {
+  WriteConfig(R"({"auths":{
+    "https://index.docker.io/v1/":{"auth":"aHViOmh1YnBhc3M="},
+    "http://reg.example.com/v2/":{"auth":"aHR0cDpodHRw"},
+    "https://reg.example.com":{"auth":"aHR0cHM6aHR0cHM="},
+    "127.0.0.1:5000":{"username":"u","password":"p:with:colons"}}})");
+  Credential hub = Resolve("docker.io");
+  EXPECT_EQ(hub.username, "hub");
+  EXPECT_EQ(hub.password, "hubpass");
+  // https:// keys win over http:// keys that reduce to the same host.
+  EXPECT_EQ(Resolve("reg.example.com").username, "https");
+  Credential local = Resolve("127.0.0.1:5000");
+  EXPECT_EQ(local.username, "u");
+  EXPECT_EQ(local.password, "p:with:colons");
+  EXPECT_TRUE(Resolve("other.example.com").empty());
+}
+
+TEST_F(KeychainTest, AuthSplitsAtFirstColon) {
+  WriteConfig(R"({"auths":{"r.io":{"auth":")" + Base64Encode("user:pa:ss") + R"("}}})");
+  Credential c = Resolve("r.io");
+  EXPECT_EQ(c.username, "user");
+  EXPECT_EQ(c.password, "pa:ss");
+}
+
+TEST_F(KeychainTest, CredentialHelper) {
+  std::string bin = dir_ + "/bin";
+  WriteFile(bin + "/docker-credential-fake",
+            "#!/bin/sh\nread key\nif [ \"$1\" = get ] && [ \"$key\" = r.io ]; then\n"
+            "  echo '{\"ServerURL\":\"r.io\",\"Username\":\"helper\",\"Secret\":\"s3cret\"}'\n"
+            "  exit 0\nfi\necho 'credentials not found in native keychain'\nexit 1\n");
+  fs::permissions(bin + "/docker-credential-fake", fs::perms::owner_all);
+  std::string path = bin + ":" + std::string(std::getenv("PATH"));
+  ::setenv("PATH", path.c_str(), 1);
+  WriteConfig(R"({"auths":{"r.io":{"auth":"aWdub3JlZDppZ25vcmVk"},"other.io":{"auth":"aWdub3JlZDppZ25vcmVk"}},
+                 "credHelpers":{"r.io":"fake"},"credsStore":"fake"})");
+  Credential c = Resolve("r.io");
+  EXPECT_EQ(c.username, "helper");
+  EXPECT_EQ(c.password, "s3cret");
+  // credsStore answers "not found" for other.io: the inline auth is ignored.
+  EXPECT_TRUE(Resolve("other.io").empty());
+}
+
+TEST_F(KeychainTest, MissingHelperIsAnError) {
+  WriteConfig(R"({"credsStore":"does-not-exist-ocib"})");
+  EXPECT_FALSE(MakeDefaultKeychain()->Resolve("r.io").has_value());
+}
+
+TEST_F(KeychainTest, ContainersAuthFilesAfterDockerConfig) {
+  WriteFile(dir_ + "/auth.json", R"({"auths":{"r.io":{"auth":")" + Base64Encode("podman:pw") +
+                                     R"("}}})");
+  ::setenv("REGISTRY_AUTH_FILE", (dir_ + "/auth.json").c_str(), 1);
+  EXPECT_EQ(Resolve("r.io").username, "podman");
+  WriteFile(dir_ + "/run/containers/auth.json",
+            R"({"auths":{"x.io":{"auth":")" + Base64Encode("xdg:pw") + R"("}}})");
+  ::setenv("XDG_RUNTIME_DIR", (dir_ + "/run").c_str(), 1);
+  EXPECT_EQ(Resolve("x.io").username, "xdg");
+  WriteConfig(R"({"auths":{"r.io":{"auth":")" + Base64Encode("docker:pw") + R"("}}})");
+  EXPECT_EQ(Resolve("r.io").username, "docker");
+}
+
+TEST_F(KeychainTest, StoreAndEraseWriteMode0600) {
+  WriteConfig(R"({"auths":{},"psFormat":"keep me"})");
+  Credential c;
+  c.username = "ocib";
+  c.password = "ocibpass";
+  ASSERT_TRUE(StoreCredential("docker.io", c).has_value());
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ + "/docker/config.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  Credential back = Resolve("docker.io");
+  EXPECT_EQ(back.username, "ocib");
+  EXPECT_EQ(back.password, "ocibpass");
+  std::ifstream in(dir_ + "/docker/config.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("https://index.docker.io/v1/"), std::string::npos);
+  EXPECT_NE(text.find("keep me"), std::string::npos);
+  ASSERT_TRUE(EraseCredential("docker.io").has_value());
+  EXPECT_TRUE(Resolve("docker.io").empty());
+  EXPECT_EQ(EraseCredential("docker.io").error().code(), ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace ocib

@@ -1,0 +1,426 @@
+// RegistryClient against an in-memory fake transport: auth challenges,
+// token caching and refresh, redirects without credentials, retries,
+// chunked uploads with 416 recovery, digest verification.
+#include "ocib/registry.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <mutex>
+
+#include "lib/auth/base64.h"
+#include "ocib/http.h"
+#include "ocib/manifest.h"
+
+namespace ocib {
+namespace {
+
+struct Seen {
+  std::string method;
+  std::string url;
+  std::string authorization;
+  std::string body;
+  std::vector<HttpHeader> headers;
+  std::string Header(const std::string& name) const {
+    for (const auto& h : headers) {
+      if (h.name == name) return h.value;
+    }
+    return "";
+  }
+};
+
+HttpResponse Reply(int status, std::vector<HttpHeader> headers = {}, std::string body = "") {
+  HttpResponse r;
+  r.status = status;
+  for (auto& h : headers) {
+    for (char& c : h.name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  r.headers = std::move(headers);
+  r.body = std::move(body);
+  return r;
+}
+
+class FakeTransport : public HttpTransport {
+ public:
+  using Handler = std::function<Result<HttpResponse>(const Seen&)>;
+  explicit FakeTransport(Handler h) : handler_(std::move(h)) {}
+
+  Result<HttpResponse> RoundTrip(const HttpRequest& req) override {
+    Seen s;
+    s.method = req.method;
+    s.url = req.url;
+    s.headers = req.headers;
+    for (const auto& h : req.headers) {
+      if (h.name == "Authorization") s.authorization = h.value;
+    }
+    s.body = req.body;
+    if (req.body_source) {
+      auto reader = req.body_source();
+      if (!reader) return std::move(reader).error();
+      char buf[4096];
+      while (true) {
+        auto n = (*reader)->Read(buf, sizeof buf);
+        if (!n) return std::move(n).error();
+        if (*n == 0) break;
+        s.body.append(buf, *n);
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      seen_.push_back(s);
+    }
+    auto r = handler_(s);
+    if (r && req.sink != nullptr && r->status >= 200 && r->status < 300) {
+      Status w = req.sink->Write(r->body.data(), r->body.size());
+      if (!w) return std::move(w).error();
+      r->body.clear();
+    }
+    return r;
+  }
+
+  std::vector<Seen> seen() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_;
+  }
+
+ private:
+  Handler handler_;
+  std::mutex mu_;
+  std::vector<Seen> seen_;
+};
+
+class StringReader : public Reader {
+ public:
+  explicit StringReader(std::string s) : s_(std::move(s)) {}
+  Result<size_t> Read(void* data, size_t size) override {
+    size_t n = std::min(size, s_.size() - pos_);
+    std::memcpy(data, s_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  std::string s_;
+  size_t pos_ = 0;
+};
+
+// A BlobStore that keeps committed blobs in memory.
+class MemStore : public BlobStore {
+ public:
+  std::map<Digest, std::string> blobs;
+  class W : public BlobWriter {
+   public:
+    explicit W(MemStore* s) : store_(s) {}
+    Status Write(const void* p, size_t n) override {
+      buf_.append(static_cast<const char*>(p), n);
+      return OkStatus();
+    }
+    Result<Descriptor> Commit(std::string_view mt, std::optional<Digest> expected) override {
+      Descriptor d = DescribeBytes(mt, buf_);
+      if (expected && *expected != d.digest) return DataLoss("mismatch");
+      store_->blobs[d.digest] = buf_;
+      return d;
+    }
+    void Abort() override { buf_.clear(); }
+
+   private:
+    MemStore* store_;
+    std::string buf_;
+  };
+  Result<bool> Has(const Digest& d) override { return blobs.count(d) > 0; }
+  Result<std::unique_ptr<BlobWriter>> NewWriter() override {
+    return std::unique_ptr<BlobWriter>(new W(this));
+  }
+  Result<std::unique_ptr<Reader>> Open(const Digest& d) override {
+    return std::unique_ptr<Reader>(new StringReader(blobs.at(d)));
+  }
+};
+
+RegistryOptions Options(std::shared_ptr<HttpTransport> t, std::vector<std::chrono::milliseconds>* sleeps,
+                        std::map<std::string, Credential> creds = {}) {
+  RegistryOptions o;
+  o.transport = std::move(t);
+  o.keychain = MakeStaticKeychain(std::move(creds));
+  o.sleep = [sleeps](std::chrono::milliseconds d) {
+    if (sleeps != nullptr) sleeps->push_back(d);
+  };
+  return o;
+}
+
+const std::string kBlob = "hello blob";
+
+TEST(RegistryClientTest, BearerTokenFetchedOnceAndSentOnlyToRegistry) {
+  int token_fetches = 0;
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") {
+      return Reply(401, {{"WWW-Authenticate",
+                          "Bearer realm=\"https://auth.test/token\",service=\"reg.test\""}});
+    }
+    if (s.url.rfind("https://auth.test/token", 0) == 0) {
+      ++token_fetches;
+      EXPECT_EQ(s.authorization, "Basic " + Base64Encode("user:secret"));
+      EXPECT_NE(s.url.find("service=reg.test"), std::string::npos);
+      EXPECT_NE(s.url.find("scope=repository%3Aapp%3Apull"), std::string::npos);
+      return Reply(200, {}, R"({"access_token":"tok1","expires_in":300})");
+    }
+    if (s.authorization != "Bearer tok1") return Reply(401);
+    return Reply(404);
+  });
+  std::vector<std::chrono::milliseconds> sleeps;
+  auto c = RegistryClient::Create("reg.test", Options(t, &sleeps, {{"reg.test", {"user", "secret", "", ""}}}));
+  ASSERT_TRUE(c.has_value());
+  auto a = (*c)->StatBlob("app", Digest::Sha256Of("a"));
+  ASSERT_TRUE(a.has_value()) << a.error().ToString();
+  EXPECT_FALSE(a->has_value());
+  auto b = (*c)->StatBlob("app", Digest::Sha256Of("b"));
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(token_fetches, 1);
+}
+
+TEST(RegistryClientTest, RefreshesTokenOnceOn401WithInsufficientScope) {
+  int token_fetches = 0;
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") {
+      return Reply(401, {{"WWW-Authenticate", "Bearer realm=\"https://reg.test/token\",service=\"r\""}});
+    }
+    if (s.url.rfind("https://reg.test/token", 0) == 0) {
+      ++token_fetches;
+      bool wide = s.url.find("scope=repository%3Aother%3Apull") != std::string::npos;
+      return Reply(200, {}, wide ? R"({"token":"wide"})" : R"({"token":"narrow"})");
+    }
+    if (s.authorization == "Bearer wide") return Reply(200, {{"Content-Length", "3"}});
+    return Reply(401, {{"WWW-Authenticate",
+                        "Bearer realm=\"https://reg.test/token\",service=\"r\","
+                        "scope=\"repository:other:pull\",error=\"insufficient_scope\""}});
+  });
+  auto c = RegistryClient::Create("reg.test", Options(t, nullptr));
+  auto r = (*c)->StatBlob("app", Digest::Sha256Of("x"));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_TRUE(r->has_value());
+  EXPECT_EQ(token_fetches, 2);
+}
+
+TEST(RegistryClientTest, WrongPasswordIsUnauthenticatedAndNamesRegistry) {
+  auto t = std::make_shared<FakeTransport>([&](const Seen&) -> Result<HttpResponse> {
+    return Reply(401, {{"WWW-Authenticate", "Basic realm=\"r\""}},
+                 R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})");
+  });
+  auto c = RegistryClient::Create("reg.test:5000", Options(t, nullptr, {{"reg.test:5000", {"u", "hunter2", "", ""}}}));
+  auto r = (*c)->GetManifest("app", "1");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated);
+  std::string msg = r.error().ToString();
+  EXPECT_NE(msg.find("reg.test:5000"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("UNAUTHORIZED"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("hunter2"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find(Base64Encode("u:hunter2")), std::string::npos) << msg;
+}
+
+TEST(RegistryClientTest, RedirectToOtherHostCarriesNoAuthorization) {
+  MemStore store;
+  Digest d = Digest::Sha256Of(kBlob);
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(401, {{"WWW-Authenticate", "Basic realm=\"r\""}});
+    if (s.url.find("/blobs/") != std::string::npos) {
+      return Reply(307, {{"Location", "https://cdn.test/blob?sig=abc"}});
+    }
+    if (s.url.rfind("https://cdn.test/", 0) == 0) return Reply(200, {}, kBlob);
+    return Reply(404);
+  });
+  auto c = RegistryClient::Create("reg.test", Options(t, nullptr, {{"reg.test", {"u", "p", "", ""}}}));
+  Descriptor desc{"application/octet-stream", d, static_cast<int64_t>(kBlob.size()), {}, {}, "", {}};
+  Status s = (*c)->FetchBlob("app", desc, store);
+  ASSERT_TRUE(s.has_value()) << s.error().ToString();
+  EXPECT_EQ(store.blobs.at(d), kBlob);
+  bool saw_cdn = false;
+  for (const Seen& seen : t->seen()) {
+    if (seen.url.rfind("https://cdn.test/", 0) == 0) {
+      saw_cdn = true;
+      EXPECT_TRUE(seen.authorization.empty()) << "Authorization leaked to " << seen.url;
+    } else if (seen.url.find("/blobs/") != std::string::npos) {
+      EXPECT_FALSE(seen.authorization.empty());
+    }
+  }
+  EXPECT_TRUE(saw_cdn);
+}
+
+TEST(RegistryClientTest, CorruptBlobIsDataLossAndNotStored) {
+  MemStore store;
+  Digest d = Digest::Sha256Of(kBlob);
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url.find("/blobs/") != std::string::npos) return Reply(200, {}, "hellO blob");
+    return Reply(200);
+  });
+  auto c = RegistryClient::Create("reg.test", Options(t, nullptr));
+  Descriptor desc{"application/octet-stream", d, static_cast<int64_t>(kBlob.size()), {}, {}, "", {}};
+  Status s = (*c)->FetchBlob("app", desc, store);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code(), ErrorCode::kDataLoss);
+  EXPECT_TRUE(store.blobs.empty());
+}
+
+TEST(RegistryClientTest, RetriesServerErrorsHonouringRetryAfter) {
+  int calls = 0;
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    ++calls;
+    if (calls == 1) return Reply(503);
+    if (calls == 2) return Reply(429, {{"Retry-After", "2"}});
+    if (calls == 3) return Error(ErrorCode::kUnavailable, "network: connection reset");
+    return Reply(200, {{"Docker-Content-Digest", Digest::Sha256Of("{}").ToString()}}, "{}");
+  });
+  std::vector<std::chrono::milliseconds> sleeps;
+  auto c = RegistryClient::Create("reg.test", Options(t, &sleeps));
+  auto m = (*c)->GetManifest("app", "1");
+  ASSERT_TRUE(m.has_value()) << m.error().ToString();
+  EXPECT_EQ(calls, 4);
+  ASSERT_EQ(sleeps.size(), 3u);
+  EXPECT_EQ(sleeps[1], std::chrono::milliseconds(2000));
+}
+
+TEST(RegistryClientTest, RetriesAreBounded) {
+  int calls = 0;
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    ++calls;
+    return Reply(500, {}, "boom");
+  });
+  std::vector<std::chrono::milliseconds> sleeps;
+  auto c = RegistryClient::Create("reg.test", Options(t, &sleeps));
+  auto m = (*c)->GetManifest("app", "1");
+  ASSERT_FALSE(m.has_value());
+  EXPECT_EQ(m.error().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(calls, RetryPolicy{}.max_attempts);
+  EXPECT_NE(m.error().ToString().find("500"), std::string::npos);
+}
+
+TEST(RegistryClientTest, ManifestDigestHeaderMustMatch) {
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    return Reply(200, {{"Docker-Content-Digest", Digest::Sha256Of("other").ToString()},
+                       {"Content-Type", "application/vnd.oci.image.manifest.v1+json"}},
+                 "{}");
+  });
+  auto c = RegistryClient::Create("reg.test", Options(t, nullptr));
+  auto m = (*c)->GetManifest("app", "1");
+  ASSERT_FALSE(m.has_value());
+  EXPECT_EQ(m.error().code(), ErrorCode::kDataLoss);
+}
+
+TEST(RegistryClientTest, ChunkedUploadRecoversFrom416) {
+  std::string blob(10000, 'x');
+  for (size_t i = 0; i < blob.size(); ++i) blob[i] = static_cast<char>('a' + i % 26);
+  Digest d = Digest::Sha256Of(blob);
+  std::string stored;
+  bool done = false;
+  int patches = 0;
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.method == "HEAD") return Reply(done ? 200 : 404);
+    if (s.method == "POST") return Reply(202, {{"Location", "/v2/app/blobs/uploads/u1?_state=s"}});
+    if (s.method == "PATCH") {
+      ++patches;
+      std::string range = s.Header("Content-Range");
+      size_t start = std::stoul(range.substr(0, range.find('-')));
+      if (patches == 2) {
+        // Pretend the second chunk was lost and half of it arrived.
+        stored += s.body.substr(0, 1000);
+        return Reply(416);
+      }
+      if (start != stored.size()) return Reply(416);
+      stored += s.body;
+      return Reply(202, {{"Location", "/v2/app/blobs/uploads/u1?_state=s2"},
+                         {"Range", "0-" + std::to_string(stored.size() - 1)}});
+    }
+    if (s.method == "GET") {
+      return Reply(204, {{"Location", "/v2/app/blobs/uploads/u1?_state=s3"},
+                         {"Range", "0-" + std::to_string(stored.size() - 1)}});
+    }
+    if (s.method == "PUT") {
+      EXPECT_NE(s.url.find("digest=sha256%3A" + d.encoded()), std::string::npos);
+      if (Digest::Sha256Of(stored) != d) return Reply(400, {}, R"({"errors":[{"code":"DIGEST_INVALID"}]})");
+      done = true;
+      return Reply(201);
+    }
+    return Reply(405);
+  });
+  RegistryOptions o = Options(t, nullptr);
+  o.chunk_threshold = 1;
+  o.chunk_size = 3000;
+  auto c = RegistryClient::Create("reg.test", o);
+  BlobOpener open = [&](int64_t off, int64_t len) -> Result<std::unique_ptr<Reader>> {
+    return std::unique_ptr<Reader>(new StringReader(
+        blob.substr(static_cast<size_t>(off), static_cast<size_t>(len))));
+  };
+  Descriptor desc{"application/octet-stream", d, static_cast<int64_t>(blob.size()), {}, {}, "", {}};
+  auto r = (*c)->PushBlob("app", desc, open);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_TRUE(*r);
+  EXPECT_EQ(stored, blob);
+  // 0-2999, 3000-5999 (416 after 1000 bytes), resume 4000-6999, 7000-9999.
+  EXPECT_EQ(patches, 4);
+}
+
+TEST(RegistryClientTest, MountFallsBackToUploadOn202) {
+  Digest d = Digest::Sha256Of(kBlob);
+  bool done = false;
+  std::vector<std::string> posts;
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.method == "HEAD") return Reply(done ? 200 : 404);
+    if (s.method == "POST") {
+      posts.push_back(s.url);
+      return Reply(202, {{"Location", "/v2/app/blobs/uploads/u" + std::to_string(posts.size())}});
+    }
+    if (s.method == "DELETE") return Reply(204);
+    if (s.method == "PUT") {
+      EXPECT_EQ(s.body, kBlob);
+      done = true;
+      return Reply(201);
+    }
+    return Reply(405);
+  });
+  auto c = RegistryClient::Create("reg.test", Options(t, nullptr));
+  BlobOpener open = [&](int64_t, int64_t) -> Result<std::unique_ptr<Reader>> {
+    return std::unique_ptr<Reader>(new StringReader(kBlob));
+  };
+  Descriptor desc{"application/octet-stream", d, static_cast<int64_t>(kBlob.size()), {}, {}, "", {}};
+  auto r = (*c)->PushBlob("app", desc, open, "base");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  ASSERT_EQ(posts.size(), 2u);
+  EXPECT_NE(posts[0].find("mount=sha256%3A"), std::string::npos);
+  EXPECT_NE(posts[0].find("from=base"), std::string::npos);
+  EXPECT_EQ(posts[1].find("mount="), std::string::npos);
+}
+
+TEST(RetryPolicyTest, BackoffIsBoundedFullJitter) {
+  RetryPolicy p;
+  EXPECT_EQ(p.Backoff(1, 0.0).count(), 0);
+  EXPECT_LE(p.Backoff(1, 0.999).count(), p.initial_backoff.count());
+  EXPECT_LE(p.Backoff(30, 0.999).count(), p.max_backoff.count());
+  EXPECT_GT(p.Backoff(3, 0.999).count(), p.Backoff(1, 0.999).count());
+  EXPECT_TRUE(IsRetryableStatus(429));
+  EXPECT_TRUE(IsRetryableStatus(503));
+  EXPECT_TRUE(IsRetryableStatus(408));
+  EXPECT_FALSE(IsRetryableStatus(501));
+  EXPECT_FALSE(IsRetryableStatus(404));
+}
+
+TEST(RetryPolicyTest, ParseRetryAfter) {
+  auto now = std::chrono::system_clock::from_time_t(1700000000);  // Tue, 14 Nov 2023 22:13:20 GMT
+  EXPECT_EQ(ParseRetryAfter("7", now)->count(), 7000);
+  EXPECT_EQ(ParseRetryAfter("Tue, 14 Nov 2023 22:13:30 GMT", now)->count(), 10000);
+  EXPECT_EQ(ParseRetryAfter("Tue, 14 Nov 2023 22:00:00 GMT", now)->count(), 0);
+  EXPECT_FALSE(ParseRetryAfter("soon", now).has_value());
+  EXPECT_FALSE(ParseRetryAfter("", now).has_value());
+}
+
+TEST(RedactUrlTest, RemovesSecrets) {
+  EXPECT_EQ(RedactUrl("https://user:pw@reg.test/v2/x?digest=sha256:1&_state=abc&token=t"),
+            "https://reg.test/v2/x?digest=sha256:1&_state=REDACTED&token=REDACTED");
+  EXPECT_EQ(RedactUrl("https://cdn.test/b?X-Amz-Signature=s&n=1"),
+            "https://cdn.test/b?X-Amz-Signature=REDACTED&n=1");
+}
+
+}  // namespace
+}  // namespace ocib
