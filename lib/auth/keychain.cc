@@ -123,6 +123,17 @@ Result<ProcessResult> RunHelper(const std::vector<std::string>& argv, const std:
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Write stdin before the child exists: the input is far below the pipe
+  // capacity, and a helper that exits without reading cannot raise SIGPIPE.
+  if (input.size() > 16384) return InvalidArgument("credential helper input too large");
+  size_t off = 0;
+  while (off < input.size()) {
+    ssize_t n = ::write(in_pipe[1], input.data() + off, input.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+  ::close(in_pipe[1]);
   pid_t pid = ::fork();
   if (pid < 0) return IoError("fork failed");
   if (pid == 0) {
@@ -135,14 +146,6 @@ Result<ProcessResult> RunHelper(const std::vector<std::string>& argv, const std:
   }
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);
-  size_t off = 0;
-  while (off < input.size()) {
-    ssize_t n = ::write(in_pipe[1], input.data() + off, input.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    off += static_cast<size_t>(n);
-  }
-  ::close(in_pipe[1]);
   ProcessResult r;
   char buf[4096];
   while (true) {
