@@ -8,5 +8,6 @@ ocib_add_gtest(ocib_sbom_test
   ${CMAKE_CURRENT_LIST_DIR}/sbom/go_buildinfo_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/sbom/sbom_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/sbom/referrers_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/sbom/go_proxy_test.cc
 )
 target_link_libraries(ocib_sbom_test PRIVATE nlohmann_json::nlohmann_json)
