@@ -52,9 +52,7 @@ struct GoDependency {
   std::optional<GoModule> replace;
 
   // The module whose code was linked: `*replace` if set, else this one.
-  GoModule Effective() const {
-    return replace ? *replace : GoModule{path, version, sum};
-  }
+  GoModule Effective() const { return replace ? *replace : GoModule{path, version, sum}; }
 
   friend bool operator==(const GoDependency& a, const GoDependency& b) = default;
 };

@@ -92,7 +92,8 @@ Result<std::vector<Descriptor>> ListLayoutReferrers(OciLayout& layout, const Dig
 // Note: on a registry, push the artifact with MakeArtifactManifest (payload
 // and empty config as blobs, the manifest with a manifest PUT); AttachArtifact
 // writes everything as blobs, which suits OciLayout and other blob stores.
-Result<Document> MergeReferrersIndex(std::string_view existing, const Descriptor& artifact_manifest);
+Result<Document> MergeReferrersIndex(std::string_view existing,
+                                     const Descriptor& artifact_manifest);
 
 // The referrers fallback tag of the distribution spec ("Referrers Tag
 // Schema"): the algorithm truncated to 32 characters, "-", the encoded part

@@ -18,7 +18,6 @@
 #include "ocib/go_buildinfo.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +26,8 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+
+#include <sys/stat.h>
 
 namespace ocib {
 namespace {
@@ -86,8 +87,7 @@ class FileSource final : public ByteSource {
     std::string out(n, '\0');
     size_t done = 0;
     while (done < n) {
-      ssize_t got = ::pread(fd_, out.data() + done, n - done,
-                            static_cast<off_t>(offset + done));
+      ssize_t got = ::pread(fd_, out.data() + done, n - done, static_cast<off_t>(offset + done));
       if (got < 0) {
         if (errno == EINTR) continue;
         return IoError(std::string("read failed: ") + std::strerror(errno));
@@ -141,7 +141,7 @@ struct ElfFile {
 Result<ElfFile> ReadElf(const ByteSource& src) {
   if (src.size() < 16) return InvalidArgument("not an ELF file (too short)");
   OCIB_ASSIGN_OR_RETURN(std::string ident, src.ReadAt(0, 16));
-  if (ident.compare(0, 4, "\x7f" "ELF") != 0) {
+  if (ident.compare(0, 4, "\177ELF") != 0) {
     return InvalidArgument("not an ELF file (bad magic)");
   }
   ElfFile elf;
@@ -221,10 +221,12 @@ Result<ElfFile> ReadElf(const ByteSource& src) {
         shnum = (elf.is64 ? GetUint(s0, 0x20, 8, be) : GetUint(s0, 0x14, 4, be));
       }
       if (shstrndx == 0xffff) {
-        shstrndx = (GetUint(s0, elf.is64 ? 0x28 : 0x18, 4, be));
+        shstrndx = GetUint(s0, elf.is64 ? 0x28 : 0x18, 4, be);
       }
     }
-    if (shnum > (size_t{1} << 20)) return InvalidArgument("not a valid ELF file (too many sections)");
+    if (shnum > (size_t{1} << 20)) {
+      return InvalidArgument("not a valid ELF file (too many sections)");
+    }
     OCIB_ASSIGN_OR_RETURN(std::string sh, src.ReadAt(shoff, shentsize * shnum));
     for (size_t i = 0; i < shnum; ++i) {
       size_t p = i * shentsize;
@@ -247,8 +249,7 @@ Result<ElfFile> ReadElf(const ByteSource& src) {
       if (strtab.size > kMaxString) {
         return InvalidArgument("not a valid ELF file (section name table too large)");
       }
-      OCIB_ASSIGN_OR_RETURN(std::string names,
-                            src.ReadAt(strtab.offset, strtab.size));
+      OCIB_ASSIGN_OR_RETURN(std::string names, src.ReadAt(strtab.offset, strtab.size));
       for (ElfSection& sec : elf.sections) {
         if (sec.name_offset < names.size()) {
           sec.name = std::string(names.c_str() + sec.name_offset);
@@ -269,7 +270,8 @@ struct Region {
 Result<uint64_t> AddrToOffset(const ElfFile& elf, uint64_t addr, uint64_t n) {
   for (const ElfSegment& seg : elf.segments) {
     if (seg.type != kPtLoad) continue;
-    if (addr >= seg.vaddr && addr - seg.vaddr <= seg.filesz && n <= seg.filesz - (addr - seg.vaddr)) {
+    if (addr >= seg.vaddr && addr - seg.vaddr <= seg.filesz &&
+        n <= seg.filesz - (addr - seg.vaddr)) {
       return seg.offset + (addr - seg.vaddr);
     }
   }
@@ -357,7 +359,8 @@ Result<GoBuildInfo> ReadFromSource(const ByteSource& src) {
     }
   }
   if (at == std::string::npos) {
-    return InvalidArgument("not a Go binary: no Go build information (magic \"\\xff Go buildinf:\" not found)");
+    return InvalidArgument(
+        "not a Go binary: no Go build information (magic \"\\xff Go buildinf:\" not found)");
   }
   const std::string_view hdr = std::string_view(data).substr(at, kHeaderSize);
   const auto ptr_size = static_cast<size_t>(static_cast<unsigned char>(hdr[14]));
@@ -370,9 +373,9 @@ Result<GoBuildInfo> ReadFromSource(const ByteSource& src) {
     OCIB_ASSIGN_OR_RETURN(mod, ReadVarintString(src, &pos, end));
   } else {
     if (ptr_size != 4 && ptr_size != 8) {
-      return Error(ErrorCode::kUnimplemented,
-                   "unsupported Go build-info header (pointer size " + std::to_string(ptr_size) +
-                       ", flags 0x" + std::to_string(flags) + ")");
+      return Error(ErrorCode::kUnimplemented, "unsupported Go build-info header (pointer size " +
+                                                  std::to_string(ptr_size) + ", flags 0x" +
+                                                  std::to_string(flags) + ")");
     }
     const bool be = (flags & 0x1) != 0;
     uint64_t vers_ptr = GetUint(hdr, 16, ptr_size, be);
@@ -457,17 +460,39 @@ Result<std::string> GoUnquote(std::string_view q) {
     if (++i >= body.size()) return bad();
     char e = body[i];
     switch (e) {
-      case 'a': out.push_back('\a'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'v': out.push_back('\v'); break;
-      case '\\': out.push_back('\\'); break;
-      case '"': out.push_back('"'); break;
-      case '\'': out.push_back('\''); break;
-      case 'x': case 'u': case 'U': {
+      case 'a':
+        out.push_back('\a');
+        break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'v':
+        out.push_back('\v');
+        break;
+      case '\\':
+        out.push_back('\\');
+        break;
+      case '"':
+        out.push_back('"');
+        break;
+      case '\'':
+        out.push_back('\'');
+        break;
+      case 'x':
+      case 'u':
+      case 'U': {
         size_t n = e == 'x' ? 2 : (e == 'u' ? 4 : 8);
         if (i + n >= body.size()) return bad();
         uint32_t v = 0;
@@ -485,7 +510,14 @@ Result<std::string> GoUnquote(std::string_view q) {
         }
         break;
       }
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7': {
         if (i + 2 >= body.size()) return bad();
         uint32_t v = 0;
         for (size_t k = 0; k < 3; ++k) {
@@ -510,15 +542,33 @@ std::string GoQuote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
       default: {
         auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7f) {
@@ -629,8 +679,8 @@ Result<GoBuildInfo> ParseGoModInfo(std::string_view text) {
       if (word == "mod") {
         info.main = std::move(m);
       } else if (word == "dep") {
-        info.deps.push_back(GoDependency{std::move(m.path), std::move(m.version),
-                                         std::move(m.sum), std::nullopt});
+        info.deps.push_back(
+            GoDependency{std::move(m.path), std::move(m.version), std::move(m.sum), std::nullopt});
       } else {
         if (info.deps.empty() || info.deps.back().replace) {
           return bad("replacement without a preceding dep line");
@@ -674,7 +724,9 @@ Result<GoBuildInfo> ParseGoModInfo(std::string_view text) {
 Result<GoBuildInfo> ParseGoBuildInfoFromElf(std::string_view elf_bytes, std::string_view name) {
   MemorySource src(elf_bytes);
   auto info = ReadFromSource(src);
-  if (!info) return std::move(info).error().With("reading Go build information of " + std::string(name));
+  if (!info) {
+    return std::move(info).error().With("reading Go build information of " + std::string(name));
+  }
   return info;
 }
 

@@ -61,8 +61,8 @@ Result<ArtifactManifest> MakeArtifactManifest(const Descriptor& subject,
 Result<Descriptor> AttachArtifact(BlobStore& store, const Descriptor& subject,
                                   std::string_view artifact_type, std::string_view payload,
                                   const Annotations& annotations) {
-  const std::string what = "attaching " + std::string(artifact_type) + " artifact to " +
-                           subject.digest.ToString();
+  const std::string what =
+      "attaching " + std::string(artifact_type) + " artifact to " + subject.digest.ToString();
   auto art = MakeArtifactManifest(subject, artifact_type, artifact_type, payload, annotations);
   if (!art) return std::move(art).error().With(what);
   auto put = [&](std::string_view media_type, std::string_view bytes,
@@ -77,8 +77,8 @@ Result<Descriptor> AttachArtifact(BlobStore& store, const Descriptor& subject,
   };
   OCIB_RETURN_IF_ERROR(put(artifact_type, payload, art->payload.digest));
   OCIB_RETURN_IF_ERROR(put(media_type::kEmpty, kEmptyJson, EmptyJsonDescriptor().digest));
-  OCIB_RETURN_IF_ERROR(put(media_type::kImageManifest, art->manifest.bytes,
-                           art->manifest.descriptor.digest));
+  OCIB_RETURN_IF_ERROR(
+      put(media_type::kImageManifest, art->manifest.bytes, art->manifest.descriptor.digest));
   return art->manifest.descriptor;
 }
 
@@ -143,7 +143,9 @@ Result<Document> MergeReferrersIndex(std::string_view existing,
   }
   index.media_type = std::string(media_type::kImageIndex);
   bool present = false;
-  for (const Descriptor& d : index.manifests) present = present || d.digest == artifact_manifest.digest;
+  for (const Descriptor& d : index.manifests) {
+    present = present || d.digest == artifact_manifest.digest;
+  }
   if (!present) index.manifests.push_back(artifact_manifest);
   Document doc;
   doc.bytes = index.Serialize();

@@ -2,16 +2,17 @@
 // mapping is described in include/ocib/sbom.h.
 #include "ocib/sbom.h"
 
-#include <openssl/evp.h>
-
 #include <array>
 #include <ctime>
 #include <set>
 #include <utility>
 #include <vector>
 
-#include "lib/json/json_util.h"
+#include <openssl/evp.h>
+
 #include "ocib/referrers.h"
+
+#include "lib/json/json_util.h"
 
 namespace ocib {
 namespace {
@@ -81,9 +82,9 @@ std::string H1ToSha256Hex(std::string_view sum) {
 // A name-based (version 5, SHA-1) UUID in the URL namespace, for `name`.
 std::string Uuid5(std::string_view name) {
   // RFC 4122 appendix C: the URL namespace 6ba7b811-9dad-11d1-80b4-00c04fd430c8.
-  static constexpr std::array<unsigned char, 16> kNamespace = {
-      0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
-      0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
+  static constexpr std::array<unsigned char, 16> kNamespace = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad,
+                                                               0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0,
+                                                               0x4f, 0xd4, 0x30, 0xc8};
   std::string input(reinterpret_cast<const char*>(kNamespace.data()), kNamespace.size());
   input.append(name);
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -146,9 +147,8 @@ std::string GoPurl(std::string_view path, std::string_view version) {
   bool first = true;
   while (start <= path.size()) {
     size_t slash = path.find('/', start);
-    std::string_view seg = path.substr(start, slash == std::string_view::npos
-                                                  ? std::string_view::npos
-                                                  : slash - start);
+    std::string_view seg = path.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (!seg.empty()) {
       if (!first) out.push_back('/');
       out += PercentEncode(seg);
@@ -196,10 +196,12 @@ ImageName SplitImageName(std::string_view name) {
 // pkg:oci/NAME@DIGEST?arch=..&repository_url=..&tag=.. (qualifiers sorted).
 std::string OciPurl(const SbomSubject& s) {
   ImageName n = SplitImageName(s.name);
-  std::string out = "pkg:oci/" + PercentEncode(n.short_name) + "@" +
-                    PercentEncode(s.digest.ToString());
+  std::string out =
+      "pkg:oci/" + PercentEncode(n.short_name) + "@" + PercentEncode(s.digest.ToString());
   std::vector<std::pair<std::string, std::string>> q;
-  if (s.platform && !s.platform->architecture.empty()) q.emplace_back("arch", s.platform->architecture);
+  if (s.platform && !s.platform->architecture.empty()) {
+    q.emplace_back("arch", s.platform->architecture);
+  }
   if (!n.repository.empty()) q.emplace_back("repository_url", n.repository);
   if (!n.tag.empty()) q.emplace_back("tag", n.tag);
   char sep = '?';
@@ -222,8 +224,8 @@ struct ModuleEntry {
   std::string name;
   std::string version;
   std::string purl;
-  std::string sum;         // go.sum hash as recorded
-  std::string sha256_hex;  // of the h1: hash, when convertible
+  std::string sum;                       // go.sum hash as recorded
+  std::string sha256_hex;                // of the h1: hash, when convertible
   std::optional<GoDependency> replaced;  // the dep as required, when replaced
 };
 
@@ -298,8 +300,8 @@ class Uniquifier {
 std::string SpdxIdPart(std::string_view s) {
   std::string out;
   for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '.' ||
-              c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '.' || c == '-';
     out.push_back(ok ? c : '-');
   }
   return out;
@@ -400,9 +402,9 @@ Result<std::string> MakeSpdxSbom(const GoBuildInfo& info, const SbomSubject& sub
     json img = SpdxPackage(image_id, p.image_name, subject.digest.ToString(), OciPurl(subject),
                            "CONTAINER");
     if (subject.digest.algorithm() == "sha256" || subject.digest.algorithm() == "sha512") {
-      img["checksums"] = json::array(
-          {{{"algorithm", subject.digest.algorithm() == "sha256" ? "SHA256" : "SHA512"},
-            {"checksumValue", subject.digest.encoded()}}});
+      img["checksums"] =
+          json::array({{{"algorithm", subject.digest.algorithm() == "sha256" ? "SHA256" : "SHA512"},
+                        {"checksumValue", subject.digest.encoded()}}});
     }
     std::vector<std::string> comment;
     if (!subject.name.empty()) comment.push_back("image: " + subject.name);
@@ -444,8 +446,7 @@ Result<std::string> MakeSpdxSbom(const GoBuildInfo& info, const SbomSubject& sub
     std::string id = ids.Make("SPDXRef-Package-golang-" + SpdxIdPart(e.name));
     json pkg = SpdxPackage(id, e.name, e.version, e.purl, "LIBRARY");
     if (!e.sha256_hex.empty()) {
-      pkg["checksums"] =
-          json::array({{{"algorithm", "SHA256"}, {"checksumValue", e.sha256_hex}}});
+      pkg["checksums"] = json::array({{{"algorithm", "SHA256"}, {"checksumValue", e.sha256_hex}}});
     }
     std::vector<std::string> comment;
     if (!e.sum.empty()) comment.push_back("go.sum: " + e.sum);
@@ -458,7 +459,9 @@ Result<std::string> MakeSpdxSbom(const GoBuildInfo& info, const SbomSubject& sub
   relationships.push_back(
       SpdxRelationship("SPDXRef-DOCUMENT", "DESCRIBES", p.has_image ? image_id : app_id));
   if (p.has_image) relationships.push_back(SpdxRelationship(image_id, "CONTAINS", app_id));
-  if (!stdlib_id.empty()) relationships.push_back(SpdxRelationship(app_id, "DEPENDS_ON", stdlib_id));
+  if (!stdlib_id.empty()) {
+    relationships.push_back(SpdxRelationship(app_id, "DEPENDS_ON", stdlib_id));
+  }
   for (const std::string& id : dep_ids) {
     relationships.push_back(SpdxRelationship(app_id, "DEPENDS_ON", id));
   }
@@ -468,16 +471,17 @@ Result<std::string> MakeSpdxSbom(const GoBuildInfo& info, const SbomSubject& sub
   doc["dataLicense"] = "CC0-1.0";
   doc["SPDXID"] = "SPDXRef-DOCUMENT";
   doc["name"] = p.doc_name;
-  doc["creationInfo"] = {{"created", p.created},
-                         {"creators", json::array({annotator})},
-                         {"comment", "Generated from the Go build information embedded in the binary."}};
+  doc["creationInfo"] = {
+      {"created", p.created},
+      {"creators", json::array({annotator})},
+      {"comment", "Generated from the Go build information embedded in the binary."}};
   doc["packages"] = std::move(packages);
   doc["relationships"] = std::move(relationships);
   // The namespace is derived from everything else, so equal inputs give the
   // same document and different inputs (practically) never share one.
   std::string content_hash = Digest::Sha256Of(jsonutil::Dump(doc)).encoded();
-  doc["documentNamespace"] = "https://spdx.org/spdxdocs/ocib/" + NamespaceName(p.doc_name) +
-                             "-" + Uuid5("ocib-spdx:" + content_hash);
+  doc["documentNamespace"] = "https://spdx.org/spdxdocs/ocib/" + NamespaceName(p.doc_name) + "-" +
+                             Uuid5("ocib-spdx:" + content_hash);
   return jsonutil::Dump(doc);
 }
 
@@ -502,7 +506,9 @@ Result<std::string> MakeCycloneDxSbom(const GoBuildInfo& info, const SbomSubject
   {
     json props = json::array();
     if (!info.path.empty()) props.push_back(prop("ocib:go:main-package", info.path));
-    if (!subject.binary_path.empty()) props.push_back(prop("ocib:binary:path", subject.binary_path));
+    if (!subject.binary_path.empty()) {
+      props.push_back(prop("ocib:binary:path", subject.binary_path));
+    }
     if (!info.main.sum.empty()) props.push_back(prop("ocib:go:sum", info.main.sum));
     if (!info.go_version.empty()) props.push_back(prop("ocib:go:toolchain", info.go_version));
     for (const auto& [k, v] : info.settings) props.push_back(prop("ocib:go:build:" + k, v));
@@ -527,13 +533,15 @@ Result<std::string> MakeCycloneDxSbom(const GoBuildInfo& info, const SbomSubject
     img["version"] = subject.digest.ToString();
     img["purl"] = purl;
     if (subject.digest.algorithm() == "sha256" || subject.digest.algorithm() == "sha512") {
-      img["hashes"] = json::array(
-          {{{"alg", subject.digest.algorithm() == "sha256" ? "SHA-256" : "SHA-512"},
-            {"content", subject.digest.encoded()}}});
+      img["hashes"] =
+          json::array({{{"alg", subject.digest.algorithm() == "sha256" ? "SHA-256" : "SHA-512"},
+                        {"content", subject.digest.encoded()}}});
     }
     json props = json::array();
     if (!subject.name.empty()) props.push_back(prop("ocib:image:name", subject.name));
-    if (subject.platform) props.push_back(prop("ocib:image:platform", subject.platform->ToString()));
+    if (subject.platform) {
+      props.push_back(prop("ocib:image:platform", subject.platform->ToString()));
+    }
     if (!props.empty()) img["properties"] = std::move(props);
     metadata["component"] = std::move(img);
     components.push_back(std::move(app));

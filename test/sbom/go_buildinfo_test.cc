@@ -4,10 +4,10 @@
 // the error cases.
 #include "ocib/go_buildinfo.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "test/sbom/sbom_test_util.h"
 
@@ -73,20 +73,19 @@ std::string TargetName(const ::testing::TestParamInfo<GoTarget>& info) {
   return n;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Platforms, GoBinaryTest,
-    ::testing::Values(
-        // 64-bit little endian; vcs.* settings when the checkout allows it.
-        GoTarget{"linux", "amd64", "", "", true},
-        // 64-bit little endian, stripped of symbols and DWARF.
-        GoTarget{"linux", "arm64", "", "-s -w", false},
-        // 32-bit little endian.
-        GoTarget{"linux", "arm", "7", "", false},
-        // 64-bit big endian.
-        GoTarget{"linux", "s390x", "", "", false},
-        // 32-bit big endian.
-        GoTarget{"linux", "mips", "", "", false}),
-    TargetName);
+INSTANTIATE_TEST_SUITE_P(Platforms, GoBinaryTest,
+                         ::testing::Values(
+                             // 64-bit little endian; vcs.* settings when the checkout allows it.
+                             GoTarget{"linux", "amd64", "", "", true},
+                             // 64-bit little endian, stripped of symbols and DWARF.
+                             GoTarget{"linux", "arm64", "", "-s -w", false},
+                             // 32-bit little endian.
+                             GoTarget{"linux", "arm", "7", "", false},
+                             // 64-bit big endian.
+                             GoTarget{"linux", "s390x", "", "", false},
+                             // 32-bit big endian.
+                             GoTarget{"linux", "mips", "", "", false}),
+                         TargetName);
 
 // ------------------------------------------------ synthetic ELF, both layouts
 
@@ -98,8 +97,16 @@ void Put(std::string* b, size_t pos, size_t width, uint64_t v, bool big_endian) 
   }
 }
 
-const std::string kStartSentinel("0w\xaf\x0c\x92t\x08\x02" "A\xe1\xc1\x07\xe6\xd6\x18\xe6", 16);
-const std::string kEndSentinel("\xf9" "2C1\x86\x18 r\x00\x82" "B\x10" "A\x16\xd8\xf2", 16);
+const std::string kStartSentinel(
+    "0w\xaf\x0c\x92t\x08\x02"
+    "A\xe1\xc1\x07\xe6\xd6\x18\xe6",
+    16);
+const std::string kEndSentinel(
+    "\xf9"
+    "2C1\x86\x18 r\x00\x82"
+    "B\x10"
+    "A\x16\xd8\xf2",
+    16);
 
 // An ELF file with one writable PT_LOAD segment and no section headers,
 // holding a build-info header at file offset 256 in the given layout.
@@ -258,7 +265,9 @@ TEST(GoBuildInfoErrors, NotElf) {
 }
 
 TEST(GoBuildInfoErrors, EmptyAndTinyFiles) {
-  for (const std::string& bytes : {std::string(), std::string("\x7f" "ELF", 4)}) {
+  for (const std::string& bytes : {std::string(), std::string("\x7f"
+                                                              "ELF",
+                                                              4)}) {
     Result<GoBuildInfo> info = ParseGoBuildInfoFromElf(bytes, "tiny");
     ASSERT_FALSE(info.has_value());
     EXPECT_EQ(info.error().code(), ErrorCode::kInvalidArgument);
@@ -341,7 +350,9 @@ TEST(ParseGoModInfo, QuotedSettings) {
   EXPECT_EQ(info->settings[1].first, "we=ird");
   EXPECT_EQ(info->settings[1].second, "raw value");
   EXPECT_EQ(info->settings[2].second, "");
-  EXPECT_EQ(info->settings[3].second, "tab\there" "A\xc3\xa9");
+  EXPECT_EQ(info->settings[3].second,
+            "tab\there"
+            "A\xc3\xa9");
   // ToString quotes what needs it, and its output parses back the same.
   Result<GoBuildInfo> again = ParseGoModInfo(info->ToString());
   ASSERT_TRUE(again.has_value()) << again.error().ToString();
@@ -349,9 +360,9 @@ TEST(ParseGoModInfo, QuotedSettings) {
 }
 
 TEST(ParseGoModInfo, RejectsMalformedLines) {
-  for (const char* text : {"mod\tonly-path\n", "dep\ta\tb\tc\td\n", "=>\t../x\t(devel)\t\n",
-                           "build\tnoequals\n", "build\t=v\n", "build\tk=\"unterminated\n",
-                           "dep\ta\tv1\n=>\tb\tv2\t\n=>\tc\tv3\t\n"}) {
+  for (const char* text :
+       {"mod\tonly-path\n", "dep\ta\tb\tc\td\n", "=>\t../x\t(devel)\t\n", "build\tnoequals\n",
+        "build\t=v\n", "build\tk=\"unterminated\n", "dep\ta\tv1\n=>\tb\tv2\t\n=>\tc\tv3\t\n"}) {
     Result<GoBuildInfo> info = ParseGoModInfo(text);
     EXPECT_FALSE(info.has_value()) << text;
     if (!info) {

@@ -3,16 +3,16 @@
 // network), builds an app that needs it plus the sbomlib fixture (through a
 // replace), and checks the reader and the SBOMs against `go version -m` and
 // the go.sum the toolchain wrote.
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <sstream>
 #include <string>
 
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
 #include "ocib/go_buildinfo.h"
 #include "ocib/sbom.h"
+
 #include "test/sbom/sbom_test_util.h"
 
 namespace ocib {
@@ -49,14 +49,15 @@ class GoProxyDepTest : public ::testing::Test {
     WriteFile(at + "/" + kDepVersion + ".info",
               std::string(R"({"Version":")") + kDepVersion + R"(","Time":"2020-01-01T00:00:00Z"})");
     WriteFile(at + "/" + kDepVersion + ".mod", dep_mod);
-    sbomtest::CommandResult zip = sbomtest::Run(
-        "cd " + ShellQuote(root + "/src") + " && python3 -c 'import sys, zipfile, os\n"
-        "z = zipfile.ZipFile(sys.argv[1], \"w\")\n"
-        "for d, _, fs in os.walk(sys.argv[2]):\n"
-        "    for f in sorted(fs): z.write(os.path.join(d, f))\n"
-        "z.close()' " +
-        ShellQuote(at + "/" + kDepVersion + ".zip") + " " +
-        ShellQuote(std::string(kDepPath) + "@" + kDepVersion));
+    sbomtest::CommandResult zip =
+        sbomtest::Run("cd " + ShellQuote(root + "/src") +
+                      " && python3 -c 'import sys, zipfile, os\n"
+                      "z = zipfile.ZipFile(sys.argv[1], \"w\")\n"
+                      "for d, _, fs in os.walk(sys.argv[2]):\n"
+                      "    for f in sorted(fs): z.write(os.path.join(d, f))\n"
+                      "z.close()' " +
+                      ShellQuote(at + "/" + kDepVersion + ".zip") + " " +
+                      ShellQuote(std::string(kDepPath) + "@" + kDepVersion));
     if (zip.exit_code != 0) {
       *log_ = "zip: " + zip.output;
       return;
@@ -65,8 +66,8 @@ class GoProxyDepTest : public ::testing::Test {
     const std::string app = root + "/app";
     fs::create_directories(app);
     WriteFile(app + "/go.mod",
-              "module example.com/ocib/sbomapp2\n\ngo 1.19\n\nrequire (\n\t" + std::string(kDepPath) +
-                  " " + kDepVersion +
+              "module example.com/ocib/sbomapp2\n\ngo 1.19\n\nrequire (\n\t" +
+                  std::string(kDepPath) + " " + kDepVersion +
                   "\n\texample.com/ocib/sbomlib v0.1.0\n)\n\nreplace example.com/ocib/sbomlib => " +
                   sbomtest::SourceDir() + "/fixtures/go/sbomlib\n");
     WriteFile(app + "/main.go",
@@ -75,8 +76,7 @@ class GoProxyDepTest : public ::testing::Test {
               "\tfmt.Println(sbomlib.Greeting(\"ocib\"), sbomdep.Answer())\n}\n");
     *binary_ = root + "/app.bin";
     sbomtest::CommandResult build = sbomtest::Run(
-        "cd " + ShellQuote(app) +
-        " && env CGO_ENABLED=0 GOOS=linux GOARCH=arm64 GOPROXY=" +
+        "cd " + ShellQuote(app) + " && env CGO_ENABLED=0 GOOS=linux GOARCH=arm64 GOPROXY=" +
         ShellQuote("file://" + root + "/proxy") +
         " GOFLAGS='-mod=mod -modcacherw' GOSUMDB=off GONOSUMDB= GOWORK=off GO111MODULE=on"
         " GOTOOLCHAIN=local GOENV=off GOCACHE=" +
@@ -93,7 +93,9 @@ class GoProxyDepTest : public ::testing::Test {
 
   void SetUp() override {
     if (!sbomtest::HaveGo()) GTEST_SKIP() << "go toolchain not installed";
-    if (sbomtest::Run("command -v python3").exit_code != 0) GTEST_SKIP() << "python3 needed to write a zip";
+    if (sbomtest::Run("command -v python3").exit_code != 0) {
+      GTEST_SKIP() << "python3 needed to write a zip";
+    }
     ASSERT_FALSE(binary_->empty()) << *log_;
   }
 
@@ -138,7 +140,7 @@ TEST_F(GoProxyDepTest, SbomsCarryTheSum) {
   ASSERT_TRUE(info.has_value()) << info.error().ToString();
   const std::string sum = GoSumHash();
   sbomtest::CommandResult hex = sbomtest::Run("printf %s " + ShellQuote(sum.substr(3)) +
-                                    " | base64 -d | od -An -v -tx1 | tr -d ' \\n'");
+                                              " | base64 -d | od -An -v -tx1 | tr -d ' \\n'");
   ASSERT_EQ(hex.output.size(), 64u) << hex.output;
 
   SbomSubject subject;

@@ -2,15 +2,16 @@
 // in an OCI layout (with the image-spec schemas as an oracle) and listing.
 #include "ocib/referrers.h"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
 #include "ocib/sbom.h"
+
 #include "test/sbom/sbom_test_util.h"
 
 namespace ocib {
@@ -32,7 +33,8 @@ constexpr TagCase kTagCases[] = {
     {"test+algorithm+using+algorithm+separators+and+lots+of+characters+to+excercise+overall+"
      "truncation:alsoSome=InTheEncodedSectionToShowHyphenReplacementAndLotsAndLotsOfCharactersTo"
      "ExcerciseEncodedTruncation",
-     "test-algorithm-using-algorithm-s-alsoSome-InTheEncodedSectionToShowHyphenReplacementAndLotsAnd"
+     "test-algorithm-using-algorithm-s-alsoSome-"
+     "InTheEncodedSectionToShowHyphenReplacementAndLotsAnd"
      "Lot"},
 };
 
@@ -64,8 +66,9 @@ class LayoutReferrersTest : public ::testing::Test {
     // A small image to refer to: config, one layer, manifest.
     auto layer = layout_->Put(media_type::kLayerTar, std::string(1024, '\0'));
     ASSERT_TRUE(layer.has_value()) << layer.error().ToString();
-    auto config = layout_->Put(media_type::kImageConfig,
-                               R"({"architecture":"amd64","os":"linux","rootfs":{"diff_ids":[],"type":"layers"}})");
+    auto config = layout_->Put(
+        media_type::kImageConfig,
+        R"({"architecture":"amd64","os":"linux","rootfs":{"diff_ids":[],"type":"layers"}})");
     ASSERT_TRUE(config.has_value()) << config.error().ToString();
     Manifest m;
     m.config = *config;

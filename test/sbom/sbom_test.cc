@@ -3,14 +3,13 @@
 // every module exactly as `go version -m` prints it, and are reproducible.
 #include "ocib/sbom.h"
 
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
 #include <cctype>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "test/sbom/sbom_test_util.h"
 
@@ -40,10 +39,13 @@ GoBuildInfo RichInfo() {
   info.path = "example.com/app/cmd/app";
   info.main = {"example.com/app", "v1.2.3", kSum};
   info.deps.push_back({"github.com/Foo/bar", "v2.0.0+incompatible", kSum, std::nullopt});
-  info.deps.push_back({"golang.org/x/text", "v0.3.7", "", GoModule{"github.com/fork/text", "v0.3.8", kSum}});
+  info.deps.push_back(
+      {"golang.org/x/text", "v0.3.7", "", GoModule{"github.com/fork/text", "v0.3.8", kSum}});
   info.deps.push_back({"example.com/local", "v0.0.0", "", GoModule{"../local", "(devel)", ""}});
-  info.settings = {{"-ldflags", "-s -w -X \"main.v=a b\""}, {"CGO_ENABLED", "0"},
-                   {"GOARCH", "amd64"}, {"vcs.revision", "abc"}};
+  info.settings = {{"-ldflags", "-s -w -X \"main.v=a b\""},
+                   {"CGO_ENABLED", "0"},
+                   {"GOARCH", "amd64"},
+                   {"vcs.revision", "abc"}};
   return info;
 }
 
@@ -121,8 +123,8 @@ class SbomFromBinaryTest : public ::testing::TestWithParam<GoTarget> {
     auto info = ReadGoBuildInfo(binary_);
     ASSERT_TRUE(info.has_value()) << info.error().ToString();
     info_ = *info;
-    subject_ = TestSubject(GetParam().goarch,
-                           GetParam().goarm.empty() ? "" : "v" + GetParam().goarm);
+    subject_ =
+        TestSubject(GetParam().goarch, GetParam().goarm.empty() ? "" : "v" + GetParam().goarm);
   }
 
   std::string binary_;
@@ -144,10 +146,11 @@ TEST_P(SbomFromBinaryTest, SpdxValidatesAndListsEveryModule) {
   ASSERT_TRUE(j.contains("documentNamespace"));  // required by the spec, not the schema
   const std::string ns = j["documentNamespace"];
   EXPECT_EQ(ns.find('#'), std::string::npos);
-  EXPECT_EQ(ns.rfind("https://spdx.org/spdxdocs/ocib/registry.example-5000-team-sbomapp-1.0-linux-" +
-                         GetParam().goarch,
-                     0),
-            0u)
+  EXPECT_EQ(
+      ns.rfind("https://spdx.org/spdxdocs/ocib/registry.example-5000-team-sbomapp-1.0-linux-" +
+                   GetParam().goarch,
+               0),
+      0u)
       << ns;
   const json& pkgs = j["packages"];
 
@@ -160,9 +163,9 @@ TEST_P(SbomFromBinaryTest, SpdxValidatesAndListsEveryModule) {
   ASSERT_NE(dep, nullptr) << *doc;
   EXPECT_EQ((*dep)["versionInfo"], want.replace->version);  // "(devel)"
   EXPECT_FALSE(dep->contains("checksums"));                 // no sum for a local dir
-  EXPECT_NE((*dep)["comment"].get<std::string>().find(
-                "replaced: " + want.path + " " + want.version + " => " + want.replace->path +
-                " " + want.replace->version),
+  EXPECT_NE((*dep)["comment"].get<std::string>().find("replaced: " + want.path + " " +
+                                                      want.version + " => " + want.replace->path +
+                                                      " " + want.replace->version),
             std::string::npos)
       << (*dep)["comment"];
   EXPECT_EQ((*dep)["externalRefs"][0]["referenceLocator"], "pkg:golang/example.com/ocib/sbomlib");
@@ -186,8 +189,8 @@ TEST_P(SbomFromBinaryTest, SpdxValidatesAndListsEveryModule) {
   ASSERT_NE(image, nullptr);
   EXPECT_EQ((*image)["checksums"][0]["checksumValue"], subject_.digest.encoded());
   EXPECT_EQ((*image)["externalRefs"][0]["referenceLocator"],
-            "pkg:oci/sbomapp@sha256%3A" + subject_.digest.encoded() + "?arch=" +
-                GetParam().goarch + "&repository_url=registry.example:5000/team/sbomapp&tag=1.0");
+            "pkg:oci/sbomapp@sha256%3A" + subject_.digest.encoded() + "?arch=" + GetParam().goarch +
+                "&repository_url=registry.example:5000/team/sbomapp&tag=1.0");
 
   // Relationships: DESCRIBES the image, which CONTAINS the app, which
   // DEPENDS_ON stdlib and the dependency.

@@ -1,6 +1,5 @@
 #include "test/sbom/sbom_test_util.h"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +9,8 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+
+#include <sys/wait.h>
 
 namespace ocib::sbomtest {
 namespace {
@@ -146,8 +147,8 @@ std::string BuildFixture(const GoTarget& target, std::string* log) {
   const std::string cache = BinaryDir() + "/sbom-test/gocache";
   std::string env = "env CGO_ENABLED=0 GOOS=" + target.goos + " GOARCH=" + target.goarch +
                     " GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off GOWORK=off GO111MODULE=on"
-                    " GOTOOLCHAIN=local GOENV=off GOCACHE=" + ShellQuote(cache) +
-                    " GOPATH=" + ShellQuote(ScratchDir() + "/gopath");
+                    " GOTOOLCHAIN=local GOENV=off GOCACHE=" +
+                    ShellQuote(cache) + " GOPATH=" + ShellQuote(ScratchDir() + "/gopath");
   if (!target.goarm.empty()) env += " GOARM=" + target.goarm;
   std::string flags = " -trimpath";
   if (!target.ldflags.empty()) flags += " " + ShellQuote("-ldflags=" + target.ldflags);
@@ -169,8 +170,7 @@ std::string BuildFixture(const GoTarget& target, std::string* log) {
   return out;
 }
 
-bool GoVersionM(const std::string& binary, GoBuildInfo* info, std::string* text,
-                std::string* log) {
+bool GoVersionM(const std::string& binary, GoBuildInfo* info, std::string* text, std::string* log) {
   CommandResult r = Run("env GOTOOLCHAIN=local GOENV=off go version -m " + ShellQuote(binary));
   if (r.exit_code != 0) {
     *log = r.output;

@@ -38,8 +38,8 @@ bool HaveGo();
 struct GoTarget {
   std::string goos = "linux";
   std::string goarch;
-  std::string goarm;     // "7" for arm/v7, else empty
-  std::string ldflags;   // passed as -ldflags=... when not empty
+  std::string goarm;      // "7" for arm/v7, else empty
+  std::string ldflags;    // passed as -ldflags=... when not empty
   bool buildvcs = false;  // -buildvcs=auto (stamp vcs.* when possible) vs false
   std::string Name() const;
 };
@@ -54,8 +54,7 @@ std::string BuildFixture(const GoTarget& target, std::string* log);
 
 // Runs `go version -m BINARY` and parses it with a small parser of its own.
 // `*text` receives the module lines with their leading tab removed.
-bool GoVersionM(const std::string& binary, GoBuildInfo* info, std::string* text,
-                std::string* log);
+bool GoVersionM(const std::string& binary, GoBuildInfo* info, std::string* text, std::string* log);
 
 // A python3 that can import jsonschema, or "" (the Debian one first).
 std::string PythonWithJsonSchema();
