@@ -64,6 +64,21 @@ check "ocib digest prints the index digest" test "$("$OCIB" digest "$REPO:1" "${
 check "ocib inspect REF prints index, manifests, configs" \
   test "$("$OCIB" inspect "$REPO:1" 2>/dev/null | wc -l)" -ge 0
 
+# copy: registry -> registry in the same registry mounts blobs; registry ->
+# layout and layout -> layout keep the digest.
+sleep 0.5; before=$(wc -l < "$REG_LOG")
+out=$("$OCIB" copy "$REPO:1" "$REG/ocib/copy:2" "${OCIB_ARGS[@]}" 2> "$T/copy.err") || { cat "$T/copy.err"; die "copy failed"; }
+check "copy registry->registry prints REF@digest" test "$out" = "$REG/ocib/copy:2@$want"
+sleep 0.5
+check "copy within one registry mounted blobs (201 on POST ?mount=)" \
+  bash -c "tail -n +$((before + 1)) '$REG_LOG' | grep -q '\"POST /v2/ocib/copy/blobs/uploads/?mount=sha256.*\" 201'"
+check "copy within one registry uploaded no blob bytes" \
+  bash -c "! tail -n +$((before + 1)) '$REG_LOG' | grep -q '\"PUT /v2/ocib/copy/blobs/uploads/'"
+out=$("$OCIB" copy "$REG/ocib/copy:2" "oci:$T/copied:c" "${OCIB_ARGS[@]}" 2>/dev/null)
+check "copy registry->layout keeps the digest" test "$(layout_digest "$T/copied" c)" = "$want"
+"$OCIB" copy "oci:$T/copied:c" "oci:$T/copied2:d" >/dev/null 2>&1
+check "copy layout->layout keeps the digest" test "$(layout_digest "$T/copied2" d)" = "$want"
+
 if [ "$MODE" = token ]; then
   check "token server saw a push scope for ocib/app" grep -q 'repository:ocib/app:pull,push' "$TOKEN_LOG"
 fi
