@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/build.sh — build benchmark: ocib vs buildah vs the physical floor.
 #
-# Usage: bench/build.sh [-r RUNS] [-o OUTDIR] [-b OCIB] [-g GOCACHE] [-s] [-k]
-#   -r RUNS     hyperfine runs per row (default 5; the 1 GiB rows use min(RUNS,3))
+# Usage: bench/build.sh [-r RUNS] [-R RUNS_1G] [-o OUTDIR] [-b OCIB] [-g GOCACHE] [-s] [-k]
+#   -r RUNS     hyperfine runs per row (default 5)
+#   -R RUNS_1G  runs of the 1 GiB rows (default 1: each takes ~10-60 s on 2 cores)
 #   -o OUTDIR   where table.md, results.json and the hyperfine JSON go
 #               (default /tmp/ocib-bench-results; must be lower-case, see below)
 #   -b OCIB     the ocib binary to measure (default: build the checkout in
@@ -87,12 +88,12 @@ if [ "${1:-}" = _run ]; then
 fi
 
 # ------------------------------------------------------------------ options, tools
-RUNS=5 RESULT=/tmp/ocib-bench-results OCIB="" GOC="" SKIP1G=0 KEEP=0
-while getopts r:o:b:g:skh opt; do
+RUNS=5 R1G=1 RESULT=/tmp/ocib-bench-results OCIB="" GOC="" SKIP1G=0 KEEP=0
+while getopts r:R:o:b:g:skh opt; do
   case $opt in
-    r) RUNS=$OPTARG ;; o) RESULT=$OPTARG ;; b) OCIB=$OPTARG ;; g) GOC=$OPTARG ;;
+    r) RUNS=$OPTARG ;; R) R1G=$OPTARG ;; o) RESULT=$OPTARG ;; b) OCIB=$OPTARG ;; g) GOC=$OPTARG ;;
     s) SKIP1G=1 ;; k) KEEP=1 ;;
-    *) sed -n '2,16p' "$0"; exit 2 ;;
+    *) sed -n '2,17p' "$0"; exit 2 ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "bench/build.sh: run as root (buildah, apt-get)" >&2; exit 1; }
@@ -180,6 +181,7 @@ BASE_LAYER=$(jq -r '.layers[0].digest' "$W/base/blobs/sha256/$(jq -r '.manifests
 rm -rf "$W/seed"
 
 # ------------------------------------------------------------------ timed rows
+LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
 rss_file() { echo "$W/rss/$1"; }
 bench() { # NAME RUNS WARMUP PREPARE COMMAND...
   local name=$1 runs=$2 warm=$3 prep=$4; shift 4
@@ -212,13 +214,13 @@ if [ "$SKIP1G" = 0 ]; then
     while [ "$(stat -c %s "$f")" -lt 1073741824 ]; do cat "$W/bin/big-$arch" >> "$f"; done
     truncate -s 1G "$f"; chmod 0755 "$f"; touch -d "@$SOURCE_DATE_EPOCH" "$f"
   done
-  R1G=$(( RUNS < 3 ? RUNS : 3 ))
   bench floor-1g "$R1G" 0 "rm -rf $W/out/floor-1g" bash "$SELF" _run floor-1g
   # shellcheck disable=SC2046
   bench ocib-1g "$R1G" 0 "rm -rf $W/out/ocib-1g" $(ocib_cmd "-1g")
 fi
 
 # ------------------------------------------------------------------ checks (untimed)
+LOAD_END=$(cut -d" " -f1-3 /proc/loadavg)
 log "checking outputs"
 checks=()
 "$OCIB" validate "oci:$W/out/ocib" 2> "$W/log/validate-ocib.txt" && checks+=("ocib validate: ok") ||
@@ -245,7 +247,7 @@ done
 
 # ------------------------------------------------------------------ table
 med() { jq -r '.results[0].median' "$W/json/$1.json"; }
-stat3() { jq -r '.results[0]|"\(.median) \(.min) \(.max)"' "$W/json/$1.json"; }
+stat3() { jq -r '.results[0]|"\(.median) \(.min) \(.max) \(.user + .system)"' "$W/json/$1.json"; }
 rss_med() { sort -n "$(rss_file "$1")" | awk '{a[NR]=$1} END{if(NR==0){print "-"} else {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1024}}'; }
 rss_max() { sort -n "$(rss_file "$1")" | tail -1 | awk '{printf "%.1f", $1/1024}'; }
 outsize() {
@@ -266,14 +268,15 @@ R_BO=$(ratio "$(med buildah)" "$(med ocib)")
     "$(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r);" \
     "runs=$RUNS; $OCIB_LABEL;" \
     "buildah $(buildah --version | awk '{print $3}'), zstd $(zstd --version | grep -o 'v[0-9.]*'), hyperfine $(hyperfine --version | awk '{print $2}'), $(go version | awk '{print $3}')."
+  echo "Load average (1/5/15 min) before the timed rows: $LOAD_START; after: $LOAD_END."
   echo "Binaries: amd64 $(stat -c %s "$W/bin/big-amd64") B, arm64 $(stat -c %s "$W/bin/big-arm64") B; zstd level 3 everywhere."
   echo
-  echo "| row | median s | min s | max s | peak RSS MiB (median / max) | output MiB |"
-  echo "|---|---:|---:|---:|---:|---:|"
+  echo "| row | median s | min s | max s | CPU s (user+sys, mean) | peak RSS MiB (median / max) | output MiB |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
   for r in floor ocib buildah floor-1g ocib-1g; do
     [ -f "$W/json/$r.json" ] || continue
-    read -r a b c < <(stat3 "$r")
-    printf '| %s | %.3f | %.3f | %.3f | %s / %s | %s |\n' "$r" "$a" "$b" "$c" "$(rss_med "$r")" "$(rss_max "$r")" "$(outsize "$r")"
+    read -r a b c u < <(stat3 "$r")
+    printf '| %s | %.3f | %.3f | %.3f | %.3f | %s / %s | %s |\n' "$r" "$a" "$b" "$c" "$u" "$(rss_med "$r")" "$(rss_max "$r")" "$(outsize "$r")"
   done
   echo
   echo "| target | measured | |"
