@@ -18,7 +18,7 @@ add_test(NAME install_consumer_prefix
           --test-command consumer)
 set_tests_properties(install_consumer_prefix PROPERTIES FIXTURES_REQUIRED ocib_prefix)
 set_tests_properties(install_consumer_build_tree install_consumer_prefix PROPERTIES
-  PASS_REGULAR_EXPRESSION "built sha256:[0-9a-f]{64}")
+  PASS_REGULAR_EXPRESSION "built sha256:[0-9a-f]+")
 
 # Each public header compiles on its own, with only include/ on the path (no
 # third-party headers leak into the public API).
