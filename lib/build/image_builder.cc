@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <future>
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -425,23 +425,32 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   }
 
   // Per-platform binary layers, in parallel.
-  std::vector<std::future<Result<Layer>>> futures;
-  futures.reserve(plan.platforms.size());
-  for (size_t i = 0; i < plan.platforms.size(); ++i) {
-    futures.push_back(std::async(std::launch::async, [&, i]() -> Result<Layer> {
+  // zstd compresses with its own worker threads, so one platform at a time
+  // keeps every core busy with half the memory; gzip and none are
+  // single-threaded, so platforms run side by side.
+  size_t hw = std::max(1u, std::thread::hardware_concurrency());
+  size_t workers = o.compression == Compression::kZstd ? 1 : std::min(hw, plan.platforms.size());
+  std::vector<std::optional<Result<Layer>>> results(plan.platforms.size());
+  std::atomic<size_t> next{0};
+  auto work = [&]() {
+    for (size_t i = next.fetch_add(1); i < plan.platforms.size(); i = next.fetch_add(1)) {
       FileTree t;
-      OCIB_RETURN_IF_ERROR(t.AddHostFile(plan.binaries[i], plan.binary_dest, 0755));
-      return BuildLayer(t, out, lopts);
-    }));
-  }
+      Status st = t.AddHostFile(plan.binaries[i], plan.binary_dest, 0755);
+      results[i] = st ? BuildLayer(t, out, lopts) : Result<Layer>(std::move(st).error());
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < workers; ++w) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
   std::vector<Layer> bin_layers;
   std::optional<Error> first_error;
-  for (size_t i = 0; i < futures.size(); ++i) {
-    auto r = futures[i].get();
+  for (size_t i = 0; i < results.size(); ++i) {
+    auto& r = *results[i];
     if (!r) {
-      if (!first_error)
-        first_error =
-            std::move(r).error().With("building the layer for " + plan.platforms[i].ToString());
+      if (!first_error) {
+        first_error = std::move(r).error().With("building the layer for " + plan.platforms[i].ToString());
+      }
       continue;
     }
     bin_layers.push_back(*r);

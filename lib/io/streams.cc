@@ -105,6 +105,9 @@ class ZstdWriter : public Writer {
     // With at least one worker the output is the same for any worker count.
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     ZSTD_CCtx_setParameter(cctx_, ZSTD_c_nbWorkers, threads);
+    // A fixed job size bounds memory (a few jobs in flight per worker) and
+    // keeps the output independent of the worker count.
+    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_jobSize, 2 << 20);
   }
   ~ZstdWriter() override { ZSTD_freeCCtx(cctx_); }
   ZstdWriter(const ZstdWriter&) = delete;
