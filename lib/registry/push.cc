@@ -110,9 +110,39 @@ Result<PushResult> Push(const std::string& layout_dir, const std::string& layout
   auto progress = [&](const std::string& line) {
     if (options.progress) options.progress(line);
   };
+  auto target_of = [&](const Reference& d) {
+    if (!d.tag().empty()) return d.tag();
+    if (!d.digest().empty()) return root->digest.ToString();
+    return std::string("latest");
+  };
+  auto line_of = [&](const Reference& d) {
+    Reference out = d.tag().empty() && d.digest().empty() ? d.WithTag("latest") : d;
+    return out.WithDigest("").String() + "@" + root->digest.ToString();
+  };
+
+  // 0. Already there? A registry stores a manifest only once everything it
+  // references exists (distribution: MANIFEST_BLOB_UNKNOWN otherwise), so
+  // when every destination already names the root digest there is nothing
+  // to send (as ggcr's WriteIndex does).
+  PushResult result;
+  bool all_present = true;
+  for (const Reference& d : destinations) {
+    auto have = client.StatManifest(repo, target_of(d));
+    if (!have) return fail(std::move(have).error());
+    if (!*have || (*have)->digest != root->digest) {
+      all_present = false;
+      break;
+    }
+  }
+  if (all_present) {
+    for (const Reference& d : destinations) result.pushed.push_back(line_of(d));
+    result.root = *root;
+    result.blobs_skipped = static_cast<int>(image->blobs.size());
+    progress("up to date: " + first.WithDigest("").String() + "@" + root->digest.ToString());
+    return result;
+  }
 
   // 1. Blobs, in parallel.
-  PushResult result;
   std::mutex mu;
   std::atomic<size_t> next{0};
   std::optional<Error> first_error;
@@ -172,17 +202,14 @@ Result<PushResult> Push(const std::string& layout_dir, const std::string& layout
 
   // 3. The root under each tag (or by digest), last.
   for (const Reference& d : destinations) {
-    std::string target = d.tag();
-    if (target.empty() && d.digest().empty()) target = "latest";
-    if (target.empty()) target = root->digest.ToString();
+    std::string target = target_of(d);
     auto have = client.StatManifest(repo, target);
     if (!have) return fail(std::move(have).error());
     if (!*have || (*have)->digest != root->digest) {
       auto put = client.PutManifest(repo, target, root->media_type, image->root_bytes);
       if (!put) return fail(std::move(put).error().With("push " + target));
     }
-    Reference out = d.tag().empty() && d.digest().empty() ? d.WithTag("latest") : d;
-    result.pushed.push_back(out.WithDigest("").String() + "@" + root->digest.ToString());
+    result.pushed.push_back(line_of(d));
   }
   result.root = *root;
   return result;
