@@ -264,33 +264,42 @@ class RegistryClient::Impl {
     req.method = "HEAD";
     req.url = https;
     Result<HttpResponse> r = Error(ErrorCode::kInternal, "not sent");
+    bool plain = false;
     if (IsLoopback(host_) && !insecure_) {
-      // Does the loopback peer speak TLS at all? An unverified probe (no
-      // credentials, nothing from its answer is used) avoids loading the CA
-      // bundle for plain-HTTP test registries; a TLS peer is then pinged
-      // again with verification below.
-      req.verify_tls = false;
+      // A loopback registry may speak plain HTTP. Ask it in plain HTTP first
+      // (no credentials; a TLS server answers 400 "client sent an HTTP
+      // request to an HTTPS server" or drops the connection): this saves a
+      // failed TLS handshake and loading the CA bundle for test registries.
+      // A TLS peer is then used with full verification.
+      HttpRequest probe = req;
+      probe.url = "http://" + host_ + "/v2/";
       Count("HEAD");
-      r = options_.transport->RoundTrip(req);
+      auto pr = options_.transport->RoundTrip(probe);
+      if (pr && pr->status != 400 && pr->status < 500) {
+        r = std::move(pr);
+        req = probe;
+        plain = true;
+      }
     }
-    if (r || !IsTlsHandshakeError(r.error())) {
+    if (!plain) {
       req.verify_tls = !insecure_;
       Count("HEAD");
       r = options_.transport->RoundTrip(req);
-    }
-    for (int attempt = 1; !r && IsRetryableTransportError(r.error()) &&
-                          attempt < options_.retry.max_attempts;
-         ++attempt) {
-      Sleep(options_.retry.Backoff(attempt, Random01()));
-      Count("HEAD");
-      r = options_.transport->RoundTrip(req);
-    }
-    if (!r && (insecure_ || IsLoopback(host_)) &&
-        (IsTlsHandshakeError(r.error()) || (insecure_ && IsRetryableTransportError(r.error())))) {
-      Log("ping " + host_ + ": " + r.error().message() + "; trying plain HTTP");
-      req.url = "http://" + host_ + "/v2/";
-      Count("HEAD");
-      r = options_.transport->RoundTrip(req);
+      for (int attempt = 1; !r && IsRetryableTransportError(r.error()) &&
+                            attempt < options_.retry.max_attempts;
+           ++attempt) {
+        Sleep(options_.retry.Backoff(attempt, Random01()));
+        Count("HEAD");
+        r = options_.transport->RoundTrip(req);
+      }
+      if (!r && (insecure_ || IsLoopback(host_)) &&
+          (IsTlsHandshakeError(r.error()) ||
+           (insecure_ && IsRetryableTransportError(r.error())))) {
+        Log("ping " + host_ + ": " + r.error().message() + "; trying plain HTTP");
+        req.url = "http://" + host_ + "/v2/";
+        Count("HEAD");
+        r = options_.transport->RoundTrip(req);
+      }
     }
     if (!r) return std::move(r).error().With("connecting to registry " + registry_);
     base_ = SchemeAndHost(req.url);
