@@ -102,6 +102,8 @@ while getopts r:R:o:b:g:skh opt; do
 done
 [ "$(id -u)" = 0 ] || { echo "bench/build.sh: run as root (buildah, apt-get)" >&2; exit 1; }
 case $RESULT in *[A-Z]*) echo "use a lower-case -o path" >&2; exit 1 ;; esac
+RESULT=$(readlink -f "$RESULT")
+[ -z "$GOC" ] || GOC=$(readlink -f "$GOC")   # go wants an absolute GOCACHE
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 need=()
