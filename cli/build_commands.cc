@@ -4,6 +4,7 @@
 
 #include "ocib/image_builder.h"
 #include "ocib/inspect.h"
+#include "ocib/sbom_query.h"
 #include "ocib/validate.h"
 
 #include "cli/commands.h"
@@ -78,6 +79,7 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   build->add_option("--compression", flags->compression, "zstd | gzip | none (default zstd)");
   build->add_option("--compression-level", o.compression_level,
                     "Compression level (default: zstd 3, gzip 6)");
+  build->add_option("--sbom", o.sbom, "spdx | cyclonedx | none: SBOM per platform, attached as an OCI referrer (default spdx)");
   build->add_option("--output", o.output,
                     "oci:DIR[:TAG] | oci-archive:FILE[:TAG] (TAG defaults to latest)");
   build->add_flag("--quiet,-q", ctx.quiet, "No report on stderr");
@@ -99,6 +101,34 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
       return;
     }
     for (const auto& d : *docs) std::cout << d << "\n";
+    ctx.exit_code = kExitOk;
+  });
+
+  auto sref = std::make_shared<std::string>();
+  auto splat = std::make_shared<std::string>();
+  CLI::App* sbom = app.add_subcommand("sbom", "Print the SBOM attached to an image in a layout");
+  sbom->add_option("reference", *sref, "oci:DIR[:TAG]")->required();
+  sbom->add_option("--platform", *splat, "The platform's SBOM (default: the only one, or linux/amd64)");
+  sbom->callback([sref, splat, &ctx]() {
+    auto r = LayoutSbom(*sref, *splat);
+    if (!r) {
+      ctx.exit_code = ReportError(std::move(r).error().With("sbom " + *sref));
+      return;
+    }
+    std::cout << *r << "\n";
+    ctx.exit_code = kExitOk;
+  });
+  auto rref = std::make_shared<std::string>();
+  CLI::App* referrers = app.add_subcommand(
+      "referrers", "List the referrers (SBOMs, signatures) of an image in a layout, one descriptor per line");
+  referrers->add_option("reference", *rref, "oci:DIR[:TAG]")->required();
+  referrers->callback([rref, &ctx]() {
+    auto r = LayoutReferrers(*rref);
+    if (!r) {
+      ctx.exit_code = ReportError(std::move(r).error().With("referrers " + *rref));
+      return;
+    }
+    for (const auto& line : *r) std::cout << line << "\n";
     ctx.exit_code = kExitOk;
   });
 

@@ -67,6 +67,12 @@ struct BuildOptions {
   int compression_level = 0;  // 0: the compressor's default (zstd 3, gzip 6)
   // "oci:DIR[:TAG]" or "oci-archive:FILE[:TAG]"; TAG defaults to "latest".
   std::string output;
+  // SBOM for every platform image, made from the Go build information in
+  // its binary and attached as an OCI 1.1 referrer (listed untagged in the
+  // layout's index.json): "spdx" (SPDX 2.3 JSON), "cyclonedx" (CycloneDX
+  // 1.5 JSON) or "none". A binary without Go build information gets no SBOM
+  // (a warning is logged).
+  std::string sbom = "spdx";
   // Seconds since the epoch for every timestamp; unset means 0 (1970-01-01).
   std::optional<int64_t> source_date_epoch;
   LogFunction log;
@@ -77,6 +83,7 @@ struct PlatformImage {
   Descriptor manifest;  // with platform set
   Descriptor config;
   int64_t binary_layer_bytes = 0;  // compressed size of the per-platform layer
+  std::optional<Descriptor> sbom;  // the SBOM artifact manifest, when one was made
 };
 
 struct BuildResult {

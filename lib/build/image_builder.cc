@@ -12,6 +12,9 @@
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
+#include "ocib/go_buildinfo.h"
+#include "ocib/referrers.h"
+#include "ocib/sbom.h"
 
 #include "lib/base/static_base.h"
 #include "lib/io/streams.h"
@@ -264,6 +267,7 @@ struct Plan {
   Annotations annotations;
   std::set<std::string> ports;
   int64_t epoch = 0;
+  std::optional<SbomFormat> sbom;
 };
 
 Result<Plan> MakePlan(const BuildOptions& o) {
@@ -366,6 +370,11 @@ Result<Plan> MakePlan(const BuildOptions& o) {
       return InvalidArgument("--compression-level " + std::to_string(o.compression_level) +
                              " is out of range for " + std::string(CompressionName(o.compression)));
     }
+  }
+  if (o.sbom != "none") {
+    auto f = ParseSbomFormat(o.sbom);
+    if (!f) return InvalidArgument("--sbom \"" + o.sbom + "\": want spdx, cyclonedx or none");
+    plan.sbom = *f;
   }
   plan.epoch = o.source_date_epoch.value_or(0);
   OCIB_RETURN_IF_ERROR(CheckOutput(plan.output));
@@ -544,6 +553,23 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
     img.manifest = mdesc;
     img.config = cdesc;
     img.binary_layer_bytes = bin_layers[i].descriptor.size;
+    if (plan.sbom) {
+      auto info = ReadGoBuildInfo(plan.binaries[i]);
+      if (!info) {
+        log("ocib: warning: no SBOM for " + written.ToString() + ": " + info.error().ToString());
+      } else {
+        SbomSubject subject;
+        // No host path in the name: the SBOM must not depend on where the output is.
+        subject.platform = written;
+        subject.digest = mdesc.digest;
+        subject.binary_path = "/" + plan.binary_dest;
+        subject.created = created;
+        auto sbom = AttachSbom(out, mdesc, *plan.sbom, *info, subject);
+        if (!sbom) return std::move(sbom).error().With("attaching the SBOM for " + written.ToString());
+        OCIB_RETURN_IF_ERROR(AddReferrerToLayout(out, *sbom));
+        img.sbom = *sbom;
+      }
+    }
     result.images.push_back(img);
     log("ocib: " + written.ToString() + ": manifest " + mdesc.digest.ToString() +
         ", per-platform layer " + HumanBytes(img.binary_layer_bytes));

@@ -57,6 +57,26 @@ check "runc runs the image ($out)" grep -q '^hello from linux/amd64 uid=65532$' 
 shared=$(for arch in amd64 arm64 arm; do jq -r '.layers[1].digest' "$(blob "$T/out" "$(manifest_for "$T/out" "$digest" "$arch")")"; done | sort -u)
 expect_eq "the shared layer has one digest on all platforms" "$(wc -l <<<"$shared")" 1
 check "the shared layer blob exists once" test -f "$(blob "$T/out" "$shared")"
-# base 1 + shared 1 + 3 binary layers + 3 configs + 3 manifests + 1 index
-expect_eq "the layout stores each blob once" "$(find "$T/out/blobs/sha256" -type f | wc -l)" 12
+# base 1 + shared 1 + 3 binary layers + 3 configs + 3 manifests + 1 index,
+# + 3 SBOMs, 3 SBOM artifact manifests and their one empty config
+expect_eq "the layout stores each blob once" "$(find "$T/out/blobs/sha256" -type f | wc -l)" 19
+
+# 6. Each platform has an SPDX SBOM attached as an OCI 1.1 referrer.
+for arch in amd64 arm64 arm; do
+  m=$(manifest_for "$T/out" "$digest" "$arch")
+  art=$(jq -r --arg m "$m" '.manifests[]|select(.artifactType=="application/spdx+json")|.digest' "$T/out/index.json" |
+        while read -r a; do if [ "$(jq -r .subject.digest "$(blob "$T/out" "$a")")" = "$m" ]; then echo "$a"; fi; done)
+  check "linux/$arch has one SBOM referrer in index.json" test "$(wc -w <<<"$art")" = 1
+  am=$(blob "$T/out" "$art")
+  expect_eq "linux/$arch SBOM artifact uses the empty config" "$(jq -r .config.mediaType "$am")" "application/vnd.oci.empty.v1+json"
+  "$OCIB" sbom "oci:$T/out:v1" --platform "linux/$arch" > "$T/sbom-$arch.json"
+  check "linux/$arch SBOM validates against the SPDX 2.3 schema" /usr/bin/python3 -c '
+import json, sys, jsonschema
+jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))' \
+    "$OCIB_SOURCE_DIR/fixtures/schemas/sbom/spdx-2.3/spdx-schema.json" "$T/sbom-$arch.json"
+  bin="$T/hello-linux-$arch"; [ "$arch" = arm ] && bin="$T/hello-linux-arm-v7"
+  gov=$(go version -m "$bin" | head -1 | awk '{print $2}')
+  check "linux/$arch SBOM names the Go version ($gov) that go version -m reports" grep -q "$gov" "$T/sbom-$arch.json"
+done
+expect_eq "ocib referrers lists the three SBOMs" "$("$OCIB" referrers "oci:$T/out:v1" | grep -c spdx)" 3
 finish
