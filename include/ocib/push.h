@@ -48,6 +48,13 @@ Result<PushResult> Push(const std::string& layout_dir, const std::string& layout
                         const std::vector<Reference>& destinations, const RegistryOptions& options,
                         const std::map<Digest, std::string>& mount_sources = {});
 
+// Maps every blob of the image tagged `layout_tag` in `layout_dir` to
+// `repository` (for `mount_sources` when pushing an image built on a base
+// that came from `repository` of the destination registry).
+Result<std::map<Digest, std::string>> MountSourcesFromLayout(const std::string& layout_dir,
+                                                             const std::string& layout_tag,
+                                                             const std::string& repository);
+
 }  // namespace ocib
 
 #endif  // OCIB_INCLUDE_OCIB_PUSH_H_

@@ -215,4 +215,15 @@ Result<PushResult> Push(const std::string& layout_dir, const std::string& layout
   return result;
 }
 
+Result<std::map<Digest, std::string>> MountSourcesFromLayout(const std::string& layout_dir,
+                                                             const std::string& layout_tag,
+                                                             const std::string& repository) {
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::Open(layout_dir));
+  OCIB_ASSIGN_OR_RETURN(Descriptor root, registry::ResolveLayoutRoot(*layout, layout_tag));
+  OCIB_ASSIGN_OR_RETURN(registry::WalkedImage image, registry::WalkLayout(*layout, root));
+  std::map<Digest, std::string> out;
+  for (const Descriptor& b : image.blobs) out[b.digest] = repository;
+  return out;
+}
+
 }  // namespace ocib
