@@ -82,6 +82,15 @@ set -e
 check "corrupted pull into an existing layout exits 6" test "$rc" = 6
 check "no tag was added" test -z "$(layout_digest "$T/existing" new)"
 
+# HTTP_PROXY is honoured (curl's proxy environment): the proxy sees
+# absolute-form requests.
+echo '[]' > "$RULES"
+: > "$PROXY_LOG"
+out=$(HTTP_PROXY=http://$PROXY http_proxy=http://$PROXY NO_PROXY= no_proxy= "$OCIB" digest "$REG/app:1" 2> "$T/proxyenv.err") \
+  || { cat "$T/proxyenv.err"; die "digest through HTTP_PROXY failed"; }
+check "digest through HTTP_PROXY" test "$out" = "$want"
+check "the proxy carried the request" grep -q "\"path\": \"http://$REG/v2/app/manifests/1\"" "$PROXY_LOG"
+
 # Unavailable registry: retries are bounded and exit 5.
 echo '[{"method": "*", "path": "/v2/.+", "action": "status", "status": 503, "times": -1}]' > "$RULES"
 set +e
