@@ -21,6 +21,7 @@ struct BuildFlags {
   std::string compression = "zstd";
   std::string user;
   std::string workdir;
+  std::string go_ldflags;
 };
 
 int RunBuild(BuildFlags& f, CommandContext& ctx, CLI::App& sub) {
@@ -36,6 +37,7 @@ int RunBuild(BuildFlags& f, CommandContext& ctx, CLI::App& sub) {
   if (sub.count("--cmd") > 0) o.cmd = f.cmd;
   if (sub.count("--user") > 0) o.user = f.user;
   if (sub.count("--workdir") > 0) o.workdir = f.workdir;
+  if (sub.count("--go-ldflags") > 0) o.go_ldflags = f.go_ldflags;
   auto c = ParseCompression(f.compression);
   if (!c) return ReportError(c.error());
   o.compression = *c;
@@ -62,6 +64,10 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
                     "Platforms, e.g. linux/amd64,linux/arm64 (default: those of --binary)");
   build->add_option("--binary", flags->binaries,
                     "PLATFORM=PATH: the executable for a platform (repeatable)");
+  build->add_option("--go", o.go_package, "Go package to build for each platform (instead of --binary)");
+  build->add_option("--go-dir", o.go_dir, "Directory to run go build in (the module root; default .)");
+  build->add_option("--go-flag", o.go_flags, "Extra go build argument (repeatable)");
+  build->add_option("--go-ldflags", flags->go_ldflags, "go build -ldflags value");
   build->add_option("--binary-path", o.binary_path,
                     "Where the binary lands in the image (default /app)");
   build->add_option("--file", o.files,

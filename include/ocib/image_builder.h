@@ -50,6 +50,18 @@ struct BuildOptions {
   std::vector<std::string> platforms;
   // (platform, host path) of the executable for each platform.
   std::vector<std::pair<std::string, std::string>> binaries;
+  // Go package to build per platform instead of `binaries` (`--go ./cmd/app`):
+  // `go build -trimpath -buildvcs=false` once per platform, in parallel, in
+  // `go_dir` (default: the current directory), with GOOS/GOARCH from the
+  // platform, GOARM from arm/v6|v7, GOAMD64 from amd64/v2|v3 and
+  // CGO_ENABLED=0 unless the environment sets it. A failed build returns
+  // kBuildFailed with the compiler's output. With `go_package`, `platforms`
+  // may be "all": the base index's platforms, or for the static and scratch
+  // bases linux/amd64, linux/arm64, linux/arm/v7, linux/ppc64le, linux/s390x.
+  std::string go_package;
+  std::string go_dir;
+  std::vector<std::string> go_flags;  // extra `go build` arguments
+  std::optional<std::string> go_ldflags;
   // Where the binary lands in the image.
   std::string binary_path = "/app";
   // "SRC:DEST" files or directories that are the same on every platform.

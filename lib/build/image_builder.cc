@@ -17,6 +17,7 @@
 #include "ocib/sbom.h"
 
 #include "lib/base/static_base.h"
+#include "lib/build/go_build.h"
 #include "lib/io/streams.h"
 #include "lib/layout/fs_util.h"
 #include "lib/layout/oci_archive.h"
@@ -596,7 +597,66 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
 
 }  // namespace
 
+namespace {
+
+// The platforms "all" stands for: the base index's, or a fixed list.
+Result<std::vector<std::string>> AllPlatforms(const std::string& base) {
+  if (base.rfind("oci:", 0) != 0) {
+    return std::vector<std::string>{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/ppc64le",
+                                    "linux/s390x"};
+  }
+  OCIB_ASSIGN_OR_RETURN(LayoutReference ref, ParseLayoutReference(base));
+  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(ref.path));
+  OCIB_ASSIGN_OR_RETURN(Descriptor top, layout->Resolve(ref.tag));
+  if (!media_type::IsIndex(top.media_type)) {
+    return InvalidArgument("--platform all needs a base index; " + base + " is one image");
+  }
+  OCIB_ASSIGN_OR_RETURN(std::string bytes, layout->ReadAll(top.digest));
+  OCIB_ASSIGN_OR_RETURN(Index idx, Index::Parse(bytes));
+  std::vector<std::string> out;
+  for (const auto& m : idx.manifests) {
+    if (m.platform && media_type::IsManifest(m.media_type)) out.push_back(m.platform->ToString());
+  }
+  return out;
+}
+
+Result<BuildResult> BuildGo(const BuildOptions& options) {
+  BuildOptions o = options;
+  if (!o.binaries.empty()) return InvalidArgument("--go and --binary cannot be combined");
+  if (o.platforms.empty()) return InvalidArgument("--go needs --platform LIST (or --platform all)");
+  if (o.platforms.size() == 1 && o.platforms[0] == "all") {
+    auto all = AllPlatforms(o.base);
+    if (!all) return std::move(all).error().With("--platform all");
+    o.platforms = *all;
+  }
+  std::vector<Platform> platforms;
+  for (const auto& text : o.platforms) {
+    auto list = Platform::ParseList(text);
+    if (!list) return std::move(list).error().With("--platform");
+    platforms.insert(platforms.end(), list->begin(), list->end());
+  }
+  std::string tmpl = (std::getenv("TMPDIR") != nullptr ? std::string(std::getenv("TMPDIR")) : "/tmp") +
+                     "/ocib-go-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) return IoError("mkdtemp " + tmpl + ": " + ErrnoText(errno));
+  auto binaries = build::GoBuildAll(o, platforms, tmpl);
+  if (!binaries) {
+    fsutil::RemoveAll(tmpl);
+    return std::move(binaries).error();
+  }
+  o.go_package.clear();
+  o.platforms.clear();
+  for (size_t i = 0; i < platforms.size(); ++i) {
+    o.binaries.emplace_back(platforms[i].ToString(), (*binaries)[i]);
+  }
+  auto r = BuildImage(o);
+  fsutil::RemoveAll(tmpl);
+  return r;
+}
+
+}  // namespace
+
 Result<BuildResult> BuildImage(const BuildOptions& options) {
+  if (!options.go_package.empty()) return BuildGo(options);
   OCIB_ASSIGN_OR_RETURN(Plan plan, MakePlan(options));
   OCIB_ASSIGN_OR_RETURN(Base base, ResolveBase(options.base, plan.platforms));
   if (plan.output.kind == LayoutReference::Kind::kLayout) {
