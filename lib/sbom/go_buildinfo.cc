@@ -27,6 +27,7 @@
 #include <cstring>
 #include <memory>
 
+#include "lib/io/streams.h"
 #include <sys/stat.h>
 
 namespace ocib {
@@ -90,7 +91,7 @@ class FileSource final : public ByteSource {
       ssize_t got = ::pread(fd_, out.data() + done, n - done, static_cast<off_t>(offset + done));
       if (got < 0) {
         if (errno == EINTR) continue;
-        return IoError(std::string("read failed: ") + std::strerror(errno));
+        return IoError(std::string("read failed: ") + io::ErrnoText(errno));
       }
       if (got == 0) return InvalidArgument("truncated file (file shrank while reading)");
       done += static_cast<size_t>(got);
@@ -736,14 +737,14 @@ Result<GoBuildInfo> ReadGoBuildInfo(const std::string& path) {
   if (fd < 0) {
     int err = errno;
     Error e(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-            std::string("cannot open: ") + std::strerror(err));
+            std::string("cannot open: ") + io::ErrnoText(err));
     return std::move(e).With(what);
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     int err = errno;
     ::close(fd);
-    return IoError(std::string("cannot stat: ") + std::strerror(err)).With(what);
+    return IoError(std::string("cannot stat: ") + io::ErrnoText(err)).With(what);
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
