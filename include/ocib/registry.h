@@ -140,6 +140,10 @@ class RegistryClient {
   // committed under `blob.digest` with `blob.media_type`. Transfers cut
   // short are retried; kDataLoss on a mismatch (nothing is stored).
   Status FetchBlob(const std::string& repo, const Descriptor& blob, BlobStore& store);
+  // GET a blob into `sink`, dropping its first `offset` bytes; unverified
+  // and not retried (the caller verifies, e.g. the destination registry on
+  // PUT ?digest=, and reopens on failure).
+  Status ReadBlob(const std::string& repo, const Digest& digest, int64_t offset, Writer& sink);
   // Uploads a blob unless present: HEAD, then a cross-repository mount
   // from `mount_from` (when set and different from `repo`; 202 falls back
   // to an upload), then POST + PUT ?digest= (or chunked PATCHes).

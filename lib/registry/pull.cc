@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <cstdlib>
 #include <mutex>
 #include <set>
@@ -71,8 +73,11 @@ struct PulledDoc {
 
 class Puller {
  public:
-  Puller(RegistryClient& client, OciLayout& layout, std::string repo, const RegistryOptions& o)
+  Puller(RegistryClient& client, OciLayout* layout, std::string repo, const RegistryOptions& o)
       : client_(client), layout_(layout), repo_(std::move(repo)), options_(o) {}
+
+  const std::vector<Descriptor>& blobs() const { return blobs_; }
+  const std::vector<PulledDoc>& docs() const { return docs_; }
 
   // Fetches the document `d` and (recursively) its children's documents;
   // records blobs to fetch. Children go to docs_ before parents.
@@ -119,9 +124,9 @@ class Puller {
   Status FetchAll() {
     return ParallelFor(blobs_.size(), options_.jobs, [&](size_t i) -> Status {
       const Descriptor& b = blobs_[i];
-      OCIB_ASSIGN_OR_RETURN(bool have, layout_.Has(b.digest));
+      OCIB_ASSIGN_OR_RETURN(bool have, layout_->Has(b.digest));
       if (have) return OkStatus();
-      Status s = client_.FetchBlob(repo_, b, layout_);
+      Status s = client_.FetchBlob(repo_, b, *layout_);
       if (!s) return std::move(s).error().With("fetch blob " + b.digest.ToString());
       if (options_.progress) {
         options_.progress("pulled " + b.digest.ToString().substr(0, 19) + " " +
@@ -133,14 +138,14 @@ class Puller {
 
   Status StoreDocs() {
     for (const PulledDoc& d : docs_) {
-      OCIB_RETURN_IF_ERROR(StoreDocument(layout_, d.descriptor, d.bytes));
+      OCIB_RETURN_IF_ERROR(StoreDocument(*layout_, d.descriptor, d.bytes));
     }
     return OkStatus();
   }
 
  private:
   RegistryClient& client_;
-  OciLayout& layout_;
+  OciLayout* layout_;
   std::string repo_;
   const RegistryOptions& options_;
   std::set<Digest> seen_blobs_;
@@ -164,7 +169,7 @@ Result<Descriptor> PullInto(const Reference& source, const std::string& layout_d
   std::string root_bytes = root.bytes;
 
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::OpenOrCreate(layout_dir));
-  Puller puller(*client, *layout, repo, options);
+  Puller puller(*client, layout.get(), repo, options);
   if (media_type::IsIndex(root.media_type)) {
     OCIB_ASSIGN_OR_RETURN(Index index, Index::Parse(root.bytes));
     if (!platforms.empty()) {
@@ -214,6 +219,138 @@ Result<Descriptor> PullInto(const Reference& source, const std::string& layout_d
     OCIB_RETURN_IF_ERROR(layout->Tag(root_desc, tag));
   }
   return root_desc;
+}
+
+// A bounded byte pipe between a download (producer thread) and an upload
+// (consumer: curl's read callback).
+class BlobPipe {
+ public:
+  Status Write(const void* data, size_t size) {
+    const char* p = static_cast<const char*>(data);
+    std::unique_lock<std::mutex> lock(mu_);
+    while (size > 0) {
+      cv_.wait(lock, [&] { return cancelled_ || buf_.size() < kCapacity; });
+      if (cancelled_) return Error(ErrorCode::kUnavailable, "upload side closed the stream");
+      size_t n = std::min(size, kCapacity - buf_.size());
+      buf_.insert(buf_.end(), p, p + n);
+      p += n;
+      size -= n;
+      cv_.notify_all();
+    }
+    return OkStatus();
+  }
+  void Finish(Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+    if (!status) error_ = std::move(status).error();
+    cv_.notify_all();
+  }
+  void Cancel() {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    cv_.notify_all();
+  }
+  Result<size_t> Read(void* data, size_t size) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !buf_.empty() || done_; });
+    if (buf_.empty()) {
+      if (error_) return *error_;
+      return size_t{0};
+    }
+    size_t n = std::min(size, buf_.size());
+    std::copy_n(buf_.begin(), n, static_cast<char*>(data));
+    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(n));
+    cv_.notify_all();
+    return n;
+  }
+
+ private:
+  static constexpr size_t kCapacity = size_t{4} << 20;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<char> buf_;
+  bool done_ = false;
+  bool cancelled_ = false;
+  std::optional<Error> error_;
+};
+
+// Reads `length` bytes of a remote blob from `offset`, downloaded by a
+// background thread while the consumer uploads them.
+class RemoteBlobReader : public Reader {
+ public:
+  RemoteBlobReader(RegistryClient& source, std::string repo, Digest digest, int64_t offset,
+                   int64_t length)
+      : remaining_(length) {
+    thread_ = std::thread([this, &source, repo = std::move(repo), digest, offset] {
+      struct Sink : Writer {
+        BlobPipe* pipe;
+        Status Write(const void* d, size_t n) override { return pipe->Write(d, n); }
+        Status Close() override { return OkStatus(); }
+      } sink;
+      sink.pipe = &pipe_;
+      pipe_.Finish(source.ReadBlob(repo, digest, offset, sink));
+    });
+  }
+  ~RemoteBlobReader() override {
+    pipe_.Cancel();
+    thread_.join();
+  }
+  RemoteBlobReader(const RemoteBlobReader&) = delete;
+  RemoteBlobReader& operator=(const RemoteBlobReader&) = delete;
+
+  Result<size_t> Read(void* data, size_t size) override {
+    if (remaining_ <= 0) return size_t{0};
+    size_t want = static_cast<size_t>(std::min<int64_t>(remaining_, static_cast<int64_t>(size)));
+    OCIB_ASSIGN_OR_RETURN(size_t n, pipe_.Read(data, want));
+    if (n == 0) return DataLoss("source blob ended early");
+    remaining_ -= static_cast<int64_t>(n);
+    return n;
+  }
+
+ private:
+  int64_t remaining_;
+  BlobPipe pipe_;
+  std::thread thread_;
+};
+
+// Registry to registry without a local copy: documents are fetched (and
+// verified), blobs stream from source to destination (the destination
+// verifies each digest on PUT ?digest=), or are mounted within one registry.
+Result<Descriptor> CopyRemoteToRemote(const Reference& src, const Reference& dst_in,
+                                      const RegistryOptions& options,
+                                      std::vector<std::string>* pushed) {
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> source,
+                        RegistryClient::Create(src.domain(), options));
+  source->SetScopes({}, {src.path()});
+  OCIB_ASSIGN_OR_RETURN(RemoteManifest root, source->GetManifest(src.path(), src.Identifier()));
+  Descriptor root_desc = DescribeBytes(root.media_type, root.bytes);
+  Puller walker(*source, nullptr, src.path(), options);
+  OCIB_RETURN_IF_ERROR(walker.Collect(root_desc, root.bytes, 0));
+  registry::WalkedImage image;
+  image.root_bytes = root.bytes;
+  image.blobs = walker.blobs();
+  for (const PulledDoc& d : walker.docs()) image.children.push_back({d.descriptor, d.bytes});
+
+  Reference dst = dst_in;
+  if (dst.tag().empty() && dst.digest().empty() && !src.tag().empty()) dst = dst.WithTag(src.tag());
+  std::map<Digest, std::string> mounts;
+  if (src.domain() == dst.domain()) {
+    for (const Descriptor& b : image.blobs) mounts[b.digest] = src.path();
+  }
+  RegistryClient* from = source.get();
+  std::string repo = src.path();
+  auto r = registry::PushImage({dst}, options, mounts, root_desc, image,
+                               [from, repo](const Descriptor& blob) -> BlobOpener {
+                                 Digest digest = blob.digest;
+                                 return [from, repo, digest](int64_t offset, int64_t length)
+                                            -> Result<std::unique_ptr<Reader>> {
+                                   return std::unique_ptr<Reader>(
+                                       new RemoteBlobReader(*from, repo, digest, offset, length));
+                                 };
+                               });
+  if (!r) return std::move(r).error();
+  if (pushed != nullptr) *pushed = r->pushed;
+  return r->root;
 }
 
 Result<Descriptor> CopyLayoutToLayout(const ImageLocation& src, const ImageLocation& dst) {
@@ -321,39 +458,9 @@ Result<Descriptor> Copy(const ImageLocation& source, const ImageLocation& destin
     if (pushed != nullptr) *pushed = r->pushed;
     return r->root;
   }
-  // Registry to registry through a temporary layout.
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string tmpl = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") +
-                     "/ocib-copy.XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (::mkdtemp(buf.data()) == nullptr) return IoError(what + ": cannot create a temp directory");
-  std::string dir(buf.data());
-  auto cleanup = [&] { fsutil::RemoveAll(dir); };
-  auto pulled = Pull(source.reference, dir + "/layout", "src", {}, options);
-  if (!pulled) {
-    cleanup();
-    return std::move(pulled).error().With(what);
-  }
-  std::map<Digest, std::string> mounts;
-  if (source.reference.domain() == destination.reference.domain()) {
-    auto layout = OciLayout::Open(dir + "/layout");
-    if (layout) {
-      auto image = registry::WalkLayout(**layout, *pulled);
-      if (image) {
-        for (const Descriptor& b : image->blobs) mounts[b.digest] = source.reference.path();
-      }
-    }
-  }
-  Reference dst = destination.reference;
-  if (dst.tag().empty() && dst.digest().empty() && !source.reference.tag().empty()) {
-    dst = dst.WithTag(source.reference.tag());
-  }
-  auto r = Push(dir + "/layout", "src", {dst}, options, mounts);
-  cleanup();
+  auto r = CopyRemoteToRemote(source.reference, destination.reference, options, pushed);
   if (!r) return std::move(r).error().With(what);
-  if (pushed != nullptr) *pushed = r->pushed;
-  return r->root;
+  return r;
 }
 
 }  // namespace ocib

@@ -71,6 +71,30 @@ Result<PushResult> Push(const std::string& layout_dir, const std::string& layout
                         const std::vector<Reference>& destinations, const RegistryOptions& options,
                         const std::map<Digest, std::string>& mount_sources) {
   if (destinations.empty()) return InvalidArgument("push: no destination");
+  std::string what = "push " + destinations.front().String();
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::Open(layout_dir));
+  auto root = registry::ResolveLayoutRoot(*layout, layout_tag);
+  if (!root) return std::move(root).error().With(what);
+  auto image = registry::WalkLayout(*layout, *root);
+  if (!image) return std::move(image).error().With(what);
+  OciLayout* l = layout.get();
+  return registry::PushImage(destinations, options, mount_sources, *root, *image,
+                             [l](const Descriptor& blob) -> BlobOpener {
+                               std::string path = l->BlobPath(blob.digest);
+                               return [path](int64_t offset, int64_t length) {
+                                 return FileRangeReader::Open(path, offset, length);
+                               };
+                             });
+}
+
+namespace registry {
+
+Result<PushResult> PushImage(const std::vector<Reference>& destinations,
+                             const RegistryOptions& options,
+                             const std::map<Digest, std::string>& mount_sources,
+                             const Descriptor& root_desc, const WalkedImage& walked,
+                             const std::function<BlobOpener(const Descriptor&)>& opener_for) {
+  if (destinations.empty()) return InvalidArgument("push: no destination");
   const Reference& first = destinations.front();
   for (const Reference& d : destinations) {
     if (d.domain() != first.domain() || d.path() != first.path()) {
@@ -80,12 +104,8 @@ Result<PushResult> Push(const std::string& layout_dir, const std::string& layout
   }
   std::string what = "push " + first.String();
   auto fail = [&](Error e) { return std::move(e).With(what); };
-
-  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::Open(layout_dir));
-  auto root = registry::ResolveLayoutRoot(*layout, layout_tag);
-  if (!root) return fail(std::move(root).error());
-  auto image = registry::WalkLayout(*layout, *root);
-  if (!image) return fail(std::move(image).error());
+  const Descriptor* root = &root_desc;
+  const WalkedImage* image = &walked;
 
   for (const Reference& d : destinations) {
     if (!d.digest().empty() && d.digest() != root->digest.ToString()) {
@@ -153,10 +173,7 @@ Result<PushResult> Push(const std::string& layout_dir, const std::string& layout
       size_t i = next.fetch_add(1);
       if (i >= blobs.size()) return;
       const Descriptor& blob = blobs[i];
-      std::string path = layout->BlobPath(blob.digest);
-      BlobOpener open = [path](int64_t offset, int64_t length) {
-        return FileRangeReader::Open(path, offset, length);
-      };
+      BlobOpener open = opener_for(blob);
       std::string mount_from;
       if (auto it = mount_sources.find(blob.digest); it != mount_sources.end()) {
         mount_from = it->second;
@@ -214,6 +231,8 @@ Result<PushResult> Push(const std::string& layout_dir, const std::string& layout
   result.root = *root;
   return result;
 }
+
+}  // namespace registry
 
 Result<std::map<Digest, std::string>> MountSourcesFromLayout(const std::string& layout_dir,
                                                              const std::string& layout_tag,

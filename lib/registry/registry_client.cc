@@ -744,6 +744,45 @@ Status RegistryClient::FetchBlob(const std::string& repo, const Descriptor& blob
 
 namespace {
 
+class SkippingWriter : public Writer {
+ public:
+  SkippingWriter(Writer& next, int64_t skip) : next_(next), skip_(skip) {}
+  Status Write(const void* data, size_t size) override {
+    const char* p = static_cast<const char*>(data);
+    if (skip_ > 0) {
+      size_t n = static_cast<size_t>(std::min<int64_t>(skip_, static_cast<int64_t>(size)));
+      skip_ -= static_cast<int64_t>(n);
+      p += n;
+      size -= n;
+    }
+    if (size == 0) return OkStatus();
+    return next_.Write(p, size);
+  }
+  Status Close() override { return OkStatus(); }
+
+ private:
+  Writer& next_;
+  int64_t skip_;
+};
+
+}  // namespace
+
+Status RegistryClient::ReadBlob(const std::string& repo, const Digest& digest, int64_t offset,
+                                Writer& sink) {
+  OCIB_RETURN_IF_ERROR(impl_->Ping());
+  SkippingWriter skip(sink, offset);
+  Impl::Call call;
+  call.method = "GET";
+  call.url = impl_->Url("/v2/" + repo + "/blobs/" + digest.ToString());
+  call.sink = &skip;
+  call.retry = false;
+  OCIB_ASSIGN_OR_RETURN(HttpResponse r, impl_->Send(call, impl_->ScopesFor(repo, false)));
+  if (r.status != 200) return impl_->HttpError(call, r);
+  return OkStatus();
+}
+
+namespace {
+
 // What an upload step needs from the client.
 struct UploadErrorInfo {
   bool restart = false;  // start a new upload session

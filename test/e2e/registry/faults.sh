@@ -91,6 +91,23 @@ out=$(HTTP_PROXY=http://$PROXY http_proxy=http://$PROXY NO_PROXY= no_proxy= "$OC
 check "digest through HTTP_PROXY" test "$out" = "$want"
 check "the proxy carried the request" grep -q "\"path\": \"http://$REG/v2/app/manifests/1\"" "$PROXY_LOG"
 
+# Registry to registry copy streams blobs (no local copy) and survives a
+# source connection dropped mid-blob, monolithic and chunked.
+SRC_REG=$REG
+reg_start http
+echo '[{"method": "GET", "path": "/blobs/", "action": "drop_response", "times": 1}]' > "$RULES"
+out=$(timeout 300 "$OCIB" copy "$PROXY/big:1" "$REG/big:copied" 2> "$T/copy.err") || { cat "$T/copy.err"; die "copy failed"; }
+check "cross-registry copy prints REF@digest" test "$out" = "$REG/big:copied@$wantbig"
+raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/big:copied")
+check "cross-registry copy stored the exact index" test "sha256:$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)" = "$wantbig"
+echo '[{"method": "GET", "path": "/blobs/", "action": "drop_response", "skip": 1, "times": 1}]' > "$RULES"
+out=$(timeout 300 "$OCIB" copy "$PROXY/big:1" "$REG/big:chunked" --chunk-threshold 1000000 --chunk-size 1000000 2> "$T/copy2.err") \
+  || { cat "$T/copy2.err"; die "chunked copy failed"; }
+check "chunked cross-registry copy prints REF@digest" test "$out" = "$REG/big:chunked@$wantbig"
+skopeo copy --all -q --src-tls-verify=false "docker://$REG/big:chunked" "oci:$T/backcopy:b" >/dev/null
+check "skopeo reads the streamed copy back" test "$(layout_digest "$T/backcopy" b)" = "$wantbig"
+check "no temp layout was left behind" bash -c "! ls /tmp | grep -q '^ocib-copy'"
+
 # Unavailable registry: retries are bounded and exit 5.
 echo '[{"method": "*", "path": "/v2/.+", "action": "status", "status": 503, "times": -1}]' > "$RULES"
 set +e
