@@ -840,6 +840,7 @@ Result<bool> RegistryClient::PushBlob(const std::string& repo, const Descriptor&
     if (chunk <= 0) chunk = int64_t{16} << 20;
 
     bool restart = false;
+    bool created = false;  // the final PUT answered 201 Created
     Status step;
     if (chunked) {
       int64_t offset = 0;
@@ -911,6 +912,8 @@ Result<bool> RegistryClient::PushBlob(const std::string& repo, const Descriptor&
         } else if (r->status != 201 && r->status != 200 && r->status != 204) {
           restart = IsUploadRestartable(*r);
           step = impl_->HttpError(put, *r);
+        } else {
+          created = r->status == 201;
         }
       }
     } else {
@@ -929,8 +932,11 @@ Result<bool> RegistryClient::PushBlob(const std::string& repo, const Descriptor&
       } else if (r->status != 201 && r->status != 200 && r->status != 204) {
         restart = IsUploadRestartable(*r);
         step = impl_->HttpError(put, *r);
+      } else {
+        created = r->status == 201;
       }
     }
+    if (step && created) return true;
     if (step) {
       // Confirm: some registries answer 200/204; the blob must now exist.
       OCIB_ASSIGN_OR_RETURN(std::optional<Descriptor> now, StatBlob(repo, blob.digest));
