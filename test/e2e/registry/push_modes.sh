@@ -61,8 +61,12 @@ one=$(layout_digest "$T/one" arm)
 check "--platform linux/arm64 keeps one manifest" \
   test "$(jq '.manifests | length' "$T/one/blobs/sha256/${one#sha256:}")" = 1
 check "ocib digest prints the index digest" test "$("$OCIB" digest "$REPO:1" "${OCIB_ARGS[@]}")" = "$want"
-check "ocib inspect REF prints index, manifests, configs" \
-  test "$("$OCIB" inspect "$REPO:1" 2>/dev/null | wc -l)" -ge 0
+OCIB_CA_FILE=$CA "$OCIB" inspect "$REPO:1" > "$T/inspect.out" 2> "$T/inspect.err" || { cat "$T/inspect.err"; fail "ocib inspect REF"; }
+check "ocib inspect REF prints index, 2 manifests, 2 configs" test "$(wc -l < "$T/inspect.out")" = 5
+check "ocib inspect REF: first line is the index" \
+  test "sha256:$(head -1 "$T/inspect.out" | tr -d '\n' | sha256sum | cut -d' ' -f1)" = "$want"
+check "ocib inspect REF: configs name both architectures" \
+  test "$(tail -2 "$T/inspect.out" | jq -r .architecture | sort | tr '\n' ' ')" = "amd64 arm64 "
 
 # copy: registry -> registry in the same registry mounts blobs; registry ->
 # layout and layout -> layout keep the digest.
