@@ -15,6 +15,13 @@ OCIB_ARGS=()
 SKOPEO_CREDS=()
 [ -n "$CA" ] && OCIB_ARGS+=(--ca-file "$CA")
 if [ "$MODE" = basic ] || [ "$MODE" = token ]; then
+  set +e
+  echo -n nottheword | "$OCIB" login "$REG" -u ocib --password-stdin "${OCIB_ARGS[@]}" > /dev/null 2> "$T/badlogin.err"
+  rc=$?
+  set -e
+  check "wrong password: login exits 3" test "$rc" = 3
+  check "wrong password: message names the registry" grep -q "$REG" "$T/badlogin.err"
+  check "wrong password: no password in the message" bash -c "! grep -q nottheword '$T/badlogin.err'"
   echo -n ocibpass | "$OCIB" login "$REG" -u ocib --password-stdin "${OCIB_ARGS[@]}" 2> "$T/login.err" \
     || { cat "$T/login.err"; die "login failed"; }
   check "config.json is mode 0600" test "$(stat -c %a "$DOCKER_CONFIG/config.json")" = 600
