@@ -424,3 +424,65 @@ TEST(RedactUrlTest, RemovesSecrets) {
 
 }  // namespace
 }  // namespace ocib
+
+namespace ocib {
+namespace {
+
+TEST(SchemeTest, LoopbackPlainHttpIsProbedFirst) {
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url.rfind("https://", 0) == 0) return Error(ErrorCode::kUnavailable, "TLS handshake failed");
+    return Reply(s.url.find("/manifests/") != std::string::npos ? 404 : 200);
+  });
+  auto c = RegistryClient::Create("127.0.0.1:5000", Options(t, nullptr));
+  auto r = (*c)->StatManifest("app", "1");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  for (const Seen& s : t->seen()) EXPECT_EQ(s.url.rfind("http://127.0.0.1:5000/", 0), 0u) << s.url;
+}
+
+TEST(SchemeTest, LoopbackTlsPeerIsVerified) {
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    // A TLS server answers a plain-HTTP request with 400.
+    if (s.url.rfind("http://", 0) == 0) return Reply(400, {}, "Client sent an HTTP request to an HTTPS server.");
+    return Error(ErrorCode::kUnavailable, "TLS certificate of localhost:5000 not trusted: x");
+  });
+  auto c = RegistryClient::Create("localhost:5000", Options(t, nullptr));
+  auto r = (*c)->StatManifest("app", "1");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().ToString().find("TLS certificate"), std::string::npos);
+  // Never fell back to plain HTTP for the API after the TLS failure.
+  auto seen = t->seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].url, "https://localhost:5000/v2/");
+}
+
+TEST(SchemeTest, RemoteHostsNeverUsePlainHttp) {
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url.rfind("https://", 0) == 0) {
+      return Error(ErrorCode::kUnavailable, "TLS handshake with reg.test failed: wrong version");
+    }
+    return Reply(200);
+  });
+  auto c = RegistryClient::Create("reg.test", Options(t, nullptr));
+  auto r = (*c)->StatManifest("app", "1");
+  ASSERT_FALSE(r.has_value());
+  for (const Seen& s : t->seen()) EXPECT_EQ(s.url.rfind("https://", 0), 0u) << s.url;
+}
+
+TEST(SchemeTest, InsecureRegistryFallsBackToHttp) {
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url.rfind("https://", 0) == 0) {
+      return Error(ErrorCode::kUnavailable, "TLS handshake with reg.test failed: wrong version");
+    }
+    return Reply(404);
+  });
+  RegistryOptions o = Options(t, nullptr);
+  o.insecure_registries = {"reg.test"};
+  auto c = RegistryClient::Create("reg.test", o);
+  auto r = (*c)->StatManifest("app", "1");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_FALSE(r->has_value());
+  EXPECT_EQ(t->seen().back().url, "http://reg.test/v2/app/manifests/1");
+}
+
+}  // namespace
+}  // namespace ocib
