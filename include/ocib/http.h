@@ -48,6 +48,17 @@ struct HttpHeader {
   std::string value;
 };
 
+struct HttpResponse {
+  int status = 0;
+  std::vector<HttpHeader> headers;
+  std::string body;
+
+  // The first value of header `name` (case-insensitive), or "".
+  std::string Header(std::string_view name) const;
+  // All values of header `name`, in order.
+  std::vector<std::string> HeaderValues(std::string_view name) const;
+};
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
@@ -60,21 +71,14 @@ struct HttpRequest {
   int64_t body_size = -1;
   // Receives a 2xx response body (streamed); must outlive the call.
   Writer* sink = nullptr;
+  // Called once, before the first body byte is delivered, with the status
+  // and headers (body empty). Optional.
+  std::function<void(const HttpResponse&)> on_response_start;
   // false: TLS certificates and host names are not verified (insecure
   // registries only).
   bool verify_tls = true;
 };
 
-struct HttpResponse {
-  int status = 0;
-  std::vector<HttpHeader> headers;
-  std::string body;
-
-  // The first value of header `name` (case-insensitive), or "".
-  std::string Header(std::string_view name) const;
-  // All values of header `name`, in order.
-  std::vector<std::string> HeaderValues(std::string_view name) const;
-};
 
 class HttpTransport {
  public:

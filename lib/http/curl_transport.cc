@@ -84,6 +84,7 @@ struct CallState {
   size_t body_offset = 0;  // for in-memory bodies
   std::optional<Error> parked;
   int64_t received = 0;
+  bool started = false;
 };
 
 size_t HeaderCallback(char* data, size_t size, size_t nitems, void* userdata) {
@@ -118,6 +119,10 @@ size_t WriteCallback(char* data, size_t size, size_t nmemb, void* userdata) {
   int status = st->response->status;
   st->received += static_cast<int64_t>(n);
   try {
+    if (!st->started) {
+      st->started = true;
+      if (st->request->on_response_start) st->request->on_response_start(*st->response);
+    }
     if (status >= 200 && status < 300 && st->request->sink != nullptr) {
       Status s = st->request->sink->Write(data, n);
       if (!s) {

@@ -101,10 +101,11 @@ check "cross-registry copy prints REF@digest" test "$out" = "$REG/big:copied@$wa
 raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/big:copied")
 check "cross-registry copy stored the exact index" test "sha256:$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)" = "$wantbig"
 echo '[{"method": "GET", "path": "/blobs/", "action": "drop_response", "skip": 1, "times": 1}]' > "$RULES"
-out=$(timeout 300 "$OCIB" copy "$PROXY/big:1" "$REG/big:chunked" --chunk-threshold 1000000 --chunk-size 1000000 2> "$T/copy2.err") \
+out=$(timeout 300 "$OCIB" copy "$PROXY/big:1" "$REG/bigchunk:1" --chunk-threshold 1000000 --chunk-size 1000000 2> "$T/copy2.err") \
   || { cat "$T/copy2.err"; die "chunked copy failed"; }
-check "chunked cross-registry copy prints REF@digest" test "$out" = "$REG/big:chunked@$wantbig"
-skopeo copy --all -q --src-tls-verify=false "docker://$REG/big:chunked" "oci:$T/backcopy:b" >/dev/null
+check "chunked cross-registry copy prints REF@digest" test "$out" = "$REG/bigchunk:1@$wantbig"
+skopeo copy --all -q --src-tls-verify=false "docker://$REG/bigchunk:1" "oci:$T/backcopy:b" >/dev/null
+check "chunks were read with Range (206)" grep -q '"status": 206' "$PROXY_LOG"
 check "skopeo reads the streamed copy back" test "$(layout_digest "$T/backcopy" b)" = "$wantbig"
 check "no temp layout was left behind" bash -c "! ls /tmp | grep -q '^ocib-copy'"
 
