@@ -19,6 +19,10 @@
 #         re-PUTs manifests)
 # Rows: ocib push oci:IMG:v1 REG/bench:1  |  skopeo copy --all oci:IMG:v1 docker://REG/bench:1
 # Targets: cold ocib <= 0.8x skopeo, warm ocib <= 0.3x skopeo.
+# Measured 2026-11-27 (2 cores, load average ~9 from concurrent builds, -r 9
+# -m 64, Release): cold 0.964 s vs 1.805 s (0.53x), warm 0.044 s vs 0.150 s
+# (0.29x). A warm ocib push is 2 requests (HEAD /v2/, HEAD the tag) and is
+# dominated by process start-up (~20 ms: libcurl's shared-library deps).
 set -euo pipefail
 export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -16,6 +16,8 @@
 //    (default and minimum 60 s) runs out. A 401 on a request made with a
 //    token refreshes it once (adding the scope named by
 //    `error="insufficient_scope"`) and retries once.
+// The challenge is learnt from /v2/ only: a registry that answers /v2/
+// anonymously but challenges on repositories is used anonymously.
 // Authorization is never sent to another host after a redirect; redirects
 // are followed (5 at most) by this client, not by the transport.
 //
