@@ -60,6 +60,7 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   CLI::App* build = app.add_subcommand("build", "Build an image (one per platform) and write it");
   BuildOptions& o = flags->options;
   build->add_option("--base", o.base, "static | scratch | oci:DIR[:TAG] (default: static)");
+  build->add_option("--base-name", o.base_name, "Reference recorded as org.opencontainers.image.base.name (set automatically for a registry --base)");
   build->add_option("--platform", o.platforms,
                     "Platforms, e.g. linux/amd64,linux/arm64 (default: those of --binary)");
   build->add_option("--binary", flags->binaries,

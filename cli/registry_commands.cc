@@ -271,6 +271,12 @@ int PrepareRemoteBase(BuildHook& hook, CommandContext& ctx) {
   base_opt->clear();
   base_opt->add_result("oci:" + dir + ":" + tag);
   base_opt->run_callback();
+  if (CLI::Option* name_opt = hook.build->get_option_no_throw("--base-name");
+      name_opt != nullptr && name_opt->count() == 0) {
+    name_opt->clear();
+    name_opt->add_result(ref->String());
+    name_opt->run_callback();
+  }
   return kExitOk;
 }
 

@@ -46,6 +46,9 @@ struct BuildOptions {
   // "oci:DIR[:TAG]" (an image or index in an OCI layout; TAG defaults to
   // "latest"; layer blobs are reused byte for byte).
   std::string base = "static";
+  // When set, written as org.opencontainers.image.base.name on each
+  // manifest (the registry reference a layout base was pulled from).
+  std::string base_name;
   // Platforms to build; empty means the platforms named by `binaries`.
   std::vector<std::string> platforms;
   // (platform, host path) of the executable for each platform.

@@ -545,6 +545,9 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
     if (base_manifest) {
       m.annotations.emplace("org.opencontainers.image.base.digest",
                             base_manifest->digest.ToString());
+      if (!o.base_name.empty()) {
+        m.annotations.emplace("org.opencontainers.image.base.name", o.base_name);
+      }
     }
     std::string mbytes = m.Serialize();
     OCIB_ASSIGN_OR_RETURN(Descriptor mdesc, out.Put(media_type::kImageManifest, mbytes));

@@ -33,6 +33,9 @@ check "the shared base layer is in the built image" \
 check "the base layer bytes were not uploaded again" \
   bash -c "! grep -q 'PUT /v2/ocib/app/blobs/uploads/.*digest=${shared_layer/:/%3A}' <<<'$log'"
 skopeo copy --all -q --src-tls-verify=false "docker://$REG/ocib/app:1" "oci:$T/back:b" > /dev/null
+m=$(jq -r '.manifests[0].digest' "$T/back/blobs/sha256/${want#sha256:}")
+bn=$(jq -r '.annotations["org.opencontainers.image.base.name"] // ""' "$T/back/blobs/sha256/${m#sha256:}")
+check "the manifest names its registry base ($bn)" test "$bn" = "$REG/ocib/base:1"
 check "skopeo copy --all reads the built image back" test "$(layout_digest "$T/back" b)" = "$want"
 
 set +e
