@@ -19,6 +19,8 @@
 
 #include "ocib/http.h"
 
+#include "lib/http/url.h"
+
 namespace ocib {
 namespace {
 
@@ -59,16 +61,6 @@ bool IsFile(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-// "https://host:port/path" -> "host:port".
-std::string HostOf(std::string_view url) {
-  size_t start = url.find("://");
-  start = start == std::string_view::npos ? 0 : start + 3;
-  size_t end = url.find_first_of("/?#", start);
-  std::string_view host = url.substr(start, end == std::string_view::npos ? url.npos : end - start);
-  size_t at = host.rfind('@');
-  if (at != std::string_view::npos) host = host.substr(at + 1);
-  return std::string(host);
-}
 
 // TLS material for one host.
 struct TlsConfig {
@@ -291,7 +283,7 @@ class CurlTransport : public HttpTransport {
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &st);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, nullptr);
 
-    std::string host = HostOf(request.url);
+    std::string host = http::UrlHost(request.url);
     if (request.url.rfind("https://", 0) == 0) {
       if (!request.verify_tls) {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);

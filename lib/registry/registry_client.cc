@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "lib/auth/base64.h"
+#include "lib/http/url.h"
 #include "lib/registry/challenge.h"
 #include "ocib/media_type.h"
 
@@ -27,14 +28,9 @@ const char* const kManifestAccept =
     "application/vnd.docker.distribution.manifest.v2+json, "
     "application/vnd.docker.distribution.manifest.list.v2+json";
 
+// The URL's host, lower-cased (host names compare case-insensitively).
 std::string HostOfUrl(std::string_view url) {
-  size_t start = url.find("://");
-  start = start == std::string_view::npos ? 0 : start + 3;
-  size_t end = url.find_first_of("/?#", start);
-  std::string_view host = url.substr(start, end == std::string_view::npos ? url.npos : end - start);
-  size_t at = host.rfind('@');
-  if (at != std::string_view::npos) host = host.substr(at + 1);
-  std::string out(host);
+  std::string out = http::UrlHost(url);
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
