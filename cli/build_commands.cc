@@ -60,13 +60,17 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   CLI::App* build = app.add_subcommand("build", "Build an image (one per platform) and write it");
   BuildOptions& o = flags->options;
   build->add_option("--base", o.base, "static | scratch | oci:DIR[:TAG] (default: static)");
-  build->add_option("--base-name", o.base_name, "Reference recorded as org.opencontainers.image.base.name (set automatically for a registry --base)");
+  build->add_option("--base-name", o.base_name,
+                    "Reference recorded as org.opencontainers.image.base.name (set automatically "
+                    "for a registry --base)");
   build->add_option("--platform", o.platforms,
                     "Platforms, e.g. linux/amd64,linux/arm64 (default: those of --binary)");
   build->add_option("--binary", flags->binaries,
                     "PLATFORM=PATH: the executable for a platform (repeatable)");
-  build->add_option("--go", o.go_package, "Go package to build for each platform (instead of --binary)");
-  build->add_option("--go-dir", o.go_dir, "Directory to run go build in (the module root; default .)");
+  build->add_option("--go", o.go_package,
+                    "Go package to build for each platform (instead of --binary)");
+  build->add_option("--go-dir", o.go_dir,
+                    "Directory to run go build in (the module root; default .)");
   build->add_option("--go-flag", o.go_flags, "Extra go build argument (repeatable)");
   build->add_option("--go-ldflags", flags->go_ldflags, "go build -ldflags value");
   build->add_option("--binary-path", o.binary_path,
@@ -86,7 +90,9 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   build->add_option("--compression", flags->compression, "zstd | gzip | none (default zstd)");
   build->add_option("--compression-level", o.compression_level,
                     "Compression level (default: zstd 3, gzip 6)");
-  build->add_option("--sbom", o.sbom, "spdx | cyclonedx | none: SBOM per platform, attached as an OCI referrer (default spdx)");
+  build->add_option(
+      "--sbom", o.sbom,
+      "spdx | cyclonedx | none: SBOM per platform, attached as an OCI referrer (default spdx)");
   build->add_option("--output", o.output,
                     "oci:DIR[:TAG] | oci-archive:FILE[:TAG] (TAG defaults to latest)");
   build->add_flag("--quiet,-q", ctx.quiet, "No report on stderr");
@@ -115,7 +121,8 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   auto splat = std::make_shared<std::string>();
   CLI::App* sbom = app.add_subcommand("sbom", "Print the SBOM attached to an image in a layout");
   sbom->add_option("reference", *sref, "oci:DIR[:TAG]")->required();
-  sbom->add_option("--platform", *splat, "The platform's SBOM (default: the only one, or linux/amd64)");
+  sbom->add_option("--platform", *splat,
+                   "The platform's SBOM (default: the only one, or linux/amd64)");
   sbom->callback([sref, splat, &ctx]() {
     auto r = LayoutSbom(*sref, *splat);
     if (!r) {
@@ -127,7 +134,8 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   });
   auto rref = std::make_shared<std::string>();
   CLI::App* referrers = app.add_subcommand(
-      "referrers", "List the referrers (SBOMs, signatures) of an image in a layout, one descriptor per line");
+      "referrers",
+      "List the referrers (SBOMs, signatures) of an image in a layout, one descriptor per line");
   referrers->add_option("reference", *rref, "oci:DIR[:TAG]")->required();
   referrers->callback([rref, &ctx]() {
     auto r = LayoutReferrers(*rref);

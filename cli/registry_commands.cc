@@ -14,13 +14,14 @@
 #include <memory>
 #include <sstream>
 
-#include "cli/commands.h"
-#include "cli/exit_codes.h"
 #include "ocib/auth.h"
 #include "ocib/pull.h"
 #include "ocib/push.h"
 #include "ocib/reference.h"
 #include "ocib/registry.h"
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
 
 namespace ocib::cli {
 namespace {
@@ -90,8 +91,8 @@ Result<Reference> ParseRemote(const std::string& text) {
 int RunPush(const std::string& src, const std::string& dst, const RemoteFlags& f) {
   auto from = ImageLocation::Parse(src);
   if (!from || !from->is_layout) {
-    return ReportError(InvalidArgument("push: the source must be oci:DIR[:TAG], got \"" + src +
-                                       "\""));
+    return ReportError(
+        InvalidArgument("push: the source must be oci:DIR[:TAG], got \"" + src + "\""));
   }
   auto to = ParseRemote(dst);
   if (!to) return ReportError(std::move(to).error().With("push"));
@@ -107,8 +108,8 @@ int RunPull(const std::string& src, const std::string& dst, const std::string& p
   if (!from) return ReportError(std::move(from).error().With("pull"));
   auto to = ImageLocation::Parse(dst);
   if (!to || !to->is_layout) {
-    return ReportError(InvalidArgument("pull: the destination must be oci:DIR[:TAG], got \"" +
-                                       dst + "\""));
+    return ReportError(
+        InvalidArgument("pull: the destination must be oci:DIR[:TAG], got \"" + dst + "\""));
   }
   std::vector<Platform> wanted;
   if (!platforms.empty() && platforms != "all") {

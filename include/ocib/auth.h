@@ -44,8 +44,7 @@ struct Credential {
   std::string registry_token;
 
   bool empty() const {
-    return username.empty() && password.empty() && identity_token.empty() &&
-           registry_token.empty();
+    return username.empty() && password.empty() && identity_token.empty() && registry_token.empty();
   }
 };
 

@@ -79,7 +79,6 @@ struct HttpRequest {
   bool verify_tls = true;
 };
 
-
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
