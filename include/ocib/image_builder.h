@@ -82,6 +82,13 @@ struct BuildOptions {
   int compression_level = 0;  // 0: the compressor's default (zstd 3, gzip 6)
   // "oci:DIR[:TAG]" or "oci-archive:FILE[:TAG]"; TAG defaults to "latest".
   std::string output;
+  // Registry references ("registry/repo:tag") the built image is pushed to
+  // after it is written; with tags, `output` may be empty.
+  std::vector<std::string> tags;
+  // Layer cache directory; empty means $XDG_CACHE_HOME/ocib (or
+  // ~/.cache/ocib). `no_cache` neither reads nor writes it.
+  std::string cache_dir;
+  bool no_cache = false;
   // SBOM for every platform image, made from the Go build information in
   // its binary and attached as an OCI 1.1 referrer (listed untagged in the
   // layout's index.json): "spdx" (SPDX 2.3 JSON), "cyclonedx" (CycloneDX
