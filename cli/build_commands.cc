@@ -95,6 +95,9 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
       "spdx | cyclonedx | none: SBOM per platform, attached as an OCI referrer (default spdx)");
   build->add_option("--output", o.output,
                     "oci:DIR[:TAG] | oci-archive:FILE[:TAG] (TAG defaults to latest)");
+  build->add_option("--cache-dir", o.cache_dir,
+                    "Layer cache directory (default $XDG_CACHE_HOME/ocib or ~/.cache/ocib)");
+  build->add_flag("--no-cache", o.no_cache, "Neither read nor write the layer cache");
   build->add_flag("--quiet,-q", ctx.quiet, "No report on stderr");
   build->callback([flags, &ctx, build]() { ctx.exit_code = RunBuild(*flags, ctx, *build); });
 

@@ -85,8 +85,9 @@ struct BuildOptions {
   // Registry references ("registry/repo:tag") the built image is pushed to
   // after it is written; with tags, `output` may be empty.
   std::vector<std::string> tags;
-  // Layer cache directory; empty means $XDG_CACHE_HOME/ocib (or
-  // ~/.cache/ocib). `no_cache` neither reads nor writes it.
+  // Layer cache directory (see ocib/layer_cache.h); empty means
+  // $XDG_CACHE_HOME/ocib, else ~/.cache/ocib. `no_cache` neither reads nor
+  // writes it. A cache that cannot be opened is an error before any write.
   std::string cache_dir;
   bool no_cache = false;
   // SBOM for every platform image, made from the Go build information in
@@ -115,6 +116,11 @@ struct BuildResult {
   std::vector<PlatformImage> images;
   int64_t base_bytes = 0;    // compressed bytes of base layers (per platform)
   int64_t shared_bytes = 0;  // compressed size of the shared layer (stored once)
+  // New layers (base, shared, per-platform) compressed in this build, and
+  // those taken from the layer cache instead. Layers of an OCI layout base
+  // are copied as they are and count in neither.
+  int layers_compressed = 0;
+  int layers_reused = 0;
   // Where the result was written (layout directory or archive file) and tag.
   std::string output_path;
   std::string tag;

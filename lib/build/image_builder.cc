@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <cerrno>
 #include <atomic>
 #include <set>
 #include <thread>
 
 #include "ocib/image_config.h"
+#include "ocib/layer_cache.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
@@ -269,6 +271,7 @@ struct Plan {
   std::set<std::string> ports;
   int64_t epoch = 0;
   std::optional<SbomFormat> sbom;
+  std::shared_ptr<LayerCache> cache;  // null with no_cache
 };
 
 Result<Plan> MakePlan(const BuildOptions& o) {
@@ -379,6 +382,17 @@ Result<Plan> MakePlan(const BuildOptions& o) {
   }
   plan.epoch = o.source_date_epoch.value_or(0);
   OCIB_RETURN_IF_ERROR(CheckOutput(plan.output));
+  if (!o.no_cache) {
+    std::string dir = o.cache_dir;
+    if (dir.empty()) {
+      auto def = LayerCache::DefaultDir();
+      if (!def) return std::move(def).error().With("--cache-dir");
+      dir = *def;
+    }
+    auto cache = LayerCache::Open(dir);
+    if (!cache) return std::move(cache).error().With("--cache-dir " + dir);
+    plan.cache = std::move(*cache);
+  }
   return plan;
 }
 
@@ -404,12 +418,25 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   lopts.mtime = plan.epoch;
   const std::string created = FormatRfc3339(plan.epoch);
   BuildResult result;
+  std::atomic<int> compressed{0};
+  std::atomic<int> reused{0};
+  // Every new layer goes through here: from the cache when it holds it.
+  auto build_layer = [&](const FileTree& tree, BlobStore& store) -> Result<Layer> {
+    if (!plan.cache) {
+      ++compressed;
+      return BuildLayer(tree, store, lopts);
+    }
+    bool hit = false;
+    auto layer = plan.cache->GetOrBuild(tree, store, lopts, &hit);
+    if (layer) ++(hit ? reused : compressed);
+    return layer;
+  };
 
   // Base layers.
   std::optional<Layer> static_layer;
   if (base.kind == Base::Kind::kStatic) {
     OCIB_ASSIGN_OR_RETURN(FileTree tree, base::StaticBaseTree());
-    auto layer = BuildLayer(tree, out, lopts);
+    auto layer = build_layer(tree, out);
     if (!layer) return std::move(layer).error().With("building the static base layer");
     static_layer = *layer;
     result.base_bytes = layer->descriptor.size;
@@ -428,7 +455,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   // The shared layer.
   std::optional<Layer> shared;
   if (!plan.shared.empty()) {
-    auto layer = BuildLayer(plan.shared, out, lopts);
+    auto layer = build_layer(plan.shared, out);
     if (!layer) return std::move(layer).error().With("building the shared layer");
     shared = *layer;
     result.shared_bytes = layer->descriptor.size;
@@ -446,7 +473,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
     for (size_t i = next.fetch_add(1); i < plan.platforms.size(); i = next.fetch_add(1)) {
       FileTree t;
       Status st = t.AddHostFile(plan.binaries[i], plan.binary_dest, 0755);
-      results[i] = st ? BuildLayer(t, out, lopts) : Result<Layer>(std::move(st).error());
+      results[i] = st ? build_layer(t, out) : Result<Layer>(std::move(st).error());
     }
   };
   std::vector<std::thread> threads;
@@ -593,6 +620,11 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   log("ocib: base " + HumanBytes(result.base_bytes) + ", shared " +
       HumanBytes(result.shared_bytes) + " (stored once), per-platform " + HumanBytes(per_platform) +
       " in total for " + std::to_string(result.images.size()) + " platform(s)");
+  log("ocib: layers: " + std::to_string(compressed.load()) + " compressed, " +
+      std::to_string(reused.load()) + " reused" +
+      (plan.cache ? " from the layer cache " + plan.cache->path() : " (layer cache off)"));
+  result.layers_compressed = compressed.load();
+  result.layers_reused = reused.load();
   OCIB_RETURN_IF_ERROR(out.Tag(result.descriptor, plan.output.tag));
   result.tag = plan.output.tag;
   return result;

@@ -5,6 +5,8 @@ set -euo pipefail
 export LC_ALL=C
 # Lower-case path: skopeo rejects oci: paths with capitals.
 T=$(mktemp -d /tmp/ocib-e2e.XXXXXX)
+# Each test starts with its own empty layer cache.
+export XDG_CACHE_HOME=$T/xdg-cache
 cleanup_hooks=()
 cleanup() {
   local h

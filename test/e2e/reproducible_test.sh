@@ -31,7 +31,7 @@ make_inputs "$T/elsewhere/two" 077 reverse 1600000000
 
 build() { # DIR OUT [extra flags]
   local d=$1 out=$2; shift 2
-  (cd "$d" && "$OCIB" build -q --binary linux/amd64=bin/hello-amd64 --binary linux/arm64="$d/bin/hello-arm64" \
+  (cd "$d" && "$OCIB" build -q --no-cache --binary linux/amd64=bin/hello-amd64 --binary linux/arm64="$d/bin/hello-arm64" \
      --file files:/opt/files --output "$out" "$@")
 }
 d1=$(build "$T/one" "oci:$T/l1:x")

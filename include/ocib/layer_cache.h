@@ -1,0 +1,91 @@
+// File: ocib/layer_cache.h
+//
+// LayerCache: compressed layers kept on disk between builds, so a rebuild
+// with unchanged inputs compresses nothing.
+//
+// A layer's cache key is the sha256 of everything that decides its bytes:
+// for every entry of the FileTree its image path, type, mode, owner, size
+// and the sha256 of its content (or its link target); the compression, its
+// level and the entries' mtime; the layer format version of ocib and the
+// versions of the tar and compression libraries. Host paths, host mtimes and
+// file order never enter the key, so the same content in another directory
+// hits the same entry.
+//
+// Content digests of host files are remembered per (path, device, inode,
+// size, mtime, ctime) so an unchanged file is not read again. A file whose
+// mtime is less than two seconds old is always read (its timestamp could
+// still hide a write).
+//
+// On disk, under the cache directory:
+//   layers/             an OCI image layout holding the compressed blobs
+//   keys/XX/KEY.json    the layer descriptor, diff_id and size for KEY
+//   files/XX/HASH       remembered content digests
+// Every file is written to a temporary name and renamed, so concurrent
+// builds sharing one cache (threads or processes) are safe: they may both
+// build a missing layer, and they then write identical entries.
+//
+// A cache entry is never trusted blindly: its blob is copied into the
+// destination store with its recorded digest as the expected one, so a
+// corrupt or truncated blob fails the copy (kDataLoss), the entry is
+// dropped and the layer is built again. When the destination already holds
+// the blob, nothing is copied. Nothing is ever evicted; delete the
+// directory to reclaim the space.
+//
+// Example:
+//   OCIB_ASSIGN_OR_RETURN(std::string dir, ocib::LayerCache::DefaultDir());
+//   OCIB_ASSIGN_OR_RETURN(auto cache, ocib::LayerCache::Open(dir));
+//   bool reused = false;
+//   OCIB_ASSIGN_OR_RETURN(ocib::Layer layer, cache->GetOrBuild(tree, layout, options, &reused));
+#ifndef OCIB_INCLUDE_OCIB_LAYER_CACHE_H_
+#define OCIB_INCLUDE_OCIB_LAYER_CACHE_H_
+
+#include <memory>
+#include <string>
+
+#include "ocib/blob_store.h"
+#include "ocib/layer.h"
+#include "ocib/status.h"
+
+namespace ocib {
+
+class OciLayout;
+
+class LayerCache {
+ public:
+  ~LayerCache();
+  LayerCache(const LayerCache&) = delete;
+  LayerCache& operator=(const LayerCache&) = delete;
+
+  // $XDG_CACHE_HOME/ocib, else $HOME/.cache/ocib. kInvalidArgument when
+  // neither variable is set to an absolute path.
+  static Result<std::string> DefaultDir();
+
+  // Opens the cache in `dir`, creating it when missing. kIo if it cannot be
+  // created; kInvalidArgument if `dir/layers` exists but is not a layout.
+  static Result<std::unique_ptr<LayerCache>> Open(const std::string& dir);
+
+  const std::string& path() const { return dir_; }
+
+  // The layer BuildLayer(tree, store, options) would give: taken from the
+  // cache when an intact entry exists (its blob is copied into `store`,
+  // `*reused` set to true), otherwise built into `store` and recorded.
+  // `options.threads` does not change the bytes and is not in the key.
+  // Errors are BuildLayer's; a failure to record an entry is not an error.
+  // Thread safe.
+  Result<Layer> GetOrBuild(const FileTree& tree, BlobStore& store, const LayerOptions& options,
+                           bool* reused = nullptr);
+
+  // The cache key of `tree` under `options` (lowercase hex sha256). Reads
+  // the content of host files that are not remembered yet.
+  Result<std::string> Key(const FileTree& tree, const LayerOptions& options);
+
+ private:
+  LayerCache(std::string dir, std::unique_ptr<OciLayout> blobs);
+  Result<std::string> ContentDigest(const std::string& path);
+  std::string dir_;
+  std::unique_ptr<OciLayout> blobs_;
+};
+
+}  // namespace ocib
+
+#endif  // OCIB_INCLUDE_OCIB_LAYER_CACHE_H_

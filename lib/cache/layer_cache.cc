@@ -1,0 +1,282 @@
+// The layer cache: keys from the FileTree's content and metadata, entries
+// as small JSON files, blobs in an OCI layout. See ocib/layer_cache.h.
+#include "ocib/layer_cache.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <ctime>
+
+#include <archive.h>
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "ocib/digest.h"
+#include "ocib/oci_layout.h"
+
+#include "lib/io/streams.h"
+#include "lib/layout/fs_util.h"
+#include <sys/stat.h>
+
+namespace ocib {
+
+namespace {
+
+// Bump when the tar writer or the layer pipeline changes the bytes it
+// produces for the same inputs.
+constexpr int kLayerFormatVersion = 1;
+
+bool IsHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// Writes `bytes` to `path` through a temporary file and a rename, without
+// fsync: a lost or empty file after a crash is only a cache miss.
+bool WriteQuietly(const std::string& path, std::string_view bytes) {
+  static std::atomic<uint64_t> counter{0};
+  auto slash = path.rfind('/');
+  if (!fsutil::MakeDirs(path.substr(0, slash))) return false;
+  std::string tmp =
+      path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  bool ok = static_cast<bool>(fsutil::WriteAll(fd, bytes.data(), bytes.size(), tmp));
+  ok = (::close(fd) == 0) && ok;
+  if (ok) ok = ::rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok) ::unlink(tmp.c_str());
+  return ok;
+}
+
+std::string ShardedPath(const std::string& dir, const std::string& hex, std::string_view ext) {
+  return dir + "/" + hex.substr(0, 2) + "/" + hex + std::string(ext);
+}
+
+struct FileStat {
+  bool ok = false;
+  struct stat st {};
+};
+
+FileStat StatOf(const std::string& path) {
+  FileStat s;
+  s.ok = ::stat(path.c_str(), &s.st) == 0;
+  return s;
+}
+
+bool SameStat(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size &&
+         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
+         a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
+}
+
+std::string StatIdentity(const std::string& path, const struct stat& st) {
+  nlohmann::json j = {path,
+                      static_cast<uint64_t>(st.st_dev),
+                      static_cast<uint64_t>(st.st_ino),
+                      static_cast<int64_t>(st.st_size),
+                      static_cast<int64_t>(st.st_mtim.tv_sec),
+                      static_cast<int64_t>(st.st_mtim.tv_nsec),
+                      static_cast<int64_t>(st.st_ctim.tv_sec),
+                      static_cast<int64_t>(st.st_ctim.tv_nsec)};
+  return Digest::Sha256Of(j.dump()).encoded();
+}
+
+Result<std::string> HashFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    return Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
+                 "open " + path + ": " + io::ErrnoText(err));
+  }
+  Sha256Hasher h;
+  std::string buf(size_t{1} << 20, '\0');
+  while (true) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return IoError("read " + path + ": " + io::ErrnoText(err));
+    }
+    if (n == 0) break;
+    h.Update(buf.data(), static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return h.Finish().encoded();
+}
+
+std::string_view TypeName(FileEntry::Type t) {
+  switch (t) {
+    case FileEntry::Type::kRegular:
+      return "file";
+    case FileEntry::Type::kDirectory:
+      return "dir";
+    case FileEntry::Type::kSymlink:
+      return "symlink";
+    case FileEntry::Type::kHardlink:
+      return "hardlink";
+  }
+  return "?";
+}
+
+// Copies a blob from the cache into `store`, checking its digest on the way.
+Status CopyVerified(BlobStore& from, BlobStore& to, const Descriptor& d) {
+  OCIB_ASSIGN_OR_RETURN(auto reader, from.Open(d.digest));
+  OCIB_ASSIGN_OR_RETURN(auto writer, to.NewWriter());
+  std::string buf(size_t{1} << 20, '\0');
+  int64_t total = 0;
+  while (true) {
+    auto n = reader->Read(buf.data(), buf.size());
+    if (!n) {
+      writer->Abort();
+      return std::move(n).error();
+    }
+    if (*n == 0) break;
+    total += static_cast<int64_t>(*n);
+    if (Status st = writer->Write(buf.data(), *n); !st) {
+      writer->Abort();
+      return st;
+    }
+  }
+  if (total != d.size) {
+    writer->Abort();
+    return Error(ErrorCode::kDataLoss, "cached blob " + d.digest.ToString() + " has " +
+                                           std::to_string(total) + " bytes, want " +
+                                           std::to_string(d.size));
+  }
+  auto committed = writer->Commit(d.media_type, d.digest);
+  if (!committed) return std::move(committed).error();
+  return {};
+}
+
+}  // namespace
+
+LayerCache::LayerCache(std::string dir, std::unique_ptr<OciLayout> blobs)
+    : dir_(std::move(dir)), blobs_(std::move(blobs)) {}
+
+LayerCache::~LayerCache() = default;
+
+Result<std::string> LayerCache::DefaultDir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/ocib";
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && home[0] == '/') return std::string(home) + "/.cache/ocib";
+  return InvalidArgument(
+      "no layer cache directory: neither XDG_CACHE_HOME nor HOME is an absolute path "
+      "(set one, pass --cache-dir DIR, or --no-cache)");
+}
+
+Result<std::unique_ptr<LayerCache>> LayerCache::Open(const std::string& dir) {
+  if (dir.empty()) return InvalidArgument("layer cache: empty directory name");
+  if (Status st = fsutil::MakeDirs(dir); !st)
+    return std::move(st).error().With("opening the layer cache");
+  auto blobs = OciLayout::OpenOrCreate(dir + "/layers");
+  if (!blobs) return std::move(blobs).error().With("opening the layer cache " + dir);
+  return std::unique_ptr<LayerCache>(new LayerCache(dir, std::move(*blobs)));
+}
+
+Result<std::string> LayerCache::ContentDigest(const std::string& path) {
+  FileStat before = StatOf(path);
+  if (!before.ok) {
+    int err = errno;
+    return Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
+                 "stat " + path + ": " + io::ErrnoText(err));
+  }
+  const std::string memo = ShardedPath(dir_ + "/files", StatIdentity(path, before.st), "");
+  if (auto text = fsutil::ReadFile(memo, 128); text && IsHex64(*text)) return *text;
+  OCIB_ASSIGN_OR_RETURN(std::string hex, HashFile(path));
+  // Remember it only when the file did not change while it was read and
+  // is old enough that a later write must change its timestamps.
+  FileStat after = StatOf(path);
+  if (after.ok && SameStat(before.st, after.st) &&
+      after.st.st_mtim.tv_sec + 2 < std::time(nullptr)) {
+    WriteQuietly(memo, hex);
+  }
+  return hex;
+}
+
+Result<std::string> LayerCache::Key(const FileTree& tree, const LayerOptions& options) {
+  nlohmann::json j = nlohmann::json::array();
+  j.push_back({"ocib-layer", kLayerFormatVersion, archive_version_number(), ZSTD_versionNumber(),
+               zlibVersion()});
+  j.push_back({std::string(CompressionName(options.compression)), options.level, options.mtime});
+  for (const FileEntry& e : tree.SortedEntries()) {
+    std::string content;
+    if (e.type == FileEntry::Type::kRegular) {
+      if (e.content) {
+        content = Digest::Sha256Of(*e.content).encoded();
+      } else {
+        auto hex = ContentDigest(e.source);
+        if (!hex)
+          return std::move(hex).error().With("hashing " + e.source + " for the layer cache");
+        content = *hex;
+      }
+    } else {
+      content = e.link_target;
+    }
+    j.push_back({e.path, std::string(TypeName(e.type)), e.mode, e.uid, e.gid, e.size, content});
+  }
+  return Digest::Sha256Of(j.dump()).encoded();
+}
+
+Result<Layer> LayerCache::GetOrBuild(const FileTree& tree, BlobStore& store,
+                                     const LayerOptions& options, bool* reused) {
+  if (reused != nullptr) *reused = false;
+  auto key = Key(tree, options);
+  if (!key) return BuildLayer(tree, store, options);  // the build reports the real problem
+  const std::string entry_path = ShardedPath(dir_ + "/keys", *key, ".json");
+
+  if (auto text = fsutil::ReadFile(entry_path, 4096); text) {
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    std::optional<Layer> layer;
+    if (j.is_object() && j.value("key", "") == *key) {
+      auto digest = Digest::Parse(j.value("digest", ""));
+      auto diff_id = Digest::Parse(j.value("diffID", ""));
+      if (digest && diff_id && j.value("size", int64_t{-1}) >= 0) {
+        layer.emplace();
+        layer->descriptor.media_type = j.value("mediaType", "");
+        layer->descriptor.digest = *digest;
+        layer->descriptor.size = j.value("size", int64_t{0});
+        layer->diff_id = *diff_id;
+        layer->uncompressed_size = j.value("uncompressedSize", int64_t{0});
+      }
+    }
+    if (layer && layer->descriptor.media_type == LayerMediaType(options.compression)) {
+      auto has = store.Has(layer->descriptor.digest);
+      if (has && *has) {
+        if (reused != nullptr) *reused = true;
+        return *layer;
+      }
+      if (CopyVerified(*blobs_, store, layer->descriptor)) {
+        if (reused != nullptr) *reused = true;
+        return *layer;
+      }
+    }
+    // Unreadable, mismatched or corrupt: drop the entry and its blob.
+    ::unlink(entry_path.c_str());
+    if (layer) ::unlink(blobs_->BlobPath(layer->descriptor.digest).c_str());
+  }
+
+  OCIB_ASSIGN_OR_RETURN(Layer layer, BuildLayer(tree, store, options));
+  // Record it only if the inputs did not change while the layer was built.
+  auto again = Key(tree, options);
+  if (!again || *again != *key) return layer;
+  if (!CopyVerified(store, *blobs_, layer.descriptor)) return layer;
+  nlohmann::json entry = {{"key", *key},
+                          {"mediaType", layer.descriptor.media_type},
+                          {"digest", layer.descriptor.digest.ToString()},
+                          {"size", layer.descriptor.size},
+                          {"diffID", layer.diff_id.ToString()},
+                          {"uncompressedSize", layer.uncompressed_size}};
+  WriteQuietly(entry_path, entry.dump());
+  return layer;
+}
+
+}  // namespace ocib

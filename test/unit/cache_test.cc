@@ -1,0 +1,222 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "ocib/layer_cache.h"
+#include "ocib/oci_layout.h"
+
+#include "test/testing/test_util.h"
+#include <sys/stat.h>
+
+namespace ocib {
+namespace {
+
+using ::ocib::testing::IsOk;
+using ::ocib::testing::ReadFileOrDie;
+using ::ocib::testing::ScopedTempDir;
+using ::ocib::testing::WriteFileOrDie;
+
+// An old mtime, so the content digest is remembered.
+void Age(const std::string& path) {
+  struct timespec times[2] = {{1000000000, 0}, {1000000000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+}
+
+class LayerCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    src_ = tmp_.path() + "/src";
+    std::filesystem::create_directories(src_ + "/dir");
+    WriteFileOrDie(src_ + "/app", std::string(300000, 'x') + "binary");
+    WriteFileOrDie(src_ + "/dir/conf", "k=v\n");
+    Age(src_ + "/app");
+    Age(src_ + "/dir/conf");
+    auto cache = LayerCache::Open(tmp_.path() + "/cache");
+    ASSERT_TRUE(cache) << cache.error().ToString();
+    cache_ = std::move(*cache);
+  }
+  FileTree Tree() {
+    FileTree t;
+    EXPECT_THAT(t.AddHostFile(src_ + "/app", "/app", 0755), IsOk());
+    EXPECT_THAT(t.AddHostPath(src_ + "/dir", "/etc/app"), IsOk());
+    return t;
+  }
+  std::unique_ptr<OciLayout> NewLayout(const std::string& name) {
+    auto l = OciLayout::OpenOrCreate(tmp_.path() + "/" + name);
+    EXPECT_TRUE(l);
+    return std::move(*l);
+  }
+  // The path of the one cached blob of `layer`.
+  std::string CachedBlob(const Layer& layer) {
+    return cache_->path() + "/layers/blobs/sha256/" + layer.descriptor.digest.encoded();
+  }
+
+  ScopedTempDir tmp_;
+  std::string src_;
+  std::unique_ptr<LayerCache> cache_;
+};
+
+TEST_F(LayerCacheTest, SecondBuildIsReusedAndIdentical) {
+  auto out1 = NewLayout("o1");
+  bool reused = true;
+  auto first = cache_->GetOrBuild(Tree(), *out1, {}, &reused);
+  ASSERT_TRUE(first) << first.error().ToString();
+  EXPECT_FALSE(reused);
+  auto out2 = NewLayout("o2");
+  auto second = cache_->GetOrBuild(Tree(), *out2, {}, &reused);
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(reused);
+  EXPECT_EQ(second->descriptor.digest, first->descriptor.digest);
+  EXPECT_EQ(second->diff_id, first->diff_id);
+  EXPECT_EQ(second->uncompressed_size, first->uncompressed_size);
+  // The blob was copied into the second layout.
+  EXPECT_EQ(ReadFileOrDie(out2->BlobPath(first->descriptor.digest)),
+            ReadFileOrDie(out1->BlobPath(first->descriptor.digest)));
+  // And it is what BuildLayer gives without a cache.
+  auto out3 = NewLayout("o3");
+  auto plain = BuildLayer(Tree(), *out3, {});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->descriptor.digest, first->descriptor.digest);
+}
+
+TEST_F(LayerCacheTest, KeyIgnoresHostPathAndMtimeButNotContentOrMetadata) {
+  auto base = cache_->Key(Tree(), {});
+  ASSERT_TRUE(base);
+  // The same content elsewhere, with other mtimes.
+  std::filesystem::copy(src_, tmp_.path() + "/elsewhere", std::filesystem::copy_options::recursive);
+  FileTree moved;
+  ASSERT_THAT(moved.AddHostFile(tmp_.path() + "/elsewhere/app", "/app", 0755), IsOk());
+  ASSERT_THAT(moved.AddHostPath(tmp_.path() + "/elsewhere/dir", "/etc/app"), IsOk());
+  EXPECT_EQ(*cache_->Key(moved, {}), *base);
+
+  LayerOptions gzip;
+  gzip.compression = Compression::kGzip;
+  EXPECT_NE(*cache_->Key(Tree(), gzip), *base);
+  LayerOptions level;
+  level.level = 9;
+  EXPECT_NE(*cache_->Key(Tree(), level), *base);
+  LayerOptions mtime;
+  mtime.mtime = 1700000000;
+  EXPECT_NE(*cache_->Key(Tree(), mtime), *base);
+
+  FileTree mode;
+  ASSERT_THAT(mode.AddHostFile(src_ + "/app", "/app", 0700), IsOk());
+  ASSERT_THAT(mode.AddHostPath(src_ + "/dir", "/etc/app"), IsOk());
+  EXPECT_NE(*cache_->Key(mode, {}), *base);
+
+  FileTree dest;
+  ASSERT_THAT(dest.AddHostFile(src_ + "/app", "/bin/app", 0755), IsOk());
+  ASSERT_THAT(dest.AddHostPath(src_ + "/dir", "/etc/app"), IsOk());
+  EXPECT_NE(*cache_->Key(dest, {}), *base);
+
+  // Same size, one byte changed, mtime put back: the remembered digest is
+  // keyed by ctime too, so the change is seen.
+  std::string content = ReadFileOrDie(src_ + "/dir/conf");
+  content[0] = 'K';
+  WriteFileOrDie(src_ + "/dir/conf", content);
+  Age(src_ + "/dir/conf");
+  EXPECT_NE(*cache_->Key(Tree(), {}), *base);
+}
+
+TEST_F(LayerCacheTest, CorruptBlobIsDetectedAndRebuilt) {
+  auto out1 = NewLayout("o1");
+  auto first = cache_->GetOrBuild(Tree(), *out1, {});
+  ASSERT_TRUE(first);
+  const std::string blob = CachedBlob(*first);
+  std::string bytes = ReadFileOrDie(blob);
+  bytes[bytes.size() / 2] ^= 0x01;
+  ::chmod(blob.c_str(), 0644);
+  WriteFileOrDie(blob, bytes);
+
+  auto out2 = NewLayout("o2");
+  bool reused = true;
+  auto second = cache_->GetOrBuild(Tree(), *out2, {}, &reused);
+  ASSERT_TRUE(second) << second.error().ToString();
+  EXPECT_FALSE(reused);
+  EXPECT_EQ(second->descriptor.digest, first->descriptor.digest);
+  // The output holds the right bytes and the cache was repaired.
+  EXPECT_EQ(Digest::Sha256Of(ReadFileOrDie(out2->BlobPath(first->descriptor.digest))),
+            first->descriptor.digest);
+  EXPECT_EQ(Digest::Sha256Of(ReadFileOrDie(blob)), first->descriptor.digest);
+}
+
+TEST_F(LayerCacheTest, TruncatedBlobAndBrokenEntryAreRebuilt) {
+  auto out1 = NewLayout("o1");
+  auto first = cache_->GetOrBuild(Tree(), *out1, {});
+  ASSERT_TRUE(first);
+  ASSERT_EQ(::truncate(CachedBlob(*first).c_str(), 10), 0);
+  auto out2 = NewLayout("o2");
+  bool reused = true;
+  auto second = cache_->GetOrBuild(Tree(), *out2, {}, &reused);
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(reused);
+  EXPECT_EQ(second->descriptor.digest, first->descriptor.digest);
+
+  // Now break every entry file.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(cache_->path() + "/keys")) {
+    if (e.is_regular_file()) WriteFileOrDie(e.path().string(), "{\"key\": 1");
+  }
+  auto out3 = NewLayout("o3");
+  auto third = cache_->GetOrBuild(Tree(), *out3, {}, &reused);
+  ASSERT_TRUE(third);
+  EXPECT_FALSE(reused);
+  EXPECT_EQ(third->descriptor.digest, first->descriptor.digest);
+  auto out4 = NewLayout("o4");
+  ASSERT_TRUE(cache_->GetOrBuild(Tree(), *out4, {}, &reused));
+  EXPECT_TRUE(reused);
+}
+
+TEST_F(LayerCacheTest, ConcurrentBuildsShareOneCache) {
+  // Several threads and a second cache object on the same directory.
+  auto other = LayerCache::Open(cache_->path());
+  ASSERT_TRUE(other);
+  std::vector<std::unique_ptr<OciLayout>> outs;
+  for (int i = 0; i < 6; ++i) outs.push_back(NewLayout("c" + std::to_string(i)));
+  std::vector<Result<Layer>> results(6, Result<Layer>(InvalidArgument("not run")));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      LayerCache& c = (i % 2 == 0) ? *cache_ : **other;
+      results[static_cast<size_t>(i)] = c.GetOrBuild(Tree(), *outs[static_cast<size_t>(i)], {});
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (auto& r : results) {
+    ASSERT_TRUE(r) << r.error().ToString();
+    EXPECT_EQ(r->descriptor.digest, results[0]->descriptor.digest);
+  }
+  // No temporary file is left anywhere in the cache.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(cache_->path())) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+  }
+}
+
+TEST_F(LayerCacheTest, InlineContentIsKeyedByItsBytes) {
+  FileTree a;
+  ASSERT_THAT(a.AddFile("etc/x", "one", 0644), IsOk());
+  FileTree b;
+  ASSERT_THAT(b.AddFile("etc/x", "two", 0644), IsOk());
+  EXPECT_NE(*cache_->Key(a, {}), *cache_->Key(b, {}));
+}
+
+TEST(LayerCacheDirTest, DefaultDirFollowsXdgThenHome) {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  std::string saved_xdg = xdg ? xdg : "";
+  std::string saved_home = home ? home : "";
+  ::setenv("XDG_CACHE_HOME", "/x/cache", 1);
+  EXPECT_EQ(*LayerCache::DefaultDir(), "/x/cache/ocib");
+  ::setenv("XDG_CACHE_HOME", "relative", 1);
+  ::setenv("HOME", "/home/u", 1);
+  EXPECT_EQ(*LayerCache::DefaultDir(), "/home/u/.cache/ocib");
+  ::unsetenv("XDG_CACHE_HOME");
+  ::unsetenv("HOME");
+  EXPECT_FALSE(LayerCache::DefaultDir());
+  if (xdg) ::setenv("XDG_CACHE_HOME", saved_xdg.c_str(), 1);
+  if (home) ::setenv("HOME", saved_home.c_str(), 1);
+}
+
+}  // namespace
+}  // namespace ocib
