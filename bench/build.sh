@@ -202,7 +202,7 @@ bench() { # NAME RUNS WARMUP PREPARE COMMAND...
 
 ocib_cmd() { # SUFFIX
   local s=$1
-  echo "$OCIB build -q --binary linux/amd64=$W/stage$s-amd64/app --binary linux/arm64=$W/stage$s-arm64/app --compression zstd --compression-level 3 --output oci:$W/out/ocib$s:latest"
+  echo "$OCIB build -q --no-cache --binary linux/amd64=$W/stage$s-amd64/app --binary linux/arm64=$W/stage$s-arm64/app --compression zstd --compression-level 3 --output oci:$W/out/ocib$s:latest"
 }
 
 # Interleave-free but same-session: floor, ocib, buildah, then the floor again (noise check).
