@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # bench/rebuild.sh — the layer cache and `build --go`, measured in one run.
 #
-# Usage: bench/rebuild.sh [-r RUNS] [-o OUTDIR] [-b OCIB] [-k]
+# Usage: bench/rebuild.sh [-r RUNS] [-o OUTDIR] [-b OCIB] [-g GOCACHE] [-k]
 #   -r RUNS     hyperfine runs per row (default 5)
 #   -o OUTDIR   where table.md and the hyperfine JSON go (default /tmp/ocib-rebuild-results)
 #   -b OCIB     the ocib binary to measure (default: build the checkout in build/bench,
 #               Release, tests off)
+#   -g GOCACHE  reuse this Go build cache (default: a fresh one in the temp dir, which costs
+#               minutes of compiling on 2 cores, untimed)
 #   -k          keep the temp dir
 #
 # Workload: a two-platform image (linux/amd64 + linux/arm64) of fixtures/go/big (~15 MB
@@ -28,11 +30,12 @@ export LC_ALL=C TZ=UTC
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
-RUNS=5 RESULT=/tmp/ocib-rebuild-results OCIB="" KEEP=0
-while getopts "r:o:b:k" opt; do
+RUNS=5 RESULT=/tmp/ocib-rebuild-results OCIB="" KEEP=0 GOC=""
+while getopts "r:o:b:g:k" opt; do
   case $opt in
     r) RUNS=$OPTARG ;; o) RESULT=$OPTARG ;; b) OCIB=$(readlink -f "$OPTARG") ;; k) KEEP=1 ;;
-    *) sed -n '2,25p' "$0"; exit 2 ;;
+    g) mkdir -p "$OPTARG" && GOC=$(readlink -f "$OPTARG") ;;
+    *) sed -n '2,27p' "$0"; exit 2 ;;
   esac
 done
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -62,7 +65,7 @@ if [ -z "$OCIB" ]; then
   OCIB=$REPO/build/bench/cli/ocib
 fi
 
-export GOCACHE=$W/gocache GOPATH=$W/gopath GOFLAGS=-mod=mod GOPROXY=off CGO_ENABLED=0
+export GOCACHE=${GOC:-$W/gocache} GOPATH=$W/gopath GOFLAGS=-mod=mod GOPROXY=off CGO_ENABLED=0
 cp -r "$REPO/fixtures/go/big" "$W/src"
 cp -r "$REPO/fixtures/go/big" "$W/src-changed"
 sed -i 's/big from %s/big (changed) from %s/' "$W/src-changed/main.go"
@@ -93,13 +96,15 @@ med() { jq -r '.results[0].median' "$W/json/$1.json"; }
 # Rows 1-3: the cache.
 # shellcheck disable=SC2046
 bench cold 1 "rm -rf $W/out/cold $W/cache-cold" "$(ocib_bins bin "$W/out/cold" --cache-dir "$W/cache-cold")"
-$(ocib_bins bin "$W/out/warm-setup" --cache-dir "$W/cache-warm") # fills the warm cache
+$(ocib_bins bin "$W/out/warm-setup" --cache-dir "$W/cache-warm") >/dev/null # fills the warm cache
 bench unchanged 1 "rm -rf $W/out/unchanged" "$(ocib_bins bin "$W/out/unchanged" --cache-dir "$W/cache-warm")"
 bench one-source 0 "rm -rf $W/out/one $W/cache-one && cp -a $W/cache-warm $W/cache-one" \
   "$(ocib_bins bin-changed "$W/out/one" --cache-dir "$W/cache-one")"
 # Each row's report: how many layers it compressed.
-report() { # CACHE-DIR BIN-PREFIX
-  $(ocib_bins "$2" "$W/out/report" --cache-dir "$1") 2>&1 >/dev/null | grep 'layers:' | sed 's/ from the layer cache.*//'
+report() { # CACHE-DIR BIN-PREFIX: the build's "layers:" line (so without -q)
+  local cmd
+  cmd=$(ocib_bins "$2" "$W/out/report-$RANDOM" --cache-dir "$1")
+  ${cmd/ -q / } 2>&1 >/dev/null | sed -n 's/^ocib: layers: \(.*\) from the layer cache.*/\1/p'
 }
 rm -rf "$W/cache-r1" && rep_cold=$(report "$W/cache-r1" bin)
 rep_warm=$(report "$W/cache-warm" bin)
