@@ -1,7 +1,9 @@
 // ocib build | inspect | validate.
 #include <cstdlib>
 #include <iostream>
+#include <set>
 
+#include "ocib/build_file.h"
 #include "ocib/image_builder.h"
 #include "ocib/inspect.h"
 #include "ocib/sbom_query.h"
@@ -22,7 +24,55 @@ struct BuildFlags {
   std::string user;
   std::string workdir;
   std::string go_ldflags;
+  std::string build_file;
 };
+
+// `build -f FILE`: each image of the file, in order, with the flags given on
+// the command line overriding the file's fields (see ocib/build_file.h).
+int RunBuildFile(const BuildFlags& f, CLI::App& sub) {
+  // Flag -> build file key.
+  static const std::pair<const char*, const char*> kFlagFields[] = {
+      {"--base", "base"},
+      {"--base-name", "base_name"},
+      {"--platform", "platforms"},
+      {"--binary", "binaries"},
+      {"--go", "go"},
+      {"--go-dir", "go_dir"},
+      {"--go-flag", "go_flags"},
+      {"--go-ldflags", "go_ldflags"},
+      {"--binary-path", "binary_path"},
+      {"--file", "files"},
+      {"--entrypoint", "entrypoint"},
+      {"--cmd", "cmd"},
+      {"--env", "env"},
+      {"--label", "labels"},
+      {"--annotation", "annotations"},
+      {"--expose", "expose"},
+      {"--user", "user"},
+      {"--workdir", "workdir"},
+      {"--compression", "compression"},
+      {"--compression-level", "compression_level"},
+      {"--output", "output"},
+      {"--sbom", "sbom"},
+      {"--tag", "tags"},
+  };
+  std::set<std::string> given;
+  for (const auto& [flag, field] : kFlagFields) {
+    const CLI::Option* opt = sub.get_option_no_throw(flag);
+    if (opt != nullptr && opt->count() > 0) given.insert(field);
+  }
+  auto images = LoadBuildFile(f.build_file);
+  if (!images) return ReportError(images.error());
+  auto st = ApplyOverrides(*images, f.options, given);
+  if (!st) return ReportError(std::move(st).error().With(f.build_file));
+  for (const auto& image : *images) {
+    if (f.options.log) f.options.log("building " + image.label + " of " + f.build_file);
+    auto r = BuildImage(image.options);
+    if (!r) return ReportError(std::move(r).error().With(f.build_file + ": " + image.label));
+    std::cout << r->descriptor.digest.ToString() << "\n";
+  }
+  return kExitOk;
+}
 
 int RunBuild(BuildFlags& f, CommandContext& ctx, CLI::App& sub) {
   BuildOptions& o = f.options;
@@ -47,6 +97,7 @@ int RunBuild(BuildFlags& f, CommandContext& ctx, CLI::App& sub) {
     o.source_date_epoch = *v;
   }
   if (!ctx.quiet) o.log = [](std::string_view line) { std::cerr << line << "\n"; };
+  if (!f.build_file.empty()) return RunBuildFile(f, sub);
   auto r = BuildImage(o);
   if (!r) return ReportError(r.error());
   std::cout << r->descriptor.digest.ToString() << "\n";
@@ -98,6 +149,8 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   build->add_option("--cache-dir", o.cache_dir,
                     "Layer cache directory (default $XDG_CACHE_HOME/ocib or ~/.cache/ocib)");
   build->add_flag("--no-cache", o.no_cache, "Neither read nor write the layer cache");
+  build->add_option("-f,--build-file", flags->build_file,
+                    "JSON build file of one or more images; flags override its fields");
   build->add_flag("--quiet,-q", ctx.quiet, "No report on stderr");
   build->callback([flags, &ctx, build]() { ctx.exit_code = RunBuild(*flags, ctx, *build); });
 

@@ -5,3 +5,4 @@ ocib_add_gtest(ocib_unit_tests
   unit/builder_test.cc
   unit/cache_test.cc)
 target_link_libraries(ocib_unit_tests PRIVATE nlohmann_json::nlohmann_json)
+ocib_add_gtest(ocib_build_file_tests unit/build_file_test.cc)

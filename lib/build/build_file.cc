@@ -1,0 +1,551 @@
+// Build files (see include/ocib/build_file.h). The document is parsed with
+// nlohmann's ordered_json so objects keep their order ("binaries" gives the
+// platform order, "env" the config's order); a parser callback tracks the
+// JSON path of every value to report duplicate keys, which nlohmann itself
+// accepts silently.
+#include "ocib/build_file.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "ocib/layer.h"
+#include "ocib/platform.h"
+
+#include "lib/layout/fs_util.h"
+
+namespace ocib {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+constexpr size_t kMaxBuildFileBytes = size_t{16} << 20;
+
+// ---- JSON paths ------------------------------------------------------------
+
+bool IsPlainKey(std::string_view key) {
+  if (key.empty()) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// `parent` + the member `key`: "images[0].env", or images[0].labels["a.b"].
+std::string Member(const std::string& parent, std::string_view key) {
+  if (IsPlainKey(key)) return parent.empty() ? std::string(key) : parent + "." + std::string(key);
+  return parent + "[" + ojson(std::string(key)).dump() + "]";
+}
+
+std::string Element(const std::string& parent, size_t index) {
+  return parent + "[" + std::to_string(index) + "]";
+}
+
+// "" at the top level reads "top level" in messages.
+Error At(const std::string& path, std::string message) {
+  return InvalidArgument((path.empty() ? std::string("top level") : path) + ": " + message);
+}
+
+std::string Article(std::string_view type) {
+  return (type == "object" || type == "array" || type == "integer") ? "an" : "a";
+}
+
+Error WrongType(const std::string& path, std::string_view want, const ojson& got) {
+  return At(path, "expected " + Article(want) + " " + std::string(want) + ", got " +
+                      std::string(got.type_name()));
+}
+
+// Tracks the path of the value being parsed and finds duplicate keys.
+class DuplicateKeyFinder {
+ public:
+  bool operator()(int /*depth*/, ojson::parse_event_t event, ojson& parsed) {
+    switch (event) {
+      case ojson::parse_event_t::object_start:
+      case ojson::parse_event_t::array_start:
+        frames_.push_back(Frame{event == ojson::parse_event_t::array_start, 0, {}, {}});
+        break;
+      case ojson::parse_event_t::key:
+        if (!frames_.empty() && parsed.is_string()) {
+          Frame& f = frames_.back();
+          f.key = parsed.get<std::string>();
+          if (!f.keys.insert(f.key).second && !error_) {
+            error_ = At(CurrentPath(), "duplicate key");
+          }
+        }
+        break;
+      case ojson::parse_event_t::object_end:
+      case ojson::parse_event_t::array_end:
+        if (!frames_.empty()) frames_.pop_back();
+        Advance();
+        break;
+      case ojson::parse_event_t::value:
+        Advance();
+        break;
+    }
+    return true;
+  }
+  const std::optional<Error>& error() const { return error_; }
+
+ private:
+  struct Frame {
+    bool array;
+    size_t index;
+    std::string key;
+    std::set<std::string> keys;
+  };
+  void Advance() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+  std::string CurrentPath() const {
+    std::string path;
+    for (const auto& f : frames_) path = f.array ? Element(path, f.index) : Member(path, f.key);
+    return path;
+  }
+
+  std::vector<Frame> frames_;
+  std::optional<Error> error_;
+};
+
+// ---- typed readers -----------------------------------------------------------
+
+Result<std::string> ReadString(const ojson& v, const std::string& path) {
+  if (!v.is_string()) return WrongType(path, "string", v);
+  return v.get<std::string>();
+}
+
+Result<std::vector<std::string>> ReadStringArray(const ojson& v, const std::string& path) {
+  if (!v.is_array()) return WrongType(path, "array", v);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    OCIB_ASSIGN_OR_RETURN(std::string s, ReadString(v[i], Element(path, i)));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// An object of strings, in file order.
+Result<std::vector<std::pair<std::string, std::string>>> ReadStringObject(const ojson& v,
+                                                                          const std::string& path) {
+  if (!v.is_object()) return WrongType(path, "object", v);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [k, value] : v.items()) {
+    OCIB_ASSIGN_OR_RETURN(std::string s, ReadString(value, Member(path, k)));
+    out.emplace_back(k, std::move(s));
+  }
+  return out;
+}
+
+// {"K": "V"} as "K=V" strings.
+Result<std::vector<std::string>> ReadKeyValues(const ojson& v, const std::string& path) {
+  OCIB_ASSIGN_OR_RETURN(auto pairs, ReadStringObject(v, path));
+  std::vector<std::string> out;
+  for (const auto& [k, value] : pairs) {
+    if (k.empty() || k.find('=') != std::string::npos) {
+      return At(Member(path, k), "a key must be non-empty and contain no '='");
+    }
+    out.push_back(k + "=" + value);
+  }
+  return out;
+}
+
+Result<int> ReadInt(const ojson& v, const std::string& path) {
+  if (!v.is_number_integer()) return WrongType(path, "integer", v);
+  if (v.is_number_unsigned()) {
+    auto u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int>::max())) {
+      return At(path, "out of range");
+    }
+    return static_cast<int>(u);
+  }
+  auto i = v.get<int64_t>();
+  if (i < std::numeric_limits<int>::min() || i > std::numeric_limits<int>::max()) {
+    return At(path, "out of range");
+  }
+  return static_cast<int>(i);
+}
+
+// ---- paths relative to the build file ----------------------------------------
+
+std::string Resolve(std::string_view base_dir, const std::string& p) {
+  if (base_dir.empty() || p.empty() || p.front() == '/') return p;
+  std::string out(base_dir);
+  if (out.back() != '/') out += '/';
+  return out + p;
+}
+
+// oci:DIR[:TAG] / oci-archive:FILE[:TAG] with DIR/FILE resolved; anything
+// else (static, scratch, a registry reference) is kept.
+Result<std::string> ResolveLayoutRef(std::string_view base_dir, const std::string& text,
+                                     const std::string& path) {
+  if (text.rfind("oci:", 0) != 0 && text.rfind("oci-archive:", 0) != 0) return text;
+  auto ref = ParseLayoutReference(text);
+  if (!ref) return At(path, ref.error().message());
+  std::string out = ref->kind == LayoutReference::Kind::kLayout ? "oci:" : "oci-archive:";
+  out += Resolve(base_dir, ref->path);
+  if (ref->tag_given) out += ":" + ref->tag;
+  return out;
+}
+
+// ---- the keys ------------------------------------------------------------------
+
+struct Context {
+  std::string_view base_dir;
+};
+
+using ParseFn =
+    std::function<Status(const ojson&, const std::string&, const Context&, BuildOptions&)>;
+using CopyFn = std::function<void(BuildOptions&, const BuildOptions&)>;
+
+struct Field {
+  std::string key;
+  ParseFn parse;
+  CopyFn copy;
+};
+
+// A string field kept as written.
+Field StringField(std::string key, std::string BuildOptions::*member) {
+  return {
+      std::move(key),
+      [member](const ojson& v, const std::string& path, const Context&, BuildOptions& o) -> Status {
+        OCIB_ASSIGN_OR_RETURN(o.*member, ReadString(v, path));
+        return OkStatus();
+      },
+      [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; }};
+}
+
+Field OptionalStringField(std::string key, std::optional<std::string> BuildOptions::*member) {
+  return {
+      std::move(key),
+      [member](const ojson& v, const std::string& path, const Context&, BuildOptions& o) -> Status {
+        OCIB_ASSIGN_OR_RETURN(o.*member, ReadString(v, path));
+        return OkStatus();
+      },
+      [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; }};
+}
+
+Field StringArrayField(std::string key, std::vector<std::string> BuildOptions::*member) {
+  return {
+      std::move(key),
+      [member](const ojson& v, const std::string& path, const Context&, BuildOptions& o) -> Status {
+        OCIB_ASSIGN_OR_RETURN(o.*member, ReadStringArray(v, path));
+        return OkStatus();
+      },
+      [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; }};
+}
+
+Field OptionalArrayField(std::string key,
+                         std::optional<std::vector<std::string>> BuildOptions::*member) {
+  return {
+      std::move(key),
+      [member](const ojson& v, const std::string& path, const Context&, BuildOptions& o) -> Status {
+        OCIB_ASSIGN_OR_RETURN(o.*member, ReadStringArray(v, path));
+        return OkStatus();
+      },
+      [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; }};
+}
+
+Field KeyValueField(std::string key, std::vector<std::string> BuildOptions::*member) {
+  return {
+      std::move(key),
+      [member](const ojson& v, const std::string& path, const Context&, BuildOptions& o) -> Status {
+        OCIB_ASSIGN_OR_RETURN(o.*member, ReadKeyValues(v, path));
+        return OkStatus();
+      },
+      [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; }};
+}
+
+Field LayoutRefField(std::string key, std::string BuildOptions::*member) {
+  return {std::move(key),
+          [member](const ojson& v, const std::string& path, const Context& ctx,
+                   BuildOptions& o) -> Status {
+            OCIB_ASSIGN_OR_RETURN(std::string s, ReadString(v, path));
+            OCIB_ASSIGN_OR_RETURN(o.*member, ResolveLayoutRef(ctx.base_dir, s, path));
+            return OkStatus();
+          },
+          [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; }};
+}
+
+Status ParsePlatforms(const ojson& v, const std::string& path, const Context&, BuildOptions& o) {
+  OCIB_ASSIGN_OR_RETURN(auto list, ReadStringArray(v, path));
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (list[i] == "all") continue;  // only meaningful with "go"; BuildImage checks
+    auto p = Platform::ParseList(list[i]);
+    if (!p) return At(Element(path, i), p.error().message());
+  }
+  o.platforms = std::move(list);
+  return OkStatus();
+}
+
+Status ParseBinaries(const ojson& v, const std::string& path, const Context& ctx, BuildOptions& o) {
+  OCIB_ASSIGN_OR_RETURN(auto pairs, ReadStringObject(v, path));
+  o.binaries.clear();
+  for (auto& [platform, file] : pairs) {
+    auto p = Platform::Parse(platform);
+    if (!p) return At(Member(path, platform), p.error().message());
+    if (file.empty()) return At(Member(path, platform), "empty path");
+    o.binaries.emplace_back(platform, Resolve(ctx.base_dir, file));
+  }
+  return OkStatus();
+}
+
+Status ParseGoDir(const ojson& v, const std::string& path, const Context& ctx, BuildOptions& o) {
+  OCIB_ASSIGN_OR_RETURN(std::string s, ReadString(v, path));
+  o.go_dir = s.empty() ? std::string(ctx.base_dir) : Resolve(ctx.base_dir, s);
+  return OkStatus();
+}
+
+Status ParseFiles(const ojson& v, const std::string& path, const Context& ctx, BuildOptions& o) {
+  OCIB_ASSIGN_OR_RETURN(auto list, ReadStringArray(v, path));
+  o.files.clear();
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string& f = list[i];
+    // Split as BuildImage does: DEST follows the last ':'.
+    auto colon = f.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == f.size()) {
+      return At(Element(path, i), "\"" + f + "\": want SRC:DEST");
+    }
+    o.files.push_back(Resolve(ctx.base_dir, f.substr(0, colon)) + f.substr(colon));
+  }
+  return OkStatus();
+}
+
+Status ParseCompressionKey(const ojson& v, const std::string& path, const Context&,
+                           BuildOptions& o) {
+  OCIB_ASSIGN_OR_RETURN(std::string s, ReadString(v, path));
+  auto c = ParseCompression(s);
+  if (!c) return At(path, c.error().message());
+  o.compression = *c;
+  return OkStatus();
+}
+
+Status ParseCompressionLevel(const ojson& v, const std::string& path, const Context&,
+                             BuildOptions& o) {
+  OCIB_ASSIGN_OR_RETURN(o.compression_level, ReadInt(v, path));
+  return OkStatus();
+}
+
+const std::vector<Field>& Fields() {
+  static const auto* fields = new std::vector<Field>{
+      LayoutRefField("base", &BuildOptions::base),
+      StringField("base_name", &BuildOptions::base_name),
+      {"platforms", ParsePlatforms,
+       [](BuildOptions& d, const BuildOptions& s) { d.platforms = s.platforms; }},
+      {"binaries", ParseBinaries,
+       [](BuildOptions& d, const BuildOptions& s) { d.binaries = s.binaries; }},
+      StringField("go", &BuildOptions::go_package),
+      {"go_dir", ParseGoDir, [](BuildOptions& d, const BuildOptions& s) { d.go_dir = s.go_dir; }},
+      StringArrayField("go_flags", &BuildOptions::go_flags),
+      OptionalStringField("go_ldflags", &BuildOptions::go_ldflags),
+      StringField("binary_path", &BuildOptions::binary_path),
+      {"files", ParseFiles, [](BuildOptions& d, const BuildOptions& s) { d.files = s.files; }},
+      OptionalArrayField("entrypoint", &BuildOptions::entrypoint),
+      OptionalArrayField("cmd", &BuildOptions::cmd),
+      KeyValueField("env", &BuildOptions::env),
+      KeyValueField("labels", &BuildOptions::labels),
+      KeyValueField("annotations", &BuildOptions::annotations),
+      StringArrayField("expose", &BuildOptions::expose),
+      OptionalStringField("user", &BuildOptions::user),
+      OptionalStringField("workdir", &BuildOptions::workdir),
+      {"compression", ParseCompressionKey,
+       [](BuildOptions& d, const BuildOptions& s) { d.compression = s.compression; }},
+      {"compression_level", ParseCompressionLevel,
+       [](BuildOptions& d, const BuildOptions& s) { d.compression_level = s.compression_level; }},
+      LayoutRefField("output", &BuildOptions::output),
+      StringField("sbom", &BuildOptions::sbom),
+      StringArrayField("tags", &BuildOptions::tags),
+  };
+  return *fields;
+}
+
+const Field* FindField(std::string_view key) {
+  for (const auto& f : Fields()) {
+    if (f.key == key) return &f;
+  }
+  return nullptr;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+Error UnknownKey(const std::string& path, std::string_view key) {
+  std::string best;
+  size_t best_distance = 3;  // suggest only close misspellings
+  std::vector<std::string> keys = BuildFileFields();
+  keys.emplace_back("name");
+  keys.emplace_back("images");
+  for (const auto& k : keys) {
+    size_t d = EditDistance(key, k);
+    if (d < best_distance) {
+      best_distance = d;
+      best = k;
+    }
+  }
+  std::string message = "unknown key";
+  if (!best.empty()) message += " (did you mean \"" + best + "\"?)";
+  return At(path, message);
+}
+
+// Output identity for the distinct-outputs check: a layout and tag, or an
+// archive file (written whole, whatever its tag).
+std::optional<std::string> OutputKey(const std::string& output) {
+  auto ref = ParseLayoutReference(output);
+  if (!ref) return std::nullopt;
+  std::string p = std::filesystem::path(ref->path).lexically_normal().string();
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  if (ref->kind == LayoutReference::Kind::kArchive) return "oci-archive:" + p;
+  return "oci:" + p + ":" + ref->tag;
+}
+
+Status CheckDistinct(const std::vector<BuildFileImage>& images) {
+  std::map<std::string, size_t> seen;  // output key or tag -> image index
+  for (size_t i = 0; i < images.size(); ++i) {
+    std::vector<std::string> keys;
+    if (auto k = OutputKey(images[i].options.output)) keys.push_back(*k);
+    for (const auto& t : images[i].options.tags) keys.push_back("tag " + t);
+    for (const auto& k : keys) {
+      auto [it, inserted] = seen.emplace(k, i);
+      if (!inserted && it->second != i) {
+        return InvalidArgument(images[i].label + " and " + images[it->second].label +
+                               " both write " + (k.rfind("tag ", 0) == 0 ? k.substr(4) : k));
+      }
+    }
+  }
+  return OkStatus();
+}
+
+Result<BuildFileImage> ParseImage(const ojson& v, const std::string& path, const Context& ctx) {
+  if (!v.is_object()) return WrongType(path, "object", v);
+  BuildFileImage image;
+  for (const auto& [key, value] : v.items()) {
+    std::string member = Member(path, key);
+    if (key == "name") {
+      OCIB_ASSIGN_OR_RETURN(image.name, ReadString(value, member));
+      if (image.name.empty()) return At(member, "empty name");
+      continue;
+    }
+    const Field* f = FindField(key);
+    if (f == nullptr) return UnknownKey(member, key);
+    OCIB_RETURN_IF_ERROR(f->parse(value, member, ctx, image.options));
+  }
+  if (!image.options.go_package.empty() && !v.contains("go_dir")) {
+    image.options.go_dir = std::string(ctx.base_dir);
+  }
+  return image;
+}
+
+Result<std::vector<BuildFileImage>> ParseDocument(std::string_view text, const Context& ctx) {
+  DuplicateKeyFinder finder;
+  ojson doc;
+  try {
+    doc = ojson::parse(text.begin(), text.end(), std::ref(finder), /*allow_exceptions=*/true);
+  } catch (const ojson::parse_error& e) {
+    // what() is "[json.exception.parse_error.101] parse error at line L, column C: ...".
+    std::string what = e.what();
+    auto pos = what.find("] ");
+    if (pos != std::string::npos) what = what.substr(pos + 2);
+    return InvalidArgument("not valid JSON: " + what);
+  } catch (const std::exception& e) {
+    return InvalidArgument(std::string("not valid JSON: ") + e.what());
+  }
+  if (finder.error()) return *finder.error();
+  if (!doc.is_object()) return At("", "expected an object, got " + std::string(doc.type_name()));
+
+  std::vector<BuildFileImage> images;
+  if (!doc.contains("images")) {
+    OCIB_ASSIGN_OR_RETURN(BuildFileImage image, ParseImage(doc, "", ctx));
+    image.label = image.name.empty() ? "image" : image.name;
+    images.push_back(std::move(image));
+    return images;
+  }
+  for (const auto& [key, value] : doc.items()) {
+    if (key != "images") {
+      Error e = UnknownKey(Member("", key), key);
+      return InvalidArgument(e.message() + "; a file with \"images\" has no other top-level key");
+    }
+  }
+  const ojson& list = doc["images"];
+  if (!list.is_array()) return WrongType("images", "array", list);
+  if (list.empty()) return At("images", "empty: give at least one image");
+  std::map<std::string, size_t> names;
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string path = Element("images", i);
+    OCIB_ASSIGN_OR_RETURN(BuildFileImage image, ParseImage(list[i], path, ctx));
+    image.label = image.name.empty() ? path : path + " (" + image.name + ")";
+    if (!image.name.empty()) {
+      auto [it, inserted] = names.emplace(image.name, i);
+      if (!inserted) {
+        return At(path + ".name",
+                  "\"" + image.name + "\" is also the name of " + Element("images", it->second));
+      }
+    }
+    images.push_back(std::move(image));
+  }
+  OCIB_RETURN_IF_ERROR(CheckDistinct(images));
+  return images;
+}
+
+}  // namespace
+
+Result<std::vector<BuildFileImage>> ParseBuildFile(std::string_view json,
+                                                   std::string_view source_name,
+                                                   std::string_view base_dir) {
+  auto r = ParseDocument(json, Context{base_dir});
+  if (!r && !source_name.empty()) return std::move(r).error().With(std::string(source_name));
+  return r;
+}
+
+Result<std::vector<BuildFileImage>> LoadBuildFile(const std::string& path) {
+  auto text = fsutil::ReadFile(path, kMaxBuildFileBytes);
+  if (!text) return std::move(text).error().With("reading build file " + path);
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  return ParseBuildFile(*text, path, dir);
+}
+
+const std::vector<std::string>& BuildFileFields() {
+  static const auto* keys = [] {
+    auto* out = new std::vector<std::string>;
+    for (const auto& f : Fields()) out->push_back(f.key);
+    return out;
+  }();
+  return *keys;
+}
+
+Status ApplyOverrides(std::vector<BuildFileImage>& images, const BuildOptions& flags,
+                      const std::set<std::string>& given) {
+  for (const auto& g : given) {
+    if (FindField(g) == nullptr) return InvalidArgument("\"" + g + "\" is not a build file field");
+  }
+  std::vector<BuildFileImage> merged = images;
+  for (auto& image : merged) {
+    // Start from the flags (fields the file cannot set come from them), then
+    // take back every file field no flag overrides.
+    BuildOptions o = flags;
+    for (const auto& f : Fields()) {
+      if (given.count(f.key) == 0) f.copy(o, image.options);
+    }
+    image.options = std::move(o);
+  }
+  OCIB_RETURN_IF_ERROR(CheckDistinct(merged));
+  images = std::move(merged);
+  return OkStatus();
+}
+
+}  // namespace ocib
