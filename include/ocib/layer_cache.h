@@ -24,12 +24,15 @@
 // builds sharing one cache (threads or processes) are safe: they may both
 // build a missing layer, and they then write identical entries.
 //
-// A cache entry is never trusted blindly: its blob is copied into the
-// destination store with its recorded digest as the expected one, so a
-// corrupt or truncated blob fails the copy (kDataLoss), the entry is
-// dropped and the layer is built again. When the destination already holds
-// the blob, nothing is copied. Nothing is ever evicted; delete the
-// directory to reclaim the space.
+// A cache entry is never trusted blindly: its blob's sha256 and size are
+// checked against the entry each time it is reused, so a corrupt or
+// truncated blob is caught, the entry is dropped and the layer is built
+// again. When the destination already holds the blob, nothing is copied.
+// Blobs move between the cache and an OCI layout on the same filesystem
+// as hard links (no copy): a tool that rewrote a layout's blob file in
+// place would change the cached blob too, which the digest check catches.
+// Across filesystems, or into another BlobStore, they are copied. Nothing
+// is ever evicted; delete the directory to reclaim the space.
 //
 // Example:
 //   OCIB_ASSIGN_OR_RETURN(std::string dir, ocib::LayerCache::DefaultDir());

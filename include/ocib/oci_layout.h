@@ -14,6 +14,7 @@
 #ifndef OCIB_INCLUDE_OCIB_OCI_LAYOUT_H_
 #define OCIB_INCLUDE_OCIB_OCI_LAYOUT_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,10 +55,22 @@ class OciLayout : public BlobStore {
   // artifacts). Atomic and locked.
   Status AddUntagged(const Descriptor& descriptor);
 
+  // Stores the file at `path` as the blob `digest` by hard-linking it (no
+  // copy). The caller vouches that the file's content has that digest.
+  // Returns true when the blob is now present (also when it already was),
+  // false when it cannot be linked (another filesystem, permissions).
+  bool LinkBlob(const std::string& path, const Digest& digest);
+  // Makes the names of the blobs committed so far durable (one fsync of the
+  // blobs directory; blob contents are fsynced when committed). Tag and
+  // AddUntagged call it first, so index.json never names a blob that a
+  // crash could lose.
+  void SyncBlobs();
+
  private:
   explicit OciLayout(std::string dir) : dir_(std::move(dir)) {}
   Status UpdateIndex(const Descriptor& descriptor, const std::string* tag);
   std::string dir_;
+  std::atomic<bool> blobs_dir_dirty_{false};
 };
 
 // Whether `tag` is a valid ref.name (image-spec annotations grammar).

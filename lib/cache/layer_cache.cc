@@ -156,6 +156,12 @@ Status CopyVerified(BlobStore& from, BlobStore& to, const Descriptor& d) {
   return {};
 }
 
+// The sha256 of a file, for the digest check of a cached blob.
+Result<Digest> DigestOfFile(const std::string& path) {
+  OCIB_ASSIGN_OR_RETURN(std::string hex, HashFile(path));
+  return Digest::FromSha256Hex(std::move(hex));
+}
+
 }  // namespace
 
 LayerCache::LayerCache(std::string dir, std::unique_ptr<OciLayout> blobs)
@@ -254,6 +260,17 @@ Result<Layer> LayerCache::GetOrBuild(const FileTree& tree, BlobStore& store,
         if (reused != nullptr) *reused = true;
         return *layer;
       }
+      if (auto* out = dynamic_cast<OciLayout*>(&store); out != nullptr) {
+        // Same filesystem: check the digest, then hard-link (no copy).
+        const std::string cached = blobs_->BlobPath(layer->descriptor.digest);
+        struct stat st {};
+        auto digest = DigestOfFile(cached);
+        if (digest && *digest == layer->descriptor.digest && ::stat(cached.c_str(), &st) == 0 &&
+            st.st_size == layer->descriptor.size && out->LinkBlob(cached, *digest)) {
+          if (reused != nullptr) *reused = true;
+          return *layer;
+        }
+      }
       if (CopyVerified(*blobs_, store, layer->descriptor)) {
         if (reused != nullptr) *reused = true;
         return *layer;
@@ -268,7 +285,11 @@ Result<Layer> LayerCache::GetOrBuild(const FileTree& tree, BlobStore& store,
   // Record it only if the inputs did not change while the layer was built.
   auto again = Key(tree, options);
   if (!again || *again != *key) return layer;
-  if (!CopyVerified(store, *blobs_, layer.descriptor)) return layer;
+  auto* out = dynamic_cast<OciLayout*>(&store);
+  if (out == nullptr ||
+      !blobs_->LinkBlob(out->BlobPath(layer.descriptor.digest), layer.descriptor.digest)) {
+    if (!CopyVerified(store, *blobs_, layer.descriptor)) return layer;
+  }
   nlohmann::json entry = {{"key", *key},
                           {"mediaType", layer.descriptor.media_type},
                           {"digest", layer.descriptor.digest.ToString()},

@@ -69,7 +69,8 @@ class LayoutBlobWriter : public BlobWriter {
       ::unlink(tmp_.c_str());
       return IoError("rename " + tmp_ + " to " + final_path + ": " + ErrnoText(err));
     }
-    fsutil::FsyncDir(layout_->path() + "/blobs/sha256");
+    // The blobs directory is fsynced before index.json names the blob
+    // (OciLayout::SyncBlobs), once for all the blobs of a build.
     return d;
   }
 
@@ -183,6 +184,7 @@ Result<std::unique_ptr<BlobWriter>> OciLayout::NewWriter() {
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("create " + tmp + ": " + ErrnoText(errno));
   ::fchmod(fd, 0644);
+  blobs_dir_dirty_.store(true);
   return std::unique_ptr<BlobWriter>(new LayoutBlobWriter(this, fd, tmp));
 }
 
@@ -225,7 +227,30 @@ Status OciLayout::AddUntagged(const Descriptor& descriptor) {
   return UpdateIndex(descriptor, nullptr);
 }
 
+bool OciLayout::LinkBlob(const std::string& path, const Digest& digest) {
+  static std::atomic<uint64_t> counter{0};
+  const std::string final_path = BlobPath(digest);
+  struct stat st {};
+  if (::stat(final_path.c_str(), &st) == 0) return true;
+  if (!fsutil::MakeDirs(dir_ + "/blobs/" + digest.algorithm())) return false;
+  std::string tmp = dir_ + "/blobs/.tmp-link-" + std::to_string(::getpid()) + "-" +
+                    std::to_string(counter.fetch_add(1));
+  if (::link(path.c_str(), tmp.c_str()) != 0) return false;
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  blobs_dir_dirty_.store(true);
+  return true;
+}
+
+void OciLayout::SyncBlobs() {
+  if (blobs_dir_dirty_.exchange(false)) fsutil::FsyncDir(dir_ + "/blobs/sha256");
+}
+
 Status OciLayout::UpdateIndex(const Descriptor& descriptor, const std::string* tag) {
+  // Every blob committed so far is durable before index.json can name it.
+  SyncBlobs();
   OCIB_ASSIGN_OR_RETURN(DirLock lock, DirLock::Acquire(dir_));
   OCIB_ASSIGN_OR_RETURN(Index idx, ReadIndex());
   Descriptor entry = descriptor;
