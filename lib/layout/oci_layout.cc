@@ -153,14 +153,22 @@ Result<std::unique_ptr<OciLayout>> OciLayout::Open(const std::string& dir) {
 Result<std::unique_ptr<OciLayout>> OciLayout::OpenOrCreate(const std::string& dir) {
   struct stat st {};
   if (::stat((dir + "/oci-layout").c_str(), &st) == 0) return Open(dir);
-  if (::stat((dir + "/index.json").c_str(), &st) == 0) {
-    return InvalidArgument(dir + " has an index.json but no oci-layout file; not overwriting it");
-  }
   OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir));
-  OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir + "/blobs/sha256"));
-  Index empty;
-  OCIB_RETURN_IF_ERROR(fsutil::AtomicWriteFile(dir + "/index.json", empty.Serialize()));
-  OCIB_RETURN_IF_ERROR(fsutil::AtomicWriteFile(dir + "/oci-layout", kOciLayoutBytes));
+  {
+    // Under the layout lock, so that processes creating the same layout at
+    // once never see each other's half-made one.
+    OCIB_ASSIGN_OR_RETURN(DirLock lock, DirLock::Acquire(dir));
+    if (::stat((dir + "/oci-layout").c_str(), &st) != 0) {
+      if (::stat((dir + "/index.json").c_str(), &st) == 0) {
+        return InvalidArgument(dir +
+                               " has an index.json but no oci-layout file; not overwriting it");
+      }
+      OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir + "/blobs/sha256"));
+      Index empty;
+      OCIB_RETURN_IF_ERROR(fsutil::AtomicWriteFile(dir + "/index.json", empty.Serialize()));
+      OCIB_RETURN_IF_ERROR(fsutil::AtomicWriteFile(dir + "/oci-layout", kOciLayoutBytes));
+    }
+  }
   return Open(dir);
 }
 

@@ -193,6 +193,20 @@ TEST_F(LayerCacheTest, ConcurrentBuildsShareOneCache) {
   }
 }
 
+TEST_F(LayerCacheTest, ConcurrentOpensOfANewCacheAllSucceed) {
+  for (int round = 0; round < 20; ++round) {
+    const std::string dir = tmp_.path() + "/fresh" + std::to_string(round);
+    std::vector<std::thread> threads;
+    std::vector<int> ok(8, 0);
+    for (size_t i = 0; i < ok.size(); ++i) {
+      threads.emplace_back([&, i] { ok[i] = LayerCache::Open(dir) ? 1 : 0; });
+    }
+    for (auto& t : threads) t.join();
+    for (int v : ok) EXPECT_EQ(v, 1) << dir;
+    EXPECT_TRUE(OciLayout::Open(dir + "/layers"));
+  }
+}
+
 TEST_F(LayerCacheTest, InlineContentIsKeyedByItsBytes) {
   FileTree a;
   ASSERT_THAT(a.AddFile("etc/x", "one", 0644), IsOk());
