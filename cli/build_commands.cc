@@ -25,6 +25,8 @@ struct BuildFlags {
   std::string workdir;
   std::string go_ldflags;
   std::string build_file;
+  std::vector<std::string> insecure_registries;
+  std::string ca_file;
 };
 
 // `build -f FILE`: each image of the file, in order, with the flags given on
@@ -69,7 +71,8 @@ int RunBuildFile(const BuildFlags& f, CLI::App& sub) {
     if (f.options.log) f.options.log("building " + image.label + " of " + f.build_file);
     auto r = BuildImage(image.options);
     if (!r) return ReportError(std::move(r).error().With(f.build_file + ": " + image.label));
-    std::cout << r->descriptor.digest.ToString() << "\n";
+    if (r->pushed.empty()) std::cout << r->descriptor.digest.ToString() << "\n";
+    for (const std::string& line : r->pushed) std::cout << line << "\n";
   }
   return kExitOk;
 }
@@ -97,10 +100,12 @@ int RunBuild(BuildFlags& f, CommandContext& ctx, CLI::App& sub) {
     o.source_date_epoch = *v;
   }
   if (!ctx.quiet) o.log = [](std::string_view line) { std::cerr << line << "\n"; };
+  o.registry = RegistryOptionsFrom(f.insecure_registries, f.ca_file, false);
   if (!f.build_file.empty()) return RunBuildFile(f, sub);
   auto r = BuildImage(o);
   if (!r) return ReportError(r.error());
-  std::cout << r->descriptor.digest.ToString() << "\n";
+  if (r->pushed.empty()) std::cout << r->descriptor.digest.ToString() << "\n";
+  for (const std::string& line : r->pushed) std::cout << line << "\n";
   return kExitOk;
 }
 
@@ -110,7 +115,8 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<BuildFlags>();
   CLI::App* build = app.add_subcommand("build", "Build an image (one per platform) and write it");
   BuildOptions& o = flags->options;
-  build->add_option("--base", o.base, "static | scratch | oci:DIR[:TAG] (default: static)");
+  build->add_option("--base", o.base,
+                    "static | scratch | oci:DIR[:TAG] | a registry reference (default: static)");
   build->add_option("--base-name", o.base_name,
                     "Reference recorded as org.opencontainers.image.base.name (set automatically "
                     "for a registry --base)");
@@ -145,12 +151,18 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
       "--sbom", o.sbom,
       "spdx | cyclonedx | none: SBOM per platform, attached as an OCI referrer (default spdx)");
   build->add_option("--output", o.output,
-                    "oci:DIR[:TAG] | oci-archive:FILE[:TAG] (TAG defaults to latest)");
+                    "oci:DIR[:TAG] | oci-archive:FILE[:TAG] (TAG defaults to latest; optional "
+                    "with --tag)");
   build->add_option("--cache-dir", o.cache_dir,
                     "Layer cache directory (default $XDG_CACHE_HOME/ocib or ~/.cache/ocib)");
   build->add_flag("--no-cache", o.no_cache, "Neither read nor write the layer cache");
   build->add_option("-f,--build-file", flags->build_file,
                     "JSON build file of one or more images; flags override its fields");
+  build->add_option("--tag", o.tags,
+                    "Registry reference to push the result to (repeatable); prints REF@sha256:...");
+  build->add_option("--insecure-registry", flags->insecure_registries,
+                    "HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)");
+  build->add_option("--ca-file", flags->ca_file, "PEM file of extra trusted CA certificates");
   build->add_flag("--quiet,-q", ctx.quiet, "No report on stderr");
   build->callback([flags, &ctx, build]() { ctx.exit_code = RunBuild(*flags, ctx, *build); });
 
@@ -175,11 +187,15 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
 
   auto sref = std::make_shared<std::string>();
   auto splat = std::make_shared<std::string>();
-  CLI::App* sbom = app.add_subcommand("sbom", "Print the SBOM attached to an image in a layout");
-  sbom->add_option("reference", *sref, "oci:DIR[:TAG]")->required();
+  CLI::App* sbom = app.add_subcommand("sbom", "Print the SBOM attached to an image");
+  sbom->add_option("reference", *sref, "oci:DIR[:TAG] or a registry reference")->required();
   sbom->add_option("--platform", *splat,
                    "The platform's SBOM (default: the only one, or linux/amd64)");
   sbom->callback([sref, splat, &ctx]() {
+    if (sref->rfind("oci:", 0) != 0 && sref->rfind("oci-archive:", 0) != 0) {
+      ctx.exit_code = RunRemoteSbom(*sref, *splat, ctx);
+      return;
+    }
     auto r = LayoutSbom(*sref, *splat);
     if (!r) {
       ctx.exit_code = ReportError(std::move(r).error().With("sbom " + *sref));
@@ -190,10 +206,13 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   });
   auto rref = std::make_shared<std::string>();
   CLI::App* referrers = app.add_subcommand(
-      "referrers",
-      "List the referrers (SBOMs, signatures) of an image in a layout, one descriptor per line");
-  referrers->add_option("reference", *rref, "oci:DIR[:TAG]")->required();
+      "referrers", "List the referrers (SBOMs, signatures) of an image, one descriptor per line");
+  referrers->add_option("reference", *rref, "oci:DIR[:TAG] or a registry reference")->required();
   referrers->callback([rref, &ctx]() {
+    if (rref->rfind("oci:", 0) != 0 && rref->rfind("oci-archive:", 0) != 0) {
+      ctx.exit_code = RunRemoteReferrers(*rref, ctx);
+      return;
+    }
     auto r = LayoutReferrers(*rref);
     if (!r) {
       ctx.exit_code = ReportError(std::move(r).error().With("referrers " + *rref));

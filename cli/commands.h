@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ocib/registry.h"
 #include "ocib/status.h"
 
 namespace ocib::cli {
@@ -29,6 +30,16 @@ void AddRegistryCommands(CLI::App& app, CommandContext& ctx);
 // `ocib inspect REF` for a registry reference (anything not starting with
 // "oci:" or "oci-archive:"). Returns the exit code.
 int RunRemoteInspect(const std::string& ref, CommandContext& ctx);
+// `ocib referrers REF` and `ocib sbom REF [--platform P]` for a registry
+// reference. Return the exit code.
+int RunRemoteReferrers(const std::string& ref, CommandContext& ctx);
+int RunRemoteSbom(const std::string& ref, const std::string& platform, CommandContext& ctx);
+
+// RegistryOptions for --insecure-registry and --ca-file values, plus
+// $OCIB_INSECURE_REGISTRY (comma-separated hosts) and $OCIB_CA_FILE (when
+// `ca_file` is empty); `verbose` logs each request on stderr. No progress.
+RegistryOptions RegistryOptionsFrom(const std::vector<std::string>& insecure,
+                                    const std::string& ca_file, bool verbose);
 
 }  // namespace ocib::cli
 

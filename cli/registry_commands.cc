@@ -7,6 +7,9 @@
 //   --ca-file FILE             extra trusted CAs (also $OCIB_CA_FILE)
 //   --jobs N                   parallel blob transfers (default 4)
 //   --quiet/-q, --verbose/-v   no progress / log every request (redacted)
+//
+// Also `referrers REF` and `sbom REF` for registry references (their flags
+// are parsed with the layout forms, in build_commands.cc).
 #include <unistd.h>
 
 #include <iostream>
@@ -19,6 +22,7 @@
 #include "ocib/push.h"
 #include "ocib/reference.h"
 #include "ocib/registry.h"
+#include "ocib/sbom_query.h"
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -62,26 +66,36 @@ std::vector<std::string> SplitComma(const std::string& s) {
 }
 
 RegistryOptions MakeOptions(const RemoteFlags& f) {
-  RegistryOptions o;
-  o.insecure_registries = f.insecure;
-  if (const char* env = std::getenv("OCIB_INSECURE_REGISTRY"); env != nullptr) {
-    for (const std::string& h : SplitComma(env)) o.insecure_registries.push_back(h);
-  }
-  o.ca_file = f.ca_file;
-  if (o.ca_file.empty()) {
-    if (const char* env = std::getenv("OCIB_CA_FILE"); env != nullptr) o.ca_file = env;
-  }
+  RegistryOptions o = RegistryOptionsFrom(f.insecure, f.ca_file, f.verbose);
   o.jobs = f.jobs;
   if (f.chunk_threshold > 0) o.chunk_threshold = f.chunk_threshold;
   if (f.chunk_size > 0) o.chunk_size = f.chunk_size;
-  if (f.verbose) {
-    o.log = [](std::string_view line) { std::cerr << "ocib: " << line << "\n"; };
-  }
   if (!f.quiet && (f.verbose || ::isatty(2) != 0)) {
     o.progress = [](std::string_view line) { std::cerr << "ocib: " << line << "\n"; };
   }
   return o;
 }
+
+}  // namespace
+
+RegistryOptions RegistryOptionsFrom(const std::vector<std::string>& insecure,
+                                    const std::string& ca_file, bool verbose) {
+  RegistryOptions o;
+  o.insecure_registries = insecure;
+  if (const char* env = std::getenv("OCIB_INSECURE_REGISTRY"); env != nullptr) {
+    for (const std::string& h : SplitComma(env)) o.insecure_registries.push_back(h);
+  }
+  o.ca_file = ca_file;
+  if (o.ca_file.empty()) {
+    if (const char* env = std::getenv("OCIB_CA_FILE"); env != nullptr) o.ca_file = env;
+  }
+  if (verbose) {
+    o.log = [](std::string_view line) { std::cerr << "ocib: " << line << "\n"; };
+  }
+  return o;
+}
+
+namespace {
 
 Result<Reference> ParseRemote(const std::string& text) {
   std::string s = text.rfind("docker://", 0) == 0 ? text.substr(9) : text;
@@ -194,170 +208,9 @@ int RunLogout(const std::string& registry_arg) {
   return kExitOk;
 }
 
-// --- `ocib build --base REF` and `ocib build --tag REF` -------------------
-//
-// The builder reads bases from OCI layouts. A registry base is pulled (for
-// the platforms being built) into a cache layout,
-// ${XDG_CACHE_HOME:-~/.cache}/ocib/bases, and the build's --base becomes
-// oci:CACHE:TAG. After a successful build, every --tag REF gets the output
-// layout pushed to it; base layers are mounted from the base repository
-// when it is in the same registry.
-
-bool IsRegistryBase(const std::string& base) {
-  return !base.empty() && base != "static" && base != "scratch" && base.rfind("oci:", 0) != 0 &&
-         base.rfind("oci-archive:", 0) != 0;
-}
-
-std::string CacheDir() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg != nullptr && *xdg != '\0') return std::string(xdg) + "/ocib/bases";
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : "/tmp") + "/.cache/ocib/bases";
-}
-
-std::string CacheTag(const std::string& ref) {
-  std::string tag;
-  for (char c : ref) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-';
-    tag += ok ? c : '_';
-  }
-  return tag.substr(0, 120);
-}
-
-struct BuildHook {
-  CLI::App* build = nullptr;
-  RemoteFlags flags;
-  std::vector<std::string> tags;
-  std::string base_ref;  // the registry reference given as --base
-  std::string base_cache_tag;
-};
-
-std::vector<Platform> BuildPlatforms(CLI::App* build) {
-  std::vector<std::string> texts;
-  if (CLI::Option* p = build->get_option_no_throw("--platform"); p != nullptr && p->count() > 0) {
-    for (const std::string& v : p->as<std::vector<std::string>>()) {
-      for (const std::string& item : SplitComma(v)) texts.push_back(item);
-    }
-  } else if (CLI::Option* b = build->get_option_no_throw("--binary");
-             b != nullptr && b->count() > 0) {
-    for (const std::string& v : b->as<std::vector<std::string>>()) {
-      texts.push_back(v.substr(0, v.find('=')));
-    }
-  }
-  std::vector<Platform> out;
-  for (const std::string& t : texts) {
-    auto p = Platform::Parse(t);
-    if (p) out.push_back(*p);
-  }
-  return out;
-}
-
-// Before the build runs: a registry --base is pulled into the cache.
-int PrepareRemoteBase(BuildHook& hook, CommandContext& ctx) {
-  CLI::Option* base_opt = hook.build->get_option_no_throw("--base");
-  if (base_opt == nullptr || base_opt->count() == 0) return kExitOk;
-  std::string base = base_opt->as<std::string>();
-  if (!IsRegistryBase(base)) return kExitOk;
-  auto ref = ParseRemote(base);
-  if (!ref) return ReportError(std::move(ref).error().With("build: --base"));
-  std::string dir = CacheDir();
-  std::string tag = CacheTag(ref->String());
-  RegistryOptions o = MakeOptions(hook.flags);
-  if (ctx.quiet) o.progress = nullptr;
-  auto pulled = Pull(*ref, dir, tag, BuildPlatforms(hook.build), o);
-  if (!pulled) return ReportError(std::move(pulled).error().With("build: fetching base"));
-  hook.base_ref = ref->String();
-  hook.base_cache_tag = tag;
-  base_opt->clear();
-  base_opt->add_result("oci:" + dir + ":" + tag);
-  base_opt->run_callback();
-  if (CLI::Option* name_opt = hook.build->get_option_no_throw("--base-name");
-      name_opt != nullptr && name_opt->count() == 0) {
-    name_opt->clear();
-    name_opt->add_result(ref->String());
-    name_opt->run_callback();
-  }
-  return kExitOk;
-}
-
-// After a successful build: push the output to every --tag.
-int PushBuildTags(BuildHook& hook) {
-  CLI::Option* out_opt = hook.build->get_option_no_throw("--output");
-  if (out_opt == nullptr || out_opt->count() == 0) {
-    return ReportError(InvalidArgument("build --tag: needs --output oci:DIR[:TAG]"));
-  }
-  auto out = ImageLocation::Parse(out_opt->as<std::string>());
-  if (!out || !out->is_layout) {
-    return ReportError(InvalidArgument("build --tag: --output must be oci:DIR[:TAG] to push"));
-  }
-  std::string layout_tag = out->layout_tag.empty() ? "latest" : out->layout_tag;
-  std::vector<Reference> refs;
-  for (const std::string& t : hook.tags) {
-    auto r = ParseRemote(t);
-    if (!r) return ReportError(std::move(r).error().With("build --tag"));
-    refs.push_back(*r);
-  }
-  // One push per repository; tags of one repository move together.
-  std::map<std::string, std::vector<Reference>> by_repo;
-  for (const Reference& r : refs) by_repo[r.WithoutTagAndDigest().String()].push_back(r);
-  for (const auto& [repo, dests] : by_repo) {
-    std::map<Digest, std::string> mounts;
-    if (!hook.base_ref.empty()) {
-      auto base = Reference::Parse(hook.base_ref);
-      if (base && base->domain() == dests.front().domain()) {
-        auto m = MountSourcesFromLayout(CacheDir(), hook.base_cache_tag, base->path());
-        if (m) mounts = *m;
-      }
-    }
-    auto r = Push(out->layout_dir, layout_tag, dests, MakeOptions(hook.flags), mounts);
-    if (!r) return ReportError(r.error());
-    for (const std::string& line : r->pushed) std::cerr << "ocib: pushed " << line << "\n";
-  }
-  return kExitOk;
-}
-
-void AddBuildHooks(CLI::App& app, CommandContext& ctx) {
-  CLI::App* build = nullptr;
-  try {
-    build = app.get_subcommand("build");
-  } catch (const CLI::OptionNotFound&) {
-    return;
-  }
-  if (build == nullptr || build->get_option_no_throw("--tag") != nullptr) return;
-  auto hook = std::make_shared<BuildHook>();
-  hook->build = build;
-  build->add_option("--tag", hook->tags,
-                    "Registry reference to push the result to after the build (repeatable)");
-  if (build->get_option_no_throw("--insecure-registry") == nullptr) {
-    build->add_option("--insecure-registry", hook->flags.insecure,
-                      "HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)");
-  }
-  if (build->get_option_no_throw("--ca-file") == nullptr) {
-    build->add_option("--ca-file", hook->flags.ca_file, "PEM file of extra trusted CAs");
-  }
-  hook->flags.quiet = true;
-  // The main app's parse-complete callback runs after the options are stored
-  // and before the build's callback; its final callback runs after it.
-  app.parse_complete_callback([hook, &ctx] {
-    if (hook->build->parsed() == 0) return;
-    int rc = PrepareRemoteBase(*hook, ctx);
-    if (rc != kExitOk) {
-      // The build must not run; the error is already reported.
-      std::cout.flush();
-      std::exit(rc);
-    }
-  });
-  app.final_callback([hook, &ctx] {
-    if (hook->build->parsed() == 0 || hook->tags.empty() || ctx.exit_code != kExitOk) return;
-    ctx.exit_code = PushBuildTags(*hook);
-  });
-}
-
 }  // namespace
 
 void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
-  AddBuildHooks(app, ctx);
   {
     auto f = std::make_shared<RemoteFlags>();
     auto src = std::make_shared<std::string>();
@@ -425,6 +278,24 @@ void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
     cmd->add_option("registry", *registry, "Registry host[:port]")->required();
     cmd->callback([registry, &ctx] { ctx.exit_code = RunLogout(*registry); });
   }
+}
+
+int RunRemoteReferrers(const std::string& ref_text, CommandContext& ctx) {
+  auto ref = ParseRemote(ref_text);
+  if (!ref) return ReportError(std::move(ref).error().With("referrers"));
+  auto lines = RegistryReferrers(*ref, RegistryOptionsFrom({}, "", ctx.verbose));
+  if (!lines) return ReportError(lines.error());
+  for (const std::string& l : *lines) std::cout << l << "\n";
+  return kExitOk;
+}
+
+int RunRemoteSbom(const std::string& ref_text, const std::string& platform, CommandContext& ctx) {
+  auto ref = ParseRemote(ref_text);
+  if (!ref) return ReportError(std::move(ref).error().With("sbom"));
+  auto doc = RegistrySbom(*ref, platform, RegistryOptionsFrom({}, "", ctx.verbose));
+  if (!doc) return ReportError(doc.error());
+  std::cout << *doc << "\n";
+  return kExitOk;
 }
 
 int RunRemoteInspect(const std::string& ref_text, CommandContext& ctx) {

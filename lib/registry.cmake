@@ -12,5 +12,7 @@ target_sources(ocib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/registry/registry_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/push.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/pull.cc
+  ${CMAKE_CURRENT_LIST_DIR}/registry/registry_referrers.cc
+  ${CMAKE_CURRENT_LIST_DIR}/build/remote_build.cc
 )
 target_link_libraries(ocib PRIVATE CURL::libcurl)

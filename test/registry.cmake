@@ -9,6 +9,7 @@ ocib_add_gtest(ocib_registry_test
   ${CMAKE_CURRENT_LIST_DIR}/registry/keychain_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/registry_client_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/location_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/registry/referrers_push_test.cc
 )
 target_link_libraries(ocib_registry_test PRIVATE nlohmann_json::nlohmann_json)
 

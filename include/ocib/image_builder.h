@@ -19,6 +19,10 @@
 //   o.output = "oci:out/layout:v1";
 //   auto r = ocib::BuildImage(o);
 //   if (r) std::cout << r->descriptor.digest.ToString() << "\n";
+//
+// Registries: a `base` that is a registry reference is pulled first (see
+// `base`), and with `tags` the result is pushed after it is written (see
+// `tags`); both use `registry`.
 #ifndef OCIB_INCLUDE_OCIB_IMAGE_BUILDER_H_
 #define OCIB_INCLUDE_OCIB_IMAGE_BUILDER_H_
 
@@ -34,6 +38,7 @@
 #include "ocib/descriptor.h"
 #include "ocib/layer.h"
 #include "ocib/platform.h"
+#include "ocib/registry.h"
 #include "ocib/status.h"
 
 namespace ocib {
@@ -42,12 +47,19 @@ namespace ocib {
 using LogFunction = std::function<void(std::string_view)>;
 
 struct BuildOptions {
-  // "static" (embedded distroless-like base), "scratch" (no base layers), or
+  // "static" (embedded distroless-like base), "scratch" (no base layers),
   // "oci:DIR[:TAG]" (an image or index in an OCI layout; TAG defaults to
-  // "latest"; layer blobs are reused byte for byte).
+  // "latest"; layer blobs are reused byte for byte), or a registry
+  // reference ("registry/repo:tag", "...@sha256:...", "docker://..."): the
+  // platforms being built (all of them for `--platform all`) are pulled and
+  // verified into the base cache, the layout `cache_dir`/bases (default
+  // $XDG_CACHE_HOME/ocib/bases, or ~/.cache/ocib/bases), tagged after the
+  // reference, and the build continues from there; kNotFound when the
+  // registry has no such image or platform.
   std::string base = "static";
   // When set, written as org.opencontainers.image.base.name on each
-  // manifest (the registry reference a layout base was pulled from).
+  // manifest (the registry reference a layout base was pulled from; set to
+  // the reference for a registry `base` when empty).
   std::string base_name;
   // Platforms to build; empty means the platforms named by `binaries`.
   std::vector<std::string> platforms;
@@ -81,13 +93,26 @@ struct BuildOptions {
   Compression compression = Compression::kZstd;
   int compression_level = 0;  // 0: the compressor's default (zstd 3, gzip 6)
   // "oci:DIR[:TAG]" or "oci-archive:FILE[:TAG]"; TAG defaults to "latest".
+  // May be empty when `tags` are given: the image is then built into a
+  // private temporary layout (mkdtemp under $TMPDIR or /tmp), pushed from
+  // there and removed, whatever the outcome.
   std::string output;
-  // Registry references ("registry/repo:tag") the built image is pushed to
-  // after it is written; with tags, `output` may be empty.
+  // Registry references ("registry/repo:tag", optionally "docker://...")
+  // the built image is pushed to once it is written, with its referrers
+  // (the SBOMs; see ocib/push.h). All are checked before anything is
+  // built. One push per repository, in the order the repositories are
+  // first named; the tags of one repository move together, after
+  // everything they name is in place. A base pulled from the same registry
+  // lends its layers by cross-repository mount. On a push error the output
+  // is kept and tags pushed before stay pushed.
   std::vector<std::string> tags;
+  // For the base pull and the pushes: transport, credentials, insecure
+  // registries, CA file, parallel transfers, progress (ocib/registry.h).
+  RegistryOptions registry;
   // Layer cache directory (see ocib/layer_cache.h); empty means
   // $XDG_CACHE_HOME/ocib, else ~/.cache/ocib. `no_cache` neither reads nor
   // writes it. A cache that cannot be opened is an error before any write.
+  // Registry bases are cached in its "bases" subdirectory either way.
   std::string cache_dir;
   bool no_cache = false;
   // SBOM for every platform image, made from the Go build information in
@@ -121,15 +146,20 @@ struct BuildResult {
   // are copied as they are and count in neither.
   int layers_compressed = 0;
   int layers_reused = 0;
-  // Where the result was written (layout directory or archive file) and tag.
+  // Where the result was written (layout directory or archive file) and
+  // tag; both empty when there was no `output`.
   std::string output_path;
   std::string tag;
+  // "registry/repo:tag@sha256:..." for each of `tags`, in their order.
+  std::vector<std::string> pushed;
 };
 
-// Builds and writes the image. Errors: kInvalidArgument for bad options
-// (unknown platform, a platform without a binary, a destination escaping
-// the root, a corrupt output layout...), kNotFound for missing inputs, kIo
-// for filesystem failures.
+// Builds and writes the image, then pushes it to `tags`. Errors:
+// kInvalidArgument for bad options (unknown platform, a platform without a
+// binary, a destination escaping the root, a corrupt output layout, an
+// invalid tag...), kNotFound for missing inputs, kIo for filesystem
+// failures, and the registry's errors (ocib/registry.h) for pulls and
+// pushes.
 Result<BuildResult> BuildImage(const BuildOptions& options);
 
 // Parses SOURCE_DATE_EPOCH text: decimal digits only, no sign, no fraction,

@@ -12,6 +12,13 @@
 // same digest is not rewritten, so a second push of an unchanged image
 // sends HEAD requests only.
 //
+// Referrers: every manifest or index listed in the layout's index.json
+// whose `subject` is the root, one of its manifests or (in turn) another
+// such referrer is pushed too (ocib/registry_referrers.h: its blobs with
+// the image's, the document by digest after its subject and before the
+// tags move; on a registry without the referrers API the subject's
+// fallback tag "sha256-<hex>" is updated).
+//
 // Example:
 //   auto ref = ocib::Reference::Parse("127.0.0.1:5000/app:1");
 //   auto result = ocib::Push("out/layout", "latest", {*ref}, {});
@@ -36,6 +43,9 @@ struct PushResult {
   std::vector<std::string> pushed;
   int blobs_uploaded = 0;
   int blobs_skipped = 0;
+  // The referrers pushed with the image (referrers-API descriptors); empty
+  // when the registry had everything already.
+  std::vector<Descriptor> referrers;
 };
 
 // Pushes the image tagged `layout_tag` in the layout at `layout_dir` (when

@@ -154,9 +154,21 @@ class RegistryClient {
                         const std::string& mount_from = "");
   // PUT a manifest or index under a tag or digest with Content-Type
   // `media_type`, exactly `bytes`. Returns the digest of the bytes; a
-  // Docker-Content-Digest that differs is kDataLoss.
+  // Docker-Content-Digest that differs is kDataLoss. When `oci_subject` is
+  // given it receives the response's OCI-Subject header: the subject digest
+  // when the registry processed the manifest's `subject` (it has the
+  // referrers API), "" otherwise.
   Result<Digest> PutManifest(const std::string& repo, const std::string& reference,
-                             const std::string& media_type, const std::string& bytes);
+                             const std::string& media_type, const std::string& bytes,
+                             std::string* oci_subject = nullptr);
+  // GET /v2/<repo>/referrers/<subject> (with ?artifactType= when
+  // `artifact_type` is not empty), following Link rel="next" pages (100 at
+  // most): the descriptors the registry lists, unfiltered. nullopt when the
+  // registry has no referrers API: it answers 404, or 200 with something
+  // that is not an OCI image index. Other statuses are errors as above.
+  Result<std::optional<std::vector<Descriptor>>> ListReferrers(const std::string& repo,
+                                                               const Digest& subject,
+                                                               const std::string& artifact_type);
 
   // Checks that the keychain's credentials are accepted (`ocib login`):
   // Basic registries must answer /v2/ with 200, token registries must issue

@@ -20,6 +20,7 @@
 
 #include "lib/base/static_base.h"
 #include "lib/build/go_build.h"
+#include "lib/build/remote_build.h"
 #include "lib/io/streams.h"
 #include "lib/layout/fs_util.h"
 #include "lib/layout/oci_archive.h"
@@ -691,6 +692,7 @@ Result<BuildResult> BuildGo(const BuildOptions& options) {
 }  // namespace
 
 Result<BuildResult> BuildImage(const BuildOptions& options) {
+  if (build::UsesRegistry(options)) return build::BuildWithRegistry(options);
   if (!options.go_package.empty()) return BuildGo(options);
   OCIB_ASSIGN_OR_RETURN(Plan plan, MakePlan(options));
   OCIB_ASSIGN_OR_RETURN(Base base, ResolveBase(options.base, plan.platforms));

@@ -1,19 +1,27 @@
 #include "ocib/sbom_query.h"
 
-#include "lib/json/json_util.h"
+#include <memory>
+#include <optional>
+
 #include "ocib/image_builder.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
 #include "ocib/referrers.h"
+#include "ocib/registry_referrers.h"
 #include "ocib/sbom.h"
+
+#include "lib/json/json_util.h"
 
 namespace ocib {
 namespace {
 
+constexpr int64_t kMaxSbomBytes = int64_t{64} << 20;
+
+// The tagged document, then the manifests of an index.
 struct Target {
   std::unique_ptr<OciLayout> layout;
-  std::vector<Descriptor> subjects;  // the tagged document, then its manifests
+  std::vector<Descriptor> subjects;
 };
 
 Result<Target> Open(const std::string& reference) {
@@ -33,6 +41,56 @@ Result<Target> Open(const std::string& reference) {
   return t;
 }
 
+// One output line of `ocib referrers`.
+std::string ReferrerLine(const Digest& subject, const Descriptor& referrer) {
+  nlohmann::json j = jsonutil::DescriptorToJson(referrer);
+  j["subject"] = subject.ToString();
+  return jsonutil::Dump(j);
+}
+
+// The image manifest among `subjects` whose SBOM `ocib sbom` prints: the one
+// for `platform`, or the only one, or linux/amd64 when there are several.
+Result<Descriptor> ChooseImage(const std::vector<Descriptor>& subjects,
+                               const std::string& platform) {
+  std::optional<Platform> want;
+  if (!platform.empty()) {
+    OCIB_ASSIGN_OR_RETURN(Platform p, Platform::Parse(platform));
+    want = p;
+  }
+  std::vector<Descriptor> images;
+  for (const auto& s : subjects) {
+    if (media_type::IsManifest(s.media_type)) images.push_back(s);
+  }
+  for (const auto& d : images) {
+    if (want && (!d.platform || !d.platform->Matches(*want))) continue;
+    if (!want && images.size() > 1 &&
+        (!d.platform || !d.platform->Matches(*Platform::Parse("linux/amd64")))) {
+      continue;
+    }
+    return d;
+  }
+  return NotFound("no image" + (want ? " for platform " + want->ToString() : std::string()));
+}
+
+// Collects a blob in memory, up to a limit.
+class StringSink : public Writer {
+ public:
+  explicit StringSink(int64_t limit) : limit_(limit) {}
+  Status Write(const void* data, size_t size) override {
+    if (static_cast<int64_t>(bytes_.size() + size) > limit_) {
+      return DataLoss("more than the expected " + std::to_string(limit_) + " bytes");
+    }
+    bytes_.append(static_cast<const char*>(data), size);
+    return OkStatus();
+  }
+  Status Close() override { return OkStatus(); }
+  std::string& bytes() { return bytes_; }
+
+ private:
+  int64_t limit_;
+  std::string bytes_;
+};
+
 }  // namespace
 
 Result<std::vector<std::string>> LayoutReferrers(const std::string& reference) {
@@ -40,48 +98,106 @@ Result<std::vector<std::string>> LayoutReferrers(const std::string& reference) {
   std::vector<std::string> out;
   for (const auto& s : t.subjects) {
     OCIB_ASSIGN_OR_RETURN(auto refs, ListLayoutReferrers(*t.layout, s.digest));
-    for (const auto& r : refs) {
-      nlohmann::json j = jsonutil::DescriptorToJson(r);
-      j["subject"] = s.digest.ToString();
-      out.push_back(jsonutil::Dump(j));
-    }
+    for (const auto& r : refs) out.push_back(ReferrerLine(s.digest, r));
   }
   return out;
 }
 
 Result<std::string> LayoutSbom(const std::string& reference, const std::string& platform) {
   OCIB_ASSIGN_OR_RETURN(Target t, Open(reference));
-  std::optional<Platform> want;
-  if (!platform.empty()) {
-    OCIB_ASSIGN_OR_RETURN(Platform p, Platform::Parse(platform));
-    want = p;
-  }
-  std::vector<Descriptor> images;
-  for (const auto& s : t.subjects) {
-    if (media_type::IsManifest(s.media_type)) images.push_back(s);
-  }
-  const Descriptor* chosen = nullptr;
-  for (const auto& d : images) {
-    if (want && (!d.platform || !d.platform->Matches(*want))) continue;
-    if (!want && images.size() > 1 &&
-        (!d.platform || !d.platform->Matches(*Platform::Parse("linux/amd64")))) {
-      continue;
-    }
-    chosen = &d;
-    break;
-  }
-  if (chosen == nullptr) {
-    return NotFound("no image" + (want ? " for platform " + want->ToString() : std::string()));
-  }
+  OCIB_ASSIGN_OR_RETURN(Descriptor chosen, ChooseImage(t.subjects, platform));
   for (SbomFormat f : {SbomFormat::kSpdx, SbomFormat::kCycloneDx}) {
-    OCIB_ASSIGN_OR_RETURN(auto refs, ListLayoutReferrers(*t.layout, chosen->digest, SbomMediaType(f)));
+    OCIB_ASSIGN_OR_RETURN(auto refs,
+                          ListLayoutReferrers(*t.layout, chosen.digest, SbomMediaType(f)));
     if (refs.empty()) continue;
     OCIB_ASSIGN_OR_RETURN(std::string mbytes, t.layout->ReadAll(refs.front().digest));
     OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(mbytes));
-    if (m.layers.empty()) return DataLoss("SBOM artifact " + refs.front().digest.ToString() + " has no layer");
+    if (m.layers.empty()) {
+      return DataLoss("SBOM artifact " + refs.front().digest.ToString() + " has no layer");
+    }
     return t.layout->ReadAll(m.layers.front().digest, size_t{64} << 20);
   }
-  return NotFound("image " + chosen->digest.ToString() + " has no SBOM");
+  return NotFound("image " + chosen.digest.ToString() + " has no SBOM");
+}
+
+namespace {
+
+struct RemoteTarget {
+  std::unique_ptr<RegistryClient> client;
+  std::string repo;
+  std::vector<Descriptor> subjects;
+};
+
+Result<RemoteTarget> OpenRemote(const Reference& reference, const RegistryOptions& options) {
+  RemoteTarget t;
+  OCIB_ASSIGN_OR_RETURN(t.client, RegistryClient::Create(reference.domain(), options));
+  t.repo = reference.path();
+  OCIB_ASSIGN_OR_RETURN(RemoteManifest top, t.client->GetManifest(t.repo, reference.Identifier()));
+  Descriptor d;
+  d.media_type = top.media_type;
+  d.digest = top.digest;
+  d.size = static_cast<int64_t>(top.bytes.size());
+  t.subjects.push_back(d);
+  if (media_type::IsIndex(top.media_type)) {
+    OCIB_ASSIGN_OR_RETURN(Index idx, Index::Parse(top.bytes));
+    for (const auto& m : idx.manifests) t.subjects.push_back(m);
+  }
+  return t;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> RegistryReferrers(const Reference& reference,
+                                                   const RegistryOptions& options) {
+  auto run = [&]() -> Result<std::vector<std::string>> {
+    OCIB_ASSIGN_OR_RETURN(RemoteTarget t, OpenRemote(reference, options));
+    std::vector<std::string> out;
+    for (const auto& s : t.subjects) {
+      OCIB_ASSIGN_OR_RETURN(auto refs, ListRegistryReferrers(*t.client, t.repo, s.digest));
+      for (const auto& r : refs) out.push_back(ReferrerLine(s.digest, r));
+    }
+    return out;
+  };
+  auto r = run();
+  if (!r) return std::move(r).error().With("listing the referrers of " + reference.String());
+  return r;
+}
+
+Result<std::string> RegistrySbom(const Reference& reference, const std::string& platform,
+                                 const RegistryOptions& options) {
+  auto run = [&]() -> Result<std::string> {
+    OCIB_ASSIGN_OR_RETURN(RemoteTarget t, OpenRemote(reference, options));
+    OCIB_ASSIGN_OR_RETURN(Descriptor chosen, ChooseImage(t.subjects, platform));
+    for (SbomFormat f : {SbomFormat::kSpdx, SbomFormat::kCycloneDx}) {
+      OCIB_ASSIGN_OR_RETURN(
+          auto refs, ListRegistryReferrers(*t.client, t.repo, chosen.digest, SbomMediaType(f)));
+      if (refs.empty()) continue;
+      const Digest& art = refs.front().digest;
+      OCIB_ASSIGN_OR_RETURN(RemoteManifest mbytes, t.client->GetManifest(t.repo, art.ToString()));
+      OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(mbytes.bytes));
+      if (m.layers.empty()) return DataLoss("SBOM artifact " + art.ToString() + " has no layer");
+      const Descriptor& layer = m.layers.front();
+      if (layer.size > kMaxSbomBytes) {
+        return InvalidArgument("SBOM " + layer.digest.ToString() + " of artifact " +
+                               art.ToString() + " is larger than 64 MiB");
+      }
+      StringSink sink(layer.size);
+      Status st = t.client->ReadBlob(t.repo, layer.digest, 0, sink);
+      if (!st) return std::move(st).error().With("reading SBOM " + layer.digest.ToString());
+      if (static_cast<int64_t>(sink.bytes().size()) != layer.size ||
+          Digest::Sha256Of(sink.bytes()) != layer.digest) {
+        return DataLoss("SBOM blob " + layer.digest.ToString() + " of artifact " + art.ToString() +
+                        ": the registry sent other content (" +
+                        std::to_string(sink.bytes().size()) + " bytes, " +
+                        Digest::Sha256Of(sink.bytes()).ToString() + ")");
+      }
+      return std::move(sink.bytes());
+    }
+    return NotFound("image " + chosen.digest.ToString() + " has no SBOM");
+  };
+  auto r = run();
+  if (!r) return std::move(r).error().With("reading the SBOM of " + reference.String());
+  return r;
 }
 
 }  // namespace ocib

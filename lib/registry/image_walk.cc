@@ -69,4 +69,95 @@ Result<WalkedImage> WalkLayout(OciLayout& layout, const Descriptor& root) {
   return std::move(w.out);
 }
 
+Result<ReferrerInfo> DescribeReferrer(const Descriptor& d, std::string_view bytes) {
+  ReferrerInfo info;
+  info.descriptor.media_type = d.media_type;
+  info.descriptor.digest = d.digest;
+  info.descriptor.size = d.size;
+  std::optional<Descriptor> subject;
+  if (media_type::IsIndex(d.media_type)) {
+    OCIB_ASSIGN_OR_RETURN(Index index, Index::Parse(bytes));
+    subject = index.subject;
+    info.descriptor.artifact_type = index.artifact_type;
+    info.descriptor.annotations = std::move(index.annotations);
+  } else if (media_type::IsManifest(d.media_type)) {
+    OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(bytes));
+    subject = m.subject;
+    info.descriptor.artifact_type = m.artifact_type.empty() ? m.config.media_type : m.artifact_type;
+    info.descriptor.annotations = std::move(m.annotations);
+  } else {
+    return InvalidArgument("document " + d.digest.ToString() + " has media type \"" + d.media_type +
+                           "\", not a manifest or index");
+  }
+  if (subject) info.subject = subject->digest;
+  return info;
+}
+
+Status WalkLayoutReferrers(OciLayout& layout, const Descriptor& root, WalkedImage& image) {
+  const std::string what =
+      "finding the referrers of " + root.digest.ToString() + " in " + layout.path();
+  std::set<Digest> subjects{root.digest};
+  for (const WalkedDocument& c : image.children) subjects.insert(c.descriptor.digest);
+  std::set<Digest> blobs;
+  for (const Descriptor& b : image.blobs) blobs.insert(b.digest);
+  auto index = layout.ReadIndex();
+  if (!index) return std::move(index).error().With(what);
+
+  // Every index.json entry that has a subject, in index order.
+  struct Candidate {
+    Descriptor entry;
+    Digest subject;
+  };
+  std::vector<Candidate> pending;
+  std::set<Digest> considered;
+  for (const Descriptor& e : index->manifests) {
+    if (!media_type::IsIndex(e.media_type) && !media_type::IsManifest(e.media_type)) continue;
+    if (subjects.count(e.digest) > 0 || !considered.insert(e.digest).second) continue;
+    auto has = layout.Has(e.digest);
+    if (!has) return std::move(has).error().With(what);
+    if (!*has) continue;
+    auto bytes = layout.ReadAll(e.digest, size_t{4} << 20);
+    if (!bytes) return std::move(bytes).error().With(what);
+    auto info = DescribeReferrer(e, *bytes);
+    if (!info) return std::move(info).error().With(what);
+    if (info->subject.empty()) continue;
+    Descriptor entry = e;
+    entry.annotations.clear();
+    entry.platform.reset();
+    pending.push_back({std::move(entry), info->subject});
+  }
+
+  // Referrers of known subjects, then referrers of those, and so on.
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (auto it = pending.begin(); it != pending.end();) {
+      if (subjects.count(it->subject) == 0) {
+        ++it;
+        continue;
+      }
+      Walker w{layout, {}, blobs, subjects};
+      auto bytes = w.Visit(it->entry, true, 0);
+      if (!bytes) {
+        return std::move(bytes)
+            .error()
+            .With("reading referrer " + it->entry.digest.ToString())
+            .With(what);
+      }
+      for (const Descriptor& b : w.out.blobs) {
+        blobs.insert(b.digest);
+        image.blobs.push_back(b);
+      }
+      for (WalkedDocument& c : w.out.children) {
+        subjects.insert(c.descriptor.digest);
+        image.referrers.push_back(std::move(c));
+      }
+      subjects.insert(it->entry.digest);
+      image.referrers.push_back({it->entry, std::move(*bytes)});
+      it = pending.erase(it);
+      progress = true;
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace ocib::registry

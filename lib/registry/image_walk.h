@@ -27,6 +27,11 @@ struct WalkedImage {
   std::vector<WalkedDocument> children;
   // Configs and layers (and other non-manifest blobs), deduplicated.
   std::vector<Descriptor> blobs;
+  // Documents to PUT by digest after the root's children and before the
+  // tags: the referrers of the root and of its children (and, in turn,
+  // theirs), each after its subject, with the children of a referrer index
+  // before it. Their blobs are in `blobs`.
+  std::vector<WalkedDocument> referrers;
 };
 
 // The descriptor tagged `tag`, or the only image when `tag` is empty.
@@ -34,6 +39,22 @@ Result<Descriptor> ResolveLayoutRoot(OciLayout& layout, const std::string& tag);
 // Reads `root` and everything below it; kNotFound for a missing blob,
 // kDataLoss for a document whose bytes do not match.
 Result<WalkedImage> WalkLayout(OciLayout& layout, const Descriptor& root);
+
+// Adds to `image` (walked from `root`) every manifest or index listed in
+// the layout's index.json whose `subject` is the root, one of its
+// children or another such referrer. Entries whose blob is missing are
+// skipped.
+Status WalkLayoutReferrers(OciLayout& layout, const Descriptor& root, WalkedImage& image);
+
+// For a manifest or index `bytes` described by `d`: its subject digest
+// (empty when it has none) and its referrers-API descriptor (d's media
+// type, digest and size; artifactType = the document's, or else the
+// manifest's config media type; the document's annotations).
+struct ReferrerInfo {
+  Digest subject;
+  Descriptor descriptor;
+};
+Result<ReferrerInfo> DescribeReferrer(const Descriptor& d, std::string_view bytes);
 
 // Pushes a walked image to `destinations` (one repository): blobs (opened
 // through `opener_for`, HEAD first, mounted when `mount_sources` says so),

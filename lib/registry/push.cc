@@ -13,6 +13,7 @@
 
 #include "lib/registry/image_walk.h"
 #include "ocib/oci_layout.h"
+#include "ocib/registry_referrers.h"
 
 namespace ocib {
 namespace {
@@ -77,6 +78,8 @@ Result<PushResult> Push(const std::string& layout_dir, const std::string& layout
   if (!root) return std::move(root).error().With(what);
   auto image = registry::WalkLayout(*layout, *root);
   if (!image) return std::move(image).error().With(what);
+  Status referrers = registry::WalkLayoutReferrers(*layout, *root, *image);
+  if (!referrers) return std::move(referrers).error().With(what);
   OciLayout* l = layout.get();
   return registry::PushImage(destinations, options, mount_sources, *root, *image,
                              [l](const Descriptor& blob) -> BlobOpener {
@@ -154,6 +157,11 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
       break;
     }
   }
+  for (size_t i = 0; all_present && i < image->referrers.size(); ++i) {
+    auto have = client.StatManifest(repo, image->referrers[i].descriptor.digest.ToString());
+    if (!have) return fail(std::move(have).error());
+    all_present = have->has_value();
+  }
   if (all_present) {
     for (const Reference& d : destinations) result.pushed.push_back(line_of(d));
     result.root = *root;
@@ -217,7 +225,35 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
     progress("pushed manifest " + doc.descriptor.digest.ToString().substr(0, 19));
   }
 
-  // 3. The root under each tag (or by digest), last.
+  // 3. Referrers (SBOMs, signatures) of the root and its children, each
+  // after its subject (the root by digest first when it is one), so that
+  // they are listed before the tags move.
+  if (!image->referrers.empty()) {
+    bool root_is_subject = false;
+    for (const registry::WalkedDocument& doc : image->referrers) {
+      auto info = registry::DescribeReferrer(doc.descriptor, doc.bytes);
+      if (!info) return fail(std::move(info).error());
+      root_is_subject = root_is_subject || info->subject == root->digest;
+    }
+    if (root_is_subject) {
+      auto have = client.StatManifest(repo, root->digest.ToString());
+      if (!have) return fail(std::move(have).error());
+      if (!*have) {
+        auto put =
+            client.PutManifest(repo, root->digest.ToString(), root->media_type, image->root_bytes);
+        if (!put) return fail(std::move(put).error().With("push " + root->digest.ToString()));
+      }
+    }
+    for (const registry::WalkedDocument& doc : image->referrers) {
+      auto pushed = PushReferrer(client, repo, doc.descriptor.media_type, doc.bytes);
+      if (!pushed) return fail(std::move(pushed).error());
+      progress("pushed referrer " + pushed->digest.ToString().substr(0, 19) +
+               (pushed->artifact_type.empty() ? "" : " " + pushed->artifact_type));
+      result.referrers.push_back(*pushed);
+    }
+  }
+
+  // 4. The root under each tag (or by digest), last.
   for (const Reference& d : destinations) {
     std::string target = target_of(d);
     auto have = client.StatManifest(repo, target);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <ctime>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include "lib/auth/base64.h"
 #include "lib/http/url.h"
 #include "lib/registry/challenge.h"
+#include "ocib/manifest.h"
 #include "ocib/media_type.h"
 
 namespace ocib {
@@ -967,8 +969,8 @@ Result<bool> RegistryClient::PushBlob(const std::string& repo, const Descriptor&
 }
 
 Result<Digest> RegistryClient::PutManifest(const std::string& repo, const std::string& reference,
-                                           const std::string& media_type,
-                                           const std::string& bytes) {
+                                           const std::string& media_type, const std::string& bytes,
+                                           std::string* oci_subject) {
   OCIB_RETURN_IF_ERROR(impl_->Ping());
   Digest digest = Digest::Sha256Of(bytes);
   Impl::Call call;
@@ -985,7 +987,83 @@ Result<Digest> RegistryClient::PutManifest(const std::string& repo, const std::s
     return DataLoss("PUT " + RedactUrl(call.url) + ": registry stored digest " + dcd +
                     ", expected " + digest.ToString());
   }
+  if (oci_subject != nullptr) *oci_subject = r.Header("oci-subject");
   return digest;
+}
+
+namespace {
+
+// The target of a `Link: <url>; rel="next"` header value, or "".
+std::string NextLink(const std::vector<std::string>& values) {
+  for (const std::string& v : values) {
+    size_t pos = 0;
+    while (pos < v.size()) {
+      size_t open = v.find('<', pos);
+      if (open == std::string::npos) break;
+      size_t close = v.find('>', open);
+      if (close == std::string::npos) break;
+      size_t end = v.find(',', close);
+      std::string params =
+          v.substr(close + 1, end == std::string::npos ? std::string::npos : end - close - 1);
+      std::string lower;
+      for (char c : params) {
+        if (c == ' ' || c == '"') continue;
+        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      if (lower.find("rel=next") != std::string::npos) return v.substr(open + 1, close - open - 1);
+      if (end == std::string::npos) break;
+      pos = end + 1;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<std::optional<std::vector<Descriptor>>> RegistryClient::ListReferrers(
+    const std::string& repo, const Digest& subject, const std::string& artifact_type) {
+  OCIB_RETURN_IF_ERROR(impl_->Ping());
+  using Out = std::optional<std::vector<Descriptor>>;
+  std::string url = impl_->Url("/v2/" + repo + "/referrers/" + subject.ToString());
+  if (!artifact_type.empty()) url = WithQuery(url, "artifactType=" + UrlEncode(artifact_type));
+  std::vector<Descriptor> out;
+  for (int page = 0; page < 100 && !url.empty(); ++page) {
+    Impl::Call call;
+    call.method = "GET";
+    call.url = url;
+    call.headers.push_back({"Accept", std::string(media_type::kImageIndex)});
+    OCIB_ASSIGN_OR_RETURN(HttpResponse r, impl_->Send(call, impl_->ScopesFor(repo, false)));
+    if (r.status == 404) {
+      if (page > 0) return impl_->HttpError(call, r);
+      impl_->Log("GET " + RedactUrl(url) + ": 404, no referrers API");
+      return Out();
+    }
+    if (r.status != 200) return impl_->HttpError(call, r);
+    if (r.body.size() > (size_t{4} << 20)) {
+      return InvalidArgument("GET " + RedactUrl(url) + ": referrers index larger than 4 MiB");
+    }
+    auto index = Index::Parse(r.body);
+    if (!index) {
+      // Some registries answer any unknown path with 200 and a page.
+      if (page > 0) {
+        return std::move(index).error().With("GET " + RedactUrl(url));
+      }
+      impl_->Log("GET " + RedactUrl(url) + ": 200 without an image index, no referrers API");
+      return Out();
+    }
+    for (Descriptor& d : index->manifests) out.push_back(std::move(d));
+    std::string next = NextLink(r.HeaderValues("link"));
+    url.clear();
+    if (!next.empty()) {
+      std::string resolved = ResolveLocation(r.Header("x-ocib-final-url"), next);
+      if (HostOfUrl(resolved) != HostOfUrl(impl_->Url("/"))) {
+        return Error(ErrorCode::kUnavailable,
+                     "GET " + RedactUrl(call.url) + ": next page link points to another host");
+      }
+      url = resolved;
+    }
+  }
+  return Out(std::move(out));
 }
 
 }  // namespace ocib

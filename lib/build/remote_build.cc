@@ -1,0 +1,212 @@
+// `build --base REF` and `build --tag REF`: the registry side of BuildImage.
+#include "lib/build/remote_build.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <map>
+#include <utility>
+
+#include "ocib/pull.h"
+#include "ocib/push.h"
+#include "ocib/reference.h"
+
+#include "lib/io/streams.h"
+#include "lib/layout/fs_util.h"
+#include "lib/layout/oci_archive.h"
+
+namespace ocib::build {
+namespace {
+
+bool IsRegistryBase(const std::string& base) {
+  return !base.empty() && base != "static" && base != "scratch" && base.rfind("oci:", 0) != 0 &&
+         base.rfind("oci-archive:", 0) != 0;
+}
+
+Result<Reference> ParseRegistryReference(const std::string& text) {
+  std::string_view s = text;
+  if (s.substr(0, 9) == "docker://") s.remove_prefix(9);
+  return Reference::Parse(s);
+}
+
+// The layout that caches registry bases.
+std::string BaseCacheDir(const BuildOptions& o) {
+  if (!o.cache_dir.empty()) return o.cache_dir + "/bases";
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && *xdg != '\0') return std::string(xdg) + "/ocib/bases";
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr && *home != '\0' ? home : "/tmp") + "/.cache/ocib/bases";
+}
+
+// A layout tag naming the reference: [A-Za-z0-9.-] kept, the rest '_'.
+std::string CacheTag(const std::string& ref) {
+  std::string tag;
+  for (char c : ref) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-';
+    tag += ok ? c : '_';
+  }
+  return tag.substr(0, 120);
+}
+
+// The base platforms the build needs; empty means all (`--platform all`).
+Result<std::vector<Platform>> BasePlatforms(const BuildOptions& o) {
+  std::vector<Platform> out;
+  if (o.platforms.size() == 1 && o.platforms.front() == "all") return out;
+  for (const std::string& text : o.platforms) {
+    auto list = Platform::ParseList(text);
+    if (!list) return std::move(list).error().With("--platform");
+    out.insert(out.end(), list->begin(), list->end());
+  }
+  if (o.platforms.empty()) {
+    for (const auto& [text, path] : o.binaries) {
+      auto p = Platform::Parse(text);
+      if (!p) return std::move(p).error().With("--binary " + text + "=" + path);
+      out.push_back(*p);
+    }
+  }
+  if (out.empty()) {
+    return InvalidArgument(o.go_package.empty()
+                               ? "no platforms: give --binary PLATFORM=PATH for each platform"
+                               : "--go needs --platform LIST (or --platform all)");
+  }
+  return out;
+}
+
+// A directory removed with everything in it when this goes out of scope.
+struct TempDir {
+  std::string path;
+  TempDir() = default;
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    if (!path.empty()) fsutil::RemoveAll(path);
+  }
+};
+
+}  // namespace
+
+bool UsesRegistry(const BuildOptions& options) {
+  return !options.tags.empty() || IsRegistryBase(options.base);
+}
+
+Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
+  BuildOptions o = options;
+  o.tags.clear();
+  auto log = [&](const std::string& line) {
+    if (o.log) o.log(line);
+  };
+
+  // 1. Every tag and the output are checked before anything happens.
+  std::vector<Reference> tags;
+  for (const std::string& t : options.tags) {
+    auto ref = ParseRegistryReference(t);
+    if (!ref) return std::move(ref).error().With("--tag " + t);
+    tags.push_back(*ref);
+  }
+  std::optional<LayoutReference> out;
+  if (!o.output.empty()) {
+    auto parsed = ParseLayoutReference(o.output);
+    if (!parsed) return std::move(parsed).error().With("--output");
+    out = *parsed;
+  } else if (tags.empty()) {
+    return InvalidArgument(
+        "no output: give --output oci:DIR[:TAG] or oci-archive:FILE[:TAG], or --tag REF");
+  }
+
+  // 2. A registry base: pulled (the platforms needed, verified) into the
+  // base cache; the build reads it from there.
+  std::optional<Reference> base_ref;
+  std::string cache_dir;
+  std::string cache_tag;
+  if (IsRegistryBase(o.base)) {
+    auto ref = ParseRegistryReference(o.base);
+    if (!ref) return std::move(ref).error().With("--base " + o.base);
+    auto platforms = BasePlatforms(o);
+    if (!platforms) return std::move(platforms).error();
+    cache_dir = BaseCacheDir(o);
+    cache_tag = CacheTag(ref->String());
+    log("ocib: fetching base " + ref->String() + " into " + cache_dir);
+    auto pulled = Pull(*ref, cache_dir, cache_tag, *platforms, o.registry);
+    if (!pulled) return std::move(pulled).error().With("fetching base " + ref->String());
+    o.base = "oci:" + cache_dir + ":" + cache_tag;
+    if (o.base_name.empty()) o.base_name = ref->String();
+    base_ref = *ref;
+  }
+  if (tags.empty()) return BuildImage(o);
+
+  // 3. The build: into the output layout, or into a private temporary
+  // layout (for no output, or an archive, which is written from it).
+  TempDir tmp;
+  std::string push_dir;
+  std::string push_tag;
+  Result<BuildResult> built = Error(ErrorCode::kInternal, "not built");
+  if (out && out->kind == LayoutReference::Kind::kLayout) {
+    built = BuildImage(o);
+    if (!built) return built;
+    push_dir = built->output_path;
+    push_tag = built->tag;
+  } else {
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string tmpl =
+        std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/ocib-build-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      return IoError("creating a temporary layout " + tmpl + ": " + io::ErrnoText(errno));
+    }
+    tmp.path = tmpl;
+    BuildOptions inner = o;
+    push_dir = tmp.path;
+    push_tag = out ? out->tag : "latest";
+    inner.output = "oci:" + push_dir + ":" + push_tag;
+    built = BuildImage(inner);
+    if (!built) return built;
+    built->output_path.clear();
+    built->tag.clear();
+    if (out) {
+      Status st = WriteOciArchive(push_dir, out->path, o.source_date_epoch.value_or(0));
+      if (!st) return std::move(st).error().With("writing " + out->path);
+      built->output_path = out->path;
+      built->tag = out->tag;
+    }
+  }
+
+  // 4. One push per repository, in the order the repositories are named.
+  std::vector<std::pair<std::string, std::vector<size_t>>> repos;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    std::string name = tags[i].domain() + "/" + tags[i].path();
+    auto it =
+        std::find_if(repos.begin(), repos.end(), [&](const auto& r) { return r.first == name; });
+    if (it == repos.end()) {
+      repos.push_back({name, {i}});
+    } else {
+      it->second.push_back(i);
+    }
+  }
+  std::vector<std::string> lines(tags.size());
+  for (const auto& [name, indices] : repos) {
+    std::vector<Reference> dests;
+    for (size_t i : indices) dests.push_back(tags[i]);
+    std::map<Digest, std::string> mounts;
+    if (base_ref && base_ref->domain() == dests.front().domain() &&
+        base_ref->path() != dests.front().path()) {
+      // Best effort: without them every layer is uploaded.
+      auto m = MountSourcesFromLayout(cache_dir, cache_tag, base_ref->path());
+      if (m) mounts = std::move(*m);
+    }
+    auto pushed = Push(push_dir, push_tag, dests, o.registry, mounts);
+    if (!pushed) return std::move(pushed).error();
+    for (size_t k = 0; k < indices.size() && k < pushed->pushed.size(); ++k) {
+      lines[indices[k]] = pushed->pushed[k];
+    }
+    log("ocib: pushed " + name + "@" + pushed->root.digest.ToString() + " (" +
+        std::to_string(pushed->blobs_uploaded) + " blobs uploaded, " +
+        std::to_string(pushed->blobs_skipped) + " present, " +
+        std::to_string(pushed->referrers.size()) + " referrers)");
+  }
+  built->pushed = std::move(lines);
+  return built;
+}
+
+}  // namespace ocib::build

@@ -1,0 +1,506 @@
+// Referrers in registries (ocib/registry_referrers.h, and Push of a layout
+// holding referrers) against an in-memory registry speaking the
+// distribution API, with and without the referrers API: OCI-Subject, the
+// sha256-<hex> fallback tag, /referrers listing with paging and filters.
+#include <algorithm>
+#include <mutex>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "ocib/manifest.h"
+#include "ocib/media_type.h"
+#include "ocib/oci_layout.h"
+#include "ocib/push.h"
+#include "ocib/referrers.h"
+#include "ocib/registry_referrers.h"
+#include "ocib/sbom.h"
+#include "ocib/sbom_query.h"
+
+#include "test/testing/test_util.h"
+
+namespace ocib {
+namespace {
+
+using nlohmann::json;
+
+struct Request {
+  std::string method;
+  std::string path;  // without scheme, host and query
+  std::string query;
+};
+
+// A registry in memory, for one host ("reg.test"), every repository.
+class FakeRegistry : public HttpTransport {
+ public:
+  bool referrers_api = true;
+  // The /referrers endpoint ignores artifactType and answers one
+  // descriptor per page, linking to the next.
+  bool page_and_ignore_filter = false;
+
+  struct Stored {
+    std::string media_type;
+    std::string bytes;
+  };
+  std::map<std::string, Stored> manifests;   // "repo@digest"
+  std::map<std::string, std::string> tags;   // "repo:tag" -> digest
+  std::map<std::string, std::string> blobs;  // "repo@digest"
+
+  Result<HttpResponse> RoundTrip(const HttpRequest& req) override {
+    std::string body = req.body;
+    if (req.body_source) {
+      OCIB_ASSIGN_OR_RETURN(auto reader, req.body_source());
+      char buf[4096];
+      while (true) {
+        OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf, sizeof buf));
+        if (n == 0) break;
+        body.append(buf, n);
+      }
+    }
+    std::string url = req.url.substr(req.url.find("://") + 3);
+    url = url.substr(url.find('/'));
+    Request r{req.method, url.substr(0, url.find('?')),
+              url.find('?') == std::string::npos ? "" : url.substr(url.find('?') + 1)};
+    std::string content_type;
+    for (const HttpHeader& h : req.headers) {
+      if (h.name == "Content-Type") content_type = h.value;
+    }
+    HttpResponse resp;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      log_.push_back(r);
+      resp = Handle(r, content_type, body);
+    }
+    if (req.on_response_start) req.on_response_start(resp);
+    if (req.sink != nullptr && resp.status >= 200 && resp.status < 300 && req.method == "GET") {
+      OCIB_RETURN_IF_ERROR(req.sink->Write(resp.body.data(), resp.body.size()));
+      resp.body.clear();
+    }
+    return resp;
+  }
+
+  std::vector<Request> log() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return log_;
+  }
+  void ClearLog() {
+    std::lock_guard<std::mutex> lock(mu_);
+    log_.clear();
+  }
+  // Index in the log of the first request with this method and path; -1.
+  int Find(const std::string& method, const std::string& path) {
+    auto l = log();
+    for (size_t i = 0; i < l.size(); ++i) {
+      if (l[i].method == method && l[i].path == path) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+ private:
+  static HttpResponse Reply(int status, std::vector<HttpHeader> headers = {},
+                            std::string body = "") {
+    HttpResponse r;
+    r.status = status;
+    for (auto& h : headers) {
+      std::transform(h.name.begin(), h.name.end(), h.name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    }
+    r.headers = std::move(headers);
+    r.body = std::move(body);
+    return r;
+  }
+
+  // Splits "/v2/<repo>/<kind>/<rest>".
+  static bool Split(const std::string& path, const std::string& kind, std::string* repo,
+                    std::string* rest) {
+    size_t at = path.rfind("/" + kind + "/");
+    if (path.rfind("/v2/", 0) != 0 || at == std::string::npos || at < 4) return false;
+    *repo = path.substr(4, at - 4);
+    *rest = path.substr(at + kind.size() + 2);
+    return true;
+  }
+
+  static std::string QueryParam(const std::string& query, const std::string& name) {
+    size_t p = query.find(name + "=");
+    if (p == std::string::npos) return "";
+    std::string v = query.substr(p + name.size() + 1);
+    v = v.substr(0, v.find('&'));
+    std::string out;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i] == '%' && i + 2 < v.size()) {
+        out += static_cast<char>(std::stoi(v.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        out += v[i];
+      }
+    }
+    return out;
+  }
+
+  std::string Resolve(const std::string& repo, const std::string& ref) {
+    if (ref.rfind("sha256:", 0) == 0) return ref;
+    auto it = tags.find(repo + ":" + ref);
+    return it == tags.end() ? "" : it->second;
+  }
+
+  HttpResponse Handle(const Request& r, const std::string& content_type, const std::string& body) {
+    std::string repo;
+    std::string rest;
+    if (r.path == "/v2/") return Reply(200);
+    if (Split(r.path, "uploads", &repo, &rest) && repo.size() > 6 &&
+        repo.substr(repo.size() - 6) == "/blobs") {
+      repo = repo.substr(0, repo.size() - 6);
+      if (r.method == "POST") {
+        return Reply(
+            202, {{"Location", "/v2/" + repo + "/blobs/uploads/u" + std::to_string(++uploads_)}});
+      }
+      if (r.method == "PUT") {
+        std::string digest = QueryParam(r.query, "digest");
+        if (Digest::Sha256Of(body).ToString() != digest) return Reply(400);
+        blobs[repo + "@" + digest] = body;
+        return Reply(201, {{"Docker-Content-Digest", digest}});
+      }
+      return Reply(405);
+    }
+    if (Split(r.path, "blobs", &repo, &rest)) {
+      auto it = blobs.find(repo + "@" + rest);
+      if (it == blobs.end()) return Reply(404);
+      std::string len = std::to_string(it->second.size());
+      return Reply(200, {{"Content-Length", len}}, r.method == "GET" ? it->second : "");
+    }
+    if (Split(r.path, "manifests", &repo, &rest)) {
+      if (r.method == "PUT") {
+        std::string digest = Digest::Sha256Of(body).ToString();
+        manifests[repo + "@" + digest] = {content_type, body};
+        if (rest.rfind("sha256:", 0) != 0) tags[repo + ":" + rest] = digest;
+        std::vector<HttpHeader> h{{"Docker-Content-Digest", digest}};
+        json j = json::parse(body);
+        if (referrers_api && j.contains("subject")) {
+          h.push_back({"OCI-Subject", j["subject"]["digest"].get<std::string>()});
+        }
+        return Reply(201, h);
+      }
+      auto it = manifests.find(repo + "@" + Resolve(repo, rest));
+      if (it == manifests.end()) return Reply(404);
+      return Reply(200,
+                   {{"Content-Type", it->second.media_type},
+                    {"Docker-Content-Digest", Digest::Sha256Of(it->second.bytes).ToString()},
+                    {"Content-Length", std::to_string(it->second.bytes.size())}},
+                   r.method == "GET" ? it->second.bytes : "");
+    }
+    if (Split(r.path, "referrers", &repo, &rest)) {
+      if (!referrers_api) return Reply(404, {}, R"({"errors":[{"code":"NOT_FOUND"}]})");
+      std::string want = page_and_ignore_filter ? "" : QueryParam(r.query, "artifactType");
+      json list = json::array();
+      for (const auto& [key, m] : manifests) {
+        if (key.rfind(repo + "@", 0) != 0) continue;
+        json j = json::parse(m.bytes);
+        if (!j.contains("subject") || j["subject"]["digest"] != rest) continue;
+        json d = {{"mediaType", m.media_type},
+                  {"digest", key.substr(repo.size() + 1)},
+                  {"size", m.bytes.size()}};
+        std::string at = j.value("artifactType", j["config"].value("mediaType", ""));
+        if (!at.empty()) d["artifactType"] = at;
+        if (j.contains("annotations")) d["annotations"] = j["annotations"];
+        if (!want.empty() && at != want) continue;
+        list.push_back(d);
+      }
+      std::vector<HttpHeader> h{{"Content-Type", std::string(media_type::kImageIndex)}};
+      if (!want.empty()) h.push_back({"OCI-Filters-Applied", "artifactType"});
+      if (page_and_ignore_filter) {
+        std::string p = QueryParam(r.query, "page");
+        size_t page = p.empty() ? 0 : std::stoul(p);
+        json one = json::array();
+        if (page < list.size()) one.push_back(list[page]);
+        if (page + 1 < list.size()) {
+          h.push_back({"Link", "</v2/" + repo + "/referrers/" + rest +
+                                   "?page=" + std::to_string(page + 1) + ">; rel=\"next\""});
+        }
+        list = one;
+      }
+      json index = {{"schemaVersion", 2},
+                    {"mediaType", std::string(media_type::kImageIndex)},
+                    {"manifests", list}};
+      return Reply(200, h, index.dump());
+    }
+    return Reply(404);
+  }
+
+  std::mutex mu_;
+  std::vector<Request> log_;
+  int uploads_ = 0;
+};
+
+RegistryOptions Options(std::shared_ptr<FakeRegistry> reg) {
+  RegistryOptions o;
+  o.transport = std::move(reg);
+  o.keychain = MakeStaticKeychain({});
+  o.sleep = [](std::chrono::milliseconds) {};
+  o.jobs = 2;
+  return o;
+}
+
+// A two-platform image in a layout, tagged v1, with an SPDX referrer on each
+// platform manifest and a signature-like referrer on the index.
+struct TestImage {
+  Descriptor index;
+  std::vector<Descriptor> manifests;
+  std::vector<Descriptor> sboms;
+  Descriptor index_referrer;
+};
+
+TestImage MakeImage(const std::string& dir) {
+  TestImage img;
+  auto layout = OciLayout::OpenOrCreate(dir);
+  EXPECT_TRUE(layout.has_value());
+  Index idx;
+  idx.media_type = std::string(media_type::kImageIndex);
+  for (const char* arch : {"amd64", "arm64"}) {
+    std::string cfg = std::string(R"({"architecture":")") + arch +
+                      R"(","os":"linux","rootfs":{"diff_ids":[],"type":"layers"}})";
+    auto c = (*layout)->Put(media_type::kImageConfig, cfg);
+    auto l = (*layout)->Put(media_type::kLayerTar, std::string("layer for ") + arch);
+    EXPECT_TRUE(c.has_value() && l.has_value());
+    Manifest m;
+    m.media_type = std::string(media_type::kImageManifest);
+    m.config = *c;
+    m.layers = {*l};
+    auto md = (*layout)->Put(media_type::kImageManifest, m.Serialize());
+    EXPECT_TRUE(md.has_value());
+    md->platform = Platform{"linux", arch, "", "", {}};
+    img.manifests.push_back(*md);
+    idx.manifests.push_back(*md);
+    auto sbom = AttachArtifact(**layout, *md, kSpdxJsonMediaType,
+                               std::string(R"({"spdxVersion":"SPDX-2.3","name":")") + arch + "\"}",
+                               {{"org.opencontainers.image.created", "1970-01-01T00:00:00Z"}});
+    EXPECT_TRUE(sbom.has_value());
+    EXPECT_TRUE(AddReferrerToLayout(**layout, *sbom).has_value());
+    img.sboms.push_back(*sbom);
+  }
+  auto id = (*layout)->Put(media_type::kImageIndex, idx.Serialize());
+  EXPECT_TRUE(id.has_value());
+  img.index = *id;
+  EXPECT_TRUE((*layout)->Tag(img.index, "v1").has_value());
+  auto sig = AttachArtifact(**layout, img.index, "application/vnd.example.signature", "sig", {});
+  EXPECT_TRUE(sig.has_value());
+  EXPECT_TRUE(AddReferrerToLayout(**layout, *sig).has_value());
+  img.index_referrer = *sig;
+  return img;
+}
+
+std::vector<Reference> Dest(const std::string& text) {
+  auto r = Reference::Parse(text);
+  EXPECT_TRUE(r.has_value());
+  return {*r};
+}
+
+TEST(RegistryReferrersTest, PushWithReferrersApiSkipsTheFallbackTag) {
+  testing::ScopedTempDir tmp;
+  TestImage img = MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  auto pushed = Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), Options(reg));
+  ASSERT_TRUE(pushed.has_value()) << pushed.error().ToString();
+  EXPECT_EQ(pushed->root.digest, img.index.digest);
+  ASSERT_EQ(pushed->referrers.size(), 3u);
+
+  // Every referrer and its blobs are in the registry, each referrer after
+  // its subject and before the tag.
+  int tag_put = reg->Find("PUT", "/v2/app/manifests/v1");
+  ASSERT_GE(tag_put, 0);
+  for (size_t i = 0; i < img.sboms.size(); ++i) {
+    int subject_put = reg->Find("PUT", "/v2/app/manifests/" + img.manifests[i].digest.ToString());
+    int sbom_put = reg->Find("PUT", "/v2/app/manifests/" + img.sboms[i].digest.ToString());
+    ASSERT_GE(subject_put, 0);
+    EXPECT_GT(sbom_put, subject_put);
+    EXPECT_LT(sbom_put, tag_put);
+  }
+  int index_put = reg->Find("PUT", "/v2/app/manifests/" + img.index.digest.ToString());
+  int sig_put = reg->Find("PUT", "/v2/app/manifests/" + img.index_referrer.digest.ToString());
+  ASSERT_GE(index_put, 0);
+  EXPECT_GT(sig_put, index_put);
+  EXPECT_LT(sig_put, tag_put);
+  EXPECT_EQ(reg->blobs.count("app@" + std::string(kEmptyJsonDigest)), 1u);
+  // The registry processed the subjects: no fallback tag was touched.
+  for (const Request& r : reg->log()) {
+    EXPECT_EQ(r.path.find("/manifests/sha256-"), std::string::npos) << r.method << " " << r.path;
+  }
+
+  // Listing goes through the referrers API, filtered by the registry.
+  auto client = RegistryClient::Create("reg.test", Options(reg));
+  ASSERT_TRUE(client.has_value());
+  reg->ClearLog();
+  auto refs = ListRegistryReferrers(**client, "app", img.manifests[1].digest, kSpdxJsonMediaType);
+  ASSERT_TRUE(refs.has_value()) << refs.error().ToString();
+  ASSERT_EQ(refs->size(), 1u);
+  EXPECT_EQ((*refs)[0].digest, img.sboms[1].digest);
+  EXPECT_EQ((*refs)[0].artifact_type, kSpdxJsonMediaType);
+  EXPECT_EQ((*refs)[0].annotations.at("org.opencontainers.image.created"), "1970-01-01T00:00:00Z");
+  EXPECT_GE(reg->Find("GET", "/v2/app/referrers/" + img.manifests[1].digest.ToString()), 0);
+  auto none = ListRegistryReferrers(**client, "app", img.manifests[1].digest, "application/x-none");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->empty());
+
+  // A second push finds everything in place and sends HEAD requests only.
+  reg->ClearLog();
+  auto again = Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), Options(reg));
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  for (const Request& r : reg->log()) EXPECT_EQ(r.method, "HEAD") << r.path;
+}
+
+TEST(RegistryReferrersTest, PushWithoutReferrersApiMaintainsTheFallbackTag) {
+  testing::ScopedTempDir tmp;
+  TestImage img = MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  reg->referrers_api = false;
+  auto pushed = Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), Options(reg));
+  ASSERT_TRUE(pushed.has_value()) << pushed.error().ToString();
+
+  const Digest& amd64 = img.manifests[0].digest;
+  std::string tag = ReferrersTagFor(amd64);
+  ASSERT_EQ(reg->tags.count("app:" + tag), 1u);
+  const auto& stored = reg->manifests.at("app@" + reg->tags.at("app:" + tag));
+  EXPECT_EQ(stored.media_type, media_type::kImageIndex);
+  auto index = Index::Parse(stored.bytes);
+  ASSERT_TRUE(index.has_value());
+  ASSERT_EQ(index->manifests.size(), 1u);
+  EXPECT_EQ(index->manifests[0].digest, img.sboms[0].digest);
+  EXPECT_EQ(index->manifests[0].artifact_type, kSpdxJsonMediaType);
+  EXPECT_EQ(index->manifests[0].annotations.at("org.opencontainers.image.created"),
+            "1970-01-01T00:00:00Z");
+  // The fallback tag was written before the image's tag moved.
+  EXPECT_LT(reg->Find("PUT", "/v2/app/manifests/" + tag), reg->Find("PUT", "/v2/app/manifests/v1"));
+  EXPECT_EQ(reg->tags.count("app:" + ReferrersTagFor(img.index.digest)), 1u);
+
+  // A second referrer of the same subject joins the first, which is kept.
+  auto client = RegistryClient::Create("reg.test", Options(reg));
+  ASSERT_TRUE(client.has_value());
+  auto art = MakeArtifactManifest(img.manifests[0], kCycloneDxJsonMediaType,
+                                  kCycloneDxJsonMediaType, "{}", {{"k", "v"}});
+  ASSERT_TRUE(art.has_value());
+  auto client_push = (*client)->PushBlob("app", art->payload,
+                                         [](int64_t, int64_t) -> Result<std::unique_ptr<Reader>> {
+                                           return Error(ErrorCode::kInternal, "present already");
+                                         });
+  ASSERT_TRUE(client_push.has_value());  // "{}" is the empty config, there already
+  auto d = PushReferrer(**client, "app", art->manifest.descriptor.media_type, art->manifest.bytes);
+  ASSERT_TRUE(d.has_value()) << d.error().ToString();
+  EXPECT_EQ(d->artifact_type, kCycloneDxJsonMediaType);
+  const auto& merged = reg->manifests.at("app@" + reg->tags.at("app:" + tag));
+  auto index2 = Index::Parse(merged.bytes);
+  ASSERT_TRUE(index2.has_value());
+  ASSERT_EQ(index2->manifests.size(), 2u);
+  EXPECT_EQ(index2->manifests[0].digest, img.sboms[0].digest);
+  EXPECT_EQ(index2->manifests[0].annotations, index->manifests[0].annotations);
+  EXPECT_EQ(index2->manifests[1].digest, art->manifest.descriptor.digest);
+  EXPECT_EQ(index2->manifests[1].annotations.at("k"), "v");
+
+  // Pushing it again changes nothing.
+  std::string before = merged.bytes;
+  ASSERT_TRUE(
+      PushReferrer(**client, "app", art->manifest.descriptor.media_type, art->manifest.bytes)
+          .has_value());
+  EXPECT_EQ(reg->manifests.at("app@" + reg->tags.at("app:" + tag)).bytes, before);
+
+  // Listing falls back to the tag (the API answers 404) and filters.
+  auto all = ListRegistryReferrers(**client, "app", amd64);
+  ASSERT_TRUE(all.has_value()) << all.error().ToString();
+  EXPECT_EQ(all->size(), 2u);
+  auto cdx = ListRegistryReferrers(**client, "app", amd64, kCycloneDxJsonMediaType);
+  ASSERT_TRUE(cdx.has_value());
+  ASSERT_EQ(cdx->size(), 1u);
+  EXPECT_EQ((*cdx)[0].digest, art->manifest.descriptor.digest);
+  // A subject without referrers has none.
+  auto empty = ListRegistryReferrers(**client, "app", img.sboms[0].digest);
+  ASSERT_TRUE(empty.has_value()) << empty.error().ToString();
+  EXPECT_TRUE(empty->empty());
+}
+
+TEST(RegistryReferrersTest, ListingFollowsPagesAndFiltersWhatTheRegistryDidNot) {
+  testing::ScopedTempDir tmp;
+  TestImage img = MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), Options(reg)));
+  auto client = RegistryClient::Create("reg.test", Options(reg));
+  ASSERT_TRUE(client.has_value());
+  auto art = MakeArtifactManifest(img.manifests[0], kCycloneDxJsonMediaType,
+                                  kCycloneDxJsonMediaType, "{}", {});
+  ASSERT_TRUE(art.has_value());
+  ASSERT_TRUE(
+      PushReferrer(**client, "app", art->manifest.descriptor.media_type, art->manifest.bytes));
+  reg->page_and_ignore_filter = true;
+  reg->ClearLog();
+  auto all = ListRegistryReferrers(**client, "app", img.manifests[0].digest);
+  ASSERT_TRUE(all.has_value()) << all.error().ToString();
+  EXPECT_EQ(all->size(), 2u);
+  auto spdx = ListRegistryReferrers(**client, "app", img.manifests[0].digest, kSpdxJsonMediaType);
+  ASSERT_TRUE(spdx.has_value());
+  ASSERT_EQ(spdx->size(), 1u);
+  EXPECT_EQ((*spdx)[0].digest, img.sboms[0].digest);
+  int pages = 0;
+  for (const Request& r : reg->log()) pages += r.path.find("/referrers/") != std::string::npos;
+  EXPECT_EQ(pages, 4);
+}
+
+TEST(RegistryReferrersTest, FallbackTagKeepsForeignEntriesAndRejectsNonIndexes) {
+  auto reg = std::make_shared<FakeRegistry>();
+  reg->referrers_api = false;
+  auto client = RegistryClient::Create("reg.test", Options(reg));
+  ASSERT_TRUE(client.has_value());
+  Digest subject = Digest::Sha256Of("subject");
+  std::string tag = ReferrersTagFor(subject);
+  // An index written by another tool: extra fields on an entry, its order.
+  std::string foreign =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[)"
+      R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+      Digest::Sha256Of("other").ToString() +
+      R"(","size":5,"artifactType":"application/vnd.dev.cosign.artifact.sig.v1+json",)"
+      R"("annotations":{"dev.sigstore.cosign/signature":"MEUC"}}]})";
+  ASSERT_TRUE((*client)->PutManifest("app", tag, std::string(media_type::kImageIndex), foreign));
+  Descriptor mine = DescribeBytes(media_type::kImageManifest, "mine");
+  mine.artifact_type = std::string(kSpdxJsonMediaType);
+  ASSERT_TRUE(AddToReferrersFallbackTag(**client, "app", subject, mine).has_value());
+  auto index = Index::Parse(reg->manifests.at("app@" + reg->tags.at("app:" + tag)).bytes);
+  ASSERT_TRUE(index.has_value());
+  ASSERT_EQ(index->manifests.size(), 2u);
+  EXPECT_EQ(index->manifests[0].digest, Digest::Sha256Of("other"));
+  EXPECT_EQ(index->manifests[0].annotations.at("dev.sigstore.cosign/signature"), "MEUC");
+  EXPECT_EQ(index->manifests[1].digest, mine.digest);
+
+  // A tag that holds an image manifest is not a referrers index.
+  Digest other = Digest::Sha256Of("other subject");
+  Manifest m;
+  m.media_type = std::string(media_type::kImageManifest);
+  m.config = EmptyJsonDescriptor();
+  ASSERT_TRUE((*client)->PutManifest("app", ReferrersTagFor(other),
+                                     std::string(media_type::kImageManifest), m.Serialize()));
+  auto bad = AddToReferrersFallbackTag(**client, "app", other, mine);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.error().ToString().find(ReferrersTagFor(other)), std::string::npos);
+}
+
+TEST(RegistryReferrersTest, RegistrySbomAndReferrersReadWhatPushWrote) {
+  for (bool api : {true, false}) {
+    testing::ScopedTempDir tmp;
+    TestImage img = MakeImage(tmp.path() + "/layout");
+    auto reg = std::make_shared<FakeRegistry>();
+    reg->referrers_api = api;
+    ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), Options(reg)));
+    auto ref = Reference::Parse("reg.test/app:v1");
+    ASSERT_TRUE(ref.has_value());
+    auto sbom = RegistrySbom(*ref, "linux/arm64", Options(reg));
+    ASSERT_TRUE(sbom.has_value()) << sbom.error().ToString();
+    EXPECT_EQ(*sbom, R"({"spdxVersion":"SPDX-2.3","name":"arm64"})");
+    auto remote = RegistryReferrers(*ref, Options(reg));
+    ASSERT_TRUE(remote.has_value()) << remote.error().ToString();
+    auto local = LayoutReferrers("oci:" + tmp.path() + "/layout:v1");
+    ASSERT_TRUE(local.has_value());
+    EXPECT_EQ(*remote, *local) << "api=" << api;
+    auto missing = RegistrySbom(*ref, "linux/s390x", Options(reg));
+    ASSERT_FALSE(missing.has_value());
+    EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  }
+}
+
+}  // namespace
+}  // namespace ocib
