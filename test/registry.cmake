@@ -17,7 +17,7 @@ target_link_libraries(ocib_registry_test PRIVATE nlohmann_json::nlohmann_json)
 function(ocib_add_registry_e2e name script)
   add_test(NAME ${name} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/e2e/registry/${script} ${ARGN})
   set_tests_properties(${name} PROPERTIES
-    ENVIRONMENT "OCIB=$<TARGET_FILE:ocib_cli>;OCIB_SOURCE_DIR=${PROJECT_SOURCE_DIR};OCIB_TEST_TMP=${PROJECT_BINARY_DIR}/e2e-tmp/${name}"
+    ENVIRONMENT "OCIB=$<TARGET_FILE:ocib_cli>;OCIB_SOURCE_DIR=${PROJECT_SOURCE_DIR};OCIB_BINARY_DIR=${PROJECT_BINARY_DIR};OCIB_TEST_TMP=${PROJECT_BINARY_DIR}/e2e-tmp/${name}"
     TIMEOUT 600 SKIP_RETURN_CODE 77 LABELS "e2e;registry" RESOURCE_LOCK containers_state)
 endfunction()
 ocib_add_registry_e2e(registry_push_http push_modes.sh http)
@@ -27,3 +27,4 @@ ocib_add_registry_e2e(registry_push_token push_modes.sh token)
 ocib_add_registry_e2e(registry_faults faults.sh)
 ocib_add_registry_e2e(registry_auth_tls auth_tls.sh)
 ocib_add_registry_e2e(registry_build_remote build_remote.sh)
+ocib_add_registry_e2e(registry_referrers referrers.sh)
