@@ -208,12 +208,15 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   CLI::App* referrers = app.add_subcommand(
       "referrers", "List the referrers (SBOMs, signatures) of an image, one descriptor per line");
   referrers->add_option("reference", *rref, "oci:DIR[:TAG] or a registry reference")->required();
-  referrers->callback([rref, &ctx]() {
+  auto rtype = std::make_shared<std::string>();
+  referrers->add_option("--artifact-type", *rtype,
+                        "Only referrers of this artifactType, e.g. application/spdx+json");
+  referrers->callback([rref, rtype, &ctx]() {
     if (rref->rfind("oci:", 0) != 0 && rref->rfind("oci-archive:", 0) != 0) {
-      ctx.exit_code = RunRemoteReferrers(*rref, ctx);
+      ctx.exit_code = RunRemoteReferrers(*rref, *rtype, ctx);
       return;
     }
-    auto r = LayoutReferrers(*rref);
+    auto r = LayoutReferrers(*rref, *rtype);
     if (!r) {
       ctx.exit_code = ReportError(std::move(r).error().With("referrers " + *rref));
       return;

@@ -32,7 +32,8 @@ void AddRegistryCommands(CLI::App& app, CommandContext& ctx);
 int RunRemoteInspect(const std::string& ref, CommandContext& ctx);
 // `ocib referrers REF` and `ocib sbom REF [--platform P]` for a registry
 // reference. Return the exit code.
-int RunRemoteReferrers(const std::string& ref, CommandContext& ctx);
+int RunRemoteReferrers(const std::string& ref, const std::string& artifact_type,
+                       CommandContext& ctx);
 int RunRemoteSbom(const std::string& ref, const std::string& platform, CommandContext& ctx);
 
 // RegistryOptions for --insecure-registry and --ca-file values, plus

@@ -280,10 +280,11 @@ void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
   }
 }
 
-int RunRemoteReferrers(const std::string& ref_text, CommandContext& ctx) {
+int RunRemoteReferrers(const std::string& ref_text, const std::string& artifact_type,
+                       CommandContext& ctx) {
   auto ref = ParseRemote(ref_text);
   if (!ref) return ReportError(std::move(ref).error().With("referrers"));
-  auto lines = RegistryReferrers(*ref, RegistryOptionsFrom({}, "", ctx.verbose));
+  auto lines = RegistryReferrers(*ref, RegistryOptionsFrom({}, "", ctx.verbose), artifact_type);
   if (!lines) return ReportError(lines.error());
   for (const std::string& l : *lines) std::cout << l << "\n";
   return kExitOk;

@@ -22,7 +22,9 @@ namespace ocib {
 // For "oci:DIR[:TAG]": one JSON descriptor per line for every referrer of
 // the tagged document and, for an index, of each of its manifests (each
 // line carries "subject" and the referrer's descriptor with artifactType).
-Result<std::vector<std::string>> LayoutReferrers(const std::string& reference);
+// With `artifact_type` not empty, only the referrers of that type.
+Result<std::vector<std::string>> LayoutReferrers(const std::string& reference,
+                                                 const std::string& artifact_type = "");
 
 // The SBOM (its exact bytes) attached to the image for `platform` ("" means
 // the only platform, or linux/amd64 when there are several). kNotFound
@@ -34,7 +36,8 @@ Result<std::string> LayoutSbom(const std::string& reference, const std::string& 
 // manifests, in that order; each subject's referrers in the registry's
 // order.
 Result<std::vector<std::string>> RegistryReferrers(const Reference& reference,
-                                                   const RegistryOptions& options);
+                                                   const RegistryOptions& options,
+                                                   const std::string& artifact_type = "");
 
 // LayoutSbom for a registry reference: the SBOM layer's bytes (verified
 // against their digest; 64 MiB at most), SPDX preferred over CycloneDX.

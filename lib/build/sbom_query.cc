@@ -93,11 +93,12 @@ class StringSink : public Writer {
 
 }  // namespace
 
-Result<std::vector<std::string>> LayoutReferrers(const std::string& reference) {
+Result<std::vector<std::string>> LayoutReferrers(const std::string& reference,
+                                                 const std::string& artifact_type) {
   OCIB_ASSIGN_OR_RETURN(Target t, Open(reference));
   std::vector<std::string> out;
   for (const auto& s : t.subjects) {
-    OCIB_ASSIGN_OR_RETURN(auto refs, ListLayoutReferrers(*t.layout, s.digest));
+    OCIB_ASSIGN_OR_RETURN(auto refs, ListLayoutReferrers(*t.layout, s.digest, artifact_type));
     for (const auto& r : refs) out.push_back(ReferrerLine(s.digest, r));
   }
   return out;
@@ -148,12 +149,14 @@ Result<RemoteTarget> OpenRemote(const Reference& reference, const RegistryOption
 }  // namespace
 
 Result<std::vector<std::string>> RegistryReferrers(const Reference& reference,
-                                                   const RegistryOptions& options) {
+                                                   const RegistryOptions& options,
+                                                   const std::string& artifact_type) {
   auto run = [&]() -> Result<std::vector<std::string>> {
     OCIB_ASSIGN_OR_RETURN(RemoteTarget t, OpenRemote(reference, options));
     std::vector<std::string> out;
     for (const auto& s : t.subjects) {
-      OCIB_ASSIGN_OR_RETURN(auto refs, ListRegistryReferrers(*t.client, t.repo, s.digest));
+      OCIB_ASSIGN_OR_RETURN(auto refs,
+                            ListRegistryReferrers(*t.client, t.repo, s.digest, artifact_type));
       for (const auto& r : refs) out.push_back(ReferrerLine(s.digest, r));
     }
     return out;

@@ -97,6 +97,9 @@ for arch in amd64 arm64; do
   check "ocib referrers REF: linux/$arch has an SPDX and a CycloneDX SBOM" \
     test "$(jq -r --arg m "${MAN[$arch]}" 'select(.subject==$m).artifactType' "$T/referrers.out" | sort | tr '\n' ' ')" = "$SPDX $CDX "
 done
+"$OCIB" referrers "$REPO:v1" --artifact-type "$CDX" > "$T/referrers-cdx.out" 2>/dev/null || fail "ocib referrers --artifact-type"
+check "ocib referrers REF --artifact-type $CDX lists the 2 CycloneDX SBOMs only" \
+  test "$(jq -r .artifactType "$T/referrers-cdx.out" | tr '\n' ' ')" = "$CDX $CDX "
 "$OCIB" referrers "$REPO@${MAN[arm64]}" > "$T/referrers-arm64.out" 2>/dev/null || fail "ocib referrers REF@DIGEST"
 check "ocib referrers REF@DIGEST lists that manifest's two" \
   test "$(jq -r .subject "$T/referrers-arm64.out" | sort -u | tr -d '\n')" = "${MAN[arm64]}" -a "$(grep -c . "$T/referrers-arm64.out")" = 2
