@@ -3,11 +3,14 @@
 // distribution API, with and without the referrers API: OCI-Subject, the
 // sha256-<hex> fallback tag, /referrers listing with paging and filters.
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <mutex>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "ocib/image_builder.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
@@ -500,6 +503,45 @@ TEST(RegistryReferrersTest, RegistrySbomAndReferrersReadWhatPushWrote) {
     ASSERT_FALSE(missing.has_value());
     EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
   }
+}
+
+TEST(RegistryReferrersTest, BuildWithTagsAndNoOutputPushesPerRepositoryAndCleansUp) {
+  testing::ScopedTempDir tmp;
+  const char* old_tmpdir = std::getenv("TMPDIR");
+  std::string saved = old_tmpdir != nullptr ? old_tmpdir : "";
+  ::setenv("TMPDIR", tmp.path().c_str(), 1);
+  auto reg = std::make_shared<FakeRegistry>();
+  BuildOptions o;
+  o.base = "scratch";
+  o.binaries = {{"linux/amd64", "/bin/true"}, {"linux/arm64", "/bin/true"}};
+  o.tags = {"reg.test/b:1", "docker://reg.test/a:1", "reg.test/b:latest"};
+  o.registry = Options(reg);
+  auto r = BuildImage(o);
+  if (old_tmpdir != nullptr) {
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  const std::string d = r->descriptor.digest.ToString();
+  EXPECT_EQ(r->pushed, (std::vector<std::string>{"reg.test/b:1@" + d, "reg.test/a:1@" + d,
+                                                 "reg.test/b:latest@" + d}));
+  EXPECT_TRUE(r->output_path.empty());
+  EXPECT_EQ(reg->tags.at("b:1"), d);
+  EXPECT_EQ(reg->tags.at("b:latest"), d);
+  EXPECT_EQ(reg->tags.at("a:1"), d);
+  // Repository b was pushed (both tags) before a.
+  EXPECT_LT(reg->Find("PUT", "/v2/b/manifests/latest"), reg->Find("PUT", "/v2/a/manifests/1"));
+  EXPECT_TRUE(std::filesystem::is_empty(tmp.path())) << "the temporary layout is left over";
+
+  // A bad tag is refused before anything is built or sent.
+  reg->ClearLog();
+  o.tags = {"reg.test/ok:1", "reg.test/Bad:1"};
+  auto bad = BuildImage(o);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.error().ToString().find("reg.test/Bad:1"), std::string::npos);
+  EXPECT_TRUE(reg->log().empty());
 }
 
 }  // namespace
