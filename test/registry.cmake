@@ -9,6 +9,7 @@ ocib_add_gtest(ocib_registry_test
   ${CMAKE_CURRENT_LIST_DIR}/registry/keychain_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/registry_client_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/location_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/registry/cert_dirs_test.cc
 )
 target_link_libraries(ocib_registry_test PRIVATE nlohmann_json::nlohmann_json)
 
@@ -26,3 +27,4 @@ ocib_add_registry_e2e(registry_push_token push_modes.sh token)
 ocib_add_registry_e2e(registry_faults faults.sh)
 ocib_add_registry_e2e(registry_auth_tls auth_tls.sh)
 ocib_add_registry_e2e(registry_build_remote build_remote.sh)
+ocib_add_registry_e2e(registry_certs_d certs_d.sh)

@@ -86,6 +86,11 @@ struct RegistryOptions {
   std::vector<std::string> insecure_registries;
   // Extra trusted CA bundle for the default transport.
   std::string ca_file;
+  // Per-host CA and client certificate directories for the default
+  // transport (DIR/HOST[:PORT]/ca.crt, client.cert + client.key; see
+  // HttpTransportOptions::cert_dirs). Default: DefaultCertDirs(), i.e.
+  // $OCIB_CERTS_D_DIRS or /etc/docker/certs.d and /etc/containers/certs.d.
+  std::vector<std::string> cert_dirs = DefaultCertDirs();
   RetryPolicy retry;
   // Verbose log lines (requests, retries); secrets never appear. Optional.
   std::function<void(std::string_view)> log;

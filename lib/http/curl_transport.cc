@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -210,14 +211,22 @@ class CurlTransport : public HttpTransport {
     }
   }
 
-  const TlsConfig& TlsFor(const std::string& host) {
+  // The CA bundle and client certificate for `host` (HOST[:PORT]), from
+  // --ca-file and the certs.d directories; read once per host.
+  Result<const TlsConfig*> TlsFor(const std::string& host) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = tls_.find(host);
-    if (it != tls_.end()) return it->second;
+    if (it != tls_.end()) return &it->second;
     TlsConfig cfg;
     std::string extra;
     std::string pem;
-    if (!options_.ca_file.empty() && ReadWholeFile(options_.ca_file, &pem)) extra += pem + "\n";
+    if (!options_.ca_file.empty()) {
+      if (!ReadWholeFile(options_.ca_file, &pem)) {
+        return InvalidArgument("TLS setup for " + host + ": cannot read CA file " +
+                               options_.ca_file);
+      }
+      extra += pem + "\n";
+    }
     for (const std::string& dir : options_.cert_dirs) {
       std::string hostdir = dir + "/" + host;
       DIR* d = ::opendir(hostdir.c_str());
@@ -226,19 +235,29 @@ class CurlTransport : public HttpTransport {
       while (dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
       ::closedir(d);
       std::sort(names.begin(), names.end());
+      auto what = [&](const std::string& msg) {
+        return InvalidArgument("TLS setup for " + host + " from " + hostdir + ": " + msg);
+      };
       for (const std::string& name : names) {
         std::string path = hostdir + "/" + name;
         auto ends = [&](std::string_view suf) {
           return name.size() > suf.size() &&
                  name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
         };
-        if (ends(".crt") && ReadWholeFile(path, &pem)) {
+        auto stem = [&](size_t suffix) { return path.substr(0, path.size() - suffix); };
+        if (ends(".crt")) {
+          if (!ReadWholeFile(path, &pem)) return what("cannot read " + name);
           extra += pem + "\n";
-        } else if (ends(".cert") && cfg.client_cert.empty()) {
-          std::string key = path.substr(0, path.size() - 5) + ".key";
-          if (IsFile(key)) {
+        } else if (ends(".cert")) {
+          std::string key = stem(5) + ".key";
+          if (!IsFile(key)) return what(name + " has no matching key file " + key);
+          if (cfg.client_cert.empty()) {
             cfg.client_cert = path;
             cfg.client_key = key;
+          }
+        } else if (ends(".key")) {
+          if (!IsFile(stem(4) + ".cert")) {
+            return what(name + " has no matching certificate " + stem(4) + ".cert");
           }
         }
       }
@@ -254,7 +273,13 @@ class CurlTransport : public HttpTransport {
       }
       cfg.ca_blob = base + "\n" + extra;
     }
-    return tls_.emplace(host, std::move(cfg)).first->second;
+    return &tls_.emplace(host, std::move(cfg)).first->second;
+  }
+
+  // Where a CA for `host` may be put, for error messages.
+  std::string CertDirHint(const std::string& host) const {
+    std::string dir = options_.cert_dirs.empty() ? "/etc/docker/certs.d" : options_.cert_dirs[0];
+    return dir + "/" + host;
   }
 
   Result<HttpResponse> Perform(CURL* h, const HttpRequest& request, HttpResponse& response) {
@@ -289,7 +314,9 @@ class CurlTransport : public HttpTransport {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
       } else {
-        const TlsConfig& tls = TlsFor(host);
+        auto tls_r = TlsFor(host);
+        if (!tls_r) return std::move(tls_r).error();
+        const TlsConfig& tls = **tls_r;
         if (!tls.ca_blob.empty()) {
           curl_blob blob{};
           blob.data = const_cast<char*>(tls.ca_blob.data());
@@ -354,7 +381,7 @@ class CurlTransport : public HttpTransport {
       case CURLE_SSL_CERTPROBLEM:
         return Error(ErrorCode::kUnavailable,
                      "TLS certificate of " + host + " not trusted: " + detail +
-                         " (use --ca-file, SSL_CERT_FILE, /etc/docker/certs.d/" + host +
+                         " (use --ca-file, SSL_CERT_FILE, " + CertDirHint(host) +
                          "/ca.crt, or --insecure-registry " + host + ")");
       case CURLE_SSL_CONNECT_ERROR:
         return Error(ErrorCode::kUnavailable, "TLS handshake with " + host + " failed: " + detail);
@@ -394,6 +421,20 @@ std::vector<std::string> HttpResponse::HeaderValues(std::string_view name) const
   std::vector<std::string> out;
   for (const HttpHeader& h : headers) {
     if (h.name == lower) out.push_back(h.value);
+  }
+  return out;
+}
+
+std::vector<std::string> DefaultCertDirs() {
+  const char* env = std::getenv("OCIB_CERTS_D_DIRS");
+  if (env == nullptr) return {"/etc/docker/certs.d", "/etc/containers/certs.d"};
+  std::vector<std::string> out;
+  std::string_view rest(env);
+  while (!rest.empty()) {
+    size_t colon = rest.find(':');
+    std::string_view item = rest.substr(0, colon);
+    if (!item.empty()) out.emplace_back(item);
+    rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
   }
   return out;
 }
