@@ -13,4 +13,4 @@ target_sources(ocib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/registry/push.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/pull.cc
 )
-target_link_libraries(ocib PRIVATE CURL::libcurl)
+target_link_libraries(ocib PRIVATE CURL::libcurl OpenSSL::SSL)

@@ -13,10 +13,11 @@
 //      kUnavailable  connection refused/reset, DNS, timeouts, a body cut
 //                    short. Retrying may help. Message starts "network:".
 //      kUnavailable  TLS failures, message starting "TLS handshake" (the peer
-//                    does not speak TLS, e.g. plain HTTP), "TLS certificate"
-//                    (verification failed) or "TLS client certificate" (the
-//                    peer requires one and got none it accepts). Retrying
-//                    does not help.
+//                    does not speak TLS, e.g. plain HTTP) or "TLS certificate"
+//                    (verification failed). Retrying does not help.
+//      kUnauthenticated  "TLS client certificate ...": the peer asked for a
+//                    client certificate and none is configured (certs.d), or
+//                    it rejected the one presented. Not retried either.
 //      other codes   the request body source or the response sink failed;
 //                    their error is returned as is.
 //  - A 2xx response body goes to `request.sink` when one is set, otherwise

@@ -6,6 +6,7 @@
 // per-call state and return curl's abort value.
 #include <curl/curl.h>
 #include <dirent.h>
+#include <openssl/ssl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -78,7 +79,37 @@ struct CallState {
   std::optional<Error> parked;
   int64_t received = 0;
   bool started = false;
+  // A TLS peer asked for a client certificate and none was configured.
+  bool client_cert_requested = false;
+  // A client certificate from certs.d was configured for this call.
+  bool client_cert_set = false;
 };
+
+// Whether a TLS failure is the peer's alert about our client certificate.
+bool IsClientCertAlert(const std::string& detail) {
+  for (const char* alert : {"alert bad certificate", "alert unknown ca",
+                            "alert certificate required", "alert certificate expired",
+                            "alert certificate revoked", "alert certificate unknown"}) {
+    if (detail.find(alert) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// The call running on this thread, for OpenSSL callbacks (a connection, and
+// its SSL_CTX, may outlive the call that opened it).
+thread_local CallState* current_call = nullptr;
+
+// Called by OpenSSL when the server requests a client certificate and none
+// is set (certs.d has none for the host): note it, send none.
+int NoClientCertCallback(SSL* /*ssl*/, X509** /*x509*/, EVP_PKEY** /*pkey*/) {
+  if (current_call != nullptr) current_call->client_cert_requested = true;
+  return 0;
+}
+
+CURLcode SslCtxCallback(CURL* /*curl*/, void* ssl_ctx, void* /*userdata*/) {
+  SSL_CTX_set_client_cert_cb(static_cast<SSL_CTX*>(ssl_ctx), &NoClientCertCallback);
+  return CURLE_OK;
+}
 
 size_t HeaderCallback(char* data, size_t size, size_t nitems, void* userdata) {
   auto* st = static_cast<CallState*>(userdata);
@@ -276,6 +307,17 @@ class CurlTransport : public HttpTransport {
     return &tls_.emplace(host, std::move(cfg)).first->second;
   }
 
+  Error ClientCertError(const std::string& host, const std::string& detail) const {
+    return Error(ErrorCode::kUnauthenticated,
+                 "TLS client certificate required by " + host + ", none configured: " + detail +
+                     " (put client.cert and client.key in " + CertDirHint(host) + "/)");
+  }
+
+  Error ClientCertRejected(const std::string& host, const std::string& detail) const {
+    return Error(ErrorCode::kUnauthenticated, "TLS client certificate rejected by " + host + ": " +
+                                                  detail + " (from " + CertDirHint(host) + "/)");
+  }
+
   // Where a CA for `host` may be put, for error messages.
   std::string CertDirHint(const std::string& host) const {
     std::string dir = options_.cert_dirs.empty() ? "/etc/docker/certs.d" : options_.cert_dirs[0];
@@ -331,6 +373,9 @@ class CurlTransport : public HttpTransport {
         if (!tls.client_cert.empty()) {
           curl_easy_setopt(h, CURLOPT_SSLCERT, tls.client_cert.c_str());
           curl_easy_setopt(h, CURLOPT_SSLKEY, tls.client_key.c_str());
+          st.client_cert_set = true;
+        } else {
+          curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &SslCtxCallback);
         }
       }
     }
@@ -362,7 +407,9 @@ class CurlTransport : public HttpTransport {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
 
+    current_call = &st;
     CURLcode rc = curl_easy_perform(h);
+    current_call = nullptr;
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
     curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, nullptr);
@@ -384,7 +431,17 @@ class CurlTransport : public HttpTransport {
                          " (use --ca-file, SSL_CERT_FILE, " + CertDirHint(host) +
                          "/ca.crt, or --insecure-registry " + host + ")");
       case CURLE_SSL_CONNECT_ERROR:
+        if (st.client_cert_requested) return ClientCertError(host, detail);
+        if (st.client_cert_set && IsClientCertAlert(detail)) return ClientCertRejected(host, detail);
         return Error(ErrorCode::kUnavailable, "TLS handshake with " + host + " failed: " + detail);
+      case CURLE_SEND_ERROR:
+      case CURLE_RECV_ERROR:
+      case CURLE_GOT_NOTHING:
+        // The server aborts after the handshake (TLS 1.3) when it wanted a
+        // certificate: an alert, or a reset connection.
+        if (st.client_cert_requested) return ClientCertError(host, detail);
+        if (st.client_cert_set && IsClientCertAlert(detail)) return ClientCertRejected(host, detail);
+        return Error(ErrorCode::kUnavailable, "network: " + what + ": " + detail);
       default:
         return Error(ErrorCode::kUnavailable, "network: " + what + ": " + detail);
     }
