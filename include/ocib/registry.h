@@ -16,8 +16,11 @@
 //    (default and minimum 60 s) runs out. A 401 on a request made with a
 //    token refreshes it once (adding the scope named by
 //    `error="insufficient_scope"`) and retries once.
-// The challenge is learnt from /v2/ only: a registry that answers /v2/
-// anonymously but challenges on repositories is used anonymously.
+// A 401 with a challenge that /v2/ did not announce (a registry that answers
+// /v2/ anonymously but challenges on repositories, or names another realm)
+// is followed: a token for the scope or Basic credentials, one retry, and
+// that scheme is used from then on. Challenges from other hosts (redirect
+// targets) are ignored.
 // Authorization is never sent to another host after a redirect; redirects
 // are followed (5 at most) by this client, not by the transport.
 //
@@ -165,7 +168,8 @@ class RegistryClient {
 
   // Checks that the keychain's credentials are accepted (`ocib login`):
   // Basic registries must answer /v2/ with 200, token registries must issue
-  // a token. kUnauthenticated naming the registry otherwise.
+  // a token. kUnauthenticated naming the registry otherwise. A registry that
+  // answers /v2/ anonymously gives nothing to check against: Ok.
   Status CheckCredentials();
 
   // Requests sent so far, by method (for tests and --verbose summaries).
