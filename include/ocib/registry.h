@@ -2,11 +2,13 @@
 //
 // A client for one registry speaking the OCI distribution API (v2).
 //
-// Transport and scheme: HTTPS with certificate verification. A registry
-// listed in `insecure_registries` (host or host:port) may be reached over
-// plain HTTP, or over HTTPS without verification. localhost, 127.0.0.0/8
-// and [::1] fall back to plain HTTP when the peer does not speak TLS (never
-// when its certificate fails verification).
+// Transport and scheme: HTTPS with certificate verification, trusting the
+// system bundle ($SSL_CERT_FILE), `ca_file` and the registry's certs.d
+// directory (`cert_dirs`), which may also hold its client certificate. A
+// registry listed in `insecure_registries` (host or host:port) may be
+// reached over plain HTTP, or over HTTPS without verification. localhost,
+// 127.0.0.0/8 and [::1] fall back to plain HTTP when the peer does not speak
+// TLS (never when its certificate fails verification).
 //
 // Auth: the first request pings `/v2/` (HEAD) and reads the challenge:
 //  - none: anonymous;
