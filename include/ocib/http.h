@@ -29,8 +29,9 @@
 //
 // Thread safety: a transport is safe for concurrent RoundTrip calls. The
 // curl transport keeps a pool of handles, so connections (and HTTP/2
-// sessions) are reused between calls. Proxies follow HTTPS_PROXY,
-// HTTP_PROXY and NO_PROXY.
+// sessions) are reused between calls. Proxies come from curl's environment:
+// https_proxy or HTTPS_PROXY (CONNECT tunnels), http_proxy (lower case only)
+// and NO_PROXY or no_proxy.
 #ifndef OCIB_INCLUDE_OCIB_HTTP_H_
 #define OCIB_INCLUDE_OCIB_HTTP_H_
 
