@@ -98,8 +98,10 @@ struct RegistryOptions {
   std::vector<std::string> cert_dirs = DefaultCertDirs();
   RetryPolicy retry;
   // Verbose log lines (requests, retries); secrets never appear. Optional.
+  // Called from several threads, but never concurrently by one client.
   std::function<void(std::string_view)> log;
-  // Progress lines ("pushed sha256:... 12.3 MiB"). Optional.
+  // Progress lines ("pushed sha256:... 12.3 MiB"), one per blob and
+  // manifest. Optional; Push, Pull and Copy never call it concurrently.
   std::function<void(std::string_view)> progress;
   // Parallel blob transfers.
   int jobs = 4;

@@ -207,6 +207,14 @@ class RegistryClient::Impl {
     for (const std::string& h : options_.insecure_registries) {
       if (h == registry_ || h == host_ || h == host_.substr(0, host_.rfind(':'))) insecure_ = true;
     }
+    if (options_.log) {
+      // Requests run on several threads; the callback gets one line at a time.
+      options_.log = [log = options_.log,
+                      mu = std::make_shared<std::mutex>()](std::string_view line) {
+        std::lock_guard<std::mutex> lock(*mu);
+        log(line);
+      };
+    }
     if (!options_.transport) {
       HttpTransportOptions t;
       t.ca_file = options_.ca_file;

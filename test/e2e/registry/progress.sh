@@ -34,6 +34,9 @@ check "terminal: a second push says up to date" grep -q "^ocib: up to date: $REG
 
 in_tty "$T/pull.tty" "$OCIB" pull "$REG/app:1" "oci:$T/pulled:p" || die "pull on a terminal failed"
 check "terminal: pull reports each blob" test "$(grep -c '^ocib: pulled sha256:' "$T/pull.tty" || true)" -ge 5
+# Blobs finish on several threads at once: lines must not interleave.
+check "terminal: every line is whole (one 'ocib: ' prefix, or the result)" \
+  bash -c "! cat '$T/push.tty' '$T/pull.tty' | grep -Ev '^ocib: (pushed|pulled|exists) [^:]*:[0-9a-f]{12}( [0-9.]+ (B|KiB|MiB))?\$|^$REG/app:1@$want\$' | grep -q ."
 
 # --quiet on a terminal: the result line only.
 in_tty "$T/quiet.tty" "$OCIB" push -q "oci:$IMG:v1" "$REG/app:2" || die "quiet push failed"
