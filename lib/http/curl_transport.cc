@@ -78,6 +78,7 @@ struct CallState {
   size_t body_offset = 0;  // for in-memory bodies
   std::optional<Error> parked;
   int64_t received = 0;
+  int64_t sent = 0;  // request body bytes handed to curl
   bool started = false;
   // A TLS peer asked for a client certificate and none was configured.
   bool client_cert_requested = false;
@@ -176,12 +177,14 @@ size_t ReadCallback(char* buffer, size_t size, size_t nitems, void* userdata) {
         st->parked = std::move(r).error();
         return CURL_READFUNC_ABORT;
       }
+      st->sent += static_cast<int64_t>(*r);
       return *r;
     }
     const std::string& body = st->request->body;
     size_t n = std::min(cap, body.size() - st->body_offset);
     std::memcpy(buffer, body.data() + st->body_offset, n);
     st->body_offset += n;
+    st->sent += static_cast<int64_t>(n);
     return n;
   } catch (...) {
     st->parked = Internal("reading request body failed");
@@ -437,9 +440,14 @@ class CurlTransport : public HttpTransport {
       case CURLE_SEND_ERROR:
       case CURLE_RECV_ERROR:
       case CURLE_GOT_NOTHING:
-        // The server aborts after the handshake (TLS 1.3) when it wanted a
-        // certificate: an alert, or a reset connection.
-        if (st.client_cert_requested) return ClientCertError(host, detail);
+        // With TLS 1.3 a server that wanted a certificate aborts after the
+        // handshake: an alert, or a connection reset before any byte of the
+        // exchange. (A server that only asks for one, optionally, and drops
+        // a connection later is a network failure.)
+        if (st.client_cert_requested &&
+            (IsClientCertAlert(detail) || (st.sent == 0 && response.status == 0))) {
+          return ClientCertError(host, detail);
+        }
         if (st.client_cert_set && IsClientCertAlert(detail)) return ClientCertRejected(host, detail);
         return Error(ErrorCode::kUnavailable, "network: " + what + ": " + detail);
       default:

@@ -350,7 +350,7 @@ class RegistryClient::Impl {
     }
   }
 
-  // After a 401 on `call`: whether one retry with new credentials may help.
+  // After a 401 answer `r`: whether one retry with new credentials may help.
   // A challenge that /v2/ did not show (a registry answering /v2/ anonymously
   // but challenging on repositories, or naming another realm) is learnt here
   // and used from now on. Challenges from other hosts (redirect targets) are
