@@ -15,4 +15,4 @@ target_sources(ocib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/registry/registry_referrers.cc
   ${CMAKE_CURRENT_LIST_DIR}/build/remote_build.cc
 )
-target_link_libraries(ocib PRIVATE CURL::libcurl)
+target_link_libraries(ocib PRIVATE CURL::libcurl OpenSSL::SSL)

@@ -15,6 +15,9 @@
 //      kUnavailable  TLS failures, message starting "TLS handshake" (the peer
 //                    does not speak TLS, e.g. plain HTTP) or "TLS certificate"
 //                    (verification failed). Retrying does not help.
+//      kUnauthenticated  "TLS client certificate ...": the peer asked for a
+//                    client certificate and none is configured (certs.d), or
+//                    it rejected the one presented. Not retried either.
 //      other codes   the request body source or the response sink failed;
 //                    their error is returned as is.
 //  - A 2xx response body goes to `request.sink` when one is set, otherwise
@@ -26,8 +29,9 @@
 //
 // Thread safety: a transport is safe for concurrent RoundTrip calls. The
 // curl transport keeps a pool of handles, so connections (and HTTP/2
-// sessions) are reused between calls. Proxies follow HTTPS_PROXY,
-// HTTP_PROXY and NO_PROXY.
+// sessions) are reused between calls. Proxies come from curl's environment:
+// https_proxy or HTTPS_PROXY (CONNECT tunnels), http_proxy (lower case only)
+// and NO_PROXY or no_proxy.
 #ifndef OCIB_INCLUDE_OCIB_HTTP_H_
 #define OCIB_INCLUDE_OCIB_HTTP_H_
 
@@ -85,13 +89,24 @@ class HttpTransport {
   virtual Result<HttpResponse> RoundTrip(const HttpRequest& request) = 0;
 };
 
+// The per-host TLS directories (docker's and containers' certs.d):
+// $OCIB_CERTS_D_DIRS split on ':' when that variable is set (set but empty:
+// none), otherwise /etc/docker/certs.d and /etc/containers/certs.d.
+std::vector<std::string> DefaultCertDirs();
+
 struct HttpTransportOptions {
   // Extra CA certificates (PEM) trusted in addition to the system bundle
   // (or $SSL_CERT_FILE when set).
   std::string ca_file;
-  // Per-host directories: DIR/HOST[:PORT]/ca.crt (and *.crt) are trusted
-  // for that host; client.cert + client.key are presented to it.
-  std::vector<std::string> cert_dirs = {"/etc/docker/certs.d", "/etc/containers/certs.d"};
+  // Per-host TLS material, read as docker does: for a request to HOST[:PORT]
+  // (the port only when the URL names one), every DIR/HOST[:PORT]/ in these
+  // directories is read: each *.crt is a trusted CA for that host (on top of
+  // the system bundle or $SSL_CERT_FILE); NAME.cert with NAME.key (e.g.
+  // client.cert + client.key; the first pair in name order) is the client
+  // certificate presented to it. A NAME.cert without NAME.key, a NAME.key
+  // without NAME.cert, or an unreadable file fails the request with
+  // kInvalidArgument naming the file.
+  std::vector<std::string> cert_dirs = DefaultCertDirs();
   // Receives one redacted line per exchange (for --verbose); may be empty.
   std::function<void(std::string_view)> log;
   long connect_timeout_seconds = 30;

@@ -2,11 +2,13 @@
 //
 // A client for one registry speaking the OCI distribution API (v2).
 //
-// Transport and scheme: HTTPS with certificate verification. A registry
-// listed in `insecure_registries` (host or host:port) may be reached over
-// plain HTTP, or over HTTPS without verification. localhost, 127.0.0.0/8
-// and [::1] fall back to plain HTTP when the peer does not speak TLS (never
-// when its certificate fails verification).
+// Transport and scheme: HTTPS with certificate verification, trusting the
+// system bundle ($SSL_CERT_FILE), `ca_file` and the registry's certs.d
+// directory (`cert_dirs`), which may also hold its client certificate. A
+// registry listed in `insecure_registries` (host or host:port) may be
+// reached over plain HTTP, or over HTTPS without verification. localhost,
+// 127.0.0.0/8 and [::1] fall back to plain HTTP when the peer does not speak
+// TLS (never when its certificate fails verification).
 //
 // Auth: the first request pings `/v2/` (HEAD) and reads the challenge:
 //  - none: anonymous;
@@ -16,8 +18,11 @@
 //    (default and minimum 60 s) runs out. A 401 on a request made with a
 //    token refreshes it once (adding the scope named by
 //    `error="insufficient_scope"`) and retries once.
-// The challenge is learnt from /v2/ only: a registry that answers /v2/
-// anonymously but challenges on repositories is used anonymously.
+// A 401 with a challenge that /v2/ did not announce (a registry that answers
+// /v2/ anonymously but challenges on repositories, or names another realm)
+// is followed: a token for the scope or Basic credentials, one retry, and
+// that scheme is used from then on. Challenges from other hosts (redirect
+// targets) are ignored.
 // Authorization is never sent to another host after a redirect; redirects
 // are followed (5 at most) by this client, not by the transport.
 //
@@ -86,10 +91,17 @@ struct RegistryOptions {
   std::vector<std::string> insecure_registries;
   // Extra trusted CA bundle for the default transport.
   std::string ca_file;
+  // Per-host CA and client certificate directories for the default
+  // transport (DIR/HOST[:PORT]/ca.crt, client.cert + client.key; see
+  // HttpTransportOptions::cert_dirs). Default: DefaultCertDirs(), i.e.
+  // $OCIB_CERTS_D_DIRS or /etc/docker/certs.d and /etc/containers/certs.d.
+  std::vector<std::string> cert_dirs = DefaultCertDirs();
   RetryPolicy retry;
   // Verbose log lines (requests, retries); secrets never appear. Optional.
+  // Called from several threads, but never concurrently by one client.
   std::function<void(std::string_view)> log;
-  // Progress lines ("pushed sha256:... 12.3 MiB"). Optional.
+  // Progress lines ("pushed sha256:... 12.3 MiB"), one per blob and
+  // manifest. Optional; Push, Pull and Copy never call it concurrently.
   std::function<void(std::string_view)> progress;
   // Parallel blob transfers.
   int jobs = 4;
@@ -172,7 +184,8 @@ class RegistryClient {
 
   // Checks that the keychain's credentials are accepted (`ocib login`):
   // Basic registries must answer /v2/ with 200, token registries must issue
-  // a token. kUnauthenticated naming the registry otherwise.
+  // a token. kUnauthenticated naming the registry otherwise. A registry that
+  // answers /v2/ anonymously gives nothing to check against: Ok.
   Status CheckCredentials();
 
   // Requests sent so far, by method (for tests and --verbose summaries).

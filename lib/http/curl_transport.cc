@@ -6,10 +6,12 @@
 // per-call state and return curl's abort value.
 #include <curl/curl.h>
 #include <dirent.h>
+#include <openssl/ssl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -76,8 +78,39 @@ struct CallState {
   size_t body_offset = 0;  // for in-memory bodies
   std::optional<Error> parked;
   int64_t received = 0;
+  int64_t sent = 0;  // request body bytes handed to curl
   bool started = false;
+  // A TLS peer asked for a client certificate and none was configured.
+  bool client_cert_requested = false;
+  // A client certificate from certs.d was configured for this call.
+  bool client_cert_set = false;
 };
+
+// Whether a TLS failure is the peer's alert about our client certificate.
+bool IsClientCertAlert(const std::string& detail) {
+  for (const char* alert : {"alert bad certificate", "alert unknown ca",
+                            "alert certificate required", "alert certificate expired",
+                            "alert certificate revoked", "alert certificate unknown"}) {
+    if (detail.find(alert) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// The call running on this thread, for OpenSSL callbacks (a connection, and
+// its SSL_CTX, may outlive the call that opened it).
+thread_local CallState* current_call = nullptr;
+
+// Called by OpenSSL when the server requests a client certificate and none
+// is set (certs.d has none for the host): note it, send none.
+int NoClientCertCallback(SSL* /*ssl*/, X509** /*x509*/, EVP_PKEY** /*pkey*/) {
+  if (current_call != nullptr) current_call->client_cert_requested = true;
+  return 0;
+}
+
+CURLcode SslCtxCallback(CURL* /*curl*/, void* ssl_ctx, void* /*userdata*/) {
+  SSL_CTX_set_client_cert_cb(static_cast<SSL_CTX*>(ssl_ctx), &NoClientCertCallback);
+  return CURLE_OK;
+}
 
 size_t HeaderCallback(char* data, size_t size, size_t nitems, void* userdata) {
   auto* st = static_cast<CallState*>(userdata);
@@ -144,12 +177,14 @@ size_t ReadCallback(char* buffer, size_t size, size_t nitems, void* userdata) {
         st->parked = std::move(r).error();
         return CURL_READFUNC_ABORT;
       }
+      st->sent += static_cast<int64_t>(*r);
       return *r;
     }
     const std::string& body = st->request->body;
     size_t n = std::min(cap, body.size() - st->body_offset);
     std::memcpy(buffer, body.data() + st->body_offset, n);
     st->body_offset += n;
+    st->sent += static_cast<int64_t>(n);
     return n;
   } catch (...) {
     st->parked = Internal("reading request body failed");
@@ -210,14 +245,22 @@ class CurlTransport : public HttpTransport {
     }
   }
 
-  const TlsConfig& TlsFor(const std::string& host) {
+  // The CA bundle and client certificate for `host` (HOST[:PORT]), from
+  // --ca-file and the certs.d directories; read once per host.
+  Result<const TlsConfig*> TlsFor(const std::string& host) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = tls_.find(host);
-    if (it != tls_.end()) return it->second;
+    if (it != tls_.end()) return &it->second;
     TlsConfig cfg;
     std::string extra;
     std::string pem;
-    if (!options_.ca_file.empty() && ReadWholeFile(options_.ca_file, &pem)) extra += pem + "\n";
+    if (!options_.ca_file.empty()) {
+      if (!ReadWholeFile(options_.ca_file, &pem)) {
+        return InvalidArgument("TLS setup for " + host + ": cannot read CA file " +
+                               options_.ca_file);
+      }
+      extra += pem + "\n";
+    }
     for (const std::string& dir : options_.cert_dirs) {
       std::string hostdir = dir + "/" + host;
       DIR* d = ::opendir(hostdir.c_str());
@@ -226,19 +269,29 @@ class CurlTransport : public HttpTransport {
       while (dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
       ::closedir(d);
       std::sort(names.begin(), names.end());
+      auto what = [&](const std::string& msg) {
+        return InvalidArgument("TLS setup for " + host + " from " + hostdir + ": " + msg);
+      };
       for (const std::string& name : names) {
         std::string path = hostdir + "/" + name;
         auto ends = [&](std::string_view suf) {
           return name.size() > suf.size() &&
                  name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
         };
-        if (ends(".crt") && ReadWholeFile(path, &pem)) {
+        auto stem = [&](size_t suffix) { return path.substr(0, path.size() - suffix); };
+        if (ends(".crt")) {
+          if (!ReadWholeFile(path, &pem)) return what("cannot read " + name);
           extra += pem + "\n";
-        } else if (ends(".cert") && cfg.client_cert.empty()) {
-          std::string key = path.substr(0, path.size() - 5) + ".key";
-          if (IsFile(key)) {
+        } else if (ends(".cert")) {
+          std::string key = stem(5) + ".key";
+          if (!IsFile(key)) return what(name + " has no matching key file " + key);
+          if (cfg.client_cert.empty()) {
             cfg.client_cert = path;
             cfg.client_key = key;
+          }
+        } else if (ends(".key")) {
+          if (!IsFile(stem(4) + ".cert")) {
+            return what(name + " has no matching certificate " + stem(4) + ".cert");
           }
         }
       }
@@ -254,7 +307,24 @@ class CurlTransport : public HttpTransport {
       }
       cfg.ca_blob = base + "\n" + extra;
     }
-    return tls_.emplace(host, std::move(cfg)).first->second;
+    return &tls_.emplace(host, std::move(cfg)).first->second;
+  }
+
+  Error ClientCertError(const std::string& host, const std::string& detail) const {
+    return Error(ErrorCode::kUnauthenticated,
+                 "TLS client certificate required by " + host + ", none configured: " + detail +
+                     " (put client.cert and client.key in " + CertDirHint(host) + "/)");
+  }
+
+  Error ClientCertRejected(const std::string& host, const std::string& detail) const {
+    return Error(ErrorCode::kUnauthenticated, "TLS client certificate rejected by " + host + ": " +
+                                                  detail + " (from " + CertDirHint(host) + "/)");
+  }
+
+  // Where a CA for `host` may be put, for error messages.
+  std::string CertDirHint(const std::string& host) const {
+    std::string dir = options_.cert_dirs.empty() ? "/etc/docker/certs.d" : options_.cert_dirs[0];
+    return dir + "/" + host;
   }
 
   Result<HttpResponse> Perform(CURL* h, const HttpRequest& request, HttpResponse& response) {
@@ -289,7 +359,9 @@ class CurlTransport : public HttpTransport {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
       } else {
-        const TlsConfig& tls = TlsFor(host);
+        auto tls_r = TlsFor(host);
+        if (!tls_r) return std::move(tls_r).error();
+        const TlsConfig& tls = **tls_r;
         if (!tls.ca_blob.empty()) {
           curl_blob blob{};
           blob.data = const_cast<char*>(tls.ca_blob.data());
@@ -304,6 +376,9 @@ class CurlTransport : public HttpTransport {
         if (!tls.client_cert.empty()) {
           curl_easy_setopt(h, CURLOPT_SSLCERT, tls.client_cert.c_str());
           curl_easy_setopt(h, CURLOPT_SSLKEY, tls.client_key.c_str());
+          st.client_cert_set = true;
+        } else {
+          curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &SslCtxCallback);
         }
       }
     }
@@ -335,7 +410,9 @@ class CurlTransport : public HttpTransport {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
 
+    current_call = &st;
     CURLcode rc = curl_easy_perform(h);
+    current_call = nullptr;
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
     curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, nullptr);
@@ -354,10 +431,25 @@ class CurlTransport : public HttpTransport {
       case CURLE_SSL_CERTPROBLEM:
         return Error(ErrorCode::kUnavailable,
                      "TLS certificate of " + host + " not trusted: " + detail +
-                         " (use --ca-file, SSL_CERT_FILE, /etc/docker/certs.d/" + host +
+                         " (use --ca-file, SSL_CERT_FILE, " + CertDirHint(host) +
                          "/ca.crt, or --insecure-registry " + host + ")");
       case CURLE_SSL_CONNECT_ERROR:
+        if (st.client_cert_requested) return ClientCertError(host, detail);
+        if (st.client_cert_set && IsClientCertAlert(detail)) return ClientCertRejected(host, detail);
         return Error(ErrorCode::kUnavailable, "TLS handshake with " + host + " failed: " + detail);
+      case CURLE_SEND_ERROR:
+      case CURLE_RECV_ERROR:
+      case CURLE_GOT_NOTHING:
+        // With TLS 1.3 a server that wanted a certificate aborts after the
+        // handshake: an alert, or a connection reset before any byte of the
+        // exchange. (A server that only asks for one, optionally, and drops
+        // a connection later is a network failure.)
+        if (st.client_cert_requested &&
+            (IsClientCertAlert(detail) || (st.sent == 0 && response.status == 0))) {
+          return ClientCertError(host, detail);
+        }
+        if (st.client_cert_set && IsClientCertAlert(detail)) return ClientCertRejected(host, detail);
+        return Error(ErrorCode::kUnavailable, "network: " + what + ": " + detail);
       default:
         return Error(ErrorCode::kUnavailable, "network: " + what + ": " + detail);
     }
@@ -394,6 +486,20 @@ std::vector<std::string> HttpResponse::HeaderValues(std::string_view name) const
   std::vector<std::string> out;
   for (const HttpHeader& h : headers) {
     if (h.name == lower) out.push_back(h.value);
+  }
+  return out;
+}
+
+std::vector<std::string> DefaultCertDirs() {
+  const char* env = std::getenv("OCIB_CERTS_D_DIRS");
+  if (env == nullptr) return {"/etc/docker/certs.d", "/etc/containers/certs.d"};
+  std::vector<std::string> out;
+  std::string_view rest(env);
+  while (!rest.empty()) {
+    size_t colon = rest.find(':');
+    std::string_view item = rest.substr(0, colon);
+    if (!item.empty()) out.emplace_back(item);
+    rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
   }
   return out;
 }

@@ -129,6 +129,8 @@ class Puller {
       Status s = client_.FetchBlob(repo_, b, *layout_);
       if (!s) return std::move(s).error().With("fetch blob " + b.digest.ToString());
       if (options_.progress) {
+        // One line at a time: the workers finish concurrently.
+        std::lock_guard<std::mutex> lock(progress_mu_);
         options_.progress("pulled " + b.digest.ToString().substr(0, 19) + " " +
                           std::to_string(b.size) + " B");
       }
@@ -152,6 +154,7 @@ class Puller {
   std::set<Digest> seen_docs_;
   std::vector<Descriptor> blobs_;
   std::vector<PulledDoc> docs_;
+  std::mutex progress_mu_;
 };
 
 Result<Descriptor> PullInto(const Reference& source, const std::string& layout_dir,

@@ -209,9 +209,18 @@ class RegistryClient::Impl {
     for (const std::string& h : options_.insecure_registries) {
       if (h == registry_ || h == host_ || h == host_.substr(0, host_.rfind(':'))) insecure_ = true;
     }
+    if (options_.log) {
+      // Requests run on several threads; the callback gets one line at a time.
+      options_.log = [log = options_.log,
+                      mu = std::make_shared<std::mutex>()](std::string_view line) {
+        std::lock_guard<std::mutex> lock(*mu);
+        log(line);
+      };
+    }
     if (!options_.transport) {
       HttpTransportOptions t;
       t.ca_file = options_.ca_file;
+      t.cert_dirs = options_.cert_dirs;
       t.log = options_.log;
       options_.transport = MakeCurlTransport(std::move(t));
     }
@@ -303,18 +312,93 @@ class RegistryClient::Impl {
     if (!r) return std::move(r).error().With("connecting to registry " + registry_);
     base_ = SchemeAndHost(req.url);
     if (r->status == 401) {
-      for (const registry::Challenge& c : registry::ParseChallenges(r->HeaderValues("www-authenticate"))) {
+      AuthState auth;
+      for (const registry::Challenge& c :
+           registry::ParseChallenges(r->HeaderValues("www-authenticate"))) {
         if (c.scheme == "bearer" && !c.Param("realm").empty()) {
-          auth_scheme_ = "bearer";
-          realm_ = c.Param("realm");
-          service_ = c.Param("service");
+          auth = {"bearer", c.Param("realm"), c.Param("service")};
           break;
         }
-        if (c.scheme == "basic" && auth_scheme_.empty()) auth_scheme_ = "basic";
+        if (c.scheme == "basic" && auth.scheme.empty()) auth.scheme = "basic";
       }
+      SetAuth(std::move(auth));
     }
     pinged_ = true;
     return OkStatus();
+  }
+
+  // The auth scheme in force: learnt from /v2/, or later from a 401.
+  struct AuthState {
+    std::string scheme;  // "", "basic" or "bearer"
+    std::string realm;   // bearer only
+    std::string service;
+  };
+
+  AuthState Auth() {
+    std::lock_guard<std::mutex> lock(auth_mu_);
+    return auth_;
+  }
+
+  void SetAuth(AuthState auth) {
+    bool realm_changed;
+    {
+      std::lock_guard<std::mutex> lock(auth_mu_);
+      realm_changed = auth.realm != auth_.realm || auth.service != auth_.service;
+      auth_ = std::move(auth);
+    }
+    if (realm_changed) {
+      std::lock_guard<std::mutex> lock(token_mu_);
+      tokens_.clear();
+    }
+  }
+
+  // After a 401 answer `r`: whether one retry with new credentials may help.
+  // A challenge that /v2/ did not show (a registry answering /v2/ anonymously
+  // but challenging on repositories, or naming another realm) is learnt here
+  // and used from now on. Challenges from other hosts (redirect targets) are
+  // ignored. A bearer challenge's `scope` is added to `scopes`.
+  bool AnswerChallenge(const HttpResponse& r, std::vector<std::string>& scopes) {
+    std::string url = r.Header("x-ocib-final-url");
+    AuthState current = Auth();
+    if (HostOfUrl(url) != HostOfUrl(base_)) return current.scheme == "bearer";
+    const std::vector<registry::Challenge> challenges =
+        registry::ParseChallenges(r.HeaderValues("www-authenticate"));
+    const registry::Challenge* bearer = nullptr;
+    const registry::Challenge* basic = nullptr;
+    for (const registry::Challenge& c : challenges) {
+      if (c.scheme == "bearer" && !c.Param("realm").empty() && bearer == nullptr) bearer = &c;
+      if (c.scheme == "basic" && basic == nullptr) basic = &c;
+    }
+    if (bearer != nullptr) {
+      std::string scope_list = bearer->Param("scope");
+      size_t pos = 0;
+      while (pos < scope_list.size()) {
+        size_t end = scope_list.find(' ', pos);
+        if (end == std::string::npos) end = scope_list.size();
+        std::string scope = scope_list.substr(pos, end - pos);
+        if (!scope.empty() && std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) {
+          scopes.push_back(scope);
+        }
+        pos = end + 1;
+      }
+      AuthState learnt{"bearer", bearer->Param("realm"), bearer->Param("service")};
+      if (current.scheme != "bearer" || current.realm != learnt.realm ||
+          current.service != learnt.service) {
+        Log("401 from " + RedactUrl(url) + ": bearer challenge (realm " + RedactUrl(learnt.realm) +
+            ") not announced by /v2/; using it");
+        SetAuth(std::move(learnt));
+      }
+      return true;
+    }
+    // An expired or revoked token: refresh once.
+    if (current.scheme == "bearer") return true;
+    if (basic != nullptr && current.scheme.empty()) {
+      Log("401 from " + RedactUrl(url) + ": basic challenge not announced by /v2/; using it");
+      SetAuth({"basic", "", ""});
+      auto cred = GetCredential();
+      return cred && !cred->username.empty();
+    }
+    return false;
   }
 
   Result<Credential> GetCredential() {
@@ -352,38 +436,41 @@ class RegistryClient::Impl {
     return k;
   }
 
-  // Fetches a bearer token for `scopes` (under token_mu_).
-  Result<Token> FetchToken(const std::vector<std::string>& scopes) {
+  // Fetches a bearer token for `scopes` from `auth`'s realm (under token_mu_).
+  Result<Token> FetchToken(const AuthState& auth, const std::vector<std::string>& scopes) {
+    const std::string& realm = auth.realm;
+    const std::string& service = auth.service;
     OCIB_ASSIGN_OR_RETURN(Credential cred, GetCredential());
     if (!cred.registry_token.empty()) {
       return Token{cred.registry_token, Clock::now() + std::chrono::hours(24)};
     }
     HttpRequest req;
     std::string query;
-    if (!service_.empty()) query += "service=" + UrlEncode(service_);
-    for (const std::string& s : scopes) query += (query.empty() ? "" : "&") + ("scope=" + UrlEncode(s));
-    std::string realm_host = HostOfUrl(realm_);
+    if (!service.empty()) query += "service=" + UrlEncode(service);
+    for (const std::string& s : scopes)
+      query += (query.empty() ? "" : "&") + ("scope=" + UrlEncode(s));
+    std::string realm_host = HostOfUrl(realm);
     bool realm_insecure = false;
     for (const std::string& h : options_.insecure_registries) realm_insecure |= (h == realm_host);
     req.verify_tls = !realm_insecure;
     if (!cred.identity_token.empty()) {
       req.method = "POST";
-      req.url = realm_;
+      req.url = realm;
       req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
       std::string scope_list;
       for (const std::string& s : scopes) scope_list += (scope_list.empty() ? "" : " ") + s;
-      req.body = "grant_type=refresh_token&client_id=ocib&service=" + UrlEncode(service_) +
+      req.body = "grant_type=refresh_token&client_id=ocib&service=" + UrlEncode(service) +
                  "&scope=" + UrlEncode(scope_list) +
                  "&refresh_token=" + UrlEncode(cred.identity_token);
     } else {
       req.method = "GET";
-      req.url = query.empty() ? realm_ : WithQuery(realm_, query);
+      req.url = query.empty() ? realm : WithQuery(realm, query);
       if (!cred.username.empty()) {
         req.headers.push_back(
             {"Authorization", "Basic " + Base64Encode(cred.username + ":" + cred.password)});
       }
     }
-    std::string what = "fetching token from " + RedactUrl(realm_) + " for " + registry_;
+    std::string what = "fetching token from " + RedactUrl(realm) + " for " + registry_;
     Result<HttpResponse> r = Error(ErrorCode::kInternal, "unreachable");
     for (int attempt = 0; attempt < options_.retry.max_attempts; ++attempt) {
       if (attempt > 0) Sleep(options_.retry.Backoff(attempt, Random01()));
@@ -423,19 +510,20 @@ class RegistryClient::Impl {
 
   // The Authorization header value for a request needing `scopes`.
   Result<std::string> AuthorizationFor(const std::vector<std::string>& scopes, bool refresh) {
-    if (auth_scheme_ == "basic") {
+    AuthState auth = Auth();
+    if (auth.scheme == "basic") {
       OCIB_ASSIGN_OR_RETURN(Credential cred, GetCredential());
       if (cred.username.empty()) return std::string();
       return "Basic " + Base64Encode(cred.username + ":" + cred.password);
     }
-    if (auth_scheme_ != "bearer") return std::string();
+    if (auth.scheme != "bearer") return std::string();
     std::lock_guard<std::mutex> lock(token_mu_);
     std::string key = ScopeKey(scopes);
     auto it = tokens_.find(key);
     if (!refresh && it != tokens_.end() && it->second.expiry > Clock::now()) {
       return "Bearer " + it->second.value;
     }
-    OCIB_ASSIGN_OR_RETURN(Token t, FetchToken(scopes));
+    OCIB_ASSIGN_OR_RETURN(Token t, FetchToken(auth, scopes));
     tokens_[key] = t;
     return "Bearer " + t.value;
   }
@@ -469,21 +557,13 @@ class RegistryClient::Impl {
       bool retryable = false;
       std::optional<std::chrono::milliseconds> retry_after;
       if (r) {
-        if (r->status == 401 && auth_scheme_ == "bearer" && !refreshed) {
-          // Expired or revoked token, or a narrower scope: refresh once.
-          for (const registry::Challenge& c :
-               registry::ParseChallenges(r->HeaderValues("www-authenticate"))) {
-            std::string scope = c.Param("scope");
-            if (c.scheme == "bearer" && !scope.empty() &&
-                std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) {
-              scopes.push_back(scope);
-            }
-          }
-          // Bodies are replayable: `body` is a string and `body_source`
-          // reopens its data.
+        if (r->status == 401 && !refreshed && AnswerChallenge(*r, scopes)) {
+          // Expired or revoked token, a narrower scope, or a challenge not
+          // announced by /v2/: new credentials, one retry. Bodies are
+          // replayable: `body` is a string and `body_source` reopens its data.
           refreshed = true;
           need_refresh = true;
-          Log("401 from " + RedactUrl(call.url) + "; refreshing the token");
+          Log("401 from " + RedactUrl(call.url) + "; retrying with new credentials");
           --attempt;
           continue;
         }
@@ -560,9 +640,9 @@ class RegistryClient::Impl {
   std::mutex ping_mu_;
   bool pinged_ = false;
   std::string base_;  // "https://host:port"
-  std::string auth_scheme_;
-  std::string realm_;
-  std::string service_;
+
+  std::mutex auth_mu_;
+  AuthState auth_;
 
   std::mutex cred_mu_;
   std::optional<Credential> credential_;
@@ -598,13 +678,14 @@ void RegistryClient::SetScopes(std::vector<std::string> push, std::vector<std::s
 
 Status RegistryClient::CheckCredentials() {
   OCIB_RETURN_IF_ERROR(impl_->Ping());
-  if (impl_->auth_scheme_ == "bearer") {
+  Impl::AuthState auth = impl_->Auth();
+  if (auth.scheme == "bearer") {
     std::lock_guard<std::mutex> lock(impl_->token_mu_);
-    auto t = impl_->FetchToken({});
+    auto t = impl_->FetchToken(auth, {});
     if (!t) return std::move(t).error();
     return OkStatus();
   }
-  if (impl_->auth_scheme_ != "basic") return OkStatus();
+  if (auth.scheme != "basic") return OkStatus();
   Impl::Call call;
   call.method = "GET";
   call.url = impl_->Url("/v2/");
@@ -792,15 +873,47 @@ Status RegistryClient::ReadBlob(const std::string& repo, const Digest& digest, i
 
 namespace {
 
-// What an upload step needs from the client.
-struct UploadErrorInfo {
-  bool restart = false;  // start a new upload session
-};
-
 bool IsUploadRestartable(const HttpResponse& r) {
   return IsRetryableStatus(r.status) || BodyHasCode(r, "BLOB_UPLOAD_UNKNOWN") ||
          BodyHasCode(r, "BLOB_UPLOAD_INVALID") || BodyHasCode(r, "DIGEST_INVALID") ||
          BodyHasCode(r, "SIZE_INVALID") || r.status == 416;
+}
+
+// How the closing request of an upload session went.
+struct UploadClose {
+  Status status;
+  bool restart = false;  // a new upload session may succeed
+  bool created = false;  // the registry answered 201 Created
+};
+
+// Closes the upload session at `location` with PUT ?digest=, carrying the
+// whole blob (a monolithic upload) when `open` is set, no body otherwise
+// (after the chunks were PATCHed).
+UploadClose CloseUpload(RegistryClient::Impl& impl, const std::string& location,
+                        const Descriptor& blob, const std::vector<std::string>& scopes,
+                        const BlobOpener* open) {
+  RegistryClient::Impl::Call put;
+  put.method = "PUT";
+  put.url = WithQuery(location, "digest=" + UrlEncode(blob.digest.ToString()));
+  put.retry = false;  // the session is restarted instead
+  if (open != nullptr) {
+    put.headers = {{"Content-Type", "application/octet-stream"}};
+    int64_t size = blob.size;
+    put.body_source = [open, size] { return (*open)(0, size); };
+    put.body_size = size;
+  }
+  UploadClose out;
+  auto r = impl.Send(put, scopes);
+  if (!r) {
+    out.restart = IsRetryableTransportError(r.error());
+    out.status = std::move(r).error();
+  } else if (r->status != 201 && r->status != 200 && r->status != 204) {
+    out.restart = IsUploadRestartable(*r);
+    out.status = impl.HttpError(put, *r);
+  } else {
+    out.created = r->status == 201;
+  }
+  return out;
 }
 
 }  // namespace
@@ -909,41 +1022,12 @@ Result<bool> RegistryClient::PushBlob(const std::string& repo, const Descriptor&
         impl_->Log("resuming upload of " + blob.digest.ToString() + " at byte " +
                    std::to_string(offset));
       }
-      if (step && !restart) {
-        Impl::Call put;
-        put.method = "PUT";
-        put.url = WithQuery(location, "digest=" + UrlEncode(blob.digest.ToString()));
-        put.retry = false;
-        auto r = impl_->Send(put, scopes);
-        if (!r) {
-          restart = IsRetryableTransportError(r.error());
-          step = std::move(r).error();
-        } else if (r->status != 201 && r->status != 200 && r->status != 204) {
-          restart = IsUploadRestartable(*r);
-          step = impl_->HttpError(put, *r);
-        } else {
-          created = r->status == 201;
-        }
-      }
-    } else {
-      Impl::Call put;
-      put.method = "PUT";
-      put.url = WithQuery(location, "digest=" + UrlEncode(blob.digest.ToString()));
-      put.retry = false;
-      put.headers = {{"Content-Type", "application/octet-stream"}};
-      int64_t size = blob.size;
-      put.body_source = [&open, size] { return open(0, size); };
-      put.body_size = blob.size;
-      auto r = impl_->Send(put, scopes);
-      if (!r) {
-        restart = IsRetryableTransportError(r.error());
-        step = std::move(r).error();
-      } else if (r->status != 201 && r->status != 200 && r->status != 204) {
-        restart = IsUploadRestartable(*r);
-        step = impl_->HttpError(put, *r);
-      } else {
-        created = r->status == 201;
-      }
+    }
+    if (step && !restart) {
+      UploadClose closed = CloseUpload(*impl_, location, blob, scopes, chunked ? nullptr : &open);
+      step = std::move(closed.status);
+      restart = closed.restart;
+      created = closed.created;
     }
     if (step && created) return true;
     if (step) {

@@ -486,3 +486,241 @@ TEST(SchemeTest, InsecureRegistryFallsBackToHttp) {
 
 }  // namespace
 }  // namespace ocib
+
+namespace ocib {
+namespace {
+
+// A registry that answers /v2/ anonymously and challenges on repositories.
+TEST(LateChallengeTest, BearerChallengeOnRepositoryIsFollowed) {
+  int token_fetches = 0;
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.url.rfind("https://auth.test/token", 0) == 0) {
+      ++token_fetches;
+      EXPECT_EQ(s.authorization, "Basic " + Base64Encode("user:secret"));
+      EXPECT_NE(s.url.find("service=reg.svc"), std::string::npos) << s.url;
+      EXPECT_NE(s.url.find("scope=repository%3Aapp%3Apull"), std::string::npos) << s.url;
+      return Reply(200, {}, R"({"token":"tok","expires_in":300})");
+    }
+    if (s.authorization != "Bearer tok") {
+      return Reply(401,
+                   {{"WWW-Authenticate",
+                     "Bearer realm=\"https://auth.test/token\",service=\"reg.svc\","
+                     "scope=\"repository:app:pull\""}},
+                   R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})");
+    }
+    return Reply(200, {{"Content-Length", "1"}});
+  });
+  auto c = RegistryClient::Create("reg.test",
+                                  Options(t, nullptr, {{"reg.test", {"user", "secret", "", ""}}}));
+  auto a = (*c)->StatBlob("app", Digest::Sha256Of("a"));
+  ASSERT_TRUE(a.has_value()) << a.error().ToString();
+  EXPECT_TRUE(a->has_value());
+  // Learnt: later requests carry the token from the start.
+  auto b = (*c)->StatBlob("app", Digest::Sha256Of("b"));
+  ASSERT_TRUE(b.has_value()) << b.error().ToString();
+  EXPECT_TRUE(b->has_value());
+  EXPECT_EQ(token_fetches, 1);
+  auto seen = t->seen();
+  ASSERT_EQ(seen.size(), 5u);  // /v2/, HEAD 401, token, HEAD 200, HEAD 200
+  EXPECT_EQ(seen[1].authorization, "");
+  EXPECT_EQ(seen[3].authorization, "Bearer tok");
+  EXPECT_EQ(seen[4].authorization, "Bearer tok");
+}
+
+TEST(LateChallengeTest, BasicChallengeOnRepositorySendsCredentials) {
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.authorization != "Basic " + Base64Encode("u:p")) {
+      return Reply(401, {{"WWW-Authenticate", "Basic realm=\"reg\""}});
+    }
+    return Reply(404);
+  });
+  auto c =
+      RegistryClient::Create("reg.test", Options(t, nullptr, {{"reg.test", {"u", "p", "", ""}}}));
+  auto r = (*c)->StatManifest("app", "1");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_FALSE(r->has_value());
+  auto r2 = (*c)->StatManifest("app", "2");
+  ASSERT_TRUE(r2.has_value()) << r2.error().ToString();
+  auto seen = t->seen();
+  ASSERT_EQ(seen.size(), 4u);  // /v2/, 401, retry with Basic, then Basic from the start
+  EXPECT_EQ(seen[3].authorization, "Basic " + Base64Encode("u:p"));
+}
+
+TEST(LateChallengeTest, BasicChallengeWithoutCredentialsIsUnauthenticatedAtOnce) {
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    return Reply(401, {{"WWW-Authenticate", "Basic realm=\"reg\""}});
+  });
+  auto c = RegistryClient::Create("reg.test", Options(t, nullptr));
+  auto r = (*c)->GetManifest("app", "1");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated);
+  EXPECT_NE(r.error().ToString().find("ocib login reg.test"), std::string::npos)
+      << r.error().ToString();
+  EXPECT_EQ(t->seen().size(), 2u);
+}
+
+TEST(LateChallengeTest, WrongCredentialsAreRetriedOnceOnly) {
+  int token_fetches = 0;
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.url.rfind("https://auth.test/token", 0) == 0) {
+      ++token_fetches;
+      return Reply(200, {}, R"({"token":"useless"})");
+    }
+    return Reply(401, {{"WWW-Authenticate", "Bearer realm=\"https://auth.test/token\""}});
+  });
+  auto c =
+      RegistryClient::Create("reg.test", Options(t, nullptr, {{"reg.test", {"u", "p", "", ""}}}));
+  auto r = (*c)->StatBlob("app", Digest::Sha256Of("a"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(token_fetches, 1);
+}
+
+TEST(LateChallengeTest, ChallengeFromRedirectTargetIsIgnored) {
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.url.rfind("https://evil.test/", 0) == 0) {
+      ADD_FAILURE() << "credentials requested from " << s.url;
+      return Reply(500);
+    }
+    if (s.url.find("/blobs/") != std::string::npos) {
+      return Reply(307, {{"Location", "https://cdn.test/blob"}});
+    }
+    if (s.url.rfind("https://cdn.test/", 0) == 0) {
+      return Reply(401, {{"WWW-Authenticate", "Bearer realm=\"https://evil.test/token\""}});
+    }
+    return Reply(404);
+  });
+  auto c =
+      RegistryClient::Create("reg.test", Options(t, nullptr, {{"reg.test", {"u", "p", "", ""}}}));
+  MemStore store;
+  Descriptor desc{"application/octet-stream",
+                  Digest::Sha256Of(kBlob),
+                  static_cast<int64_t>(kBlob.size()),
+                  {},
+                  {},
+                  "",
+                  {}};
+  Status st = (*c)->FetchBlob("app", desc, store);
+  ASSERT_FALSE(st.has_value());
+  EXPECT_EQ(st.error().code(), ErrorCode::kUnauthenticated);
+}
+
+// OCI-Chunk-Min-Length on the POST response forces chunking with chunks of
+// at least that size (only the last may be shorter).
+TEST(ChunkMinLengthTest, PatchesAreAtLeastTheMinimum) {
+  std::string blob(10000, 'x');
+  for (size_t i = 0; i < blob.size(); ++i) blob[i] = static_cast<char>('a' + i % 26);
+  Digest d = Digest::Sha256Of(blob);
+  std::string stored;
+  bool done = false;
+  std::vector<std::string> ranges;
+  std::vector<size_t> sizes;
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.method == "HEAD") return Reply(done ? 200 : 404);
+    if (s.method == "POST") {
+      return Reply(202,
+                   {{"Location", "/v2/app/blobs/uploads/u1"}, {"OCI-Chunk-Min-Length", "4000"}});
+    }
+    if (s.method == "PATCH") {
+      ranges.push_back(s.Header("Content-Range"));
+      sizes.push_back(s.body.size());
+      stored += s.body;
+      return Reply(202, {{"Location", "/v2/app/blobs/uploads/u1"},
+                         {"Range", "0-" + std::to_string(stored.size() - 1)}});
+    }
+    if (s.method == "PUT") {
+      EXPECT_TRUE(s.body.empty()) << "the closing PUT of a chunked upload carries no bytes";
+      if (Digest::Sha256Of(stored) != d)
+        return Reply(400, {}, R"({"errors":[{"code":"DIGEST_INVALID"}]})");
+      done = true;
+      return Reply(201);
+    }
+    return Reply(405);
+  });
+  RegistryOptions o = Options(t, nullptr);
+  o.chunk_size = 1000;  // below the registry's minimum
+  // The default threshold (256 MiB) would upload this blob in one PUT.
+  auto c = RegistryClient::Create("reg.test", o);
+  BlobOpener open = [&](int64_t off, int64_t len) -> Result<std::unique_ptr<Reader>> {
+    return std::unique_ptr<Reader>(
+        new StringReader(blob.substr(static_cast<size_t>(off), static_cast<size_t>(len))));
+  };
+  Descriptor desc{"application/octet-stream", d, static_cast<int64_t>(blob.size()), {}, {}, "", {}};
+  auto r = (*c)->PushBlob("app", desc, open);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(stored, blob);
+  EXPECT_EQ(ranges, (std::vector<std::string>{"0-3999", "4000-7999", "8000-9999"}));
+  EXPECT_EQ(sizes, (std::vector<size_t>{4000, 4000, 2000}));
+}
+
+TEST(ChunkMinLengthTest, LargerChunkSizeIsKept) {
+  std::string blob(10000, 'y');
+  Digest d = Digest::Sha256Of(blob);
+  std::vector<size_t> sizes;
+  bool done = false;
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.method == "HEAD") return Reply(done ? 200 : 404);
+    if (s.method == "POST") {
+      return Reply(202,
+                   {{"Location", "/v2/app/blobs/uploads/u1"}, {"OCI-Chunk-Min-Length", "100"}});
+    }
+    if (s.method == "PATCH") {
+      sizes.push_back(s.body.size());
+      return Reply(202, {{"Location", "/v2/app/blobs/uploads/u1"}});
+    }
+    if (s.method == "PUT") {
+      done = true;
+      return Reply(201);
+    }
+    return Reply(405);
+  });
+  RegistryOptions o = Options(t, nullptr);
+  o.chunk_size = 6000;
+  auto c = RegistryClient::Create("reg.test", o);
+  BlobOpener open = [&](int64_t off, int64_t len) -> Result<std::unique_ptr<Reader>> {
+    return std::unique_ptr<Reader>(
+        new StringReader(blob.substr(static_cast<size_t>(off), static_cast<size_t>(len))));
+  };
+  Descriptor desc{"application/octet-stream", d, static_cast<int64_t>(blob.size()), {}, {}, "", {}};
+  auto r = (*c)->PushBlob("app", desc, open);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(sizes, (std::vector<size_t>{6000, 4000}));
+}
+
+TEST(ChunkMinLengthTest, WithoutTheHeaderSmallBlobsTakeOnePut) {
+  Digest d = Digest::Sha256Of(kBlob);
+  std::vector<std::string> methods;
+  bool done = false;
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    methods.push_back(s.method);
+    if (s.method == "HEAD") return Reply(done ? 200 : 404);
+    if (s.method == "POST") return Reply(202, {{"Location", "/v2/app/blobs/uploads/u1"}});
+    if (s.method == "PUT") {
+      EXPECT_EQ(s.body, kBlob);
+      EXPECT_EQ(s.Header("Content-Type"), "application/octet-stream");
+      done = true;
+      return Reply(201);
+    }
+    return Reply(405);
+  });
+  auto c = RegistryClient::Create("reg.test", Options(t, nullptr));
+  BlobOpener open = [&](int64_t, int64_t) -> Result<std::unique_ptr<Reader>> {
+    return std::unique_ptr<Reader>(new StringReader(kBlob));
+  };
+  Descriptor desc{
+      "application/octet-stream", d, static_cast<int64_t>(kBlob.size()), {}, {}, "", {}};
+  auto r = (*c)->PushBlob("app", desc, open);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(methods, (std::vector<std::string>{"HEAD", "POST", "PUT"}));
+}
+
+}  // namespace
+}  // namespace ocib

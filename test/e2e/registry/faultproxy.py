@@ -14,13 +14,16 @@ requests; the first `skip` matches pass, the next `times` get the fault
   drop_response  forward, send the headers and half the body, then close
   slow           sleep `seconds`, then forward
   corrupt        forward and flip one byte of the response body
+  headers        forward and add `headers` to the response (e.g.
+                 OCI-Chunk-Min-Length on POST /blobs/uploads/)
   redirect       answer 307 to http://localhost:PORT/_redirect/N (another
                  host name for the same proxy); that URL is served from the
                  original request, and whether it carried Authorization is
                  logged
 Every request is logged as one JSON line to --log: method, path, host,
 auth (bool: an Authorization header was present; never its value), status,
-fault.
+fault, length (request body bytes, when it has a body) and range (its
+Content-Range, when present).
 """
 import argparse, http.client, http.server, itertools, json, re, threading, time
 
@@ -39,6 +42,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log(self, status, fault=None):
         entry = {"method": self.command, "path": self.path, "host": self.headers.get("Host", ""),
                  "auth": "Authorization" in self.headers, "status": status, "fault": fault}
+        if self.headers.get("Content-Length"):
+            entry["length"] = int(self.headers["Content-Length"])
+        if self.headers.get("Content-Range"):
+            entry["range"] = self.headers["Content-Range"]
         with LOCK:
             with open(self.server.cfg.log, "a") as f:
                 f.write(json.dumps(entry) + "\n")
@@ -133,6 +140,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(float(rule.get("seconds", 2)))
         body = self.read_body()
         st, h, data = self.forward(self.path, body, dict(self.headers.items()))
+        if action == "headers":
+            h = [(k, v) for k, v in h if k.lower() not in {n.lower() for n in rule.get("headers", {})}]
+            h += list(rule.get("headers", {}).items())
         if action == "corrupt" and data:
             data = bytes([data[0] ^ 0xFF]) + data[1:]
         if action == "drop_response" and data:

@@ -17,6 +17,9 @@ export DOCKER_CONFIG=$T/docker-config
 export REGISTRY_AUTH_FILE=$T/no-auth.json
 unset XDG_RUNTIME_DIR SSL_CERT_FILE OCIB_INSECURE_REGISTRY OCIB_CA_FILE HTTPS_PROXY https_proxy HTTP_PROXY http_proxy || true
 export NO_PROXY='*'
+# Per-host TLS directories: none unless a test makes them (never the host's
+# /etc/docker/certs.d).
+export OCIB_CERTS_D_DIRS=$T/no-certs.d
 
 FAILS=0
 cleanup() {
@@ -76,9 +79,27 @@ make_ca() { # DIR: ca.crt/ca.key and server.crt/server.key for 127.0.0.1 + local
     -days 2 -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
 }
 
-# reg_start MODE: http | https | basic | token | token-http. Sets REG
-# (127.0.0.1:PORT), REG_URL, REG_DIR, REG_LOG, CA (TLS modes), CERTDIR
-# (for skopeo), TOKEN_LOG (token modes), SKOPEO_TLS (skopeo flags).
+# make_client_cert DIR: a client CA (client-ca.crt) and a client certificate
+# it signed (client.cert, client.key), as docker's certs.d names them.
+make_client_cert() {
+  local d=$1
+  mkdir -p "$d"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj "/CN=ocib e2e client CA" -keyout "$d/client-ca.key" -out "$d/client-ca.crt" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=ocib e2e client" \
+    -keyout "$d/client.key" -out "$d/client.csr" 2>/dev/null
+  printf '%s\n' 'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature' \
+    'extendedKeyUsage=clientAuth' > "$d/client.ext"
+  openssl x509 -req -in "$d/client.csr" -CA "$d/client-ca.crt" -CAkey "$d/client-ca.key" \
+    -CAcreateserial -days 2 -extfile "$d/client.ext" -out "$d/client.cert" 2>/dev/null
+}
+
+# reg_start MODE: http | https | basic | basic-http | token | token-http.
+# Sets REG (127.0.0.1:PORT), REG_URL, REG_DIR, REG_LOG, CA (TLS modes),
+# CERTDIR (for skopeo), TOKEN_LOG (token modes), SKOPEO_TLS (skopeo flags).
+# With REG_CLIENT_DIR=DIR (made by make_client_cert) set, a TLS registry
+# requires client certificates signed by DIR/client-ca.crt (clientcas).
 reg_start() {
   local mode=$1
   need docker-registry openssl curl
@@ -86,7 +107,7 @@ reg_start() {
   REG_DIR=$T/registry-$mode-$port
   mkdir -p "$REG_DIR/data"
   local scheme=https tlsblock="" authblock="" curlargs=()
-  if [ "$mode" = http ] || [ "$mode" = token-http ]; then scheme=http; fi
+  if [ "$mode" = http ] || [ "$mode" = token-http ] || [ "$mode" = basic-http ]; then scheme=http; fi
   CA=""; CERTDIR=""
   if [ $scheme = https ]; then
     make_ca "$REG_DIR/tls"
@@ -96,12 +117,18 @@ reg_start() {
     certificate: $REG_DIR/tls/server.crt
     key: $REG_DIR/tls/server.key"
     curlargs=(--cacert "$CA")
+    if [ -n "${REG_CLIENT_DIR:-}" ]; then
+      tlsblock="$tlsblock
+    clientcas:
+      - $REG_CLIENT_DIR/client-ca.crt"
+      curlargs+=(--cert "$REG_CLIENT_DIR/client.cert" --key "$REG_CLIENT_DIR/client.key")
+    fi
     SKOPEO_TLS="--cert-dir=$CERTDIR"
   else
     SKOPEO_TLS="--tls-verify=false"
   fi
   case $mode in
-    basic)
+    basic|basic-http)
       need htpasswd
       htpasswd -Bbc "$REG_DIR/htpasswd" ocib ocibpass 2>/dev/null
       htpasswd -Bb "$REG_DIR/htpasswd" reader readerpass 2>/dev/null
