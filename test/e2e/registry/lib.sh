@@ -20,6 +20,8 @@ export NO_PROXY='*'
 # Per-host TLS directories: none unless a test makes them (never the host's
 # /etc/docker/certs.d).
 export OCIB_CERTS_D_DIRS=$T/no-certs.d
+# Each test starts with its own empty layer and base cache.
+export XDG_CACHE_HOME=$T/xdg-cache
 
 FAILS=0
 cleanup() {
