@@ -55,12 +55,25 @@ struct BuildOptions {
   // verified into the base cache, the layout `cache_dir`/bases (default
   // $XDG_CACHE_HOME/ocib/bases, or ~/.cache/ocib/bases), tagged after the
   // reference, and the build continues from there; kNotFound when the
-  // registry has no such image or platform.
+  // registry has no such image or platform. With `tags` and no `output`
+  // only the base's documents (index, manifests, configs) are pulled: its
+  // layers are mounted from the base repository when the destination is
+  // in the same registry, and otherwise streamed from the base registry
+  // into the destination upload, never stored on disk.
   std::string base = "static";
   // When set, written as org.opencontainers.image.base.name on each
   // manifest (the registry reference a layout base was pulled from; set to
   // the reference for a registry `base` when empty).
   std::string base_name;
+  // For an "oci:" base: layer blobs absent from the base layout are
+  // accepted and not copied, so the output lacks them too (its manifests
+  // still list them, with the sizes and diff_ids of the base's manifest and
+  // config). Only for an output that is pushed, with a registry lending
+  // those blobs (ocib/push.h: mount_sources, blob_source), then discarded:
+  // the registry `base` with `tags` and no `output` builds that way, from
+  // the base's documents alone (PullDocuments, ocib/pull.h), so that base
+  // layers are never downloaded. Off: a missing base layer is kNotFound.
+  bool absent_base_layers = false;
   // Platforms to build; empty means the platforms named by `binaries`.
   std::vector<std::string> platforms;
   // (platform, host path) of the executable for each platform.

@@ -33,6 +33,19 @@ Result<Descriptor> Pull(const Reference& source, const std::string& layout_dir,
                         const std::string& layout_tag, const std::vector<Platform>& platforms,
                         const RegistryOptions& options);
 
+// Like Pull, but without the layers: the layout gets the root (or the new
+// index of the selected platforms), the platform manifests and their
+// configs, all verified, and the tag; layer blobs it lacks are not fetched
+// (those it has stay). The result is an incomplete layout, readable as a
+// build base whose layers go from registry to registry (`ocib build --base
+// REF --tag REF` without --output): see BuildOptions::absent_base_layers
+// and Push's `blob_source`. A later Pull into the same layout fetches the
+// missing layers.
+Result<Descriptor> PullDocuments(const Reference& source, const std::string& layout_dir,
+                                 const std::string& layout_tag,
+                                 const std::vector<Platform>& platforms,
+                                 const RegistryOptions& options);
+
 // One side of a copy: "oci:DIR[:TAG]" or a registry reference.
 struct ImageLocation {
   bool is_layout = false;

@@ -27,6 +27,7 @@
 #define OCIB_INCLUDE_OCIB_PUSH_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,9 +55,19 @@ struct PushResult {
 // a reference without tag and digest means "latest"; a digest-only
 // reference writes no tag and must match the image). `mount_sources` maps a
 // blob digest to a repository (same registry) that has it.
+//
+// Blobs absent from the layout (a layout built on a base fetched with
+// PullDocuments): one the destination already has is skipped, one
+// `mount_sources` names is mounted, and otherwise (no mount source, a
+// registry answering the mount with 202, or another registry) it is
+// streamed from the repository of `blob_source` (any registry) straight
+// into the upload, through memory only, as Copy does; the destination
+// verifies its digest. Without `blob_source` such a blob is kNotFound
+// naming its digest.
 Result<PushResult> Push(const std::string& layout_dir, const std::string& layout_tag,
                         const std::vector<Reference>& destinations, const RegistryOptions& options,
-                        const std::map<Digest, std::string>& mount_sources = {});
+                        const std::map<Digest, std::string>& mount_sources = {},
+                        const std::optional<Reference>& blob_source = std::nullopt);
 
 // Maps every blob of the image tagged `layout_tag` in `layout_dir` to
 // `repository` (for `mount_sources` when pushing an image built on a base

@@ -444,6 +444,13 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   } else if (base.kind == Base::Kind::kLayout) {
     for (const auto& bp : base.platforms) {
       for (const auto& l : bp.layers) {
+        if (o.absent_base_layers) {
+          auto have = base.layout->Has(l.digest);
+          if (!have) {
+            return std::move(have).error().With("checking base layer " + l.digest.ToString());
+          }
+          if (!*have) continue;  // lent by a registry when the output is pushed
+        }
         auto st = CopyBlob(*base.layout, out, l);
         if (!st) return std::move(st).error().With("copying base layer " + l.digest.ToString());
       }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "ocib/pull.h"
@@ -117,7 +118,10 @@ Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
   }
 
   // 2. A registry base: pulled (the platforms needed, verified) into the
-  // base cache; the build reads it from there.
+  // base cache; the build reads it from there. When the result only goes
+  // to registries, only the base's documents are pulled: its layers go
+  // from registry to registry when the result is pushed (mounted or
+  // streamed), and the temporary layout never holds them.
   std::optional<Reference> base_ref;
   std::string cache_dir;
   std::string cache_tag;
@@ -128,9 +132,13 @@ Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
     if (!platforms) return std::move(platforms).error();
     cache_dir = BaseCacheDir(o);
     cache_tag = CacheTag(ref->String());
-    log("ocib: fetching base " + ref->String() + " into " + cache_dir);
-    auto pulled = Pull(*ref, cache_dir, cache_tag, *platforms, o.registry);
+    bool documents_only = !out && !tags.empty();
+    log("ocib: fetching base " + ref->String() + (documents_only ? " (documents only)" : "") +
+        " into " + cache_dir);
+    auto pulled = documents_only ? PullDocuments(*ref, cache_dir, cache_tag, *platforms, o.registry)
+                                 : Pull(*ref, cache_dir, cache_tag, *platforms, o.registry);
     if (!pulled) return std::move(pulled).error().With("fetching base " + ref->String());
+    o.absent_base_layers = documents_only;
     o.base = "oci:" + cache_dir + ":" + cache_tag;
     if (o.base_name.empty()) o.base_name = ref->String();
     base_ref = *ref;
@@ -195,7 +203,10 @@ Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
       auto m = MountSourcesFromLayout(cache_dir, cache_tag, base_ref->path());
       if (m) mounts = std::move(*m);
     }
-    auto pushed = Push(push_dir, push_tag, dests, o.registry, mounts);
+    // Base layers the build layout lacks stream from the base repository.
+    std::optional<Reference> blob_source;
+    if (o.absent_base_layers) blob_source = base_ref;
+    auto pushed = Push(push_dir, push_tag, dests, o.registry, mounts, blob_source);
     if (!pushed) return std::move(pushed).error();
     for (size_t k = 0; k < indices.size() && k < pushed->pushed.size(); ++k) {
       lines[indices[k]] = pushed->pushed[k];

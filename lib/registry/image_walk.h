@@ -65,6 +65,13 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
                              const Descriptor& root, const WalkedImage& image,
                              const std::function<BlobOpener(const Descriptor&)>& opener_for);
 
+// Opens byte ranges of the blob `digest` of `repo` at `source`, downloaded
+// by a background thread into a bounded in-memory pipe while the caller
+// reads (uploads) them: nothing touches the disk. Unverified (the
+// destination verifies the digest on PUT ?digest=). `source` must outlive
+// every reader.
+BlobOpener RemoteBlobOpener(RegistryClient& source, const std::string& repo, const Digest& digest);
+
 }  // namespace ocib::registry
 
 #endif  // OCIB_LIB_REGISTRY_IMAGE_WALK_H_

@@ -91,7 +91,10 @@ class Puller {
     } else if (media_type::IsManifest(d.media_type)) {
       OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(bytes));
       AddBlob(m.config);
-      for (const Descriptor& l : m.layers) AddBlob(l);
+      for (const Descriptor& l : m.layers) {
+        AddBlob(l);
+        layers_.insert(l.digest);
+      }
     } else {
       return InvalidArgument("unsupported manifest media type \"" + d.media_type + "\"");
     }
@@ -121,9 +124,12 @@ class Puller {
     if (seen_blobs_.insert(d.digest).second) blobs_.push_back(d);
   }
 
-  Status FetchAll() {
+  // Fetches every recorded blob the layout lacks; with `skip_layers`, only
+  // those that are not a manifest's layer (configs).
+  Status FetchAll(bool skip_layers) {
     return ParallelFor(blobs_.size(), options_.jobs, [&](size_t i) -> Status {
       const Descriptor& b = blobs_[i];
+      if (skip_layers && layers_.count(b.digest) != 0) return OkStatus();
       OCIB_ASSIGN_OR_RETURN(bool have, layout_->Has(b.digest));
       if (have) return OkStatus();
       Status s = client_.FetchBlob(repo_, b, *layout_);
@@ -152,6 +158,7 @@ class Puller {
   const RegistryOptions& options_;
   std::set<Digest> seen_blobs_;
   std::set<Digest> seen_docs_;
+  std::set<Digest> layers_;
   std::vector<Descriptor> blobs_;
   std::vector<PulledDoc> docs_;
   std::mutex progress_mu_;
@@ -159,7 +166,7 @@ class Puller {
 
 Result<Descriptor> PullInto(const Reference& source, const std::string& layout_dir,
                             const std::string& layout_tag, const std::vector<Platform>& platforms,
-                            const RegistryOptions& options) {
+                            const RegistryOptions& options, bool documents_only) {
   if (!layout_tag.empty() && !IsValidRefName(layout_tag)) {
     return InvalidArgument("invalid layout tag \"" + layout_tag + "\"");
   }
@@ -210,7 +217,7 @@ Result<Descriptor> PullInto(const Reference& source, const std::string& layout_d
   } else {
     return InvalidArgument("unsupported manifest media type \"" + root.media_type + "\"");
   }
-  OCIB_RETURN_IF_ERROR(puller.FetchAll());
+  OCIB_RETURN_IF_ERROR(puller.FetchAll(documents_only));
   OCIB_RETURN_IF_ERROR(puller.StoreDocs());
   OCIB_RETURN_IF_ERROR(StoreDocument(*layout, root_desc, root_bytes));
   std::string tag = layout_tag;
@@ -344,12 +351,7 @@ Result<Descriptor> CopyRemoteToRemote(const Reference& src, const Reference& dst
   std::string repo = src.path();
   auto r = registry::PushImage({dst}, options, mounts, root_desc, image,
                                [from, repo](const Descriptor& blob) -> BlobOpener {
-                                 Digest digest = blob.digest;
-                                 return [from, repo, digest](int64_t offset, int64_t length)
-                                            -> Result<std::unique_ptr<Reader>> {
-                                   return std::unique_ptr<Reader>(
-                                       new RemoteBlobReader(*from, repo, digest, offset, length));
-                                 };
+                                 return registry::RemoteBlobOpener(*from, repo, blob.digest);
                                });
   if (!r) return std::move(r).error();
   if (pushed != nullptr) *pushed = r->pushed;
@@ -404,13 +406,37 @@ Result<Descriptor> Pull(const Reference& source, const std::string& layout_dir,
                         const std::string& layout_tag, const std::vector<Platform>& platforms,
                         const RegistryOptions& options) {
   bool existed = PathExists(layout_dir);
-  auto r = PullInto(source, layout_dir, layout_tag, platforms, options);
+  auto r = PullInto(source, layout_dir, layout_tag, platforms, options, false);
   if (!r) {
     if (!existed) fsutil::RemoveAll(layout_dir);
     return std::move(r).error().With("pull " + source.String());
   }
   return r;
 }
+
+Result<Descriptor> PullDocuments(const Reference& source, const std::string& layout_dir,
+                                 const std::string& layout_tag,
+                                 const std::vector<Platform>& platforms,
+                                 const RegistryOptions& options) {
+  bool existed = PathExists(layout_dir);
+  auto r = PullInto(source, layout_dir, layout_tag, platforms, options, true);
+  if (!r) {
+    if (!existed) fsutil::RemoveAll(layout_dir);
+    return std::move(r).error().With("pull documents of " + source.String());
+  }
+  return r;
+}
+
+namespace registry {
+
+BlobOpener RemoteBlobOpener(RegistryClient& source, const std::string& repo, const Digest& digest) {
+  RegistryClient* from = &source;
+  return [from, repo, digest](int64_t offset, int64_t length) -> Result<std::unique_ptr<Reader>> {
+    return std::unique_ptr<Reader>(new RemoteBlobReader(*from, repo, digest, offset, length));
+  };
+}
+
+}  // namespace registry
 
 Result<ImageLocation> ImageLocation::Parse(const std::string& text) {
   ImageLocation loc;

@@ -70,7 +70,8 @@ std::string HumanSize(int64_t n) {
 
 Result<PushResult> Push(const std::string& layout_dir, const std::string& layout_tag,
                         const std::vector<Reference>& destinations, const RegistryOptions& options,
-                        const std::map<Digest, std::string>& mount_sources) {
+                        const std::map<Digest, std::string>& mount_sources,
+                        const std::optional<Reference>& blob_source) {
   if (destinations.empty()) return InvalidArgument("push: no destination");
   std::string what = "push " + destinations.front().String();
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::Open(layout_dir));
@@ -80,14 +81,50 @@ Result<PushResult> Push(const std::string& layout_dir, const std::string& layout
   if (!image) return std::move(image).error().With(what);
   Status referrers = registry::WalkLayoutReferrers(*layout, *root, *image);
   if (!referrers) return std::move(referrers).error().With(what);
+  // Blobs the layout lacks stream from `blob_source`.
+  std::unique_ptr<RegistryClient> source;
+  if (blob_source) {
+    auto client = RegistryClient::Create(blob_source->domain(), options);
+    if (!client) {
+      return std::move(client).error().With(what + ": blob source " + blob_source->String());
+    }
+    source = std::move(*client);
+    source->SetScopes({}, {blob_source->path()});
+  }
   OciLayout* l = layout.get();
-  return registry::PushImage(destinations, options, mount_sources, *root, *image,
-                             [l](const Descriptor& blob) -> BlobOpener {
-                               std::string path = l->BlobPath(blob.digest);
-                               return [path](int64_t offset, int64_t length) {
-                                 return FileRangeReader::Open(path, offset, length);
-                               };
-                             });
+  RegistryClient* from = source.get();
+  std::string from_repo = blob_source ? blob_source->path() : "";
+  std::string from_name = blob_source ? blob_source->String() : "";
+  return registry::PushImage(
+      destinations, options, mount_sources, *root, *image,
+      [l, from, from_repo, from_name, layout_dir](const Descriptor& blob) -> BlobOpener {
+        auto have = l->Has(blob.digest);
+        if (have && !*have) {
+          if (from != nullptr) {
+            BlobOpener remote = registry::RemoteBlobOpener(*from, from_repo, blob.digest);
+            Digest digest = blob.digest;
+            return [remote, digest, from_name](int64_t offset,
+                                               int64_t length) -> Result<std::unique_ptr<Reader>> {
+              auto r = remote(offset, length);
+              if (!r) {
+                return std::move(r).error().With("streaming " + digest.ToString() + " from " +
+                                                 from_name);
+              }
+              return r;
+            };
+          }
+          Digest digest = blob.digest;
+          return [digest, layout_dir](int64_t, int64_t) -> Result<std::unique_ptr<Reader>> {
+            return NotFound("blob " + digest.ToString() + " is not in layout " + layout_dir +
+                            " and could not be mounted, and no registry was given to stream it "
+                            "from");
+          };
+        }
+        std::string path = l->BlobPath(blob.digest);
+        return [path](int64_t offset, int64_t length) {
+          return FileRangeReader::Open(path, offset, length);
+        };
+      });
 }
 
 namespace registry {
