@@ -14,6 +14,7 @@
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
+#include "ocib/pull.h"
 #include "ocib/push.h"
 #include "ocib/referrers.h"
 #include "ocib/registry_referrers.h"
@@ -542,6 +543,64 @@ TEST(RegistryReferrersTest, BuildWithTagsAndNoOutputPushesPerRepositoryAndCleans
   EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(bad.error().ToString().find("reg.test/Bad:1"), std::string::npos);
   EXPECT_TRUE(reg->log().empty());
+}
+
+// PullDocuments fetches no layer; Push of a layout built on it streams the
+// layers it lacks from `blob_source`, and without one names the blob.
+TEST(RegistryBaseLayersTest, PullDocumentsThenPushStreamsTheMissingLayers) {
+  testing::ScopedTempDir tmp;
+  TestImage img = MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/base:v1"), Options(reg)));
+  auto source = OciLayout::Open(tmp.path() + "/layout");
+  ASSERT_TRUE(source.has_value());
+  std::vector<Descriptor> layers;
+  std::vector<Digest> configs;
+  for (const Descriptor& md : img.manifests) {
+    auto bytes = (*source)->ReadAll(md.digest);
+    ASSERT_TRUE(bytes.has_value());
+    auto m = Manifest::Parse(*bytes);
+    ASSERT_TRUE(m.has_value());
+    layers.insert(layers.end(), m->layers.begin(), m->layers.end());
+    configs.push_back(m->config.digest);
+  }
+
+  reg->ClearLog();
+  auto base = Reference::Parse("reg.test/base:v1");
+  ASSERT_TRUE(base.has_value());
+  const std::string docs = tmp.path() + "/docs";
+  auto pulled = PullDocuments(*base, docs, "b", {}, Options(reg));
+  ASSERT_TRUE(pulled.has_value()) << pulled.error().ToString();
+  EXPECT_EQ(pulled->digest, img.index.digest);
+  auto layout = OciLayout::Open(docs);
+  ASSERT_TRUE(layout.has_value());
+  for (const Descriptor& l : layers) {
+    EXPECT_FALSE(*(*layout)->Has(l.digest)) << l.digest.ToString();
+    EXPECT_EQ(reg->Find("GET", "/v2/base/blobs/" + l.digest.ToString()), -1);
+  }
+  for (const Digest& c : configs) EXPECT_TRUE(*(*layout)->Has(c)) << c.ToString();
+
+  // No source: the first missing layer is named.
+  auto failed = Push(docs, "b", Dest("reg.test/app:v1"), Options(reg));
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().code(), ErrorCode::kNotFound) << failed.error().ToString();
+  bool named = false;
+  for (const Descriptor& l : layers) {
+    named = named || failed.error().ToString().find(l.digest.ToString()) != std::string::npos;
+  }
+  EXPECT_TRUE(named) << failed.error().ToString();
+
+  // With the base as source (the fake registry refuses mounts: 202), the
+  // layers stream from base to app.
+  auto pushed = Push(docs, "b", Dest("reg.test/app:v1"), Options(reg), {}, *base);
+  ASSERT_TRUE(pushed.has_value()) << pushed.error().ToString();
+  EXPECT_EQ(pushed->root.digest, img.index.digest);
+  for (const Descriptor& l : layers) {
+    ASSERT_EQ(reg->blobs.count("app@" + l.digest.ToString()), 1u) << l.digest.ToString();
+    EXPECT_EQ(reg->blobs.at("app@" + l.digest.ToString()),
+              reg->blobs.at("base@" + l.digest.ToString()));
+  }
+  EXPECT_EQ(reg->tags.at("app:v1"), img.index.digest.ToString());
 }
 
 }  // namespace
