@@ -33,6 +33,12 @@ REPO=$REG/ocib/app
 out=$("$OCIB" push "oci:$IMG:v1" "$REPO:1" "${OCIB_ARGS[@]}" -v 2> "$T/push1.err") || { cat "$T/push1.err"; die "push failed"; }
 check "push prints REF@digest" test "$out" = "$REPO:1@$want"
 check "verbose log has no secret" bash -c "! grep -Eqi 'ocibpass|authorization: |bearer [a-z0-9]' '$T/push1.err'"
+if [ "$MODE" != http ]; then
+  # docker-registry offers HTTP/2 over TLS (ALPN): ocib's requests use it.
+  h2=$(grep -a '"ocib"$' "$REG_LOG" | grep -c ' HTTP/2.0" ' || true)
+  h1=$(grep -a '"ocib"$' "$REG_LOG" | grep -c ' HTTP/1.1" ' || true)
+  check "ocib spoke HTTP/2 to the TLS registry ($h2 HTTP/2 requests, $h1 HTTP/1.1)" test "$h2" -gt 0 -a "$h1" = 0
+fi
 
 raw=$(skopeo inspect --raw $SKOPEO_TLS "${SKOPEO_CREDS[@]}" "docker://$REPO:1")
 check "skopeo inspect --raw bytes hash to the layout digest" \
