@@ -208,67 +208,56 @@ struct Field {
   CopyFn copy;
 };
 
-// A string field kept as written.
-Field StringField(std::string key, std::string BuildOptions::*member) {
-  return {
-      std::move(key),
-      [member](const ojson& v, const std::string& path, const Context&, BuildOptions& o) -> Status {
-        OCIB_ASSIGN_OR_RETURN(o.*member, ReadString(v, path));
-        return OkStatus();
-      },
-      [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; }};
+template <typename T>
+CopyFn CopyOf(T BuildOptions::*member) {
+  return [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; };
 }
 
-Field OptionalStringField(std::string key, std::optional<std::string> BuildOptions::*member) {
-  return {
-      std::move(key),
-      [member](const ojson& v, const std::string& path, const Context&, BuildOptions& o) -> Status {
-        OCIB_ASSIGN_OR_RETURN(o.*member, ReadString(v, path));
-        return OkStatus();
-      },
-      [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; }};
-}
-
-Field StringArrayField(std::string key, std::vector<std::string> BuildOptions::*member) {
-  return {
-      std::move(key),
-      [member](const ojson& v, const std::string& path, const Context&, BuildOptions& o) -> Status {
-        OCIB_ASSIGN_OR_RETURN(o.*member, ReadStringArray(v, path));
-        return OkStatus();
-      },
-      [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; }};
-}
-
-Field OptionalArrayField(std::string key,
-                         std::optional<std::vector<std::string>> BuildOptions::*member) {
-  return {
-      std::move(key),
-      [member](const ojson& v, const std::string& path, const Context&, BuildOptions& o) -> Status {
-        OCIB_ASSIGN_OR_RETURN(o.*member, ReadStringArray(v, path));
-        return OkStatus();
-      },
-      [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; }};
-}
-
-Field KeyValueField(std::string key, std::vector<std::string> BuildOptions::*member) {
-  return {
-      std::move(key),
-      [member](const ojson& v, const std::string& path, const Context&, BuildOptions& o) -> Status {
-        OCIB_ASSIGN_OR_RETURN(o.*member, ReadKeyValues(v, path));
-        return OkStatus();
-      },
-      [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; }};
-}
-
-Field LayoutRefField(std::string key, std::string BuildOptions::*member) {
+// A field whose value `read(value, path, context)` gives, stored in `member`.
+template <typename T, typename Read>
+Field MemberField(std::string key, T BuildOptions::*member, Read read) {
   return {std::move(key),
-          [member](const ojson& v, const std::string& path, const Context& ctx,
-                   BuildOptions& o) -> Status {
-            OCIB_ASSIGN_OR_RETURN(std::string s, ReadString(v, path));
-            OCIB_ASSIGN_OR_RETURN(o.*member, ResolveLayoutRef(ctx.base_dir, s, path));
+          [member, read](const ojson& v, const std::string& path, const Context& ctx,
+                         BuildOptions& o) -> Status {
+            OCIB_ASSIGN_OR_RETURN(o.*member, read(v, path, ctx));
             return OkStatus();
           },
-          [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; }};
+          CopyOf(member)};
+}
+
+// A string kept as written.
+template <typename T>
+Field StringField(std::string key, T BuildOptions::*member) {
+  return MemberField(
+      std::move(key), member,
+      [](const ojson& v, const std::string& path, const Context&) { return ReadString(v, path); });
+}
+
+// An array of strings kept as written.
+template <typename T>
+Field StringArrayField(std::string key, T BuildOptions::*member) {
+  return MemberField(std::move(key), member,
+                     [](const ojson& v, const std::string& path, const Context&) {
+                       return ReadStringArray(v, path);
+                     });
+}
+
+// An object {"K": "V"}, stored as "K=V" strings in file order.
+Field KeyValueField(std::string key, std::vector<std::string> BuildOptions::*member) {
+  return MemberField(std::move(key), member,
+                     [](const ojson& v, const std::string& path, const Context&) {
+                       return ReadKeyValues(v, path);
+                     });
+}
+
+// oci:/oci-archive: references resolved against the build file's directory.
+Field LayoutRefField(std::string key, std::string BuildOptions::*member) {
+  return MemberField(
+      std::move(key), member,
+      [](const ojson& v, const std::string& path, const Context& ctx) -> Result<std::string> {
+        OCIB_ASSIGN_OR_RETURN(std::string s, ReadString(v, path));
+        return ResolveLayoutRef(ctx.base_dir, s, path);
+      });
 }
 
 Status ParsePlatforms(const ojson& v, const std::string& path, const Context&, BuildOptions& o) {
@@ -334,28 +323,24 @@ const std::vector<Field>& Fields() {
   static const auto* fields = new std::vector<Field>{
       LayoutRefField("base", &BuildOptions::base),
       StringField("base_name", &BuildOptions::base_name),
-      {"platforms", ParsePlatforms,
-       [](BuildOptions& d, const BuildOptions& s) { d.platforms = s.platforms; }},
-      {"binaries", ParseBinaries,
-       [](BuildOptions& d, const BuildOptions& s) { d.binaries = s.binaries; }},
+      {"platforms", ParsePlatforms, CopyOf(&BuildOptions::platforms)},
+      {"binaries", ParseBinaries, CopyOf(&BuildOptions::binaries)},
       StringField("go", &BuildOptions::go_package),
-      {"go_dir", ParseGoDir, [](BuildOptions& d, const BuildOptions& s) { d.go_dir = s.go_dir; }},
+      {"go_dir", ParseGoDir, CopyOf(&BuildOptions::go_dir)},
       StringArrayField("go_flags", &BuildOptions::go_flags),
-      OptionalStringField("go_ldflags", &BuildOptions::go_ldflags),
+      StringField("go_ldflags", &BuildOptions::go_ldflags),
       StringField("binary_path", &BuildOptions::binary_path),
-      {"files", ParseFiles, [](BuildOptions& d, const BuildOptions& s) { d.files = s.files; }},
-      OptionalArrayField("entrypoint", &BuildOptions::entrypoint),
-      OptionalArrayField("cmd", &BuildOptions::cmd),
+      {"files", ParseFiles, CopyOf(&BuildOptions::files)},
+      StringArrayField("entrypoint", &BuildOptions::entrypoint),
+      StringArrayField("cmd", &BuildOptions::cmd),
       KeyValueField("env", &BuildOptions::env),
       KeyValueField("labels", &BuildOptions::labels),
       KeyValueField("annotations", &BuildOptions::annotations),
       StringArrayField("expose", &BuildOptions::expose),
-      OptionalStringField("user", &BuildOptions::user),
-      OptionalStringField("workdir", &BuildOptions::workdir),
-      {"compression", ParseCompressionKey,
-       [](BuildOptions& d, const BuildOptions& s) { d.compression = s.compression; }},
-      {"compression_level", ParseCompressionLevel,
-       [](BuildOptions& d, const BuildOptions& s) { d.compression_level = s.compression_level; }},
+      StringField("user", &BuildOptions::user),
+      StringField("workdir", &BuildOptions::workdir),
+      {"compression", ParseCompressionKey, CopyOf(&BuildOptions::compression)},
+      {"compression_level", ParseCompressionLevel, CopyOf(&BuildOptions::compression_level)},
       LayoutRefField("output", &BuildOptions::output),
       StringField("sbom", &BuildOptions::sbom),
       StringArrayField("tags", &BuildOptions::tags),
