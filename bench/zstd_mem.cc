@@ -7,12 +7,12 @@
 //
 // Used for the RSS finding in bench/README.md (default jobSize: 131 MiB for two 1 GiB
 // inputs; jobSize 1 MiB: 26 MiB at the same speed).
-#include <zstd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
 #include <vector>
+
+#include <zstd.h>
 
 int main(int argc, char** argv) {
   if (argc < 4) {
