@@ -32,8 +32,10 @@ class BlobWriter : public Writer {
   // Finishes the blob and makes it readable under its digest. If `expected`
   // is set and differs from the computed digest, returns kDataLoss and
   // stores nothing. Content already in the store is not an error.
-  virtual Result<Descriptor> Commit(std::string_view media_type,
-                                    std::optional<Digest> expected = std::nullopt) = 0;
+  // The default argument is public API (`Commit(media_type)`). Overrides
+  // declare none, so no call can see a different default.
+  virtual Result<Descriptor> Commit(  // NOLINT(google-default-arguments)
+      std::string_view media_type, std::optional<Digest> expected = std::nullopt) = 0;
   // Discards what was written. Safe to call more than once.
   virtual void Abort() = 0;
 };

@@ -178,9 +178,13 @@ inline Status OkStatus() { return {}; }
 // Declares/assigns `lhs` from a Result, or returns its error.
 #define OCIB_ASSIGN_OR_RETURN(lhs, expr) \
   OCIB_ASSIGN_OR_RETURN_IMPL_(OCIB_STATUS_CONCAT_(ocib_result_, __LINE__), lhs, expr)
+// `tmp` is a name and `lhs` may be a declaration (`auto x`): neither can be
+// parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define OCIB_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                \
   if (!tmp) return std::move(tmp).error();          \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // OCIB_INCLUDE_OCIB_STATUS_H_

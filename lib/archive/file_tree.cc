@@ -168,7 +168,9 @@ Status FileTree::AddHostPath(const std::string& source, std::string_view dest) {
     DIR* dir = ::opendir(host.c_str());
     if (dir == nullptr) return IoError("open directory " + host + ": " + ErrnoText(errno));
     std::vector<std::string> names;
-    while (struct dirent* ent = ::readdir(dir)) {
+    // readdir is MT-Unsafe only on a stream shared between threads; `dir` is
+    // this call's own (readdir_r is deprecated).
+    while (struct dirent* ent = ::readdir(dir)) {  // NOLINT(concurrency-mt-unsafe)
       std::string name = ent->d_name;
       if (name == "." || name == "..") continue;
       names.push_back(name);

@@ -18,8 +18,11 @@ asm(".section .rodata\n"
     ".byte 0\n"
     ".previous\n");
 
+// The names are the symbols the assembly above defines.
+// NOLINTBEGIN(readability-identifier-naming)
 extern "C" const unsigned char ocib_base_pack_begin[];
 extern "C" const unsigned char ocib_base_pack_end[];
+// NOLINTEND(readability-identifier-naming)
 
 namespace ocib::base {
 namespace {

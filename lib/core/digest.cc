@@ -1,5 +1,6 @@
 #include "ocib/digest.h"
 
+#include <algorithm>
 #include <array>
 
 #include <openssl/evp.h>
@@ -27,13 +28,10 @@ bool ValidAlgorithm(std::string_view alg) {
 }
 
 bool ValidEncoded(std::string_view enc) {
-  if (enc.empty()) return false;
-  for (char c : enc) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '=' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
+  return !enc.empty() && std::ranges::all_of(enc, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '=' ||
+           c == '_' || c == '-';
+  });
 }
 
 std::string Hex(const unsigned char* data, size_t n) {

@@ -32,10 +32,11 @@ constexpr std::array<std::string_view, 12> kKnownOs{"linux",   "windows", "darwi
 
 bool ValidVariant(std::string_view arch, std::string_view variant) {
   if (variant.empty()) return true;
-  if (arch == "arm64")
+  if (arch == "arm64") {
     return variant == "v8" || variant == "v9" ||
            (variant.size() >= 4 && variant.substr(0, 3) == "v8.") ||
            (variant.size() >= 4 && variant.substr(0, 3) == "v9.");
+  }
   if (arch == "arm")
     return variant == "v5" || variant == "v6" || variant == "v7" || variant == "v8";
   if (arch == "amd64")

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <utility>
 
 namespace ocib {
 namespace {
@@ -30,21 +31,21 @@ const std::string kDigest =
 const std::string kRemoteName = kPathComponent + "(?:/" + kPathComponent + ")*";
 
 const std::regex& ReferenceRegex() {
-  static const std::regex re("^((?:" + kDomainAndPort + "/)?" + kRemoteName + ")(?::(" + kTag +
-                             "))?(?:@(" + kDigest + "))?$");
-  return re;
+  static const std::regex kRe("^((?:" + kDomainAndPort + "/)?" + kRemoteName + ")(?::(" + kTag +
+                              "))?(?:@(" + kDigest + "))?$");
+  return kRe;
 }
 const std::regex& AnchoredNameRegex() {
-  static const std::regex re("^(?:(" + kDomainAndPort + ")/)?(" + kRemoteName + ")$");
-  return re;
+  static const std::regex kRe("^(?:(" + kDomainAndPort + ")/)?(" + kRemoteName + ")$");
+  return kRe;
 }
 const std::regex& IdentifierRegex() {
-  static const std::regex re("^[a-f0-9]{64}$");
-  return re;
+  static const std::regex kRe("^[a-f0-9]{64}$");
+  return kRe;
 }
 const std::regex& TagRegex() {
-  static const std::regex re("^" + kTag + "$");
-  return re;
+  static const std::regex kRe("^" + kTag + "$");
+  return kRe;
 }
 
 std::string ToLower(std::string_view s) {
@@ -130,16 +131,14 @@ Result<Reference> Reference::Parse(std::string_view text) {
   } else {
     std::string maybe_domain = s.substr(0, slash);
     std::string rest = s.substr(slash + 1);
-    if (maybe_domain == "localhost") {
-      domain = maybe_domain;
-      remainder = rest;
-    } else if (maybe_domain == kLegacyDefaultDomain) {
+    if (maybe_domain == kLegacyDefaultDomain) {
       domain = kDefaultDomain;
-      remainder = rest;
-    } else if (maybe_domain.find_first_of(".:") != std::string::npos ||
+      remainder = std::move(rest);
+    } else if (maybe_domain == "localhost" ||
+               maybe_domain.find_first_of(".:") != std::string::npos ||
                ToLower(maybe_domain) != maybe_domain) {
-      domain = maybe_domain;
-      remainder = rest;
+      domain = std::move(maybe_domain);
+      remainder = std::move(rest);
     } else {
       domain = kDefaultDomain;
       remainder = s;
@@ -162,9 +161,7 @@ Result<Reference> Reference::Parse(std::string_view text) {
   return parsed;
 }
 
-std::string Reference::Name() const {
-  return domain_.empty() ? path_ : domain_ + "/" + path_;
-}
+std::string Reference::Name() const { return domain_.empty() ? path_ : domain_ + "/" + path_; }
 
 std::string Reference::String() const {
   std::string out = Name();

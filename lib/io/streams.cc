@@ -13,7 +13,25 @@
 
 namespace ocib::io {
 
-std::string ErrnoText(int err) { return std::strerror(err); }
+namespace {
+
+// strerror_r comes in two shapes: GNU (returns the message, in `buf` or not)
+// and XSI (returns 0 and fills `buf`). One overload for each.
+[[maybe_unused]] const char* StrerrorResult(const char* message, const char* /*buf*/) {
+  return message;
+}
+[[maybe_unused]] const char* StrerrorResult(int rc, const char* buf) {
+  return rc == 0 ? buf : "Unknown error";
+}
+
+}  // namespace
+
+// strerror_r, not strerror (MT-Unsafe): errors are also formatted on worker
+// threads (platforms and layers are built in parallel).
+std::string ErrnoText(int err) {
+  char buf[256] = {};
+  return StrerrorResult(::strerror_r(err, buf, sizeof buf), buf);
+}
 
 Status HashingWriter::Write(const void* data, size_t size) {
   hasher_.Update(data, size);

@@ -252,7 +252,7 @@ Result<ImageConfig> ImageConfig::Parse(std::string_view bytes) {
   do {                                           \
     auto r_ = GetString(obj, key, req);          \
     if (!r_) return wrap(std::move(r_).error()); \
-    field = *r_;                                 \
+    (field) = *std::move(r_);                    \
   } while (false)
   OCIB_GET_(c.created, j, "created", false);
   OCIB_GET_(c.author, j, "author", false);
@@ -289,9 +289,10 @@ Result<ImageConfig> ImageConfig::Parse(std::string_view bytes) {
     for (const char* key : {"ExposedPorts", "Volumes"}) {
       auto it = cc->find(key);
       if (it == cc->end() || it->is_null()) continue;
-      if (!it->is_object())
+      if (!it->is_object()) {
         return InvalidArgument(std::string("parsing image config: \"") + key +
                                "\" is not an object");
+      }
       for (const auto& [name, unused] : it->items()) {
         (std::string(key) == "Volumes" ? k.volumes : k.exposed_ports).insert(name);
       }
@@ -304,7 +305,7 @@ Result<ImageConfig> ImageConfig::Parse(std::string_view bytes) {
   std::string type;
   OCIB_GET_(type, *rootfs, "type", true);
   if (type != "layers")
-    return InvalidArgument("parsing image config: rootfs.type is \"" + type + "\", not \"layers\"");
+    return InvalidArgument("parsing image config: rootfs.type is \"" + type + R"(", not "layers")");
   auto ids = GetStringArray(*rootfs, "diff_ids");
   if (!ids) return wrap(ids.error());
   for (const auto& s : *ids) {

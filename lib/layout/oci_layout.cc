@@ -24,7 +24,7 @@ namespace {
 constexpr std::string_view kOciLayoutBytes = R"({"imageLayoutVersion":"1.0.0"})";
 
 // A blob being written: tmp file in the layout, renamed to its digest on commit.
-class LayoutBlobWriter : public BlobWriter {
+class LayoutBlobWriter final : public BlobWriter {
  public:
   LayoutBlobWriter(OciLayout* layout, int fd, std::string tmp)
       : layout_(layout), fd_(fd), tmp_(std::move(tmp)) {}

@@ -23,7 +23,7 @@ class Validator {
 
   // Recomputes size and digest; returns false when they do not hold.
   bool CheckBlob(const Descriptor& d) {
-    if (checked_.count(d.digest) != 0) return ok_.count(d.digest) != 0;
+    if (checked_.contains(d.digest)) return ok_.contains(d.digest);
     checked_.insert(d.digest);
     auto reader = layout_.Open(d.digest);
     if (!reader) {

@@ -167,8 +167,13 @@ Result<ElfFile> ReadElf(const ByteSource& src) {
   if (src.size() < ehsize) return InvalidArgument("not a valid ELF file (truncated header)");
   OCIB_ASSIGN_OR_RETURN(std::string eh, src.ReadAt(0, ehsize));
 
-  uint64_t phoff = 0, shoff = 0;
-  size_t phentsize = 0, phnum = 0, shentsize = 0, shnum = 0, shstrndx = 0;
+  uint64_t phoff = 0;
+  uint64_t shoff = 0;
+  size_t phentsize = 0;
+  size_t phnum = 0;
+  size_t shentsize = 0;
+  size_t shnum = 0;
+  size_t shstrndx = 0;
   if (elf.is64) {
     phoff = GetUint(eh, 0x20, 8, be);
     shoff = GetUint(eh, 0x28, 8, be);
@@ -361,13 +366,14 @@ Result<GoBuildInfo> ReadFromSource(const ByteSource& src) {
   }
   if (at == std::string::npos) {
     return InvalidArgument(
-        "not a Go binary: no Go build information (magic \"\\xff Go buildinf:\" not found)");
+        R"(not a Go binary: no Go build information (magic "\xff Go buildinf:" not found))");
   }
-  const std::string_view hdr = std::string_view(data).substr(at, kHeaderSize);
+  const std::string_view hdr = static_cast<std::string_view>(data).substr(at, kHeaderSize);
   const auto ptr_size = static_cast<size_t>(static_cast<unsigned char>(hdr[14]));
   const auto flags = static_cast<unsigned char>(hdr[15]);
 
-  std::string version, mod;
+  std::string version;
+  std::string mod;
   if ((flags & 0x2) != 0) {
     uint64_t pos = region->offset + at + kHeaderSize;
     OCIB_ASSIGN_OR_RETURN(version, ReadVarintString(src, &pos, end));

@@ -76,7 +76,8 @@ std::string H1ToSha256Hex(std::string_view sum) {
   if (sum.substr(0, 3) != "h1:") return {};
   auto raw = Base64Decode(sum.substr(3));
   if (!raw || raw->size() != 32) return {};
-  return HexOf(reinterpret_cast<const unsigned char*>(raw->data()), raw->size());
+  const std::string& bytes = *raw;
+  return HexOf(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
 }
 
 // A name-based (version 5, SHA-1) UUID in the URL namespace, for `name`.
@@ -285,7 +286,7 @@ Result<Prepared> Prepare(const GoBuildInfo& info, const SbomSubject& subject) {
 // Makes unique identifiers from readable ones.
 class Uniquifier {
  public:
-  std::string Make(std::string base) {
+  std::string Make(const std::string& base) {
     std::string id = base;
     for (int n = 2; !used_.insert(id).second; ++n) id = base + "-" + std::to_string(n);
     return id;
