@@ -1,6 +1,7 @@
 // ocib: the command-line front end. It parses flags, calls one library
 // function per command, prints the result on stdout and maps errors to the
 // exit codes in exit_codes.h. Logs and progress go to stderr.
+#include <exception>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -19,7 +20,9 @@ int ReportError(const Error& error) {
 
 }  // namespace ocib::cli
 
-int main(int argc, char** argv) {
+namespace {
+
+int Run(int argc, char** argv) {
   CLI::App app{"ocib: build, inspect and push OCI images without a daemon"};
   app.set_version_flag("--version", std::string("ocib ") + OCIB_VERSION_STRING);
   app.require_subcommand(1);
@@ -40,4 +43,20 @@ int main(int argc, char** argv) {
     return ocib::cli::kExitUsage;
   }
   return ctx.exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The library reports failures as Status; an exception reaching here is a
+  // bug or an allocation failure. Say so instead of letting std::terminate
+  // abort without a message.
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "ocib: error: internal: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "ocib: error: internal: unknown exception\n";
+  }
+  return ocib::cli::kExitFailure;
 }

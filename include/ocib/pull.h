@@ -62,8 +62,8 @@ struct ImageLocation {
 // Copies every platform of `source` to `destination`. Registry to
 // registry streams each blob from the source straight into the upload (no
 // local copy; the destination verifies digests on PUT ?digest=, documents
-// are verified here) and mounts blobs when both are in one registry. Returns the root descriptor; for a
-// registry destination `pushed` gets "REF@sha256:..." lines.
+// are verified here) and mounts blobs when both are in one registry. Returns the root descriptor;
+// for a registry destination `pushed` gets "REF@sha256:..." lines.
 Result<Descriptor> Copy(const ImageLocation& source, const ImageLocation& destination,
                         const RegistryOptions& options, std::vector<std::string>* pushed);
 

@@ -80,8 +80,8 @@ struct RetryPolicy {
 bool IsRetryableStatus(int status);
 // Parses Retry-After (delta seconds or an HTTP-date, relative to `now`);
 // nullopt when absent or malformed; a past date yields 0.
-std::optional<std::chrono::milliseconds> ParseRetryAfter(
-    std::string_view value, std::chrono::system_clock::time_point now);
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
+                                                         std::chrono::system_clock::time_point now);
 
 struct RegistryOptions {
   // Defaults: MakeCurlTransport({ca_file, log}) and MakeDefaultKeychain().

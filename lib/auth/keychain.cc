@@ -4,20 +4,23 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <vector>
 
-#include "lib/auth/base64.h"
-#include "lib/layout/fs_util.h"
+#include <nlohmann/json.hpp>
+
 #include "ocib/auth.h"
+
+#include "lib/auth/base64.h"
+#include "lib/io/streams.h"
+#include "lib/layout/fs_util.h"
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 namespace ocib {
 namespace {
@@ -289,13 +292,13 @@ Status WritePrivateFile(const std::string& path, const std::string& bytes) {
   OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir));
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return IoError("creating " + tmp + ": " + std::strerror(errno));
+  if (fd < 0) return IoError("creating " + tmp + ": " + io::ErrnoText(errno));
   ::fchmod(fd, 0600);
   Status s = fsutil::WriteAll(fd, bytes.data(), bytes.size(), tmp);
-  if (s && ::fsync(fd) != 0) s = IoError("fsync " + tmp + ": " + std::strerror(errno));
+  if (s && ::fsync(fd) != 0) s = IoError("fsync " + tmp + ": " + io::ErrnoText(errno));
   ::close(fd);
   if (s && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    s = IoError("renaming " + tmp + " to " + path + ": " + std::strerror(errno));
+    s = IoError("renaming " + tmp + " to " + path + ": " + io::ErrnoText(errno));
   }
   if (!s) ::unlink(tmp.c_str());
   return s;
@@ -362,9 +365,8 @@ Status StoreCredential(const std::string& registry, const Credential& credential
   std::string helper = HelperFor(cfg, key);
   if (!helper.empty()) {
     std::string program = "docker-credential-" + helper;
-    json payload = {{"ServerURL", key},
-                    {"Username", credential.username},
-                    {"Secret", credential.password}};
+    json payload = {
+        {"ServerURL", key}, {"Username", credential.username}, {"Secret", credential.password}};
     auto r = RunHelper({program, "store"}, payload.dump());
     if (!r) return std::move(r).error().With("running " + program);
     if (r->exit_code != 0) {

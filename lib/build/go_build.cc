@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +11,7 @@
 
 #include "lib/io/streams.h"
 #include "lib/layout/fs_util.h"
+#include <sys/wait.h>
 
 extern char** environ;  // NOLINT
 
@@ -60,7 +60,8 @@ Run RunGo(const std::vector<std::string>& args, const std::vector<std::string>& 
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   // posix_spawn has no chdir before glibc 2.29's _np variant; Debian 12 has it.
@@ -70,7 +71,7 @@ Run RunGo(const std::vector<std::string>& args, const std::vector<std::string>& 
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     run.error = Error(rc == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                      std::string("cannot run go: ") + std::strerror(rc) +
+                      std::string("cannot run go: ") + io::ErrnoText(rc) +
                           (rc == ENOENT ? " (is golang-go installed?)" : ""));
     return run;
   }
@@ -96,7 +97,8 @@ Result<std::vector<std::string>> GoBuildAll(const BuildOptions& options,
     std::string name = platforms[i].ToString();
     for (char& c : name) c = c == '/' ? '-' : c;
     outputs[i] = out_dir + "/" + name;
-    std::vector<std::string> args = {"go", "build", "-trimpath", "-buildvcs=false", "-o", outputs[i]};
+    std::vector<std::string> args = {"go", "build",   "-trimpath", "-buildvcs=false",
+                                     "-o", outputs[i]};
     if (options.go_ldflags) args.push_back("-ldflags=" + *options.go_ldflags);
     for (const auto& f : options.go_flags) args.push_back(f);
     args.push_back(options.go_package);
@@ -110,11 +112,15 @@ Result<std::vector<std::string>> GoBuildAll(const BuildOptions& options,
   for (size_t i = 0; i < platforms.size(); ++i) {
     if (runs[i].error) return std::move(*runs[i].error).With("building " + options.go_package);
     if (runs[i].exit_code != 0) {
-      return Error(ErrorCode::kBuildFailed,
-                   "go build " + options.go_package + " for " + platforms[i].ToString() +
-                       " failed (exit " + std::to_string(runs[i].exit_code) + "):\n" + runs[i].output);
+      return Error(ErrorCode::kBuildFailed, "go build " + options.go_package + " for " +
+                                                platforms[i].ToString() + " failed (exit " +
+                                                std::to_string(runs[i].exit_code) + "):\n" +
+                                                runs[i].output);
     }
-    if (options.log) options.log("ocib: go build " + options.go_package + " for " + platforms[i].ToString() + ": ok");
+    if (options.log) {
+      options.log("ocib: go build " + options.go_package + " for " + platforms[i].ToString() +
+                  ": ok");
+    }
   }
   return outputs;
 }

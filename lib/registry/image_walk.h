@@ -3,6 +3,8 @@
 #ifndef OCIB_LIB_REGISTRY_IMAGE_WALK_H_
 #define OCIB_LIB_REGISTRY_IMAGE_WALK_H_
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -10,8 +12,6 @@
 #include "ocib/oci_layout.h"
 #include "ocib/push.h"
 #include "ocib/registry.h"
-#include <functional>
-#include <map>
 #include "ocib/status.h"
 
 namespace ocib::registry {
@@ -58,11 +58,11 @@ Result<ReferrerInfo> DescribeReferrer(const Descriptor& d, std::string_view byte
 
 // Pushes a walked image to `destinations` (one repository): blobs (opened
 // through `opener_for`, HEAD first, mounted when `mount_sources` says so),
-// then child manifests by digest, then the root under each tag. See push.h.
+// then child manifests by digest, then `root_desc` under each tag. See push.h.
 Result<PushResult> PushImage(const std::vector<Reference>& destinations,
                              const RegistryOptions& options,
                              const std::map<Digest, std::string>& mount_sources,
-                             const Descriptor& root, const WalkedImage& image,
+                             const Descriptor& root_desc, const WalkedImage& walked,
                              const std::function<BlobOpener(const Descriptor&)>& opener_for);
 
 // Opens byte ranges of the blob `digest` of `repo` at `source`, downloaded

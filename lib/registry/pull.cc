@@ -2,22 +2,22 @@
 // registries and layouts.
 #include "ocib/pull.h"
 
-#include <sys/stat.h>
-
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <cstdlib>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <thread>
 
-#include "lib/layout/fs_util.h"
-#include "lib/registry/image_walk.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
 #include "ocib/push.h"
+
+#include "lib/layout/fs_util.h"
+#include "lib/registry/image_walk.h"
+#include <sys/stat.h>
 
 namespace ocib {
 namespace {

@@ -11,9 +11,11 @@
 #include <set>
 #include <thread>
 
-#include "lib/registry/image_walk.h"
 #include "ocib/oci_layout.h"
 #include "ocib/registry_referrers.h"
+
+#include "lib/io/streams.h"
+#include "lib/registry/image_walk.h"
 
 namespace ocib {
 namespace {
@@ -24,7 +26,7 @@ class FileRangeReader : public Reader {
   static Result<std::unique_ptr<Reader>> Open(const std::string& path, int64_t offset,
                                               int64_t length) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return IoError("opening " + path + ": " + std::strerror(errno));
+    if (fd < 0) return IoError("opening " + path + ": " + io::ErrnoText(errno));
     return std::unique_ptr<Reader>(new FileRangeReader(fd, path, offset, length));
   }
   ~FileRangeReader() override { ::close(fd_); }
@@ -37,7 +39,7 @@ class FileRangeReader : public Reader {
     while (true) {
       ssize_t n = ::pread(fd_, data, want, offset_);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return IoError("reading " + path_ + ": " + std::strerror(errno));
+      if (n < 0) return IoError("reading " + path_ + ": " + io::ErrnoText(errno));
       if (n == 0) return DataLoss(path_ + " is shorter than its descriptor says");
       offset_ += n;
       remaining_ -= n;
@@ -157,7 +159,7 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
   auto client_r = RegistryClient::Create(first.domain(), options);
   if (!client_r) return fail(std::move(client_r).error());
   RegistryClient& client = **client_r;
-  const std::string repo = first.path();
+  const std::string& repo = first.path();
   std::vector<std::string> pull_from;
   for (const auto& [digest, source] : mount_sources) {
     if (source != repo &&
@@ -255,10 +257,10 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
     auto have = client.StatManifest(repo, doc.descriptor.digest.ToString());
     if (!have) return fail(std::move(have).error());
     if (*have) continue;
-    auto put = client.PutManifest(repo, doc.descriptor.digest.ToString(),
-                                  doc.descriptor.media_type, doc.bytes);
-    if (!put) return fail(std::move(put).error().With("push manifest " +
-                                                      doc.descriptor.digest.ToString()));
+    auto put = client.PutManifest(repo, doc.descriptor.digest.ToString(), doc.descriptor.media_type,
+                                  doc.bytes);
+    if (!put)
+      return fail(std::move(put).error().With("push manifest " + doc.descriptor.digest.ToString()));
     progress("pushed manifest " + doc.descriptor.digest.ToString().substr(0, 19));
   }
 

@@ -1,23 +1,24 @@
 // RegistryClient: scheme selection, auth (Basic, Bearer with a per-scope
 // token cache), redirects without credential leaks, retries, and the blob
 // and manifest operations of the distribution API.
-#include "ocib/registry.h"
-
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cmath>
 #include <ctime>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "ocib/manifest.h"
+#include "ocib/media_type.h"
+#include "ocib/registry.h"
 
 #include "lib/auth/base64.h"
 #include "lib/http/url.h"
 #include "lib/registry/challenge.h"
-#include "ocib/manifest.h"
-#include "ocib/media_type.h"
 
 namespace ocib {
 namespace {
@@ -62,8 +63,8 @@ std::string UrlEncode(std::string_view s) {
   std::string out;
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-        c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~' || c == '/') {
       out += ch;
     } else {
       out += '%';
@@ -169,8 +170,8 @@ struct Token {
 }  // namespace
 
 bool IsRetryableStatus(int status) {
-  return status == 408 || status == 429 || (status >= 500 && status <= 599 && status != 501 &&
-                                            status != 505);
+  return status == 408 || status == 429 ||
+         (status >= 500 && status <= 599 && status != 501 && status != 505);
 }
 
 std::chrono::milliseconds RetryPolicy::Backoff(int attempt, double random01) const {
@@ -293,16 +294,15 @@ class RegistryClient::Impl {
       req.verify_tls = !insecure_;
       Count("HEAD");
       r = options_.transport->RoundTrip(req);
-      for (int attempt = 1; !r && IsRetryableTransportError(r.error()) &&
-                            attempt < options_.retry.max_attempts;
+      for (int attempt = 1;
+           !r && IsRetryableTransportError(r.error()) && attempt < options_.retry.max_attempts;
            ++attempt) {
         Sleep(options_.retry.Backoff(attempt, Random01()));
         Count("HEAD");
         r = options_.transport->RoundTrip(req);
       }
       if (!r && (insecure_ || IsLoopback(host_)) &&
-          (IsTlsHandshakeError(r.error()) ||
-           (insecure_ && IsRetryableTransportError(r.error())))) {
+          (IsTlsHandshakeError(r.error()) || (insecure_ && IsRetryableTransportError(r.error())))) {
         Log("ping " + host_ + ": " + r.error().message() + "; trying plain HTTP");
         req.url = "http://" + host_ + "/v2/";
         Count("HEAD");
@@ -570,7 +570,8 @@ class RegistryClient::Impl {
         if (IsRetryableStatus(r->status)) {
           retryable = true;
           if (r->status == 429 || r->status == 503) {
-            retry_after = ParseRetryAfter(r->Header("retry-after"), std::chrono::system_clock::now());
+            retry_after =
+                ParseRetryAfter(r->Header("retry-after"), std::chrono::system_clock::now());
           }
         }
       } else {
@@ -626,8 +627,8 @@ class RegistryClient::Impl {
       r->headers.push_back({"x-ocib-final-url", url});
       return r;
     }
-    return Error(ErrorCode::kUnavailable, call.method + " " + RedactUrl(call.url) +
-                                              ": too many redirects");
+    return Error(ErrorCode::kUnavailable,
+                 call.method + " " + RedactUrl(call.url) + ": too many redirects");
   }
 
   std::string Url(const std::string& path) { return base_ + path; }
@@ -772,8 +773,8 @@ Result<RemoteManifest> RegistryClient::GetManifest(const std::string& repo,
   }
   if (reference.find(':') != std::string::npos && reference.rfind("sha256:", 0) == 0 &&
       reference != m.digest.ToString()) {
-    return DataLoss("GET " + RedactUrl(call.url) + ": content has digest " +
-                    m.digest.ToString() + ", not " + reference);
+    return DataLoss("GET " + RedactUrl(call.url) + ": content has digest " + m.digest.ToString() +
+                    ", not " + reference);
   }
   return m;
 }
@@ -813,8 +814,8 @@ Status RegistryClient::FetchBlob(const std::string& repo, const Descriptor& blob
       return OkStatus();
     }
     writer->Abort();
-    bool retryable = st.error().code() == ErrorCode::kUnavailable &&
-                     st.error().message().rfind("TLS", 0) != 0;
+    bool retryable =
+        st.error().code() == ErrorCode::kUnavailable && st.error().message().rfind("TLS", 0) != 0;
     if (!retryable || attempt >= policy.max_attempts || Clock::now() - start > policy.max_total) {
       return st;
     }
@@ -929,8 +930,9 @@ Result<bool> RegistryClient::PushBlob(const std::string& repo, const Descriptor&
     if (std::find(mscopes.begin(), mscopes.end(), s) == mscopes.end()) mscopes.push_back(s);
     Impl::Call call;
     call.method = "POST";
-    call.url = impl_->Url("/v2/" + repo + "/blobs/uploads/?mount=" +
-                          UrlEncode(blob.digest.ToString()) + "&from=" + UrlEncode(mount_from));
+    call.url =
+        impl_->Url("/v2/" + repo + "/blobs/uploads/?mount=" + UrlEncode(blob.digest.ToString()) +
+                   "&from=" + UrlEncode(mount_from));
     auto r = impl_->Send(call, mscopes);
     if (r && r->status == 201) {
       impl_->Log("mounted " + blob.digest.ToString() + " from " + mount_from);
@@ -973,9 +975,9 @@ Result<bool> RegistryClient::PushBlob(const std::string& repo, const Descriptor&
         patch.method = "PATCH";
         patch.url = location;
         patch.retry = false;
-        patch.headers = {{"Content-Type", "application/octet-stream"},
-                         {"Content-Range", std::to_string(offset) + "-" +
-                                               std::to_string(offset + len - 1)}};
+        patch.headers = {
+            {"Content-Type", "application/octet-stream"},
+            {"Content-Range", std::to_string(offset) + "-" + std::to_string(offset + len - 1)}};
         int64_t off = offset;
         patch.body_source = [&open, off, len] { return open(off, len); };
         patch.body_size = len;

@@ -1,14 +1,15 @@
 // Docker config.json / auth.json lookup, credential helpers, login files.
-#include <gtest/gtest.h>
-#include <sys/stat.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
-#include "lib/auth/base64.h"
+#include <gtest/gtest.h>
+
 #include "ocib/auth.h"
+
+#include "lib/auth/base64.h"
 #include "test/registry/test_util.h"
+#include <sys/stat.h>
 
 namespace ocib {
 namespace {
@@ -106,7 +107,8 @@ TEST_F(KeychainTest, CredentialHelper) {
   fs::permissions(bin + "/docker-credential-fake", fs::perms::owner_all);
   std::string path = bin + ":" + std::string(std::getenv("PATH"));
   ::setenv("PATH", path.c_str(), 1);
-  WriteConfig(R"({"auths":{"r.io":{"auth":"aWdub3JlZDppZ25vcmVk"},"other.io":{"auth":"aWdub3JlZDppZ25vcmVk"}},
+  WriteConfig(
+      R"({"auths":{"r.io":{"auth":"aWdub3JlZDppZ25vcmVk"},"other.io":{"auth":"aWdub3JlZDppZ25vcmVk"}},
                  "credHelpers":{"r.io":"fake"},"credsStore":"fake"})");
   Credential c = Resolve("r.io");
   EXPECT_EQ(c.username, "helper");
@@ -121,8 +123,8 @@ TEST_F(KeychainTest, MissingHelperIsAnError) {
 }
 
 TEST_F(KeychainTest, ContainersAuthFilesAfterDockerConfig) {
-  WriteFile(dir_ + "/auth.json", R"({"auths":{"r.io":{"auth":")" + Base64Encode("podman:pw") +
-                                     R"("}}})");
+  WriteFile(dir_ + "/auth.json",
+            R"({"auths":{"r.io":{"auth":")" + Base64Encode("podman:pw") + R"("}}})");
   ::setenv("REGISTRY_AUTH_FILE", (dir_ + "/auth.json").c_str(), 1);
   EXPECT_EQ(Resolve("r.io").username, "podman");
   WriteFile(dir_ + "/run/containers/auth.json",

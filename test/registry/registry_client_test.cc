@@ -1,16 +1,16 @@
 // RegistryClient against an in-memory fake transport: auth challenges,
 // token caching and refresh, redirects without credentials, retries,
 // chunked uploads with 416 recovery, digest verification.
-#include "ocib/registry.h"
-
-#include <gtest/gtest.h>
-
 #include <cstring>
 #include <mutex>
 
-#include "lib/auth/base64.h"
+#include <gtest/gtest.h>
+
 #include "ocib/http.h"
 #include "ocib/manifest.h"
+#include "ocib/registry.h"
+
+#include "lib/auth/base64.h"
 
 namespace ocib {
 namespace {
@@ -136,7 +136,8 @@ class MemStore : public BlobStore {
   }
 };
 
-RegistryOptions Options(std::shared_ptr<HttpTransport> t, std::vector<std::chrono::milliseconds>* sleeps,
+RegistryOptions Options(std::shared_ptr<HttpTransport> t,
+                        std::vector<std::chrono::milliseconds>* sleeps,
                         std::map<std::string, Credential> creds = {}) {
   RegistryOptions o;
   o.transport = std::move(t);
@@ -167,7 +168,8 @@ TEST(RegistryClientTest, BearerTokenFetchedOnceAndSentOnlyToRegistry) {
     return Reply(404);
   });
   std::vector<std::chrono::milliseconds> sleeps;
-  auto c = RegistryClient::Create("reg.test", Options(t, &sleeps, {{"reg.test", {"user", "secret", "", ""}}}));
+  auto c = RegistryClient::Create("reg.test",
+                                  Options(t, &sleeps, {{"reg.test", {"user", "secret", "", ""}}}));
   ASSERT_TRUE(c.has_value());
   auto a = (*c)->StatBlob("app", Digest::Sha256Of("a"));
   ASSERT_TRUE(a.has_value()) << a.error().ToString();
@@ -181,7 +183,8 @@ TEST(RegistryClientTest, RefreshesTokenOnceOn401WithInsufficientScope) {
   int token_fetches = 0;
   auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
     if (s.url == "https://reg.test/v2/") {
-      return Reply(401, {{"WWW-Authenticate", "Bearer realm=\"https://reg.test/token\",service=\"r\""}});
+      return Reply(401,
+                   {{"WWW-Authenticate", "Bearer realm=\"https://reg.test/token\",service=\"r\""}});
     }
     if (s.url.rfind("https://reg.test/token", 0) == 0) {
       ++token_fetches;
@@ -205,7 +208,8 @@ TEST(RegistryClientTest, WrongPasswordIsUnauthenticatedAndNamesRegistry) {
     return Reply(401, {{"WWW-Authenticate", "Basic realm=\"r\""}},
                  R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})");
   });
-  auto c = RegistryClient::Create("reg.test:5000", Options(t, nullptr, {{"reg.test:5000", {"u", "hunter2", "", ""}}}));
+  auto c = RegistryClient::Create(
+      "reg.test:5000", Options(t, nullptr, {{"reg.test:5000", {"u", "hunter2", "", ""}}}));
   auto r = (*c)->GetManifest("app", "1");
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated);
@@ -220,15 +224,18 @@ TEST(RegistryClientTest, RedirectToOtherHostCarriesNoAuthorization) {
   MemStore store;
   Digest d = Digest::Sha256Of(kBlob);
   auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
-    if (s.url == "https://reg.test/v2/") return Reply(401, {{"WWW-Authenticate", "Basic realm=\"r\""}});
+    if (s.url == "https://reg.test/v2/")
+      return Reply(401, {{"WWW-Authenticate", "Basic realm=\"r\""}});
     if (s.url.find("/blobs/") != std::string::npos) {
       return Reply(307, {{"Location", "https://cdn.test/blob?sig=abc"}});
     }
     if (s.url.rfind("https://cdn.test/", 0) == 0) return Reply(200, {}, kBlob);
     return Reply(404);
   });
-  auto c = RegistryClient::Create("reg.test", Options(t, nullptr, {{"reg.test", {"u", "p", "", ""}}}));
-  Descriptor desc{"application/octet-stream", d, static_cast<int64_t>(kBlob.size()), {}, {}, "", {}};
+  auto c =
+      RegistryClient::Create("reg.test", Options(t, nullptr, {{"reg.test", {"u", "p", "", ""}}}));
+  Descriptor desc{
+      "application/octet-stream", d, static_cast<int64_t>(kBlob.size()), {}, {}, "", {}};
   Status s = (*c)->FetchBlob("app", desc, store);
   ASSERT_TRUE(s.has_value()) << s.error().ToString();
   EXPECT_EQ(store.blobs.at(d), kBlob);
@@ -252,7 +259,8 @@ TEST(RegistryClientTest, CorruptBlobIsDataLossAndNotStored) {
     return Reply(200);
   });
   auto c = RegistryClient::Create("reg.test", Options(t, nullptr));
-  Descriptor desc{"application/octet-stream", d, static_cast<int64_t>(kBlob.size()), {}, {}, "", {}};
+  Descriptor desc{
+      "application/octet-stream", d, static_cast<int64_t>(kBlob.size()), {}, {}, "", {}};
   Status s = (*c)->FetchBlob("app", desc, store);
   ASSERT_FALSE(s.has_value());
   EXPECT_EQ(s.error().code(), ErrorCode::kDataLoss);
@@ -297,8 +305,9 @@ TEST(RegistryClientTest, RetriesAreBounded) {
 TEST(RegistryClientTest, ManifestDigestHeaderMustMatch) {
   auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
     if (s.url == "https://reg.test/v2/") return Reply(200);
-    return Reply(200, {{"Docker-Content-Digest", Digest::Sha256Of("other").ToString()},
-                       {"Content-Type", "application/vnd.oci.image.manifest.v1+json"}},
+    return Reply(200,
+                 {{"Docker-Content-Digest", Digest::Sha256Of("other").ToString()},
+                  {"Content-Type", "application/vnd.oci.image.manifest.v1+json"}},
                  "{}");
   });
   auto c = RegistryClient::Create("reg.test", Options(t, nullptr));
@@ -338,7 +347,8 @@ TEST(RegistryClientTest, ChunkedUploadRecoversFrom416) {
     }
     if (s.method == "PUT") {
       EXPECT_NE(s.url.find("digest=sha256%3A" + d.encoded()), std::string::npos);
-      if (Digest::Sha256Of(stored) != d) return Reply(400, {}, R"({"errors":[{"code":"DIGEST_INVALID"}]})");
+      if (Digest::Sha256Of(stored) != d)
+        return Reply(400, {}, R"({"errors":[{"code":"DIGEST_INVALID"}]})");
       done = true;
       return Reply(201);
     }
@@ -349,8 +359,8 @@ TEST(RegistryClientTest, ChunkedUploadRecoversFrom416) {
   o.chunk_size = 3000;
   auto c = RegistryClient::Create("reg.test", o);
   BlobOpener open = [&](int64_t off, int64_t len) -> Result<std::unique_ptr<Reader>> {
-    return std::unique_ptr<Reader>(new StringReader(
-        blob.substr(static_cast<size_t>(off), static_cast<size_t>(len))));
+    return std::unique_ptr<Reader>(
+        new StringReader(blob.substr(static_cast<size_t>(off), static_cast<size_t>(len))));
   };
   Descriptor desc{"application/octet-stream", d, static_cast<int64_t>(blob.size()), {}, {}, "", {}};
   auto r = (*c)->PushBlob("app", desc, open);
@@ -384,7 +394,8 @@ TEST(RegistryClientTest, MountFallsBackToUploadOn202) {
   BlobOpener open = [&](int64_t, int64_t) -> Result<std::unique_ptr<Reader>> {
     return std::unique_ptr<Reader>(new StringReader(kBlob));
   };
-  Descriptor desc{"application/octet-stream", d, static_cast<int64_t>(kBlob.size()), {}, {}, "", {}};
+  Descriptor desc{
+      "application/octet-stream", d, static_cast<int64_t>(kBlob.size()), {}, {}, "", {}};
   auto r = (*c)->PushBlob("app", desc, open, "base");
   ASSERT_TRUE(r.has_value()) << r.error().ToString();
   ASSERT_EQ(posts.size(), 2u);
@@ -430,7 +441,8 @@ namespace {
 
 TEST(SchemeTest, LoopbackPlainHttpIsProbedFirst) {
   auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
-    if (s.url.rfind("https://", 0) == 0) return Error(ErrorCode::kUnavailable, "TLS handshake failed");
+    if (s.url.rfind("https://", 0) == 0)
+      return Error(ErrorCode::kUnavailable, "TLS handshake failed");
     return Reply(s.url.find("/manifests/") != std::string::npos ? 404 : 200);
   });
   auto c = RegistryClient::Create("127.0.0.1:5000", Options(t, nullptr));
@@ -442,7 +454,8 @@ TEST(SchemeTest, LoopbackPlainHttpIsProbedFirst) {
 TEST(SchemeTest, LoopbackTlsPeerIsVerified) {
   auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
     // A TLS server answers a plain-HTTP request with 400.
-    if (s.url.rfind("http://", 0) == 0) return Reply(400, {}, "Client sent an HTTP request to an HTTPS server.");
+    if (s.url.rfind("http://", 0) == 0)
+      return Reply(400, {}, "Client sent an HTTP request to an HTTPS server.");
     return Error(ErrorCode::kUnavailable, "TLS certificate of localhost:5000 not trusted: x");
   });
   auto c = RegistryClient::Create("localhost:5000", Options(t, nullptr));

@@ -3,9 +3,10 @@
 #define OCIB_TEST_REGISTRY_TEST_UTIL_H_
 
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 namespace ocib::testing {
 
