@@ -7,6 +7,5 @@ find_dependency(ZLIB)
 find_dependency(zstd)
 find_dependency(LibArchive)
 find_dependency(fmt)
-find_dependency(CURL)
 # Header-only and private: only the build-tree export names it.
 find_package(nlohmann_json 3 QUIET)

@@ -4,6 +4,7 @@
 find_package(CURL REQUIRED)
 target_sources(ocib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/core/reference.cc
+  ${CMAKE_CURRENT_LIST_DIR}/http/curl_api.cc
   ${CMAKE_CURRENT_LIST_DIR}/http/curl_transport.cc
   ${CMAKE_CURRENT_LIST_DIR}/auth/base64.cc
   ${CMAKE_CURRENT_LIST_DIR}/auth/keychain.cc
@@ -15,4 +16,7 @@ target_sources(ocib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/registry/registry_referrers.cc
   ${CMAKE_CURRENT_LIST_DIR}/build/remote_build.cc
 )
-target_link_libraries(ocib PRIVATE CURL::libcurl OpenSSL::SSL)
+# libcurl is loaded with dlopen on the first request (lib/http/curl_api.h):
+# only its headers are needed here, and libcurl4 at run time.
+target_include_directories(ocib PRIVATE $<TARGET_PROPERTY:CURL::libcurl,INTERFACE_INCLUDE_DIRECTORIES>)
+target_link_libraries(ocib PRIVATE ${CMAKE_DL_LIBS})

@@ -55,6 +55,19 @@ class OciLayout : public BlobStore {
   // artifacts). Atomic and locked.
   Status AddUntagged(const Descriptor& descriptor);
 
+  // One change to index.json: `descriptor` tagged `tag` (replacing any entry
+  // with that tag), or, when `tag` is empty, untagged unless an equal entry
+  // exists.
+  struct IndexEntry {
+    Descriptor descriptor;
+    std::string tag;
+  };
+  // Applies `entries` in order with a single locked, atomic index.json
+  // write: a build adds its image and its SBOM referrers at once, and a
+  // reader sees all of them or none. Every tag is checked before anything is
+  // written (kInvalidArgument).
+  Status UpdateIndex(const std::vector<IndexEntry>& entries);
+
   // Stores the file at `path` as the blob `digest` by hard-linking it (no
   // copy). The caller vouches that the file's content has that digest.
   // Returns true when the blob is now present (also when it already was),
@@ -68,7 +81,6 @@ class OciLayout : public BlobStore {
 
  private:
   explicit OciLayout(std::string dir) : dir_(std::move(dir)) {}
-  Status UpdateIndex(const Descriptor& descriptor, const std::string* tag);
   std::string dir_;
   std::atomic<bool> blobs_dir_dirty_{false};
 };

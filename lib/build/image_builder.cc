@@ -3,18 +3,18 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <memory>
-#include <cerrno>
 #include <atomic>
+#include <cerrno>
+#include <memory>
 #include <set>
 #include <thread>
 
+#include "ocib/go_buildinfo.h"
 #include "ocib/image_config.h"
 #include "ocib/layer_cache.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
-#include "ocib/go_buildinfo.h"
 #include "ocib/referrers.h"
 #include "ocib/sbom.h"
 
@@ -494,7 +494,8 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
     auto& r = *results[i];
     if (!r) {
       if (!first_error) {
-        first_error = std::move(r).error().With("building the layer for " + plan.platforms[i].ToString());
+        first_error =
+            std::move(r).error().With("building the layer for " + plan.platforms[i].ToString());
       }
       continue;
     }
@@ -604,8 +605,9 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
         subject.binary_path = "/" + plan.binary_dest;
         subject.created = created;
         auto sbom = AttachSbom(out, mdesc, *plan.sbom, *info, subject);
-        if (!sbom) return std::move(sbom).error().With("attaching the SBOM for " + written.ToString());
-        OCIB_RETURN_IF_ERROR(AddReferrerToLayout(out, *sbom));
+        if (!sbom)
+          return std::move(sbom).error().With("attaching the SBOM for " + written.ToString());
+        // Listed in index.json together with the image, below.
         img.sbom = *sbom;
       }
     }
@@ -633,7 +635,15 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
       (plan.cache ? " from the layer cache " + plan.cache->path() : " (layer cache off)"));
   result.layers_compressed = compressed.load();
   result.layers_reused = reused.load();
-  OCIB_RETURN_IF_ERROR(out.Tag(result.descriptor, plan.output.tag));
+  // One index.json update: the SBOM referrers, then the image under its tag.
+  std::vector<OciLayout::IndexEntry> entries;
+  for (const auto& img : result.images) {
+    if (img.sbom) entries.push_back({*img.sbom, ""});
+  }
+  entries.push_back({result.descriptor, plan.output.tag});
+  if (auto st = out.UpdateIndex(entries); !st) {
+    return std::move(st).error().With("updating " + out.path() + "/index.json");
+  }
   result.tag = plan.output.tag;
   return result;
 }
@@ -678,9 +688,11 @@ Result<BuildResult> BuildGo(const BuildOptions& options) {
     if (!list) return std::move(list).error().With("--platform");
     platforms.insert(platforms.end(), list->begin(), list->end());
   }
-  std::string tmpl = (std::getenv("TMPDIR") != nullptr ? std::string(std::getenv("TMPDIR")) : "/tmp") +
-                     "/ocib-go-XXXXXX";
-  if (::mkdtemp(tmpl.data()) == nullptr) return IoError("mkdtemp " + tmpl + ": " + ErrnoText(errno));
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string tmpl =
+      std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/ocib-go-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr)
+    return IoError("mkdtemp " + tmpl + ": " + ErrnoText(errno));
   auto binaries = build::GoBuildAll(o, platforms, tmpl);
   if (!binaries) {
     fsutil::RemoveAll(tmpl);

@@ -1,4 +1,5 @@
-// HttpTransport on libcurl easy handles. libcurl stays inside this file.
+// HttpTransport on libcurl easy handles. libcurl stays inside this file and
+// is loaded on the first request (curl_api.h).
 //
 // Handles are pooled (a handle keeps its connection cache across
 // curl_easy_reset), so consecutive requests to a registry reuse one TLS
@@ -16,11 +17,9 @@
 #include <optional>
 #include <sstream>
 
-#include <curl/curl.h>
-#include <openssl/ssl.h>
-
 #include "ocib/http.h"
 
+#include "lib/http/curl_api.h"
 #include "lib/http/url.h"
 #include <sys/stat.h>
 
@@ -108,7 +107,10 @@ int NoClientCertCallback(SSL* /*ssl*/, X509** /*x509*/, EVP_PKEY** /*pkey*/) {
 }
 
 CURLcode SslCtxCallback(CURL* /*curl*/, void* ssl_ctx, void* /*userdata*/) {
-  SSL_CTX_set_client_cert_cb(static_cast<SSL_CTX*>(ssl_ctx), &NoClientCertCallback);
+  // Only set on handles of a transport that has loaded libcurl.
+  auto api = http::LoadCurl();
+  if (api)
+    (*api)->ssl_ctx_set_client_cert_cb(static_cast<SSL_CTX*>(ssl_ctx), &NoClientCertCallback);
   return CURLE_OK;
 }
 
@@ -197,18 +199,27 @@ size_t ReadCallback(char* buffer, size_t size, size_t nitems, void* userdata) {
 class CurlTransport : public HttpTransport {
  public:
   explicit CurlTransport(HttpTransportOptions options) : options_(std::move(options)) {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    if (auto api = http::LoadCurl(); api) {
+      api_ = *api;
+    } else {
+      load_error_ = std::move(api).error();
+    }
     const char* env = std::getenv("SSL_CERT_FILE");
     if (env != nullptr && *env != '\0') ssl_cert_file_ = env;
   }
 
   ~CurlTransport() override {
-    for (CURL* h : pool_) curl_easy_cleanup(h);
+    if (api_ != nullptr) {
+      for (CURL* h : pool_) api_->easy_cleanup(h);
+    }
   }
 
   Result<HttpResponse> RoundTrip(const HttpRequest& request) override {
-    CurlPtr handle(Acquire(), &curl_easy_cleanup);
+    if (api_ == nullptr) {
+      Error error = *load_error_;
+      return error.With(request.method + " " + RedactUrl(request.url));
+    }
+    CurlPtr handle(Acquire(), api_->easy_cleanup);
     if (!handle) return Internal("curl_easy_init failed");
     auto start = std::chrono::steady_clock::now();
     HttpResponse response;
@@ -233,11 +244,11 @@ class CurlTransport : public HttpTransport {
       if (!pool_.empty()) {
         CURL* h = pool_.back();
         pool_.pop_back();
-        curl_easy_reset(h);
+        api_->easy_reset(h);
         return h;
       }
     }
-    return curl_easy_init();
+    return api_->easy_init();
   }
 
   void Release(CurlPtr handle) {
@@ -303,7 +314,7 @@ class CurlTransport : public HttpTransport {
       if (!ssl_cert_file_.empty()) {
         ReadWholeFile(ssl_cert_file_, &base);
       } else {
-        curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+        curl_version_info_data* info = api_->version_info(CURLVERSION_NOW);
         if (info->cainfo != nullptr) ReadWholeFile(info->cainfo, &base);
         if (base.empty()) ReadWholeFile("/etc/ssl/certs/ca-certificates.crt", &base);
       }
@@ -339,27 +350,27 @@ class CurlTransport : public HttpTransport {
       st.body_reader = std::move(*reader);
     }
     char errbuf[CURL_ERROR_SIZE] = {0};
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options_.stall_timeout_seconds);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &HeaderCallback);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &st);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &WriteCallback);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &st);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, nullptr);
+    api_->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    api_->easy_setopt(h, CURLOPT_URL, request.url.c_str());
+    api_->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    api_->easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    api_->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    api_->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    api_->easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    api_->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
+    api_->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    api_->easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options_.stall_timeout_seconds);
+    api_->easy_setopt(h, CURLOPT_HEADERFUNCTION, &HeaderCallback);
+    api_->easy_setopt(h, CURLOPT_HEADERDATA, &st);
+    api_->easy_setopt(h, CURLOPT_WRITEFUNCTION, &WriteCallback);
+    api_->easy_setopt(h, CURLOPT_WRITEDATA, &st);
+    api_->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, nullptr);
 
     std::string host = http::UrlHost(request.url);
     if (request.url.rfind("https://", 0) == 0) {
       if (!request.verify_tls) {
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+        api_->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        api_->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
       } else {
         auto tls_r = TlsFor(host);
         if (!tls_r) return std::move(tls_r).error();
@@ -369,18 +380,18 @@ class CurlTransport : public HttpTransport {
           blob.data = const_cast<char*>(tls.ca_blob.data());
           blob.len = tls.ca_blob.size();
           blob.flags = CURL_BLOB_NOCOPY;
-          curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
-          curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
-          curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+          api_->easy_setopt(h, CURLOPT_CAINFO, nullptr);
+          api_->easy_setopt(h, CURLOPT_CAPATH, nullptr);
+          api_->easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
         } else if (!ssl_cert_file_.empty()) {
-          curl_easy_setopt(h, CURLOPT_CAINFO, ssl_cert_file_.c_str());
+          api_->easy_setopt(h, CURLOPT_CAINFO, ssl_cert_file_.c_str());
         }
         if (!tls.client_cert.empty()) {
-          curl_easy_setopt(h, CURLOPT_SSLCERT, tls.client_cert.c_str());
-          curl_easy_setopt(h, CURLOPT_SSLKEY, tls.client_key.c_str());
+          api_->easy_setopt(h, CURLOPT_SSLCERT, tls.client_cert.c_str());
+          api_->easy_setopt(h, CURLOPT_SSLKEY, tls.client_key.c_str());
           st.client_cert_set = true;
         } else {
-          curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &SslCtxCallback);
+          api_->easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &SslCtxCallback);
         }
       }
     }
@@ -388,44 +399,44 @@ class CurlTransport : public HttpTransport {
     curl_slist* raw = nullptr;
     for (const HttpHeader& hd : request.headers) {
       std::string line = hd.name + ": " + hd.value;
-      raw = curl_slist_append(raw, line.c_str());
+      raw = api_->slist_append(raw, line.c_str());
     }
-    raw = curl_slist_append(raw, "Expect:");
-    SlistPtr headers(raw, &curl_slist_free_all);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+    raw = api_->slist_append(raw, "Expect:");
+    SlistPtr headers(raw, api_->slist_free_all);
+    api_->easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 
     bool has_body = request.body_source || !request.body.empty();
     if (request.method == "HEAD") {
-      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+      api_->easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else if (request.method == "GET") {
-      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+      api_->easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else if (has_body || request.method == "PUT" || request.method == "POST" ||
                request.method == "PATCH") {
       curl_off_t size = request.body_source ? static_cast<curl_off_t>(request.body_size)
                                             : static_cast<curl_off_t>(request.body.size());
-      curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(h, CURLOPT_READFUNCTION, &ReadCallback);
-      curl_easy_setopt(h, CURLOPT_READDATA, &st);
-      curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, size);
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      api_->easy_setopt(h, CURLOPT_UPLOAD, 1L);
+      api_->easy_setopt(h, CURLOPT_READFUNCTION, &ReadCallback);
+      api_->easy_setopt(h, CURLOPT_READDATA, &st);
+      api_->easy_setopt(h, CURLOPT_INFILESIZE_LARGE, size);
+      api_->easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     } else {
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      api_->easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
 
     current_call = &st;
-    CURLcode rc = curl_easy_perform(h);
+    CURLcode rc = api_->easy_perform(h);
     current_call = nullptr;
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
-    curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, nullptr);
+    api_->easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+    api_->easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+    api_->easy_setopt(h, CURLOPT_CAINFO_BLOB, nullptr);
     if (rc == CURLE_OK) {
       long code = 0;
-      curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+      api_->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
       response.status = static_cast<int>(code);
       return std::move(response);
     }
     if (st.parked) return std::move(*st.parked);
-    std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : curl_easy_strerror(rc);
+    std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : api_->easy_strerror(rc);
     std::string what = request.method + " " + RedactUrl(request.url);
     switch (rc) {
       case CURLE_PEER_FAILED_VERIFICATION:
@@ -460,6 +471,8 @@ class CurlTransport : public HttpTransport {
   }
 
   HttpTransportOptions options_;
+  const http::CurlApi* api_ = nullptr;  // null when libcurl could not be loaded
+  std::optional<Error> load_error_;
   std::string ssl_cert_file_;
   std::mutex mu_;
   std::vector<CURL*> pool_;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <random>
@@ -225,14 +226,12 @@ Result<Descriptor> OciLayout::Resolve(const std::string& tag) const {
 }
 
 Status OciLayout::Tag(const Descriptor& descriptor, const std::string& tag) {
-  if (!IsValidRefName(tag)) {
-    return InvalidArgument("invalid tag \"" + tag + "\" for an OCI layout");
-  }
-  return UpdateIndex(descriptor, &tag);
+  if (tag.empty()) return InvalidArgument("invalid tag \"\" for an OCI layout");
+  return UpdateIndex({{descriptor, tag}});
 }
 
 Status OciLayout::AddUntagged(const Descriptor& descriptor) {
-  return UpdateIndex(descriptor, nullptr);
+  return UpdateIndex({{descriptor, ""}});
 }
 
 bool OciLayout::LinkBlob(const std::string& path, const Digest& digest) {
@@ -256,28 +255,42 @@ void OciLayout::SyncBlobs() {
   if (blobs_dir_dirty_.exchange(false)) fsutil::FsyncDir(dir_ + "/blobs/sha256");
 }
 
-Status OciLayout::UpdateIndex(const Descriptor& descriptor, const std::string* tag) {
+Status OciLayout::UpdateIndex(const std::vector<IndexEntry>& entries) {
+  for (const IndexEntry& e : entries) {
+    if (!e.tag.empty() && !IsValidRefName(e.tag)) {
+      return InvalidArgument("invalid tag \"" + e.tag + "\" for an OCI layout");
+    }
+  }
+  if (entries.empty()) return {};
   // Every blob committed so far is durable before index.json can name it.
   SyncBlobs();
   OCIB_ASSIGN_OR_RETURN(DirLock lock, DirLock::Acquire(dir_));
   OCIB_ASSIGN_OR_RETURN(Index idx, ReadIndex());
-  Descriptor entry = descriptor;
-  std::vector<Descriptor> kept;
-  if (tag != nullptr) {
-    entry.annotations[kRefNameAnnotation] = *tag;
-    for (auto& d : idx.manifests) {
-      auto it = d.annotations.find(kRefNameAnnotation);
-      if (it != d.annotations.end() && it->second == *tag) continue;
-      kept.push_back(d);
+  bool changed = false;
+  for (const IndexEntry& e : entries) {
+    Descriptor entry = e.descriptor;
+    if (e.tag.empty()) {
+      if (std::find(idx.manifests.begin(), idx.manifests.end(), entry) != idx.manifests.end()) {
+        continue;
+      }
+    } else {
+      entry.annotations[kRefNameAnnotation] = e.tag;
+      auto tagged = [&](const Descriptor& d) {
+        auto it = d.annotations.find(kRefNameAnnotation);
+        return it != d.annotations.end() && it->second == e.tag;
+      };
+      // Already tagged so (an unchanged rebuild): no write.
+      if (std::count_if(idx.manifests.begin(), idx.manifests.end(), tagged) == 1 &&
+          std::find(idx.manifests.begin(), idx.manifests.end(), entry) != idx.manifests.end()) {
+        continue;
+      }
+      idx.manifests.erase(std::remove_if(idx.manifests.begin(), idx.manifests.end(), tagged),
+                          idx.manifests.end());
     }
-  } else {
-    for (auto& d : idx.manifests) {
-      if (d == entry) return {};
-      kept.push_back(d);
-    }
+    idx.manifests.push_back(std::move(entry));
+    changed = true;
   }
-  kept.push_back(entry);
-  idx.manifests = std::move(kept);
+  if (!changed) return {};
   idx.media_type = std::string(media_type::kImageIndex);
   return fsutil::AtomicWriteFile(dir_ + "/index.json", idx.Serialize());
 }

@@ -146,6 +146,42 @@ TEST(LayoutTest, TagKeepsOtherTagsAndReplacesSameTag) {
   EXPECT_THAT((*layout)->Tag(*a, "_bad"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("_bad")));
 }
 
+TEST(LayoutTest, UpdateIndexAppliesEveryEntryInOneWrite) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  auto a = (*layout)->Put(media_type::kImageManifest, "{\"a\":1}");
+  auto b = (*layout)->Put(media_type::kImageManifest, "{\"b\":1}");
+  auto c = (*layout)->Put(media_type::kImageManifest, "{\"c\":1}");
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  ASSERT_THAT(c, IsOk());
+  ASSERT_THAT((*layout)->Tag(*a, "latest"), IsOk());
+  // Two untagged entries (one twice) and a retag, in one update.
+  ASSERT_THAT((*layout)->UpdateIndex({{*b, ""}, {*b, ""}, {*c, ""}, {*b, "latest"}}), IsOk());
+  auto idx = (*layout)->ReadIndex();
+  ASSERT_THAT(idx, IsOk());
+  ASSERT_EQ(idx->manifests.size(), 3u);
+  EXPECT_EQ(idx->manifests[0].digest, b->digest);
+  EXPECT_EQ(idx->manifests[0].annotations.count("org.opencontainers.image.ref.name"), 0u);
+  EXPECT_EQ(idx->manifests[1].digest, c->digest);
+  EXPECT_EQ((*layout)->Resolve("latest")->digest, b->digest);
+
+  // The same update again changes nothing: index.json is not rewritten.
+  const std::string index_path = tmp.path() + "/index.json";
+  struct stat before {};
+  ASSERT_EQ(::stat(index_path.c_str(), &before), 0);
+  ASSERT_THAT((*layout)->UpdateIndex({{*b, ""}, {*c, ""}, {*b, "latest"}}), IsOk());
+  struct stat after {};
+  ASSERT_EQ(::stat(index_path.c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);  // a rewrite renames a new file over it
+
+  // A bad tag anywhere rejects the whole update.
+  EXPECT_THAT((*layout)->UpdateIndex({{*a, ""}, {*a, "bad tag"}}),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("bad tag")));
+  EXPECT_EQ((*layout)->ReadIndex()->manifests.size(), 3u);
+}
+
 TEST(LayoutTest, ConcurrentTaggersAllLand) {
   ScopedTempDir tmp;
   ASSERT_THAT(OciLayout::OpenOrCreate(tmp.path()), IsOk());
