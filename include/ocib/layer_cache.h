@@ -43,6 +43,7 @@
 #define OCIB_INCLUDE_OCIB_LAYER_CACHE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "ocib/blob_store.h"
@@ -77,6 +78,13 @@ class LayerCache {
   // Thread safe.
   Result<Layer> GetOrBuild(const FileTree& tree, BlobStore& store, const LayerOptions& options,
                            bool* reused = nullptr);
+  // The hit half of GetOrBuild: the cached layer, checked and placed in
+  // `store`, or nullopt when the cache has no intact entry (a corrupt one
+  // is dropped) or the key cannot be computed. Never compresses, so a
+  // builder can look up all its layers in parallel (the digest checks are
+  // the cost of a warm rebuild) and then build the misses its own way.
+  // Thread safe.
+  std::optional<Layer> Find(const FileTree& tree, BlobStore& store, const LayerOptions& options);
 
   // The cache key of `tree` under `options` (lowercase hex sha256). Reads
   // the content of host files that are not remembered yet.
@@ -85,6 +93,8 @@ class LayerCache {
  private:
   LayerCache(std::string dir, std::unique_ptr<OciLayout> blobs);
   Result<std::string> ContentDigest(const std::string& path);
+  std::optional<Layer> FindByKey(const std::string& key, BlobStore& store,
+                                 const LayerOptions& options);
   std::string dir_;
   std::unique_ptr<OciLayout> blobs_;
 };

@@ -422,7 +422,12 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   std::atomic<int> compressed{0};
   std::atomic<int> reused{0};
   // Every new layer goes through here: from the cache when it holds it.
-  auto build_layer = [&](const FileTree& tree, BlobStore& store) -> Result<Layer> {
+  auto build_layer = [&](const FileTree& tree, BlobStore& store,
+                         const std::optional<Layer>& found) -> Result<Layer> {
+    if (found) {
+      ++reused;
+      return *found;
+    }
     if (!plan.cache) {
       ++compressed;
       return BuildLayer(tree, store, lopts);
@@ -432,12 +437,48 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
     if (layer) ++(hit ? reused : compressed);
     return layer;
   };
+  size_t hw = std::max(1u, std::thread::hardware_concurrency());
+
+  // The trees of the new layers: the embedded base, the shared files, one
+  // per platform with its binary.
+  std::optional<FileTree> static_tree;
+  if (base.kind == Base::Kind::kStatic) {
+    OCIB_ASSIGN_OR_RETURN(FileTree tree, base::StaticBaseTree());
+    static_tree = std::move(tree);
+  }
+  std::vector<FileTree> bin_trees(plan.platforms.size());
+  for (size_t i = 0; i < plan.platforms.size(); ++i) {
+    Status st = bin_trees[i].AddHostFile(plan.binaries[i], plan.binary_dest, 0755);
+    if (!st) {
+      return std::move(st).error().With("building the layer for " + plan.platforms[i].ToString());
+    }
+  }
+  std::vector<const FileTree*> trees;
+  if (static_tree) trees.push_back(&*static_tree);
+  if (!plan.shared.empty()) trees.push_back(&plan.shared);
+  for (const auto& t : bin_trees) trees.push_back(&t);
+  // With a cache, every layer is looked up first, in parallel: on a warm
+  // rebuild the digest checks of the cached blobs are the work, and they
+  // need no compression threads. Misses are built below.
+  std::vector<std::optional<Layer>> found(trees.size());
+  if (plan.cache) {
+    std::atomic<size_t> next_lookup{0};
+    auto lookup = [&]() {
+      for (size_t k = next_lookup.fetch_add(1); k < trees.size(); k = next_lookup.fetch_add(1)) {
+        found[k] = plan.cache->Find(*trees[k], out, lopts);
+      }
+    };
+    std::vector<std::thread> lookers;
+    for (size_t w = 1; w < std::min(hw, trees.size()); ++w) lookers.emplace_back(lookup);
+    lookup();
+    for (auto& t : lookers) t.join();
+  }
+  size_t job = 0;
 
   // Base layers.
   std::optional<Layer> static_layer;
   if (base.kind == Base::Kind::kStatic) {
-    OCIB_ASSIGN_OR_RETURN(FileTree tree, base::StaticBaseTree());
-    auto layer = build_layer(tree, out);
+    auto layer = build_layer(*static_tree, out, found[job++]);
     if (!layer) return std::move(layer).error().With("building the static base layer");
     static_layer = *layer;
     result.base_bytes = layer->descriptor.size;
@@ -463,7 +504,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   // The shared layer.
   std::optional<Layer> shared;
   if (!plan.shared.empty()) {
-    auto layer = build_layer(plan.shared, out);
+    auto layer = build_layer(plan.shared, out, found[job++]);
     if (!layer) return std::move(layer).error().With("building the shared layer");
     shared = *layer;
     result.shared_bytes = layer->descriptor.size;
@@ -473,15 +514,13 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   // zstd compresses with its own worker threads, so one platform at a time
   // keeps every core busy with half the memory; gzip and none are
   // single-threaded, so platforms run side by side.
-  size_t hw = std::max(1u, std::thread::hardware_concurrency());
+  const size_t first_bin = job;
   size_t workers = o.compression == Compression::kZstd ? 1 : std::min(hw, plan.platforms.size());
   std::vector<std::optional<Result<Layer>>> results(plan.platforms.size());
   std::atomic<size_t> next{0};
   auto work = [&]() {
     for (size_t i = next.fetch_add(1); i < plan.platforms.size(); i = next.fetch_add(1)) {
-      FileTree t;
-      Status st = t.AddHostFile(plan.binaries[i], plan.binary_dest, 0755);
-      results[i] = st ? build_layer(t, out) : Result<Layer>(std::move(st).error());
+      results[i] = build_layer(bin_trees[i], out, found[first_bin + i]);
     }
   };
   std::vector<std::thread> threads;

@@ -230,54 +230,63 @@ Result<std::string> LayerCache::Key(const FileTree& tree, const LayerOptions& op
   return Digest::Sha256Of(j.dump()).encoded();
 }
 
+std::optional<Layer> LayerCache::Find(const FileTree& tree, BlobStore& store,
+                                      const LayerOptions& options) {
+  auto key = Key(tree, options);
+  if (!key) return std::nullopt;
+  return FindByKey(*key, store, options);
+}
+
+std::optional<Layer> LayerCache::FindByKey(const std::string& key, BlobStore& store,
+                                           const LayerOptions& options) {
+  const std::string entry_path = ShardedPath(dir_ + "/keys", key, ".json");
+  auto text = fsutil::ReadFile(entry_path, 4096);
+  if (!text) return std::nullopt;
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  std::optional<Layer> layer;
+  if (j.is_object() && j.value("key", "") == key) {
+    auto digest = Digest::Parse(j.value("digest", ""));
+    auto diff_id = Digest::Parse(j.value("diffID", ""));
+    if (digest && diff_id && j.value("size", int64_t{-1}) >= 0) {
+      layer.emplace();
+      layer->descriptor.media_type = j.value("mediaType", "");
+      layer->descriptor.digest = *digest;
+      layer->descriptor.size = j.value("size", int64_t{0});
+      layer->diff_id = *diff_id;
+      layer->uncompressed_size = j.value("uncompressedSize", int64_t{0});
+    }
+  }
+  if (layer && layer->descriptor.media_type == LayerMediaType(options.compression)) {
+    auto has = store.Has(layer->descriptor.digest);
+    if (has && *has) return layer;
+    if (auto* out = dynamic_cast<OciLayout*>(&store); out != nullptr) {
+      // Same filesystem: check the digest, then hard-link (no copy).
+      const std::string cached = blobs_->BlobPath(layer->descriptor.digest);
+      struct stat st {};
+      auto digest = DigestOfFile(cached);
+      if (digest && *digest == layer->descriptor.digest && ::stat(cached.c_str(), &st) == 0 &&
+          st.st_size == layer->descriptor.size && out->LinkBlob(cached, *digest)) {
+        return layer;
+      }
+    }
+    if (CopyVerified(*blobs_, store, layer->descriptor)) return layer;
+  }
+  // Unreadable, mismatched or corrupt: drop the entry and its blob.
+  ::unlink(entry_path.c_str());
+  if (layer) ::unlink(blobs_->BlobPath(layer->descriptor.digest).c_str());
+  return std::nullopt;
+}
+
 Result<Layer> LayerCache::GetOrBuild(const FileTree& tree, BlobStore& store,
                                      const LayerOptions& options, bool* reused) {
   if (reused != nullptr) *reused = false;
   auto key = Key(tree, options);
   if (!key) return BuildLayer(tree, store, options);  // the build reports the real problem
-  const std::string entry_path = ShardedPath(dir_ + "/keys", *key, ".json");
-
-  if (auto text = fsutil::ReadFile(entry_path, 4096); text) {
-    auto j = nlohmann::json::parse(*text, nullptr, false);
-    std::optional<Layer> layer;
-    if (j.is_object() && j.value("key", "") == *key) {
-      auto digest = Digest::Parse(j.value("digest", ""));
-      auto diff_id = Digest::Parse(j.value("diffID", ""));
-      if (digest && diff_id && j.value("size", int64_t{-1}) >= 0) {
-        layer.emplace();
-        layer->descriptor.media_type = j.value("mediaType", "");
-        layer->descriptor.digest = *digest;
-        layer->descriptor.size = j.value("size", int64_t{0});
-        layer->diff_id = *diff_id;
-        layer->uncompressed_size = j.value("uncompressedSize", int64_t{0});
-      }
-    }
-    if (layer && layer->descriptor.media_type == LayerMediaType(options.compression)) {
-      auto has = store.Has(layer->descriptor.digest);
-      if (has && *has) {
-        if (reused != nullptr) *reused = true;
-        return *layer;
-      }
-      if (auto* out = dynamic_cast<OciLayout*>(&store); out != nullptr) {
-        // Same filesystem: check the digest, then hard-link (no copy).
-        const std::string cached = blobs_->BlobPath(layer->descriptor.digest);
-        struct stat st {};
-        auto digest = DigestOfFile(cached);
-        if (digest && *digest == layer->descriptor.digest && ::stat(cached.c_str(), &st) == 0 &&
-            st.st_size == layer->descriptor.size && out->LinkBlob(cached, *digest)) {
-          if (reused != nullptr) *reused = true;
-          return *layer;
-        }
-      }
-      if (CopyVerified(*blobs_, store, layer->descriptor)) {
-        if (reused != nullptr) *reused = true;
-        return *layer;
-      }
-    }
-    // Unreadable, mismatched or corrupt: drop the entry and its blob.
-    ::unlink(entry_path.c_str());
-    if (layer) ::unlink(blobs_->BlobPath(layer->descriptor.digest).c_str());
+  if (auto hit = FindByKey(*key, store, options)) {
+    if (reused != nullptr) *reused = true;
+    return *hit;
   }
+  const std::string entry_path = ShardedPath(dir_ + "/keys", *key, ".json");
 
   OCIB_ASSIGN_OR_RETURN(Layer layer, BuildLayer(tree, store, options));
   // Record it only if the inputs did not change while the layer was built.

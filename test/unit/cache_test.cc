@@ -142,6 +142,42 @@ TEST_F(LayerCacheTest, CorruptBlobIsDetectedAndRebuilt) {
   EXPECT_EQ(Digest::Sha256Of(ReadFileOrDie(blob)), first->descriptor.digest);
 }
 
+TEST_F(LayerCacheTest, FindReturnsOnlyIntactEntriesAndNeverBuilds) {
+  auto out0 = NewLayout("o0");
+  EXPECT_FALSE(cache_->Find(Tree(), *out0, {}));  // empty cache: nothing, and nothing built
+  const std::string blobs0 = out0->path() + "/blobs/sha256";
+  EXPECT_TRUE(!std::filesystem::exists(blobs0) || std::filesystem::is_empty(blobs0));
+
+  auto out1 = NewLayout("o1");
+  auto first = cache_->GetOrBuild(Tree(), *out1, {});
+  ASSERT_TRUE(first);
+  auto out2 = NewLayout("o2");
+  auto hit = cache_->Find(Tree(), *out2, {});
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->descriptor.digest, first->descriptor.digest);
+  EXPECT_EQ(hit->diff_id, first->diff_id);
+  EXPECT_EQ(Digest::Sha256Of(ReadFileOrDie(out2->BlobPath(first->descriptor.digest))),
+            first->descriptor.digest);
+
+  // Another compression level is another key: no hit.
+  LayerOptions other;
+  other.level = 19;
+  EXPECT_FALSE(cache_->Find(Tree(), *NewLayout("o3"), other));
+
+  // A flipped byte: no hit, and the entry is gone (GetOrBuild rebuilds it).
+  const std::string blob = CachedBlob(*first);
+  std::string bytes = ReadFileOrDie(blob);
+  bytes[bytes.size() / 2] ^= 0x01;
+  ::chmod(blob.c_str(), 0644);
+  WriteFileOrDie(blob, bytes);
+  auto out4 = NewLayout("o4");
+  EXPECT_FALSE(cache_->Find(Tree(), *out4, {}));
+  EXPECT_FALSE(std::filesystem::exists(out4->BlobPath(first->descriptor.digest)));
+  bool reused = true;
+  ASSERT_TRUE(cache_->GetOrBuild(Tree(), *out4, {}, &reused));
+  EXPECT_FALSE(reused);
+}
+
 TEST_F(LayerCacheTest, TruncatedBlobAndBrokenEntryAreRebuilt) {
   auto out1 = NewLayout("o1");
   auto first = cache_->GetOrBuild(Tree(), *out1, {});
