@@ -22,6 +22,7 @@
 #include "lib/build/go_build.h"
 #include "lib/build/remote_build.h"
 #include "lib/io/streams.h"
+#include "lib/layout/deferred_store.h"
 #include "lib/layout/fs_util.h"
 #include "lib/layout/oci_archive.h"
 #include <sys/stat.h>
@@ -542,7 +543,8 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   }
   if (first_error) return *first_error;
 
-  // Configs and manifests.
+  // Configs, manifests, SBOMs: small documents, written together below.
+  DeferredBlobStore docs(out);
   for (size_t i = 0; i < plan.platforms.size(); ++i) {
     const Platform& want = plan.platforms[i];
     ImageConfig cfg;
@@ -611,7 +613,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
     if (o.workdir) cc.working_dir = *o.workdir;
 
     std::string cbytes = cfg.Serialize();
-    OCIB_ASSIGN_OR_RETURN(Descriptor cdesc, out.Put(media_type::kImageConfig, cbytes));
+    OCIB_ASSIGN_OR_RETURN(Descriptor cdesc, docs.Put(media_type::kImageConfig, cbytes));
     Manifest m;
     m.media_type = std::string(media_type::kImageManifest);
     m.config = cdesc;
@@ -625,7 +627,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
       }
     }
     std::string mbytes = m.Serialize();
-    OCIB_ASSIGN_OR_RETURN(Descriptor mdesc, out.Put(media_type::kImageManifest, mbytes));
+    OCIB_ASSIGN_OR_RETURN(Descriptor mdesc, docs.Put(media_type::kImageManifest, mbytes));
     mdesc.platform = written;
     PlatformImage img;
     img.platform = written;
@@ -643,7 +645,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
         subject.digest = mdesc.digest;
         subject.binary_path = "/" + plan.binary_dest;
         subject.created = created;
-        auto sbom = AttachSbom(out, mdesc, *plan.sbom, *info, subject);
+        auto sbom = AttachSbom(docs, mdesc, *plan.sbom, *info, subject);
         if (!sbom)
           return std::move(sbom).error().With("attaching the SBOM for " + written.ToString());
         // Listed in index.json together with the image, below.
@@ -662,7 +664,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
     idx.media_type = std::string(media_type::kImageIndex);
     for (const auto& img : result.images) idx.manifests.push_back(img.manifest);
     idx.annotations = plan.annotations;
-    OCIB_ASSIGN_OR_RETURN(result.descriptor, out.Put(media_type::kImageIndex, idx.Serialize()));
+    OCIB_ASSIGN_OR_RETURN(result.descriptor, docs.Put(media_type::kImageIndex, idx.Serialize()));
   }
   int64_t per_platform = 0;
   for (const auto& img : result.images) per_platform += img.binary_layer_bytes;
@@ -674,6 +676,9 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
       (plan.cache ? " from the layer cache " + plan.cache->path() : " (layer cache off)"));
   result.layers_compressed = compressed.load();
   result.layers_reused = reused.load();
+  if (Status st = docs.Flush(); !st) {
+    return std::move(st).error().With("writing the image's documents to " + out.path());
+  }
   // One index.json update: the SBOM referrers, then the image under its tag.
   std::vector<OciLayout::IndexEntry> entries;
   for (const auto& img : result.images) {
