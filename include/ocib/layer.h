@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "ocib/blob_store.h"
@@ -81,6 +82,13 @@ class FileTree {
   Status AddDirectory(std::string_view dest, uint32_t mode, int64_t uid = 0, int64_t gid = 0);
   Status AddSymlink(std::string_view dest, std::string target);
 
+  // Names the tree's whole content, for a tree a caller knows by a digest
+  // (ocib's embedded static base): LayerCache keys such a tree on the name
+  // and never reads its entries. The name must change whenever the entries
+  // would. Any later Add* call clears it.
+  void SetContentId(std::string id) { content_id_ = std::move(id); }
+  const std::string& content_id() const { return content_id_; }
+
   // Entries sorted bytewise by path.
   std::vector<FileEntry> SortedEntries() const;
   int64_t ContentBytes() const;
@@ -92,6 +100,8 @@ class FileTree {
  private:
   void Put(FileEntry e);
   std::vector<FileEntry> entries_;
+  std::unordered_map<std::string, size_t> index_;  // path -> position in entries_
+  std::string content_id_;
 };
 
 // Writes `tree` as one layer into `store` in a single streaming pass.

@@ -48,11 +48,11 @@ Result<std::string> FileTree::NormalizePath(std::string_view dest) {
 }
 
 void FileTree::Put(FileEntry e) {
-  for (auto& old : entries_) {
-    if (old.path == e.path) {
-      old = std::move(e);
-      return;
-    }
+  content_id_.clear();
+  auto [it, inserted] = index_.try_emplace(e.path, entries_.size());
+  if (!inserted) {
+    entries_[it->second] = std::move(e);
+    return;
   }
   entries_.push_back(std::move(e));
 }

@@ -3,6 +3,9 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
+
+#include "ocib/digest.h"
 
 // The pack made by ocib_make_base_pack at build time, linked in by .incbin.
 asm(".section .rodata\n"
@@ -79,24 +82,62 @@ class PackReader {
   const unsigned char* end_;
 };
 
+// The entries made in code, before the pack's: directories have no content.
+struct CodeEntry {
+  const char* path;
+  const char* content;  // nullptr for a directory
+  uint32_t mode;
+  int64_t uid;
+  int64_t gid;
+};
+constexpr CodeEntry kCodeEntries[] = {
+    {"etc", nullptr, 0755, 0, 0},
+    {"etc/passwd", kPasswd, 0644, 0, 0},
+    {"etc/group", kGroup, 0644, 0, 0},
+    {"etc/nsswitch.conf", kNsswitch, 0644, 0, 0},
+    {"etc/os-release", kOsRelease, 0644, 0, 0},
+    {"etc/ssl", nullptr, 0755, 0, 0},
+    {"etc/ssl/certs", nullptr, 0755, 0, 0},
+    {"home", nullptr, 0755, 0, 0},
+    {"home/nonroot", nullptr, 0700, 65532, 65532},
+    {"root", nullptr, 0700, 0, 0},
+    {"tmp", nullptr, 01777, 0, 0},
+    {"usr", nullptr, 0755, 0, 0},
+    {"usr/share", nullptr, 0755, 0, 0},
+    {"var", nullptr, 0755, 0, 0},
+};
+
 }  // namespace
+
+const std::string& StaticBaseContentId() {
+  static const std::string id = [] {
+    Sha256Hasher h;
+    auto field = [&h](std::string_view v) {
+      std::string len = std::to_string(v.size()) + ":";
+      h.Update(len.data(), len.size());
+      h.Update(v.data(), v.size());
+    };
+    for (const CodeEntry& e : kCodeEntries) {
+      field(e.path);
+      field(e.content != nullptr ? std::string_view(e.content) : std::string_view("<dir>"));
+      field(std::to_string(e.mode) + "/" + std::to_string(e.uid) + "/" + std::to_string(e.gid));
+    }
+    field(std::string_view(reinterpret_cast<const char*>(ocib_base_pack_begin),
+                           static_cast<size_t>(ocib_base_pack_end - ocib_base_pack_begin)));
+    return "ocib-static-base:" + h.Finish().ToString();
+  }();
+  return id;
+}
 
 Result<FileTree> StaticBaseTree() {
   FileTree t;
-  OCIB_RETURN_IF_ERROR(t.AddDirectory("etc", 0755));
-  OCIB_RETURN_IF_ERROR(t.AddFile("etc/passwd", kPasswd, 0644));
-  OCIB_RETURN_IF_ERROR(t.AddFile("etc/group", kGroup, 0644));
-  OCIB_RETURN_IF_ERROR(t.AddFile("etc/nsswitch.conf", kNsswitch, 0644));
-  OCIB_RETURN_IF_ERROR(t.AddFile("etc/os-release", kOsRelease, 0644));
-  OCIB_RETURN_IF_ERROR(t.AddDirectory("etc/ssl", 0755));
-  OCIB_RETURN_IF_ERROR(t.AddDirectory("etc/ssl/certs", 0755));
-  OCIB_RETURN_IF_ERROR(t.AddDirectory("home", 0755));
-  OCIB_RETURN_IF_ERROR(t.AddDirectory("home/nonroot", 0700, 65532, 65532));
-  OCIB_RETURN_IF_ERROR(t.AddDirectory("root", 0700));
-  OCIB_RETURN_IF_ERROR(t.AddDirectory("tmp", 01777));
-  OCIB_RETURN_IF_ERROR(t.AddDirectory("usr", 0755));
-  OCIB_RETURN_IF_ERROR(t.AddDirectory("usr/share", 0755));
-  OCIB_RETURN_IF_ERROR(t.AddDirectory("var", 0755));
+  for (const CodeEntry& e : kCodeEntries) {
+    if (e.content == nullptr) {
+      OCIB_RETURN_IF_ERROR(t.AddDirectory(e.path, e.mode, e.uid, e.gid));
+    } else {
+      OCIB_RETURN_IF_ERROR(t.AddFile(e.path, e.content, e.mode, e.uid, e.gid));
+    }
+  }
   PackReader r(ocib_base_pack_begin, ocib_base_pack_end);
   while (true) {
     char type = 0;
@@ -127,6 +168,7 @@ Result<FileTree> StaticBaseTree() {
         return Internal("embedded base pack has an unknown record type");
     }
   }
+  t.SetContentId(StaticBaseContentId());
   return t;
 }
 

@@ -3,6 +3,8 @@
 #ifndef OCIB_LIB_BASE_STATIC_BASE_H_
 #define OCIB_LIB_BASE_STATIC_BASE_H_
 
+#include <string>
+
 #include "ocib/image_config.h"
 #include "ocib/layer.h"
 
@@ -12,7 +14,12 @@ namespace ocib::base {
 // /etc/group, /etc/nsswitch.conf, /etc/os-release, /tmp (1777),
 // /home/nonroot (65532:65532, 0700), /root (0700), the CA bundle fixed when
 // ocib was built, and /usr/share/zoneinfo if the build machine had tzdata.
+// The embedded base's files; its content id (FileTree::SetContentId) is
+// StaticBaseContentId().
 Result<FileTree> StaticBaseTree();
+// A name for everything StaticBaseTree() holds (a digest of its in-code
+// entries and of the embedded pack), without building the tree.
+const std::string& StaticBaseContentId();
 
 // The base's config (without platform, layers or history): PATH and
 // SSL_CERT_FILE in Env, User 65532:65532.

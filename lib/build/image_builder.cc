@@ -442,10 +442,16 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
 
   // The trees of the new layers: the embedded base, the shared files, one
   // per platform with its binary.
+  // The embedded base is looked up by its content id alone (no entries):
+  // its 1,300 files are unpacked only when the layer must be built.
   std::optional<FileTree> static_tree;
   if (base.kind == Base::Kind::kStatic) {
-    OCIB_ASSIGN_OR_RETURN(FileTree tree, base::StaticBaseTree());
-    static_tree = std::move(tree);
+    static_tree.emplace();
+    if (plan.cache) {
+      static_tree->SetContentId(base::StaticBaseContentId());
+    } else {
+      OCIB_ASSIGN_OR_RETURN(*static_tree, base::StaticBaseTree());
+    }
   }
   std::vector<FileTree> bin_trees(plan.platforms.size());
   for (size_t i = 0; i < plan.platforms.size(); ++i) {
@@ -479,7 +485,11 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   // Base layers.
   std::optional<Layer> static_layer;
   if (base.kind == Base::Kind::kStatic) {
-    auto layer = build_layer(*static_tree, out, found[job++]);
+    const std::optional<Layer>& hit = found[job++];
+    if (!hit && static_tree->empty()) {
+      OCIB_ASSIGN_OR_RETURN(*static_tree, base::StaticBaseTree());
+    }
+    auto layer = build_layer(*static_tree, out, hit);
     if (!layer) return std::move(layer).error().With("building the static base layer");
     static_layer = *layer;
     result.base_bytes = layer->descriptor.size;

@@ -211,6 +211,10 @@ Result<std::string> LayerCache::Key(const FileTree& tree, const LayerOptions& op
   j.push_back({"ocib-layer", kLayerFormatVersion, archive_version_number(), ZSTD_versionNumber(),
                zlibVersion()});
   j.push_back({std::string(CompressionName(options.compression)), options.level, options.mtime});
+  if (!tree.content_id().empty()) {
+    j.push_back({"content-id", tree.content_id()});
+    return Digest::Sha256Of(j.dump()).encoded();
+  }
   for (const FileEntry& e : tree.SortedEntries()) {
     std::string content;
     if (e.type == FileEntry::Type::kRegular) {

@@ -243,6 +243,28 @@ TEST_F(LayerCacheTest, ConcurrentOpensOfANewCacheAllSucceed) {
   }
 }
 
+TEST_F(LayerCacheTest, ContentIdReplacesTheEntriesInTheKeyUntilTheTreeChanges) {
+  FileTree a = Tree();
+  FileTree b;
+  ASSERT_THAT(b.AddFile("/other", "bytes", 0644), IsOk());
+  auto plain = cache_->Key(a, {});
+  ASSERT_TRUE(plain);
+  a.SetContentId("id-1");
+  b.SetContentId("id-1");
+  auto ka = cache_->Key(a, {});
+  auto kb = cache_->Key(b, {});
+  ASSERT_TRUE(ka);
+  ASSERT_TRUE(kb);
+  EXPECT_EQ(*ka, *kb);  // the entries are not read
+  EXPECT_NE(*ka, *plain);
+  b.SetContentId("id-2");
+  EXPECT_NE(*cache_->Key(b, {}), *ka);
+  // Adding an entry clears the id: the key is made from the entries again.
+  ASSERT_THAT(a.AddFile("/more", "x", 0644), IsOk());
+  EXPECT_TRUE(a.content_id().empty());
+  EXPECT_NE(*cache_->Key(a, {}), *ka);
+}
+
 TEST_F(LayerCacheTest, InlineContentIsKeyedByItsBytes) {
   FileTree a;
   ASSERT_THAT(a.AddFile("etc/x", "one", 0644), IsOk());
