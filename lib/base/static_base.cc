@@ -7,6 +7,8 @@
 
 #include "ocib/digest.h"
 
+#include "static_base_pack_id.h"  // generated
+
 // The pack made by ocib_make_base_pack at build time, linked in by .incbin.
 asm(".section .rodata\n"
     ".balign 16\n"
@@ -122,8 +124,8 @@ const std::string& StaticBaseContentId() {
       field(e.content != nullptr ? std::string_view(e.content) : std::string_view("<dir>"));
       field(std::to_string(e.mode) + "/" + std::to_string(e.uid) + "/" + std::to_string(e.gid));
     }
-    field(std::string_view(reinterpret_cast<const char*>(ocib_base_pack_begin),
-                           static_cast<size_t>(ocib_base_pack_end - ocib_base_pack_begin)));
+    // The pack's sha256, computed when it was made (lib/base/pack_id.cmake).
+    field(OCIB_BASE_PACK_SHA256);
     return "ocib-static-base:" + h.Finish().ToString();
   }();
   return id;
