@@ -1,15 +1,13 @@
 // The one-pass layer pipeline: libarchive writes the tar into a chain of
 // push sinks (diff_id hasher -> compressor -> digest hasher -> blob writer).
-#include <archive_entry.h>
 
 #include <memory>
 #include <vector>
 
-#include <archive.h>
-
 #include "ocib/layer.h"
 #include "ocib/media_type.h"
 
+#include "lib/archive/libarchive_api.h"
 #include "lib/io/streams.h"
 
 namespace ocib {
@@ -79,69 +77,75 @@ la_ssize_t ArchiveWriteCallback(struct archive* /*a*/, void* client, const void*
   return static_cast<la_ssize_t>(size);
 }
 
+using archive_api::LibarchiveApi;
+
 struct ArchiveDeleter {
-  void operator()(struct archive* a) const { archive_write_free(a); }
+  const LibarchiveApi* la;
+  void operator()(struct archive* a) const { la->write_free(a); }
 };
 struct EntryDeleter {
-  void operator()(struct archive_entry* e) const { archive_entry_free(e); }
+  const LibarchiveApi* la;
+  void operator()(struct archive_entry* e) const { la->entry_free(e); }
 };
 
-Error ArchiveError(struct archive* a, ArchiveCtx& ctx, const std::string& what) {
+Error ArchiveError(const LibarchiveApi* la, struct archive* a, ArchiveCtx& ctx,
+                   const std::string& what) {
   if (ctx.error) return std::move(*ctx.error).With(what);
-  const char* msg = archive_error_string(a);
+  const char* msg = la->error_string(a);
   return IoError(what + ": " + (msg != nullptr ? msg : "libarchive error"));
 }
 
 Status WriteEntries(const std::vector<FileEntry>& entries, Writer* tar_sink, int64_t mtime) {
+  OCIB_ASSIGN_OR_RETURN(const LibarchiveApi* la, archive_api::LoadLibarchive());
   ArchiveCtx ctx;
   ctx.sink = tar_sink;
-  std::unique_ptr<struct archive, ArchiveDeleter> a(archive_write_new());
+  std::unique_ptr<struct archive, ArchiveDeleter> a(la->write_new(), ArchiveDeleter{la});
   if (!a) return Internal("archive_write_new failed");
-  archive_write_set_format_pax_restricted(a.get());
-  archive_write_add_filter_none(a.get());
-  archive_write_set_bytes_per_block(a.get(), 512);
-  archive_write_set_bytes_in_last_block(a.get(), 1);
-  if (archive_write_open(a.get(), &ctx, nullptr, ArchiveWriteCallback, nullptr) != ARCHIVE_OK) {
-    return ArchiveError(a.get(), ctx, "starting tar stream");
+  la->write_set_format_pax_restricted(a.get());
+  la->write_add_filter_none(a.get());
+  la->write_set_bytes_per_block(a.get(), 512);
+  la->write_set_bytes_in_last_block(a.get(), 1);
+  if (la->write_open(a.get(), &ctx, nullptr, ArchiveWriteCallback, nullptr) != ARCHIVE_OK) {
+    return ArchiveError(la, a.get(), ctx, "starting tar stream");
   }
   std::vector<char> buf(1 << 17);
   for (const auto& e : entries) {
-    std::unique_ptr<struct archive_entry, EntryDeleter> ent(archive_entry_new());
+    std::unique_ptr<struct archive_entry, EntryDeleter> ent(la->entry_new(), EntryDeleter{la});
     std::string name = e.path;
     if (e.type == FileEntry::Type::kDirectory) name += '/';
-    archive_entry_set_pathname_utf8(ent.get(), name.c_str());
-    archive_entry_set_uid(ent.get(), e.uid);
-    archive_entry_set_gid(ent.get(), e.gid);
-    archive_entry_set_mtime(ent.get(), mtime, 0);
+    la->entry_set_pathname_utf8(ent.get(), name.c_str());
+    la->entry_set_uid(ent.get(), e.uid);
+    la->entry_set_gid(ent.get(), e.gid);
+    la->entry_set_mtime(ent.get(), mtime, 0);
     switch (e.type) {
       case FileEntry::Type::kRegular:
-        archive_entry_set_filetype(ent.get(), AE_IFREG);
-        archive_entry_set_size(ent.get(), e.size);
+        la->entry_set_filetype(ent.get(), AE_IFREG);
+        la->entry_set_size(ent.get(), e.size);
         break;
       case FileEntry::Type::kDirectory:
-        archive_entry_set_filetype(ent.get(), AE_IFDIR);
-        archive_entry_set_size(ent.get(), 0);
+        la->entry_set_filetype(ent.get(), AE_IFDIR);
+        la->entry_set_size(ent.get(), 0);
         break;
       case FileEntry::Type::kSymlink:
-        archive_entry_set_filetype(ent.get(), AE_IFLNK);
-        archive_entry_set_symlink_utf8(ent.get(), e.link_target.c_str());
-        archive_entry_set_size(ent.get(), 0);
+        la->entry_set_filetype(ent.get(), AE_IFLNK);
+        la->entry_set_symlink_utf8(ent.get(), e.link_target.c_str());
+        la->entry_set_size(ent.get(), 0);
         break;
       case FileEntry::Type::kHardlink:
-        archive_entry_set_filetype(ent.get(), AE_IFREG);
-        archive_entry_set_hardlink_utf8(ent.get(), e.link_target.c_str());
-        archive_entry_set_size(ent.get(), 0);
+        la->entry_set_filetype(ent.get(), AE_IFREG);
+        la->entry_set_hardlink_utf8(ent.get(), e.link_target.c_str());
+        la->entry_set_size(ent.get(), 0);
         break;
     }
-    archive_entry_set_perm(ent.get(), e.mode & 07777);
-    if (archive_write_header(a.get(), ent.get()) != ARCHIVE_OK) {
-      return ArchiveError(a.get(), ctx, "writing tar header for " + e.path);
+    la->entry_set_perm(ent.get(), e.mode & 07777);
+    if (la->write_header(a.get(), ent.get()) != ARCHIVE_OK) {
+      return ArchiveError(la, a.get(), ctx, "writing tar header for " + e.path);
     }
     if (e.type != FileEntry::Type::kRegular) continue;
     if (e.content) {
       if (!e.content->empty() &&
-          archive_write_data(a.get(), e.content->data(), e.content->size()) < 0) {
-        return ArchiveError(a.get(), ctx, "writing " + e.path);
+          la->write_data(a.get(), e.content->data(), e.content->size()) < 0) {
+        return ArchiveError(la, a.get(), ctx, "writing " + e.path);
       }
       continue;
     }
@@ -153,16 +157,16 @@ Status WriteEntries(const std::vector<FileEntry>& entries, Writer* tar_sink, int
                                                left, static_cast<int64_t>(buf.size()))));
       if (!n) return std::move(n).error().With("adding " + e.path);
       if (*n == 0) return IoError(e.source + " shrank while it was being read");
-      if (archive_write_data(a.get(), buf.data(), *n) < 0) {
-        return ArchiveError(a.get(), ctx, "writing " + e.path);
+      if (la->write_data(a.get(), buf.data(), *n) < 0) {
+        return ArchiveError(la, a.get(), ctx, "writing " + e.path);
       }
       left -= static_cast<int64_t>(*n);
     }
     auto extra = (*reader)->Read(buf.data(), 1);
     if (extra && *extra != 0) return IoError(e.source + " grew while it was being read");
   }
-  if (archive_write_close(a.get()) != ARCHIVE_OK) {
-    return ArchiveError(a.get(), ctx, "finishing tar stream");
+  if (la->write_close(a.get()) != ARCHIVE_OK) {
+    return ArchiveError(la, a.get(), ctx, "finishing tar stream");
   }
   return {};
 }

@@ -18,6 +18,7 @@
 #include "ocib/referrers.h"
 #include "ocib/sbom.h"
 
+#include "lib/archive/libarchive_api.h"
 #include "lib/base/static_base.h"
 #include "lib/build/go_build.h"
 #include "lib/build/remote_build.h"
@@ -765,6 +766,9 @@ Result<BuildResult> BuildGo(const BuildOptions& options) {
 }  // namespace
 
 Result<BuildResult> BuildImage(const BuildOptions& options) {
+  // Every build writes or keys layers with libarchive: load it on another
+  // core while this one plans and opens the output.
+  archive_api::PreloadLibarchive();
   if (build::UsesRegistry(options)) return build::BuildWithRegistry(options);
   if (!options.go_package.empty()) return BuildGo(options);
   OCIB_ASSIGN_OR_RETURN(Plan plan, MakePlan(options));

@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <ctime>
 
-#include <archive.h>
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 #include <zstd.h>
@@ -19,6 +18,7 @@
 #include "ocib/digest.h"
 #include "ocib/oci_layout.h"
 
+#include "lib/archive/libarchive_api.h"
 #include "lib/io/streams.h"
 #include "lib/layout/fs_util.h"
 #include <sys/stat.h>
@@ -208,7 +208,8 @@ Result<std::string> LayerCache::ContentDigest(const std::string& path) {
 
 Result<std::string> LayerCache::Key(const FileTree& tree, const LayerOptions& options) {
   nlohmann::json j = nlohmann::json::array();
-  j.push_back({"ocib-layer", kLayerFormatVersion, archive_version_number(), ZSTD_versionNumber(),
+  OCIB_ASSIGN_OR_RETURN(const archive_api::LibarchiveApi* la, archive_api::LoadLibarchive());
+  j.push_back({"ocib-layer", kLayerFormatVersion, la->version_number(), ZSTD_versionNumber(),
                zlibVersion()});
   j.push_back({std::string(CompressionName(options.compression)), options.level, options.mtime});
   if (!tree.content_id().empty()) {
