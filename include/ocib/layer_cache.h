@@ -85,6 +85,10 @@ class LayerCache {
   // the cost of a warm rebuild) and then build the misses its own way.
   // Thread safe.
   std::optional<Layer> Find(const FileTree& tree, BlobStore& store, const LayerOptions& options);
+  // What the cache's entry for `tree` says the layer is, without checking
+  // or copying its blob: a claim for planning (Find checks it). nullopt
+  // when there is no readable entry.
+  std::optional<Layer> Peek(const FileTree& tree, const LayerOptions& options);
 
   // The cache key of `tree` under `options` (lowercase hex sha256). Reads
   // the content of host files that are not remembered yet.
@@ -95,6 +99,7 @@ class LayerCache {
   Result<std::string> ContentDigest(const std::string& path);
   std::optional<Layer> FindByKey(const std::string& key, BlobStore& store,
                                  const LayerOptions& options);
+  std::optional<Layer> ReadEntry(const std::string& key, const LayerOptions& options);
   std::string dir_;
   std::unique_ptr<OciLayout> blobs_;
 };

@@ -411,6 +411,37 @@ std::string HumanBytes(int64_t n) {
   return buf;
 }
 
+// The layers a build's documents were made from, when they were made from
+// the layer cache's entries before the cached blobs were checked.
+struct SpecLayers {
+  std::optional<Layer> static_layer;
+  std::optional<Layer> shared;
+  std::vector<Layer> bins;
+};
+
+bool SameLayer(const Layer& a, const Layer& b) {
+  return a.descriptor.digest == b.descriptor.digest && a.descriptor.size == b.descriptor.size &&
+         a.descriptor.media_type == b.descriptor.media_type && a.diff_id == b.diff_id;
+}
+
+bool SameLayers(const SpecLayers& spec, const std::optional<Layer>& static_layer,
+                const std::optional<Layer>& shared, const std::vector<Layer>& bins) {
+  auto same = [](const std::optional<Layer>& a, const std::optional<Layer>& b) {
+    return a.has_value() == b.has_value() && (!a || SameLayer(*a, *b));
+  };
+  if (!same(spec.static_layer, static_layer) || !same(spec.shared, shared)) return false;
+  return std::equal(spec.bins.begin(), spec.bins.end(), bins.begin(), bins.end(), SameLayer);
+}
+
+// Joins its thread when the scope ends, also on an early return.
+struct JoinOnExit {
+  std::thread thread;
+  void Join() {
+    if (thread.joinable()) thread.join();
+  }
+  ~JoinOnExit() { Join(); }
+};
+
 Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, OciLayout& out) {
   auto log = [&](const std::string& line) {
     if (o.log) o.log(line);
@@ -465,6 +496,180 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   if (static_tree) trees.push_back(&*static_tree);
   if (!plan.shared.empty()) trees.push_back(&plan.shared);
   for (const auto& t : bin_trees) trees.push_back(&t);
+  // Configs, manifests, SBOMs: small documents, made from the layers and
+  // kept in `docs` (written side by side by its Flush). Log lines are kept
+  // in `lines`.
+  struct Documents {
+    std::vector<PlatformImage> images;
+    Descriptor descriptor;
+    std::vector<std::string> lines;
+  };
+  auto make_docs = [&](const std::optional<Layer>& static_layer, const std::optional<Layer>& shared,
+                       const std::vector<Layer>& bin_layers,
+                       DeferredBlobStore& docs) -> Result<Documents> {
+    Documents made;
+    std::vector<std::string>& lines = made.lines;
+    for (size_t i = 0; i < plan.platforms.size(); ++i) {
+      const Platform& want = plan.platforms[i];
+      ImageConfig cfg;
+      std::vector<Descriptor> layers;
+      std::vector<HistoryEntry> history;
+      Platform written = want.Normalized();
+      std::optional<Descriptor> base_manifest;
+      if (base.kind == Base::Kind::kStatic) {
+        cfg.config = base::StaticBaseConfig();
+        cfg.diff_ids.push_back(static_layer->diff_id);
+        layers.push_back(static_layer->descriptor);
+        history.push_back({created, "ocib: embedded static base", "", "", false});
+      } else if (base.kind == Base::Kind::kLayout) {
+        const BasePlatform& bp = base.platforms[i];
+        cfg = bp.config;
+        written = bp.platform;
+        layers = bp.layers;
+        base_manifest = bp.manifest;
+        size_t non_empty = static_cast<size_t>(
+            std::count_if(cfg.history.begin(), cfg.history.end(),
+                          [](const HistoryEntry& h) { return !h.empty_layer; }));
+        history = cfg.history;
+        if (non_empty != layers.size()) {
+          history.clear();
+          for (size_t k = 0; k < layers.size(); ++k) {
+            history.push_back({cfg.created, "base layer " + std::to_string(k), "", "", false});
+          }
+        }
+      }
+      if (shared) {
+        layers.push_back(shared->descriptor);
+        cfg.diff_ids.push_back(shared->diff_id);
+        std::string by = "ocib build: files";
+        for (const auto& d : plan.shared_dests) by += " /" + d;
+        history.push_back({created, by, "", "", false});
+      }
+      layers.push_back(bin_layers[i].descriptor);
+      cfg.diff_ids.push_back(bin_layers[i].diff_id);
+      history.push_back({created,
+                         "ocib build: binary /" + plan.binary_dest + " (" + want.ToString() + ")",
+                         "", "", false});
+      cfg.history = std::move(history);
+      cfg.created = created;
+      cfg.os = written.os;
+      cfg.architecture = written.architecture;
+      cfg.variant = written.variant;
+      cfg.os_version = written.os_version;
+      cfg.os_features = written.os_features;
+      ContainerConfig& cc = cfg.config;
+      cc.entrypoint =
+          o.entrypoint ? *o.entrypoint : std::vector<std::string>{"/" + plan.binary_dest};
+      cc.cmd = o.cmd;
+      if (o.entrypoint && o.entrypoint->empty()) cc.entrypoint.reset();
+      for (const auto& kv : plan.env) {
+        auto it = std::find_if(cc.env.begin(), cc.env.end(), [&](const std::string& e) {
+          return e.compare(0, kv.key.size() + 1, kv.key + "=") == 0;
+        });
+        if (it != cc.env.end()) {
+          *it = kv.key + "=" + kv.value;
+        } else {
+          cc.env.push_back(kv.key + "=" + kv.value);
+        }
+      }
+      for (const auto& [k, v] : plan.labels) cc.labels[k] = v;
+      for (const auto& p : plan.ports) cc.exposed_ports.insert(p);
+      if (o.user) cc.user = *o.user;
+      if (o.workdir) cc.working_dir = *o.workdir;
+
+      std::string cbytes = cfg.Serialize();
+      OCIB_ASSIGN_OR_RETURN(Descriptor cdesc, docs.Put(media_type::kImageConfig, cbytes));
+      Manifest m;
+      m.media_type = std::string(media_type::kImageManifest);
+      m.config = cdesc;
+      m.layers = layers;
+      m.annotations = plan.annotations;
+      if (base_manifest) {
+        m.annotations.emplace("org.opencontainers.image.base.digest",
+                              base_manifest->digest.ToString());
+        if (!o.base_name.empty()) {
+          m.annotations.emplace("org.opencontainers.image.base.name", o.base_name);
+        }
+      }
+      std::string mbytes = m.Serialize();
+      OCIB_ASSIGN_OR_RETURN(Descriptor mdesc, docs.Put(media_type::kImageManifest, mbytes));
+      mdesc.platform = written;
+      PlatformImage img;
+      img.platform = written;
+      img.manifest = mdesc;
+      img.config = cdesc;
+      img.binary_layer_bytes = bin_layers[i].descriptor.size;
+      if (plan.sbom) {
+        auto info = ReadGoBuildInfo(plan.binaries[i]);
+        if (!info) {
+          lines.push_back("ocib: warning: no SBOM for " + written.ToString() + ": " +
+                          info.error().ToString());
+        } else {
+          SbomSubject subject;
+          // No host path in the name: the SBOM must not depend on where the output is.
+          subject.platform = written;
+          subject.digest = mdesc.digest;
+          subject.binary_path = "/" + plan.binary_dest;
+          subject.created = created;
+          auto sbom = AttachSbom(docs, mdesc, *plan.sbom, *info, subject);
+          if (!sbom)
+            return std::move(sbom).error().With("attaching the SBOM for " + written.ToString());
+          // Listed in index.json together with the image, below.
+          img.sbom = *sbom;
+        }
+      }
+      made.images.push_back(img);
+      lines.push_back("ocib: " + written.ToString() + ": manifest " + mdesc.digest.ToString() +
+                      ", per-platform layer " + HumanBytes(img.binary_layer_bytes));
+    }
+
+    if (made.images.size() == 1) {
+      made.descriptor = made.images.front().manifest;
+    } else {
+      Index idx;
+      idx.media_type = std::string(media_type::kImageIndex);
+      for (const auto& img : made.images) idx.manifests.push_back(img.manifest);
+      idx.annotations = plan.annotations;
+      OCIB_ASSIGN_OR_RETURN(made.descriptor, docs.Put(media_type::kImageIndex, idx.Serialize()));
+    }
+    return made;
+  };
+
+  // With every layer in the cache, the documents can be made from the cache
+  // entries' descriptors and written while the cached blobs are checked
+  // below, so the checks (CPU) and the documents' fsyncs (I/O) overlap. If a
+  // check fails and the rebuilt layer differs, the documents are made again
+  // from the real layers; the speculative ones stay in the layout as
+  // unreferenced blobs.
+  SpecLayers spec_layers;
+  std::optional<Result<Documents>> speculated;
+  DeferredBlobStore spec_docs(out);
+  JoinOnExit speculator;
+  if (plan.cache) {
+    std::vector<std::optional<Layer>> peeked(trees.size());
+    bool all = true;
+    for (size_t k = 0; k < trees.size() && all; ++k) {
+      peeked[k] = plan.cache->Peek(*trees[k], lopts);
+      all = peeked[k].has_value();
+    }
+    if (all) {
+      size_t k = 0;
+      if (static_tree) spec_layers.static_layer = peeked[k++];
+      if (!plan.shared.empty()) spec_layers.shared = peeked[k++];
+      for (; k < peeked.size(); ++k) spec_layers.bins.push_back(*peeked[k]);
+      speculator.thread = std::thread([&] {
+        auto r =
+            make_docs(spec_layers.static_layer, spec_layers.shared, spec_layers.bins, spec_docs);
+        if (r) {
+          if (Status st = spec_docs.Flush(); !st) {
+            r = std::move(st).error().With("writing the image's documents to " + out.path());
+          }
+        }
+        speculated.emplace(std::move(r));
+      });
+    }
+  }
+
   // With a cache, every layer is looked up first, in parallel: on a warm
   // rebuild the digest checks of the cached blobs are the work, and they
   // need no compression threads. Misses are built below.
@@ -554,129 +759,18 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   }
   if (first_error) return *first_error;
 
-  // Configs, manifests, SBOMs: small documents, written together below.
   DeferredBlobStore docs(out);
-  for (size_t i = 0; i < plan.platforms.size(); ++i) {
-    const Platform& want = plan.platforms[i];
-    ImageConfig cfg;
-    std::vector<Descriptor> layers;
-    std::vector<HistoryEntry> history;
-    Platform written = want.Normalized();
-    std::optional<Descriptor> base_manifest;
-    if (base.kind == Base::Kind::kStatic) {
-      cfg.config = base::StaticBaseConfig();
-      cfg.diff_ids.push_back(static_layer->diff_id);
-      layers.push_back(static_layer->descriptor);
-      history.push_back({created, "ocib: embedded static base", "", "", false});
-    } else if (base.kind == Base::Kind::kLayout) {
-      const BasePlatform& bp = base.platforms[i];
-      cfg = bp.config;
-      written = bp.platform;
-      layers = bp.layers;
-      base_manifest = bp.manifest;
-      size_t non_empty =
-          static_cast<size_t>(std::count_if(cfg.history.begin(), cfg.history.end(),
-                                            [](const HistoryEntry& h) { return !h.empty_layer; }));
-      history = cfg.history;
-      if (non_empty != layers.size()) {
-        history.clear();
-        for (size_t k = 0; k < layers.size(); ++k) {
-          history.push_back({cfg.created, "base layer " + std::to_string(k), "", "", false});
-        }
-      }
-    }
-    if (shared) {
-      layers.push_back(shared->descriptor);
-      cfg.diff_ids.push_back(shared->diff_id);
-      std::string by = "ocib build: files";
-      for (const auto& d : plan.shared_dests) by += " /" + d;
-      history.push_back({created, by, "", "", false});
-    }
-    layers.push_back(bin_layers[i].descriptor);
-    cfg.diff_ids.push_back(bin_layers[i].diff_id);
-    history.push_back({created,
-                       "ocib build: binary /" + plan.binary_dest + " (" + want.ToString() + ")", "",
-                       "", false});
-    cfg.history = std::move(history);
-    cfg.created = created;
-    cfg.os = written.os;
-    cfg.architecture = written.architecture;
-    cfg.variant = written.variant;
-    cfg.os_version = written.os_version;
-    cfg.os_features = written.os_features;
-    ContainerConfig& cc = cfg.config;
-    cc.entrypoint = o.entrypoint ? *o.entrypoint : std::vector<std::string>{"/" + plan.binary_dest};
-    cc.cmd = o.cmd;
-    if (o.entrypoint && o.entrypoint->empty()) cc.entrypoint.reset();
-    for (const auto& kv : plan.env) {
-      auto it = std::find_if(cc.env.begin(), cc.env.end(), [&](const std::string& e) {
-        return e.compare(0, kv.key.size() + 1, kv.key + "=") == 0;
-      });
-      if (it != cc.env.end()) {
-        *it = kv.key + "=" + kv.value;
-      } else {
-        cc.env.push_back(kv.key + "=" + kv.value);
-      }
-    }
-    for (const auto& [k, v] : plan.labels) cc.labels[k] = v;
-    for (const auto& p : plan.ports) cc.exposed_ports.insert(p);
-    if (o.user) cc.user = *o.user;
-    if (o.workdir) cc.working_dir = *o.workdir;
-
-    std::string cbytes = cfg.Serialize();
-    OCIB_ASSIGN_OR_RETURN(Descriptor cdesc, docs.Put(media_type::kImageConfig, cbytes));
-    Manifest m;
-    m.media_type = std::string(media_type::kImageManifest);
-    m.config = cdesc;
-    m.layers = layers;
-    m.annotations = plan.annotations;
-    if (base_manifest) {
-      m.annotations.emplace("org.opencontainers.image.base.digest",
-                            base_manifest->digest.ToString());
-      if (!o.base_name.empty()) {
-        m.annotations.emplace("org.opencontainers.image.base.name", o.base_name);
-      }
-    }
-    std::string mbytes = m.Serialize();
-    OCIB_ASSIGN_OR_RETURN(Descriptor mdesc, docs.Put(media_type::kImageManifest, mbytes));
-    mdesc.platform = written;
-    PlatformImage img;
-    img.platform = written;
-    img.manifest = mdesc;
-    img.config = cdesc;
-    img.binary_layer_bytes = bin_layers[i].descriptor.size;
-    if (plan.sbom) {
-      auto info = ReadGoBuildInfo(plan.binaries[i]);
-      if (!info) {
-        log("ocib: warning: no SBOM for " + written.ToString() + ": " + info.error().ToString());
-      } else {
-        SbomSubject subject;
-        // No host path in the name: the SBOM must not depend on where the output is.
-        subject.platform = written;
-        subject.digest = mdesc.digest;
-        subject.binary_path = "/" + plan.binary_dest;
-        subject.created = created;
-        auto sbom = AttachSbom(docs, mdesc, *plan.sbom, *info, subject);
-        if (!sbom)
-          return std::move(sbom).error().With("attaching the SBOM for " + written.ToString());
-        // Listed in index.json together with the image, below.
-        img.sbom = *sbom;
-      }
-    }
-    result.images.push_back(img);
-    log("ocib: " + written.ToString() + ": manifest " + mdesc.digest.ToString() +
-        ", per-platform layer " + HumanBytes(img.binary_layer_bytes));
-  }
-
-  if (result.images.size() == 1) {
-    result.descriptor = result.images.front().manifest;
+  Result<Documents> made = Documents{};
+  speculator.Join();
+  if (speculated && SameLayers(spec_layers, static_layer, shared, bin_layers)) {
+    made = std::move(*speculated);  // written while the cached layers were checked
   } else {
-    Index idx;
-    idx.media_type = std::string(media_type::kImageIndex);
-    for (const auto& img : result.images) idx.manifests.push_back(img.manifest);
-    idx.annotations = plan.annotations;
-    OCIB_ASSIGN_OR_RETURN(result.descriptor, docs.Put(media_type::kImageIndex, idx.Serialize()));
+    made = make_docs(static_layer, shared, bin_layers, docs);
   }
+  if (!made) return std::move(made).error();
+  result.images = std::move(made->images);
+  result.descriptor = made->descriptor;
+  for (const auto& line : made->lines) log(line);
   int64_t per_platform = 0;
   for (const auto& img : result.images) per_platform += img.binary_layer_bytes;
   log("ocib: base " + HumanBytes(result.base_bytes) + ", shared " +

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 #include <zlib.h>
@@ -242,26 +243,37 @@ std::optional<Layer> LayerCache::Find(const FileTree& tree, BlobStore& store,
   return FindByKey(*key, store, options);
 }
 
-std::optional<Layer> LayerCache::FindByKey(const std::string& key, BlobStore& store,
-                                           const LayerOptions& options) {
+std::optional<Layer> LayerCache::ReadEntry(const std::string& key, const LayerOptions& options) {
   const std::string entry_path = ShardedPath(dir_ + "/keys", key, ".json");
   auto text = fsutil::ReadFile(entry_path, 4096);
   if (!text) return std::nullopt;
   auto j = nlohmann::json::parse(*text, nullptr, false);
-  std::optional<Layer> layer;
-  if (j.is_object() && j.value("key", "") == key) {
-    auto digest = Digest::Parse(j.value("digest", ""));
-    auto diff_id = Digest::Parse(j.value("diffID", ""));
-    if (digest && diff_id && j.value("size", int64_t{-1}) >= 0) {
-      layer.emplace();
-      layer->descriptor.media_type = j.value("mediaType", "");
-      layer->descriptor.digest = *digest;
-      layer->descriptor.size = j.value("size", int64_t{0});
-      layer->diff_id = *diff_id;
-      layer->uncompressed_size = j.value("uncompressedSize", int64_t{0});
-    }
-  }
-  if (layer && layer->descriptor.media_type == LayerMediaType(options.compression)) {
+  if (!j.is_object() || j.value("key", "") != key) return std::nullopt;
+  auto digest = Digest::Parse(j.value("digest", ""));
+  auto diff_id = Digest::Parse(j.value("diffID", ""));
+  if (!digest || !diff_id || j.value("size", int64_t{-1}) < 0) return std::nullopt;
+  Layer layer;
+  layer.descriptor.media_type = j.value("mediaType", "");
+  layer.descriptor.digest = *digest;
+  layer.descriptor.size = j.value("size", int64_t{0});
+  layer.diff_id = *diff_id;
+  layer.uncompressed_size = j.value("uncompressedSize", int64_t{0});
+  if (layer.descriptor.media_type != LayerMediaType(options.compression)) return std::nullopt;
+  return layer;
+}
+
+std::optional<Layer> LayerCache::Peek(const FileTree& tree, const LayerOptions& options) {
+  auto key = Key(tree, options);
+  if (!key) return std::nullopt;
+  return ReadEntry(*key, options);
+}
+
+std::optional<Layer> LayerCache::FindByKey(const std::string& key, BlobStore& store,
+                                           const LayerOptions& options) {
+  const std::string entry_path = ShardedPath(dir_ + "/keys", key, ".json");
+  if (!std::filesystem::exists(entry_path)) return std::nullopt;
+  std::optional<Layer> layer = ReadEntry(key, options);
+  if (layer) {
     auto has = store.Has(layer->descriptor.digest);
     if (has && *has) return layer;
     if (auto* out = dynamic_cast<OciLayout*>(&store); out != nullptr) {

@@ -67,6 +67,25 @@ expect_eq "a truncated cached blob still gives the right digest" "$trunc" "$cold
 check "the truncated layer was compressed again" grep -q 'layers: 1 compressed, 3 reused' "$T/err"
 check "the layout built after the truncation validates" "$OCIB" validate "oci:$T/o5"
 
+# An entry that names a blob the cache does not hold (a wrong digest): the
+# documents a build makes from the cache entries before checking the blobs
+# are made again from the rebuilt layer, and the result is still right.
+entry=$(grep -rl "\"${bin_layer}\"" "$XDG_CACHE_HOME/ocib/keys")
+check "the binary layer's cache entry exists" test -f "$entry"
+sed -i "s/${bin_layer#sha256:}/$(printf x | sha256sum | cut -d' ' -f1)/" "$entry"
+lying=$(build "$T/o7w")
+expect_eq "an entry with a wrong digest still gives the right digest" "$lying" "$cold"
+check "the layer with the wrong entry was compressed again" \
+  grep -q 'layers: 1 compressed, 3 reused' "$T/err"
+check "the layout built after the wrong entry validates" "$OCIB" validate "oci:$T/o7w"
+n5=$(ls "$T/o5/blobs/sha256" | wc -l) n7=$(ls "$T/o7w/blobs/sha256" | wc -l)
+check "documents made from the wrong entry were written, then made again ($n7 > $n5 blobs)" \
+  test "$n7" -gt "$n5"
+# (o5, not o1: o1's blobs are hard links to cache blobs corrupted above.)
+check "the layout equals the last one but for unreferenced documents" \
+  bash -c "diff '$T/o5/index.json' '$T/o7w/index.json' &&
+           for b in \$(ls '$T/o5/blobs/sha256'); do cmp -s '$T/o5/blobs/sha256/'\$b '$T/o7w/blobs/sha256/'\$b || exit 1; done"
+
 # --no-cache: neither reads nor writes it.
 before=$(find "$XDG_CACHE_HOME" -type f | sort | sha256sum)
 nc=$(build "$T/o6" --no-cache)
