@@ -56,7 +56,7 @@ Result<std::string> ReadFile(const std::string& path, size_t max_size) {
   return out;
 }
 
-Status AtomicWriteFile(const std::string& path, std::string_view bytes) {
+Result<std::string> WriteTempFileFor(const std::string& path, std::string_view bytes) {
   static std::atomic<uint64_t> counter{0};
   std::string tmp =
       path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
@@ -66,13 +66,21 @@ Status AtomicWriteFile(const std::string& path, std::string_view bytes) {
   Status st = WriteAll(fd, bytes.data(), bytes.size(), tmp);
   if (st && ::fsync(fd) != 0) st = IoError("fsync " + tmp + ": " + ErrnoText(errno));
   ::close(fd);
-  if (st && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    st = IoError("rename " + tmp + " to " + path + ": " + ErrnoText(errno));
-  }
   if (!st) {
+    ::unlink(tmp.c_str());
+    return std::move(st).error();
+  }
+  return tmp;
+}
+
+Status AtomicWriteFile(const std::string& path, std::string_view bytes, bool sync_dir) {
+  OCIB_ASSIGN_OR_RETURN(std::string tmp, WriteTempFileFor(path, bytes));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    Status st = IoError("rename " + tmp + " to " + path + ": " + ErrnoText(errno));
     ::unlink(tmp.c_str());
     return st;
   }
+  if (!sync_dir) return {};
   auto slash = path.rfind('/');
   FsyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
   return {};

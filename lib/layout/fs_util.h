@@ -12,8 +12,14 @@ namespace ocib::fsutil {
 Status WriteAll(int fd, const void* data, size_t size, const std::string& what);
 // Reads a whole file; kNotFound if absent, kInvalidArgument if larger than max.
 Result<std::string> ReadFile(const std::string& path, size_t max_size);
-// Writes `bytes` to `path` via a temp file in the same directory, fsync, rename.
-Status AtomicWriteFile(const std::string& path, std::string_view bytes);
+// Writes `bytes` to `path` via a temp file in the same directory, fsync,
+// rename, and (unless `sync_dir` is false, for a caller that fsyncs the
+// directory once for several files) fsync of the directory.
+Status AtomicWriteFile(const std::string& path, std::string_view bytes, bool sync_dir = true);
+// The first half of AtomicWriteFile: writes and fsyncs `bytes` to a new
+// temporary file next to `path` and returns its name, for a caller that
+// renames several files in an order of its choosing.
+Result<std::string> WriteTempFileFor(const std::string& path, std::string_view bytes);
 // mkdir -p with mode 0755.
 Status MakeDirs(const std::string& path);
 void FsyncDir(const std::string& path);

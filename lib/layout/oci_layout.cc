@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <random>
 #include <regex>
+#include <thread>
 
 #include "ocib/media_type.h"
 
@@ -165,9 +166,30 @@ Result<std::unique_ptr<OciLayout>> OciLayout::OpenOrCreate(const std::string& di
                                " has an index.json but no oci-layout file; not overwriting it");
       }
       OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir + "/blobs/sha256"));
-      Index empty;
-      OCIB_RETURN_IF_ERROR(fsutil::AtomicWriteFile(dir + "/index.json", empty.Serialize()));
-      OCIB_RETURN_IF_ERROR(fsutil::AtomicWriteFile(dir + "/oci-layout", kOciLayoutBytes));
+      // Both files are written and fsynced side by side (the fsyncs
+      // overlap), then renamed in order: index.json before oci-layout, so
+      // a layout marked as one always has its index.
+      Result<std::string> index_tmp = std::string();
+      std::thread index_writer(
+          [&] { index_tmp = fsutil::WriteTempFileFor(dir + "/index.json", Index().Serialize()); });
+      Result<std::string> layout_tmp =
+          fsutil::WriteTempFileFor(dir + "/oci-layout", kOciLayoutBytes);
+      index_writer.join();
+      Status made;
+      if (!index_tmp) made = std::move(index_tmp).error();
+      if (made && !layout_tmp) made = std::move(layout_tmp).error();
+      if (made && ::rename(index_tmp->c_str(), (dir + "/index.json").c_str()) != 0) {
+        made = IoError("rename " + *index_tmp + ": " + ErrnoText(errno));
+      }
+      if (made && ::rename(layout_tmp->c_str(), (dir + "/oci-layout").c_str()) != 0) {
+        made = IoError("rename " + *layout_tmp + ": " + ErrnoText(errno));
+      }
+      if (!made) {
+        if (index_tmp) ::unlink(index_tmp->c_str());
+        if (layout_tmp) ::unlink(layout_tmp->c_str());
+        return std::move(made).error().With("creating the layout " + dir);
+      }
+      fsutil::FsyncDir(dir);
     }
   }
   return Open(dir);
