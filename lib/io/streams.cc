@@ -288,4 +288,11 @@ Result<size_t> FileReader::Read(void* data, size_t size) {
   }
 }
 
+Result<size_t> StringReader::Read(void* data, size_t size) {
+  size_t n = std::min(size, bytes_.size() - offset_);
+  std::memcpy(data, bytes_.data() + offset_, n);
+  offset_ += n;
+  return n;
+}
+
 }  // namespace ocib::io

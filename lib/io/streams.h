@@ -49,6 +49,17 @@ class FileReader : public Reader {
   std::string path_;
 };
 
+// Reads from a string it owns.
+class StringReader : public Reader {
+ public:
+  explicit StringReader(std::string bytes) : bytes_(std::move(bytes)) {}
+  Result<size_t> Read(void* data, size_t size) override;
+
+ private:
+  std::string bytes_;
+  size_t offset_ = 0;
+};
+
 // Writes nowhere (sink for verification).
 class NullWriter : public Writer {
  public:

@@ -7,25 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "lib/io/streams.h"
+
 namespace ocib {
-namespace {
-
-class StringReader : public Reader {
- public:
-  explicit StringReader(std::string bytes) : bytes_(std::move(bytes)) {}
-  Result<size_t> Read(void* data, size_t size) override {
-    size_t n = std::min(size, bytes_.size() - offset_);
-    std::memcpy(data, bytes_.data() + offset_, n);
-    offset_ += n;
-    return n;
-  }
-
- private:
-  std::string bytes_;
-  size_t offset_ = 0;
-};
-
-}  // namespace
 
 class DeferredBlobWriter final : public BlobWriter {
  public:
@@ -78,7 +62,7 @@ Result<std::unique_ptr<Reader>> DeferredBlobStore::Open(const Digest& digest) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = pending_.find(digest);
     if (it != pending_.end()) {
-      return std::unique_ptr<Reader>(std::make_unique<StringReader>(it->second.bytes));
+      return std::unique_ptr<Reader>(std::make_unique<io::StringReader>(it->second.bytes));
     }
   }
   return target_.Open(digest);

@@ -11,6 +11,7 @@
 #include "ocib/registry.h"
 
 #include "lib/auth/base64.h"
+#include "lib/io/streams.h"
 
 namespace ocib {
 namespace {
@@ -89,20 +90,7 @@ class FakeTransport : public HttpTransport {
   std::vector<Seen> seen_;
 };
 
-class StringReader : public Reader {
- public:
-  explicit StringReader(std::string s) : s_(std::move(s)) {}
-  Result<size_t> Read(void* data, size_t size) override {
-    size_t n = std::min(size, s_.size() - pos_);
-    std::memcpy(data, s_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string s_;
-  size_t pos_ = 0;
-};
+using io::StringReader;
 
 // A BlobStore that keeps committed blobs in memory.
 class MemStore : public BlobStore {
