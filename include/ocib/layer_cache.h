@@ -90,6 +90,11 @@ class LayerCache {
   // or copying its blob: a claim for planning (Find checks it). nullopt
   // when there is no readable entry.
   std::optional<Layer> Peek(const FileTree& tree, const LayerOptions& options);
+  // Find and Peek for a key already computed with Key(), so that a builder
+  // that peeks and then finds computes each key once.
+  std::optional<Layer> FindByKey(const std::string& key, BlobStore& store,
+                                 const LayerOptions& options);
+  std::optional<Layer> PeekByKey(const std::string& key, const LayerOptions& options);
 
   // The cache key of `tree` under `options` (lowercase hex sha256). Reads
   // the content of host files that are not remembered yet.
@@ -98,9 +103,6 @@ class LayerCache {
  private:
   LayerCache(std::string dir, std::unique_ptr<OciLayout> blobs);
   Result<std::string> ContentDigest(const std::string& path);
-  std::optional<Layer> FindByKey(const std::string& key, BlobStore& store,
-                                 const LayerOptions& options);
-  std::optional<Layer> ReadEntry(const std::string& key, const LayerOptions& options);
   std::string dir_;
   std::unique_ptr<OciLayout> blobs_;
 };

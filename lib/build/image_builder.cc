@@ -645,12 +645,15 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   std::optional<Result<Documents>> speculated;
   DeferredBlobStore spec_docs(out);
   JoinOnExit speculator;
+  // Each key is computed once, for the peek and the lookup below.
+  std::vector<std::optional<std::string>> keys(trees.size());
   if (plan.cache) {
     std::vector<std::optional<Layer>> peeked(trees.size());
     bool all = true;
-    for (size_t k = 0; k < trees.size() && all; ++k) {
-      peeked[k] = plan.cache->Peek(*trees[k], lopts);
-      all = peeked[k].has_value();
+    for (size_t k = 0; k < trees.size(); ++k) {
+      if (auto key = plan.cache->Key(*trees[k], lopts); key) keys[k] = std::move(*key);
+      if (all && keys[k]) peeked[k] = plan.cache->PeekByKey(*keys[k], lopts);
+      all = all && peeked[k].has_value();
     }
     if (all) {
       size_t k = 0;
@@ -676,9 +679,11 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   std::vector<std::optional<Layer>> found(trees.size());
   if (plan.cache) {
     std::atomic<size_t> next_lookup{0};
+    // Last first: the per-platform layers, the largest checks, start at once.
     auto lookup = [&]() {
-      for (size_t k = next_lookup.fetch_add(1); k < trees.size(); k = next_lookup.fetch_add(1)) {
-        found[k] = plan.cache->Find(*trees[k], out, lopts);
+      for (size_t i = next_lookup.fetch_add(1); i < trees.size(); i = next_lookup.fetch_add(1)) {
+        const size_t k = trees.size() - 1 - i;
+        if (keys[k]) found[k] = plan.cache->FindByKey(*keys[k], out, lopts);
       }
     };
     std::vector<std::thread> lookers;

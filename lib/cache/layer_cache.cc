@@ -243,7 +243,7 @@ std::optional<Layer> LayerCache::Find(const FileTree& tree, BlobStore& store,
   return FindByKey(*key, store, options);
 }
 
-std::optional<Layer> LayerCache::ReadEntry(const std::string& key, const LayerOptions& options) {
+std::optional<Layer> LayerCache::PeekByKey(const std::string& key, const LayerOptions& options) {
   const std::string entry_path = ShardedPath(dir_ + "/keys", key, ".json");
   auto text = fsutil::ReadFile(entry_path, 4096);
   if (!text) return std::nullopt;
@@ -265,14 +265,14 @@ std::optional<Layer> LayerCache::ReadEntry(const std::string& key, const LayerOp
 std::optional<Layer> LayerCache::Peek(const FileTree& tree, const LayerOptions& options) {
   auto key = Key(tree, options);
   if (!key) return std::nullopt;
-  return ReadEntry(*key, options);
+  return PeekByKey(*key, options);
 }
 
 std::optional<Layer> LayerCache::FindByKey(const std::string& key, BlobStore& store,
                                            const LayerOptions& options) {
   const std::string entry_path = ShardedPath(dir_ + "/keys", key, ".json");
   if (!std::filesystem::exists(entry_path)) return std::nullopt;
-  std::optional<Layer> layer = ReadEntry(key, options);
+  std::optional<Layer> layer = PeekByKey(key, options);
   if (layer) {
     auto has = store.Has(layer->descriptor.digest);
     if (has && *has) return layer;
