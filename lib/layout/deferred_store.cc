@@ -48,7 +48,7 @@ class DeferredBlobWriter final : public BlobWriter {
 Result<bool> DeferredBlobStore::Has(const Digest& digest) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (pending_.count(digest) != 0) return true;
+    if (pending_.contains(digest)) return true;
   }
   return target_.Has(digest);
 }
