@@ -79,22 +79,23 @@ class LayerCache {
   // Thread safe.
   Result<Layer> GetOrBuild(const FileTree& tree, BlobStore& store, const LayerOptions& options,
                            bool* reused = nullptr);
-  // The hit half of GetOrBuild: the cached layer, checked and placed in
-  // `store`, or nullopt when the cache has no intact entry (a corrupt one
-  // is dropped) or the key cannot be computed. Never compresses, so a
-  // builder can look up all its layers in parallel (the digest checks are
-  // the cost of a warm rebuild) and then build the misses its own way.
-  // Thread safe.
-  std::optional<Layer> Find(const FileTree& tree, BlobStore& store, const LayerOptions& options);
-  // What the cache's entry for `tree` says the layer is, without checking
-  // or copying its blob: a claim for planning (Find checks it). nullopt
-  // when there is no readable entry.
-  std::optional<Layer> Peek(const FileTree& tree, const LayerOptions& options);
-  // Find and Peek for a key already computed with Key(), so that a builder
-  // that peeks and then finds computes each key once.
-  std::optional<Layer> FindByKey(const std::string& key, BlobStore& store,
-                                 const LayerOptions& options);
-  std::optional<Layer> PeekByKey(const std::string& key, const LayerOptions& options);
+
+  // GetOrBuild in parts, for a builder that looks up all its layers first
+  // (in parallel: the digest checks of cached blobs are the cost of a warm
+  // rebuild) and builds the misses its own way. `key` is Key(tree, options).
+  //
+  // The hit half: the cached layer, checked and placed in `store`, or
+  // nullopt when the cache has no intact entry (a corrupt one is dropped).
+  // Never compresses. Thread safe.
+  std::optional<Layer> Find(const std::string& key, BlobStore& store, const LayerOptions& options);
+  // What the entry for `key` says the layer is, without checking or copying
+  // its blob: a claim for planning (Find checks it). nullopt when there is
+  // no readable entry.
+  std::optional<Layer> Peek(const std::string& key, const LayerOptions& options);
+  // The miss half: BuildLayer into `store`, recorded under `key` unless the
+  // inputs changed while it was built. Errors are BuildLayer's.
+  Result<Layer> Build(const std::string& key, const FileTree& tree, BlobStore& store,
+                      const LayerOptions& options);
 
   // The cache key of `tree` under `options` (lowercase hex sha256). Reads
   // the content of host files that are not remembered yet.
@@ -103,6 +104,7 @@ class LayerCache {
  private:
   LayerCache(std::string dir, std::unique_ptr<OciLayout> blobs);
   Result<std::string> ContentDigest(const std::string& path);
+  std::string EntryPath(const std::string& key) const;
   std::string dir_;
   std::unique_ptr<OciLayout> blobs_;
 };

@@ -411,12 +411,12 @@ std::string HumanBytes(int64_t n) {
   return buf;
 }
 
-// The layers a build's documents were made from, when they were made from
-// the layer cache's entries before the cached blobs were checked.
-struct SpecLayers {
-  std::optional<Layer> static_layer;
+// The layers a build adds on top of its base: the embedded static base's
+// (with that base), the shared files', one per platform.
+struct NewLayers {
+  std::optional<Layer> static_base;
   std::optional<Layer> shared;
-  std::vector<Layer> bins;
+  std::vector<Layer> per_platform;
 };
 
 bool SameLayer(const Layer& a, const Layer& b) {
@@ -424,13 +424,13 @@ bool SameLayer(const Layer& a, const Layer& b) {
          a.descriptor.media_type == b.descriptor.media_type && a.diff_id == b.diff_id;
 }
 
-bool SameLayers(const SpecLayers& spec, const std::optional<Layer>& static_layer,
-                const std::optional<Layer>& shared, const std::vector<Layer>& bins) {
-  auto same = [](const std::optional<Layer>& a, const std::optional<Layer>& b) {
-    return a.has_value() == b.has_value() && (!a || SameLayer(*a, *b));
+bool SameLayers(const NewLayers& a, const NewLayers& b) {
+  auto same = [](const std::optional<Layer>& x, const std::optional<Layer>& y) {
+    return x.has_value() == y.has_value() && (!x || SameLayer(*x, *y));
   };
-  if (!same(spec.static_layer, static_layer) || !same(spec.shared, shared)) return false;
-  return std::equal(spec.bins.begin(), spec.bins.end(), bins.begin(), bins.end(), SameLayer);
+  return same(a.static_base, b.static_base) && same(a.shared, b.shared) &&
+         std::equal(a.per_platform.begin(), a.per_platform.end(), b.per_platform.begin(),
+                    b.per_platform.end(), SameLayer);
 }
 
 // Joins its thread when the scope ends, also on an early return.
@@ -454,22 +454,6 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   BuildResult result;
   std::atomic<int> compressed{0};
   std::atomic<int> reused{0};
-  // Every new layer goes through here: from the cache when it holds it.
-  auto build_layer = [&](const FileTree& tree, BlobStore& store,
-                         const std::optional<Layer>& found) -> Result<Layer> {
-    if (found) {
-      ++reused;
-      return *found;
-    }
-    if (!plan.cache) {
-      ++compressed;
-      return BuildLayer(tree, store, lopts);
-    }
-    bool hit = false;
-    auto layer = plan.cache->GetOrBuild(tree, store, lopts, &hit);
-    if (layer) ++(hit ? reused : compressed);
-    return layer;
-  };
   size_t hw = std::max(1u, std::thread::hardware_concurrency());
 
   // The trees of the new layers: the embedded base, the shared files, one
@@ -496,6 +480,26 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   if (static_tree) trees.push_back(&*static_tree);
   if (!plan.shared.empty()) trees.push_back(&plan.shared);
   for (const auto& t : bin_trees) trees.push_back(&t);
+  // Positions in `trees`: the static base (if any) first, then the shared
+  // files (if any), then one per platform.
+  const size_t shared_k = static_tree ? 1 : 0;
+  const size_t first_bin = shared_k + (plan.shared.empty() ? 0 : 1);
+  // trees[k]'s cache key (when there is a cache and it could be computed)
+  // and its layer when the cache held it intact.
+  std::vector<std::optional<std::string>> keys(trees.size());
+  std::vector<std::optional<Layer>> found(trees.size());
+  // Every new layer goes through here: from the cache when it held it,
+  // else compressed (and recorded in the cache).
+  auto build_layer = [&](size_t k) -> Result<Layer> {
+    if (found[k]) {
+      ++reused;
+      return *found[k];
+    }
+    auto layer = plan.cache && keys[k] ? plan.cache->Build(*keys[k], *trees[k], out, lopts)
+                                       : BuildLayer(*trees[k], out, lopts);
+    if (layer) ++compressed;
+    return layer;
+  };
   // Configs, manifests, SBOMs: small documents, made from the layers and
   // kept in `docs` (written side by side by its Flush). Log lines are kept
   // in `lines`.
@@ -504,9 +508,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
     Descriptor descriptor;
     std::vector<std::string> lines;
   };
-  auto make_docs = [&](const std::optional<Layer>& static_layer, const std::optional<Layer>& shared,
-                       const std::vector<Layer>& bin_layers,
-                       DeferredBlobStore& docs) -> Result<Documents> {
+  auto make_docs = [&](const NewLayers& added, DeferredBlobStore& docs) -> Result<Documents> {
     Documents made;
     std::vector<std::string>& lines = made.lines;
     for (size_t i = 0; i < plan.platforms.size(); ++i) {
@@ -518,8 +520,8 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
       std::optional<Descriptor> base_manifest;
       if (base.kind == Base::Kind::kStatic) {
         cfg.config = base::StaticBaseConfig();
-        cfg.diff_ids.push_back(static_layer->diff_id);
-        layers.push_back(static_layer->descriptor);
+        cfg.diff_ids.push_back(added.static_base->diff_id);
+        layers.push_back(added.static_base->descriptor);
         history.push_back({created, "ocib: embedded static base", "", "", false});
       } else if (base.kind == Base::Kind::kLayout) {
         const BasePlatform& bp = base.platforms[i];
@@ -538,15 +540,15 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
           }
         }
       }
-      if (shared) {
-        layers.push_back(shared->descriptor);
-        cfg.diff_ids.push_back(shared->diff_id);
+      if (added.shared) {
+        layers.push_back(added.shared->descriptor);
+        cfg.diff_ids.push_back(added.shared->diff_id);
         std::string by = "ocib build: files";
         for (const auto& d : plan.shared_dests) by += " /" + d;
         history.push_back({created, by, "", "", false});
       }
-      layers.push_back(bin_layers[i].descriptor);
-      cfg.diff_ids.push_back(bin_layers[i].diff_id);
+      layers.push_back(added.per_platform[i].descriptor);
+      cfg.diff_ids.push_back(added.per_platform[i].diff_id);
       history.push_back({created,
                          "ocib build: binary /" + plan.binary_dest + " (" + want.ToString() + ")",
                          "", "", false});
@@ -598,7 +600,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
       img.platform = written;
       img.manifest = mdesc;
       img.config = cdesc;
-      img.binary_layer_bytes = bin_layers[i].descriptor.size;
+      img.binary_layer_bytes = added.per_platform[i].descriptor.size;
       if (plan.sbom) {
         auto info = ReadGoBuildInfo(plan.binaries[i]);
         if (!info) {
@@ -641,28 +643,25 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   // check fails and the rebuilt layer differs, the documents are made again
   // from the real layers; the speculative ones stay in the layout as
   // unreferenced blobs.
-  SpecLayers spec_layers;
+  NewLayers spec;
   std::optional<Result<Documents>> speculated;
   DeferredBlobStore spec_docs(out);
   JoinOnExit speculator;
-  // Each key is computed once, for the peek and the lookup below.
-  std::vector<std::optional<std::string>> keys(trees.size());
   if (plan.cache) {
+    // Each key is computed once, for the peek and the lookup below.
     std::vector<std::optional<Layer>> peeked(trees.size());
     bool all = true;
     for (size_t k = 0; k < trees.size(); ++k) {
       if (auto key = plan.cache->Key(*trees[k], lopts); key) keys[k] = std::move(*key);
-      if (all && keys[k]) peeked[k] = plan.cache->PeekByKey(*keys[k], lopts);
+      if (all && keys[k]) peeked[k] = plan.cache->Peek(*keys[k], lopts);
       all = all && peeked[k].has_value();
     }
     if (all) {
-      size_t k = 0;
-      if (static_tree) spec_layers.static_layer = peeked[k++];
-      if (!plan.shared.empty()) spec_layers.shared = peeked[k++];
-      for (; k < peeked.size(); ++k) spec_layers.bins.push_back(*peeked[k]);
+      if (static_tree) spec.static_base = peeked[0];
+      if (!plan.shared.empty()) spec.shared = peeked[shared_k];
+      for (size_t k = first_bin; k < peeked.size(); ++k) spec.per_platform.push_back(*peeked[k]);
       speculator.thread = std::thread([&] {
-        auto r =
-            make_docs(spec_layers.static_layer, spec_layers.shared, spec_layers.bins, spec_docs);
+        auto r = make_docs(spec, spec_docs);
         if (r) {
           if (Status st = spec_docs.Flush(); !st) {
             r = std::move(st).error().With("writing the image's documents to " + out.path());
@@ -676,14 +675,13 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   // With a cache, every layer is looked up first, in parallel: on a warm
   // rebuild the digest checks of the cached blobs are the work, and they
   // need no compression threads. Misses are built below.
-  std::vector<std::optional<Layer>> found(trees.size());
   if (plan.cache) {
     std::atomic<size_t> next_lookup{0};
     // Last first: the per-platform layers, the largest checks, start at once.
     auto lookup = [&]() {
       for (size_t i = next_lookup.fetch_add(1); i < trees.size(); i = next_lookup.fetch_add(1)) {
         const size_t k = trees.size() - 1 - i;
-        if (keys[k]) found[k] = plan.cache->FindByKey(*keys[k], out, lopts);
+        if (keys[k]) found[k] = plan.cache->Find(*keys[k], out, lopts);
       }
     };
     std::vector<std::thread> lookers;
@@ -691,18 +689,16 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
     lookup();
     for (auto& t : lookers) t.join();
   }
-  size_t job = 0;
+  NewLayers added;
 
   // Base layers.
-  std::optional<Layer> static_layer;
   if (base.kind == Base::Kind::kStatic) {
-    const std::optional<Layer>& hit = found[job++];
-    if (!hit && static_tree->empty()) {
+    if (!found[0] && static_tree->empty()) {
       OCIB_ASSIGN_OR_RETURN(*static_tree, base::StaticBaseTree());
     }
-    auto layer = build_layer(*static_tree, out, hit);
+    auto layer = build_layer(0);
     if (!layer) return std::move(layer).error().With("building the static base layer");
-    static_layer = *layer;
+    added.static_base = *layer;
     result.base_bytes = layer->descriptor.size;
   } else if (base.kind == Base::Kind::kLayout) {
     for (const auto& bp : base.platforms) {
@@ -724,11 +720,10 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   }
 
   // The shared layer.
-  std::optional<Layer> shared;
   if (!plan.shared.empty()) {
-    auto layer = build_layer(plan.shared, out, found[job++]);
+    auto layer = build_layer(shared_k);
     if (!layer) return std::move(layer).error().With("building the shared layer");
-    shared = *layer;
+    added.shared = *layer;
     result.shared_bytes = layer->descriptor.size;
   }
 
@@ -736,20 +731,18 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   // zstd compresses with its own worker threads, so one platform at a time
   // keeps every core busy with half the memory; gzip and none are
   // single-threaded, so platforms run side by side.
-  const size_t first_bin = job;
   size_t workers = o.compression == Compression::kZstd ? 1 : std::min(hw, plan.platforms.size());
   std::vector<std::optional<Result<Layer>>> results(plan.platforms.size());
   std::atomic<size_t> next{0};
   auto work = [&]() {
     for (size_t i = next.fetch_add(1); i < plan.platforms.size(); i = next.fetch_add(1)) {
-      results[i] = build_layer(bin_trees[i], out, found[first_bin + i]);
+      results[i] = build_layer(first_bin + i);
     }
   };
   std::vector<std::thread> threads;
   for (size_t w = 1; w < workers; ++w) threads.emplace_back(work);
   work();
   for (auto& t : threads) t.join();
-  std::vector<Layer> bin_layers;
   std::optional<Error> first_error;
   for (size_t i = 0; i < results.size(); ++i) {
     auto& r = *results[i];
@@ -760,17 +753,17 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
       }
       continue;
     }
-    bin_layers.push_back(*r);
+    added.per_platform.push_back(*r);
   }
   if (first_error) return *first_error;
 
   DeferredBlobStore docs(out);
   Result<Documents> made = Documents{};
   speculator.Join();
-  if (speculated && SameLayers(spec_layers, static_layer, shared, bin_layers)) {
+  if (speculated && SameLayers(spec, added)) {
     made = std::move(*speculated);  // written while the cached layers were checked
   } else {
-    made = make_docs(static_layer, shared, bin_layers, docs);
+    made = make_docs(added, docs);
   }
   if (!made) return std::move(made).error();
   result.images = std::move(made->images);

@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
-#include <filesystem>
 
 #include <nlohmann/json.hpp>
 #include <zlib.h>
@@ -236,18 +235,17 @@ Result<std::string> LayerCache::Key(const FileTree& tree, const LayerOptions& op
   return Digest::Sha256Of(j.dump()).encoded();
 }
 
-std::optional<Layer> LayerCache::Find(const FileTree& tree, BlobStore& store,
-                                      const LayerOptions& options) {
-  auto key = Key(tree, options);
-  if (!key) return std::nullopt;
-  return FindByKey(*key, store, options);
+std::string LayerCache::EntryPath(const std::string& key) const {
+  return ShardedPath(dir_ + "/keys", key, ".json");
 }
 
-std::optional<Layer> LayerCache::PeekByKey(const std::string& key, const LayerOptions& options) {
-  const std::string entry_path = ShardedPath(dir_ + "/keys", key, ".json");
-  auto text = fsutil::ReadFile(entry_path, 4096);
-  if (!text) return std::nullopt;
-  auto j = nlohmann::json::parse(*text, nullptr, false);
+namespace {
+
+// The layer an entry file's text describes, if it is well formed, is for
+// `key` and has the media type of `options`' compression.
+std::optional<Layer> ParseEntry(const std::string& text, const std::string& key,
+                                const LayerOptions& options) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object() || j.value("key", "") != key) return std::nullopt;
   auto digest = Digest::Parse(j.value("digest", ""));
   auto diff_id = Digest::Parse(j.value("diffID", ""));
@@ -262,17 +260,20 @@ std::optional<Layer> LayerCache::PeekByKey(const std::string& key, const LayerOp
   return layer;
 }
 
-std::optional<Layer> LayerCache::Peek(const FileTree& tree, const LayerOptions& options) {
-  auto key = Key(tree, options);
-  if (!key) return std::nullopt;
-  return PeekByKey(*key, options);
+}  // namespace
+
+std::optional<Layer> LayerCache::Peek(const std::string& key, const LayerOptions& options) {
+  auto text = fsutil::ReadFile(EntryPath(key), 4096);
+  if (!text) return std::nullopt;
+  return ParseEntry(*text, key, options);
 }
 
-std::optional<Layer> LayerCache::FindByKey(const std::string& key, BlobStore& store,
-                                           const LayerOptions& options) {
-  const std::string entry_path = ShardedPath(dir_ + "/keys", key, ".json");
-  if (!std::filesystem::exists(entry_path)) return std::nullopt;
-  std::optional<Layer> layer = PeekByKey(key, options);
+std::optional<Layer> LayerCache::Find(const std::string& key, BlobStore& store,
+                                      const LayerOptions& options) {
+  const std::string entry_path = EntryPath(key);
+  auto text = fsutil::ReadFile(entry_path, 4096);
+  if (!text) return std::nullopt;
+  std::optional<Layer> layer = ParseEntry(*text, key, options);
   if (layer) {
     auto has = store.Has(layer->descriptor.digest);
     if (has && *has) return layer;
@@ -299,28 +300,31 @@ Result<Layer> LayerCache::GetOrBuild(const FileTree& tree, BlobStore& store,
   if (reused != nullptr) *reused = false;
   auto key = Key(tree, options);
   if (!key) return BuildLayer(tree, store, options);  // the build reports the real problem
-  if (auto hit = FindByKey(*key, store, options)) {
+  if (auto hit = Find(*key, store, options)) {
     if (reused != nullptr) *reused = true;
     return *hit;
   }
-  const std::string entry_path = ShardedPath(dir_ + "/keys", *key, ".json");
+  return Build(*key, tree, store, options);
+}
 
+Result<Layer> LayerCache::Build(const std::string& key, const FileTree& tree, BlobStore& store,
+                                const LayerOptions& options) {
   OCIB_ASSIGN_OR_RETURN(Layer layer, BuildLayer(tree, store, options));
   // Record it only if the inputs did not change while the layer was built.
   auto again = Key(tree, options);
-  if (!again || *again != *key) return layer;
+  if (!again || *again != key) return layer;
   auto* out = dynamic_cast<OciLayout*>(&store);
   if (out == nullptr ||
       !blobs_->LinkBlob(out->BlobPath(layer.descriptor.digest), layer.descriptor.digest)) {
     if (!CopyVerified(store, *blobs_, layer.descriptor)) return layer;
   }
-  nlohmann::json entry = {{"key", *key},
+  nlohmann::json entry = {{"key", key},
                           {"mediaType", layer.descriptor.media_type},
                           {"digest", layer.descriptor.digest.ToString()},
                           {"size", layer.descriptor.size},
                           {"diffID", layer.diff_id.ToString()},
                           {"uncompressedSize", layer.uncompressed_size}};
-  WriteQuietly(entry_path, entry.dump());
+  WriteQuietly(EntryPath(key), entry.dump());
   return layer;
 }
 

@@ -143,8 +143,10 @@ TEST_F(LayerCacheTest, CorruptBlobIsDetectedAndRebuilt) {
 }
 
 TEST_F(LayerCacheTest, FindReturnsOnlyIntactEntriesAndNeverBuilds) {
+  auto key = cache_->Key(Tree(), {});
+  ASSERT_TRUE(key);
   auto out0 = NewLayout("o0");
-  EXPECT_FALSE(cache_->Find(Tree(), *out0, {}));  // empty cache: nothing, and nothing built
+  EXPECT_FALSE(cache_->Find(*key, *out0, {}));  // empty cache: nothing, and nothing built
   const std::string blobs0 = out0->path() + "/blobs/sha256";
   EXPECT_TRUE(!std::filesystem::exists(blobs0) || std::filesystem::is_empty(blobs0));
 
@@ -152,7 +154,7 @@ TEST_F(LayerCacheTest, FindReturnsOnlyIntactEntriesAndNeverBuilds) {
   auto first = cache_->GetOrBuild(Tree(), *out1, {});
   ASSERT_TRUE(first);
   auto out2 = NewLayout("o2");
-  auto hit = cache_->Find(Tree(), *out2, {});
+  auto hit = cache_->Find(*key, *out2, {});
   ASSERT_TRUE(hit.has_value());
   EXPECT_EQ(hit->descriptor.digest, first->descriptor.digest);
   EXPECT_EQ(hit->diff_id, first->diff_id);
@@ -162,7 +164,10 @@ TEST_F(LayerCacheTest, FindReturnsOnlyIntactEntriesAndNeverBuilds) {
   // Another compression level is another key: no hit.
   LayerOptions other;
   other.level = 19;
-  EXPECT_FALSE(cache_->Find(Tree(), *NewLayout("o3"), other));
+  auto other_key = cache_->Key(Tree(), other);
+  ASSERT_TRUE(other_key);
+  EXPECT_NE(*other_key, *key);
+  EXPECT_FALSE(cache_->Find(*other_key, *NewLayout("o3"), other));
 
   // A flipped byte: no hit, and the entry is gone (GetOrBuild rebuilds it).
   const std::string blob = CachedBlob(*first);
@@ -171,7 +176,7 @@ TEST_F(LayerCacheTest, FindReturnsOnlyIntactEntriesAndNeverBuilds) {
   ::chmod(blob.c_str(), 0644);
   WriteFileOrDie(blob, bytes);
   auto out4 = NewLayout("o4");
-  EXPECT_FALSE(cache_->Find(Tree(), *out4, {}));
+  EXPECT_FALSE(cache_->Find(*key, *out4, {}));
   EXPECT_FALSE(std::filesystem::exists(out4->BlobPath(first->descriptor.digest)));
   bool reused = true;
   ASSERT_TRUE(cache_->GetOrBuild(Tree(), *out4, {}, &reused));
