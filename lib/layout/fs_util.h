@@ -13,9 +13,8 @@ Status WriteAll(int fd, const void* data, size_t size, const std::string& what);
 // Reads a whole file; kNotFound if absent, kInvalidArgument if larger than max.
 Result<std::string> ReadFile(const std::string& path, size_t max_size);
 // Writes `bytes` to `path` via a temp file in the same directory, fsync,
-// rename, and (unless `sync_dir` is false, for a caller that fsyncs the
-// directory once for several files) fsync of the directory.
-Status AtomicWriteFile(const std::string& path, std::string_view bytes, bool sync_dir = true);
+// rename, fsync of the directory.
+Status AtomicWriteFile(const std::string& path, std::string_view bytes);
 // The first half of AtomicWriteFile: writes and fsyncs `bytes` to a new
 // temporary file next to `path` and returns its name, for a caller that
 // renames several files in an order of its choosing.
