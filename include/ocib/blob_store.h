@@ -54,8 +54,10 @@ class BlobStore {
   // Reads a whole blob (for documents); fails with kInvalidArgument above
   // `max_size` bytes and kDataLoss if its content does not match `digest`.
   Result<std::string> ReadAll(const Digest& digest, size_t max_size = size_t{16} << 20);
-  // Stores `bytes` and returns its descriptor.
-  Result<Descriptor> Put(std::string_view media_type, std::string_view bytes);
+  // Stores `bytes` and returns its descriptor; with `expected`, as
+  // BlobWriter::Commit: kDataLoss and nothing stored when it differs.
+  Result<Descriptor> Put(std::string_view media_type, std::string_view bytes,
+                         std::optional<Digest> expected = std::nullopt);
 };
 
 }  // namespace ocib

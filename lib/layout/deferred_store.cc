@@ -90,18 +90,8 @@ Status DeferredBlobStore::Flush() {
   auto run = [&]() {
     for (size_t i = next.fetch_add(1); i < work.size(); i = next.fetch_add(1)) {
       const auto& [digest, p] = work[i];
-      auto writer = target_.NewWriter();
-      if (!writer) {
-        results[i] = std::move(writer).error();
-        continue;
-      }
-      if (Status st = (*writer)->Write(p.bytes.data(), p.bytes.size()); !st) {
-        (*writer)->Abort();
-        results[i] = std::move(st);
-        continue;
-      }
-      auto committed = (*writer)->Commit(p.media_type, digest);
-      if (!committed) results[i] = std::move(committed).error();
+      auto stored = target_.Put(p.media_type, p.bytes, digest);
+      if (!stored) results[i] = std::move(stored).error();
     }
   };
   std::vector<std::thread> threads;

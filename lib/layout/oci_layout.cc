@@ -339,10 +339,11 @@ Result<std::string> BlobStore::ReadAll(const Digest& digest, size_t max_size) {
   return out;
 }
 
-Result<Descriptor> BlobStore::Put(std::string_view media_type, std::string_view bytes) {
+Result<Descriptor> BlobStore::Put(std::string_view media_type, std::string_view bytes,
+                                  std::optional<Digest> expected) {
   OCIB_ASSIGN_OR_RETURN(auto w, NewWriter());
   OCIB_RETURN_IF_ERROR(w->Write(bytes.data(), bytes.size()));
-  return w->Commit(media_type);
+  return w->Commit(media_type, expected);
 }
 
 }  // namespace ocib
