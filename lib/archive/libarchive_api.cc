@@ -1,8 +1,6 @@
 #include "lib/archive/libarchive_api.h"
 
 #include <atomic>
-#include <mutex>
-#include <optional>
 #include <thread>
 
 #include "lib/io/shared_library.h"
@@ -44,14 +42,7 @@ Result<const LibarchiveApi*> Load() {
 
 }  // namespace
 
-Result<const LibarchiveApi*> LoadLibarchive() {
-  static std::once_flag once;
-  // Never destroyed: a preload thread may still be filling it in while a
-  // process that failed early runs its static destructors.
-  static auto* loaded = new std::optional<Result<const LibarchiveApi*>>();
-  std::call_once(once, [] { loaded->emplace(Load()); });
-  return **loaded;
-}
+Result<const LibarchiveApi*> LoadLibarchive() { return io::LoadOnce(&Load); }
 
 void PreloadLibarchive() {
   static std::atomic<bool> started{false};

@@ -1,7 +1,5 @@
 #include "lib/http/curl_api.h"
 
-#include <mutex>
-#include <optional>
 #include <string>
 
 #include "lib/io/shared_library.h"
@@ -37,11 +35,6 @@ Result<const CurlApi*> Load() {
 
 }  // namespace
 
-Result<const CurlApi*> LoadCurl() {
-  static std::once_flag once;
-  static std::optional<Result<const CurlApi*>> loaded;
-  std::call_once(once, [] { loaded.emplace(Load()); });
-  return *loaded;
-}
+Result<const CurlApi*> LoadCurl() { return io::LoadOnce(&Load); }
 
 }  // namespace ocib::http

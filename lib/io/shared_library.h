@@ -7,6 +7,8 @@
 #ifndef OCIB_LIB_IO_SHARED_LIBRARY_H_
 #define OCIB_LIB_IO_SHARED_LIBRARY_H_
 
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "ocib/status.h"
@@ -42,6 +44,18 @@ class SharedLibrary {
   std::string soname_;
   std::string missing_;
 };
+
+// Runs `load` once per `Api` (thread-safe) and returns its result, error
+// included, on every call. The result is never destroyed: a thread may
+// still be loading while a process that failed early runs its static
+// destructors.
+template <typename Api>
+Result<const Api*> LoadOnce(Result<const Api*> (*load)()) {
+  static std::once_flag once;
+  static auto* loaded = new std::optional<Result<const Api*>>();
+  std::call_once(once, [load] { loaded->emplace(load()); });
+  return **loaded;
+}
 
 }  // namespace ocib::io
 
