@@ -1,8 +1,5 @@
 #include "lib/archive/libarchive_api.h"
 
-#include <atomic>
-#include <thread>
-
 #include "lib/io/shared_library.h"
 
 namespace ocib::archive_api {
@@ -43,11 +40,5 @@ Result<const LibarchiveApi*> Load() {
 }  // namespace
 
 Result<const LibarchiveApi*> LoadLibarchive() { return io::LoadOnce(&Load); }
-
-void PreloadLibarchive() {
-  static std::atomic<bool> started{false};
-  if (started.exchange(true)) return;
-  std::thread([] { (void)LoadLibarchive(); }).detach();
-}
 
 }  // namespace ocib::archive_api

@@ -3,8 +3,8 @@
 // libarchive pulls in ~17 shared libraries (libxml2 and ICU among them) that
 // cost every ocib process ~4 ms of dynamic loading, also the commands that
 // never write a tar stream. A build starts loading it on a helper thread
-// (PreloadLibarchive) while it plans and opens its output; the first call
-// of LoadLibarchive waits for that load or does it.
+// while it plans and opens its output; the first call of LoadLibarchive
+// waits for that load or does it.
 #ifndef OCIB_LIB_ARCHIVE_LIBARCHIVE_API_H_
 #define OCIB_LIB_ARCHIVE_LIBARCHIVE_API_H_
 
@@ -45,10 +45,6 @@ struct LibarchiveApi {
 // Loads libarchive.so.13 once (thread-safe). kNotFound names the library and
 // the package that provides it; the same error is returned on every call.
 Result<const LibarchiveApi*> LoadLibarchive();
-
-// Starts LoadLibarchive on a detached thread and returns at once; a no-op
-// after the first call.
-void PreloadLibarchive();
 
 }  // namespace ocib::archive_api
 

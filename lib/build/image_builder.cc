@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "ocib/digest.h"
 #include "ocib/go_buildinfo.h"
 #include "ocib/image_config.h"
 #include "ocib/layer_cache.h"
@@ -858,9 +859,15 @@ Result<BuildResult> BuildGo(const BuildOptions& options) {
 }  // namespace
 
 Result<BuildResult> BuildImage(const BuildOptions& options) {
-  // Every build writes or keys layers with libarchive: load it on another
-  // core while this one plans and opens the output.
-  archive_api::PreloadLibarchive();
+  // Every build hashes (OpenSSL reads its configuration on first use) and
+  // writes or keys layers with libarchive: make both ready on another core
+  // while this one plans and opens the output. Joined before returning, so
+  // no library is still loading when the process exits.
+  JoinOnExit warm_up;
+  warm_up.thread = std::thread([] {
+    (void)Digest::Sha256Of("");
+    (void)archive_api::LoadLibarchive();
+  });
   if (build::UsesRegistry(options)) return build::BuildWithRegistry(options);
   if (!options.go_package.empty()) return BuildGo(options);
   OCIB_ASSIGN_OR_RETURN(Plan plan, MakePlan(options));
