@@ -88,6 +88,15 @@ class LayerCache {
   // nullopt when the cache has no intact entry (a corrupt one is dropped).
   // Never compresses. Thread safe.
   std::optional<Layer> Find(const std::string& key, BlobStore& store, const LayerOptions& options);
+  // Find in two steps, for a builder whose destination is still being made
+  // (the checks need none). Check: the cached layer when its blob's sha256
+  // and size match the entry, else nullopt (a corrupt entry is dropped).
+  // Place: puts a checked layer's blob into `store` (nothing when it holds
+  // it already; a hard link into an OciLayout on the same filesystem; else a
+  // copy, checked again); false when it could not, the entry is kept. Both
+  // never compress. Thread safe.
+  std::optional<Layer> Check(const std::string& key, const LayerOptions& options);
+  bool Place(const Layer& layer, BlobStore& store);
   // What the entry for `key` says the layer is, without checking or copying
   // its blob: a claim for planning (Find checks it). nullopt when there is
   // no readable entry.
@@ -105,6 +114,9 @@ class LayerCache {
   LayerCache(std::string dir, std::unique_ptr<OciLayout> blobs);
   Result<std::string> ContentDigest(const std::string& path);
   std::string EntryPath(const std::string& key) const;
+  std::optional<Layer> ReadEntry(const std::string& key, const LayerOptions& options);
+  bool BlobIntact(const Layer& layer);
+  void Drop(const std::string& key, const std::optional<Layer>& layer);
   std::string dir_;
   std::unique_ptr<OciLayout> blobs_;
 };

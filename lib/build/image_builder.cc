@@ -443,7 +443,55 @@ struct JoinOnExit {
   ~JoinOnExit() { Join(); }
 };
 
-Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, OciLayout& out) {
+// Joins its threads when the scope ends, also on an early return.
+struct JoinAllOnExit {
+  std::vector<std::thread> threads;
+  void Join() {
+    for (auto& t : threads) {
+      if (t.joinable()) t.join();
+    }
+  }
+  ~JoinAllOnExit() { Join(); }
+};
+
+// The build's output layout. An existing one is opened at once. A new one
+// is created on another thread (its files are fsynced) while the build
+// checks its cached layers: until this build writes one, it holds no blob.
+class OutputLayout {
+ public:
+  explicit OutputLayout(std::string dir) : dir_(std::move(dir)) {
+    struct stat st {};
+    fresh_ = ::stat((dir_ + "/oci-layout").c_str(), &st) != 0;
+    if (fresh_) {
+      maker_ = std::thread([this] { layout_ = OciLayout::OpenOrCreate(dir_); });
+    } else {
+      layout_ = OciLayout::OpenOrCreate(dir_);
+    }
+  }
+  ~OutputLayout() { Wait(); }
+  OutputLayout(const OutputLayout&) = delete;
+  OutputLayout& operator=(const OutputLayout&) = delete;
+
+  // True when the layout did not exist: no lookup needs to ask it for a blob.
+  bool fresh() const { return fresh_; }
+  // Waits for the layout to be opened or created. Not thread safe.
+  Result<OciLayout*> Get() {
+    Wait();
+    if (!layout_) return layout_.error().With("opening output " + dir_);
+    return layout_->get();
+  }
+
+ private:
+  void Wait() {
+    if (maker_.joinable()) maker_.join();
+  }
+  std::string dir_;
+  bool fresh_ = false;
+  Result<std::unique_ptr<OciLayout>> layout_ = std::unique_ptr<OciLayout>();
+  std::thread maker_;
+};
+
+Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, OutputLayout& output) {
   auto log = [&](const std::string& line) {
     if (o.log) o.log(line);
   };
@@ -489,6 +537,39 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   // and its layer when the cache held it intact.
   std::vector<std::optional<std::string>> keys(trees.size());
   std::vector<std::optional<Layer>> found(trees.size());
+
+  // With a cache, every layer is looked up first, in parallel: on a warm
+  // rebuild the digest checks of the cached blobs are the work, and they
+  // need no compression threads. Misses are built below. Into a new output
+  // layout, the checks start before it exists (it holds no blob) and run
+  // while it is created.
+  std::vector<std::optional<Layer>> peeked(trees.size());
+  bool all_peeked = plan.cache != nullptr;
+  JoinAllOnExit lookers;
+  std::atomic<size_t> next_lookup{0};
+  OciLayout* out_ptr = nullptr;
+  auto lookup = [&]() {
+    // Last first: the per-platform layers, the largest checks, start at once.
+    for (size_t i = next_lookup.fetch_add(1); i < trees.size(); i = next_lookup.fetch_add(1)) {
+      const size_t k = trees.size() - 1 - i;
+      if (!keys[k]) continue;
+      found[k] = output.fresh() ? plan.cache->Check(*keys[k], lopts)
+                                : plan.cache->Find(*keys[k], *out_ptr, lopts);
+    }
+  };
+  if (plan.cache) {
+    // Each key is computed once, for the peek and the lookup.
+    for (size_t k = 0; k < trees.size(); ++k) {
+      if (auto key = plan.cache->Key(*trees[k], lopts); key) keys[k] = std::move(*key);
+      if (all_peeked && keys[k]) peeked[k] = plan.cache->Peek(*keys[k], lopts);
+      all_peeked = all_peeked && peeked[k].has_value();
+    }
+    if (output.fresh()) {
+      for (size_t w = 0; w < std::min(hw, trees.size()); ++w) lookers.threads.emplace_back(lookup);
+    }
+  }
+  OCIB_ASSIGN_OR_RETURN(out_ptr, output.Get());
+  OciLayout& out = *out_ptr;
   // Every new layer goes through here: from the cache when it held it,
   // else compressed (and recorded in the cache).
   auto build_layer = [&](size_t k) -> Result<Layer> {
@@ -649,15 +730,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
   DeferredBlobStore spec_docs(out);
   JoinOnExit speculator;
   if (plan.cache) {
-    // Each key is computed once, for the peek and the lookup below.
-    std::vector<std::optional<Layer>> peeked(trees.size());
-    bool all = true;
-    for (size_t k = 0; k < trees.size(); ++k) {
-      if (auto key = plan.cache->Key(*trees[k], lopts); key) keys[k] = std::move(*key);
-      if (all && keys[k]) peeked[k] = plan.cache->Peek(*keys[k], lopts);
-      all = all && peeked[k].has_value();
-    }
-    if (all) {
+    if (all_peeked) {
       if (static_tree) spec.static_base = peeked[0];
       if (!plan.shared.empty()) spec.shared = peeked[shared_k];
       for (size_t k = first_bin; k < peeked.size(); ++k) spec.per_platform.push_back(*peeked[k]);
@@ -673,22 +746,20 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Oci
     }
   }
 
-  // With a cache, every layer is looked up first, in parallel: on a warm
-  // rebuild the digest checks of the cached blobs are the work, and they
-  // need no compression threads. Misses are built below.
   if (plan.cache) {
-    std::atomic<size_t> next_lookup{0};
-    // Last first: the per-platform layers, the largest checks, start at once.
-    auto lookup = [&]() {
-      for (size_t i = next_lookup.fetch_add(1); i < trees.size(); i = next_lookup.fetch_add(1)) {
-        const size_t k = trees.size() - 1 - i;
-        if (keys[k]) found[k] = plan.cache->Find(*keys[k], out, lopts);
+    if (output.fresh()) {
+      lookers.Join();
+      // Checked while the layout was made; now linked into it.
+      for (auto& layer : found) {
+        if (layer && !plan.cache->Place(*layer, out)) layer.reset();
       }
-    };
-    std::vector<std::thread> lookers;
-    for (size_t w = 1; w < std::min(hw, trees.size()); ++w) lookers.emplace_back(lookup);
-    lookup();
-    for (auto& t : lookers) t.join();
+    } else {
+      for (size_t w = 1; w < std::min(hw, trees.size()); ++w) {
+        lookers.threads.emplace_back(lookup);
+      }
+      lookup();
+      lookers.Join();
+    }
   }
   NewLayers added;
 
@@ -873,9 +944,8 @@ Result<BuildResult> BuildImage(const BuildOptions& options) {
   OCIB_ASSIGN_OR_RETURN(Plan plan, MakePlan(options));
   OCIB_ASSIGN_OR_RETURN(Base base, ResolveBase(options.base, plan.platforms));
   if (plan.output.kind == LayoutReference::Kind::kLayout) {
-    auto layout = OciLayout::OpenOrCreate(plan.output.path);
-    if (!layout) return std::move(layout).error().With("opening output " + plan.output.path);
-    auto r = BuildInto(options, plan, base, **layout);
+    OutputLayout output(plan.output.path);
+    auto r = BuildInto(options, plan, base, output);
     if (!r) return std::move(r).error().With("building " + options.output);
     r->output_path = plan.output.path;
     return r;
@@ -883,9 +953,8 @@ Result<BuildResult> BuildImage(const BuildOptions& options) {
   // Archive: build a layout in a scratch directory beside the file, then pack it.
   std::string scratch = plan.output.path + ".ocib-tmp-" + std::to_string(::getpid());
   fsutil::RemoveAll(scratch);
-  auto layout = OciLayout::OpenOrCreate(scratch);
-  if (!layout) return std::move(layout).error().With("creating scratch layout " + scratch);
-  auto r = BuildInto(options, plan, base, **layout);
+  OutputLayout output(scratch);
+  auto r = BuildInto(options, plan, base, output);
   Status st;
   if (r) st = WriteOciArchive(scratch, plan.output.path, plan.epoch);
   fsutil::RemoveAll(scratch);

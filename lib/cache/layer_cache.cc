@@ -263,36 +263,62 @@ std::optional<Layer> ParseEntry(const std::string& text, const std::string& key,
 }  // namespace
 
 std::optional<Layer> LayerCache::Peek(const std::string& key, const LayerOptions& options) {
+  return ReadEntry(key, options);
+}
+
+std::optional<Layer> LayerCache::ReadEntry(const std::string& key, const LayerOptions& options) {
   auto text = fsutil::ReadFile(EntryPath(key), 4096);
   if (!text) return std::nullopt;
   return ParseEntry(*text, key, options);
 }
 
+bool LayerCache::BlobIntact(const Layer& layer) {
+  const std::string cached = blobs_->BlobPath(layer.descriptor.digest);
+  struct stat st {};
+  auto digest = DigestOfFile(cached);
+  return digest && *digest == layer.descriptor.digest && ::stat(cached.c_str(), &st) == 0 &&
+         st.st_size == layer.descriptor.size;
+}
+
+void LayerCache::Drop(const std::string& key, const std::optional<Layer>& layer) {
+  ::unlink(EntryPath(key).c_str());
+  if (layer) ::unlink(blobs_->BlobPath(layer->descriptor.digest).c_str());
+}
+
 std::optional<Layer> LayerCache::Find(const std::string& key, BlobStore& store,
                                       const LayerOptions& options) {
-  const std::string entry_path = EntryPath(key);
-  auto text = fsutil::ReadFile(entry_path, 4096);
-  if (!text) return std::nullopt;
-  std::optional<Layer> layer = ParseEntry(*text, key, options);
+  std::optional<Layer> layer = ReadEntry(key, options);
   if (layer) {
     auto has = store.Has(layer->descriptor.digest);
     if (has && *has) return layer;
-    if (auto* out = dynamic_cast<OciLayout*>(&store); out != nullptr) {
+    if (dynamic_cast<OciLayout*>(&store) != nullptr) {
       // Same filesystem: check the digest, then hard-link (no copy).
-      const std::string cached = blobs_->BlobPath(layer->descriptor.digest);
-      struct stat st {};
-      auto digest = DigestOfFile(cached);
-      if (digest && *digest == layer->descriptor.digest && ::stat(cached.c_str(), &st) == 0 &&
-          st.st_size == layer->descriptor.size && out->LinkBlob(cached, *digest)) {
-        return layer;
-      }
+      if (BlobIntact(*layer)) return Place(*layer, store) ? layer : std::nullopt;
+    } else if (CopyVerified(*blobs_, store, layer->descriptor)) {
+      return layer;  // checked on the way
     }
-    if (CopyVerified(*blobs_, store, layer->descriptor)) return layer;
   }
   // Unreadable, mismatched or corrupt: drop the entry and its blob.
-  ::unlink(entry_path.c_str());
-  if (layer) ::unlink(blobs_->BlobPath(layer->descriptor.digest).c_str());
+  Drop(key, layer);
   return std::nullopt;
+}
+
+std::optional<Layer> LayerCache::Check(const std::string& key, const LayerOptions& options) {
+  std::optional<Layer> layer = ReadEntry(key, options);
+  if (layer && BlobIntact(*layer)) return layer;
+  Drop(key, layer);
+  return std::nullopt;
+}
+
+bool LayerCache::Place(const Layer& layer, BlobStore& store) {
+  const Digest& digest = layer.descriptor.digest;
+  auto has = store.Has(digest);
+  if (has && *has) return true;
+  if (auto* out = dynamic_cast<OciLayout*>(&store);
+      out != nullptr && out->LinkBlob(blobs_->BlobPath(digest), digest)) {
+    return true;
+  }
+  return static_cast<bool>(CopyVerified(*blobs_, store, layer.descriptor));
 }
 
 Result<Layer> LayerCache::GetOrBuild(const FileTree& tree, BlobStore& store,

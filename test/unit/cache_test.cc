@@ -183,6 +183,35 @@ TEST_F(LayerCacheTest, FindReturnsOnlyIntactEntriesAndNeverBuilds) {
   EXPECT_FALSE(reused);
 }
 
+TEST_F(LayerCacheTest, CheckNeedsNoDestinationAndPlaceLinksTheCheckedBlob) {
+  auto key = cache_->Key(Tree(), {});
+  ASSERT_TRUE(key);
+  EXPECT_FALSE(cache_->Check(*key, {}));  // empty cache
+  auto out1 = NewLayout("o1");
+  auto first = cache_->GetOrBuild(Tree(), *out1, {});
+  ASSERT_TRUE(first);
+
+  auto checked = cache_->Check(*key, {});
+  ASSERT_TRUE(checked.has_value());
+  EXPECT_EQ(checked->descriptor.digest, first->descriptor.digest);
+  EXPECT_EQ(checked->diff_id, first->diff_id);
+  // Placed into a layout made after the check: the same inode as the cache's blob.
+  auto out2 = NewLayout("o2");
+  ASSERT_TRUE(cache_->Place(*checked, *out2));
+  struct stat cached {};
+  struct stat placed {};
+  ASSERT_EQ(::stat(CachedBlob(*first).c_str(), &cached), 0);
+  ASSERT_EQ(::stat(out2->BlobPath(first->descriptor.digest).c_str(), &placed), 0);
+  EXPECT_EQ(cached.st_ino, placed.st_ino);
+  EXPECT_TRUE(cache_->Place(*checked, *out2));  // already there: nothing to do
+
+  // A truncated blob fails the check and its entry is dropped.
+  ASSERT_EQ(::truncate(CachedBlob(*first).c_str(), 10), 0);
+  EXPECT_FALSE(cache_->Check(*key, {}));
+  EXPECT_FALSE(cache_->Peek(*key, {}));
+  EXPECT_FALSE(std::filesystem::exists(CachedBlob(*first)));
+}
+
 TEST_F(LayerCacheTest, TruncatedBlobAndBrokenEntryAreRebuilt) {
   auto out1 = NewLayout("o1");
   auto first = cache_->GetOrBuild(Tree(), *out1, {});
