@@ -1,11 +1,13 @@
-// ocib build | inspect | validate.
+// ocib build | inspect | sbom | referrers | cache prune | validate.
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "ocib/build_file.h"
 #include "ocib/image_builder.h"
 #include "ocib/inspect.h"
+#include "ocib/layer_cache.h"
 #include "ocib/sbom_query.h"
 #include "ocib/validate.h"
 
@@ -222,6 +224,57 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
       return;
     }
     for (const auto& line : *r) std::cout << line << "\n";
+    ctx.exit_code = kExitOk;
+  });
+
+  struct PruneFlags {
+    std::string cache_dir;
+    int64_t max_size = -1;
+    int64_t unused_for = -1;
+    bool all = false;
+  };
+  auto prune_flags = std::make_shared<PruneFlags>();
+  CLI::App* cache = app.add_subcommand("cache", "Manage the layer cache");
+  cache->require_subcommand(1);
+  CLI::App* prune = cache->add_subcommand(
+      "prune",
+      "Remove layer cache entries by last use or total size, and files no entry needs; prints "
+      "what was removed and kept");
+  prune->add_option("--cache-dir", prune_flags->cache_dir,
+                    "Layer cache directory (default $XDG_CACHE_HOME/ocib or ~/.cache/ocib)");
+  prune
+      ->add_option("--max-size", prune_flags->max_size,
+                   "Keep the most recently used layers up to this size (e.g. 10GB, 512MiB)")
+      ->transform(CLI::AsSizeValue(true));
+  prune
+      ->add_option("--unused-for", prune_flags->unused_for,
+                   "Remove layers not used for this long (e.g. 30d, 12h, 90m, 600s)")
+      ->transform(CLI::AsNumberWithUnit(
+          std::map<std::string, int64_t>{{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}},
+          CLI::AsNumberWithUnit::UNIT_REQUIRED, "DURATION"));
+  prune->add_flag("--all", prune_flags->all, "Remove every layer");
+  prune->callback([prune_flags, &ctx]() {
+    const PruneFlags& f = *prune_flags;
+    std::string dir = f.cache_dir;
+    if (dir.empty()) {
+      auto d = LayerCache::DefaultDir();
+      if (!d) {
+        ctx.exit_code = ReportError(std::move(d).error().With("cache prune"));
+        return;
+      }
+      dir = *d;
+    }
+    LayerCache::PruneOptions po;
+    if (f.max_size >= 0) po.max_bytes = f.max_size;
+    if (f.unused_for >= 0) po.unused_for_seconds = f.unused_for;
+    po.all = f.all;
+    auto r = LayerCache::Prune(dir, po);
+    if (!r) {
+      ctx.exit_code = ReportError(std::move(r).error().With("cache prune " + dir));
+      return;
+    }
+    std::cout << "removed " << r->entries_removed << " layer(s), " << r->bytes_removed
+              << " bytes; kept " << r->entries_kept << " layer(s), " << r->bytes_kept << " bytes\n";
     ctx.exit_code = kExitOk;
   });
 

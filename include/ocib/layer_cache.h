@@ -33,7 +33,8 @@
 // as hard links (no copy): a tool that rewrote a layout's blob file in
 // place would change the cached blob too, which the digest check catches.
 // Across filesystems, or into another BlobStore, they are copied. Nothing
-// is ever evicted; delete the directory to reclaim the space.
+// is evicted by a build; Prune (`ocib cache prune`) removes entries by
+// last use or total size.
 //
 // Example:
 //   OCIB_ASSIGN_OR_RETURN(std::string dir, ocib::LayerCache::DefaultDir());
@@ -110,6 +111,35 @@ class LayerCache {
   // the content of host files that are not remembered yet.
   Result<std::string> Key(const FileTree& tree, const LayerOptions& options);
 
+  // Eviction. Every reuse of an entry (Find, Check, GetOrBuild) marks it as
+  // used now; Prune removes entries by last use and then every blob no kept
+  // entry names:
+  //   - always: broken entries (unreadable, or their blob is missing or has
+  //     the wrong size), blobs no entry names (once they are ten minutes
+  //     old, so a build that is recording one keeps it), and temporary
+  //     files of writers that died more than an hour ago;
+  //   - `unused_for_seconds`: entries not used for that long, and
+  //     remembered content digests not written for that long;
+  //   - `max_bytes`: the least recently used entries until the blobs of the
+  //     rest fit (a blob two entries share counts once);
+  //   - `all`: every entry and remembered digest.
+  // Safe while builds use the cache: a build that loses an entry it was
+  // about to reuse finds the blob missing (the reuse check) and compresses
+  // the layer again. kNotFound when `dir` holds no cache; kIo when a file
+  // cannot be listed or removed.
+  struct PruneOptions {
+    std::optional<int64_t> max_bytes;
+    std::optional<int64_t> unused_for_seconds;
+    bool all = false;
+  };
+  struct PruneResult {
+    int entries_removed = 0;
+    int64_t bytes_removed = 0;  // blob bytes, also of unnamed blobs
+    int entries_kept = 0;
+    int64_t bytes_kept = 0;
+  };
+  static Result<PruneResult> Prune(const std::string& dir, const PruneOptions& options);
+
  private:
   LayerCache(std::string dir, std::unique_ptr<OciLayout> blobs);
   Result<std::string> ContentDigest(const std::string& path);
@@ -117,6 +147,7 @@ class LayerCache {
   std::optional<Layer> ReadEntry(const std::string& key, const LayerOptions& options);
   bool BlobIntact(const Layer& layer);
   void Drop(const std::string& key, const std::optional<Layer>& layer);
+  void MarkUsed(const std::string& key);
   std::string dir_;
   std::unique_ptr<OciLayout> blobs_;
 };

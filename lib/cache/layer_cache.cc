@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
+#include <set>
 
 #include <nlohmann/json.hpp>
 #include <zlib.h>
@@ -280,6 +282,10 @@ bool LayerCache::BlobIntact(const Layer& layer) {
          st.st_size == layer.descriptor.size;
 }
 
+void LayerCache::MarkUsed(const std::string& key) {
+  ::utimensat(AT_FDCWD, EntryPath(key).c_str(), nullptr, 0);
+}
+
 void LayerCache::Drop(const std::string& key, const std::optional<Layer>& layer) {
   ::unlink(EntryPath(key).c_str());
   if (layer) ::unlink(blobs_->BlobPath(layer->descriptor.digest).c_str());
@@ -290,11 +296,18 @@ std::optional<Layer> LayerCache::Find(const std::string& key, BlobStore& store,
   std::optional<Layer> layer = ReadEntry(key, options);
   if (layer) {
     auto has = store.Has(layer->descriptor.digest);
-    if (has && *has) return layer;
+    if (has && *has) {
+      MarkUsed(key);
+      return layer;
+    }
     if (dynamic_cast<OciLayout*>(&store) != nullptr) {
       // Same filesystem: check the digest, then hard-link (no copy).
-      if (BlobIntact(*layer)) return Place(*layer, store) ? layer : std::nullopt;
+      if (BlobIntact(*layer)) {
+        MarkUsed(key);
+        return Place(*layer, store) ? layer : std::nullopt;
+      }
     } else if (CopyVerified(*blobs_, store, layer->descriptor)) {
+      MarkUsed(key);
       return layer;  // checked on the way
     }
   }
@@ -305,7 +318,10 @@ std::optional<Layer> LayerCache::Find(const std::string& key, BlobStore& store,
 
 std::optional<Layer> LayerCache::Check(const std::string& key, const LayerOptions& options) {
   std::optional<Layer> layer = ReadEntry(key, options);
-  if (layer && BlobIntact(*layer)) return layer;
+  if (layer && BlobIntact(*layer)) {
+    MarkUsed(key);
+    return layer;
+  }
   Drop(key, layer);
   return std::nullopt;
 }
@@ -352,6 +368,165 @@ Result<Layer> LayerCache::Build(const std::string& key, const FileTree& tree, Bl
                           {"uncompressedSize", layer.uncompressed_size}};
   WriteQuietly(EntryPath(key), entry.dump());
   return layer;
+}
+
+namespace {
+
+// Files older than this are left by writers that died; younger ones may be
+// in use.
+constexpr int64_t kStaleTempSeconds = 3600;
+// A blob no entry names yet may be one a build is about to record.
+constexpr int64_t kUnnamedBlobGraceSeconds = 600;
+
+int64_t LastChange(const struct stat& st) {
+  return std::max<int64_t>(st.st_mtim.tv_sec, st.st_ctim.tv_sec);
+}
+
+Status RemoveFile(const std::string& path) {
+  if (::unlink(path.c_str()) == 0 || errno == ENOENT) return {};
+  return IoError("remove " + path + ": " + io::ErrnoText(errno));
+}
+
+// The regular files under `dir` (recursively); none when it does not exist.
+Result<std::vector<std::string>> FilesUnder(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, ec);
+  if (ec == std::errc::no_such_file_or_directory) return files;
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->is_regular_file(type_ec)) files.push_back(it->path().string());
+  }
+  if (ec) return IoError("listing " + dir + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+bool IsTemporary(const std::string& path) {
+  return path.find(".tmp-", path.rfind('/') + 1) != std::string::npos;
+}
+
+}  // namespace
+
+Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
+                                                  const PruneOptions& options) {
+  struct stat st {};
+  if (::stat((dir + "/layers/oci-layout").c_str(), &st) != 0) {
+    return NotFound("no layer cache in " + dir + " (no layers/oci-layout)");
+  }
+  const int64_t now = std::time(nullptr);
+  PruneResult result;
+  auto remove_temp_if_stale = [&](const std::string& path) -> Status {
+    struct stat ts {};
+    if (::stat(path.c_str(), &ts) == 0 && now - LastChange(ts) > kStaleTempSeconds) {
+      return RemoveFile(path);
+    }
+    return {};
+  };
+
+  // Every entry with its blob and last use; broken ones go at once.
+  struct Entry {
+    std::string path;
+    std::string blob;  // hex
+    int64_t used = 0;
+  };
+  std::vector<Entry> entries;
+  OCIB_ASSIGN_OR_RETURN(std::vector<std::string> entry_files, FilesUnder(dir + "/keys"));
+  const std::string blobs_dir = dir + "/layers/blobs/sha256/";
+  for (const std::string& path : entry_files) {
+    if (IsTemporary(path)) {
+      OCIB_RETURN_IF_ERROR(remove_temp_if_stale(path));
+      continue;
+    }
+    std::string name = path.substr(path.rfind('/') + 1);
+    if (name.size() != 64 + 5 || name.compare(64, 5, ".json") != 0) continue;
+    struct stat es {};
+    if (::stat(path.c_str(), &es) != 0) continue;  // removed meanwhile
+    Entry e{path, "", es.st_mtim.tv_sec};
+    int64_t size = -1;
+    if (auto text = fsutil::ReadFile(path, 4096); text) {
+      auto j = nlohmann::json::parse(*text, nullptr, false);
+      auto digest = j.is_object() ? Digest::Parse(j.value("digest", "")) : Digest::Parse("");
+      if (digest && j.value("key", "") == name.substr(0, 64)) {
+        e.blob = digest->encoded();
+        size = j.value("size", int64_t{-1});
+      }
+    }
+    struct stat bs {};
+    if (e.blob.empty() || ::stat((blobs_dir + e.blob).c_str(), &bs) != 0 || bs.st_size != size) {
+      OCIB_RETURN_IF_ERROR(RemoveFile(path));
+      ++result.entries_removed;
+      continue;
+    }
+    entries.push_back(std::move(e));
+  }
+
+  // Most recently used first; keep while the rules allow.
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const Entry& a, const Entry& b) { return a.used > b.used; });
+  std::set<std::string> kept_blobs;
+  std::set<std::string> dropped_blobs;  // named by removed entries only
+  int64_t kept_bytes = 0;
+  bool full = false;
+  for (const Entry& e : entries) {
+    bool remove = options.all || full ||
+                  (options.unused_for_seconds && now - e.used > *options.unused_for_seconds);
+    if (!remove && options.max_bytes && !kept_blobs.contains(e.blob)) {
+      struct stat bs {};
+      int64_t size = ::stat((blobs_dir + e.blob).c_str(), &bs) == 0 ? bs.st_size : 0;
+      if (kept_bytes + size > *options.max_bytes) {
+        full = true;  // this one and every older one
+        remove = true;
+      } else {
+        kept_bytes += size;
+      }
+    }
+    if (remove) {
+      OCIB_RETURN_IF_ERROR(RemoveFile(e.path));
+      ++result.entries_removed;
+      dropped_blobs.insert(e.blob);
+    } else {
+      kept_blobs.insert(e.blob);
+      ++result.entries_kept;
+    }
+  }
+
+  // Blobs: kept when a kept entry names them, or when no entry names them
+  // and they are new (unless everything goes); temporary files when their
+  // writer may still run.
+  OCIB_ASSIGN_OR_RETURN(std::vector<std::string> blob_files, FilesUnder(dir + "/layers/blobs"));
+  for (const std::string& path : blob_files) {
+    if (IsTemporary(path)) {
+      OCIB_RETURN_IF_ERROR(remove_temp_if_stale(path));
+      continue;
+    }
+    struct stat bs {};
+    if (::stat(path.c_str(), &bs) != 0) continue;
+    const std::string hex = path.substr(path.rfind('/') + 1);
+    const bool kept = kept_blobs.contains(hex);
+    const bool unnamed = !kept && !dropped_blobs.contains(hex);
+    if (kept || (unnamed && !options.all && now - LastChange(bs) <= kUnnamedBlobGraceSeconds)) {
+      result.bytes_kept += bs.st_size;
+      continue;
+    }
+    OCIB_RETURN_IF_ERROR(RemoveFile(path));
+    result.bytes_removed += bs.st_size;
+  }
+
+  // Remembered content digests: cheap to compute again.
+  OCIB_ASSIGN_OR_RETURN(std::vector<std::string> memo_files, FilesUnder(dir + "/files"));
+  for (const std::string& path : memo_files) {
+    struct stat ms {};
+    if (::stat(path.c_str(), &ms) != 0) continue;
+    if (IsTemporary(path)) {
+      OCIB_RETURN_IF_ERROR(remove_temp_if_stale(path));
+    } else if (options.all || (options.unused_for_seconds &&
+                               now - ms.st_mtim.tv_sec > *options.unused_for_seconds)) {
+      OCIB_RETURN_IF_ERROR(RemoveFile(path));
+    }
+  }
+  return result;
 }
 
 }  // namespace ocib

@@ -2,7 +2,8 @@
 # The layer cache: a rebuild with unchanged inputs compresses no layer and
 # gives the same digests; a corrupt or truncated cached blob is caught and
 # that layer is built again; builds sharing one cache concurrently agree;
-# --no-cache and --cache-dir do what they say.
+# --no-cache and --cache-dir do what they say; `ocib cache prune` removes
+# entries by last use and size.
 source "$(dirname "$0")/lib.sh"
 need go jq zstd /usr/bin/python3
 
@@ -121,4 +122,52 @@ expect_eq "no temporary files are left in the shared cache" "$(find "$T/shared-c
 again=$(build "$T/c5" --cache-dir "$T/shared-cache")
 check "after the concurrent builds the shared cache serves every layer" \
   grep -q 'layers: 0 compressed, 4 reused' "$T/err"
+
+# ocib cache prune. P holds two images' layers: the first image (hello) and
+# a second whose amd64 binary differs; the second is used last.
+P="$T/prune-cache"
+build "$T/p1" --cache-dir "$P" >/dev/null
+cp "$T/hello-amd64" "$T/other-amd64" && printf x >>"$T/other-amd64"
+touch -d '1 hour ago' "$T/other-amd64"
+"$OCIB" build --binary linux/amd64="$T/other-amd64" --binary linux/arm64="$T/hello-arm64" \
+  --file "$T/files:/etc/app" --output "oci:$T/p2" --cache-dir "$P" >/dev/null 2>"$T/err"
+check "the second image reuses the three layers it shares" grep -q 'layers: 1 compressed, 3 reused' "$T/err"
+sizes() { find "$P/layers/blobs" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
+"$OCIB" cache prune --cache-dir "$P" >"$T/pr0"
+check "a prune without limits removes nothing" grep -q '^removed 0 layer(s), 0 bytes; kept 5 layer(s)' "$T/pr0"
+# Make the first image's binary layer the least recently used entry.
+hello_layer=$(jq -r '.layers[-1].digest' "$(blob "$T/p1" "$(manifest_for "$T/p1" "$(tagged "$T/p1" latest)" amd64)")")
+hello_entry=$(grep -rl "\"${hello_layer}\"" "$P/keys")
+touch -d '3 days ago' "$hello_entry"
+"$OCIB" cache prune --cache-dir "$P" --unused-for 2d >"$T/pr1"
+hello_size=$(stat -c %s "$(blob "$T/p1" "$hello_layer")")
+check "--unused-for 2d removes the one entry unused for three days and its blob" \
+  grep -q "^removed 1 layer(s), $hello_size bytes; kept 4 layer(s)" "$T/pr1"
+check "its blob is gone from the cache" test ! -e "$P/layers/blobs/sha256/${hello_layer#sha256:}"
+check "the layout built from it still validates (its blob was a link)" "$OCIB" validate "oci:$T/p1"
+build "$T/p3" --cache-dir "$P" >/dev/null
+check "the pruned layer is compressed again, the others reused" grep -q 'layers: 1 compressed, 3 reused' "$T/err"
+# --max-size keeps the most recently used entries that fit.
+touch -d '1 day ago' "$P"/keys/*/*.json
+touch "$hello_entry"
+budget=$(( hello_size + 1 ))
+"$OCIB" cache prune --cache-dir "$P" --max-size "$budget" >"$T/pr2"
+check "--max-size keeps only the most recently used entry that fits" \
+  grep -q "^removed 4 layer(s), [0-9]* bytes; kept 1 layer(s), $hello_size bytes" "$T/pr2"
+check "the kept blobs fit the size" test "$(sizes)" -le "$budget"
+build "$T/p4" --cache-dir "$P" >/dev/null
+check "after --max-size the kept layer is reused" grep -q 'layers: 3 compressed, 1 reused' "$T/err"
+"$OCIB" cache prune --cache-dir "$P" --all >"$T/pr3"
+check "--all removes every entry" grep -q 'kept 0 layer(s), 0 bytes$' "$T/pr3"
+expect_eq "--all leaves no blob" "$(find "$P/layers/blobs" -type f | wc -l)" 0
+build "$T/p5" --cache-dir "$P" >/dev/null
+check "after --all every layer is compressed again" grep -q 'layers: 4 compressed, 0 reused' "$T/err"
+# Usage errors and a missing cache.
+set +e
+"$OCIB" cache prune --cache-dir "$P" --unused-for 3weeks 2>"$T/err"; rc=$?
+expect_eq "a duration without a known unit is a usage error (exit 2)" "$rc" 2
+"$OCIB" cache prune --cache-dir "$T/no-such-cache" 2>"$T/err"; rc=$?
+set -e
+expect_eq "a directory without a cache is 'not found' (exit 4)" "$rc" 4
+check "the error names the directory" grep -q "no layer cache in $T/no-such-cache" "$T/err"
 finish

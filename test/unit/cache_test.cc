@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
 #include <thread>
 
@@ -16,6 +17,7 @@ namespace {
 using ::ocib::testing::IsOk;
 using ::ocib::testing::ReadFileOrDie;
 using ::ocib::testing::ScopedTempDir;
+using ::ocib::testing::StatusIs;
 using ::ocib::testing::WriteFileOrDie;
 
 // An old mtime, so the content digest is remembered.
@@ -305,6 +307,123 @@ TEST_F(LayerCacheTest, InlineContentIsKeyedByItsBytes) {
   FileTree b;
   ASSERT_THAT(b.AddFile("etc/x", "two", 0644), IsOk());
   EXPECT_NE(*cache_->Key(a, {}), *cache_->Key(b, {}));
+}
+
+// The entry file of `key`, and setting its last use.
+std::string EntryFile(const LayerCache& cache, const std::string& key) {
+  return cache.path() + "/keys/" + key.substr(0, 2) + "/" + key + ".json";
+}
+void SetUsed(const std::string& path, time_t when) {
+  struct timespec times[2] = {{when, 0}, {when, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+}
+
+TEST_F(LayerCacheTest, ReuseMarksTheEntryUsed) {
+  auto out1 = NewLayout("o1");
+  ASSERT_TRUE(cache_->GetOrBuild(Tree(), *out1, {}));
+  auto key = cache_->Key(Tree(), {});
+  ASSERT_TRUE(key);
+  const std::string entry = EntryFile(*cache_, *key);
+  SetUsed(entry, 1000000000);
+  ASSERT_TRUE(cache_->Find(*key, *NewLayout("o2"), {}));
+  struct stat st {};
+  ASSERT_EQ(::stat(entry.c_str(), &st), 0);
+  EXPECT_GT(st.st_mtim.tv_sec, std::time(nullptr) - 60);
+  SetUsed(entry, 1000000000);
+  ASSERT_TRUE(cache_->Check(*key, {}));
+  ASSERT_EQ(::stat(entry.c_str(), &st), 0);
+  EXPECT_GT(st.st_mtim.tv_sec, std::time(nullptr) - 60);
+  SetUsed(entry, 1000000000);
+  ASSERT_TRUE(cache_->Peek(*key, {}));  // a peek is not a use
+  ASSERT_EQ(::stat(entry.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtim.tv_sec, 1000000000);
+}
+
+TEST_F(LayerCacheTest, PruneByLastUseSizeAndAll) {
+  // Three layers: the tree, the tree at another level, a small one.
+  auto out = NewLayout("o");
+  LayerOptions level9;
+  level9.level = 9;
+  FileTree small;
+  ASSERT_THAT(small.AddFile("/small", "s", 0644), IsOk());
+  auto a = cache_->GetOrBuild(Tree(), *out, {});
+  auto b = cache_->GetOrBuild(Tree(), *out, level9);
+  auto c = cache_->GetOrBuild(small, *out, {});
+  ASSERT_TRUE(a && b && c);
+  auto ka = cache_->Key(Tree(), {});
+  auto kb = cache_->Key(Tree(), level9);
+  auto kc = cache_->Key(small, {});
+  const time_t now = std::time(nullptr);
+  SetUsed(EntryFile(*cache_, *ka), now - 3 * 86400);  // oldest
+  SetUsed(EntryFile(*cache_, *kb), now - 2 * 86400);
+  SetUsed(EntryFile(*cache_, *kc), now - 60);
+
+  // Nothing to do without limits.
+  auto r0 = LayerCache::Prune(cache_->path(), {});
+  ASSERT_TRUE(r0) << r0.error().ToString();
+  EXPECT_EQ(r0->entries_removed, 0);
+  EXPECT_EQ(r0->entries_kept, 3);
+  EXPECT_EQ(r0->bytes_kept, a->descriptor.size + b->descriptor.size + c->descriptor.size);
+
+  // Unused for more than 2.5 days: only a.
+  LayerCache::PruneOptions old;
+  old.unused_for_seconds = 5 * 86400 / 2;
+  auto r1 = LayerCache::Prune(cache_->path(), old);
+  ASSERT_TRUE(r1);
+  EXPECT_EQ(r1->entries_removed, 1);
+  EXPECT_EQ(r1->bytes_removed, a->descriptor.size);
+  EXPECT_FALSE(cache_->Peek(*ka, {}));
+  EXPECT_FALSE(std::filesystem::exists(CachedBlob(*a)));
+  EXPECT_TRUE(cache_->Check(*kb, level9));
+  SetUsed(EntryFile(*cache_, *kb), now - 2 * 86400);
+
+  // A size that fits c but not b as well: b (older) goes.
+  LayerCache::PruneOptions fit;
+  fit.max_bytes = c->descriptor.size + b->descriptor.size - 1;
+  auto r2 = LayerCache::Prune(cache_->path(), fit);
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->entries_removed, 1);
+  EXPECT_EQ(r2->entries_kept, 1);
+  EXPECT_EQ(r2->bytes_kept, c->descriptor.size);
+  EXPECT_FALSE(cache_->Peek(*kb, level9));
+  EXPECT_TRUE(cache_->Check(*kc, {}));
+
+  // A blob no entry names: kept while new, unless everything goes.
+  WriteFileOrDie(cache_->path() + "/layers/blobs/sha256/" + std::string(64, 'a'), "orphan");
+  auto r3 = LayerCache::Prune(cache_->path(), {});
+  ASSERT_TRUE(r3);
+  EXPECT_EQ(r3->bytes_removed, 0);
+  EXPECT_EQ(r3->bytes_kept, c->descriptor.size + 6);
+  LayerCache::PruneOptions all;
+  all.all = true;
+  auto r4 = LayerCache::Prune(cache_->path(), all);
+  ASSERT_TRUE(r4);
+  EXPECT_EQ(r4->entries_removed, 1);
+  EXPECT_EQ(r4->bytes_removed, c->descriptor.size + 6);
+  EXPECT_EQ(r4->bytes_kept, 0);
+  int memos = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(cache_->path() + "/files")) {
+    memos += e.is_regular_file() ? 1 : 0;
+  }
+  EXPECT_EQ(memos, 0);  // remembered content digests go too
+  // The cache still works.
+  bool reused = true;
+  ASSERT_TRUE(cache_->GetOrBuild(small, *NewLayout("o2"), {}, &reused));
+  EXPECT_FALSE(reused);
+}
+
+TEST_F(LayerCacheTest, PruneDropsBrokenEntriesAndRejectsANonCache) {
+  auto out = NewLayout("o");
+  auto a = cache_->GetOrBuild(Tree(), *out, {});
+  ASSERT_TRUE(a);
+  auto key = cache_->Key(Tree(), {});
+  ASSERT_EQ(::truncate(CachedBlob(*a).c_str(), 10), 0);  // wrong size: broken
+  auto r = LayerCache::Prune(cache_->path(), {});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->entries_removed, 1);
+  EXPECT_FALSE(std::filesystem::exists(EntryFile(*cache_, *key)));
+  EXPECT_THAT(LayerCache::Prune(tmp_.path() + "/none", {}),
+              StatusIs(ErrorCode::kNotFound, ::testing::HasSubstr("no layer cache")));
 }
 
 TEST(LayerCacheDirTest, DefaultDirFollowsXdgThenHome) {
