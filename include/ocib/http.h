@@ -89,9 +89,12 @@ class HttpTransport {
   virtual Result<HttpResponse> RoundTrip(const HttpRequest& request) = 0;
 };
 
-// The per-host TLS directories (docker's and containers' certs.d):
-// $OCIB_CERTS_D_DIRS split on ':' when that variable is set (set but empty:
-// none), otherwise /etc/docker/certs.d and /etc/containers/certs.d.
+// The per-host TLS directories (docker's and containers' certs.d), highest
+// priority first: $OCIB_CERTS_D_DIRS split on ':' when that variable is set (set but
+// empty: none), otherwise the user's $XDG_CONFIG_HOME/containers/certs.d
+// (else $HOME/.config/containers/certs.d), /etc/containers/certs.d and
+// /etc/docker/certs.d, in the order containers-certs.d(5) gives. CAs of
+// every directory are trusted; the first client certificate found is used.
 std::vector<std::string> DefaultCertDirs();
 
 struct HttpTransportOptions {

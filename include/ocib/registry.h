@@ -94,7 +94,8 @@ struct RegistryOptions {
   // Per-host CA and client certificate directories for the default
   // transport (DIR/HOST[:PORT]/ca.crt, client.cert + client.key; see
   // HttpTransportOptions::cert_dirs). Default: DefaultCertDirs(), i.e.
-  // $OCIB_CERTS_D_DIRS or /etc/docker/certs.d and /etc/containers/certs.d.
+  // $OCIB_CERTS_D_DIRS, or the user's containers certs.d,
+  // /etc/containers/certs.d and /etc/docker/certs.d.
   std::vector<std::string> cert_dirs = DefaultCertDirs();
   RetryPolicy retry;
   // Verbose log lines (requests, retries); secrets never appear. Optional.

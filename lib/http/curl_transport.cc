@@ -509,7 +509,19 @@ std::vector<std::string> HttpResponse::HeaderValues(std::string_view name) const
 
 std::vector<std::string> DefaultCertDirs() {
   const char* env = std::getenv("OCIB_CERTS_D_DIRS");
-  if (env == nullptr) return {"/etc/docker/certs.d", "/etc/containers/certs.d"};
+  if (env == nullptr) {
+    std::vector<std::string> dirs;
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    const char* home = std::getenv("HOME");
+    if (xdg != nullptr && xdg[0] == '/') {
+      dirs.push_back(std::string(xdg) + "/containers/certs.d");
+    } else if (home != nullptr && home[0] == '/') {
+      dirs.push_back(std::string(home) + "/.config/containers/certs.d");
+    }
+    dirs.emplace_back("/etc/containers/certs.d");
+    dirs.emplace_back("/etc/docker/certs.d");
+    return dirs;
+  }
   std::vector<std::string> out;
   std::string_view rest(env);
   while (!rest.empty()) {

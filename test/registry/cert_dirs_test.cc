@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -44,12 +45,53 @@ class ScopedCertsEnv {
   std::optional<std::string> old_;
 };
 
-TEST(CertDirsTest, DefaultsAreDockerAndContainersDirs) {
+// Sets an environment variable for a scope (unset with nullptr).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* v = std::getenv(name); v != nullptr) old_ = v;
+    if (value != nullptr) {
+      ::setenv(name, value, 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST(CertDirsTest, DefaultsAreTheUsersThenContainersThenDockerDirs) {
   ScopedCertsEnv env(nullptr);
-  EXPECT_EQ(DefaultCertDirs(),
-            (std::vector<std::string>{"/etc/docker/certs.d", "/etc/containers/certs.d"}));
-  EXPECT_EQ(HttpTransportOptions{}.cert_dirs, DefaultCertDirs());
-  EXPECT_EQ(RegistryOptions{}.cert_dirs, DefaultCertDirs());
+  {
+    ScopedEnv xdg("XDG_CONFIG_HOME", "/x/config");
+    EXPECT_EQ(DefaultCertDirs(),
+              (std::vector<std::string>{"/x/config/containers/certs.d", "/etc/containers/certs.d",
+                                        "/etc/docker/certs.d"}));
+    EXPECT_EQ(HttpTransportOptions{}.cert_dirs, DefaultCertDirs());
+    EXPECT_EQ(RegistryOptions{}.cert_dirs, DefaultCertDirs());
+  }
+  {
+    ScopedEnv xdg("XDG_CONFIG_HOME", "relative");  // not absolute: ignored
+    ScopedEnv home("HOME", "/home/u");
+    EXPECT_EQ(DefaultCertDirs(),
+              (std::vector<std::string>{"/home/u/.config/containers/certs.d",
+                                        "/etc/containers/certs.d", "/etc/docker/certs.d"}));
+  }
+  {
+    ScopedEnv xdg("XDG_CONFIG_HOME", nullptr);
+    ScopedEnv home("HOME", nullptr);
+    EXPECT_EQ(DefaultCertDirs(),
+              (std::vector<std::string>{"/etc/containers/certs.d", "/etc/docker/certs.d"}));
+  }
 }
 
 TEST(CertDirsTest, EnvironmentOverrides) {

@@ -3,7 +3,8 @@
 # DIR/HOST:PORT/*.crt are trusted CAs for that registry, client.cert +
 # client.key its client certificate. The directories come from
 # OCIB_CERTS_D_DIRS (here temporary ones standing in for
-# /etc/docker/certs.d and /etc/containers/certs.d). No --ca-file and no
+# /etc/docker/certs.d and /etc/containers/certs.d), or by default the
+# user's ~/.config/containers/certs.d first. No --ca-file and no
 # SSL_CERT_FILE anywhere: only certs.d can make the test CA trusted.
 source "$(dirname "$0")/lib.sh"
 need skopeo jq python3
@@ -47,6 +48,18 @@ raw=$(skopeo inspect --raw --cert-dir="$CERTDIR" "docker://$REG/app:2")
 check "skopeo reads back the exact index" test "sha256:$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)" = "$want"
 out=$(OCIB_CERTS_D_DIRS= "$OCIB" digest "$REG/app:2" 2> /dev/null) && rc=0 || rc=$?
 check "OCIB_CERTS_D_DIRS set but empty: no directory is read (exit $rc)" test "$rc" = 5
+# Without OCIB_CERTS_D_DIRS: the user's containers directory comes first
+# ($XDG_CONFIG_HOME/containers/certs.d, else ~/.config/containers/certs.d).
+mkdir -p "$T/xdg/containers/certs.d/$REG"
+cp "$CA" "$T/xdg/containers/certs.d/$REG/ca.crt"
+out=$(env -u OCIB_CERTS_D_DIRS XDG_CONFIG_HOME="$T/xdg" "$OCIB" digest "$REG/app:2" 2> "$T/push.err") && rc=0 || rc=$?
+check "CA in \$XDG_CONFIG_HOME/containers/certs.d is trusted by default (exit $rc)" test "$rc" = 0 -a "$out" = "$want"
+mkdir -p "$T/home/.config"
+mv "$T/xdg/containers" "$T/home/.config/"
+out=$(env -u OCIB_CERTS_D_DIRS -u XDG_CONFIG_HOME HOME="$T/home" "$OCIB" digest "$REG/app:2" 2> "$T/push.err") && rc=0 || rc=$?
+check "CA in ~/.config/containers/certs.d is trusted by default (exit $rc)" test "$rc" = 0 -a "$out" = "$want"
+out=$(env -u OCIB_CERTS_D_DIRS -u XDG_CONFIG_HOME HOME="$T/nohome" "$OCIB" digest "$REG/app:2" 2> "$T/push.err") && rc=0 || rc=$?
+check "without it the CA is not trusted (exit $rc)" test "$rc" = 5
 
 # --- Client certificates (http.tls.clientcas).
 make_client_cert "$T/client"
