@@ -1,4 +1,6 @@
 // ocib build | inspect | sbom | referrers | cache prune | validate.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -103,6 +105,10 @@ int RunBuild(BuildFlags& f, CommandContext& ctx, CLI::App& sub) {
   }
   if (!ctx.quiet) o.log = [](std::string_view line) { std::cerr << line << "\n"; };
   o.registry = RegistryOptionsFrom(f.insecure_registries, f.ca_file, false);
+  // --tag pushes report each blob as `ocib push` does: on a terminal only.
+  if (!ctx.quiet && ::isatty(2) != 0) {
+    o.registry.progress = [](std::string_view line) { std::cerr << "ocib: " << line << "\n"; };
+  }
   if (!f.build_file.empty()) return RunBuildFile(f, sub);
   auto r = BuildImage(o);
   if (!r) return ReportError(r.error());

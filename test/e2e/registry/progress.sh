@@ -38,6 +38,17 @@ check "terminal: pull reports each blob" test "$(grep -c '^ocib: pulled sha256:'
 check "terminal: every line is whole (one 'ocib: ' prefix, or the result)" \
   bash -c "! cat '$T/push.tty' '$T/pull.tty' | grep -Ev '^ocib: (pushed|pulled|exists) [^:]*:[0-9a-f]{12}( [0-9.]+ (B|KiB|MiB))?\$|^$REG/app:1@$want\$' | grep -q ."
 
+# build --tag on a terminal reports its pushes the same way; -q silences them.
+in_tty "$T/build.tty" "$OCIB" build --binary linux/amd64=/bin/true --sbom none --tag "$REG/built:1" \
+  || { cat "$T/build.tty"; die "build --tag on a terminal failed"; }
+check "build --tag: one progress line per blob (3 blobs: base, binary layer, config)" \
+  test "$(grep -c '^ocib: pushed sha256:' "$T/build.tty" || true)" = 3
+check "build --tag: the push is summed up" grep -q "^ocib: pushed $REG/built@sha256:.* (3 blobs uploaded" "$T/build.tty"
+check "build --tag: the result line names the pushed reference" grep -q "^$REG/built:1@sha256:" "$T/build.tty"
+in_tty "$T/buildq.tty" "$OCIB" build -q --binary linux/amd64=/bin/true --sbom none --tag "$REG/built:2" \
+  || die "quiet build --tag failed"
+check "build -q --tag: no progress lines" bash -c "! grep -q '^ocib: ' '$T/buildq.tty'"
+
 # --quiet on a terminal: the result line only.
 in_tty "$T/quiet.tty" "$OCIB" push -q "oci:$IMG:v1" "$REG/app:2" || die "quiet push failed"
 check "--quiet: the terminal shows only REF@digest" test "$(cat "$T/quiet.tty")" = "$REG/app:2@$want"
