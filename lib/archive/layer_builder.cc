@@ -85,8 +85,9 @@ Status WriteEntries(const std::vector<FileEntry>& entries, Writer* tar_sink, int
     h.uid = e.uid;
     h.gid = e.gid;
     h.mtime = mtime;
-    if (e.type == FileEntry::Type::kRegular)
+    if (e.type == FileEntry::Type::kRegular) {
       h.size = e.content ? static_cast<int64_t>(e.content->size()) : e.size;
+    }
     if (e.type == FileEntry::Type::kSymlink || e.type == FileEntry::Type::kHardlink) {
       h.link_target = e.link_target;
     }

@@ -3,7 +3,7 @@
 # tools ocib did not write: GNU tar (list and extract), Python's tarfile
 # (every header field, pax records and content) and umoci (unpacks the
 # image). The `--file` tree has the cases ustar alone cannot hold: paths of
-# more than 100 and 255 bytes, a UTF-8 name, a symlink with a 200-byte
+# more than 100 and 255 bytes, a UTF-8 name, a symlink with a 273-byte
 # target, and an mtime after 2242 (SOURCE_DATE_EPOCH=9000000000); and the
 # plain ones: hard links, an empty directory, an empty file. Host modes keep
 # only their exec bit (README, "Reproducibility rules"): a setuid host file
