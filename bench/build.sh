@@ -247,7 +247,7 @@ layers_of() { # LAYOUT -> "N×zstd, base layer kept|recompressed"
 checks+=("ocib output: $(layers_of "$W/out/ocib")")
 checks+=("buildah output: $(layers_of "$W/out/buildah")")
 # same binary bytes in both? compare the diff_ids of the new layers with the floor's (tar headers
-# differ between GNU tar, libarchive and Go archive/tar, so only report them)
+# differ between GNU tar, ocib's tar writer and Go archive/tar, so only report them)
 for arch in "${ARCHES[@]}"; do
   checks+=("floor $arch: layer $(stat -c %s "$W/out/floor/layer-$arch") B, digest sha256:$(cut -c1-12 "$W/out/floor/digest-$arch")…")
 done

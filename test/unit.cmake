@@ -2,6 +2,7 @@ ocib_add_gtest(ocib_unit_tests
   unit/core_test.cc
   unit/documents_test.cc
   unit/layer_test.cc
+  unit/tar_writer_test.cc
   unit/builder_test.cc
   unit/cache_test.cc)
 target_link_libraries(ocib_unit_tests PRIVATE nlohmann_json::nlohmann_json)

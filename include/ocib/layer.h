@@ -2,7 +2,7 @@
 //
 // Layers: a FileTree (what goes into the tar) and BuildLayer, the one-pass
 // streaming pipeline
-//   FileTree -> tar (pax_restricted) -> sha256 (diff_id) -> zstd|gzip|none
+//   FileTree -> tar (pax) -> sha256 (diff_id) -> zstd|gzip|none
 //            -> sha256 (digest) -> BlobWriter
 // in constant memory. Entries are sorted bytewise by path, owned by 0:0 with
 // empty names, stamped with one mtime, and keep only the exec bit of the

@@ -6,11 +6,11 @@
 // A layer's cache key is the sha256 of everything that decides its bytes:
 // for every entry of the FileTree its image path, type, mode, owner, size
 // and the sha256 of its content (or its link target); the compression, its
-// level and the entries' mtime; the layer format version of ocib and the
-// versions of the tar and compression libraries. Host paths, host mtimes and
-// file order never enter the key, so the same content in another directory
-// hits the same entry. A tree with a content id (FileTree::SetContentId) is
-// keyed on that id instead of its entries.
+// level and the entries' mtime; the layer format version of ocib (its tar
+// writer included) and the versions of the compression libraries. Host
+// paths, host mtimes and file order never enter the key, so the same content
+// in another directory hits the same entry. A tree with a content id
+// (FileTree::SetContentId) is keyed on that id instead of its entries.
 //
 // Content digests of host files are remembered per (path, device, inode,
 // size, mtime, ctime) so an unchanged file is not read again. A file whose

@@ -1,13 +1,14 @@
-// The one-pass layer pipeline: libarchive writes the tar into a chain of
+// The one-pass layer pipeline: ocib's tar writer writes into a chain of
 // push sinks (diff_id hasher -> compressor -> digest hasher -> blob writer).
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
 #include "ocib/layer.h"
 #include "ocib/media_type.h"
 
-#include "lib/archive/libarchive_api.h"
+#include "lib/archive/tar_writer.h"
 #include "lib/io/streams.h"
 
 namespace ocib {
@@ -57,96 +58,43 @@ class BlobSink : public Writer {
   BlobWriter* blob_;
 };
 
-struct ArchiveCtx {
-  Writer* sink = nullptr;
-  std::optional<Error> error;
-};
-
-la_ssize_t ArchiveWriteCallback(struct archive* /*a*/, void* client, const void* buf, size_t size) {
-  auto* ctx = static_cast<ArchiveCtx*>(client);
-  try {
-    Status st = ctx->sink->Write(buf, size);
-    if (!st) {
-      ctx->error = std::move(st).error();
-      return -1;
-    }
-  } catch (...) {
-    ctx->error = Internal("exception in layer writer");
-    return -1;
+tar::EntryType TarType(FileEntry::Type t) {
+  switch (t) {
+    case FileEntry::Type::kRegular:
+      return tar::EntryType::kRegular;
+    case FileEntry::Type::kDirectory:
+      return tar::EntryType::kDirectory;
+    case FileEntry::Type::kSymlink:
+      return tar::EntryType::kSymlink;
+    case FileEntry::Type::kHardlink:
+      return tar::EntryType::kHardlink;
   }
-  return static_cast<la_ssize_t>(size);
+  return tar::EntryType::kRegular;
 }
 
-using archive_api::LibarchiveApi;
-
-struct ArchiveDeleter {
-  const LibarchiveApi* la;
-  void operator()(struct archive* a) const { la->write_free(a); }
-};
-struct EntryDeleter {
-  const LibarchiveApi* la;
-  void operator()(struct archive_entry* e) const { la->entry_free(e); }
-};
-
-Error ArchiveError(const LibarchiveApi* la, struct archive* a, ArchiveCtx& ctx,
-                   const std::string& what) {
-  if (ctx.error) return std::move(*ctx.error).With(what);
-  const char* msg = la->error_string(a);
-  return IoError(what + ": " + (msg != nullptr ? msg : "libarchive error"));
-}
-
+// Writes `entries` as one tar stream into `tar_sink`, every entry stamped
+// with `mtime`. A host file whose size changes while it is read is an error.
 Status WriteEntries(const std::vector<FileEntry>& entries, Writer* tar_sink, int64_t mtime) {
-  OCIB_ASSIGN_OR_RETURN(const LibarchiveApi* la, archive_api::LoadLibarchive());
-  ArchiveCtx ctx;
-  ctx.sink = tar_sink;
-  std::unique_ptr<struct archive, ArchiveDeleter> a(la->write_new(), ArchiveDeleter{la});
-  if (!a) return Internal("archive_write_new failed");
-  la->write_set_format_pax_restricted(a.get());
-  la->write_add_filter_none(a.get());
-  la->write_set_bytes_per_block(a.get(), 512);
-  la->write_set_bytes_in_last_block(a.get(), 1);
-  if (la->write_open(a.get(), &ctx, nullptr, ArchiveWriteCallback, nullptr) != ARCHIVE_OK) {
-    return ArchiveError(la, a.get(), ctx, "starting tar stream");
-  }
+  tar::TarWriter writer(tar_sink);
   std::vector<char> buf(1 << 17);
   for (const auto& e : entries) {
-    std::unique_ptr<struct archive_entry, EntryDeleter> ent(la->entry_new(), EntryDeleter{la});
-    std::string name = e.path;
-    if (e.type == FileEntry::Type::kDirectory) name += '/';
-    la->entry_set_pathname_utf8(ent.get(), name.c_str());
-    la->entry_set_uid(ent.get(), e.uid);
-    la->entry_set_gid(ent.get(), e.gid);
-    la->entry_set_mtime(ent.get(), mtime, 0);
-    switch (e.type) {
-      case FileEntry::Type::kRegular:
-        la->entry_set_filetype(ent.get(), AE_IFREG);
-        la->entry_set_size(ent.get(), e.size);
-        break;
-      case FileEntry::Type::kDirectory:
-        la->entry_set_filetype(ent.get(), AE_IFDIR);
-        la->entry_set_size(ent.get(), 0);
-        break;
-      case FileEntry::Type::kSymlink:
-        la->entry_set_filetype(ent.get(), AE_IFLNK);
-        la->entry_set_symlink_utf8(ent.get(), e.link_target.c_str());
-        la->entry_set_size(ent.get(), 0);
-        break;
-      case FileEntry::Type::kHardlink:
-        la->entry_set_filetype(ent.get(), AE_IFREG);
-        la->entry_set_hardlink_utf8(ent.get(), e.link_target.c_str());
-        la->entry_set_size(ent.get(), 0);
-        break;
+    tar::Header h;
+    h.path = e.path;  // the writer adds a directory's trailing '/'
+    h.type = TarType(e.type);
+    h.mode = e.mode & 07777;
+    h.uid = e.uid;
+    h.gid = e.gid;
+    h.mtime = mtime;
+    if (e.type == FileEntry::Type::kRegular) {
+      h.size = e.content ? static_cast<int64_t>(e.content->size()) : e.size;
     }
-    la->entry_set_perm(ent.get(), e.mode & 07777);
-    if (la->write_header(a.get(), ent.get()) != ARCHIVE_OK) {
-      return ArchiveError(la, a.get(), ctx, "writing tar header for " + e.path);
+    if (e.type == FileEntry::Type::kSymlink || e.type == FileEntry::Type::kHardlink) {
+      h.link_target = e.link_target;
     }
+    OCIB_RETURN_IF_ERROR(writer.WriteHeader(h));
     if (e.type != FileEntry::Type::kRegular) continue;
     if (e.content) {
-      if (!e.content->empty() &&
-          la->write_data(a.get(), e.content->data(), e.content->size()) < 0) {
-        return ArchiveError(la, a.get(), ctx, "writing " + e.path);
-      }
+      OCIB_RETURN_IF_ERROR(writer.WriteData(e.content->data(), e.content->size()));
       continue;
     }
     auto reader = io::FileReader::Open(e.source);
@@ -157,18 +105,13 @@ Status WriteEntries(const std::vector<FileEntry>& entries, Writer* tar_sink, int
                                                left, static_cast<int64_t>(buf.size()))));
       if (!n) return std::move(n).error().With("adding " + e.path);
       if (*n == 0) return IoError(e.source + " shrank while it was being read");
-      if (la->write_data(a.get(), buf.data(), *n) < 0) {
-        return ArchiveError(la, a.get(), ctx, "writing " + e.path);
-      }
+      OCIB_RETURN_IF_ERROR(writer.WriteData(buf.data(), *n));
       left -= static_cast<int64_t>(*n);
     }
     auto extra = (*reader)->Read(buf.data(), 1);
     if (extra && *extra != 0) return IoError(e.source + " grew while it was being read");
   }
-  if (la->write_close(a.get()) != ARCHIVE_OK) {
-    return ArchiveError(la, a.get(), ctx, "finishing tar stream");
-  }
-  return {};
+  return writer.Finish();
 }
 
 }  // namespace

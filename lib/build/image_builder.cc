@@ -19,7 +19,6 @@
 #include "ocib/referrers.h"
 #include "ocib/sbom.h"
 
-#include "lib/archive/libarchive_api.h"
 #include "lib/base/static_base.h"
 #include "lib/build/go_build.h"
 #include "lib/build/remote_build.h"
@@ -930,15 +929,12 @@ Result<BuildResult> BuildGo(const BuildOptions& options) {
 }  // namespace
 
 Result<BuildResult> BuildImage(const BuildOptions& options) {
-  // Every build hashes (OpenSSL reads its configuration on first use) and
-  // writes or keys layers with libarchive: make both ready on another core
-  // while this one plans and opens the output. Joined before returning, so
-  // no library is still loading when the process exits.
+  // Every build hashes (OpenSSL reads its configuration on first use): make
+  // SHA-256 ready on another core while this one plans and opens the output.
+  // Joined before returning, so OpenSSL is not still initializing when the
+  // process exits.
   JoinOnExit warm_up;
-  warm_up.thread = std::thread([] {
-    (void)Digest::Sha256Of("");
-    (void)archive_api::LoadLibarchive();
-  });
+  warm_up.thread = std::thread([] { (void)Digest::Sha256Of(""); });
   if (build::UsesRegistry(options)) return build::BuildWithRegistry(options);
   if (!options.go_package.empty()) return BuildGo(options);
   OCIB_ASSIGN_OR_RETURN(Plan plan, MakePlan(options));

@@ -20,7 +20,6 @@
 #include "ocib/digest.h"
 #include "ocib/oci_layout.h"
 
-#include "lib/archive/libarchive_api.h"
 #include "lib/io/streams.h"
 #include "lib/layout/fs_util.h"
 #include <sys/stat.h>
@@ -31,7 +30,7 @@ namespace {
 
 // Bump when the tar writer or the layer pipeline changes the bytes it
 // produces for the same inputs.
-constexpr int kLayerFormatVersion = 1;
+constexpr int kLayerFormatVersion = 2;
 
 bool IsHex64(std::string_view s) {
   auto lower_hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
@@ -210,9 +209,7 @@ Result<std::string> LayerCache::ContentDigest(const std::string& path) {
 
 Result<std::string> LayerCache::Key(const FileTree& tree, const LayerOptions& options) {
   nlohmann::json j = nlohmann::json::array();
-  OCIB_ASSIGN_OR_RETURN(const archive_api::LibarchiveApi* la, archive_api::LoadLibarchive());
-  j.push_back({"ocib-layer", kLayerFormatVersion, la->version_number(), ZSTD_versionNumber(),
-               zlibVersion()});
+  j.push_back({"ocib-layer", kLayerFormatVersion, ZSTD_versionNumber(), zlibVersion()});
   j.push_back({std::string(CompressionName(options.compression)), options.level, options.mtime});
   if (!tree.content_id().empty()) {
     j.push_back({"content-id", tree.content_id()});

@@ -1,9 +1,8 @@
 // SharedLibrary: a library opened with dlopen, and its functions.
 //
-// ocib loads the libraries that pull in dozens of others (libcurl,
-// libarchive) when first needed rather than at process start; see
-// lib/http/curl_api.h and lib/archive/libarchive_api.h. The library stays
-// loaded for the life of the process.
+// ocib loads the libraries that pull in dozens of others (libcurl) when
+// first needed rather than at process start; see lib/http/curl_api.h. The
+// library stays loaded for the life of the process.
 #ifndef OCIB_LIB_IO_SHARED_LIBRARY_H_
 #define OCIB_LIB_IO_SHARED_LIBRARY_H_
 
