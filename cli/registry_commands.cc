@@ -117,7 +117,7 @@ int RunPush(const std::string& src, const std::string& dst, const RemoteFlags& f
 }
 
 int RunPull(const std::string& src, const std::string& dst, const std::string& platforms,
-            const RemoteFlags& f) {
+            bool no_referrers, const RemoteFlags& f) {
   auto from = ParseRemote(src);
   if (!from) return ReportError(std::move(from).error().With("pull"));
   auto to = ImageLocation::Parse(dst);
@@ -131,19 +131,24 @@ int RunPull(const std::string& src, const std::string& dst, const std::string& p
     if (!p) return ReportError(std::move(p).error().With("pull: --platform"));
     wanted = *p;
   }
-  auto r = Pull(*from, to->layout_dir, to->layout_tag, wanted, MakeOptions(f));
+  CopyOptions copy;
+  copy.referrers = !no_referrers;
+  auto r = Pull(*from, to->layout_dir, to->layout_tag, wanted, MakeOptions(f), copy);
   if (!r) return ReportError(r.error());
   std::cout << from->WithDigest("").String() << "@" << r->digest.ToString() << "\n";
   return kExitOk;
 }
 
-int RunCopy(const std::string& src, const std::string& dst, const RemoteFlags& f) {
+int RunCopy(const std::string& src, const std::string& dst, bool no_referrers,
+            const RemoteFlags& f) {
   auto from = ImageLocation::Parse(src);
   if (!from) return ReportError(std::move(from).error().With("copy"));
   auto to = ImageLocation::Parse(dst);
   if (!to) return ReportError(std::move(to).error().With("copy"));
   std::vector<std::string> pushed;
-  auto r = Copy(*from, *to, MakeOptions(f), &pushed);
+  CopyOptions copy;
+  copy.referrers = !no_referrers;
+  auto r = Copy(*from, *to, MakeOptions(f), &pushed, copy);
   if (!r) return ReportError(r.error());
   if (pushed.empty()) {
     std::cout << r->digest.ToString() << "\n";
@@ -228,26 +233,38 @@ void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
     auto src = std::make_shared<std::string>();
     auto dst = std::make_shared<std::string>();
     auto platforms = std::make_shared<std::string>();
+    auto no_referrers = std::make_shared<bool>(false);
     CLI::App* cmd = app.add_subcommand(
-        "pull", "Pull an image into an OCI layout, verifying every digest; prints REF@sha256:...");
+        "pull",
+        "Pull an image and its referrers into an OCI layout, verifying every digest; prints "
+        "REF@sha256:...");
     cmd->add_option("source", *src, "Registry reference")->required();
     cmd->add_option("destination", *dst, "oci:DIR[:TAG]")->required();
     cmd->add_option("--platform", *platforms,
                     "Comma-separated platforms to pull, e.g. linux/amd64 (default: all)");
+    cmd->add_flag("--no-referrers", *no_referrers,
+                  "Leave out the image's referrers (SBOMs, signatures)");
     AddRemoteFlags(cmd, *f, true);
-    cmd->callback(
-        [f, src, dst, platforms, &ctx] { ctx.exit_code = RunPull(*src, *dst, *platforms, *f); });
+    cmd->callback([f, src, dst, platforms, no_referrers, &ctx] {
+      ctx.exit_code = RunPull(*src, *dst, *platforms, *no_referrers, *f);
+    });
   }
   {
     auto f = std::make_shared<RemoteFlags>();
     auto src = std::make_shared<std::string>();
     auto dst = std::make_shared<std::string>();
+    auto no_referrers = std::make_shared<bool>(false);
     CLI::App* cmd = app.add_subcommand(
-        "copy", "Copy all platforms of an image between registries and OCI layouts");
+        "copy",
+        "Copy all platforms of an image and its referrers between registries and OCI layouts");
     cmd->add_option("source", *src, "oci:DIR[:TAG] or a registry reference")->required();
     cmd->add_option("destination", *dst, "oci:DIR[:TAG] or a registry reference")->required();
+    cmd->add_flag("--no-referrers", *no_referrers,
+                  "Leave out the image's referrers (SBOMs, signatures)");
     AddRemoteFlags(cmd, *f, true);
-    cmd->callback([f, src, dst, &ctx] { ctx.exit_code = RunCopy(*src, *dst, *f); });
+    cmd->callback([f, src, dst, no_referrers, &ctx] {
+      ctx.exit_code = RunCopy(*src, *dst, *no_referrers, *f);
+    });
   }
   {
     auto f = std::make_shared<RemoteFlags>();

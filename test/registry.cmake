@@ -10,6 +10,7 @@ ocib_add_gtest(ocib_registry_test
   ${CMAKE_CURRENT_LIST_DIR}/registry/registry_client_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/location_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/referrers_push_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/registry/referrers_copy_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/cert_dirs_test.cc
 )
 target_link_libraries(ocib_registry_test PRIVATE nlohmann_json::nlohmann_json)
@@ -29,6 +30,7 @@ ocib_add_registry_e2e(registry_faults faults.sh)
 ocib_add_registry_e2e(registry_auth_tls auth_tls.sh)
 ocib_add_registry_e2e(registry_build_remote build_remote.sh)
 ocib_add_registry_e2e(registry_referrers referrers.sh)
+ocib_add_registry_e2e(registry_referrers_copy referrers_copy.sh)
 ocib_add_registry_e2e(registry_certs_d certs_d.sh)
 ocib_add_registry_e2e(registry_chunk_min_length chunk_min.sh)
 ocib_add_registry_e2e(registry_late_challenge late_challenge.sh)

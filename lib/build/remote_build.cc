@@ -135,8 +135,12 @@ Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
     bool documents_only = !out && !tags.empty();
     log("ocib: fetching base " + ref->String() + (documents_only ? " (documents only)" : "") +
         " into " + cache_dir);
-    auto pulled = documents_only ? PullDocuments(*ref, cache_dir, cache_tag, *platforms, o.registry)
-                                 : Pull(*ref, cache_dir, cache_tag, *platforms, o.registry);
+    // The base's referrers describe the base, not the image built on it.
+    CopyOptions no_referrers;
+    no_referrers.referrers = false;
+    auto pulled = documents_only
+                      ? PullDocuments(*ref, cache_dir, cache_tag, *platforms, o.registry)
+                      : Pull(*ref, cache_dir, cache_tag, *platforms, o.registry, no_referrers);
     if (!pulled) return std::move(pulled).error().With("fetching base " + ref->String());
     o.absent_base_layers = documents_only;
     o.base = "oci:" + cache_dir + ":" + cache_tag;

@@ -93,6 +93,32 @@ Result<ReferrerInfo> DescribeReferrer(const Descriptor& d, std::string_view byte
   return info;
 }
 
+std::map<Digest, std::string> ReferrerBlobOwners(const WalkedImage& image) {
+  // The config and layers of a manifest; none for an index (which does not
+  // parse as a manifest) or anything else.
+  auto blobs_of = [](std::string_view bytes) {
+    std::vector<Digest> out;
+    auto m = Manifest::Parse(bytes);
+    if (!m) return out;
+    out.push_back(m->config.digest);
+    for (const Descriptor& l : m->layers) out.push_back(l.digest);
+    return out;
+  };
+  std::map<Digest, std::string> owners;
+  for (const WalkedDocument& doc : image.referrers) {
+    std::string label = "referrer " + doc.descriptor.digest.ToString();
+    auto info = DescribeReferrer(doc.descriptor, doc.bytes);
+    if (info && !info->subject.empty()) label += " of " + info->subject.ToString();
+    for (const Digest& d : blobs_of(doc.bytes)) owners.emplace(d, label);
+  }
+  if (owners.empty()) return owners;
+  for (const Digest& d : blobs_of(image.root_bytes)) owners.erase(d);
+  for (const WalkedDocument& doc : image.children) {
+    for (const Digest& d : blobs_of(doc.bytes)) owners.erase(d);
+  }
+  return owners;
+}
+
 Status WalkLayoutReferrers(OciLayout& layout, const Descriptor& root, WalkedImage& image) {
   const std::string what =
       "finding the referrers of " + root.digest.ToString() + " in " + layout.path();

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,11 @@ struct ReferrerInfo {
 };
 Result<ReferrerInfo> DescribeReferrer(const Descriptor& d, std::string_view bytes);
 
+// The blobs of `image` that only its referrers use (not the root or its
+// children), each mapped to "referrer sha256:... of sha256:..." (the first
+// referrer manifest that lists it, and its subject), for error messages.
+std::map<Digest, std::string> ReferrerBlobOwners(const WalkedImage& image);
+
 // Pushes a walked image to `destinations` (one repository): blobs (opened
 // through `opener_for`, HEAD first, mounted when `mount_sources` says so),
 // then child manifests by digest, then `root_desc` under each tag. See push.h.
@@ -64,6 +70,14 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
                              const std::map<Digest, std::string>& mount_sources,
                              const Descriptor& root_desc, const WalkedImage& walked,
                              const std::function<BlobOpener(const Descriptor&)>& opener_for);
+
+// Push (ocib/push.h), with the layout's referrers of the image when
+// `with_referrers`, without them (none is looked up) otherwise.
+Result<PushResult> PushLayout(const std::string& layout_dir, const std::string& layout_tag,
+                              const std::vector<Reference>& destinations,
+                              const RegistryOptions& options,
+                              const std::map<Digest, std::string>& mount_sources,
+                              const std::optional<Reference>& blob_source, bool with_referrers);
 
 // Opens byte ranges of the blob `digest` of `repo` at `source`, downloaded
 // by a background thread into a bounded in-memory pipe while the caller

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
 #include "ocib/push.h"
+#include "ocib/registry_referrers.h"
 
 #include "lib/layout/fs_util.h"
 #include "lib/registry/image_walk.h"
@@ -124,6 +126,88 @@ class Puller {
     if (seen_blobs_.insert(d.digest).second) blobs_.push_back(d);
   }
 
+  // Finds the referrers of `subjects` in the source (ListRegistryReferrers:
+  // the referrers API or the fallback tag), then the referrers of those
+  // and of the children of a referrer index, and so on. Each referrer is
+  // fetched and verified like a child (CollectChild), its children before
+  // it in docs_, its blobs recorded. Returns the referrers' referrers-API
+  // descriptors, each after its subject. A listing answered with kNotFound
+  // means no referrers; a listed referrer that is gone (kNotFound), is not
+  // a manifest or index, or names another subject is skipped (logged).
+  Result<std::vector<Descriptor>> CollectReferrers(std::vector<Digest> subjects) {
+    std::vector<Descriptor> out;
+    std::set<Digest> queued(subjects.begin(), subjects.end());
+    for (size_t i = 0; i < subjects.size(); ++i) {
+      const Digest subject = subjects[i];
+      auto listed = ListRegistryReferrers(client_, repo_, subject);
+      if (!listed) {
+        if (listed.error().code() != ErrorCode::kNotFound) {
+          return std::move(listed).error().With("copying the referrers of " + subject.ToString());
+        }
+        Log("no referrers of " + subject.ToString() + ": " + listed.error().ToString());
+        continue;
+      }
+      for (const Descriptor& listed_desc : *listed) {
+        const std::string what =
+            "copying referrer " + listed_desc.digest.ToString() + " of " + subject.ToString();
+        if (!media_type::IsManifest(listed_desc.media_type) &&
+            !media_type::IsIndex(listed_desc.media_type)) {
+          Log("skipping referrer " + listed_desc.digest.ToString() + " of " + subject.ToString() +
+              ": media type \"" + listed_desc.media_type + "\" is not a manifest or index");
+          continue;
+        }
+        if (seen_docs_.contains(listed_desc.digest)) continue;
+        auto m = client_.GetManifest(repo_, listed_desc.digest.ToString());
+        if (!m) {
+          if (m.error().code() == ErrorCode::kNotFound) {
+            Log("skipping referrer " + listed_desc.digest.ToString() + " of " + subject.ToString() +
+                ": listed but not in " + repo_);
+            continue;
+          }
+          return std::move(m).error().With(what);
+        }
+        if (static_cast<int64_t>(m->bytes.size()) != listed_desc.size) {
+          return DataLoss("the referrer is " + std::to_string(m->bytes.size()) +
+                          " bytes, its listing says " + std::to_string(listed_desc.size))
+              .With(what);
+        }
+        Descriptor doc;
+        doc.media_type = listed_desc.media_type;
+        doc.digest = listed_desc.digest;
+        doc.size = listed_desc.size;
+        auto info = registry::DescribeReferrer(doc, m->bytes);
+        if (!info) return std::move(info).error().With(what);
+        if (info->subject != subject) {
+          Log("skipping referrer " + listed_desc.digest.ToString() + " listed for " +
+              subject.ToString() + ": its subject is " +
+              (info->subject.empty() ? std::string("absent") : info->subject.ToString()));
+          continue;
+        }
+        seen_docs_.insert(doc.digest);
+        const size_t first_new = docs_.size();
+        const size_t first_new_blob = blobs_.size();
+        Status collected = Collect(doc, m->bytes, 0);
+        if (!collected) return std::move(collected).error().With(what);
+        for (size_t j = first_new_blob; j < blobs_.size(); ++j) {
+          blob_owner_[blobs_[j].digest] =
+              "referrer " + doc.digest.ToString() + " of " + subject.ToString();
+        }
+        docs_.push_back({doc, std::move(m->bytes)});
+        for (size_t j = first_new; j < docs_.size(); ++j) {
+          if (queued.insert(docs_[j].descriptor.digest).second) {
+            subjects.push_back(docs_[j].descriptor.digest);
+          }
+        }
+        out.push_back(std::move(info->descriptor));
+      }
+    }
+    return out;
+  }
+
+  void Log(const std::string& line) {
+    if (options_.log) options_.log(line);
+  }
+
   // Fetches every recorded blob the layout lacks; with `skip_layers`, only
   // those that are not a manifest's layer (configs).
   Status FetchAll(bool skip_layers) {
@@ -133,7 +217,12 @@ class Puller {
       OCIB_ASSIGN_OR_RETURN(bool have, layout_->Has(b.digest));
       if (have) return OkStatus();
       Status s = client_.FetchBlob(repo_, b, *layout_);
-      if (!s) return std::move(s).error().With("fetch blob " + b.digest.ToString());
+      if (!s) {
+        auto owner = blob_owner_.find(b.digest);
+        return std::move(s).error().With(
+            "fetch blob " + b.digest.ToString() +
+            (owner == blob_owner_.end() ? "" : " of " + owner->second));
+      }
       if (options_.progress) {
         // One line at a time: the workers finish concurrently.
         std::lock_guard<std::mutex> lock(progress_mu_);
@@ -161,12 +250,15 @@ class Puller {
   std::set<Digest> layers_;
   std::vector<Descriptor> blobs_;
   std::vector<PulledDoc> docs_;
+  // Blobs first recorded for a referrer: "referrer sha256:... of sha256:...".
+  std::map<Digest, std::string> blob_owner_;
   std::mutex progress_mu_;
 };
 
 Result<Descriptor> PullInto(const Reference& source, const std::string& layout_dir,
                             const std::string& layout_tag, const std::vector<Platform>& platforms,
-                            const RegistryOptions& options, bool documents_only) {
+                            const RegistryOptions& options, bool documents_only,
+                            bool with_referrers) {
   if (!layout_tag.empty() && !IsValidRefName(layout_tag)) {
     return InvalidArgument("invalid layout tag \"" + layout_tag + "\"");
   }
@@ -217,17 +309,33 @@ Result<Descriptor> PullInto(const Reference& source, const std::string& layout_d
   } else {
     return InvalidArgument("unsupported manifest media type \"" + root.media_type + "\"");
   }
+  // The referrers of what is pulled: the root as written here (a new index
+  // of the selected platforms has its own digest) and every document below.
+  std::vector<Descriptor> referrers;
+  if (with_referrers && !documents_only) {
+    std::vector<Digest> subjects{root_desc.digest};
+    for (const PulledDoc& d : puller.docs()) subjects.push_back(d.descriptor.digest);
+    OCIB_ASSIGN_OR_RETURN(referrers, puller.CollectReferrers(std::move(subjects)));
+  }
   OCIB_RETURN_IF_ERROR(puller.FetchAll(documents_only));
   OCIB_RETURN_IF_ERROR(puller.StoreDocs());
   OCIB_RETURN_IF_ERROR(StoreDocument(*layout, root_desc, root_bytes));
   std::string tag = layout_tag;
   if (tag.empty()) tag = source.tag();
   if (tag.empty() && source.digest().empty()) tag = "latest";
-  if (tag.empty()) {
-    OCIB_RETURN_IF_ERROR(layout->AddUntagged(root_desc));
-  } else {
-    OCIB_RETURN_IF_ERROR(layout->Tag(root_desc, tag));
+  // One index.json write: the referrers (untagged, as a build lists its
+  // SBOMs) and the image, tagged or not.
+  std::vector<OciLayout::IndexEntry> entries;
+  for (const Descriptor& r : referrers) {
+    entries.push_back({r, ""});
+    if (options.progress) {
+      options.progress("pulled referrer " + r.digest.ToString().substr(0, 19) +
+                       (r.artifact_type.empty() ? "" : " " + r.artifact_type));
+    }
   }
+  entries.push_back({root_desc, tag});
+  Status indexed = layout->UpdateIndex(entries);
+  if (!indexed) return std::move(indexed).error().With("updating " + layout_dir + "/index.json");
   return root_desc;
 }
 
@@ -328,7 +436,7 @@ class RemoteBlobReader : public Reader {
 // verifies each digest on PUT ?digest=), or are mounted within one registry.
 Result<Descriptor> CopyRemoteToRemote(const Reference& src, const Reference& dst_in,
                                       const RegistryOptions& options,
-                                      std::vector<std::string>* pushed) {
+                                      std::vector<std::string>* pushed, bool with_referrers) {
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> source,
                         RegistryClient::Create(src.domain(), options));
   source->SetScopes({}, {src.path()});
@@ -336,10 +444,21 @@ Result<Descriptor> CopyRemoteToRemote(const Reference& src, const Reference& dst
   Descriptor root_desc = DescribeBytes(root.media_type, root.bytes);
   Puller walker(*source, nullptr, src.path(), options);
   OCIB_RETURN_IF_ERROR(walker.Collect(root_desc, root.bytes, 0));
+  // The image's documents come first in the walker's list; the referrers
+  // (and the children of referrer indexes) follow, each after its subject.
+  const size_t image_docs = walker.docs().size();
+  if (with_referrers) {
+    std::vector<Digest> subjects{root_desc.digest};
+    for (const PulledDoc& d : walker.docs()) subjects.push_back(d.descriptor.digest);
+    OCIB_RETURN_IF_ERROR(walker.CollectReferrers(std::move(subjects)));
+  }
   registry::WalkedImage image;
   image.root_bytes = root.bytes;
   image.blobs = walker.blobs();
-  for (const PulledDoc& d : walker.docs()) image.children.push_back({d.descriptor, d.bytes});
+  for (size_t i = 0; i < walker.docs().size(); ++i) {
+    const PulledDoc& d = walker.docs()[i];
+    (i < image_docs ? image.children : image.referrers).push_back({d.descriptor, d.bytes});
+  }
 
   Reference dst = dst_in;
   if (dst.tag().empty() && dst.digest().empty() && !src.tag().empty()) dst = dst.WithTag(src.tag());
@@ -358,14 +477,17 @@ Result<Descriptor> CopyRemoteToRemote(const Reference& src, const Reference& dst
   return r->root;
 }
 
-Result<Descriptor> CopyLayoutToLayout(const ImageLocation& src, const ImageLocation& dst) {
+Result<Descriptor> CopyLayoutToLayout(const ImageLocation& src, const ImageLocation& dst,
+                                      bool with_referrers) {
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> from, OciLayout::Open(src.layout_dir));
   OCIB_ASSIGN_OR_RETURN(Descriptor root, registry::ResolveLayoutRoot(*from, src.layout_tag));
   OCIB_ASSIGN_OR_RETURN(registry::WalkedImage image, registry::WalkLayout(*from, root));
+  if (with_referrers) OCIB_RETURN_IF_ERROR(registry::WalkLayoutReferrers(*from, root, image));
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> to, OciLayout::OpenOrCreate(dst.layout_dir));
-  for (const Descriptor& b : image.blobs) {
+  const std::map<Digest, std::string> referrer_blobs = registry::ReferrerBlobOwners(image);
+  auto copy_blob = [&](const Descriptor& b) -> Status {
     OCIB_ASSIGN_OR_RETURN(bool have, to->Has(b.digest));
-    if (have) continue;
+    if (have) return OkStatus();
     OCIB_ASSIGN_OR_RETURN(std::unique_ptr<Reader> r, from->Open(b.digest));
     OCIB_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> w, to->NewWriter());
     std::vector<char> buf(1 << 20);
@@ -382,20 +504,44 @@ Result<Descriptor> CopyLayoutToLayout(const ImageLocation& src, const ImageLocat
         return std::move(s).error();
       }
     }
-    OCIB_ASSIGN_OR_RETURN(Descriptor committed, w->Commit(b.media_type, b.digest));
-    (void)committed;
+    auto committed = w->Commit(b.media_type, b.digest);
+    if (!committed) return std::move(committed).error();
+    return OkStatus();
+  };
+  for (const Descriptor& b : image.blobs) {
+    Status s = copy_blob(b);
+    if (!s) {
+      auto owner = referrer_blobs.find(b.digest);
+      if (owner == referrer_blobs.end()) return std::move(s).error();
+      return std::move(s).error().With("copying blob " + b.digest.ToString() + " of " +
+                                       owner->second);
+    }
   }
   for (const registry::WalkedDocument& d : image.children) {
     OCIB_RETURN_IF_ERROR(StoreDocument(*to, d.descriptor, d.bytes));
+  }
+  // The referrers (the children of a referrer index before it) are stored
+  // and those with a subject listed untagged, with the tag, in one
+  // index.json write.
+  std::vector<OciLayout::IndexEntry> entries;
+  for (const registry::WalkedDocument& d : image.referrers) {
+    auto info = registry::DescribeReferrer(d.descriptor, d.bytes);
+    if (!info)
+      return std::move(info).error().With("copying referrer " + d.descriptor.digest.ToString());
+    const std::string what = "copying referrer " + d.descriptor.digest.ToString() +
+                             (info->subject.empty() ? "" : " of " + info->subject.ToString());
+    Status stored = StoreDocument(*to, d.descriptor, d.bytes);
+    if (!stored) return std::move(stored).error().With(what);
+    if (!info->subject.empty()) entries.push_back({info->descriptor, ""});
   }
   OCIB_RETURN_IF_ERROR(StoreDocument(*to, root, image.root_bytes));
   Descriptor tagged = root;
   tagged.annotations.erase(kRefNameAnnotation);
   std::string tag = dst.layout_tag.empty() ? src.layout_tag : dst.layout_tag;
-  if (tag.empty()) {
-    OCIB_RETURN_IF_ERROR(to->AddUntagged(tagged));
-  } else {
-    OCIB_RETURN_IF_ERROR(to->Tag(tagged, tag));
+  entries.push_back({tagged, tag});
+  Status indexed = to->UpdateIndex(entries);
+  if (!indexed) {
+    return std::move(indexed).error().With("updating " + dst.layout_dir + "/index.json");
   }
   return tagged;
 }
@@ -404,9 +550,9 @@ Result<Descriptor> CopyLayoutToLayout(const ImageLocation& src, const ImageLocat
 
 Result<Descriptor> Pull(const Reference& source, const std::string& layout_dir,
                         const std::string& layout_tag, const std::vector<Platform>& platforms,
-                        const RegistryOptions& options) {
+                        const RegistryOptions& options, const CopyOptions& copy) {
   bool existed = PathExists(layout_dir);
-  auto r = PullInto(source, layout_dir, layout_tag, platforms, options, false);
+  auto r = PullInto(source, layout_dir, layout_tag, platforms, options, false, copy.referrers);
   if (!r) {
     if (!existed) fsutil::RemoveAll(layout_dir);
     return std::move(r).error().With("pull " + source.String());
@@ -419,7 +565,7 @@ Result<Descriptor> PullDocuments(const Reference& source, const std::string& lay
                                  const std::vector<Platform>& platforms,
                                  const RegistryOptions& options) {
   bool existed = PathExists(layout_dir);
-  auto r = PullInto(source, layout_dir, layout_tag, platforms, options, true);
+  auto r = PullInto(source, layout_dir, layout_tag, platforms, options, true, false);
   if (!r) {
     if (!existed) fsutil::RemoveAll(layout_dir);
     return std::move(r).error().With("pull documents of " + source.String());
@@ -471,23 +617,27 @@ std::string ImageLocation::ToString() const {
 }
 
 Result<Descriptor> Copy(const ImageLocation& source, const ImageLocation& destination,
-                        const RegistryOptions& options, std::vector<std::string>* pushed) {
+                        const RegistryOptions& options, std::vector<std::string>* pushed,
+                        const CopyOptions& copy) {
   std::string what = "copy " + source.ToString() + " to " + destination.ToString();
   if (source.is_layout && destination.is_layout) {
-    auto r = CopyLayoutToLayout(source, destination);
+    auto r = CopyLayoutToLayout(source, destination, copy.referrers);
     if (!r) return std::move(r).error().With(what);
     return r;
   }
   if (!source.is_layout && destination.is_layout) {
-    return Pull(source.reference, destination.layout_dir, destination.layout_tag, {}, options);
+    return Pull(source.reference, destination.layout_dir, destination.layout_tag, {}, options,
+                copy);
   }
   if (source.is_layout) {
-    auto r = Push(source.layout_dir, source.layout_tag, {destination.reference}, options);
+    auto r = registry::PushLayout(source.layout_dir, source.layout_tag, {destination.reference},
+                                  options, {}, std::nullopt, copy.referrers);
     if (!r) return std::move(r).error();
     if (pushed != nullptr) *pushed = r->pushed;
     return r->root;
   }
-  auto r = CopyRemoteToRemote(source.reference, destination.reference, options, pushed);
+  auto r =
+      CopyRemoteToRemote(source.reference, destination.reference, options, pushed, copy.referrers);
   if (!r) return std::move(r).error().With(what);
   return r;
 }

@@ -74,6 +74,17 @@ Result<PushResult> Push(const std::string& layout_dir, const std::string& layout
                         const std::vector<Reference>& destinations, const RegistryOptions& options,
                         const std::map<Digest, std::string>& mount_sources,
                         const std::optional<Reference>& blob_source) {
+  return registry::PushLayout(layout_dir, layout_tag, destinations, options, mount_sources,
+                              blob_source, true);
+}
+
+namespace registry {
+
+Result<PushResult> PushLayout(const std::string& layout_dir, const std::string& layout_tag,
+                              const std::vector<Reference>& destinations,
+                              const RegistryOptions& options,
+                              const std::map<Digest, std::string>& mount_sources,
+                              const std::optional<Reference>& blob_source, bool with_referrers) {
   if (destinations.empty()) return InvalidArgument("push: no destination");
   std::string what = "push " + destinations.front().String();
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::Open(layout_dir));
@@ -81,8 +92,10 @@ Result<PushResult> Push(const std::string& layout_dir, const std::string& layout
   if (!root) return std::move(root).error().With(what);
   auto image = registry::WalkLayout(*layout, *root);
   if (!image) return std::move(image).error().With(what);
-  Status referrers = registry::WalkLayoutReferrers(*layout, *root, *image);
-  if (!referrers) return std::move(referrers).error().With(what);
+  if (with_referrers) {
+    Status referrers = registry::WalkLayoutReferrers(*layout, *root, *image);
+    if (!referrers) return std::move(referrers).error().With(what);
+  }
   // Blobs the layout lacks stream from `blob_source`.
   std::unique_ptr<RegistryClient> source;
   if (blob_source) {
@@ -128,8 +141,6 @@ Result<PushResult> Push(const std::string& layout_dir, const std::string& layout
         };
       });
 }
-
-namespace registry {
 
 Result<PushResult> PushImage(const std::vector<Reference>& destinations,
                              const RegistryOptions& options,
@@ -210,6 +221,7 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
   }
 
   // 1. Blobs, in parallel.
+  const std::map<Digest, std::string> referrer_blobs = ReferrerBlobOwners(*image);
   std::mutex mu;
   std::atomic<size_t> next{0};
   std::optional<Error> first_error;
@@ -229,7 +241,10 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
       std::lock_guard<std::mutex> lock(mu);
       if (!pushed) {
         if (!first_error) {
-          first_error = std::move(pushed).error().With("upload blob " + blob.digest.ToString());
+          auto owner = referrer_blobs.find(blob.digest);
+          first_error = std::move(pushed).error().With(
+              "upload blob " + blob.digest.ToString() +
+              (owner == referrer_blobs.end() ? "" : " of " + owner->second));
         }
         stop = true;
         return;
@@ -269,10 +284,12 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
   // they are listed before the tags move.
   if (!image->referrers.empty()) {
     bool root_is_subject = false;
+    std::vector<Digest> subjects;
     for (const registry::WalkedDocument& doc : image->referrers) {
       auto info = registry::DescribeReferrer(doc.descriptor, doc.bytes);
       if (!info) return fail(std::move(info).error());
       root_is_subject = root_is_subject || info->subject == root->digest;
+      subjects.push_back(info->subject);
     }
     if (root_is_subject) {
       auto have = client.StatManifest(repo, root->digest.ToString());
@@ -283,9 +300,15 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
         if (!put) return fail(std::move(put).error().With("push " + root->digest.ToString()));
       }
     }
-    for (const registry::WalkedDocument& doc : image->referrers) {
+    for (size_t i = 0; i < image->referrers.size(); ++i) {
+      const registry::WalkedDocument& doc = image->referrers[i];
       auto pushed = PushReferrer(client, repo, doc.descriptor.media_type, doc.bytes);
-      if (!pushed) return fail(std::move(pushed).error());
+      if (!pushed) {
+        // A child of a referrer index has no subject of its own.
+        return fail(std::move(pushed).error().With(
+            "referrer " + doc.descriptor.digest.ToString() +
+            (subjects[i].empty() ? "" : " of " + subjects[i].ToString())));
+      }
       progress("pushed referrer " + pushed->digest.ToString().substr(0, 19) +
                (pushed->artifact_type.empty() ? "" : " " + pushed->artifact_type));
       result.referrers.push_back(*pushed);
