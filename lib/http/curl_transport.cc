@@ -462,8 +462,16 @@ class CurlTransport : public HttpTransport {
             (IsClientCertAlert(detail) || (st.sent == 0 && response.status == 0))) {
           return ClientCertError(host, detail);
         }
-        if (st.client_cert_set && IsClientCertAlert(detail))
-          return ClientCertRejected(host, detail);
+        // Likewise a server that rejects the certificate we sent: the reset
+        // comes on the new connection, before any byte of the exchange. (A
+        // reused connection that drops is a network failure.)
+        if (st.client_cert_set) {
+          long connects = 0;  // NOLINT(google-runtime-int): curl's type
+          api_->easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+          if (IsClientCertAlert(detail) || (connects > 0 && st.sent == 0 && response.status == 0)) {
+            return ClientCertRejected(host, detail);
+          }
+        }
         return Error(ErrorCode::kUnavailable, "network: " + what + ": " + detail);
       default:
         return Error(ErrorCode::kUnavailable, "network: " + what + ": " + detail);
