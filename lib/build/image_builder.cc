@@ -929,12 +929,6 @@ Result<BuildResult> BuildGo(const BuildOptions& options) {
 }  // namespace
 
 Result<BuildResult> BuildImage(const BuildOptions& options) {
-  // Every build hashes (OpenSSL reads its configuration on first use): make
-  // SHA-256 ready on another core while this one plans and opens the output.
-  // Joined before returning, so OpenSSL is not still initializing when the
-  // process exits.
-  JoinOnExit warm_up;
-  warm_up.thread = std::thread([] { (void)Digest::Sha256Of(""); });
   if (build::UsesRegistry(options)) return build::BuildWithRegistry(options);
   if (!options.go_package.empty()) return BuildGo(options);
   OCIB_ASSIGN_OR_RETURN(Plan plan, MakePlan(options));

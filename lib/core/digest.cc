@@ -3,7 +3,13 @@
 #include <algorithm>
 #include <array>
 
+// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP,
+// but still built (unless OpenSSL is configured without deprecated APIs) and
+// run the same assembly (SHA-NI where the CPU has it). See Sha256Hasher::Impl.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
+#include <openssl/opensslconf.h>
+#include <openssl/sha.h>
 
 namespace ocib {
 namespace {
@@ -93,13 +99,36 @@ Digest Digest::Sha256Of(std::string_view bytes) {
   return h.Finish();
 }
 
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+
+// The direct SHA-256 functions, not EVP: the first EVP digest of a process
+// initializes OpenSSL's providers and reads its configuration file (1-3 ms,
+// before the first layer cache key of a build can be computed), and every
+// EVP_DigestInit_ex with EVP_sha256() looks the algorithm up again (~15 us,
+// which for the 1,300 small files of a layer's key was most of a rebuild).
+// These need neither and give the same digests at the same speed.
+class Sha256Hasher::Impl {
+ public:
+  Impl() {
+    if (SHA256_Init(&ctx_) != 1) std::abort();
+  }
+  void Update(const void* data, size_t size) {
+    if (SHA256_Update(&ctx_, data, size) != 1) std::abort();
+  }
+  std::string FinishHex() {
+    std::array<unsigned char, SHA256_DIGEST_LENGTH> md{};
+    if (SHA256_Final(md.data(), &ctx_) != 1) std::abort();
+    return Hex(md.data(), md.size());
+  }
+
+ private:
+  SHA256_CTX ctx_{};
+};
+
+#else  // an OpenSSL without the deprecated APIs: EVP, the algorithm fetched once
+
 namespace {
 
-// OpenSSL 3 looks the algorithm up in its provider tables on every
-// EVP_DigestInit_ex(ctx, EVP_sha256()) (an implicit EVP_MD_fetch, ~15 us):
-// for the 1,300 small files of a layer's cache key that was most of a
-// rebuild. Fetched once, the init is a pointer copy. Never freed: it lives
-// as long as the process.
 const EVP_MD* Sha256Md() {
   static const EVP_MD* md = [] {
     EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
@@ -119,8 +148,21 @@ class Sha256Hasher::Impl {
   ~Impl() { EVP_MD_CTX_free(ctx_); }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
+  void Update(const void* data, size_t size) {
+    if (EVP_DigestUpdate(ctx_, data, size) != 1) std::abort();
+  }
+  std::string FinishHex() {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx_, md.data(), &len) != 1) std::abort();
+    return Hex(md.data(), len);
+  }
+
+ private:
   EVP_MD_CTX* ctx_;
 };
+
+#endif
 
 Sha256Hasher::Sha256Hasher() : impl_(std::make_unique<Impl>()) {}
 Sha256Hasher::~Sha256Hasher() = default;
@@ -129,14 +171,9 @@ Sha256Hasher& Sha256Hasher::operator=(Sha256Hasher&&) noexcept = default;
 
 void Sha256Hasher::Update(const void* data, size_t size) {
   if (size == 0) return;
-  if (EVP_DigestUpdate(impl_->ctx_, data, size) != 1) std::abort();
+  impl_->Update(data, size);
 }
 
-Digest Sha256Hasher::Finish() {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  if (EVP_DigestFinal_ex(impl_->ctx_, md.data(), &len) != 1) std::abort();
-  return Digest::FromSha256Hex(Hex(md.data(), len));
-}
+Digest Sha256Hasher::Finish() { return Digest::FromSha256Hex(impl_->FinishHex()); }
 
 }  // namespace ocib
