@@ -51,6 +51,7 @@ void PutOctal(char* field, size_t width, int64_t v) {
 // Copies `s` (at most `width` bytes) into a NUL-filled field; a value of
 // exactly `width` bytes has no terminating NUL, as ustar allows.
 void PutString(char* field, size_t width, std::string_view s) {
+  if (s.empty()) return;  // an empty view may have no data pointer
   std::memcpy(field, s.data(), std::min(s.size(), width));
 }
 
