@@ -201,6 +201,16 @@ proxy_start() {
 
 # make_image DIR TAG [ARGS]: a two-platform layout; prints the index digest.
 make_image() { python3 "$HERE/make_layout.py" "$@"; }
+# hello_binaries ARCH...: fixtures/go/hello built for linux/ARCH as $T/hello-ARCH
+# (static, reproducible, no network; Go's cache shared between tests).
+hello_binaries() {
+  local arch
+  for arch in "$@"; do
+    (cd "$OCIB_SOURCE_DIR/fixtures/go/hello" && CGO_ENABLED=0 GOOS=linux GOARCH=$arch GOFLAGS=-mod=mod GOPROXY=off \
+       GOCACHE="${OCIB_GOCACHE:-${OCIB_BINARY_DIR:-$T}/gocache}" GOPATH="$T/gopath" \
+       go build -trimpath -buildvcs=false -ldflags="-buildid=" -o "$T/hello-$arch" .) || die "go build linux/$arch failed"
+  done
+}
 
 # The digest of a layout's tagged root.
 layout_digest() { # DIR TAG

@@ -13,11 +13,7 @@ PY=/usr/bin/python3
 "$PY" -c 'import jsonschema' 2>/dev/null || { echo "SKIP: python3 jsonschema not installed (apt-get install python3-jsonschema)"; exit 77; }
 reg_start http
 
-for arch in amd64 arm64; do
-  (cd "$OCIB_SOURCE_DIR/fixtures/go/hello" && CGO_ENABLED=0 GOOS=linux GOARCH=$arch GOFLAGS=-mod=mod GOPROXY=off \
-     GOCACHE="${OCIB_GOCACHE:-${OCIB_BINARY_DIR:-$T}/gocache}" GOPATH="$T/gopath" \
-     go build -trimpath -buildvcs=false -ldflags="-buildid=" -o "$T/hello-$arch" .) || die "go build linux/$arch failed"
-done
+hello_binaries amd64 arm64
 export SOURCE_DATE_EPOCH=1700000000
 # The temporary layout of a build without --output goes here.
 export TMPDIR=$T/tmp

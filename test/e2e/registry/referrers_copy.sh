@@ -17,11 +17,7 @@
 source "$(dirname "$0")/lib.sh"
 need skopeo jq go
 
-for arch in amd64 arm64; do
-  (cd "$OCIB_SOURCE_DIR/fixtures/go/hello" && CGO_ENABLED=0 GOOS=linux GOARCH=$arch GOFLAGS=-mod=mod GOPROXY=off \
-     GOCACHE="${OCIB_GOCACHE:-${OCIB_BINARY_DIR:-$T}/gocache}" GOPATH="$T/gopath" \
-     go build -trimpath -buildvcs=false -ldflags="-buildid=" -o "$T/hello-$arch" .) || die "go build linux/$arch failed"
-done
+hello_binaries amd64 arm64
 export SOURCE_DATE_EPOCH=1700000000
 export TMPDIR=$T/tmp
 mkdir -p "$TMPDIR"
