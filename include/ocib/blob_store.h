@@ -58,6 +58,11 @@ class BlobStore {
   // BlobWriter::Commit: kDataLoss and nothing stored when it differs.
   Result<Descriptor> Put(std::string_view media_type, std::string_view bytes,
                          std::optional<Digest> expected = std::nullopt);
+  // Copies the blob `descriptor` names from `source` unless this store holds
+  // it already. Its digest is checked (as Commit with `expected`) and its
+  // size: kDataLoss and nothing stored when either differs; the source's
+  // and this store's errors otherwise.
+  Status CopyFrom(BlobStore& source, const Descriptor& descriptor);
 };
 
 }  // namespace ocib

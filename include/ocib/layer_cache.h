@@ -144,7 +144,6 @@ class LayerCache {
   LayerCache(std::string dir, std::unique_ptr<OciLayout> blobs);
   Result<std::string> ContentDigest(const std::string& path);
   std::string EntryPath(const std::string& key) const;
-  std::optional<Layer> ReadEntry(const std::string& key, const LayerOptions& options);
   bool BlobIntact(const Layer& layer);
   void Drop(const std::string& key, const std::optional<Layer>& layer);
   void MarkUsed(const std::string& key);

@@ -197,30 +197,6 @@ Result<Base> ResolveBase(const std::string& spec, const std::vector<Platform>& p
   return base;
 }
 
-// Copies a blob between stores unless the destination has it.
-Status CopyBlob(BlobStore& from, BlobStore& to, const Descriptor& d) {
-  OCIB_ASSIGN_OR_RETURN(bool has, to.Has(d.digest));
-  if (has) return {};
-  OCIB_ASSIGN_OR_RETURN(auto reader, from.Open(d.digest));
-  OCIB_ASSIGN_OR_RETURN(auto writer, to.NewWriter());
-  std::vector<char> buf(1 << 17);
-  int64_t total = 0;
-  while (true) {
-    OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
-    if (n == 0) break;
-    total += static_cast<int64_t>(n);
-    OCIB_RETURN_IF_ERROR(writer->Write(buf.data(), n));
-  }
-  if (total != d.size) {
-    writer->Abort();
-    return DataLoss("blob " + d.digest.ToString() + " has " + std::to_string(total) +
-                    " bytes, its descriptor says " + std::to_string(d.size));
-  }
-  auto committed = writer->Commit(d.media_type, d.digest);
-  if (!committed) return std::move(committed).error();
-  return {};
-}
-
 // Checks that the output can be written, without writing anything.
 Status CheckOutput(const LayoutReference& out) {
   std::string dir = out.path;
@@ -433,24 +409,15 @@ bool SameLayers(const NewLayers& a, const NewLayers& b) {
                     b.per_platform.end(), SameLayer);
 }
 
-// Joins its thread when the scope ends, also on an early return.
-struct JoinOnExit {
-  std::thread thread;
-  void Join() {
-    if (thread.joinable()) thread.join();
-  }
-  ~JoinOnExit() { Join(); }
-};
-
 // Joins its threads when the scope ends, also on an early return.
-struct JoinAllOnExit {
+struct JoinOnExit {
   std::vector<std::thread> threads;
   void Join() {
     for (auto& t : threads) {
       if (t.joinable()) t.join();
     }
   }
-  ~JoinAllOnExit() { Join(); }
+  ~JoinOnExit() { Join(); }
 };
 
 // The build's output layout. An existing one is opened at once. A new one
@@ -544,7 +511,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Out
   // while it is created.
   std::vector<std::optional<Layer>> peeked(trees.size());
   bool all_peeked = plan.cache != nullptr;
-  JoinAllOnExit lookers;
+  JoinOnExit lookers;
   std::atomic<size_t> next_lookup{0};
   OciLayout* out_ptr = nullptr;
   auto lookup = [&]() {
@@ -733,7 +700,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Out
       if (static_tree) spec.static_base = peeked[0];
       if (!plan.shared.empty()) spec.shared = peeked[shared_k];
       for (size_t k = first_bin; k < peeked.size(); ++k) spec.per_platform.push_back(*peeked[k]);
-      speculator.thread = std::thread([&] {
+      speculator.threads.emplace_back([&] {
         auto r = make_docs(spec, spec_docs);
         if (r) {
           if (Status st = spec_docs.Flush(); !st) {
@@ -781,7 +748,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Out
           }
           if (!*have) continue;  // lent by a registry when the output is pushed
         }
-        auto st = CopyBlob(*base.layout, out, l);
+        auto st = out.CopyFrom(*base.layout, l);
         if (!st) return std::move(st).error().With("copying base layer " + l.digest.ToString());
       }
     }

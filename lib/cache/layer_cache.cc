@@ -125,36 +125,6 @@ std::string_view TypeName(FileEntry::Type t) {
   return "?";
 }
 
-// Copies a blob from the cache into `store`, checking its digest on the way.
-Status CopyVerified(BlobStore& from, BlobStore& to, const Descriptor& d) {
-  OCIB_ASSIGN_OR_RETURN(auto reader, from.Open(d.digest));
-  OCIB_ASSIGN_OR_RETURN(auto writer, to.NewWriter());
-  std::string buf(size_t{1} << 20, '\0');
-  int64_t total = 0;
-  while (true) {
-    auto n = reader->Read(buf.data(), buf.size());
-    if (!n) {
-      writer->Abort();
-      return std::move(n).error();
-    }
-    if (*n == 0) break;
-    total += static_cast<int64_t>(*n);
-    if (Status st = writer->Write(buf.data(), *n); !st) {
-      writer->Abort();
-      return st;
-    }
-  }
-  if (total != d.size) {
-    writer->Abort();
-    return Error(ErrorCode::kDataLoss, "cached blob " + d.digest.ToString() + " has " +
-                                           std::to_string(total) + " bytes, want " +
-                                           std::to_string(d.size));
-  }
-  auto committed = writer->Commit(d.media_type, d.digest);
-  if (!committed) return std::move(committed).error();
-  return {};
-}
-
 // The sha256 of a file, for the digest check of a cached blob.
 Result<Digest> DigestOfFile(const std::string& path) {
   OCIB_ASSIGN_OR_RETURN(std::string hex, HashFile(path));
@@ -240,10 +210,9 @@ std::string LayerCache::EntryPath(const std::string& key) const {
 
 namespace {
 
-// The layer an entry file's text describes, if it is well formed, is for
-// `key` and has the media type of `options`' compression.
-std::optional<Layer> ParseEntry(const std::string& text, const std::string& key,
-                                const LayerOptions& options) {
+// The layer an entry file's text describes, if it is well formed and is for
+// `key`.
+std::optional<Layer> ParseEntry(const std::string& text, const std::string& key) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object() || j.value("key", "") != key) return std::nullopt;
   auto digest = Digest::Parse(j.value("digest", ""));
@@ -255,20 +224,19 @@ std::optional<Layer> ParseEntry(const std::string& text, const std::string& key,
   layer.descriptor.size = j.value("size", int64_t{0});
   layer.diff_id = *diff_id;
   layer.uncompressed_size = j.value("uncompressedSize", int64_t{0});
-  if (layer.descriptor.media_type != LayerMediaType(options.compression)) return std::nullopt;
   return layer;
 }
 
 }  // namespace
 
 std::optional<Layer> LayerCache::Peek(const std::string& key, const LayerOptions& options) {
-  return ReadEntry(key, options);
-}
-
-std::optional<Layer> LayerCache::ReadEntry(const std::string& key, const LayerOptions& options) {
   auto text = fsutil::ReadFile(EntryPath(key), 4096);
   if (!text) return std::nullopt;
-  return ParseEntry(*text, key, options);
+  std::optional<Layer> layer = ParseEntry(*text, key);
+  if (!layer || layer->descriptor.media_type != LayerMediaType(options.compression)) {
+    return std::nullopt;
+  }
+  return layer;
 }
 
 bool LayerCache::BlobIntact(const Layer& layer) {
@@ -290,7 +258,7 @@ void LayerCache::Drop(const std::string& key, const std::optional<Layer>& layer)
 
 std::optional<Layer> LayerCache::Find(const std::string& key, BlobStore& store,
                                       const LayerOptions& options) {
-  std::optional<Layer> layer = ReadEntry(key, options);
+  std::optional<Layer> layer = Peek(key, options);
   if (layer) {
     auto has = store.Has(layer->descriptor.digest);
     if (has && *has) {
@@ -303,7 +271,7 @@ std::optional<Layer> LayerCache::Find(const std::string& key, BlobStore& store,
         MarkUsed(key);
         return Place(*layer, store) ? layer : std::nullopt;
       }
-    } else if (CopyVerified(*blobs_, store, layer->descriptor)) {
+    } else if (store.CopyFrom(*blobs_, layer->descriptor)) {
       MarkUsed(key);
       return layer;  // checked on the way
     }
@@ -314,7 +282,7 @@ std::optional<Layer> LayerCache::Find(const std::string& key, BlobStore& store,
 }
 
 std::optional<Layer> LayerCache::Check(const std::string& key, const LayerOptions& options) {
-  std::optional<Layer> layer = ReadEntry(key, options);
+  std::optional<Layer> layer = Peek(key, options);
   if (layer && BlobIntact(*layer)) {
     MarkUsed(key);
     return layer;
@@ -331,7 +299,7 @@ bool LayerCache::Place(const Layer& layer, BlobStore& store) {
       out != nullptr && out->LinkBlob(blobs_->BlobPath(digest), digest)) {
     return true;
   }
-  return static_cast<bool>(CopyVerified(*blobs_, store, layer.descriptor));
+  return static_cast<bool>(store.CopyFrom(*blobs_, layer.descriptor));
 }
 
 Result<Layer> LayerCache::GetOrBuild(const FileTree& tree, BlobStore& store,
@@ -355,7 +323,7 @@ Result<Layer> LayerCache::Build(const std::string& key, const FileTree& tree, Bl
   auto* out = dynamic_cast<OciLayout*>(&store);
   if (out == nullptr ||
       !blobs_->LinkBlob(out->BlobPath(layer.descriptor.digest), layer.descriptor.digest)) {
-    if (!CopyVerified(store, *blobs_, layer.descriptor)) return layer;
+    if (!blobs_->CopyFrom(store, layer.descriptor)) return layer;
   }
   nlohmann::json entry = {{"key", key},
                           {"mediaType", layer.descriptor.media_type},
@@ -426,6 +394,7 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
   struct Entry {
     std::string path;
     std::string blob;  // hex
+    int64_t size = 0;  // the blob's
     int64_t used = 0;
   };
   std::vector<Entry> entries;
@@ -440,23 +409,17 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
     if (name.size() != 64 + 5 || name.compare(64, 5, ".json") != 0) continue;
     struct stat es {};
     if (::stat(path.c_str(), &es) != 0) continue;  // removed meanwhile
-    Entry e{path, "", es.st_mtim.tv_sec};
-    int64_t size = -1;
-    if (auto text = fsutil::ReadFile(path, 4096); text) {
-      auto j = nlohmann::json::parse(*text, nullptr, false);
-      auto digest = j.is_object() ? Digest::Parse(j.value("digest", "")) : Digest::Parse("");
-      if (digest && j.value("key", "") == name.substr(0, 64)) {
-        e.blob = digest->encoded();
-        size = j.value("size", int64_t{-1});
-      }
-    }
+    std::optional<Layer> layer;
+    if (auto text = fsutil::ReadFile(path, 4096); text)
+      layer = ParseEntry(*text, name.substr(0, 64));
     struct stat bs {};
-    if (e.blob.empty() || ::stat((blobs_dir + e.blob).c_str(), &bs) != 0 || bs.st_size != size) {
+    if (!layer || ::stat((blobs_dir + layer->descriptor.digest.encoded()).c_str(), &bs) != 0 ||
+        bs.st_size != layer->descriptor.size) {
       OCIB_RETURN_IF_ERROR(RemoveFile(path));
       ++result.entries_removed;
       continue;
     }
-    entries.push_back(std::move(e));
+    entries.push_back({path, layer->descriptor.digest.encoded(), bs.st_size, es.st_mtim.tv_sec});
   }
 
   // Most recently used first; keep while the rules allow.
@@ -470,13 +433,11 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
     bool remove = options.all || full ||
                   (options.unused_for_seconds && now - e.used > *options.unused_for_seconds);
     if (!remove && options.max_bytes && !kept_blobs.contains(e.blob)) {
-      struct stat bs {};
-      int64_t size = ::stat((blobs_dir + e.blob).c_str(), &bs) == 0 ? bs.st_size : 0;
-      if (kept_bytes + size > *options.max_bytes) {
+      if (kept_bytes + e.size > *options.max_bytes) {
         full = true;  // this one and every older one
         remove = true;
       } else {
-        kept_bytes += size;
+        kept_bytes += e.size;
       }
     }
     if (remove) {

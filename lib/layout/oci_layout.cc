@@ -9,6 +9,7 @@
 #include <random>
 #include <regex>
 #include <thread>
+#include <vector>
 
 #include "ocib/media_type.h"
 
@@ -344,6 +345,36 @@ Result<Descriptor> BlobStore::Put(std::string_view media_type, std::string_view 
   OCIB_ASSIGN_OR_RETURN(auto w, NewWriter());
   OCIB_RETURN_IF_ERROR(w->Write(bytes.data(), bytes.size()));
   return w->Commit(media_type, expected);
+}
+
+Status BlobStore::CopyFrom(BlobStore& source, const Descriptor& descriptor) {
+  OCIB_ASSIGN_OR_RETURN(bool has, Has(descriptor.digest));
+  if (has) return {};
+  OCIB_ASSIGN_OR_RETURN(auto reader, source.Open(descriptor.digest));
+  OCIB_ASSIGN_OR_RETURN(auto writer, NewWriter());
+  std::vector<char> buf(size_t{1} << 20);
+  int64_t total = 0;
+  while (true) {
+    auto n = reader->Read(buf.data(), buf.size());
+    if (!n) {
+      writer->Abort();
+      return std::move(n).error();
+    }
+    if (*n == 0) break;
+    total += static_cast<int64_t>(*n);
+    if (Status st = writer->Write(buf.data(), *n); !st) {
+      writer->Abort();
+      return st;
+    }
+  }
+  if (total != descriptor.size) {
+    writer->Abort();
+    return DataLoss("blob " + descriptor.digest.ToString() + " has " + std::to_string(total) +
+                    " bytes, its descriptor says " + std::to_string(descriptor.size));
+  }
+  auto committed = writer->Commit(descriptor.media_type, descriptor.digest);
+  if (!committed) return std::move(committed).error();
+  return {};
 }
 
 }  // namespace ocib

@@ -485,31 +485,8 @@ Result<Descriptor> CopyLayoutToLayout(const ImageLocation& src, const ImageLocat
   if (with_referrers) OCIB_RETURN_IF_ERROR(registry::WalkLayoutReferrers(*from, root, image));
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> to, OciLayout::OpenOrCreate(dst.layout_dir));
   const std::map<Digest, std::string> referrer_blobs = registry::ReferrerBlobOwners(image);
-  auto copy_blob = [&](const Descriptor& b) -> Status {
-    OCIB_ASSIGN_OR_RETURN(bool have, to->Has(b.digest));
-    if (have) return OkStatus();
-    OCIB_ASSIGN_OR_RETURN(std::unique_ptr<Reader> r, from->Open(b.digest));
-    OCIB_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> w, to->NewWriter());
-    std::vector<char> buf(1 << 20);
-    while (true) {
-      auto n = r->Read(buf.data(), buf.size());
-      if (!n) {
-        w->Abort();
-        return std::move(n).error();
-      }
-      if (*n == 0) break;
-      Status s = w->Write(buf.data(), *n);
-      if (!s) {
-        w->Abort();
-        return std::move(s).error();
-      }
-    }
-    auto committed = w->Commit(b.media_type, b.digest);
-    if (!committed) return std::move(committed).error();
-    return OkStatus();
-  };
   for (const Descriptor& b : image.blobs) {
-    Status s = copy_blob(b);
+    Status s = to->CopyFrom(*from, b);
     if (!s) {
       auto owner = referrer_blobs.find(b.digest);
       if (owner == referrer_blobs.end()) return std::move(s).error();

@@ -254,6 +254,32 @@ TEST(LayoutTest, ConcurrentTaggersAllLand) {
   EXPECT_EQ(idx->manifests.size(), 8u);
 }
 
+TEST(LayoutTest, CopyFromChecksDigestAndSizeAndSkipsWhatIsThere) {
+  ScopedTempDir tmp;
+  auto from = OciLayout::OpenOrCreate(tmp.path() + "/from");
+  auto to = OciLayout::OpenOrCreate(tmp.path() + "/to");
+  ASSERT_THAT(from, IsOk());
+  ASSERT_THAT(to, IsOk());
+  auto put = (*from)->Put(media_type::kLayerTar, "content");
+  ASSERT_THAT(put, IsOk());
+
+  Descriptor short_size = *put;
+  short_size.size = 3;
+  EXPECT_THAT((*to)->CopyFrom(**from, short_size),
+              StatusIs(ErrorCode::kDataLoss, HasSubstr("its descriptor says 3")));
+  EXPECT_FALSE(*(*to)->Has(put->digest));
+  Descriptor other = *put;
+  other.digest = Digest::Sha256Of("other");
+  EXPECT_THAT((*to)->CopyFrom(**from, other),
+              StatusIs(ErrorCode::kNotFound, HasSubstr(other.digest.encoded())));
+
+  ASSERT_THAT((*to)->CopyFrom(**from, *put), IsOk());
+  EXPECT_EQ(ReadFileOrDie((*to)->BlobPath(put->digest)), "content");
+  // Held already: not read from the source again (here: gone from it).
+  std::filesystem::remove((*from)->BlobPath(put->digest));
+  EXPECT_THAT((*to)->CopyFrom(**from, *put), IsOk());
+}
+
 TEST(LayoutTest, CommitWithWrongDigestStoresNothing) {
   ScopedTempDir tmp;
   auto layout = OciLayout::OpenOrCreate(tmp.path());
