@@ -19,19 +19,27 @@
 //
 // On disk, under the cache directory:
 //   layers/             an OCI image layout holding the compressed blobs
-//   keys/XX/KEY.json    the layer descriptor, diff_id and size for KEY
+//   keys/XX/KEY.json    the layer descriptor, diff_id and size for KEY, and
+//                       the checksum of its blob
 //   files/XX/HASH       remembered content digests
 // Every file is written to a temporary name and renamed, so concurrent
 // builds sharing one cache (threads or processes) are safe: they may both
 // build a missing layer, and they then write identical entries.
 //
-// A cache entry is never trusted blindly: its blob's sha256 and size are
-// checked against the entry each time it is reused, so a corrupt or
-// truncated blob is caught, the entry is dropped and the layer is built
-// again. When the destination already holds the blob, nothing is copied.
+// A cache entry is never trusted blindly: each time it is reused, its whole
+// blob is read and its size and checksum are compared with the entry, so a
+// corrupt, truncated or replaced blob is caught, the entry is dropped and
+// the layer is built again. The checksum is XXH3-128 of the blob's bytes,
+// taken as they were written (and sha256-checked); it finds the same
+// damage a sha256 would, at memory speed rather than at sha256 speed, which
+// is most of what an unchanged rebuild costs. It is not a defence against
+// someone who can write the cache: they could rewrite the entry as well,
+// whichever hash it named. An entry of an ocib that recorded no checksum is
+// checked by sha256 once and given one. When the destination already holds
+// the blob, nothing is read or copied.
 // Blobs move between the cache and an OCI layout on the same filesystem
 // as hard links (no copy): a tool that rewrote a layout's blob file in
-// place would change the cached blob too, which the digest check catches.
+// place would change the cached blob too, which the reuse check catches.
 // Across filesystems, or into another BlobStore, they are copied. Nothing
 // is evicted by a build; Prune (`ocib cache prune`) removes entries by
 // last use or total size.
@@ -82,16 +90,16 @@ class LayerCache {
                            bool* reused = nullptr);
 
   // GetOrBuild in parts, for a builder that looks up all its layers first
-  // (in parallel: the digest checks of cached blobs are the cost of a warm
-  // rebuild) and builds the misses its own way. `key` is Key(tree, options).
+  // (in parallel: reading the cached blobs to check them is the cost of a
+  // warm rebuild) and builds the misses its own way. `key` is Key(tree, options).
   //
   // The hit half: the cached layer, checked and placed in `store`, or
   // nullopt when the cache has no intact entry (a corrupt one is dropped).
   // Never compresses. Thread safe.
   std::optional<Layer> Find(const std::string& key, BlobStore& store, const LayerOptions& options);
   // Find in two steps, for a builder whose destination is still being made
-  // (the checks need none). Check: the cached layer when its blob's sha256
-  // and size match the entry, else nullopt (a corrupt entry is dropped).
+  // (the checks need none). Check: the cached layer when its blob's size
+  // and checksum match the entry, else nullopt (a corrupt entry is dropped).
   // Place: puts a checked layer's blob into `store` (nothing when it holds
   // it already; a hard link into an OciLayout on the same filesystem; else a
   // copy, checked again); false when it could not, the entry is kept. Both
@@ -144,8 +152,13 @@ class LayerCache {
   LayerCache(std::string dir, std::unique_ptr<OciLayout> blobs);
   Result<std::string> ContentDigest(const std::string& path);
   std::string EntryPath(const std::string& key) const;
-  bool BlobIntact(const Layer& layer);
-  void Drop(const std::string& key, const std::optional<Layer>& layer);
+  // An entry file's content: the layer and its blob's checksum.
+  struct Entry;
+  static std::optional<Entry> ParseEntry(const std::string& text, const std::string& key);
+  static std::string EntryText(const std::string& key, const Entry& entry);
+  std::optional<Entry> PeekEntry(const std::string& key, const LayerOptions& options);
+  bool BlobIntact(const std::string& key, const Entry& entry);
+  void Drop(const std::string& key, const std::optional<Entry>& entry);
   void MarkUsed(const std::string& key);
   std::string dir_;
   std::unique_ptr<OciLayout> blobs_;

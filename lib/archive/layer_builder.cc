@@ -8,7 +8,9 @@
 #include "ocib/layer.h"
 #include "ocib/media_type.h"
 
+#include "lib/archive/layer_pipeline.h"
 #include "lib/archive/tar_writer.h"
+#include "lib/io/checksum.h"
 #include "lib/io/streams.h"
 
 namespace ocib {
@@ -117,9 +119,15 @@ Status WriteEntries(const std::vector<FileEntry>& entries, Writer* tar_sink, int
 }  // namespace
 
 Result<Layer> BuildLayer(const FileTree& tree, BlobStore& store, const LayerOptions& options) {
+  return BuildLayer(tree, store, options, nullptr);
+}
+
+Result<Layer> BuildLayer(const FileTree& tree, BlobStore& store, const LayerOptions& options,
+                         std::string* checksum) {
   OCIB_ASSIGN_OR_RETURN(auto blob, store.NewWriter());
   BlobSink sink(blob.get());
-  io::HashingWriter compressed(&sink);
+  io::ChecksummingWriter summed(&sink);
+  io::HashingWriter compressed(&summed);
   auto compressor =
       io::NewCompressor(options.compression, options.level, options.threads, &compressed);
   io::HashingWriter tar(compressor.get());
@@ -135,6 +143,7 @@ Result<Layer> BuildLayer(const FileTree& tree, BlobStore& store, const LayerOpti
   Digest digest = compressed.Finish();
   OCIB_ASSIGN_OR_RETURN(layer.descriptor,
                         blob->Commit(LayerMediaType(options.compression), digest));
+  if (checksum != nullptr) *checksum = summed.Finish();
   return layer;
 }
 

@@ -20,6 +20,8 @@
 #include "ocib/digest.h"
 #include "ocib/oci_layout.h"
 
+#include "lib/archive/layer_pipeline.h"
+#include "lib/io/checksum.h"
 #include "lib/io/streams.h"
 #include "lib/layout/fs_util.h"
 #include <sys/stat.h>
@@ -125,12 +127,6 @@ std::string_view TypeName(FileEntry::Type t) {
   return "?";
 }
 
-// The sha256 of a file, for the digest check of a cached blob.
-Result<Digest> DigestOfFile(const std::string& path) {
-  OCIB_ASSIGN_OR_RETURN(std::string hex, HashFile(path));
-  return Digest::FromSha256Hex(std::move(hex));
-}
-
 }  // namespace
 
 LayerCache::LayerCache(std::string dir, std::unique_ptr<OciLayout> blobs)
@@ -208,86 +204,117 @@ std::string LayerCache::EntryPath(const std::string& key) const {
   return ShardedPath(dir_ + "/keys", key, ".json");
 }
 
-namespace {
+// What an entry file says: the layer, and the checksum (lib/io/checksum.h)
+// of its blob as it was written. Entries written before ocib recorded
+// checksums have none; their blobs are checked by sha256.
+struct LayerCache::Entry {
+  Layer layer;
+  std::string checksum;
+};
 
-// The layer an entry file's text describes, if it is well formed and is for
-// `key`.
-std::optional<Layer> ParseEntry(const std::string& text, const std::string& key) {
+std::optional<LayerCache::Entry> LayerCache::ParseEntry(const std::string& text,
+                                                        const std::string& key) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object() || j.value("key", "") != key) return std::nullopt;
   auto digest = Digest::Parse(j.value("digest", ""));
   auto diff_id = Digest::Parse(j.value("diffID", ""));
   if (!digest || !diff_id || j.value("size", int64_t{-1}) < 0) return std::nullopt;
-  Layer layer;
+  Entry entry;
+  Layer& layer = entry.layer;
   layer.descriptor.media_type = j.value("mediaType", "");
   layer.descriptor.digest = *digest;
   layer.descriptor.size = j.value("size", int64_t{0});
   layer.diff_id = *diff_id;
   layer.uncompressed_size = j.value("uncompressedSize", int64_t{0});
-  return layer;
+  entry.checksum = j.value("checksum", "");
+  if (!entry.checksum.starts_with(io::kChecksumPrefix)) entry.checksum.clear();
+  return entry;
 }
 
-}  // namespace
+std::string LayerCache::EntryText(const std::string& key, const Entry& entry) {
+  const Layer& layer = entry.layer;
+  nlohmann::json j = {{"key", key},
+                      {"mediaType", layer.descriptor.media_type},
+                      {"digest", layer.descriptor.digest.ToString()},
+                      {"size", layer.descriptor.size},
+                      {"diffID", layer.diff_id.ToString()},
+                      {"uncompressedSize", layer.uncompressed_size},
+                      {"checksum", entry.checksum}};
+  return j.dump();
+}
 
 std::optional<Layer> LayerCache::Peek(const std::string& key, const LayerOptions& options) {
-  auto text = fsutil::ReadFile(EntryPath(key), 4096);
-  if (!text) return std::nullopt;
-  std::optional<Layer> layer = ParseEntry(*text, key);
-  if (!layer || layer->descriptor.media_type != LayerMediaType(options.compression)) {
-    return std::nullopt;
-  }
-  return layer;
+  std::optional<Entry> entry = PeekEntry(key, options);
+  if (!entry) return std::nullopt;
+  return std::move(entry->layer);
 }
 
-bool LayerCache::BlobIntact(const Layer& layer) {
-  const std::string cached = blobs_->BlobPath(layer.descriptor.digest);
-  struct stat st {};
-  auto digest = DigestOfFile(cached);
-  return digest && *digest == layer.descriptor.digest && ::stat(cached.c_str(), &st) == 0 &&
-         st.st_size == layer.descriptor.size;
+std::optional<LayerCache::Entry> LayerCache::PeekEntry(const std::string& key,
+                                                       const LayerOptions& options) {
+  auto text = fsutil::ReadFile(EntryPath(key), 4096);
+  if (!text) return std::nullopt;
+  std::optional<Entry> entry = ParseEntry(*text, key);
+  if (!entry || entry->layer.descriptor.media_type != LayerMediaType(options.compression)) {
+    return std::nullopt;
+  }
+  return entry;
+}
+
+bool LayerCache::BlobIntact(const std::string& key, const Entry& entry) {
+  const Descriptor& d = entry.layer.descriptor;
+  const bool recorded = !entry.checksum.empty();
+  // With a recorded checksum, one fast pass; without (an entry of an older
+  // ocib), the sha256, and the checksum recorded for next time.
+  auto sums = io::SumFile(blobs_->BlobPath(d.digest), /*with_sha256=*/!recorded);
+  if (!sums || sums->size != d.size) return false;
+  if (recorded) return sums->checksum == entry.checksum;
+  if (sums->sha256 != d.digest) return false;
+  WriteQuietly(EntryPath(key), EntryText(key, Entry{entry.layer, sums->checksum}));
+  return true;
 }
 
 void LayerCache::MarkUsed(const std::string& key) {
   ::utimensat(AT_FDCWD, EntryPath(key).c_str(), nullptr, 0);
 }
 
-void LayerCache::Drop(const std::string& key, const std::optional<Layer>& layer) {
+void LayerCache::Drop(const std::string& key, const std::optional<Entry>& entry) {
   ::unlink(EntryPath(key).c_str());
-  if (layer) ::unlink(blobs_->BlobPath(layer->descriptor.digest).c_str());
+  if (entry) ::unlink(blobs_->BlobPath(entry->layer.descriptor.digest).c_str());
 }
 
 std::optional<Layer> LayerCache::Find(const std::string& key, BlobStore& store,
                                       const LayerOptions& options) {
-  std::optional<Layer> layer = Peek(key, options);
-  if (layer) {
-    auto has = store.Has(layer->descriptor.digest);
+  std::optional<Entry> entry = PeekEntry(key, options);
+  if (entry) {
+    const Layer& layer = entry->layer;
+    auto has = store.Has(layer.descriptor.digest);
     if (has && *has) {
       MarkUsed(key);
       return layer;
     }
     if (dynamic_cast<OciLayout*>(&store) != nullptr) {
-      // Same filesystem: check the digest, then hard-link (no copy).
-      if (BlobIntact(*layer)) {
+      // Same filesystem: check the blob, then hard-link (no copy).
+      if (BlobIntact(key, *entry)) {
         MarkUsed(key);
-        return Place(*layer, store) ? layer : std::nullopt;
+        return Place(layer, store) ? std::optional<Layer>(layer) : std::nullopt;
       }
-    } else if (store.CopyFrom(*blobs_, layer->descriptor)) {
+    } else if (store.CopyFrom(*blobs_, layer.descriptor)) {
       MarkUsed(key);
-      return layer;  // checked on the way
+      return layer;  // its sha256 checked on the way
     }
   }
   // Unreadable, mismatched or corrupt: drop the entry and its blob.
-  Drop(key, layer);
+  Drop(key, entry);
   return std::nullopt;
 }
 
 std::optional<Layer> LayerCache::Check(const std::string& key, const LayerOptions& options) {
-  std::optional<Layer> layer = Peek(key, options);
-  if (layer && BlobIntact(*layer)) {
+  std::optional<Entry> entry = PeekEntry(key, options);
+  if (entry && BlobIntact(key, *entry)) {
     MarkUsed(key);
-    return layer;
+    return std::move(entry->layer);
   }
-  Drop(key, layer);
+  Drop(key, entry);
   return std::nullopt;
 }
 
@@ -316,7 +343,9 @@ Result<Layer> LayerCache::GetOrBuild(const FileTree& tree, BlobStore& store,
 
 Result<Layer> LayerCache::Build(const std::string& key, const FileTree& tree, BlobStore& store,
                                 const LayerOptions& options) {
-  OCIB_ASSIGN_OR_RETURN(Layer layer, BuildLayer(tree, store, options));
+  Entry entry;
+  OCIB_ASSIGN_OR_RETURN(entry.layer, BuildLayer(tree, store, options, &entry.checksum));
+  const Layer& layer = entry.layer;
   // Record it only if the inputs did not change while the layer was built.
   auto again = Key(tree, options);
   if (!again || *again != key) return layer;
@@ -325,13 +354,7 @@ Result<Layer> LayerCache::Build(const std::string& key, const FileTree& tree, Bl
       !blobs_->LinkBlob(out->BlobPath(layer.descriptor.digest), layer.descriptor.digest)) {
     if (!blobs_->CopyFrom(store, layer.descriptor)) return layer;
   }
-  nlohmann::json entry = {{"key", key},
-                          {"mediaType", layer.descriptor.media_type},
-                          {"digest", layer.descriptor.digest.ToString()},
-                          {"size", layer.descriptor.size},
-                          {"diffID", layer.diff_id.ToString()},
-                          {"uncompressedSize", layer.uncompressed_size}};
-  WriteQuietly(EntryPath(key), entry.dump());
+  WriteQuietly(EntryPath(key), EntryText(key, entry));
   return layer;
 }
 
@@ -391,13 +414,13 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
   };
 
   // Every entry with its blob and last use; broken ones go at once.
-  struct Entry {
+  struct Use {
     std::string path;
     std::string blob;  // hex
     int64_t size = 0;  // the blob's
     int64_t used = 0;
   };
-  std::vector<Entry> entries;
+  std::vector<Use> entries;
   OCIB_ASSIGN_OR_RETURN(std::vector<std::string> entry_files, FilesUnder(dir + "/keys"));
   const std::string blobs_dir = dir + "/layers/blobs/sha256/";
   for (const std::string& path : entry_files) {
@@ -410,8 +433,9 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
     struct stat es {};
     if (::stat(path.c_str(), &es) != 0) continue;  // removed meanwhile
     std::optional<Layer> layer;
-    if (auto text = fsutil::ReadFile(path, 4096); text)
-      layer = ParseEntry(*text, name.substr(0, 64));
+    if (auto text = fsutil::ReadFile(path, 4096); text) {
+      if (auto entry = ParseEntry(*text, name.substr(0, 64))) layer = std::move(entry->layer);
+    }
     struct stat bs {};
     if (!layer || ::stat((blobs_dir + layer->descriptor.digest.encoded()).c_str(), &bs) != 0 ||
         bs.st_size != layer->descriptor.size) {
@@ -424,12 +448,12 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
 
   // Most recently used first; keep while the rules allow.
   std::stable_sort(entries.begin(), entries.end(),
-                   [](const Entry& a, const Entry& b) { return a.used > b.used; });
+                   [](const Use& a, const Use& b) { return a.used > b.used; });
   std::set<std::string> kept_blobs;
   std::set<std::string> dropped_blobs;  // named by removed entries only
   int64_t kept_bytes = 0;
   bool full = false;
-  for (const Entry& e : entries) {
+  for (const Use& e : entries) {
     bool remove = options.all || full ||
                   (options.unused_for_seconds && now - e.used > *options.unused_for_seconds);
     if (!remove && options.max_bytes && !kept_blobs.contains(e.blob)) {

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "ocib/oci_layout.h"
+
 #include "lib/io/streams.h"
 
 namespace ocib {
@@ -84,6 +86,16 @@ Status DeferredBlobStore::Flush() {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [digest, p] : pending_) work.emplace_back(digest, std::move(p));
     pending_.clear();
+  }
+  if (auto* layout = dynamic_cast<OciLayout*>(&target_)) {
+    // One round of flushes for all of them (see OciLayout::PutAll).
+    std::vector<OciLayout::BlobBytes> blobs;
+    blobs.reserve(work.size());
+    for (const auto& [digest, p] : work) blobs.push_back({p.bytes, digest});
+    if (Status st = layout->PutAll(blobs); !st) {
+      return std::move(st).error().With("writing " + std::to_string(work.size()) + " documents");
+    }
+    return {};
   }
   std::vector<Status> results(work.size());
   std::atomic<size_t> next{0};

@@ -1,13 +1,16 @@
 // DeferredBlobStore: small documents kept in memory until Flush, then
-// written to the real store from several threads at once.
+// written to the real store together.
 //
 // A build writes a dozen small documents (configs, manifests, SBOMs and
 // their artifact manifests, the index). Each OciLayout commit is a write,
 // an fsync and a rename; one after another that is a dozen journal commits,
 // most of the time of a rebuild whose layers all come from the cache.
-// Written side by side, the filesystem commits the fsyncs together. Every
-// blob is still fsynced before it is renamed to its digest (the layout's
-// contract is unchanged); only the order of independent writes changes.
+// Flush hands them to an OciLayout target all at once (OciLayout::PutAll:
+// every file written and its writeback started before the first fsync, so
+// the filesystem commits them together) and to any other store from
+// several threads. Every blob is still fsynced before it is renamed to its
+// digest (the layout's contract is unchanged); only the order of
+// independent writes changes.
 //
 // Blobs committed here are readable through this store at once (Has, Open)
 // and reach the target only on Flush: a build that fails before Flush
@@ -29,7 +32,8 @@ namespace ocib {
 
 class DeferredBlobStore : public BlobStore {
  public:
-  // `target` must outlive this store. `parallelism` >= 1 writers in Flush.
+  // `target` must outlive this store. `parallelism` >= 1 writers in Flush
+  // when `target` is not an OciLayout.
   explicit DeferredBlobStore(BlobStore& target, int parallelism = 8)
       : target_(target), parallelism_(parallelism < 1 ? 1 : parallelism) {}
 

@@ -207,17 +207,93 @@ Result<bool> OciLayout::Has(const Digest& digest) {
   return IoError("stat " + BlobPath(digest) + ": " + ErrnoText(errno));
 }
 
-Result<std::unique_ptr<BlobWriter>> OciLayout::NewWriter() {
+Result<std::pair<int, std::string>> OciLayout::NewTempFile() {
   OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir_ + "/blobs/sha256"));
   static std::atomic<uint64_t> counter{0};
-  std::random_device rd;
+  // pid and counter make a name unique on this host; the random part, drawn
+  // once per process, across hosts sharing the directory.
+  static const uint32_t salt = std::random_device{}();
   std::string tmp = dir_ + "/blobs/.tmp-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(counter.fetch_add(1)) + "-" + std::to_string(rd());
+                    std::to_string(counter.fetch_add(1)) + "-" + std::to_string(salt);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("create " + tmp + ": " + ErrnoText(errno));
   ::fchmod(fd, 0644);
   blobs_dir_dirty_.store(true);
-  return std::unique_ptr<BlobWriter>(new LayoutBlobWriter(this, fd, tmp));
+  return std::make_pair(fd, std::move(tmp));
+}
+
+Result<std::unique_ptr<BlobWriter>> OciLayout::NewWriter() {
+  OCIB_ASSIGN_OR_RETURN(auto file, NewTempFile());
+  return std::unique_ptr<BlobWriter>(new LayoutBlobWriter(this, file.first, file.second));
+}
+
+Status OciLayout::PutAll(const std::vector<BlobBytes>& blobs) {
+  struct File {
+    int fd = -1;
+    std::string tmp;
+    std::string path;
+  };
+  std::vector<File> files;
+  auto discard_from = [&files](size_t first) {
+    for (size_t i = first; i < files.size(); ++i) {
+      if (files[i].fd >= 0) ::close(files[i].fd);
+      ::unlink(files[i].tmp.c_str());
+    }
+  };
+  Status status;
+  // 1. Check and write every blob.
+  for (const BlobBytes& b : blobs) {
+    Digest actual = Digest::Sha256Of(b.bytes);
+    if (actual != b.digest) {
+      status = DataLoss("content digest " + actual.ToString() + " does not match expected " +
+                        b.digest.ToString());
+      break;
+    }
+    std::string path = BlobPath(b.digest);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && st.st_size == static_cast<off_t>(b.bytes.size())) {
+      continue;  // already stored
+    }
+    auto temp = NewTempFile();
+    if (temp) {
+      files.push_back({temp->first, std::move(temp->second), std::move(path)});
+      status = fsutil::WriteAll(files.back().fd, b.bytes.data(), b.bytes.size(), files.back().tmp);
+    } else {
+      status = std::move(temp).error();
+    }
+    if (!status) {
+      status = std::move(status).error().With("storing " + b.digest.ToString());
+      break;
+    }
+  }
+  if (!status) {
+    discard_from(0);
+    return status;
+  }
+#ifdef __linux__
+  // 2. Start the writeback of all of them, so that their blocks are
+  //    allocated in one journal transaction that the first fsync commits.
+  for (const File& f : files) ::sync_file_range(f.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+  // 3. The contract of every blob: its content is durable before its name.
+  for (File& f : files) {
+    if (::fsync(f.fd) != 0) {
+      int err = errno;
+      discard_from(0);
+      return IoError("fsync " + f.tmp + ": " + ErrnoText(err));
+    }
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    File& f = files[i];
+    ::close(f.fd);
+    f.fd = -1;
+    if (::rename(f.tmp.c_str(), f.path.c_str()) != 0) {
+      int err = errno;
+      discard_from(i);
+      return IoError("rename " + f.tmp + " to " + f.path + ": " + ErrnoText(err));
+    }
+  }
+  return {};
 }
 
 Result<std::unique_ptr<Reader>> OciLayout::Open(const Digest& digest) {

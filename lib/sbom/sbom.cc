@@ -8,7 +8,14 @@
 #include <utility>
 #include <vector>
 
+// SHA-1 by the direct functions: deprecated in OpenSSL 3 in favour of EVP, but the first EVP
+// digest of a process initializes OpenSSL's providers and reads its
+// configuration file (1-3 ms of a rebuild); the direct functions need
+// neither. EVP where OpenSSL is built without the deprecated APIs.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
+#include <openssl/opensslconf.h>
+#include <openssl/sha.h>
 
 #include "ocib/referrers.h"
 
@@ -89,9 +96,18 @@ std::string Uuid5(std::string_view name) {
   std::string input(reinterpret_cast<const char*>(kNamespace.data()), kNamespace.size());
   input.append(name);
   unsigned char md[EVP_MAX_MD_SIZE];
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+  // SHA1_Init/Update/Final, not SHA1(): in OpenSSL 3 the one-shot goes
+  // through EVP.
+  SHA_CTX ctx;
+  const bool sha1_ok = SHA1_Init(&ctx) == 1 && SHA1_Update(&ctx, input.data(), input.size()) == 1 &&
+                       SHA1_Final(md, &ctx) == 1;
+#else
   unsigned int md_len = 0;
-  if (EVP_Digest(input.data(), input.size(), md, &md_len, EVP_sha1(), nullptr) != 1 ||
-      md_len < 16) {
+  const bool sha1_ok =
+      EVP_Digest(input.data(), input.size(), md, &md_len, EVP_sha1(), nullptr) == 1 && md_len >= 16;
+#endif
+  if (!sha1_ok) {
     // SHA-1 is always available in OpenSSL's default provider; fall back to
     // SHA-256 bits rather than fail.
     Digest d = Digest::Sha256Of(input);

@@ -5,9 +5,12 @@
 #include <filesystem>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "ocib/layer_cache.h"
 #include "ocib/oci_layout.h"
 
+#include "lib/io/checksum.h"
 #include "test/testing/test_util.h"
 #include <sys/stat.h>
 
@@ -24,6 +27,11 @@ using ::ocib::testing::WriteFileOrDie;
 void Age(const std::string& path) {
   struct timespec times[2] = {{1000000000, 0}, {1000000000, 0}};
   ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+}
+
+// The entry file of `key`.
+std::string EntryFile(const LayerCache& cache, const std::string& key) {
+  return cache.path() + "/keys/" + key.substr(0, 2) + "/" + key + ".json";
 }
 
 class LayerCacheTest : public ::testing::Test {
@@ -49,6 +57,12 @@ class LayerCacheTest : public ::testing::Test {
     auto l = OciLayout::OpenOrCreate(tmp_.path() + "/" + name);
     EXPECT_TRUE(l);
     return std::move(*l);
+  }
+  nlohmann::json ReadEntry(const std::string& key) {
+    return nlohmann::json::parse(ReadFileOrDie(EntryFile(*cache_, key)));
+  }
+  void WriteEntry(const std::string& key, const nlohmann::json& j) {
+    WriteFileOrDie(EntryFile(*cache_, key), j.dump());
   }
   // The path of the one cached blob of `layer`.
   std::string CachedBlob(const Layer& layer) {
@@ -214,6 +228,68 @@ TEST_F(LayerCacheTest, CheckNeedsNoDestinationAndPlaceLinksTheCheckedBlob) {
   EXPECT_FALSE(std::filesystem::exists(CachedBlob(*first)));
 }
 
+TEST_F(LayerCacheTest, EntryRecordsTheChecksumOfTheBytesWritten) {
+  auto key = cache_->Key(Tree(), {});
+  ASSERT_TRUE(key);
+  auto out = NewLayout("o1");
+  auto layer = cache_->GetOrBuild(Tree(), *out, {});
+  ASSERT_TRUE(layer);
+  nlohmann::json entry = ReadEntry(*key);
+  EXPECT_EQ(entry.value("checksum", ""), io::ChecksumOf(ReadFileOrDie(CachedBlob(*layer))));
+  EXPECT_EQ(entry.value("digest", ""), layer->descriptor.digest.ToString());
+}
+
+TEST_F(LayerCacheTest, AWrongChecksumFailsTheCheck) {
+  auto key = cache_->Key(Tree(), {});
+  ASSERT_TRUE(key);
+  auto out1 = NewLayout("o1");
+  auto first = cache_->GetOrBuild(Tree(), *out1, {});
+  ASSERT_TRUE(first);
+  // The blob is intact (its sha256 matches), the entry names another checksum.
+  nlohmann::json entry = ReadEntry(*key);
+  entry["checksum"] = io::ChecksumOf("other bytes");
+  WriteEntry(*key, entry);
+  EXPECT_FALSE(cache_->Check(*key, {}));
+  EXPECT_FALSE(std::filesystem::exists(EntryFile(*cache_, *key)));  // dropped
+  auto out2 = NewLayout("o2");
+  bool reused = true;
+  auto second = cache_->GetOrBuild(Tree(), *out2, {}, &reused);
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(reused);
+  EXPECT_EQ(second->descriptor.digest, first->descriptor.digest);
+  EXPECT_EQ(ReadEntry(*key).value("checksum", ""),
+            io::ChecksumOf(ReadFileOrDie(CachedBlob(*first))));
+}
+
+TEST_F(LayerCacheTest, AnEntryWithoutAChecksumIsCheckedBySha256AndGetsOne) {
+  auto key = cache_->Key(Tree(), {});
+  ASSERT_TRUE(key);
+  auto out1 = NewLayout("o1");
+  auto first = cache_->GetOrBuild(Tree(), *out1, {});
+  ASSERT_TRUE(first);
+  const std::string checksum = ReadEntry(*key).value("checksum", "");
+  ASSERT_FALSE(checksum.empty());
+  // As an ocib that recorded no checksum wrote it.
+  nlohmann::json entry = ReadEntry(*key);
+  entry.erase("checksum");
+  WriteEntry(*key, entry);
+  auto checked = cache_->Check(*key, {});
+  ASSERT_TRUE(checked.has_value());
+  EXPECT_EQ(checked->descriptor.digest, first->descriptor.digest);
+  EXPECT_EQ(ReadEntry(*key).value("checksum", ""), checksum);  // recorded by the check
+
+  // Without a checksum, a flipped byte fails the sha256 check.
+  WriteEntry(*key, entry);
+  const std::string blob = CachedBlob(*first);
+  std::string bytes = ReadFileOrDie(blob);
+  bytes[bytes.size() / 3] ^= 0x10;
+  ::chmod(blob.c_str(), 0644);
+  WriteFileOrDie(blob, bytes);
+  EXPECT_FALSE(cache_->Check(*key, {}));
+  EXPECT_FALSE(std::filesystem::exists(EntryFile(*cache_, *key)));
+  EXPECT_FALSE(std::filesystem::exists(blob));
+}
+
 TEST_F(LayerCacheTest, TruncatedBlobAndBrokenEntryAreRebuilt) {
   auto out1 = NewLayout("o1");
   auto first = cache_->GetOrBuild(Tree(), *out1, {});
@@ -310,9 +386,6 @@ TEST_F(LayerCacheTest, InlineContentIsKeyedByItsBytes) {
 }
 
 // The entry file of `key`, and setting its last use.
-std::string EntryFile(const LayerCache& cache, const std::string& key) {
-  return cache.path() + "/keys/" + key.substr(0, 2) + "/" + key + ".json";
-}
 void SetUsed(const std::string& path, time_t when) {
   struct timespec times[2] = {{when, 0}, {when, 0}};
   ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);

@@ -7,6 +7,7 @@
 #include "ocib/oci_layout.h"
 #include "ocib/validate.h"
 
+#include "lib/io/checksum.h"
 #include "lib/io/streams.h"
 #include "lib/layout/deferred_store.h"
 #include "test/testing/test_util.h"
@@ -233,6 +234,89 @@ TEST(DeferredBlobStoreTest, FlushReportsTheTargetsError) {
   std::filesystem::remove_all(tmp.path() + "/l/blobs");
   WriteFileOrDie(tmp.path() + "/l/blobs", "not a directory");
   EXPECT_THAT(docs.Flush(), StatusIs(ErrorCode::kIo, HasSubstr(d->digest.ToString())));
+}
+
+// Known answers from `xxhsum -H2` (xxHash 0.8.1, Debian 12's xxhash
+// package), which prints XXH3-128 in its canonical big-endian form.
+TEST(ChecksumTest, MatchesXxhsum) {
+  EXPECT_EQ(io::ChecksumOf(""), "xxh3-128:99aa06d3014798d86001c324468d497f");
+  EXPECT_EQ(io::ChecksumOf("abc"), "xxh3-128:06b05ab6733a618578af5f94892f3950");
+  EXPECT_EQ(io::ChecksumOf("The quick brown fox jumps over the lazy dog"),
+            "xxh3-128:ddd650205ca3e7fa24a1cc2e3a8a7651");
+  // 3,000,000 bytes, (i * 31) % 251: longer than the file reader's buffer.
+  std::string big(3000000, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 31) % 251);
+  const std::string expected = "xxh3-128:71af40fe9efbd139b7172683a24b0741";
+  EXPECT_EQ(io::ChecksumOf(big), expected);
+  // Streamed in uneven pieces, and read from a file, it is the same.
+  io::Checksummer pieces;
+  for (size_t at = 0, n = 1; at < big.size(); at += n, n = n * 3 + 1) {
+    n = std::min(n, big.size() - at);
+    pieces.Update(big.data() + at, n);
+  }
+  EXPECT_EQ(pieces.Finish(), expected);
+  ScopedTempDir tmp;
+  WriteFileOrDie(tmp.path() + "/big", big);
+  auto sums = io::SumFile(tmp.path() + "/big", /*with_sha256=*/true);
+  ASSERT_THAT(sums, IsOk());
+  EXPECT_EQ(sums->checksum, expected);
+  EXPECT_EQ(sums->size, 3000000);
+  EXPECT_EQ(sums->sha256, Digest::Sha256Of(big));
+  auto fast = io::SumFile(tmp.path() + "/big", /*with_sha256=*/false);
+  ASSERT_THAT(fast, IsOk());
+  EXPECT_FALSE(fast->sha256.has_value());
+  EXPECT_THAT(io::SumFile(tmp.path() + "/missing", false),
+              StatusIs(ErrorCode::kNotFound, HasSubstr("missing")));
+}
+
+TEST(LayoutTest, PutAllStoresEveryBlobAndLeavesPresentOnesAlone) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  auto held = (*layout)->Put(media_type::kImageConfig, "{\"held\":true}");
+  ASSERT_THAT(held, IsOk());
+  struct stat before {};
+  ASSERT_EQ(::stat((*layout)->BlobPath(held->digest).c_str(), &before), 0);
+
+  std::vector<std::string> texts = {"{\"held\":true}"};
+  for (int i = 0; i < 10; ++i) texts.push_back("{\"n\":" + std::to_string(i) + "}");
+  std::vector<OciLayout::BlobBytes> blobs;
+  for (const auto& t : texts) blobs.push_back({t, Digest::Sha256Of(t)});
+  ASSERT_THAT((*layout)->PutAll(blobs), IsOk());
+  for (const auto& b : blobs) {
+    auto bytes = (*layout)->ReadAll(b.digest);  // checks the digest
+    ASSERT_THAT(bytes, IsOk());
+    EXPECT_EQ(*bytes, b.bytes);
+    struct stat st {};
+    ASSERT_EQ(::stat((*layout)->BlobPath(b.digest).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0644u);
+  }
+  struct stat after {};
+  ASSERT_EQ(::stat((*layout)->BlobPath(held->digest).c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);  // not written again
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path() + "/blobs")) {
+    EXPECT_EQ(e.path().filename(), "sha256");  // no temporary file left
+  }
+  auto report = ValidateLayout(tmp.path());
+  ASSERT_THAT(report, IsOk());
+  EXPECT_TRUE(report->problems.empty());
+}
+
+TEST(LayoutTest, PutAllWithAWrongDigestStoresNothing) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  const std::string a = "{\"a\":1}";
+  const std::string b = "{\"b\":2}";
+  std::vector<OciLayout::BlobBytes> blobs = {{a, Digest::Sha256Of(a)},
+                                             {b, Digest::Sha256Of("something else")}};
+  EXPECT_THAT(
+      (*layout)->PutAll(blobs),
+      StatusIs(ErrorCode::kDataLoss, HasSubstr(Digest::Sha256Of("something else").ToString())));
+  EXPECT_FALSE(*(*layout)->Has(Digest::Sha256Of(a)));
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path() + "/blobs")) {
+    EXPECT_EQ(e.path().filename(), "sha256");
+  }
 }
 
 TEST(LayoutTest, ConcurrentTaggersAllLand) {
