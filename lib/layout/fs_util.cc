@@ -73,18 +73,6 @@ Result<std::string> WriteTempFileFor(const std::string& path, std::string_view b
   return tmp;
 }
 
-Status AtomicWriteFile(const std::string& path, std::string_view bytes) {
-  OCIB_ASSIGN_OR_RETURN(std::string tmp, WriteTempFileFor(path, bytes));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status st = IoError("rename " + tmp + " to " + path + ": " + ErrnoText(errno));
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  auto slash = path.rfind('/');
-  FsyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
-  return {};
-}
-
 Status MakeDirs(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);

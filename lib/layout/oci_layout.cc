@@ -361,8 +361,12 @@ Status OciLayout::UpdateIndex(const std::vector<IndexEntry>& entries) {
     }
   }
   if (entries.empty()) return {};
-  // Every blob committed so far is durable before index.json can name it.
-  SyncBlobs();
+  // Every blob committed so far is durable before index.json can name it:
+  // the blobs directory is fsynced while the new index.json is written to
+  // its temporary file (which names nothing until the rename), so that the
+  // filesystem can commit both at once.
+  std::jthread sync_blobs;
+  if (blobs_dir_dirty_.load()) sync_blobs = std::jthread([this] { SyncBlobs(); });
   OCIB_ASSIGN_OR_RETURN(DirLock lock, DirLock::Acquire(dir_));
   OCIB_ASSIGN_OR_RETURN(Index idx, ReadIndex());
   bool changed = false;
@@ -391,7 +395,16 @@ Status OciLayout::UpdateIndex(const std::vector<IndexEntry>& entries) {
   }
   if (!changed) return {};
   idx.media_type = std::string(media_type::kImageIndex);
-  return fsutil::AtomicWriteFile(dir_ + "/index.json", idx.Serialize());
+  const std::string path = dir_ + "/index.json";
+  OCIB_ASSIGN_OR_RETURN(std::string tmp, fsutil::WriteTempFileFor(path, idx.Serialize()));
+  if (sync_blobs.joinable()) sync_blobs.join();
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    Status st = IoError("rename " + tmp + " to " + path + ": " + ErrnoText(errno));
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  fsutil::FsyncDir(dir_);
+  return {};
 }
 
 // ---------------------------------------------------------------- BlobStore
