@@ -238,6 +238,7 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
     int64_t max_size = -1;
     int64_t unused_for = -1;
     bool all = false;
+    bool dry_run = false;
   };
   auto prune_flags = std::make_shared<PruneFlags>();
   CLI::App* cache = app.add_subcommand("cache", "Manage the layer cache");
@@ -259,6 +260,8 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
           std::map<std::string, int64_t>{{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}},
           CLI::AsNumberWithUnit::UNIT_REQUIRED, "DURATION"));
   prune->add_flag("--all", prune_flags->all, "Remove every layer");
+  prune->add_flag("--dry-run", prune_flags->dry_run,
+                  "Remove nothing; print what would be removed and kept");
   prune->callback([prune_flags, &ctx]() {
     const PruneFlags& f = *prune_flags;
     std::string dir = f.cache_dir;
@@ -274,13 +277,16 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
     if (f.max_size >= 0) po.max_bytes = f.max_size;
     if (f.unused_for >= 0) po.unused_for_seconds = f.unused_for;
     po.all = f.all;
+    po.dry_run = f.dry_run;
     auto r = LayerCache::Prune(dir, po);
     if (!r) {
       ctx.exit_code = ReportError(std::move(r).error().With("cache prune " + dir));
       return;
     }
-    std::cout << "removed " << r->entries_removed << " layer(s), " << r->bytes_removed
-              << " bytes; kept " << r->entries_kept << " layer(s), " << r->bytes_kept << " bytes\n";
+    const char* would = f.dry_run ? "would have " : "";
+    std::cout << would << "removed " << r->entries_removed << " layer(s), " << r->bytes_removed
+              << " bytes; " << would << "kept " << r->entries_kept << " layer(s), " << r->bytes_kept
+              << " bytes\n";
     ctx.exit_code = kExitOk;
   });
 

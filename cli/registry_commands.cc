@@ -102,7 +102,8 @@ Result<Reference> ParseRemote(const std::string& text) {
   return Reference::Parse(s);
 }
 
-int RunPush(const std::string& src, const std::string& dst, const RemoteFlags& f) {
+int RunPush(const std::string& src, const std::string& dst, bool no_referrers,
+            const RemoteFlags& f) {
   auto from = ImageLocation::Parse(src);
   if (!from || !from->is_layout) {
     return ReportError(
@@ -110,7 +111,9 @@ int RunPush(const std::string& src, const std::string& dst, const RemoteFlags& f
   }
   auto to = ParseRemote(dst);
   if (!to) return ReportError(std::move(to).error().With("push"));
-  auto r = Push(from->layout_dir, from->layout_tag, {*to}, MakeOptions(f));
+  CopyOptions copy;
+  copy.referrers = !no_referrers;
+  auto r = Push(from->layout_dir, from->layout_tag, {*to}, MakeOptions(f), {}, std::nullopt, copy);
   if (!r) return ReportError(r.error());
   for (const std::string& line : r->pushed) std::cout << line << "\n";
   return kExitOk;
@@ -225,8 +228,13 @@ void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
     cmd->add_option("source", *src, "oci:DIR[:TAG]")->required();
     cmd->add_option("destination", *dst, "Registry reference, e.g. 127.0.0.1:5000/app:1")
         ->required();
+    auto no_referrers = std::make_shared<bool>(false);
+    cmd->add_flag("--no-referrers", *no_referrers,
+                  "Leave out the image's referrers (SBOMs, signatures)");
     AddRemoteFlags(cmd, *f, true);
-    cmd->callback([f, src, dst, &ctx] { ctx.exit_code = RunPush(*src, *dst, *f); });
+    cmd->callback([f, src, dst, no_referrers, &ctx] {
+      ctx.exit_code = RunPush(*src, *dst, *no_referrers, *f);
+    });
   }
   {
     auto f = std::make_shared<RemoteFlags>();

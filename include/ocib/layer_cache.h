@@ -131,6 +131,8 @@ class LayerCache {
   //   - `max_bytes`: the least recently used entries until the blobs of the
   //     rest fit (a blob two entries share counts once);
   //   - `all`: every entry and remembered digest.
+  // Shard directories left empty are removed too. With `dry_run` nothing is
+  // removed and the result says what would have been.
   // Safe while builds use the cache: a build that loses an entry it was
   // about to reuse finds the blob missing (the reuse check) and compresses
   // the layer again. kNotFound when `dir` holds no cache; kIo when a file
@@ -139,6 +141,7 @@ class LayerCache {
     std::optional<int64_t> max_bytes;
     std::optional<int64_t> unused_for_seconds;
     bool all = false;
+    bool dry_run = false;
   };
   struct PruneResult {
     int entries_removed = 0;

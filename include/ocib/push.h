@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "ocib/descriptor.h"
+#include "ocib/pull.h"
 #include "ocib/reference.h"
 #include "ocib/registry.h"
 #include "ocib/status.h"
@@ -64,10 +65,15 @@ struct PushResult {
 // into the upload, through memory only, as Copy does; the destination
 // verifies its digest. Without `blob_source` such a blob is kNotFound
 // naming its digest.
+//
+// `copy.referrers` false (`--no-referrers`): the image only; the layout's
+// referrers are neither pushed nor looked at, for a registry that refuses
+// artifacts.
 Result<PushResult> Push(const std::string& layout_dir, const std::string& layout_tag,
                         const std::vector<Reference>& destinations, const RegistryOptions& options,
                         const std::map<Digest, std::string>& mount_sources = {},
-                        const std::optional<Reference>& blob_source = std::nullopt);
+                        const std::optional<Reference>& blob_source = std::nullopt,
+                        const CopyOptions& copy = {});
 
 // Maps every blob of the image tagged `layout_tag` in `layout_dir` to
 // `repository` (for `mount_sources` when pushing an image built on a base

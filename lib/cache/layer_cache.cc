@@ -405,10 +405,13 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
   }
   const int64_t now = std::time(nullptr);
   PruneResult result;
+  auto drop = [&options](const std::string& path) -> Status {
+    return options.dry_run ? Status() : RemoveFile(path);
+  };
   auto remove_temp_if_stale = [&](const std::string& path) -> Status {
     struct stat ts {};
     if (::stat(path.c_str(), &ts) == 0 && now - LastChange(ts) > kStaleTempSeconds) {
-      return RemoveFile(path);
+      return drop(path);
     }
     return {};
   };
@@ -439,7 +442,7 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
     struct stat bs {};
     if (!layer || ::stat((blobs_dir + layer->descriptor.digest.encoded()).c_str(), &bs) != 0 ||
         bs.st_size != layer->descriptor.size) {
-      OCIB_RETURN_IF_ERROR(RemoveFile(path));
+      OCIB_RETURN_IF_ERROR(drop(path));
       ++result.entries_removed;
       continue;
     }
@@ -465,7 +468,7 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
       }
     }
     if (remove) {
-      OCIB_RETURN_IF_ERROR(RemoveFile(e.path));
+      OCIB_RETURN_IF_ERROR(drop(e.path));
       ++result.entries_removed;
       dropped_blobs.insert(e.blob);
     } else {
@@ -492,7 +495,7 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
       result.bytes_kept += bs.st_size;
       continue;
     }
-    OCIB_RETURN_IF_ERROR(RemoveFile(path));
+    OCIB_RETURN_IF_ERROR(drop(path));
     result.bytes_removed += bs.st_size;
   }
 
@@ -505,7 +508,18 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
       OCIB_RETURN_IF_ERROR(remove_temp_if_stale(path));
     } else if (options.all || (options.unused_for_seconds &&
                                now - ms.st_mtim.tv_sec > *options.unused_for_seconds)) {
-      OCIB_RETURN_IF_ERROR(RemoveFile(path));
+      OCIB_RETURN_IF_ERROR(drop(path));
+    }
+  }
+  if (!options.dry_run) {
+    // Shard directories left empty (rmdir fails on the others; a build
+    // that loses one it was writing into records nothing, a cache miss).
+    for (const char* sub : {"/keys", "/files"}) {
+      std::error_code ec;
+      for (auto it = std::filesystem::directory_iterator(dir + sub, ec);
+           !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        ::rmdir(it->path().c_str());
+      }
     }
   }
   return result;

@@ -93,6 +93,12 @@ Result<ReferrerInfo> DescribeReferrer(const Descriptor& d, std::string_view byte
   return info;
 }
 
+std::string ReferrerLabel(const Digest& referrer, const Digest& subject) {
+  std::string label = "referrer " + referrer.ToString();
+  if (!subject.empty()) label += " of " + subject.ToString();
+  return label;
+}
+
 std::map<Digest, std::string> ReferrerBlobOwners(const WalkedImage& image) {
   // The config and layers of a manifest; none for an index (which does not
   // parse as a manifest) or anything else.
@@ -106,9 +112,8 @@ std::map<Digest, std::string> ReferrerBlobOwners(const WalkedImage& image) {
   };
   std::map<Digest, std::string> owners;
   for (const WalkedDocument& doc : image.referrers) {
-    std::string label = "referrer " + doc.descriptor.digest.ToString();
     auto info = DescribeReferrer(doc.descriptor, doc.bytes);
-    if (info && !info->subject.empty()) label += " of " + info->subject.ToString();
+    const std::string label = ReferrerLabel(doc.descriptor.digest, info ? info->subject : Digest());
     for (const Digest& d : blobs_of(doc.bytes)) owners.emplace(d, label);
   }
   if (owners.empty()) return owners;

@@ -57,6 +57,10 @@ struct ReferrerInfo {
 };
 Result<ReferrerInfo> DescribeReferrer(const Descriptor& d, std::string_view bytes);
 
+// "referrer sha256:... of sha256:..." (without " of ..." when `subject` is
+// empty): how an error names a referrer's blob or document.
+std::string ReferrerLabel(const Digest& referrer, const Digest& subject);
+
 // The blobs of `image` that only its referrers use (not the root or its
 // children), each mapped to "referrer sha256:... of sha256:..." (the first
 // referrer manifest that lists it, and its subject), for error messages.

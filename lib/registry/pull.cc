@@ -188,10 +188,9 @@ class Puller {
         const size_t first_new_blob = blobs_.size();
         Status collected = Collect(doc, m->bytes, 0);
         if (!collected) return std::move(collected).error().With(what);
-        for (size_t j = first_new_blob; j < blobs_.size(); ++j) {
-          blob_owner_[blobs_[j].digest] =
-              "referrer " + doc.digest.ToString() + " of " + subject.ToString();
-        }
+        const std::string label = registry::ReferrerLabel(doc.digest, subject);
+        for (size_t j = first_new_blob; j < blobs_.size(); ++j)
+          blob_owner_[blobs_[j].digest] = label;
         docs_.push_back({doc, std::move(m->bytes)});
         for (size_t j = first_new; j < docs_.size(); ++j) {
           if (queued.insert(docs_[j].descriptor.digest).second) {

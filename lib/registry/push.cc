@@ -73,9 +73,9 @@ std::string HumanSize(int64_t n) {
 Result<PushResult> Push(const std::string& layout_dir, const std::string& layout_tag,
                         const std::vector<Reference>& destinations, const RegistryOptions& options,
                         const std::map<Digest, std::string>& mount_sources,
-                        const std::optional<Reference>& blob_source) {
+                        const std::optional<Reference>& blob_source, const CopyOptions& copy) {
   return registry::PushLayout(layout_dir, layout_tag, destinations, options, mount_sources,
-                              blob_source, true);
+                              blob_source, copy.referrers);
 }
 
 namespace registry {

@@ -139,8 +139,13 @@ check "a prune without limits removes nothing" grep -q '^removed 0 layer(s), 0 b
 hello_layer=$(jq -r '.layers[-1].digest' "$(blob "$T/p1" "$(manifest_for "$T/p1" "$(tagged "$T/p1" latest)" amd64)")")
 hello_entry=$(grep -rl "\"${hello_layer}\"" "$P/keys")
 touch -d '3 days ago' "$hello_entry"
-"$OCIB" cache prune --cache-dir "$P" --unused-for 2d >"$T/pr1"
 hello_size=$(stat -c %s "$(blob "$T/p1" "$hello_layer")")
+files_before=$(find "$P" | sort | md5sum)
+"$OCIB" cache prune --cache-dir "$P" --unused-for 2d --dry-run >"$T/pr1-dry"
+check "--dry-run says what it would remove" \
+  grep -q "^would have removed 1 layer(s), $hello_size bytes; would have kept 4 layer(s)" "$T/pr1-dry"
+expect_eq "--dry-run removes nothing" "$(find "$P" | sort | md5sum)" "$files_before"
+"$OCIB" cache prune --cache-dir "$P" --unused-for 2d >"$T/pr1"
 check "--unused-for 2d removes the one entry unused for three days and its blob" \
   grep -q "^removed 1 layer(s), $hello_size bytes; kept 4 layer(s)" "$T/pr1"
 check "its blob is gone from the cache" test ! -e "$P/layers/blobs/sha256/${hello_layer#sha256:}"
@@ -160,6 +165,7 @@ check "after --max-size the kept layer is reused" grep -q 'layers: 3 compressed,
 "$OCIB" cache prune --cache-dir "$P" --all >"$T/pr3"
 check "--all removes every entry" grep -q 'kept 0 layer(s), 0 bytes$' "$T/pr3"
 expect_eq "--all leaves no blob" "$(find "$P/layers/blobs" -type f | wc -l)" 0
+expect_eq "--all leaves no entry or shard directory" "$(find "$P/keys" "$P/files" -mindepth 1 | wc -l)" 0
 build "$T/p5" --cache-dir "$P" >/dev/null
 check "after --all every layer is compressed again" grep -q 'layers: 4 compressed, 0 reused' "$T/err"
 # Usage errors and a missing cache.

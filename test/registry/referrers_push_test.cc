@@ -87,6 +87,33 @@ TEST(RegistryReferrersTest, PushWithReferrersApiSkipsTheFallbackTag) {
   for (const Request& r : reg->log()) EXPECT_EQ(r.method, "HEAD") << r.path;
 }
 
+TEST(RegistryReferrersTest, PushWithoutReferrersPushesTheImageOnly) {
+  testing::ScopedTempDir tmp;
+  TestImage img = MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  reg->referrers_api = false;
+  CopyOptions copy;
+  copy.referrers = false;
+  auto pushed = Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), Options(reg), {},
+                     std::nullopt, copy);
+  ASSERT_TRUE(pushed.has_value()) << pushed.error().ToString();
+  EXPECT_EQ(pushed->root.digest, img.index.digest);
+  EXPECT_TRUE(pushed->referrers.empty());
+  EXPECT_GE(reg->Find("PUT", "/v2/app/manifests/v1"), 0);
+  for (const auto& m : img.manifests) {
+    EXPECT_GE(reg->Find("PUT", "/v2/app/manifests/" + m.digest.ToString()), 0);
+  }
+  // No referrer, no fallback tag, not even a look at one.
+  for (const Request& r : reg->log()) {
+    EXPECT_EQ(r.path.find("/manifests/sha256-"), std::string::npos) << r.method << " " << r.path;
+    EXPECT_EQ(r.path.find("/referrers/"), std::string::npos) << r.method << " " << r.path;
+    for (const auto& sbom : img.sboms) {
+      EXPECT_EQ(r.path.find(sbom.digest.ToString()), std::string::npos)
+          << r.method << " " << r.path;
+    }
+  }
+}
+
 TEST(RegistryReferrersTest, PushWithoutReferrersApiMaintainsTheFallbackTag) {
   testing::ScopedTempDir tmp;
   TestImage img = MakeImage(tmp.path() + "/layout");

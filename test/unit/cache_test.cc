@@ -438,9 +438,18 @@ TEST_F(LayerCacheTest, PruneByLastUseSizeAndAll) {
   EXPECT_EQ(r0->entries_kept, 3);
   EXPECT_EQ(r0->bytes_kept, a->descriptor.size + b->descriptor.size + c->descriptor.size);
 
-  // Unused for more than 2.5 days: only a.
+  // Unused for more than 2.5 days: only a. A dry run says so and removes nothing.
   LayerCache::PruneOptions old;
   old.unused_for_seconds = 5 * 86400 / 2;
+  old.dry_run = true;
+  auto dry = LayerCache::Prune(cache_->path(), old);
+  ASSERT_TRUE(dry);
+  EXPECT_EQ(dry->entries_removed, 1);
+  EXPECT_EQ(dry->bytes_removed, a->descriptor.size);
+  EXPECT_EQ(dry->entries_kept, 2);
+  EXPECT_TRUE(cache_->Peek(*ka, {}));
+  EXPECT_TRUE(std::filesystem::exists(CachedBlob(*a)));
+  old.dry_run = false;
   auto r1 = LayerCache::Prune(cache_->path(), old);
   ASSERT_TRUE(r1);
   EXPECT_EQ(r1->entries_removed, 1);
@@ -479,6 +488,10 @@ TEST_F(LayerCacheTest, PruneByLastUseSizeAndAll) {
     memos += e.is_regular_file() ? 1 : 0;
   }
   EXPECT_EQ(memos, 0);  // remembered content digests go too
+  // And the shard directories they were in.
+  for (const char* sub : {"/keys", "/files"}) {
+    EXPECT_TRUE(std::filesystem::is_empty(cache_->path() + sub)) << sub;
+  }
   // The cache still works.
   bool reused = true;
   ASSERT_TRUE(cache_->GetOrBuild(small, *NewLayout("o2"), {}, &reused));

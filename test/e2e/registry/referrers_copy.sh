@@ -13,7 +13,8 @@
 #    carries amd64's SBOM only; pull --no-referrers none;
 #  - a rebuild adds CycloneDX SBOMs to a; copying again merges them into
 #    b's fallback indexes (existing entries kept as they were, none twice);
-#  - layout -> layout and layout -> registry copies carry them too.
+#  - layout -> layout and layout -> registry copies carry them too, and so
+#    does push; push --no-referrers does not.
 source "$(dirname "$0")/lib.sh"
 need skopeo jq go
 
@@ -171,6 +172,17 @@ check "layout -> registry copy: the linux/arm64 fallback index lists both SBOMs"
 run copy-lr-none "$OCIB" copy --no-referrers "oci:$T/copied:v2" "$REG2/ocib/fromlayout-none:v1"
 check "layout -> registry copy --no-referrers: no fallback tag" \
   bash -c "! skopeo inspect --raw --tls-verify=false 'docker://$REG2/ocib/fromlayout-none:sha256-${m#sha256:}' > /dev/null 2>&1"
+run push "$OCIB" push "oci:$T/copied:v2" "$REG2/ocib/pushed:v1"
+fb=$(raw "$REG2/ocib/pushed:sha256-${m#sha256:}" 2>/dev/null || echo '{}')
+check "push: the linux/arm64 fallback index lists both SBOMs" \
+  test "$(jq -r '[.manifests[]?.artifactType]|sort|join(",")' <<<"$fb")" = "$SPDX,$CDX"
+run push-none "$OCIB" push --no-referrers "oci:$T/copied:v2" "$REG2/ocib/pushed-none:v1"
+check "push --no-referrers pushes the image" \
+  test "sha256:$(raw "$REG2/ocib/pushed-none:v1" | sha256sum | cut -d' ' -f1)" = "$want"
+check "push --no-referrers: no fallback tag" \
+  bash -c "! skopeo inspect --raw --tls-verify=false 'docker://$REG2/ocib/pushed-none:sha256-${m#sha256:}' > /dev/null 2>&1"
+run referrers-pushed-none "$OCIB" referrers "$REG2/ocib/pushed-none:v1"
+check "ocib referrers lists nothing after push --no-referrers" test ! -s "$T/referrers-pushed-none.out"
 
 # 6. An independent client still copies b.
 skopeo copy --all -q --src-tls-verify=false "docker://$B:v1" "oci:$T/skopeo:v1" > /dev/null 2> "$T/skopeo.err" || { cat "$T/skopeo.err"; fail "skopeo copy --all"; }
