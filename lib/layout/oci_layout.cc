@@ -177,8 +177,8 @@ Result<std::unique_ptr<OciLayout>> OciLayout::OpenOrCreate(const std::string& di
           fsutil::WriteTempFileFor(dir + "/oci-layout", kOciLayoutBytes);
       index_writer.join();
       Status made;
-      if (!index_tmp) made = std::move(index_tmp).error();
-      if (made && !layout_tmp) made = std::move(layout_tmp).error();
+      if (!index_tmp) made = index_tmp.error();
+      if (made && !layout_tmp) made = layout_tmp.error();
       if (made && ::rename(index_tmp->c_str(), (dir + "/index.json").c_str()) != 0) {
         made = IoError("rename " + *index_tmp + ": " + ErrnoText(errno));
       }
@@ -212,9 +212,9 @@ Result<std::pair<int, std::string>> OciLayout::NewTempFile() {
   static std::atomic<uint64_t> counter{0};
   // pid and counter make a name unique on this host; the random part, drawn
   // once per process, across hosts sharing the directory.
-  static const uint32_t salt = std::random_device{}();
+  static const uint32_t kSalt = std::random_device{}();
   std::string tmp = dir_ + "/blobs/.tmp-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(counter.fetch_add(1)) + "-" + std::to_string(salt);
+                    std::to_string(counter.fetch_add(1)) + "-" + std::to_string(kSalt);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("create " + tmp + ": " + ErrnoText(errno));
   ::fchmod(fd, 0644);
@@ -433,7 +433,7 @@ Result<Descriptor> BlobStore::Put(std::string_view media_type, std::string_view 
                                   std::optional<Digest> expected) {
   OCIB_ASSIGN_OR_RETURN(auto w, NewWriter());
   OCIB_RETURN_IF_ERROR(w->Write(bytes.data(), bytes.size()));
-  return w->Commit(media_type, expected);
+  return w->Commit(media_type, std::move(expected));
 }
 
 Status BlobStore::CopyFrom(BlobStore& source, const Descriptor& descriptor) {

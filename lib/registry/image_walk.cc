@@ -143,7 +143,7 @@ Status WalkLayoutReferrers(OciLayout& layout, const Descriptor& root, WalkedImag
   std::set<Digest> considered;
   for (const Descriptor& e : index->manifests) {
     if (!media_type::IsIndex(e.media_type) && !media_type::IsManifest(e.media_type)) continue;
-    if (subjects.count(e.digest) > 0 || !considered.insert(e.digest).second) continue;
+    if (subjects.contains(e.digest) || !considered.insert(e.digest).second) continue;
     auto has = layout.Has(e.digest);
     if (!has) return std::move(has).error().With(what);
     if (!*has) continue;
@@ -162,7 +162,7 @@ Status WalkLayoutReferrers(OciLayout& layout, const Descriptor& root, WalkedImag
   for (bool progress = true; progress;) {
     progress = false;
     for (auto it = pending.begin(); it != pending.end();) {
-      if (subjects.count(it->subject) == 0) {
+      if (!subjects.contains(it->subject)) {
         ++it;
         continue;
       }
