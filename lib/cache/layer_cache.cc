@@ -90,27 +90,14 @@ std::string StatIdentity(const std::string& path, const struct stat& st) {
 }
 
 Result<std::string> HashFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    return Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                 "open " + path + ": " + io::ErrnoText(err));
-  }
+  OCIB_ASSIGN_OR_RETURN(auto reader, io::FileReader::Open(path));
   Sha256Hasher h;
   std::string buf(size_t{1} << 20, '\0');
   while (true) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return IoError("read " + path + ": " + io::ErrnoText(err));
-    }
-    if (n == 0) break;
-    h.Update(buf.data(), static_cast<size_t>(n));
+    OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
+    if (n == 0) return h.Finish().encoded();
+    h.Update(buf.data(), n);
   }
-  ::close(fd);
-  return h.Finish().encoded();
 }
 
 std::string_view TypeName(FileEntry::Type t) {

@@ -1,11 +1,6 @@
 // XXH3-128 through xxhash's header (inlined: no library to link or ship).
 #include "lib/io/checksum.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -49,31 +44,19 @@ Status ChecksummingWriter::Write(const void* data, size_t size) {
 }
 
 Result<FileSums> SumFile(const std::string& path, bool with_sha256) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    return Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                 "open " + path + ": " + ErrnoText(err));
-  }
+  OCIB_ASSIGN_OR_RETURN(auto reader, FileReader::Open(path));
   FileSums sums;
   Checksummer sum;
   std::optional<Sha256Hasher> sha;
   if (with_sha256) sha.emplace();
   std::string buf(size_t{1} << 20, '\0');
   while (true) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return IoError("read " + path + ": " + ErrnoText(err));
-    }
+    OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
     if (n == 0) break;
-    sum.Update(buf.data(), static_cast<size_t>(n));
-    if (sha) sha->Update(buf.data(), static_cast<size_t>(n));
-    sums.size += n;
+    sum.Update(buf.data(), n);
+    if (sha) sha->Update(buf.data(), n);
+    sums.size += static_cast<int64_t>(n);
   }
-  ::close(fd);
   sums.checksum = sum.Finish();
   if (sha) sums.sha256 = sha->Finish();
   return sums;

@@ -29,31 +29,17 @@ Status WriteAll(int fd, const void* data, size_t size, const std::string& what) 
 }
 
 Result<std::string> ReadFile(const std::string& path, size_t max_size) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    return Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                 "open " + path + ": " + ErrnoText(err));
-  }
+  OCIB_ASSIGN_OR_RETURN(auto reader, io::FileReader::Open(path));
   std::string out;
   char buf[65536];
   while (true) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return IoError("read " + path + ": " + ErrnoText(err));
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf, sizeof(buf)));
+    if (n == 0) return out;
+    out.append(buf, n);
     if (out.size() > max_size) {
-      ::close(fd);
       return InvalidArgument(path + " is larger than " + std::to_string(max_size) + " bytes");
     }
   }
-  ::close(fd);
-  return out;
 }
 
 Result<std::string> WriteTempFileFor(const std::string& path, std::string_view bytes) {
