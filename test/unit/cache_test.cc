@@ -58,6 +58,15 @@ class LayerCacheTest : public ::testing::Test {
     EXPECT_TRUE(l);
     return std::move(*l);
   }
+  // Tree() built once through the cache into the new layout "o1": its cache
+  // key and its layer.
+  std::pair<std::string, Layer> BuildOnce() {
+    auto key = cache_->Key(Tree(), {});
+    EXPECT_TRUE(key);
+    auto layer = cache_->GetOrBuild(Tree(), *NewLayout("o1"), {});
+    EXPECT_TRUE(layer);
+    return {key.value_or(""), layer.value_or(Layer{})};
+  }
   nlohmann::json ReadEntry(const std::string& key) {
     return nlohmann::json::parse(ReadFileOrDie(EntryFile(*cache_, key)));
   }
@@ -229,64 +238,50 @@ TEST_F(LayerCacheTest, CheckNeedsNoDestinationAndPlaceLinksTheCheckedBlob) {
 }
 
 TEST_F(LayerCacheTest, EntryRecordsTheChecksumOfTheBytesWritten) {
-  auto key = cache_->Key(Tree(), {});
-  ASSERT_TRUE(key);
-  auto out = NewLayout("o1");
-  auto layer = cache_->GetOrBuild(Tree(), *out, {});
-  ASSERT_TRUE(layer);
-  nlohmann::json entry = ReadEntry(*key);
-  EXPECT_EQ(entry.value("checksum", ""), io::ChecksumOf(ReadFileOrDie(CachedBlob(*layer))));
-  EXPECT_EQ(entry.value("digest", ""), layer->descriptor.digest.ToString());
+  auto [key, layer] = BuildOnce();
+  nlohmann::json entry = ReadEntry(key);
+  EXPECT_EQ(entry.value("checksum", ""), io::ChecksumOf(ReadFileOrDie(CachedBlob(layer))));
+  EXPECT_EQ(entry.value("digest", ""), layer.descriptor.digest.ToString());
 }
 
 TEST_F(LayerCacheTest, AWrongChecksumFailsTheCheck) {
-  auto key = cache_->Key(Tree(), {});
-  ASSERT_TRUE(key);
-  auto out1 = NewLayout("o1");
-  auto first = cache_->GetOrBuild(Tree(), *out1, {});
-  ASSERT_TRUE(first);
+  auto [key, first] = BuildOnce();
   // The blob is intact (its sha256 matches), the entry names another checksum.
-  nlohmann::json entry = ReadEntry(*key);
+  nlohmann::json entry = ReadEntry(key);
   entry["checksum"] = io::ChecksumOf("other bytes");
-  WriteEntry(*key, entry);
-  EXPECT_FALSE(cache_->Check(*key, {}));
-  EXPECT_FALSE(std::filesystem::exists(EntryFile(*cache_, *key)));  // dropped
-  auto out2 = NewLayout("o2");
+  WriteEntry(key, entry);
+  EXPECT_FALSE(cache_->Check(key, {}));
+  EXPECT_FALSE(std::filesystem::exists(EntryFile(*cache_, key)));  // dropped
   bool reused = true;
-  auto second = cache_->GetOrBuild(Tree(), *out2, {}, &reused);
+  auto second = cache_->GetOrBuild(Tree(), *NewLayout("o2"), {}, &reused);
   ASSERT_TRUE(second);
   EXPECT_FALSE(reused);
-  EXPECT_EQ(second->descriptor.digest, first->descriptor.digest);
-  EXPECT_EQ(ReadEntry(*key).value("checksum", ""),
-            io::ChecksumOf(ReadFileOrDie(CachedBlob(*first))));
+  EXPECT_EQ(second->descriptor.digest, first.descriptor.digest);
+  EXPECT_EQ(ReadEntry(key).value("checksum", ""), io::ChecksumOf(ReadFileOrDie(CachedBlob(first))));
 }
 
 TEST_F(LayerCacheTest, AnEntryWithoutAChecksumIsCheckedBySha256AndGetsOne) {
-  auto key = cache_->Key(Tree(), {});
-  ASSERT_TRUE(key);
-  auto out1 = NewLayout("o1");
-  auto first = cache_->GetOrBuild(Tree(), *out1, {});
-  ASSERT_TRUE(first);
-  const std::string checksum = ReadEntry(*key).value("checksum", "");
+  auto [key, first] = BuildOnce();
+  const std::string checksum = ReadEntry(key).value("checksum", "");
   ASSERT_FALSE(checksum.empty());
   // As an ocib that recorded no checksum wrote it.
-  nlohmann::json entry = ReadEntry(*key);
+  nlohmann::json entry = ReadEntry(key);
   entry.erase("checksum");
-  WriteEntry(*key, entry);
-  auto checked = cache_->Check(*key, {});
+  WriteEntry(key, entry);
+  auto checked = cache_->Check(key, {});
   ASSERT_TRUE(checked.has_value());
-  EXPECT_EQ(checked->descriptor.digest, first->descriptor.digest);
-  EXPECT_EQ(ReadEntry(*key).value("checksum", ""), checksum);  // recorded by the check
+  EXPECT_EQ(checked->descriptor.digest, first.descriptor.digest);
+  EXPECT_EQ(ReadEntry(key).value("checksum", ""), checksum);  // recorded by the check
 
   // Without a checksum, a flipped byte fails the sha256 check.
-  WriteEntry(*key, entry);
-  const std::string blob = CachedBlob(*first);
+  WriteEntry(key, entry);
+  const std::string blob = CachedBlob(first);
   std::string bytes = ReadFileOrDie(blob);
   bytes[bytes.size() / 3] ^= 0x10;
   ::chmod(blob.c_str(), 0644);
   WriteFileOrDie(blob, bytes);
-  EXPECT_FALSE(cache_->Check(*key, {}));
-  EXPECT_FALSE(std::filesystem::exists(EntryFile(*cache_, *key)));
+  EXPECT_FALSE(cache_->Check(key, {}));
+  EXPECT_FALSE(std::filesystem::exists(EntryFile(*cache_, key)));
   EXPECT_FALSE(std::filesystem::exists(blob));
 }
 
