@@ -505,8 +505,8 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Out
   std::vector<std::optional<Layer>> found(trees.size());
 
   // With a cache, every layer is looked up first, in parallel: on a warm
-  // rebuild the digest checks of the cached blobs are the work, and they
-  // need no compression threads. Misses are built below. Into a new output
+  // rebuild reading and checking the cached blobs is the work, and it
+  // needs no compression threads. Misses are built below. Into a new output
   // layout, the checks start before it exists (it holds no blob) and run
   // while it is created.
   std::vector<std::optional<Layer>> peeked(trees.size());
