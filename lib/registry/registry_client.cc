@@ -1119,9 +1119,13 @@ Result<std::optional<std::vector<Descriptor>>> RegistryClient::ListReferrers(
     call.url = url;
     call.headers.push_back({"Accept", std::string(media_type::kImageIndex)});
     OCIB_ASSIGN_OR_RETURN(HttpResponse r, impl_->Send(call, impl_->ScopesFor(repo, false)));
-    if (r.status == 404) {
+    // 404 is how the distribution spec says "no referrers API"; registries
+    // without the endpoint have also been seen to answer 400 (a path they
+    // cannot parse), 405 (a route without GET) or 501. On the first page
+    // all of them mean: use the fallback tag.
+    if (r.status == 404 || r.status == 400 || r.status == 405 || r.status == 501) {
       if (page > 0) return impl_->HttpError(call, r);
-      impl_->Log("GET " + RedactUrl(url) + ": 404, no referrers API");
+      impl_->Log("GET " + RedactUrl(url) + ": " + std::to_string(r.status) + ", no referrers API");
       return Out();
     }
     if (r.status != 200) return impl_->HttpError(call, r);

@@ -266,6 +266,23 @@ TEST(ReferrersCopyTest, FallbackIndexOfTheDestinationIsMergedNeverOverwritten) {
   EXPECT_EQ(merged[2].artifact_type, kCycloneDxJsonMediaType);
 }
 
+TEST(ReferrersCopyTest, AListingAnswered400Or405Or501MeansTheFallbackTag) {
+  for (int status : {400, 405, 501}) {
+    SCOPED_TRACE(status);
+    testing::ScopedTempDir tmp;
+    auto reg = std::make_shared<FakeRegistry>();
+    reg->referrers_api = false;  // the push maintains the fallback tags
+    Source src = PushSource(tmp.path() + "/layout", reg);
+    reg->referrers_status = status;
+    auto copied = Copy(Loc("reg.test/a:v1"), Loc("reg.test/b:v1"), Options(reg), nullptr);
+    ASSERT_TRUE(copied.has_value()) << copied.error().ToString();
+    // Found through a's fallback tags, written to b's.
+    auto entries = FallbackEntries(*reg, "b", src.img.manifests[0].digest);
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(entries[0].digest, src.img.sboms[0].digest);
+  }
+}
+
 TEST(ReferrersCopyTest, PullListsTheReferrersInTheLayout) {
   for (bool api : {true, false}) {
     SCOPED_TRACE(api ? "referrers API" : "fallback tag");
