@@ -112,9 +112,9 @@ struct HttpTransportOptions {
   std::vector<std::string> cert_dirs = DefaultCertDirs();
   // Receives one redacted line per exchange (for --verbose); may be empty.
   std::function<void(std::string_view)> log;
-  long connect_timeout_seconds = 30;
+  long connect_timeout_seconds = 30;  // NOLINT(google-runtime-int): curl's type
   // A transfer slower than 1 byte/s for this long is aborted.
-  long stall_timeout_seconds = 60;
+  long stall_timeout_seconds = 60;  // NOLINT(google-runtime-int): curl's type
   std::string user_agent = "ocib";
 };
 

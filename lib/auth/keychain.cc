@@ -32,8 +32,12 @@ constexpr std::string_view kDockerHubKey = "https://index.docker.io/v1/";
 std::string HomeDir() {
   const char* home = std::getenv("HOME");
   if (home != nullptr && *home != '\0') return home;
-  if (passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_dir != nullptr) {
-    return pw->pw_dir;
+  passwd pw{};
+  passwd* found = nullptr;
+  std::vector<char> buf(16384);
+  if (::getpwuid_r(::getuid(), &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr &&
+      pw.pw_dir != nullptr) {
+    return pw.pw_dir;
   }
   return "/";
 }
@@ -124,6 +128,7 @@ Result<ProcessResult> RunHelper(const std::vector<std::string>& argv, const std:
     return IoError("pipe failed");
   }
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   // Write stdin before the child exists: the input is far below the pipe

@@ -112,7 +112,7 @@ constexpr CodeEntry kCodeEntries[] = {
 }  // namespace
 
 const std::string& StaticBaseContentId() {
-  static const std::string id = [] {
+  static const std::string kId = [] {
     Sha256Hasher h;
     auto field = [&h](std::string_view v) {
       std::string len = std::to_string(v.size()) + ":";
@@ -128,7 +128,7 @@ const std::string& StaticBaseContentId() {
     field(OCIB_BASE_PACK_SHA256);
     return "ocib-static-base:" + h.Finish().ToString();
   }();
-  return id;
+  return kId;
 }
 
 Result<FileTree> StaticBaseTree() {

@@ -48,7 +48,7 @@ std::string Element(const std::string& parent, size_t index) {
 }
 
 // "" at the top level reads "top level" in messages.
-Error At(const std::string& path, std::string message) {
+Error At(const std::string& path, const std::string& message) {
   return InvalidArgument((path.empty() ? std::string("top level") : path) + ": " + message);
 }
 
@@ -524,7 +524,7 @@ Status ApplyOverrides(std::vector<BuildFileImage>& images, const BuildOptions& f
     // take back every file field no flag overrides.
     BuildOptions o = flags;
     for (const auto& f : Fields()) {
-      if (given.count(f.key) == 0) f.copy(o, image.options);
+      if (!given.contains(f.key)) f.copy(o, image.options);
     }
     image.options = std::move(o);
   }

@@ -51,10 +51,12 @@ Run RunGo(const std::vector<std::string>& args, const std::vector<std::string>& 
   }
   for (const auto& x : extra_env) env_store.push_back(x);
   std::vector<char*> envp;
+  envp.reserve(env_store.size() + 1);
   for (auto& e : env_store) envp.push_back(e.data());
   envp.push_back(nullptr);
   std::vector<std::string> argv_store = args;
   std::vector<char*> argv;
+  argv.reserve(argv_store.size() + 1);
   for (auto& a : argv_store) argv.push_back(a.data());
   argv.push_back(nullptr);
 

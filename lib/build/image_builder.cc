@@ -577,7 +577,7 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Out
         written = bp.platform;
         layers = bp.layers;
         base_manifest = bp.manifest;
-        size_t non_empty = static_cast<size_t>(
+        auto non_empty = static_cast<size_t>(
             std::count_if(cfg.history.begin(), cfg.history.end(),
                           [](const HistoryEntry& h) { return !h.empty_layer; }));
         history = cfg.history;

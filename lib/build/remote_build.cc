@@ -1,8 +1,6 @@
 // `build --base REF` and `build --tag REF`: the registry side of BuildImage.
 #include "lib/build/remote_build.h"
 
-#include <stdlib.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>

@@ -8,6 +8,7 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -87,12 +88,11 @@ struct CallState {
 
 // Whether a TLS failure is the peer's alert about our client certificate.
 bool IsClientCertAlert(const std::string& detail) {
-  for (const char* alert :
-       {"alert bad certificate", "alert unknown ca", "alert certificate required",
-        "alert certificate expired", "alert certificate revoked", "alert certificate unknown"}) {
-    if (detail.find(alert) != std::string::npos) return true;
-  }
-  return false;
+  static constexpr std::array<std::string_view, 6> kAlerts = {
+      "alert bad certificate",     "alert unknown ca",          "alert certificate required",
+      "alert certificate expired", "alert certificate revoked", "alert certificate unknown"};
+  return std::ranges::any_of(
+      kAlerts, [&](std::string_view alert) { return detail.find(alert) != std::string::npos; });
 }
 
 // The call running on this thread, for OpenSSL callbacks (a connection, and
@@ -324,14 +324,14 @@ class CurlTransport : public HttpTransport {
   }
 
   Error ClientCertError(const std::string& host, const std::string& detail) const {
-    return Error(ErrorCode::kUnauthenticated,
-                 "TLS client certificate required by " + host + ", none configured: " + detail +
-                     " (put client.cert and client.key in " + CertDirHint(host) + "/)");
+    return {ErrorCode::kUnauthenticated,
+            "TLS client certificate required by " + host + ", none configured: " + detail +
+                " (put client.cert and client.key in " + CertDirHint(host) + "/)"};
   }
 
   Error ClientCertRejected(const std::string& host, const std::string& detail) const {
-    return Error(ErrorCode::kUnauthenticated, "TLS client certificate rejected by " + host + ": " +
-                                                  detail + " (from " + CertDirHint(host) + "/)");
+    return {ErrorCode::kUnauthenticated, "TLS client certificate rejected by " + host + ": " +
+                                             detail + " (from " + CertDirHint(host) + "/)"};
   }
 
   // Where a CA for `host` may be put, for error messages.
@@ -353,7 +353,9 @@ class CurlTransport : public HttpTransport {
     api_->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     api_->easy_setopt(h, CURLOPT_URL, request.url.c_str());
     api_->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    api_->easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    // curl takes long for its numeric options.
+    api_->easy_setopt(h, CURLOPT_HTTP_VERSION,
+                      static_cast<long>(CURL_HTTP_VERSION_2TLS));  // NOLINT(google-runtime-int)
     api_->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     api_->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     api_->easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
@@ -430,7 +432,7 @@ class CurlTransport : public HttpTransport {
     api_->easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
     api_->easy_setopt(h, CURLOPT_CAINFO_BLOB, nullptr);
     if (rc == CURLE_OK) {
-      long code = 0;
+      long code = 0;  // NOLINT(google-runtime-int): curl writes a long
       api_->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
       response.status = static_cast<int>(code);
       return std::move(response);
@@ -488,12 +490,11 @@ class CurlTransport : public HttpTransport {
 };
 
 bool IsSecretQueryKey(std::string_view key) {
-  std::string k = LowerAscii(key);
-  for (const char* word :
-       {"token", "secret", "password", "sig", "credential", "state", "auth", "key"}) {
-    if (k.find(word) != std::string::npos) return true;
-  }
-  return false;
+  static constexpr std::array<std::string_view, 8> kWords = {
+      "token", "secret", "password", "sig", "credential", "state", "auth", "key"};
+  const std::string k = LowerAscii(key);
+  return std::ranges::any_of(
+      kWords, [&](std::string_view word) { return k.find(word) != std::string::npos; });
 }
 
 }  // namespace
@@ -550,8 +551,9 @@ std::string RedactUrl(std::string_view url) {
   size_t scheme = url.find("://");
   size_t host_start = scheme == std::string_view::npos ? 0 : scheme + 3;
   size_t path_start = url.find_first_of("/?#", host_start);
-  std::string_view authority = url.substr(
-      host_start, path_start == std::string_view::npos ? url.npos : path_start - host_start);
+  std::string_view authority =
+      url.substr(host_start, path_start == std::string_view::npos ? std::string_view::npos
+                                                                  : path_start - host_start);
   size_t at = authority.rfind('@');
   out += url.substr(0, host_start);
   out += at == std::string_view::npos ? authority : authority.substr(at + 1);

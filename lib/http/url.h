@@ -12,7 +12,8 @@ inline std::string UrlHost(std::string_view url) {
   size_t start = url.find("://");
   start = start == std::string_view::npos ? 0 : start + 3;
   size_t end = url.find_first_of("/?#", start);
-  std::string_view host = url.substr(start, end == std::string_view::npos ? url.npos : end - start);
+  std::string_view host =
+      url.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
   size_t at = host.rfind('@');
   if (at != std::string_view::npos) host = host.substr(at + 1);
   return std::string(host);

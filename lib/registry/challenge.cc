@@ -107,7 +107,7 @@ class Parser {
     }
     return Bad("unterminated quoted string");
   }
-  Error Bad(const std::string& why) const {
+  static Error Bad(const std::string& why) {
     return InvalidArgument("malformed WWW-Authenticate header: " + why);
   }
 

@@ -212,7 +212,7 @@ class Puller {
   Status FetchAll(bool skip_layers) {
     return ParallelFor(blobs_.size(), options_.jobs, [&](size_t i) -> Status {
       const Descriptor& b = blobs_[i];
-      if (skip_layers && layers_.count(b.digest) != 0) return OkStatus();
+      if (skip_layers && layers_.contains(b.digest)) return OkStatus();
       OCIB_ASSIGN_OR_RETURN(bool have, layout_->Has(b.digest));
       if (have) return OkStatus();
       Status s = client_.FetchBlob(repo_, b, *layout_);
@@ -263,7 +263,7 @@ Result<Descriptor> PullInto(const Reference& source, const std::string& layout_d
   }
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
                         RegistryClient::Create(source.domain(), options));
-  const std::string repo = source.path();
+  const std::string& repo = source.path();
   client->SetScopes({}, {repo});
   OCIB_ASSIGN_OR_RETURN(RemoteManifest root, client->GetManifest(repo, source.Identifier()));
   Descriptor root_desc = DescribeBytes(root.media_type, root.bytes);
@@ -466,7 +466,7 @@ Result<Descriptor> CopyRemoteToRemote(const Reference& src, const Reference& dst
     for (const Descriptor& b : image.blobs) mounts[b.digest] = src.path();
   }
   RegistryClient* from = source.get();
-  std::string repo = src.path();
+  const std::string& repo = src.path();
   auto r = registry::PushImage({dst}, options, mounts, root_desc, image,
                                [from, repo](const Descriptor& blob) -> BlobOpener {
                                  return registry::RemoteBlobOpener(*from, repo, blob.digest);
@@ -655,7 +655,7 @@ Result<std::vector<std::string>> InspectRemote(const Reference& reference,
   auto run = [&]() -> Result<std::vector<std::string>> {
     OCIB_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
                           RegistryClient::Create(reference.domain(), options));
-    const std::string repo = reference.path();
+    const std::string& repo = reference.path();
     OCIB_ASSIGN_OR_RETURN(RemoteManifest root, client->GetManifest(repo, reference.Identifier()));
     std::vector<std::string> out{Compact(root.bytes)};
     std::vector<std::string> manifests;

@@ -124,10 +124,9 @@ bool BodyHasCode(const HttpResponse& r, std::string_view code) {
   if (j.is_discarded() || !j.is_object() || !j.contains("errors") || !j["errors"].is_array()) {
     return false;
   }
-  for (const json& e : j["errors"]) {
-    if (e.is_object() && e.contains("code") && e["code"] == code) return true;
-  }
-  return false;
+  return std::ranges::any_of(j["errors"], [&](const json& e) {
+    return e.is_object() && e.contains("code") && e["code"] == code;
+  });
 }
 
 ErrorCode CodeForStatus(int status) {
@@ -175,7 +174,7 @@ bool IsRetryableStatus(int status) {
 }
 
 std::chrono::milliseconds RetryPolicy::Backoff(int attempt, double random01) const {
-  double cap = static_cast<double>(max_backoff.count());
+  auto cap = static_cast<double>(max_backoff.count());
   double base = static_cast<double>(initial_backoff.count()) *
                 std::pow(2.0, static_cast<double>(std::max(0, attempt - 1)));
   double ceiling = std::min(cap, base);
@@ -242,11 +241,11 @@ class RegistryClient::Impl {
     bool retry = true;
   };
 
-  void Log(const std::string& line) {
+  void Log(const std::string& line) const {
     if (options_.log) options_.log(line);
   }
 
-  void Sleep(std::chrono::milliseconds d) {
+  void Sleep(std::chrono::milliseconds d) const {
     if (options_.sleep) {
       options_.sleep(d);
     } else {
@@ -538,7 +537,7 @@ class RegistryClient::Impl {
       msg += none ? " (no credentials for " + registry_ + "; run ocib login " + registry_ + ")"
                   : " (credentials for " + registry_ + " rejected)";
     }
-    return Error(CodeForStatus(r.status), msg);
+    return {CodeForStatus(r.status), msg};
   }
 
   // Sends `call` with auth, redirects, the one-time token refresh and
@@ -631,7 +630,7 @@ class RegistryClient::Impl {
                  call.method + " " + RedactUrl(call.url) + ": too many redirects");
   }
 
-  std::string Url(const std::string& path) { return base_ + path; }
+  std::string Url(const std::string& path) const { return base_ + path; }
 
   std::string registry_;
   std::string host_;
