@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "ocib/build_file.h"
@@ -262,17 +263,22 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   prune->add_flag("--all", prune_flags->all, "Remove every layer");
   prune->add_flag("--dry-run", prune_flags->dry_run,
                   "Remove nothing; print what would be removed and kept");
-  prune->callback([prune_flags, &ctx]() {
-    const PruneFlags& f = *prune_flags;
-    std::string dir = f.cache_dir;
-    if (dir.empty()) {
-      auto d = LayerCache::DefaultDir();
-      if (!d) {
-        ctx.exit_code = ReportError(std::move(d).error().With("cache prune"));
-        return;
-      }
-      dir = *d;
+  // --cache-dir, else the default; nullopt (the error reported) when neither.
+  auto cache_dir = [&ctx](const std::string& flag,
+                          const std::string& what) -> std::optional<std::string> {
+    if (!flag.empty()) return flag;
+    auto d = LayerCache::DefaultDir();
+    if (!d) {
+      ctx.exit_code = ReportError(std::move(d).error().With(what));
+      return std::nullopt;
     }
+    return *d;
+  };
+  prune->callback([prune_flags, cache_dir, &ctx]() {
+    const PruneFlags& f = *prune_flags;
+    std::optional<std::string> found = cache_dir(f.cache_dir, "cache prune");
+    if (!found) return;
+    const std::string& dir = *found;
     LayerCache::PruneOptions po;
     if (f.max_size >= 0) po.max_bytes = f.max_size;
     if (f.unused_for >= 0) po.unused_for_seconds = f.unused_for;
@@ -288,6 +294,27 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
               << " bytes; " << would << "kept " << r->entries_kept << " layer(s), " << r->bytes_kept
               << " bytes\n";
     ctx.exit_code = kExitOk;
+  });
+
+  auto verify_dir = std::make_shared<std::string>();
+  CLI::App* verify = cache->add_subcommand(
+      "verify",
+      "Read every cached layer and check its size, sha256 and checksum; drop broken entries. "
+      "Exit 6 when one was broken");
+  verify->add_option("--cache-dir", *verify_dir,
+                     "Layer cache directory (default $XDG_CACHE_HOME/ocib or ~/.cache/ocib)");
+  verify->callback([verify_dir, cache_dir, &ctx]() {
+    std::optional<std::string> dir = cache_dir(*verify_dir, "cache verify");
+    if (!dir) return;
+    auto r = LayerCache::Verify(*dir);
+    if (!r) {
+      ctx.exit_code = ReportError(std::move(r).error().With("cache verify " + *dir));
+      return;
+    }
+    for (const std::string& p : r->problems) std::cerr << "ocib: cache verify: " << p << "\n";
+    std::cout << "checked " << r->entries_checked << " layer(s), " << r->bytes_checked
+              << " bytes; dropped " << r->entries_dropped << " broken\n";
+    ctx.exit_code = r->entries_dropped == 0 ? kExitOk : kExitDigestMismatch;
   });
 
   auto dir = std::make_shared<std::string>();

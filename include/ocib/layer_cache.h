@@ -36,7 +36,8 @@
 // someone who can write the cache: they could rewrite the entry as well,
 // whichever hash it named. An entry of an ocib that recorded no checksum is
 // checked by sha256 once and given one. When the destination already holds
-// the blob, nothing is read or copied.
+// the blob, nothing is read or copied. Verify (`ocib cache verify`) checks
+// every entry, by sha256 and checksum, on demand.
 // Blobs move between the cache and an OCI layout on the same filesystem
 // as hard links (no copy): a tool that rewrote a layout's blob file in
 // place would change the cached blob too, which the reuse check catches.
@@ -150,6 +151,21 @@ class LayerCache {
     int64_t bytes_kept = 0;
   };
   static Result<PruneResult> Prune(const std::string& dir, const PruneOptions& options);
+
+  // A full check of the cache in `dir`, beyond what a reuse checks: every
+  // entry's blob is read and its size, its sha256 (the digest the entry
+  // names) and its checksum compared. A broken entry (unreadable, its blob
+  // missing or different) is dropped with its blob, as a reuse would drop
+  // it, and described in `problems`. Safe while builds use the cache.
+  // kNotFound when `dir` holds no cache; kIo when a file cannot be listed
+  // or removed.
+  struct VerifyResult {
+    int entries_checked = 0;  // found intact
+    int64_t bytes_checked = 0;
+    int entries_dropped = 0;
+    std::vector<std::string> problems;
+  };
+  static Result<VerifyResult> Verify(const std::string& dir);
 
  private:
   LayerCache(std::string dir, std::unique_ptr<OciLayout> blobs);

@@ -384,6 +384,53 @@ bool IsTemporary(const std::string& path) {
 
 }  // namespace
 
+Result<LayerCache::VerifyResult> LayerCache::Verify(const std::string& dir) {
+  struct stat st {};
+  if (::stat((dir + "/layers/oci-layout").c_str(), &st) != 0) {
+    return NotFound("no layer cache in " + dir + " (no layers/oci-layout)");
+  }
+  VerifyResult result;
+  OCIB_ASSIGN_OR_RETURN(std::vector<std::string> entry_files, FilesUnder(dir + "/keys"));
+  const std::string blobs_dir = dir + "/layers/blobs/sha256/";
+  for (const std::string& path : entry_files) {
+    const std::string name = path.substr(path.rfind('/') + 1);
+    if (IsTemporary(path) || name.size() != 64 + 5 || name.compare(64, 5, ".json") != 0) continue;
+    auto text = fsutil::ReadFile(path, 4096);
+    if (!text && text.error().code() == ErrorCode::kNotFound) continue;  // removed meanwhile
+    std::optional<Entry> entry;
+    if (text) entry = ParseEntry(*text, name.substr(0, 64));
+    std::string problem;
+    std::string blob;
+    if (!entry) {
+      problem = "entry " + path + " is unreadable or malformed";
+    } else {
+      const Descriptor& d = entry->layer.descriptor;
+      blob = blobs_dir + d.digest.encoded();
+      auto sums = io::SumFile(blob, /*with_sha256=*/true);
+      if (!sums) {
+        problem = "layer " + d.digest.ToString() + ": " + sums.error().ToString();
+      } else if (sums->size != d.size) {
+        problem = "layer " + d.digest.ToString() + ": " + std::to_string(sums->size) +
+                  " bytes, the entry says " + std::to_string(d.size);
+      } else if (sums->sha256 != d.digest) {
+        problem =
+            "layer " + d.digest.ToString() + ": its content has digest " + sums->sha256->ToString();
+      } else if (!entry->checksum.empty() && sums->checksum != entry->checksum) {
+        problem = "layer " + d.digest.ToString() + ": the entry's checksum does not match";
+      } else {
+        ++result.entries_checked;
+        result.bytes_checked += sums->size;
+        continue;
+      }
+    }
+    OCIB_RETURN_IF_ERROR(RemoveFile(path));
+    if (!blob.empty()) OCIB_RETURN_IF_ERROR(RemoveFile(blob));
+    ++result.entries_dropped;
+    result.problems.push_back(problem + " (dropped)");
+  }
+  return result;
+}
+
 Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
                                                   const PruneOptions& options) {
   struct stat st {};

@@ -2,7 +2,8 @@
 # The layer cache: a rebuild with unchanged inputs compresses no layer and
 # gives the same digests; a corrupt or truncated cached blob is caught and
 # that layer is built again; builds sharing one cache concurrently agree;
-# --no-cache and --cache-dir do what they say; `ocib cache prune` removes
+# --no-cache and --cache-dir do what they say; `ocib cache verify` reads
+# every cached layer and drops a changed one; `ocib cache prune` removes
 # entries by last use and size.
 source "$(dirname "$0")/lib.sh"
 need go jq zstd /usr/bin/python3
@@ -176,4 +177,23 @@ expect_eq "a duration without a known unit is a usage error (exit 2)" "$rc" 2
 set -e
 expect_eq "a directory without a cache is 'not found' (exit 4)" "$rc" 4
 check "the error names the directory" grep -q "no layer cache in $T/no-such-cache" "$T/err"
+
+# ocib cache verify: a full sha256 pass. P now holds the 4 layers of p5.
+"$OCIB" cache verify --cache-dir "$P" >"$T/v0"
+check "verify of an intact cache checks every layer" grep -q '^checked 4 layer(s), [0-9]* bytes; dropped 0 broken$' "$T/v0"
+victim=$(jq -r '.layers[-1].digest' "$(blob "$T/p5" "$(manifest_for "$T/p5" "$(tagged "$T/p5" latest)" arm64)")")
+vblob="$P/layers/blobs/sha256/${victim#sha256:}"
+chmod u+w "$vblob"
+printf '\x5a' | dd of="$vblob" bs=1 seek=100 conv=notrunc status=none
+set +e
+"$OCIB" cache verify --cache-dir "$P" >"$T/v1" 2>"$T/err"; rc=$?
+set -e
+expect_eq "verify with a changed blob exits 6" "$rc" 6
+check "it drops that entry" grep -q '^checked 3 layer(s), [0-9]* bytes; dropped 1 broken$' "$T/v1"
+check "it names the layer and the digest its content has" grep -q "cache verify: layer $victim: its content has digest sha256:" "$T/err"
+check "the broken blob is gone" test ! -e "$vblob"
+"$OCIB" cache verify --cache-dir "$P" >"$T/v2"
+check "a second verify finds the rest intact" grep -q '^checked 3 layer(s), [0-9]* bytes; dropped 0 broken$' "$T/v2"
+build "$T/p6" --cache-dir "$P" >/dev/null
+check "the next build compresses that layer again" grep -q 'layers: 1 compressed, 3 reused' "$T/err"
 finish

@@ -493,6 +493,50 @@ TEST_F(LayerCacheTest, PruneByLastUseSizeAndAll) {
   EXPECT_FALSE(reused);
 }
 
+TEST_F(LayerCacheTest, VerifyReadsEveryBlobAndDropsTheBrokenEntries) {
+  auto out = NewLayout("o");
+  LayerOptions level9;
+  level9.level = 9;
+  FileTree small;
+  ASSERT_THAT(small.AddFile("/small", "s", 0644), IsOk());
+  auto a = cache_->GetOrBuild(Tree(), *out, {});
+  auto b = cache_->GetOrBuild(Tree(), *out, level9);
+  auto c = cache_->GetOrBuild(small, *out, {});
+  ASSERT_TRUE(a && b && c);
+  auto ok = LayerCache::Verify(cache_->path());
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_EQ(ok->entries_checked, 3);
+  EXPECT_EQ(ok->bytes_checked, a->descriptor.size + b->descriptor.size + c->descriptor.size);
+  EXPECT_EQ(ok->entries_dropped, 0);
+  EXPECT_TRUE(ok->problems.empty());
+
+  // a: one byte changed in place (same size); b: its blob gone.
+  const std::string blob_a = CachedBlob(*a);
+  std::string bytes = ReadFileOrDie(blob_a);
+  bytes[bytes.size() / 2] ^= 0x04;
+  ::chmod(blob_a.c_str(), 0644);
+  WriteFileOrDie(blob_a, bytes);
+  ASSERT_EQ(::unlink(CachedBlob(*b).c_str()), 0);
+  auto broken = LayerCache::Verify(cache_->path());
+  ASSERT_TRUE(broken) << broken.error().ToString();
+  EXPECT_EQ(broken->entries_checked, 1);
+  EXPECT_EQ(broken->bytes_checked, c->descriptor.size);
+  EXPECT_EQ(broken->entries_dropped, 2);
+  ASSERT_EQ(broken->problems.size(), 2u);
+  std::string all = broken->problems[0] + "\n" + broken->problems[1];
+  EXPECT_NE(all.find(a->descriptor.digest.ToString() + ": its content has digest "),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find(b->descriptor.digest.ToString()), std::string::npos) << all;
+  EXPECT_FALSE(std::filesystem::exists(blob_a));
+  EXPECT_FALSE(cache_->Peek(*cache_->Key(Tree(), {}), {}));
+  EXPECT_FALSE(cache_->Peek(*cache_->Key(Tree(), level9), level9));
+  EXPECT_TRUE(cache_->Check(*cache_->Key(small, {}), {}));
+
+  EXPECT_THAT(LayerCache::Verify(tmp_.path() + "/nothing"),
+              StatusIs(ErrorCode::kNotFound, ::testing::HasSubstr("no layer cache")));
+}
+
 TEST_F(LayerCacheTest, PruneDropsBrokenEntriesAndRejectsANonCache) {
   auto out = NewLayout("o");
   auto a = cache_->GetOrBuild(Tree(), *out, {});
