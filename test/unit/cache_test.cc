@@ -58,6 +58,27 @@ class LayerCacheTest : public ::testing::Test {
     EXPECT_TRUE(l);
     return std::move(*l);
   }
+  // Three cached layers, built into the layout "o": Tree() at the default
+  // level (a) and at level 9 (b), and a one-file tree (c).
+  struct Three {
+    Layer a, b, c;
+    LayerOptions level9;
+    FileTree small;
+  };
+  Three BuildThree() {
+    Three t;
+    t.level9.level = 9;
+    EXPECT_THAT(t.small.AddFile("/small", "s", 0644), IsOk());
+    auto out = NewLayout("o");
+    auto a = cache_->GetOrBuild(Tree(), *out, {});
+    auto b = cache_->GetOrBuild(Tree(), *out, t.level9);
+    auto c = cache_->GetOrBuild(t.small, *out, {});
+    EXPECT_TRUE(a && b && c);
+    t.a = a.value_or(Layer{});
+    t.b = b.value_or(Layer{});
+    t.c = c.value_or(Layer{});
+    return t;
+  }
   // Tree() built once through the cache into the new layout "o1": its cache
   // key and its layer.
   std::pair<std::string, Layer> BuildOnce() {
@@ -409,15 +430,7 @@ TEST_F(LayerCacheTest, ReuseMarksTheEntryUsed) {
 
 TEST_F(LayerCacheTest, PruneByLastUseSizeAndAll) {
   // Three layers: the tree, the tree at another level, a small one.
-  auto out = NewLayout("o");
-  LayerOptions level9;
-  level9.level = 9;
-  FileTree small;
-  ASSERT_THAT(small.AddFile("/small", "s", 0644), IsOk());
-  auto a = cache_->GetOrBuild(Tree(), *out, {});
-  auto b = cache_->GetOrBuild(Tree(), *out, level9);
-  auto c = cache_->GetOrBuild(small, *out, {});
-  ASSERT_TRUE(a && b && c);
+  auto [a, b, c, level9, small] = BuildThree();
   auto ka = cache_->Key(Tree(), {});
   auto kb = cache_->Key(Tree(), level9);
   auto kc = cache_->Key(small, {});
@@ -431,7 +444,7 @@ TEST_F(LayerCacheTest, PruneByLastUseSizeAndAll) {
   ASSERT_TRUE(r0) << r0.error().ToString();
   EXPECT_EQ(r0->entries_removed, 0);
   EXPECT_EQ(r0->entries_kept, 3);
-  EXPECT_EQ(r0->bytes_kept, a->descriptor.size + b->descriptor.size + c->descriptor.size);
+  EXPECT_EQ(r0->bytes_kept, a.descriptor.size + b.descriptor.size + c.descriptor.size);
 
   // Unused for more than 2.5 days: only a. A dry run says so and removes nothing.
   LayerCache::PruneOptions old;
@@ -440,28 +453,28 @@ TEST_F(LayerCacheTest, PruneByLastUseSizeAndAll) {
   auto dry = LayerCache::Prune(cache_->path(), old);
   ASSERT_TRUE(dry);
   EXPECT_EQ(dry->entries_removed, 1);
-  EXPECT_EQ(dry->bytes_removed, a->descriptor.size);
+  EXPECT_EQ(dry->bytes_removed, a.descriptor.size);
   EXPECT_EQ(dry->entries_kept, 2);
   EXPECT_TRUE(cache_->Peek(*ka, {}));
-  EXPECT_TRUE(std::filesystem::exists(CachedBlob(*a)));
+  EXPECT_TRUE(std::filesystem::exists(CachedBlob(a)));
   old.dry_run = false;
   auto r1 = LayerCache::Prune(cache_->path(), old);
   ASSERT_TRUE(r1);
   EXPECT_EQ(r1->entries_removed, 1);
-  EXPECT_EQ(r1->bytes_removed, a->descriptor.size);
+  EXPECT_EQ(r1->bytes_removed, a.descriptor.size);
   EXPECT_FALSE(cache_->Peek(*ka, {}));
-  EXPECT_FALSE(std::filesystem::exists(CachedBlob(*a)));
+  EXPECT_FALSE(std::filesystem::exists(CachedBlob(a)));
   EXPECT_TRUE(cache_->Check(*kb, level9));
   SetUsed(EntryFile(*cache_, *kb), now - 2 * 86400);
 
   // A size that fits c but not b as well: b (older) goes.
   LayerCache::PruneOptions fit;
-  fit.max_bytes = c->descriptor.size + b->descriptor.size - 1;
+  fit.max_bytes = c.descriptor.size + b.descriptor.size - 1;
   auto r2 = LayerCache::Prune(cache_->path(), fit);
   ASSERT_TRUE(r2);
   EXPECT_EQ(r2->entries_removed, 1);
   EXPECT_EQ(r2->entries_kept, 1);
-  EXPECT_EQ(r2->bytes_kept, c->descriptor.size);
+  EXPECT_EQ(r2->bytes_kept, c.descriptor.size);
   EXPECT_FALSE(cache_->Peek(*kb, level9));
   EXPECT_TRUE(cache_->Check(*kc, {}));
 
@@ -470,13 +483,13 @@ TEST_F(LayerCacheTest, PruneByLastUseSizeAndAll) {
   auto r3 = LayerCache::Prune(cache_->path(), {});
   ASSERT_TRUE(r3);
   EXPECT_EQ(r3->bytes_removed, 0);
-  EXPECT_EQ(r3->bytes_kept, c->descriptor.size + 6);
+  EXPECT_EQ(r3->bytes_kept, c.descriptor.size + 6);
   LayerCache::PruneOptions all;
   all.all = true;
   auto r4 = LayerCache::Prune(cache_->path(), all);
   ASSERT_TRUE(r4);
   EXPECT_EQ(r4->entries_removed, 1);
-  EXPECT_EQ(r4->bytes_removed, c->descriptor.size + 6);
+  EXPECT_EQ(r4->bytes_removed, c.descriptor.size + 6);
   EXPECT_EQ(r4->bytes_kept, 0);
   int memos = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(cache_->path() + "/files")) {
@@ -494,40 +507,32 @@ TEST_F(LayerCacheTest, PruneByLastUseSizeAndAll) {
 }
 
 TEST_F(LayerCacheTest, VerifyReadsEveryBlobAndDropsTheBrokenEntries) {
-  auto out = NewLayout("o");
-  LayerOptions level9;
-  level9.level = 9;
-  FileTree small;
-  ASSERT_THAT(small.AddFile("/small", "s", 0644), IsOk());
-  auto a = cache_->GetOrBuild(Tree(), *out, {});
-  auto b = cache_->GetOrBuild(Tree(), *out, level9);
-  auto c = cache_->GetOrBuild(small, *out, {});
-  ASSERT_TRUE(a && b && c);
+  auto [a, b, c, level9, small] = BuildThree();
   auto ok = LayerCache::Verify(cache_->path());
   ASSERT_TRUE(ok) << ok.error().ToString();
   EXPECT_EQ(ok->entries_checked, 3);
-  EXPECT_EQ(ok->bytes_checked, a->descriptor.size + b->descriptor.size + c->descriptor.size);
+  EXPECT_EQ(ok->bytes_checked, a.descriptor.size + b.descriptor.size + c.descriptor.size);
   EXPECT_EQ(ok->entries_dropped, 0);
   EXPECT_TRUE(ok->problems.empty());
 
   // a: one byte changed in place (same size); b: its blob gone.
-  const std::string blob_a = CachedBlob(*a);
+  const std::string blob_a = CachedBlob(a);
   std::string bytes = ReadFileOrDie(blob_a);
   bytes[bytes.size() / 2] ^= 0x04;
   ::chmod(blob_a.c_str(), 0644);
   WriteFileOrDie(blob_a, bytes);
-  ASSERT_EQ(::unlink(CachedBlob(*b).c_str()), 0);
+  ASSERT_EQ(::unlink(CachedBlob(b).c_str()), 0);
   auto broken = LayerCache::Verify(cache_->path());
   ASSERT_TRUE(broken) << broken.error().ToString();
   EXPECT_EQ(broken->entries_checked, 1);
-  EXPECT_EQ(broken->bytes_checked, c->descriptor.size);
+  EXPECT_EQ(broken->bytes_checked, c.descriptor.size);
   EXPECT_EQ(broken->entries_dropped, 2);
   ASSERT_EQ(broken->problems.size(), 2u);
   std::string all = broken->problems[0] + "\n" + broken->problems[1];
-  EXPECT_NE(all.find(a->descriptor.digest.ToString() + ": its content has digest "),
+  EXPECT_NE(all.find(a.descriptor.digest.ToString() + ": its content has digest "),
             std::string::npos)
       << all;
-  EXPECT_NE(all.find(b->descriptor.digest.ToString()), std::string::npos) << all;
+  EXPECT_NE(all.find(b.descriptor.digest.ToString()), std::string::npos) << all;
   EXPECT_FALSE(std::filesystem::exists(blob_a));
   EXPECT_FALSE(cache_->Peek(*cache_->Key(Tree(), {}), {}));
   EXPECT_FALSE(cache_->Peek(*cache_->Key(Tree(), level9), level9));
