@@ -26,6 +26,13 @@ namespace {
 
 constexpr std::string_view kOciLayoutBytes = R"({"imageLayoutVersion":"1.0.0"})";
 
+// Whether the blob file `path` exists with `size` bytes: stored already, so
+// a commit leaves it untouched.
+bool StoredWithSize(const std::string& path, int64_t size) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && st.st_size == size;
+}
+
 // A blob being written: tmp file in the layout, renamed to its digest on commit.
 class LayoutBlobWriter final : public BlobWriter {
  public:
@@ -54,9 +61,7 @@ class LayoutBlobWriter final : public BlobWriter {
                       expected->ToString());
     }
     std::string final_path = layout_->BlobPath(d.digest);
-    struct stat st {};
-    if (::stat(final_path.c_str(), &st) == 0 && st.st_size == d.size) {
-      // Already stored: keep the existing file untouched.
+    if (StoredWithSize(final_path, d.size)) {
       Abort();
       return d;
     }
@@ -250,10 +255,7 @@ Status OciLayout::PutAll(const std::vector<BlobBytes>& blobs) {
       break;
     }
     std::string path = BlobPath(b.digest);
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && st.st_size == static_cast<off_t>(b.bytes.size())) {
-      continue;  // already stored
-    }
+    if (StoredWithSize(path, static_cast<int64_t>(b.bytes.size()))) continue;
     auto temp = NewTempFile();
     if (temp) {
       files.push_back({temp->first, std::move(temp->second), std::move(path)});
