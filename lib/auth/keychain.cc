@@ -17,8 +17,8 @@
 #include "ocib/auth.h"
 
 #include "lib/auth/base64.h"
+#include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
-#include "lib/layout/fs_util.h"
 #include <sys/stat.h>
 #include <sys/wait.h>
 

@@ -22,8 +22,8 @@
 
 #include "lib/archive/layer_pipeline.h"
 #include "lib/io/checksum.h"
+#include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
-#include "lib/layout/fs_util.h"
 #include <sys/stat.h>
 
 namespace ocib {

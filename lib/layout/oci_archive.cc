@@ -9,8 +9,8 @@
 
 #include "ocib/layer.h"
 
+#include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
-#include "lib/layout/fs_util.h"
 #include <sys/stat.h>
 
 namespace ocib {

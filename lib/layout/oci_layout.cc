@@ -13,8 +13,8 @@
 
 #include "ocib/media_type.h"
 
+#include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
-#include "lib/layout/fs_util.h"
 #include <sys/file.h>
 #include <sys/stat.h>
 

@@ -17,7 +17,7 @@
 #include "ocib/push.h"
 #include "ocib/registry_referrers.h"
 
-#include "lib/layout/fs_util.h"
+#include "lib/io/fs_util.h"
 #include "lib/registry/image_walk.h"
 #include <sys/stat.h>
 

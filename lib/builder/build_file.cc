@@ -19,7 +19,7 @@
 #include "ocib/layer.h"
 #include "ocib/platform.h"
 
-#include "lib/layout/fs_util.h"
+#include "lib/io/fs_util.h"
 
 namespace ocib {
 namespace {

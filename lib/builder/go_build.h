@@ -1,6 +1,6 @@
 // Running `go build` for each platform of an image.
-#ifndef OCIB_LIB_BUILD_GO_BUILD_H_
-#define OCIB_LIB_BUILD_GO_BUILD_H_
+#ifndef OCIB_LIB_BUILDER_GO_BUILD_H_
+#define OCIB_LIB_BUILDER_GO_BUILD_H_
 
 #include <string>
 #include <vector>
@@ -22,4 +22,4 @@ std::vector<std::string> GoEnvFor(const Platform& platform);
 
 }  // namespace ocib::build
 
-#endif  // OCIB_LIB_BUILD_GO_BUILD_H_
+#endif  // OCIB_LIB_BUILDER_GO_BUILD_H_

@@ -1,4 +1,4 @@
-#include "lib/build/go_build.h"
+#include "lib/builder/go_build.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -9,8 +9,8 @@
 #include <cstring>
 #include <thread>
 
+#include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
-#include "lib/layout/fs_util.h"
 #include <sys/wait.h>
 
 extern char** environ;  // NOLINT

@@ -1,5 +1,5 @@
 // `build --base REF` and `build --tag REF`: the registry side of BuildImage.
-#include "lib/build/remote_build.h"
+#include "lib/builder/remote_build.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -12,8 +12,8 @@
 #include "ocib/push.h"
 #include "ocib/reference.h"
 
+#include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
-#include "lib/layout/fs_util.h"
 #include "lib/layout/oci_archive.h"
 
 namespace ocib::build {

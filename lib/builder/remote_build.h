@@ -1,7 +1,7 @@
 // BuildImage with registries: a registry base pulled into the base cache,
 // and pushes to `tags` after the build (see ocib/image_builder.h).
-#ifndef OCIB_LIB_BUILD_REMOTE_BUILD_H_
-#define OCIB_LIB_BUILD_REMOTE_BUILD_H_
+#ifndef OCIB_LIB_BUILDER_REMOTE_BUILD_H_
+#define OCIB_LIB_BUILDER_REMOTE_BUILD_H_
 
 #include "ocib/image_builder.h"
 #include "ocib/status.h"
@@ -18,4 +18,4 @@ Result<BuildResult> BuildWithRegistry(const BuildOptions& options);
 
 }  // namespace ocib::build
 
-#endif  // OCIB_LIB_BUILD_REMOTE_BUILD_H_
+#endif  // OCIB_LIB_BUILDER_REMOTE_BUILD_H_

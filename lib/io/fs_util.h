@@ -1,6 +1,6 @@
 // Internal filesystem helpers (POSIX).
-#ifndef OCIB_LIB_LAYOUT_FS_UTIL_H_
-#define OCIB_LIB_LAYOUT_FS_UTIL_H_
+#ifndef OCIB_LIB_IO_FS_UTIL_H_
+#define OCIB_LIB_IO_FS_UTIL_H_
 
 #include <string>
 #include <string_view>
@@ -24,4 +24,4 @@ void RemoveAll(const std::string& path);
 
 }  // namespace ocib::fsutil
 
-#endif  // OCIB_LIB_LAYOUT_FS_UTIL_H_
+#endif  // OCIB_LIB_IO_FS_UTIL_H_

@@ -1,4 +1,4 @@
-#include "lib/layout/fs_util.h"
+#include "lib/io/fs_util.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -20,11 +20,11 @@
 #include "ocib/sbom.h"
 
 #include "lib/base/static_base.h"
-#include "lib/build/go_build.h"
-#include "lib/build/remote_build.h"
+#include "lib/builder/go_build.h"
+#include "lib/builder/remote_build.h"
+#include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
 #include "lib/layout/deferred_store.h"
-#include "lib/layout/fs_util.h"
 #include "lib/layout/oci_archive.h"
 #include <sys/stat.h>
 
