@@ -7,3 +7,7 @@ ocib_add_gtest(ocib_unit_tests
   unit/cache_test.cc)
 target_link_libraries(ocib_unit_tests PRIVATE nlohmann_json::nlohmann_json)
 ocib_add_gtest(ocib_build_file_tests unit/build_file_test.cc)
+# Tests that mirror lib/ (test/unit/<part>/<file>_test.cc for lib/<part>/<file>.cc).
+ocib_add_gtest(ocib_io_tests
+  unit/io/blob_store_test.cc
+  unit/io/memory_store_test.cc)

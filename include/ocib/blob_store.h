@@ -13,10 +13,12 @@
 #ifndef OCIB_INCLUDE_OCIB_BLOB_STORE_H_
 #define OCIB_INCLUDE_OCIB_BLOB_STORE_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ocib/descriptor.h"
 #include "ocib/io.h"
@@ -50,6 +52,39 @@ class BlobStore {
   virtual Result<std::unique_ptr<BlobWriter>> NewWriter() = 0;
   // Opens a stored blob for reading; kNotFound if absent.
   virtual Result<std::unique_ptr<Reader>> Open(const Digest& digest) = 0;
+
+  // Opens `length` bytes of a stored blob from byte `offset` (chunked and
+  // resumed uploads send ranges). kNotFound if absent; the reader fails with
+  // kDataLoss if the blob ends before the range does. The default opens the
+  // blob and skips `offset` bytes; stores with random access override it.
+  virtual Result<std::unique_ptr<Reader>> OpenRange(const Digest& digest, int64_t offset,
+                                                    int64_t length);
+
+  // A blob held in memory, for PutAll.
+  struct BlobBytes {
+    std::string_view bytes;
+    Digest digest;
+  };
+  // Stores several blobs as Put would, each checked against its digest
+  // (kDataLoss, and that blob not stored, when it differs). The default puts
+  // them one after another; an OCI layout writes them all with one round of
+  // flushes. On an error, blobs stored before it stay.
+  virtual Status PutAll(const std::vector<BlobBytes>& blobs);
+
+  // Stores whose blobs are files on the local filesystem can share them by
+  // hard link instead of copying (the layer cache and the layouts it
+  // builds into). LocalFile: the path of the file that holds the blob
+  // `digest` in this store, or nullopt when this store keeps no such file
+  // (the default).
+  [[nodiscard]] virtual std::optional<std::string> LocalFile(const Digest& digest) const;
+  // LinksFiles: whether LinkFile can store a blob without copying. LinkFile
+  // stores the file at `path` as the blob `digest` by hard-linking it; the
+  // caller vouches that the file's content has that digest. Returns true when
+  // the blob is now present (also when it already was), false when it cannot
+  // be linked (another filesystem, permissions, a store that keeps no files:
+  // the default); the caller then copies it (CopyFrom).
+  [[nodiscard]] virtual bool LinksFiles() const { return false; }
+  [[nodiscard]] virtual bool LinkFile(const std::string& path, const Digest& digest);
 
   // Reads a whole blob (for documents); fails with kInvalidArgument above
   // `max_size` bytes and kDataLoss if its content does not match `digest`.

@@ -78,17 +78,16 @@ class OciLayout : public BlobStore {
   // small files, that is several times faster than a Put each. kDataLoss if
   // a blob's bytes do not have its digest (nothing is stored then); kIo
   // otherwise. On an error the blobs renamed before it stay.
-  struct BlobBytes {
-    std::string_view bytes;
-    Digest digest;
-  };
-  Status PutAll(const std::vector<BlobBytes>& blobs);
+  Status PutAll(const std::vector<BlobBytes>& blobs) override;
 
-  // Stores the file at `path` as the blob `digest` by hard-linking it (no
-  // copy). The caller vouches that the file's content has that digest.
-  // Returns true when the blob is now present (also when it already was),
-  // false when it cannot be linked (another filesystem, permissions).
-  bool LinkBlob(const std::string& path, const Digest& digest);
+  // Blobs are files: LocalFile is BlobPath, and LinkFile hard-links a file
+  // into blobs/ (see BlobStore).
+  std::optional<std::string> LocalFile(const Digest& digest) const override;
+  bool LinksFiles() const override { return true; }
+  bool LinkFile(const std::string& path, const Digest& digest) override;
+  // Reads the range with pread, without reading what comes before it.
+  Result<std::unique_ptr<Reader>> OpenRange(const Digest& digest, int64_t offset,
+                                            int64_t length) override;
   // Makes the names of the blobs committed so far durable (one fsync of the
   // blobs directory; blob contents are fsynced when committed). Tag and
   // AddUntagged call it first, so index.json never names a blob that a

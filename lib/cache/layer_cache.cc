@@ -279,8 +279,8 @@ std::optional<Layer> LayerCache::Find(const std::string& key, BlobStore& store,
       MarkUsed(key);
       return layer;
     }
-    if (dynamic_cast<OciLayout*>(&store) != nullptr) {
-      // Same filesystem: check the blob, then hard-link (no copy).
+    if (store.LinksFiles()) {
+      // A store of files: check the blob, then hard-link it (no copy).
       if (BlobIntact(key, *entry)) {
         MarkUsed(key);
         return Place(layer, store) ? std::optional<Layer>(layer) : std::nullopt;
@@ -309,10 +309,7 @@ bool LayerCache::Place(const Layer& layer, BlobStore& store) {
   const Digest& digest = layer.descriptor.digest;
   auto has = store.Has(digest);
   if (has && *has) return true;
-  if (auto* out = dynamic_cast<OciLayout*>(&store);
-      out != nullptr && out->LinkBlob(blobs_->BlobPath(digest), digest)) {
-    return true;
-  }
+  if (store.LinkFile(blobs_->BlobPath(digest), digest)) return true;
   return static_cast<bool>(store.CopyFrom(*blobs_, layer.descriptor));
 }
 
@@ -336,9 +333,8 @@ Result<Layer> LayerCache::Build(const std::string& key, const FileTree& tree, Bl
   // Record it only if the inputs did not change while the layer was built.
   auto again = Key(tree, options);
   if (!again || *again != key) return layer;
-  auto* out = dynamic_cast<OciLayout*>(&store);
-  if (out == nullptr ||
-      !blobs_->LinkBlob(out->BlobPath(layer.descriptor.digest), layer.descriptor.digest)) {
+  std::optional<std::string> built = store.LocalFile(layer.descriptor.digest);
+  if (!built || !blobs_->LinkFile(*built, layer.descriptor.digest)) {
     if (!blobs_->CopyFrom(store, layer.descriptor)) return layer;
   }
   WriteQuietly(EntryPath(key), EntryText(key, entry));

@@ -1,13 +1,10 @@
 #include "lib/layout/deferred_store.h"
 
-#include <algorithm>
-#include <atomic>
 #include <cstring>
-#include <thread>
 #include <utility>
 #include <vector>
 
-#include "ocib/oci_layout.h"
+#include <fmt/format.h>
 
 #include "lib/io/streams.h"
 
@@ -87,33 +84,12 @@ Status DeferredBlobStore::Flush() {
     for (auto& [digest, p] : pending_) work.emplace_back(digest, std::move(p));
     pending_.clear();
   }
-  if (auto* layout = dynamic_cast<OciLayout*>(&target_)) {
-    // One round of flushes for all of them (see OciLayout::PutAll).
-    std::vector<OciLayout::BlobBytes> blobs;
-    blobs.reserve(work.size());
-    for (const auto& [digest, p] : work) blobs.push_back({p.bytes, digest});
-    if (Status st = layout->PutAll(blobs); !st) {
-      return std::move(st).error().With("writing " + std::to_string(work.size()) + " documents");
-    }
-    return {};
-  }
-  std::vector<Status> results(work.size());
-  std::atomic<size_t> next{0};
-  auto run = [&]() {
-    for (size_t i = next.fetch_add(1); i < work.size(); i = next.fetch_add(1)) {
-      const auto& [digest, p] = work[i];
-      auto stored = target_.Put(p.media_type, p.bytes, digest);
-      if (!stored) results[i] = std::move(stored).error();
-    }
-  };
-  std::vector<std::thread> threads;
-  const size_t n = std::min(work.size(), static_cast<size_t>(parallelism_));
-  for (size_t t = 1; t < n; ++t) threads.emplace_back(run);
-  run();
-  for (auto& t : threads) t.join();
-  for (size_t i = 0; i < work.size(); ++i) {
-    if (!results[i])
-      return std::move(results[i]).error().With("writing " + work[i].first.ToString());
+  // One round of flushes for all of them where the target can (OciLayout::PutAll).
+  std::vector<BlobBytes> blobs;
+  blobs.reserve(work.size());
+  for (const auto& [digest, p] : work) blobs.push_back({p.bytes, digest});
+  if (Status st = target_.PutAll(blobs); !st) {
+    return std::move(st).error().With(fmt::format("writing {} documents", work.size()));
   }
   return {};
 }

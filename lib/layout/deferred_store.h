@@ -5,12 +5,10 @@
 // their artifact manifests, the index). Each OciLayout commit is a write,
 // an fsync and a rename; one after another that is a dozen journal commits,
 // most of the time of a rebuild whose layers all come from the cache.
-// Flush hands them to an OciLayout target all at once (OciLayout::PutAll:
-// every file written and its writeback started before the first fsync, so
-// the filesystem commits them together) and to any other store from
-// several threads. Every blob is still fsynced before it is renamed to its
-// digest (the layout's contract is unchanged); only the order of
-// independent writes changes.
+// Flush hands them to the target all at once (BlobStore::PutAll; an
+// OciLayout writes every file and starts its writeback before the first
+// fsync, so the filesystem commits them together). Every blob is still fsynced before it is renamed
+// to its digest (the layout's contract is unchanged); only the order of independent writes changes.
 //
 // Blobs committed here are readable through this store at once (Has, Open)
 // and reach the target only on Flush: a build that fails before Flush
@@ -32,10 +30,8 @@ namespace ocib {
 
 class DeferredBlobStore : public BlobStore {
  public:
-  // `target` must outlive this store. `parallelism` >= 1 writers in Flush
-  // when `target` is not an OciLayout.
-  explicit DeferredBlobStore(BlobStore& target, int parallelism = 8)
-      : target_(target), parallelism_(parallelism < 1 ? 1 : parallelism) {}
+  // `target` must outlive this store.
+  explicit DeferredBlobStore(BlobStore& target) : target_(target) {}
 
   Result<bool> Has(const Digest& digest) override;
   Result<std::unique_ptr<BlobWriter>> NewWriter() override;
@@ -57,7 +53,6 @@ class DeferredBlobStore : public BlobStore {
   void Add(const Digest& digest, std::string media_type, std::string bytes);
 
   BlobStore& target_;
-  const int parallelism_;
   mutable std::mutex mu_;
   std::map<Digest, Pending> pending_;
 };

@@ -13,6 +13,7 @@
 
 #include "ocib/media_type.h"
 
+#include "lib/io/file_range_reader.h"
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
 #include <sys/file.h>
@@ -335,7 +336,16 @@ Status OciLayout::AddUntagged(const Descriptor& descriptor) {
   return UpdateIndex({{descriptor, ""}});
 }
 
-bool OciLayout::LinkBlob(const std::string& path, const Digest& digest) {
+std::optional<std::string> OciLayout::LocalFile(const Digest& digest) const {
+  return BlobPath(digest);
+}
+
+Result<std::unique_ptr<Reader>> OciLayout::OpenRange(const Digest& digest, int64_t offset,
+                                                     int64_t length) {
+  return io::FileRangeReader::Open(BlobPath(digest), offset, length);
+}
+
+bool OciLayout::LinkFile(const std::string& path, const Digest& digest) {
   static std::atomic<uint64_t> counter{0};
   const std::string final_path = BlobPath(digest);
   struct stat st {};

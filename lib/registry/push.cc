@@ -20,42 +20,6 @@
 namespace ocib {
 namespace {
 
-// Reads [offset, offset+length) of a file with pread.
-class FileRangeReader : public Reader {
- public:
-  static Result<std::unique_ptr<Reader>> Open(const std::string& path, int64_t offset,
-                                              int64_t length) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return IoError("opening " + path + ": " + io::ErrnoText(errno));
-    return std::unique_ptr<Reader>(new FileRangeReader(fd, path, offset, length));
-  }
-  ~FileRangeReader() override { ::close(fd_); }
-  FileRangeReader(const FileRangeReader&) = delete;
-  FileRangeReader& operator=(const FileRangeReader&) = delete;
-
-  Result<size_t> Read(void* data, size_t size) override {
-    if (remaining_ <= 0) return size_t{0};
-    size_t want = std::min(size, static_cast<size_t>(remaining_));
-    while (true) {
-      ssize_t n = ::pread(fd_, data, want, offset_);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return IoError("reading " + path_ + ": " + io::ErrnoText(errno));
-      if (n == 0) return DataLoss(path_ + " is shorter than its descriptor says");
-      offset_ += n;
-      remaining_ -= n;
-      return static_cast<size_t>(n);
-    }
-  }
-
- private:
-  FileRangeReader(int fd, std::string path, int64_t offset, int64_t length)
-      : fd_(fd), path_(std::move(path)), offset_(offset), remaining_(length) {}
-  int fd_;
-  std::string path_;
-  int64_t offset_;
-  int64_t remaining_;
-};
-
 std::string HumanSize(int64_t n) {
   char buf[32];
   if (n >= (int64_t{1} << 20)) {
@@ -135,9 +99,9 @@ Result<PushResult> PushLayout(const std::string& layout_dir, const std::string& 
                             "from");
           };
         }
-        std::string path = l->BlobPath(blob.digest);
-        return [path](int64_t offset, int64_t length) {
-          return FileRangeReader::Open(path, offset, length);
+        Digest digest = blob.digest;
+        return [l, digest](int64_t offset, int64_t length) {
+          return l->OpenRange(digest, offset, length);
         };
       });
 }

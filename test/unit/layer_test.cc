@@ -188,7 +188,7 @@ TEST(DeferredBlobStoreTest, HoldsBlobsUntilFlushThenWritesThemAll) {
   ScopedTempDir tmp;
   auto layout = OciLayout::OpenOrCreate(tmp.path());
   ASSERT_THAT(layout, IsOk());
-  DeferredBlobStore docs(**layout, 4);
+  DeferredBlobStore docs(**layout);
   std::vector<Descriptor> put;
   for (int i = 0; i < 12; ++i) {
     auto d = docs.Put(media_type::kImageConfig, "{\"n\":" + std::to_string(i) + "}");

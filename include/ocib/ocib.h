@@ -1,0 +1,38 @@
+// File: ocib/ocib.h
+//
+// The whole public API in one include. Each header it names also compiles
+// on its own; include the ones you use when build time matters.
+#ifndef OCIB_INCLUDE_OCIB_OCIB_H_
+#define OCIB_INCLUDE_OCIB_OCIB_H_
+
+#include "ocib/auth.h"
+#include "ocib/blob_store.h"
+#include "ocib/build_file.h"
+#include "ocib/descriptor.h"
+#include "ocib/digest.h"
+#include "ocib/go_buildinfo.h"
+#include "ocib/http.h"
+#include "ocib/image_builder.h"
+#include "ocib/image_config.h"
+#include "ocib/inspect.h"
+#include "ocib/io.h"
+#include "ocib/layer.h"
+#include "ocib/layer_cache.h"
+#include "ocib/manifest.h"
+#include "ocib/media_type.h"
+#include "ocib/memory_store.h"
+#include "ocib/oci_layout.h"
+#include "ocib/platform.h"
+#include "ocib/pull.h"
+#include "ocib/push.h"
+#include "ocib/reference.h"
+#include "ocib/referrers.h"
+#include "ocib/registry.h"
+#include "ocib/registry_referrers.h"
+#include "ocib/sbom.h"
+#include "ocib/sbom_query.h"
+#include "ocib/status.h"
+#include "ocib/validate.h"
+#include "ocib/version.h"
+
+#endif  // OCIB_INCLUDE_OCIB_OCIB_H_
