@@ -3,6 +3,7 @@
 #ifndef OCIB_TEST_FUZZ_FUZZ_CHECK_H_
 #define OCIB_TEST_FUZZ_FUZZ_CHECK_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,9 @@
       std::abort();                                                                     \
     }                                                                                   \
   } while (0)
+
+// The libFuzzer entry point every target defines.
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace ocib::fuzz {
 

@@ -15,7 +15,7 @@
 #include <system_error>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+#include "test/fuzz/fuzz_check.h"
 
 namespace {
 
