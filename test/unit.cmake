@@ -7,3 +7,4 @@ ocib_add_gtest(ocib_unit_tests
   unit/cache_test.cc)
 target_link_libraries(ocib_unit_tests PRIVATE nlohmann_json::nlohmann_json)
 ocib_add_gtest(ocib_build_file_tests unit/build_file_test.cc)
+ocib_add_gtest(ocib_token_answer_tests unit/registry/token_answer_test.cc)

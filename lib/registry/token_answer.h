@@ -15,7 +15,7 @@ namespace ocib::registry {
 struct TokenAnswer {
   std::string token;
   // How long the client may reuse the token: expires_in (at least 60 s, the
-  // specification's default) less 5 s of margin.
+  // specification's default, and at most one day) less 5 s of margin.
   std::chrono::seconds lifetime{55};
 };
 
