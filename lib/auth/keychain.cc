@@ -391,6 +391,10 @@ Status StoreCredential(const std::string& registry, const Credential& credential
   std::string path = DockerConfigPath();
   OCIB_ASSIGN_OR_RETURN(json cfg, LoadJsonFile(path));
   if (cfg.is_null()) cfg = json::object();
+  if (auto auths = cfg.find("auths");
+      auths != cfg.end() && !auths->is_object() && !auths->is_null()) {
+    return InvalidArgument("updating config file " + path + ": \"auths\" is not a JSON object");
+  }
   std::string key = DockerConfigKey(registry);
   std::string helper = HelperFor(cfg, key);
   if (!helper.empty()) {
