@@ -229,9 +229,21 @@ def section_elf():
             seed("go_buildinfo", f.read())
 
 
+def layer_cache_entries():
+    blob = b"ocib fuzz layer\n"  # the blob layer_cache_entry_fuzz.cc writes
+    digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+    entry = {"key": "a" * 64, "mediaType": "application/vnd.oci.image.layer.v1.tar+zstd",
+             "digest": digest, "size": len(blob), "diffID": digest,
+             "uncompressedSize": len(blob), "checksum": ""}
+    seed("layer_cache_entry", json.dumps(entry))
+    seed("layer_cache_entry", json.dumps(dict(entry, size=len(blob) + 1)))
+    seed("layer_cache_entry", json.dumps(dict(entry, checksum="xxh3-128:00000000000000000000000000000000")))
+    seed("layer_cache_entry", json.dumps({"key": "a" * 64}))
+
+
 def main():
     for f in (references, digests, platforms, challenges, documents, credentials, tokens,
-              build_files, go_buildinfo):
+              build_files, go_buildinfo, layer_cache_entries):
         f()
     return 0
 
