@@ -11,3 +11,4 @@ ocib_add_gtest(ocib_build_file_tests unit/build_file_test.cc)
 ocib_add_gtest(ocib_io_tests
   unit/io/blob_store_test.cc
   unit/io/memory_store_test.cc)
+ocib_add_gtest(ocib_token_answer_tests unit/registry/token_answer_test.cc)

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include "ocib/auth.h"
 
 #include "lib/auth/base64.h"
+#include "lib/auth/keychain_config.h"
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
 #include <sys/stat.h>
@@ -47,18 +49,29 @@ std::string Env(const char* name) {
   return v == nullptr ? std::string() : std::string(v);
 }
 
-// Reads a JSON config; a missing file yields nullopt-equivalent (null json).
-Result<json> LoadJsonFile(const std::string& path) {
+// Reads a config file; a missing file yields nullopt.
+Result<std::optional<std::string>> ReadConfigFile(const std::string& path) {
   auto bytes = fsutil::ReadFile(path, size_t{4} << 20);
   if (!bytes) {
-    if (bytes.error().code() == ErrorCode::kNotFound) return json();
+    if (bytes.error().code() == ErrorCode::kNotFound) return std::optional<std::string>();
     return std::move(bytes).error().With("reading " + path);
   }
-  json j = json::parse(*bytes, nullptr, false);
+  return std::optional<std::string>(std::move(*bytes));
+}
+
+Result<json> ParseConfigJson(std::string_view text, const std::string& path) {
+  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return InvalidArgument("parsing config file " + path + ": not a JSON object");
   }
   return j;
+}
+
+// Reads a JSON config; a missing file yields null json.
+Result<json> LoadJsonFile(const std::string& path) {
+  OCIB_ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadConfigFile(path));
+  if (!bytes) return json();
+  return ParseConfigJson(*bytes, path);
 }
 
 std::string StringField(const json& j, const char* key) {
@@ -208,56 +221,38 @@ Result<Credential> HelperGet(const std::string& helper, const std::string& key) 
 
 Result<Credential> ResolveFromDockerConfig(const std::string& registry, bool* found) {
   std::string path = DockerConfigPath();
-  OCIB_ASSIGN_OR_RETURN(json cfg, LoadJsonFile(path));
+  OCIB_ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadConfigFile(path));
   *found = false;
-  if (cfg.is_null()) return Credential{};
-  std::string key = DockerConfigKey(registry);
-  Credential file_cred;
-  const json* entry = nullptr;
-  if (auto auths = cfg.find("auths"); auths != cfg.end()) {
-    entry = FindAuthEntry(*auths, key, ConvertToHostname(key));
-    if (entry != nullptr) {
-      OCIB_ASSIGN_OR_RETURN(file_cred, CredentialFromEntry(*entry, path, key));
-    }
-  }
-  std::string helper;
-  if (auto helpers = cfg.find("credHelpers"); helpers != cfg.end() && helpers->is_object()) {
-    helper = StringField(*helpers, key.c_str());
-  }
-  if (helper.empty()) helper = StringField(cfg, "credsStore");
-  if (!helper.empty()) {
-    OCIB_ASSIGN_OR_RETURN(Credential c, HelperGet(helper, key));
+  if (!bytes) return Credential{};
+  OCIB_ASSIGN_OR_RETURN(
+      auth::ConfigCredential file,
+      auth::ParseConfigCredential(*bytes, path, registry, auth::ConfigKind::kDockerConfig));
+  if (!file.helper.empty()) {
+    OCIB_ASSIGN_OR_RETURN(Credential c, HelperGet(file.helper, file.key));
     if (!c.empty()) {
       *found = true;
       // The helper's answer overwrites the file entry's fields.
-      file_cred.username = c.username;
-      file_cred.password = c.password;
-      if (!c.identity_token.empty()) file_cred.identity_token = c.identity_token;
-      return file_cred;
+      file.credential.username = c.username;
+      file.credential.password = c.password;
+      if (!c.identity_token.empty()) file.credential.identity_token = c.identity_token;
+      return file.credential;
     }
     return Credential{};
   }
-  *found = entry != nullptr && !file_cred.empty();
-  return file_cred;
+  *found = file.found;
+  return file.credential;
 }
 
 Result<Credential> ResolveFromAuthFile(const std::string& path, const std::string& registry,
                                        bool* found) {
   *found = false;
-  OCIB_ASSIGN_OR_RETURN(json cfg, LoadJsonFile(path));
-  if (cfg.is_null()) return Credential{};
-  auto auths = cfg.find("auths");
-  if (auths == cfg.end()) return Credential{};
-  std::string host = registry;
-  if (host == "docker.io" || host == "registry-1.docker.io") host = "index.docker.io";
-  const json* entry = FindAuthEntry(*auths, host, host);
-  if (entry == nullptr && host == "index.docker.io") {
-    entry = FindAuthEntry(*auths, "docker.io", "docker.io");
-  }
-  if (entry == nullptr) return Credential{};
-  OCIB_ASSIGN_OR_RETURN(Credential c, CredentialFromEntry(*entry, path, host));
-  *found = !c.empty();
-  return c;
+  OCIB_ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadConfigFile(path));
+  if (!bytes) return Credential{};
+  OCIB_ASSIGN_OR_RETURN(
+      auth::ConfigCredential file,
+      auth::ParseConfigCredential(*bytes, path, registry, auth::ConfigKind::kContainersAuth));
+  *found = file.found;
+  return file.credential;
 }
 
 class DefaultKeychain : public Keychain {
@@ -320,6 +315,36 @@ std::string HelperFor(const json& cfg, const std::string& key) {
 
 }  // namespace
 
+namespace auth {
+
+Result<ConfigCredential> ParseConfigCredential(std::string_view text, const std::string& path,
+                                               const std::string& registry, ConfigKind kind) {
+  OCIB_ASSIGN_OR_RETURN(json cfg, ParseConfigJson(text, path));
+  ConfigCredential out;
+  auto auths = cfg.find("auths");
+  const json* entry = nullptr;
+  if (kind == ConfigKind::kDockerConfig) {
+    out.key = DockerConfigKey(registry);
+    if (auths != cfg.end()) entry = FindAuthEntry(*auths, out.key, ConvertToHostname(out.key));
+    out.helper = HelperFor(cfg, out.key);
+  } else {
+    out.key = registry;
+    if (out.key == "docker.io" || out.key == "registry-1.docker.io") out.key = "index.docker.io";
+    if (auths != cfg.end()) {
+      entry = FindAuthEntry(*auths, out.key, out.key);
+      if (entry == nullptr && out.key == "index.docker.io") {
+        entry = FindAuthEntry(*auths, "docker.io", "docker.io");
+      }
+    }
+  }
+  if (entry == nullptr) return out;
+  OCIB_ASSIGN_OR_RETURN(out.credential, CredentialFromEntry(*entry, path, out.key));
+  out.found = !out.credential.empty();
+  return out;
+}
+
+}  // namespace auth
+
 std::string DockerConfigKey(std::string_view registry) {
   if (registry == "docker.io" || registry == "index.docker.io" ||
       registry == "registry-1.docker.io") {
@@ -366,6 +391,10 @@ Status StoreCredential(const std::string& registry, const Credential& credential
   std::string path = DockerConfigPath();
   OCIB_ASSIGN_OR_RETURN(json cfg, LoadJsonFile(path));
   if (cfg.is_null()) cfg = json::object();
+  if (auto auths = cfg.find("auths");
+      auths != cfg.end() && !auths->is_object() && !auths->is_null()) {
+    return InvalidArgument("updating config file " + path + ": \"auths\" is not a JSON object");
+  }
   std::string key = DockerConfigKey(registry);
   std::string helper = HelperFor(cfg, key);
   if (!helper.empty()) {

@@ -199,21 +199,37 @@ struct LayerCache::Entry {
   std::string checksum;
 };
 
+namespace {
+
+// An entry's fields by type: json::value() throws on a field of another
+// type, and converts a float out of int64's range (undefined behaviour).
+std::string StringField(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int64_t IntegerField(const nlohmann::json& j, const char* key, int64_t fallback) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
+}
+
+}  // namespace
+
 std::optional<LayerCache::Entry> LayerCache::ParseEntry(const std::string& text,
                                                         const std::string& key) {
   auto j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_object() || j.value("key", "") != key) return std::nullopt;
-  auto digest = Digest::Parse(j.value("digest", ""));
-  auto diff_id = Digest::Parse(j.value("diffID", ""));
-  if (!digest || !diff_id || j.value("size", int64_t{-1}) < 0) return std::nullopt;
+  if (!j.is_object() || StringField(j, "key") != key) return std::nullopt;
+  auto digest = Digest::Parse(StringField(j, "digest"));
+  auto diff_id = Digest::Parse(StringField(j, "diffID"));
+  if (!digest || !diff_id || IntegerField(j, "size", -1) < 0) return std::nullopt;
   Entry entry;
   Layer& layer = entry.layer;
-  layer.descriptor.media_type = j.value("mediaType", "");
+  layer.descriptor.media_type = StringField(j, "mediaType");
   layer.descriptor.digest = *digest;
-  layer.descriptor.size = j.value("size", int64_t{0});
+  layer.descriptor.size = IntegerField(j, "size", 0);
   layer.diff_id = *diff_id;
-  layer.uncompressed_size = j.value("uncompressedSize", int64_t{0});
-  entry.checksum = j.value("checksum", "");
+  layer.uncompressed_size = IntegerField(j, "uncompressedSize", 0);
+  entry.checksum = StringField(j, "checksum");
   if (!entry.checksum.starts_with(io::kChecksumPrefix)) entry.checksum.clear();
   return entry;
 }

@@ -19,6 +19,7 @@
 #include "lib/auth/base64.h"
 #include "lib/http/url.h"
 #include "lib/registry/challenge.h"
+#include "lib/registry/token_answer.h"
 
 namespace ocib {
 namespace {
@@ -490,21 +491,9 @@ class RegistryClient::Impl {
       return Error(CodeForStatus(r->status),
                    what + ": " + std::to_string(r->status) + ": " + DescribeBody(*r));
     }
-    json j = json::parse(r->body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      return Error(ErrorCode::kUnavailable, what + ": the token server answered no JSON object");
-    }
-    std::string token;
-    if (j.contains("token") && j["token"].is_string()) token = j["token"].get<std::string>();
-    if (token.empty() && j.contains("access_token") && j["access_token"].is_string()) {
-      token = j["access_token"].get<std::string>();
-    }
-    if (token.empty()) return Error(ErrorCode::kUnavailable, what + ": the answer has no token");
-    int64_t expires_in = 60;
-    if (j.contains("expires_in") && j["expires_in"].is_number()) {
-      expires_in = std::max<int64_t>(60, j["expires_in"].get<int64_t>());
-    }
-    return Token{token, Clock::now() + std::chrono::seconds(expires_in - 5)};
+    auto answer = registry::ParseTokenAnswer(r->body);
+    if (!answer) return std::move(answer).error().With(what);
+    return Token{std::move(answer->token), Clock::now() + answer->lifetime};
   }
 
   // The Authorization header value for a request needing `scopes`.

@@ -156,5 +156,20 @@ TEST_F(KeychainTest, StoreAndEraseWriteMode0600) {
   EXPECT_EQ(EraseCredential("docker.io").error().code(), ErrorCode::kNotFound);
 }
 
+TEST_F(KeychainTest, StoreRefusesAuthsThatIsNotAnObject) {
+  const std::string text = R"({"auths":["not","an","object"]})";
+  WriteConfig(text);
+  Credential c;
+  c.username = "ocib";
+  c.password = "ocibpass";
+  auto r = StoreCredential("example.com", c);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(r.error().ToString().find("\"auths\" is not a JSON object"), std::string::npos);
+  std::ifstream in(dir_ + "/docker/config.json");
+  std::string back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(back, text);
+}
+
 }  // namespace
 }  // namespace ocib
