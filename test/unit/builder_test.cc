@@ -92,7 +92,7 @@ TEST_F(BuilderTest, OnePlatformGivesAManifest) {
   EXPECT_EQ(m->config.media_type, media_type::kImageConfig);
   ASSERT_EQ(m->layers.size(), 3u);  // base, shared, binary
   for (const auto& layer : m->layers) {
-    EXPECT_EQ(layer.media_type, media_type::kLayerTarGzip);
+    EXPECT_EQ(layer.media_type, media_type::kLayerTarZstd);  // the default
     EXPECT_GT(layer.size, 0);
   }
   auto cfg_bytes = (*layout)->ReadAll(m->config.digest);
