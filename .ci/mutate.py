@@ -9,6 +9,7 @@ this process dies.
 import argparse
 import collections
 import dataclasses
+import hashlib
 import json
 import os
 import random
@@ -193,6 +194,7 @@ class Runner:
         self.logs = os.path.join(self.build, "mutate-logs")
         os.makedirs(self.logs, exist_ok=True)
         self.gtests = gtest_targets(self.root)
+        self.objects = {}
 
     def configure(self):
         cmd = ["cmake", "-S", self.root, "-B", self.build, "-G", "Ninja",
@@ -216,12 +218,19 @@ class Runner:
         env = dict(os.environ, CCACHE_BASEDIR=self.root, CCACHE_NOHASHDIR="true")
         return run(cmd, log, self.args.build_timeout, env=env)
 
-    def test(self, log, deadline):
+    def ordered_gtests(self, folder):
+        """The gtest binaries, the one most likely to catch a mutant of `folder`
+        first (a killed mutant costs only the tests until the first failure)."""
+        first = {"registry": "registry", "http": "registry", "auth": "registry",
+                 "sbom": "sbom", "builder": "unit", "cache": "unit"}.get(folder, "unit")
+        return sorted(self.gtests, key=lambda name: first not in name)
+
+    def test(self, log, deadline, folder=""):
         cache = tempfile.mkdtemp(prefix="ocib-mutate-cache.")
         env = dict(os.environ, OCIB_SOURCE_DIR=self.root, XDG_CACHE_HOME=cache)
         env.setdefault("OCIB_GOCACHE", os.path.join(self.root, "build", "gocache"))
         try:
-            for name in self.gtests:
+            for name in self.ordered_gtests(folder):
                 binary = find_binary(self.build, name)
                 rc = run([binary, "--gtest_fail_fast", "--gtest_brief=1"], log,
                          deadline - time.monotonic(), env=env, cwd=os.path.dirname(binary))
@@ -237,10 +246,22 @@ class Runner:
         finally:
             shutil.rmtree(cache, ignore_errors=True)
 
+    def record_objects(self):
+        """The unmutated library objects, to spot mutants that change no code."""
+        top = os.path.join(self.build, "lib", "CMakeFiles", "ocib.dir")
+        for dirpath, _, files in os.walk(top):
+            for name in files:
+                if name.endswith(".o"):
+                    path = os.path.join(dirpath, name)
+                    self.objects[path] = file_digest(path)
+
     def baseline(self):
         with open(os.path.join(self.logs, "baseline.log"), "w") as log:
             if self.build_targets(log) != 0:
                 sys.exit(f"mutate: the unmutated tree does not build; see {log.name}")
+            self.record_objects()
+            if self.args.no_baseline:
+                return
             result = self.test(log, time.monotonic() + self.args.timeout * 3)
             if result != "survived":
                 sys.exit(f"mutate: the tests fail on the unmutated tree ({result}); see {log.name}")
@@ -274,14 +295,29 @@ class Runner:
             log.write(m.describe() + "\n")
             path, original, backup = self.apply(m)
             try:
+                obj = os.path.join(self.build, "lib", "CMakeFiles", "ocib.dir",
+                                   m.file[len("lib/"):] + ".o")
                 rc = self.build_targets(log)
                 if rc != 0:
                     m.result = "build-error" if rc is not None else "build-timeout"
+                elif file_digest(obj) == self.objects.get(obj):
+                    # Same object code (the line is in an #if branch not
+                    # compiled here, or the compiler folded the change away):
+                    # no test could tell, so it is not counted.
+                    m.result = "same-code"
                 else:
-                    m.result = self.test(log, start + self.args.timeout)
+                    m.result = self.test(log, start + self.args.timeout, m.folder)
             finally:
                 self.restore(path, original, backup)
         m.seconds = time.monotonic() - start
+
+
+def file_digest(path):
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def gtest_targets(root):
@@ -320,6 +356,10 @@ def report(mutants, args, elapsed):
     rate = f"{100 * total['killed'] / total['built']:.0f}%" if total["built"] else "-"
     lines.append(f"| all | {total['mutants']} | {total['built']} | {total['killed']} |"
                  f" {total['built'] - total['killed']} | {rate} |")
+    other = collections.Counter(m.result for m in mutants
+                                if m.result not in ("killed", "timeout", "survived"))
+    if other:
+        lines += ["", "Not counted: " + ", ".join(f"{n} {r}" for r, n in sorted(other.items()))]
     lines += ["", "Survivors:"]
     lines += [f"- #{m.id} {m.describe()}" for m in mutants if m.result == "survived"] or ["- none"]
     return "\n".join(lines) + "\n"
@@ -334,7 +374,7 @@ def parse_args():
     p.add_argument("--count", type=int, default=60)
     p.add_argument("--folder", default="", help="comma-separated lib/ folders (default all)")
     p.add_argument("--jobs", type=int, default=1, help="build jobs (default 1)")
-    p.add_argument("--timeout", type=int, default=600, help="seconds per mutant for the tests")
+    p.add_argument("--timeout", type=int, default=900, help="seconds per mutant for the tests")
     p.add_argument("--build-timeout", type=int, default=1800)
     p.add_argument("--e2e", default="^e2e_(bad_input|layout_tags)$",
                    help="ctest regex of the e2e tests to run ('' for none)")
@@ -374,9 +414,9 @@ def main():
     runner = Runner(args)
     runner.configure()
     start = time.monotonic()
-    if not args.no_baseline:
-        print("mutate: building and testing the unmutated tree", flush=True)
-        runner.baseline()
+    print("mutate: building" + ("" if args.no_baseline else " and testing") +
+          " the unmutated tree", flush=True)
+    runner.baseline()
     results = os.path.join(args.build, "results.jsonl")
     with open(results, "w", encoding="utf-8") as out:
         for m in sample:
