@@ -197,7 +197,9 @@ reg_log_sync() {
   local log=${1:-$REG_LOG} url=${2:-$REG_URL} mark="ocib-log-sync-$RANDOM$RANDOM" n
   curl -s -o /dev/null "${REG_CURL_ARGS[@]}" "$url/v2/$mark/tags/list" || die "marker request to $url failed"
   for _ in $(seq 1 100); do
-    n=$(grep -n -F "$mark" "$log" | head -1 | cut -d: -f1)
+    # The access log line ("GET /v2/... HTTP/1.1" STATUS), not the
+    # application log line the registry also writes for the request.
+    n=$(grep -n -F "\"GET /v2/$mark/tags/list " "$log" | head -1 | cut -d: -f1)
     if [ -n "$n" ]; then echo "$n"; return 0; fi
     sleep 0.1
   done
