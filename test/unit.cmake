@@ -1,5 +1,6 @@
 ocib_add_gtest(ocib_unit_tests
   unit/core_test.cc
+  unit/core/digest_test.cc
   unit/documents_test.cc
   unit/layer_test.cc
   unit/tar_writer_test.cc

@@ -28,7 +28,15 @@ expect_eq "process user is 65532" "$(jq -c '.process.user|[.uid,.gid]' "$T/b/con
 c=$(blob "$T/out" "$(jq -r .config.digest "$(blob "$T/out" "$d")")")
 expect_eq "config user is 65532:65532" "$(jq -r .config.User "$c")" "65532:65532"
 shared=$(jq -r '.layers[1].digest' "$(blob "$T/out" "$d")")
-check "the shared layer does not write tmp/ itself" bash -c "! zstd -dc '$(blob "$T/out" "$shared")' | tar -tf - | grep -qx 'tmp/'"
+# List first, so a wrong blob path or a failed decompression fails the test
+# instead of passing the "no tmp/ entry" check.
+if zstd -dc "$(blob "$T/out" "$shared")" | tar -tf - >"$T/shared.list"; then
+  pass "the shared layer decompresses and lists"
+else
+  fail "the shared layer decompresses and lists"
+fi
+check "the shared layer lists tmp/x" grep -qx 'tmp/x' "$T/shared.list"
+check "the shared layer does not write tmp/ itself" bash -c "! grep -qx 'tmp/' '$T/shared.list'"
 
 # The base digest is the same in two builds (same ocib binary).
 d2=$("$OCIB" build -q --binary linux/amd64="$T/hello" --output "oci:$T/out2:v1")

@@ -5,7 +5,7 @@
 # lives on a small tmpfs mounted by the test (needs root; otherwise the test
 # reports itself skipped, exit 77, and does not pass).
 source "$(dirname "$0")/lib.sh"
-need go jq skopeo /usr/bin/python3
+need_or_skip go jq skopeo /usr/bin/python3
 
 mkdir -p "$T/small"
 if ! mount -t tmpfs -o size=3m tmpfs "$T/small" 2>"$T/mount-err"; then

@@ -38,6 +38,20 @@ need() {
   local t
   for t in "$@"; do command -v "$t" >/dev/null || die "missing tool $t (run .ci/deps)"; done
 }
+# next_second: returns once the wall clock shows a new second (two runs
+# around it differ in their current time; waits for that, not a fixed sleep).
+next_second() {
+  local s; s=$(date +%s)
+  while [ "$(date +%s)" = "$s" ]; do sleep 0.05; done
+}
+# need_or_skip TOOL...: like need, but a missing tool makes the test report
+# itself skipped (exit 77; the ctest test sets SKIP_RETURN_CODE 77).
+need_or_skip() {
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null || { echo "SKIP: missing tool $t (run .ci/deps)" >&2; exit 77; }
+  done
+}
 
 # go_build PLATFORM OUT [SRC_DIR]: a static Go binary of fixtures/go/hello.
 go_build() {

@@ -41,11 +41,15 @@ TEST(ChallengeTest, RegclientVectors) {
 
 TEST(ChallengeTest, DistributionContainerdVectors) {
   auto v = LoadFixture("distribution_containerd.json");
+  int n = 0;
   for (const auto& c : v["cases"]) {
     SCOPED_TRACE(c["name"].get<std::string>());
     std::vector<std::string> lines = c["header_values"];
     ExpectChallenges(ParseChallenges(lines), c["challenges"]);
+    ++n;
   }
+  // An emptied or renamed fixture must fail, not pass with nothing checked.
+  EXPECT_EQ(n, 4);
 }
 
 TEST(ChallengeTest, InsufficientScope) {

@@ -48,13 +48,16 @@ class KeychainTest : public ::testing::Test {
 
 TEST(ConvertToHostnameTest, DockerCliVectors) {
   auto v = testing::LoadFixture("convert_to_hostname.json");
+  int checked = 0;
   for (const auto& c : v["cases"]) {
     if (c.contains("note") && c["note"].get<std::string>().find("FIXME") != std::string::npos) {
       continue;
     }
     EXPECT_EQ(ConvertToHostname(c["input"].get<std::string>()), c["expected"].get<std::string>())
         << c["input"];
+    ++checked;
   }
+  EXPECT_EQ(checked, 16);  // an emptied fixture fails instead of passing
 }
 
 TEST(Base64Test, RoundTrip) {

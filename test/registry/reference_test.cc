@@ -48,27 +48,39 @@ TEST(ReferenceTest, ParseStrictVectors) {
 
 TEST(ReferenceTest, NormalizedValidAndInvalid) {
   auto v = LoadFixture("normalize.json");
+  int valid = 0;
+  int invalid = 0;
   for (const auto& in : v["ParseNormalizedNamed_valid"]["inputs"]) {
     EXPECT_TRUE(Reference::Parse(in.get<std::string>()).has_value()) << in;
+    ++valid;
   }
   for (const auto& in : v["ParseNormalizedNamed_invalid"]["inputs"]) {
     EXPECT_FALSE(Reference::Parse(in.get<std::string>()).has_value()) << in;
+    ++invalid;
   }
+  // An emptied or renamed fixture section fails instead of passing.
+  EXPECT_EQ(valid, 35);
+  EXPECT_EQ(invalid, 27);
 }
 
 TEST(ReferenceTest, SplitHostname) {
   auto v = LoadFixture("normalize.json");
+  int checked = 0;
   for (const auto& c : v["split_hostname"]["cases"]) {
     auto r = Reference::Parse(c["input"].get<std::string>());
     ASSERT_TRUE(r.has_value()) << c["input"];
     EXPECT_EQ(r->domain(), c["domain"].get<std::string>()) << c["input"];
     EXPECT_EQ(r->path(), c["path"].get<std::string>()) << c["input"];
+    ++checked;
   }
+  EXPECT_EQ(checked, 11);
 }
 
 TEST(ReferenceTest, ParseDockerRef) {
   auto v = LoadFixture("normalize.json");
+  int checked = 0;
   for (const auto& c : v["parse_docker_ref"]["cases"]) {
+    ++checked;
     auto r = Reference::Parse(c["input"].get<std::string>());
     if (!c.contains("expected") || c["expected"].is_null() ||
         (c.contains("err") && !c["err"].is_null() && c["err"] != "")) {
@@ -81,14 +93,17 @@ TEST(ReferenceTest, ParseDockerRef) {
     if (!ref.tag().empty() && !ref.digest().empty()) ref = ref.WithTag("");
     EXPECT_EQ(ref.String(), c["expected"].get<std::string>()) << c["input"];
   }
+  EXPECT_EQ(checked, 11);
 }
 
 TEST(ReferenceTest, RepositoryInfo) {
   auto v = LoadFixture("normalize.json");
+  int checked = 0;
   for (const auto& c : v["repository_info"]["cases"]) {
     for (const char* key : {"FamiliarName", "FullName", "AmbiguousName"}) {
       std::string in = c.value(key, "");
       if (in.empty()) continue;
+      ++checked;
       auto r = Reference::Parse(in);
       ASSERT_TRUE(r.has_value()) << in;
       EXPECT_EQ(r->Familiar(), c["FamiliarName"].get<std::string>()) << in;
@@ -97,6 +112,7 @@ TEST(ReferenceTest, RepositoryInfo) {
       EXPECT_EQ(r->path(), c["RemoteName"].get<std::string>()) << in;
     }
   }
+  EXPECT_EQ(checked, 48);
 }
 
 TEST(ReferenceTest, TagAndDigestKeptTogether) {

@@ -78,6 +78,36 @@ TEST_F(BuilderTest, OnePlatformGivesAManifest) {
   auto r = BuildImage(options_);
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->descriptor.media_type, media_type::kImageManifest);
+  ASSERT_EQ(r->images.size(), 1u);
+  EXPECT_EQ(r->images[0].manifest.digest, r->descriptor.digest);
+  auto layout = OciLayout::Open(tmp_.path() + "/out");
+  ASSERT_THAT(layout, IsOk());
+  auto tagged = (*layout)->Resolve("v1");
+  ASSERT_THAT(tagged, IsOk());
+  EXPECT_EQ(tagged->digest, r->descriptor.digest);
+  auto bytes = (*layout)->ReadAll(r->descriptor.digest);
+  ASSERT_THAT(bytes, IsOk());
+  auto m = Manifest::Parse(*bytes);
+  ASSERT_THAT(m, IsOk());
+  EXPECT_EQ(m->config.media_type, media_type::kImageConfig);
+  ASSERT_EQ(m->layers.size(), 3u);  // base, shared, binary
+  for (const auto& layer : m->layers) {
+    EXPECT_EQ(layer.media_type, media_type::kLayerTarZstd);  // the default
+    EXPECT_GT(layer.size, 0);
+  }
+  auto cfg_bytes = (*layout)->ReadAll(m->config.digest);
+  ASSERT_THAT(cfg_bytes, IsOk());
+  auto cfg = ImageConfig::Parse(*cfg_bytes);
+  ASSERT_THAT(cfg, IsOk());
+  EXPECT_EQ(cfg->os, "linux");
+  EXPECT_EQ(cfg->architecture, "amd64");
+  EXPECT_EQ(cfg->diff_ids.size(), m->layers.size());
+  EXPECT_EQ(cfg->history.size(), m->layers.size());
+  EXPECT_EQ(cfg->created, "2023-11-14T22:13:20Z");
+  EXPECT_EQ(r->images[0].platform.ToString(), "linux/amd64");
+  auto v = ValidateLayout(tmp_.path() + "/out");
+  ASSERT_THAT(v, IsOk());
+  EXPECT_TRUE(v->problems.empty());
 }
 
 TEST_F(BuilderTest, BadInputLeavesLayoutUnchanged) {

@@ -44,7 +44,7 @@ BINS=(--binary "linux/amd64=$T/hello-amd64" --binary "linux/arm64=$T/hello-arm64
 export SOURCE_DATE_EPOCH=1700000000
 
 reg_start http
-REG1=$REG LOG1=$REG_LOG
+REG1=$REG LOG1=$REG_LOG URL1=$REG_URL
 reg_start http
 REG2=$REG LOG2=$REG_LOG
 
@@ -61,9 +61,9 @@ check "the pulled base validates" "$OCIB" validate "oci:$T/pulled"
 
 # (b) Same registry, no --output: base layers are mounted, never downloaded.
 rm -rf "$XDG_CACHE_HOME"
-sleep 0.5; before=$(wc -l < "$LOG1")
+before=$(reg_log_sync "$LOG1" "$URL1")
 ocib_build "$T/app.err" --base "$REG1/ocib/base:1" "${BINS[@]}" --tag "$REG1/ocib/app:1"
-sleep 0.5
+reg_log_sync "$LOG1" "$URL1" >/dev/null
 check "no GET of a base layer blob during the build ($(layer_gets "$LOG1" "$before"))" \
   test "$(layer_gets "$LOG1" "$before")" = 0
 check "base layers were mounted from ocib/base" \

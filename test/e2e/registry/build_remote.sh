@@ -10,7 +10,7 @@ BASE=$T/base
 make_image "$BASE" v1 --seed base > /dev/null
 "$OCIB" push "oci:$BASE:v1" "$REG/ocib/base:1" > /dev/null 2>&1
 BIN=$(type -P true)
-sleep 0.5; before=$(wc -l < "$REG_LOG")
+before=$(reg_log_sync)
 set +e
 "$OCIB" build --base "$REG/ocib/base:1" --binary "linux/amd64=$BIN" --binary "linux/arm64=$BIN" \
   --output "oci:$T/out:v1" --tag "$REG/ocib/app:1" --tag "$REG/ocib/app:latest" > "$T/build.out" 2> "$T/build.err"
@@ -23,8 +23,7 @@ for t in 1 latest; do
   raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/ocib/app:$t")
   check "--tag $t holds the built index" test "sha256:$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)" = "$want"
 done
-sleep 0.5
-log=$(tail -n +"$((before + 1))" "$REG_LOG")
+log=$(reg_log_since "$before")
 check "base layers were mounted from ocib/base" grep -q '"POST /v2/ocib/app/blobs/uploads/?mount=.*from=ocib/base.*" 201' <<<"$log"
 shared=$(jq -r '.manifests[0].digest' "$BASE/blobs/sha256/$(layout_digest "$BASE" v1 | cut -d: -f2)")
 shared_layer=$(jq -r '.layers[0].digest' "$BASE/blobs/sha256/${shared#sha256:}")

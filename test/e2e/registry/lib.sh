@@ -186,6 +186,33 @@ YML
   wait_http "$scheme://127.0.0.1:$port/v2/" "${curlargs[@]}" || { tail -5 "$REG_LOG" >&2; die "registry did not start"; }
   REG=127.0.0.1:$port
   REG_URL=$scheme://$REG
+  REG_CURL_ARGS=("${curlargs[@]}")
+}
+
+# reg_log_sync [LOG [URL]]: sends a marker request to the registry at URL
+# (default $REG_URL) and waits until LOG (default $REG_LOG) holds it, so every
+# request made before is logged; prints the marker's line number. The access
+# log is written after each response: a fixed sleep would be a guess.
+reg_log_sync() {
+  local log=${1:-$REG_LOG} url=${2:-$REG_URL} mark="ocib-log-sync-$RANDOM$RANDOM" n
+  curl -s -o /dev/null "${REG_CURL_ARGS[@]}" "$url/v2/$mark/tags/list" || die "marker request to $url failed"
+  for _ in $(seq 1 100); do
+    # The access log line ("GET /v2/... HTTP/1.1" STATUS), not the
+    # application log line the registry also writes for the request.
+    n=$(grep -n -F "\"GET /v2/$mark/tags/list " "$log" | head -1 | cut -d: -f1)
+    if [ -n "$n" ]; then echo "$n"; return 0; fi
+    sleep 0.1
+  done
+  die "the registry did not log the marker request $mark in $log"
+}
+
+# reg_log_since BEFORE [LOG [URL]]: the lines LOG got after line BEFORE (a
+# reg_log_sync result), once every request made so far is logged; the
+# markers themselves are left out.
+reg_log_since() {
+  local log=${2:-$REG_LOG} end
+  end=$(reg_log_sync "$log" "${3:-$REG_URL}")
+  sed -n "$(($1 + 1)),$((end - 1))p" "$log"
 }
 
 # proxy_start UPSTREAM_HOSTPORT RULES_FILE: starts faultproxy.py; sets PROXY
