@@ -7,3 +7,7 @@ ocib_add_gtest(ocib_unit_tests
   unit/cache_test.cc)
 target_link_libraries(ocib_unit_tests PRIVATE nlohmann_json::nlohmann_json)
 ocib_add_gtest(ocib_build_file_tests unit/build_file_test.cc)
+# Image locations and archives read in place (docker-archive, oci-archive).
+ocib_add_gtest(ocib_archive_tests unit/core/image_location_test.cc
+  unit/layout/docker_archive_test.cc)
+target_link_libraries(ocib_archive_tests PRIVATE nlohmann_json::nlohmann_json)
