@@ -10,6 +10,8 @@
 namespace ocib {
 namespace {
 
+using ::ocib::testing::IsOk;
+using ::ocib::testing::StatusIs;
 using ::testing::HasSubstr;
 
 struct Row {

@@ -204,10 +204,12 @@ TEST_F(ArchiveTest, IndexTarOffsetsPointAtTheData) {
   ASSERT_THAT(members, IsOk());
   ASSERT_EQ(members->size(), 3u);
   const std::string bytes = ReadFileOrDie(file);
-  const auto& a = members->at("a");
-  EXPECT_EQ(bytes.substr(a.offset, a.size), "hello");
-  const auto& l = members->at(long_name);
-  EXPECT_EQ(bytes.substr(l.offset, l.size), std::string(1000, 'z'));
+  auto at = [&](const std::string& name) {
+    const archive::Member& m = members->at(name);
+    return bytes.substr(static_cast<size_t>(m.offset), static_cast<size_t>(m.size));
+  };
+  EXPECT_EQ(at("a"), "hello");
+  EXPECT_EQ(at(long_name), std::string(1000, 'z'));
   EXPECT_EQ(members->at("b").size, 0);
 }
 
