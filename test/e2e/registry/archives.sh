@@ -55,8 +55,10 @@ check "... and writes nothing" test ! -e "$T/two.tar"
 
 # podman load / run (Debian's podman, private vfs storage).
 if command -v podman > /dev/null; then
-  PM=(podman --storage-driver vfs --root "$T/podman/storage" --runroot "$T/podman/run" --tmpdir "$T/podman/tmp")
-  mkdir -p "$T/podman/tmp"
+  # podman wants a runroot shorter than 50 characters.
+  P=$(mktemp -d /tmp/ocib-pm.XXXXXX)
+  PM=(env -u REGISTRY_AUTH_FILE podman --storage-driver vfs --root "$P/storage" --runroot "$P/run" --tmpdir "$P/tmp")
+  mkdir -p "$P/tmp"
   if "${PM[@]}" load -i "$T/app.tar" > "$T/load.out" 2> "$T/load.err"; then
     pass "podman load accepts the archive"
     check "podman sees ocib.test/hello:v1" \
@@ -71,6 +73,8 @@ if command -v podman > /dev/null; then
   else
     cat "$T/load.err" >&2; fail "podman load"
   fi
+  "${PM[@]}" rmi -a -f > /dev/null 2>&1 || true
+  rm -rf "$P" 2> /dev/null || true
 else
   echo "note: podman not installed; podman checks skipped" >&2
 fi
@@ -91,7 +95,10 @@ check "skopeo sees the arm64 image" \
 check "RepoTags is the normalised name" test "$(tar -xOf "$T/m.tar" manifest.json | jq -r '.[0].RepoTags[0]')" = "docker.io/library/multi:arm"
 
 # 3. skopeo writes a docker archive; ocib pushes it; pull; runc.
-"${SK[@]}" copy -q "oci:$T/multi:v1" "docker-archive:$T/skopeo.tar:sk/hello:v1" 2> "$T/sk.err" || { cat "$T/sk.err"; die "skopeo copy to docker-archive failed"; }
+# skopeo cannot put zstd layers in a docker archive: give it a gzip image.
+"$OCIB" build -q --compression gzip --binary "linux/amd64=$T/hello-amd64" --output "oci:$T/gz:v1" > /dev/null 2>&1 \
+  || die "gzip build failed"
+"${SK[@]}" copy -q "oci:$T/gz:v1" "docker-archive:$T/skopeo.tar:sk/hello:v1" 2> "$T/sk.err" || { cat "$T/sk.err"; die "skopeo copy to docker-archive failed"; }
 out=$("$OCIB" push -q "docker-archive:$T/skopeo.tar" "$REG/ocib/from-docker:v1" 2> "$T/push.err") || { cat "$T/push.err"; fail "ocib push docker-archive"; }
 check "push prints REF@sha256" grep -Eqx "$REG/ocib/from-docker:v1@sha256:[0-9a-f]{64}" <<< "$out"
 check "skopeo inspects the pushed image" \
@@ -130,7 +137,7 @@ check "push oci-archive keeps the digest" test "${out##*@}" = "$want"
 check "skopeo reads the pushed index" \
   sh -c "skopeo --tmpdir '$T/skopeo-tmp' inspect --raw --tls-verify=false docker://$REG/ocib/from-oci-archive:v3 | jq -e '.manifests|length>=2' > /dev/null"
 "$OCIB" copy "oci-archive:$T/img.tar" "oci:$T/unpacked" > /dev/null 2> "$T/c4.err" || { cat "$T/c4.err"; fail "copy oci-archive to a layout"; }
-check "the copy is tagged with the archive's only tag" test "$(layout_digest "$T/unpacked" v3)" = "$want"
+check "a copy without tags on either side is tagged latest" test "$(layout_digest "$T/unpacked" latest)" = "$want"
 set +e
 "$OCIB" inspect "oci:$T/multi" > /dev/null 2> "$T/amb.err"; rc1=$?
 "$OCIB" build -q --binary "linux/amd64=$T/hello-amd64" --output "oci:$T/multi:v2" > /dev/null 2>&1
