@@ -57,7 +57,7 @@ check "... and writes nothing" test ! -e "$T/two.tar"
 if command -v podman > /dev/null; then
   # podman wants a runroot shorter than 50 characters.
   P=$(mktemp -d /tmp/ocib-pm.XXXXXX)
-  PM=(env -u REGISTRY_AUTH_FILE podman --storage-driver vfs --root "$P/storage" --runroot "$P/run" --tmpdir "$P/tmp")
+  PM=(env -u REGISTRY_AUTH_FILE -u DOCKER_CONFIG podman --storage-driver vfs --root "$P/storage" --runroot "$P/run" --tmpdir "$P/tmp")
   mkdir -p "$P/tmp"
   if "${PM[@]}" load -i "$T/app.tar" > "$T/load.out" 2> "$T/load.err"; then
     pass "podman load accepts the archive"
@@ -67,8 +67,7 @@ if command -v podman > /dev/null; then
          ocib.test/hello:v1 > "$T/run.out" 2> "$T/run.err"; then
       check "podman run prints the program's output" grep -q "hello from linux/amd64" "$T/run.out"
     else
-      echo "note: podman run failed here (see below); the image is run with runc in step 3" >&2
-      tail -5 "$T/run.err" >&2
+      tail -5 "$T/run.err" >&2; fail "podman run"
     fi
   else
     cat "$T/load.err" >&2; fail "podman load"
