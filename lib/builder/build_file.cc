@@ -407,7 +407,11 @@ std::optional<std::string> OutputKey(const std::string& output) {
   if (!ref) return std::nullopt;
   std::string p = std::filesystem::path(ref->path).lexically_normal().string();
   while (p.size() > 1 && p.back() == '/') p.pop_back();
-  if (ref->archive) return "archive:" + p;
+  if (ref->archive) {
+    return (ref->archive->kind == ArchiveLocation::Kind::kOci ? "oci-archive:"
+                                                              : "docker-archive:") +
+           p;
+  }
   return "oci:" + p + ":" + ref->tag;
 }
 
