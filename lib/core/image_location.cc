@@ -48,7 +48,7 @@ Result<PathAndTag> SplitPathTag(std::string_view rest, std::string_view text, bo
       return InvalidArgument(fmt::format("\"{}\" ends with ':' (an empty tag)", text));
     }
     if (!IsValidRefName(out.tag)) {
-      return InvalidArgument(fmt::format("\"{}\": invalid tag \"{}\"", text, out.tag));
+      return InvalidArgument(fmt::format(R"("{}": invalid tag "{}")", text, out.tag));
     }
   } else {
     out.path = std::string(rest);
