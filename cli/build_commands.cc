@@ -9,6 +9,7 @@
 
 #include "ocib/build_file.h"
 #include "ocib/image_builder.h"
+#include "ocib/image_location.h"
 #include "ocib/inspect.h"
 #include "ocib/layer_cache.h"
 #include "ocib/sbom_query.h"
@@ -19,6 +20,13 @@
 
 namespace ocib::cli {
 namespace {
+
+// Whether `text` names a layout or an archive (else a registry reference,
+// or something the remote commands report as malformed).
+bool IsLocalLocation(const std::string& text) {
+  auto where = ImageLocation::Parse(text);
+  return where && where->IsLocal();
+}
 
 struct BuildFlags {
   BuildOptions options;
@@ -160,8 +168,8 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
       "--sbom", o.sbom,
       "spdx | cyclonedx | none: SBOM per platform, attached as an OCI referrer (default spdx)");
   build->add_option("--output", o.output,
-                    "oci:DIR[:TAG] | oci-archive:FILE[:TAG] (TAG defaults to latest; optional "
-                    "with --tag)");
+                    "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] (TAG "
+                    "defaults to latest; optional with --tag)");
   build->add_option("--cache-dir", o.cache_dir,
                     "Layer cache directory (default $XDG_CACHE_HOME/ocib or ~/.cache/ocib)");
   build->add_flag("--no-cache", o.no_cache, "Neither read nor write the layer cache");
@@ -179,9 +187,13 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   CLI::App* inspect = app.add_subcommand(
       "inspect",
       "Print the index or manifest, then each platform's config, one JSON document per line");
-  inspect->add_option("reference", *target, "oci:DIR[:TAG] or a registry reference")->required();
+  inspect
+      ->add_option("reference", *target,
+                   "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] | a "
+                   "registry reference")
+      ->required();
   inspect->callback([target, &ctx]() {
-    if (target->rfind("oci:", 0) != 0 && target->rfind("oci-archive:", 0) != 0) {
+    if (!IsLocalLocation(*target)) {
       ctx.exit_code = RunRemoteInspect(*target, ctx);
       return;
     }
@@ -201,7 +213,7 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   sbom->add_option("--platform", *splat,
                    "The platform's SBOM (default: the only one, or linux/amd64)");
   sbom->callback([sref, splat, &ctx]() {
-    if (sref->rfind("oci:", 0) != 0 && sref->rfind("oci-archive:", 0) != 0) {
+    if (!IsLocalLocation(*sref)) {
       ctx.exit_code = RunRemoteSbom(*sref, *splat, ctx);
       return;
     }
@@ -221,7 +233,7 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   referrers->add_option("--artifact-type", *rtype,
                         "Only referrers of this artifactType, e.g. application/spdx+json");
   referrers->callback([rref, rtype, &ctx]() {
-    if (rref->rfind("oci:", 0) != 0 && rref->rfind("oci-archive:", 0) != 0) {
+    if (!IsLocalLocation(*rref)) {
       ctx.exit_code = RunRemoteReferrers(*rref, *rtype, ctx);
       return;
     }
@@ -320,11 +332,12 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   auto dir = std::make_shared<std::string>();
   CLI::App* validate = app.add_subcommand(
       "validate", "Recompute every digest and size and check every document of a layout");
-  validate->add_option("layout", *dir, "oci:DIR")->required();
+  validate
+      ->add_option("layout", *dir,
+                   "oci:DIR (or a bare DIR) | oci-archive:FILE | docker-archive:FILE")
+      ->required();
   validate->callback([dir, &ctx]() {
-    std::string path = *dir;
-    if (path.rfind("oci:", 0) == 0) path = path.substr(4);
-    auto r = ValidateLayout(path);
+    auto r = IsLocalLocation(*dir) ? ValidateLocation(*dir) : ValidateLayout(*dir);
     if (!r) {
       ctx.exit_code = ReportError(std::move(r).error().With("validate " + *dir));
       return;

@@ -17,7 +17,11 @@
 #include <memory>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "ocib/auth.h"
+#include "ocib/image_location.h"
+#include "ocib/inspect.h"
 #include "ocib/pull.h"
 #include "ocib/push.h"
 #include "ocib/reference.h"
@@ -98,24 +102,39 @@ RegistryOptions RegistryOptionsFrom(const std::vector<std::string>& insecure,
 namespace {
 
 Result<Reference> ParseRemote(const std::string& text) {
-  std::string s = text.rfind("docker://", 0) == 0 ? text.substr(9) : text;
-  return Reference::Parse(s);
+  OCIB_ASSIGN_OR_RETURN(ImageLocation where, ImageLocation::Parse(text));
+  if (where.registry() == nullptr) {
+    return InvalidArgument(fmt::format("\"{}\" is not a registry reference", text));
+  }
+  return where.registry()->reference;
+}
+
+// --platform for a copy or pull: empty or "all" means every platform.
+Result<std::vector<Platform>> ParsePlatforms(const std::string& text) {
+  if (text.empty() || text == "all") return std::vector<Platform>{};
+  auto p = Platform::ParseList(text);
+  if (!p) return std::move(p).error().With("--platform");
+  return p;
 }
 
 int RunPush(const std::string& src, const std::string& dst, bool no_referrers,
             const RemoteFlags& f) {
   auto from = ImageLocation::Parse(src);
-  if (!from || !from->is_layout) {
-    return ReportError(
-        InvalidArgument("push: the source must be oci:DIR[:TAG], got \"" + src + "\""));
+  if (!from) return ReportError(std::move(from).error().With("push"));
+  if (!from->IsLocal()) {
+    return ReportError(InvalidArgument(
+        fmt::format("push: the source must be oci:DIR[:TAG], oci-archive:FILE[:TAG] or "
+                    "docker-archive:FILE[:REPO:TAG], got \"{}\" (use copy between registries)",
+                    src)));
   }
   auto to = ParseRemote(dst);
   if (!to) return ReportError(std::move(to).error().With("push"));
   CopyOptions copy;
   copy.referrers = !no_referrers;
-  auto r = Push(from->layout_dir, from->layout_tag, {*to}, MakeOptions(f), {}, std::nullopt, copy);
+  std::vector<std::string> pushed;
+  auto r = Copy(*from, ImageLocation{RegistryLocation{*to}}, MakeOptions(f), &pushed, copy);
   if (!r) return ReportError(r.error());
-  for (const std::string& line : r->pushed) std::cout << line << "\n";
+  for (const std::string& line : pushed) std::cout << line << "\n";
   return kExitOk;
 }
 
@@ -124,33 +143,43 @@ int RunPull(const std::string& src, const std::string& dst, const std::string& p
   auto from = ParseRemote(src);
   if (!from) return ReportError(std::move(from).error().With("pull"));
   auto to = ImageLocation::Parse(dst);
-  if (!to || !to->is_layout) {
-    return ReportError(
-        InvalidArgument("pull: the destination must be oci:DIR[:TAG], got \"" + dst + "\""));
+  if (!to) return ReportError(std::move(to).error().With("pull"));
+  if (!to->IsLocal()) {
+    return ReportError(InvalidArgument(
+        fmt::format("pull: the destination must be oci:DIR[:TAG], oci-archive:FILE[:TAG] or "
+                    "docker-archive:FILE[:REPO:TAG], got \"{}\"",
+                    dst)));
   }
-  std::vector<Platform> wanted;
-  if (!platforms.empty() && platforms != "all") {
-    auto p = Platform::ParseList(platforms);
-    if (!p) return ReportError(std::move(p).error().With("pull: --platform"));
-    wanted = *p;
-  }
+  auto wanted = ParsePlatforms(platforms);
+  if (!wanted) return ReportError(std::move(wanted).error().With("pull"));
   CopyOptions copy;
   copy.referrers = !no_referrers;
-  auto r = Pull(*from, to->layout_dir, to->layout_tag, wanted, MakeOptions(f), copy);
+  copy.platforms = *wanted;
+  auto r = Copy(ImageLocation{RegistryLocation{*from}}, *to, MakeOptions(f), nullptr, copy);
   if (!r) return ReportError(r.error());
   std::cout << from->WithDigest("").String() << "@" << r->digest.ToString() << "\n";
   return kExitOk;
 }
 
-int RunCopy(const std::string& src, const std::string& dst, bool no_referrers,
-            const RemoteFlags& f) {
+int RunCopy(const std::string& src, const std::string& dst, const std::string& platforms,
+            bool no_referrers, const RemoteFlags& f) {
   auto from = ImageLocation::Parse(src);
   if (!from) return ReportError(std::move(from).error().With("copy"));
   auto to = ImageLocation::Parse(dst);
   if (!to) return ReportError(std::move(to).error().With("copy"));
+  auto wanted = ParsePlatforms(platforms);
+  if (!wanted) return ReportError(std::move(wanted).error().With("copy"));
+  const bool docker =
+      to->archive() != nullptr && to->archive()->kind == ArchiveLocation::Kind::kDocker;
+  if (!wanted->empty() && !docker) {
+    return ReportError(
+        InvalidArgument("copy: --platform applies to docker-archive destinations only (copy "
+                        "carries every platform; use pull --platform for a subset)"));
+  }
   std::vector<std::string> pushed;
   CopyOptions copy;
   copy.referrers = !no_referrers;
+  copy.platforms = *wanted;
   auto r = Copy(*from, *to, MakeOptions(f), &pushed, copy);
   if (!r) return ReportError(r.error());
   if (pushed.empty()) {
@@ -162,12 +191,20 @@ int RunCopy(const std::string& src, const std::string& dst, bool no_referrers,
 }
 
 int RunDigest(const std::string& ref_text, const RemoteFlags& f) {
-  auto ref = ParseRemote(ref_text);
-  if (!ref) return ReportError(std::move(ref).error().With("digest"));
-  std::string what = "digest " + ref->String();
-  auto client = RegistryClient::Create(ref->domain(), MakeOptions(f));
+  auto where = ImageLocation::Parse(ref_text);
+  if (!where) return ReportError(std::move(where).error().With("digest"));
+  if (where->IsLocal()) {
+    // The first document InspectLayout returns is the named one, byte for byte.
+    auto docs = InspectLayout(ref_text);
+    if (!docs) return ReportError(std::move(docs).error().With("digest " + ref_text));
+    std::cout << Digest::Sha256Of(docs->front()).ToString() << "\n";
+    return kExitOk;
+  }
+  const Reference& ref = where->registry()->reference;
+  std::string what = "digest " + ref.String();
+  auto client = RegistryClient::Create(ref.domain(), MakeOptions(f));
   if (!client) return ReportError(std::move(client).error().With(what));
-  auto m = (*client)->GetManifest(ref->path(), ref->Identifier());
+  auto m = (*client)->GetManifest(ref.path(), ref.Identifier());
   if (!m) return ReportError(std::move(m).error().With(what));
   std::cout << m->digest.ToString() << "\n";
   return kExitOk;
@@ -224,8 +261,10 @@ void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
     auto src = std::make_shared<std::string>();
     auto dst = std::make_shared<std::string>();
     CLI::App* cmd = app.add_subcommand(
-        "push", "Push an image from an OCI layout; prints REF@sha256:... per tag");
-    cmd->add_option("source", *src, "oci:DIR[:TAG]")->required();
+        "push", "Push an image from an OCI layout or archive; prints REF@sha256:... per tag");
+    cmd->add_option("source", *src,
+                    "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG]")
+        ->required();
     cmd->add_option("destination", *dst, "Registry reference, e.g. 127.0.0.1:5000/app:1")
         ->required();
     auto no_referrers = std::make_shared<bool>(false);
@@ -244,12 +283,15 @@ void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
     auto no_referrers = std::make_shared<bool>(false);
     CLI::App* cmd = app.add_subcommand(
         "pull",
-        "Pull an image and its referrers into an OCI layout, verifying every digest; prints "
-        "REF@sha256:...");
+        "Pull an image and its referrers into an OCI layout or archive, verifying every digest; "
+        "prints REF@sha256:...");
     cmd->add_option("source", *src, "Registry reference")->required();
-    cmd->add_option("destination", *dst, "oci:DIR[:TAG]")->required();
+    cmd->add_option("destination", *dst,
+                    "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG]")
+        ->required();
     cmd->add_option("--platform", *platforms,
-                    "Comma-separated platforms to pull, e.g. linux/amd64 (default: all)");
+                    "Comma-separated platforms to pull, e.g. linux/amd64 (default: all; one for "
+                    "docker-archive)");
     cmd->add_flag("--no-referrers", *no_referrers,
                   "Leave out the image's referrers (SBOMs, signatures)");
     AddRemoteFlags(cmd, *f, true);
@@ -264,21 +306,29 @@ void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
     auto no_referrers = std::make_shared<bool>(false);
     CLI::App* cmd = app.add_subcommand(
         "copy",
-        "Copy all platforms of an image and its referrers between registries and OCI layouts");
-    cmd->add_option("source", *src, "oci:DIR[:TAG] or a registry reference")->required();
-    cmd->add_option("destination", *dst, "oci:DIR[:TAG] or a registry reference")->required();
+        "Copy all platforms of an image and its referrers between registries, OCI layouts and "
+        "archives");
+    cmd->add_option("source", *src,
+                    "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] | a "
+                    "registry reference")
+        ->required();
+    cmd->add_option("destination", *dst, "Any location the source may be")->required();
+    auto platforms = std::make_shared<std::string>();
+    cmd->add_option("--platform", *platforms,
+                    "The one platform a docker-archive destination gets, e.g. linux/amd64");
     cmd->add_flag("--no-referrers", *no_referrers,
                   "Leave out the image's referrers (SBOMs, signatures)");
     AddRemoteFlags(cmd, *f, true);
-    cmd->callback([f, src, dst, no_referrers, &ctx] {
-      ctx.exit_code = RunCopy(*src, *dst, *no_referrers, *f);
+    cmd->callback([f, src, dst, platforms, no_referrers, &ctx] {
+      ctx.exit_code = RunCopy(*src, *dst, *platforms, *no_referrers, *f);
     });
   }
   {
     auto f = std::make_shared<RemoteFlags>();
     auto ref = std::make_shared<std::string>();
-    CLI::App* cmd = app.add_subcommand("digest", "Print the digest a registry reference names");
-    cmd->add_option("reference", *ref, "Registry reference")->required();
+    CLI::App* cmd = app.add_subcommand(
+        "digest", "Print the digest a registry reference, layout or archive location names");
+    cmd->add_option("reference", *ref, "Registry reference or a local location")->required();
     AddRemoteFlags(cmd, *f, false);
     cmd->callback([f, ref, &ctx] { ctx.exit_code = RunDigest(*ref, *f); });
   }

@@ -8,7 +8,6 @@ ocib_add_gtest(ocib_registry_test
   ${CMAKE_CURRENT_LIST_DIR}/registry/challenge_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/keychain_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/registry_client_test.cc
-  ${CMAKE_CURRENT_LIST_DIR}/registry/location_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/referrers_push_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/referrers_copy_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/cert_dirs_test.cc
@@ -30,6 +29,7 @@ ocib_add_registry_e2e(registry_faults faults.sh)
 ocib_add_registry_e2e(registry_auth_tls auth_tls.sh)
 ocib_add_registry_e2e(registry_build_remote build_remote.sh)
 ocib_add_registry_e2e(registry_referrers referrers.sh)
+ocib_add_registry_e2e(registry_archives archives.sh)
 ocib_add_registry_e2e(registry_referrers_copy referrers_copy.sh)
 ocib_add_registry_e2e(registry_certs_d certs_d.sh)
 ocib_add_registry_e2e(registry_chunk_min_length chunk_min.sh)

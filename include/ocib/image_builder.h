@@ -48,8 +48,8 @@ using LogFunction = std::function<void(std::string_view)>;
 
 struct BuildOptions {
   // "static" (embedded distroless-like base), "scratch" (no base layers),
-  // "oci:DIR[:TAG]" (an image or index in an OCI layout; TAG defaults to
-  // "latest"; layer blobs are reused byte for byte), or a registry
+  // "oci:DIR[:TAG]" (an image or index in an OCI layout, chosen as
+  // ocib/image_location.h says; layer blobs are reused byte for byte), or a registry
   // reference ("registry/repo:tag", "...@sha256:...", "docker://..."): the
   // platforms being built (all of them for `--platform all`) are pulled and
   // verified into the base cache, the layout `cache_dir`/bases (default
@@ -105,7 +105,9 @@ struct BuildOptions {
   std::optional<std::string> workdir;
   Compression compression = Compression::kZstd;
   int compression_level = 0;  // 0: the compressor's default (zstd 3, gzip 6)
-  // "oci:DIR[:TAG]" or "oci-archive:FILE[:TAG]"; TAG defaults to "latest".
+  // "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]" (TAG defaults to "latest")
+  // or "docker-archive:FILE[:REPO:TAG]" (one platform only; RepoTags empty
+  // when not given): see ocib/image_location.h.
   // May be empty when `tags` are given: the image is then built into a
   // private temporary layout (mkdtemp under $TMPDIR or /tmp), pushed from
   // there and removed, whatever the outcome.
@@ -178,17 +180,6 @@ Result<BuildResult> BuildImage(const BuildOptions& options);
 // Parses SOURCE_DATE_EPOCH text: decimal digits only, no sign, no fraction,
 // within int64. kInvalidArgument otherwise.
 Result<int64_t> ParseSourceDateEpoch(std::string_view text);
-
-// A parsed "oci:PATH[:TAG]" or "oci-archive:PATH[:TAG]".
-struct LayoutReference {
-  enum class Kind { kLayout, kArchive };
-  Kind kind = Kind::kLayout;
-  std::string path;
-  std::string tag;  // "latest" when not given
-  bool tag_given = false;
-};
-// kInvalidArgument for anything else or an invalid tag.
-Result<LayoutReference> ParseLayoutReference(std::string_view text);
 
 }  // namespace ocib
 

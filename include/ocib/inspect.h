@@ -11,9 +11,10 @@
 
 namespace ocib {
 
-// For "oci:DIR[:TAG]": the exact bytes of the tagged document (index or
-// manifest), then the exact bytes of each platform's config, in index
-// order. kNotFound for a missing tag or blob.
+// For a local location ("oci:DIR[:TAG]", "oci-archive:FILE[:TAG]",
+// "docker-archive:FILE[:REPO:TAG]"; see ocib/image_location.h): the exact bytes of the tagged
+// document (index or manifest), then the exact bytes of each platform's config, in index order.
+// kNotFound for a missing tag or blob.
 Result<std::vector<std::string>> InspectLayout(const std::string& reference);
 
 }  // namespace ocib

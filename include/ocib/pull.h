@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "ocib/descriptor.h"
+#include "ocib/image_location.h"
 #include "ocib/platform.h"
 #include "ocib/reference.h"
 #include "ocib/registry.h"
@@ -56,6 +57,9 @@ struct CopyOptions {
   // The image's referrers (see "Referrers" above); false: the image only
   // (`--no-referrers`), and no referrer is looked up.
   bool referrers = true;
+  // The platforms to carry: empty means all. A registry source into a
+  // layout keeps those (see Pull); a docker archive destination takes one.
+  std::vector<Platform> platforms;
 };
 
 // Pulls `source` into the layout at `layout_dir` (created if needed),
@@ -80,22 +84,18 @@ Result<Descriptor> PullDocuments(const Reference& source, const std::string& lay
                                  const std::vector<Platform>& platforms,
                                  const RegistryOptions& options);
 
-// One side of a copy: "oci:DIR[:TAG]" or a registry reference.
-struct ImageLocation {
-  bool is_layout = false;
-  std::string layout_dir;
-  std::string layout_tag;
-  Reference reference;
-
-  // Parses "oci:DIR[:TAG]" (the TAG is what follows the last ':' when it
-  // is a valid tag) or a registry reference.
-  static Result<ImageLocation> Parse(const std::string& text);
-  std::string ToString() const;
-};
-
-// Copies every platform of `source` to `destination`, with its referrers
-// unless `copy.referrers` is false (see "Referrers" above; a layout to
-// registry copy is a Push, see ocib/push.h). Registry to registry streams
+// Copies every platform of `source` to `destination` (any two locations of
+// ocib/image_location.h), with its referrers unless `copy.referrers` is
+// false (see "Referrers" above; a local to registry copy is a Push, see
+// ocib/push.h). Archives are read in place (nothing unpacked to disk).
+// Into a docker archive: one platform (`copy.platforms` selects it; a
+// source with several and no selection is kInvalidArgument naming them),
+// without referrers, layers decompressed, RepoTags the destination's
+// REPO:TAG (none when not given); a registry source is first pulled into a
+// private temporary layout (removed afterwards). Into an OCI archive: the
+// image is copied to a private temporary layout, then packed. A
+// destination without tag gets the source's tag, else "latest" (a registry
+// source named by digest alone stays untagged in a layout). Registry to registry streams
 // each blob, the referrers' included, from the source straight into the
 // upload (no local copy; the destination verifies digests on PUT
 // ?digest=, documents are verified here) and mounts blobs when both are

@@ -80,6 +80,12 @@ Status AddReferrerToLayout(OciLayout& layout, const Descriptor& artifact_manifes
 // blob is missing are skipped; unreadable or corrupt blobs are errors.
 Result<std::vector<Descriptor>> ListLayoutReferrers(OciLayout& layout, const Digest& subject,
                                                     std::string_view artifact_type = {});
+// The same over `index` and the blobs of `store` (an OCI archive read in
+// place); `where` names it in errors.
+Result<std::vector<Descriptor>> ListIndexReferrers(BlobStore& store, const Index& index,
+                                                   const Digest& subject,
+                                                   std::string_view artifact_type,
+                                                   std::string_view where);
 
 // For registries without the referrers API (distribution spec, "Pushing
 // Manifests with Subject" / "Unavailable Referrers API"): the image index

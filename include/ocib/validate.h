@@ -26,6 +26,11 @@ struct ValidationReport {
 // finding is a line in `problems`.
 Result<ValidationReport> ValidateLayout(const std::string& dir);
 
+// ValidateLayout for any local location (ocib/image_location.h): "oci:DIR"
+// (the whole layout; a tag is ignored), "oci-archive:FILE" or
+// "docker-archive:FILE" (every image the archive lists), read in place.
+Result<ValidationReport> ValidateLocation(const std::string& location);
+
 }  // namespace ocib
 
 #endif  // OCIB_INCLUDE_OCIB_VALIDATE_H_

@@ -16,9 +16,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ocib/image_location.h"
 #include "ocib/layer.h"
 #include "ocib/platform.h"
 
+#include "lib/builder/remote_build.h"
 #include "lib/io/fs_util.h"
 
 namespace ocib {
@@ -179,17 +181,27 @@ std::string Resolve(std::string_view base_dir, const std::string& p) {
   return out + p;
 }
 
-// oci:DIR[:TAG] / oci-archive:FILE[:TAG] with DIR/FILE resolved; anything
-// else (static, scratch, a registry reference) is kept.
+// A layout or archive location with its DIR/FILE resolved; anything else
+// (static, scratch, a registry reference) is kept.
 Result<std::string> ResolveLayoutRef(std::string_view base_dir, const std::string& text,
                                      const std::string& path) {
-  if (text.rfind("oci:", 0) != 0 && text.rfind("oci-archive:", 0) != 0) return text;
-  auto ref = ParseLayoutReference(text);
-  if (!ref) return At(path, ref.error().message());
-  std::string out = ref->kind == LayoutReference::Kind::kLayout ? "oci:" : "oci-archive:";
-  out += Resolve(base_dir, ref->path);
-  if (ref->tag_given) out += ":" + ref->tag;
-  return out;
+  if (text == "static" || text == "scratch") return text;
+  auto where = ImageLocation::Parse(text);
+  if (!where) {
+    if (text.starts_with("oci:") || text.starts_with("oci-archive:") ||
+        text.starts_with("docker-archive:")) {
+      return At(path, where.error().message());
+    }
+    return text;
+  }
+  if (auto* l = std::get_if<LayoutLocation>(&where->where)) {
+    l->path = Resolve(base_dir, l->path);
+  } else if (auto* a = std::get_if<ArchiveLocation>(&where->where)) {
+    a->path = Resolve(base_dir, a->path);
+  } else {
+    return text;
+  }
+  return where->ToString();
 }
 
 // ---- the keys ------------------------------------------------------------------
@@ -391,11 +403,15 @@ Error UnknownKey(const std::string& path, std::string_view key) {
 // Output identity for the distinct-outputs check: a layout and tag, or an
 // archive file (written whole, whatever its tag).
 std::optional<std::string> OutputKey(const std::string& output) {
-  auto ref = ParseLayoutReference(output);
+  auto ref = build::ParseOutput(output);
   if (!ref) return std::nullopt;
   std::string p = std::filesystem::path(ref->path).lexically_normal().string();
   while (p.size() > 1 && p.back() == '/') p.pop_back();
-  if (ref->kind == LayoutReference::Kind::kArchive) return "oci-archive:" + p;
+  if (ref->archive) {
+    return (ref->archive->kind == ArchiveLocation::Kind::kOci ? "oci-archive:"
+                                                              : "docker-archive:") +
+           p;
+  }
   return "oci:" + p + ":" + ref->tag;
 }
 

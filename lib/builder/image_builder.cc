@@ -12,6 +12,7 @@
 #include "ocib/digest.h"
 #include "ocib/go_buildinfo.h"
 #include "ocib/image_config.h"
+#include "ocib/image_location.h"
 #include "ocib/layer_cache.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
@@ -25,6 +26,7 @@
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
 #include "lib/layout/deferred_store.h"
+#include "lib/layout/docker_archive.h"
 #include "lib/layout/oci_archive.h"
 #include <sys/stat.h>
 
@@ -50,37 +52,6 @@ Result<int64_t> ParseSourceDateEpoch(std::string_view text) {
     return InvalidArgument("SOURCE_DATE_EPOCH \"" + std::string(text) + "\" is after year 9999");
   }
   return v;
-}
-
-Result<LayoutReference> ParseLayoutReference(std::string_view text) {
-  LayoutReference ref;
-  std::string_view rest;
-  if (text.substr(0, 4) == "oci:") {
-    ref.kind = LayoutReference::Kind::kLayout;
-    rest = text.substr(4);
-  } else if (text.substr(0, 12) == "oci-archive:") {
-    ref.kind = LayoutReference::Kind::kArchive;
-    rest = text.substr(12);
-  } else {
-    return InvalidArgument("\"" + std::string(text) +
-                           "\" is not oci:DIR[:TAG] or oci-archive:FILE[:TAG]");
-  }
-  // The tag is what follows the last ':' when it contains no '/'.
-  auto colon = rest.rfind(':');
-  if (colon != std::string_view::npos &&
-      rest.substr(colon + 1).find('/') == std::string_view::npos) {
-    ref.path = std::string(rest.substr(0, colon));
-    ref.tag = std::string(rest.substr(colon + 1));
-    ref.tag_given = true;
-  } else {
-    ref.path = std::string(rest);
-    ref.tag = "latest";
-  }
-  if (ref.path.empty()) return InvalidArgument("\"" + std::string(text) + "\" has an empty path");
-  if (!IsValidRefName(ref.tag)) {
-    return InvalidArgument("\"" + std::string(text) + "\": invalid tag \"" + ref.tag + "\"");
-  }
-  return ref;
 }
 
 namespace {
@@ -158,15 +129,18 @@ Result<Base> ResolveBase(const std::string& spec, const std::vector<Platform>& p
     base.kind = Base::Kind::kScratch;
     return base;
   }
-  if (spec.rfind("oci:", 0) != 0) {
+  auto where = ImageLocation::Parse(spec);
+  if (!where || where->layout() == nullptr) {
     return InvalidArgument("--base \"" + spec + "\": want static, scratch or oci:DIR[:TAG]");
   }
+  const LayoutLocation& ref = *where->layout();
   base.kind = Base::Kind::kLayout;
-  OCIB_ASSIGN_OR_RETURN(LayoutReference ref, ParseLayoutReference(spec));
   auto layout = OciLayout::Open(ref.path);
   if (!layout) return std::move(layout).error().With("opening base " + spec);
   base.layout = std::move(*layout);
-  auto top = base.layout->Resolve(ref.tag);
+  auto index = base.layout->ReadIndex();
+  if (!index) return std::move(index).error().With("resolving base " + spec);
+  auto top = SelectImage(*index, ref.tag, ref.tag_given, ref.digest, "base " + spec);
   if (!top) return std::move(top).error().With("resolving base " + spec);
   std::vector<Descriptor> candidates;
   if (media_type::IsIndex(top->media_type)) {
@@ -198,10 +172,10 @@ Result<Base> ResolveBase(const std::string& spec, const std::vector<Platform>& p
 }
 
 // Checks that the output can be written, without writing anything.
-Status CheckOutput(const LayoutReference& out) {
+Status CheckOutput(const build::Output& out) {
   std::string dir = out.path;
   struct stat st {};
-  if (out.kind == LayoutReference::Kind::kLayout && ::stat(dir.c_str(), &st) == 0) {
+  if (!out.archive && ::stat(dir.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode))
       return InvalidArgument("output " + dir + " exists and is not a directory");
     struct stat lst {};
@@ -217,8 +191,7 @@ Status CheckOutput(const LayoutReference& out) {
     }
     return {};
   }
-  if (out.kind == LayoutReference::Kind::kArchive && ::stat(dir.c_str(), &st) == 0 &&
-      S_ISDIR(st.st_mode)) {
+  if (out.archive && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
     return InvalidArgument("output archive " + dir + " is a directory");
   }
   // Find the nearest existing ancestor and check that it is a writable directory.
@@ -238,7 +211,7 @@ Status CheckOutput(const LayoutReference& out) {
 }
 
 struct Plan {
-  LayoutReference output;
+  build::Output output;
   std::vector<Platform> platforms;
   std::vector<std::string> binaries;  // host path per platform
   std::string binary_dest;
@@ -257,7 +230,7 @@ Result<Plan> MakePlan(const BuildOptions& o) {
   Plan plan;
   if (o.output.empty())
     return InvalidArgument("no output: give --output oci:DIR[:TAG] or oci-archive:FILE[:TAG]");
-  OCIB_ASSIGN_OR_RETURN(plan.output, ParseLayoutReference(o.output));
+  OCIB_ASSIGN_OR_RETURN(plan.output, build::ParseOutput(o.output));
   // Binaries by platform.
   std::vector<std::pair<Platform, std::string>> bins;
   for (const auto& [ptext, path] : o.binaries) {
@@ -360,6 +333,11 @@ Result<Plan> MakePlan(const BuildOptions& o) {
     plan.sbom = *f;
   }
   plan.epoch = o.source_date_epoch.value_or(0);
+  if (plan.output.archive && plan.output.archive->kind == ArchiveLocation::Kind::kDocker &&
+      plan.platforms.size() != 1) {
+    return InvalidArgument("output " + o.output + ": a docker archive holds one platform, this " +
+                           "build makes " + std::to_string(plan.platforms.size()));
+  }
   OCIB_RETURN_IF_ERROR(CheckOutput(plan.output));
   if (!o.no_cache) {
     std::string dir = o.cache_dir;
@@ -843,9 +821,13 @@ Result<std::vector<std::string>> AllPlatforms(const std::string& base) {
     return std::vector<std::string>{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/ppc64le",
                                     "linux/s390x"};
   }
-  OCIB_ASSIGN_OR_RETURN(LayoutReference ref, ParseLayoutReference(base));
+  OCIB_ASSIGN_OR_RETURN(ImageLocation where, ImageLocation::Parse(base));
+  if (where.layout() == nullptr) return InvalidArgument("\"" + base + "\" is not oci:DIR[:TAG]");
+  const LayoutLocation& ref = *where.layout();
   OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(ref.path));
-  OCIB_ASSIGN_OR_RETURN(Descriptor top, layout->Resolve(ref.tag));
+  OCIB_ASSIGN_OR_RETURN(Index index, layout->ReadIndex());
+  OCIB_ASSIGN_OR_RETURN(Descriptor top,
+                        SelectImage(index, ref.tag, ref.tag_given, ref.digest, base));
   if (!media_type::IsIndex(top.media_type)) {
     return InvalidArgument("--platform all needs a base index; " + base + " is one image");
   }
@@ -900,7 +882,7 @@ Result<BuildResult> BuildImage(const BuildOptions& options) {
   if (!options.go_package.empty()) return BuildGo(options);
   OCIB_ASSIGN_OR_RETURN(Plan plan, MakePlan(options));
   OCIB_ASSIGN_OR_RETURN(Base base, ResolveBase(options.base, plan.platforms));
-  if (plan.output.kind == LayoutReference::Kind::kLayout) {
+  if (!plan.output.archive) {
     OutputLayout output(plan.output.path);
     auto r = BuildInto(options, plan, base, output);
     if (!r) return std::move(r).error().With("building " + options.output);
@@ -913,7 +895,7 @@ Result<BuildResult> BuildImage(const BuildOptions& options) {
   OutputLayout output(scratch);
   auto r = BuildInto(options, plan, base, output);
   Status st;
-  if (r) st = WriteOciArchive(scratch, plan.output.path, plan.epoch);
+  if (r) st = WriteArchiveFromLayout(scratch, plan.output.tag, *plan.output.archive, plan.epoch);
   fsutil::RemoveAll(scratch);
   if (!r) return std::move(r).error().With("building " + options.output);
   if (!st) return std::move(st).error().With("writing " + plan.output.path);

@@ -14,20 +14,23 @@
 
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
-#include "lib/layout/oci_archive.h"
+#include "lib/layout/docker_archive.h"
 
 namespace ocib::build {
 namespace {
 
 bool IsRegistryBase(const std::string& base) {
-  return !base.empty() && base != "static" && base != "scratch" && base.rfind("oci:", 0) != 0 &&
-         base.rfind("oci-archive:", 0) != 0;
+  if (base.empty() || base == "static" || base == "scratch") return false;
+  auto where = ImageLocation::Parse(base);
+  return !where || !where->IsLocal();
 }
 
 Result<Reference> ParseRegistryReference(const std::string& text) {
-  std::string_view s = text;
-  if (s.substr(0, 9) == "docker://") s.remove_prefix(9);
-  return Reference::Parse(s);
+  OCIB_ASSIGN_OR_RETURN(ImageLocation where, ImageLocation::Parse(text));
+  if (where.registry() == nullptr) {
+    return InvalidArgument("\"" + text + "\" is not a registry reference");
+  }
+  return where.registry()->reference;
 }
 
 // The layout that caches registry bases.
@@ -87,6 +90,28 @@ struct TempDir {
 
 }  // namespace
 
+Result<Output> ParseOutput(std::string_view text) {
+  OCIB_ASSIGN_OR_RETURN(ImageLocation where, ImageLocation::Parse(text));
+  Output out;
+  if (const auto* l = where.layout()) {
+    if (!l->digest.empty()) {
+      return InvalidArgument("output \"" + std::string(text) + "\": a layout is written by tag");
+    }
+    out.path = l->path;
+    out.tag = l->tag;
+    return out;
+  }
+  if (const auto* a = where.archive()) {
+    out.path = a->path;
+    out.tag = a->kind == ArchiveLocation::Kind::kOci ? a->tag : "latest";
+    out.archive = *a;
+    return out;
+  }
+  return InvalidArgument("output \"" + std::string(text) +
+                         "\" is a registry reference, not oci:DIR[:TAG], oci-archive:FILE[:TAG] "
+                         "or docker-archive:FILE[:REPO:TAG]");
+}
+
 bool UsesRegistry(const BuildOptions& options) {
   return !options.tags.empty() || IsRegistryBase(options.base);
 }
@@ -105,9 +130,9 @@ Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
     if (!ref) return std::move(ref).error().With("--tag " + t);
     tags.push_back(*ref);
   }
-  std::optional<LayoutReference> out;
+  std::optional<Output> out;
   if (!o.output.empty()) {
-    auto parsed = ParseLayoutReference(o.output);
+    auto parsed = ParseOutput(o.output);
     if (!parsed) return std::move(parsed).error().With("--output");
     out = *parsed;
   } else if (tags.empty()) {
@@ -153,7 +178,7 @@ Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
   std::string push_dir;
   std::string push_tag;
   Result<BuildResult> built = Error(ErrorCode::kInternal, "not built");
-  if (out && out->kind == LayoutReference::Kind::kLayout) {
+  if (out && !out->archive) {
     built = BuildImage(o);
     if (!built) return built;
     push_dir = built->output_path;
@@ -175,7 +200,8 @@ Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
     built->output_path.clear();
     built->tag.clear();
     if (out) {
-      Status st = WriteOciArchive(push_dir, out->path, o.source_date_epoch.value_or(0));
+      Status st = WriteArchiveFromLayout(push_dir, push_tag, *out->archive,
+                                         o.source_date_epoch.value_or(0));
       if (!st) return std::move(st).error().With("writing " + out->path);
       built->output_path = out->path;
       built->tag = out->tag;

@@ -3,10 +3,25 @@
 #ifndef OCIB_LIB_BUILDER_REMOTE_BUILD_H_
 #define OCIB_LIB_BUILDER_REMOTE_BUILD_H_
 
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include "ocib/image_builder.h"
+#include "ocib/image_location.h"
 #include "ocib/status.h"
 
 namespace ocib::build {
+
+// Where a build writes: a layout directory and tag, or an archive.
+struct Output {
+  std::string path;
+  std::string tag;  // the layout tag ("latest" when not given)
+  std::optional<ArchiveLocation> archive;
+};
+// Parses a build output (ocib/image_location.h); a registry reference is
+// kInvalidArgument.
+Result<Output> ParseOutput(std::string_view text);
 
 // Whether `options` need a registry: tags to push, or a registry base.
 bool UsesRegistry(const BuildOptions& options);

@@ -3,7 +3,7 @@
 #include <memory>
 #include <optional>
 
-#include "ocib/image_builder.h"
+#include "ocib/image_location.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
@@ -12,6 +12,7 @@
 #include "ocib/sbom.h"
 
 #include "lib/json/json_util.h"
+#include "lib/layout/image_source.h"
 
 namespace ocib {
 namespace {
@@ -20,18 +21,17 @@ constexpr int64_t kMaxSbomBytes = int64_t{64} << 20;
 
 // The tagged document, then the manifests of an index.
 struct Target {
-  std::unique_ptr<OciLayout> layout;
+  std::unique_ptr<ImageSource> layout;
+  Index index;
   std::vector<Descriptor> subjects;
 };
 
 Result<Target> Open(const std::string& reference) {
-  OCIB_ASSIGN_OR_RETURN(LayoutReference ref, ParseLayoutReference(reference));
-  if (ref.kind != LayoutReference::Kind::kLayout) {
-    return InvalidArgument("only oci:DIR[:TAG] layouts are supported here");
-  }
+  OCIB_ASSIGN_OR_RETURN(ImageLocation where, ImageLocation::Parse(reference));
   Target t;
-  OCIB_ASSIGN_OR_RETURN(t.layout, OciLayout::Open(ref.path));
-  OCIB_ASSIGN_OR_RETURN(Descriptor top, t.layout->Resolve(ref.tag));
+  OCIB_ASSIGN_OR_RETURN(t.layout, OpenImageSource(where));
+  OCIB_ASSIGN_OR_RETURN(t.index, t.layout->ReadIndex());
+  OCIB_ASSIGN_OR_RETURN(Descriptor top, ResolveImage(*t.layout, where));
   t.subjects.push_back(top);
   if (media_type::IsIndex(top.media_type)) {
     OCIB_ASSIGN_OR_RETURN(std::string bytes, t.layout->ReadAll(top.digest));
@@ -98,7 +98,8 @@ Result<std::vector<std::string>> LayoutReferrers(const std::string& reference,
   OCIB_ASSIGN_OR_RETURN(Target t, Open(reference));
   std::vector<std::string> out;
   for (const auto& s : t.subjects) {
-    OCIB_ASSIGN_OR_RETURN(auto refs, ListLayoutReferrers(*t.layout, s.digest, artifact_type));
+    OCIB_ASSIGN_OR_RETURN(auto refs, ListIndexReferrers(*t.layout, t.index, s.digest, artifact_type,
+                                                        t.layout->name()));
     for (const auto& r : refs) out.push_back(ReferrerLine(s.digest, r));
   }
   return out;
@@ -108,8 +109,8 @@ Result<std::string> LayoutSbom(const std::string& reference, const std::string& 
   OCIB_ASSIGN_OR_RETURN(Target t, Open(reference));
   OCIB_ASSIGN_OR_RETURN(Descriptor chosen, ChooseImage(t.subjects, platform));
   for (SbomFormat f : {SbomFormat::kSpdx, SbomFormat::kCycloneDx}) {
-    OCIB_ASSIGN_OR_RETURN(auto refs,
-                          ListLayoutReferrers(*t.layout, chosen.digest, SbomMediaType(f)));
+    OCIB_ASSIGN_OR_RETURN(auto refs, ListIndexReferrers(*t.layout, t.index, chosen.digest,
+                                                        SbomMediaType(f), t.layout->name()));
     if (refs.empty()) continue;
     OCIB_ASSIGN_OR_RETURN(std::string mbytes, t.layout->ReadAll(refs.front().digest));
     OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(mbytes));

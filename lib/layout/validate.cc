@@ -1,9 +1,10 @@
 #include "ocib/validate.h"
 
+#include <memory>
 #include <set>
 
-#include "ocib/image_builder.h"
 #include "ocib/image_config.h"
+#include "ocib/image_location.h"
 #include "ocib/inspect.h"
 #include "ocib/layer.h"
 #include "ocib/manifest.h"
@@ -11,13 +12,14 @@
 #include "ocib/oci_layout.h"
 
 #include "lib/io/streams.h"
+#include "lib/layout/image_source.h"
 
 namespace ocib {
 namespace {
 
 class Validator {
  public:
-  Validator(OciLayout& layout, ValidationReport& report) : layout_(layout), report_(report) {}
+  Validator(BlobStore& layout, ValidationReport& report) : layout_(layout), report_(report) {}
 
   void Problem(const std::string& what) { report_.problems.push_back(what); }
 
@@ -164,7 +166,7 @@ class Validator {
   }
 
  private:
-  OciLayout& layout_;
+  BlobStore& layout_;
   ValidationReport& report_;
   std::set<Digest> checked_;
   std::set<Digest> ok_;
@@ -172,12 +174,12 @@ class Validator {
 
 }  // namespace
 
-Result<ValidationReport> ValidateLayout(const std::string& dir) {
-  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(dir));
-  OCIB_ASSIGN_OR_RETURN(Index idx, layout->ReadIndex());
+namespace {
+
+ValidationReport ValidateIndex(BlobStore& store, const Index& idx) {
   ValidationReport report;
   report.documents = 1;
-  Validator v(*layout, report);
+  Validator v(store, report);
   for (const auto& e : idx.manifests) {
     auto it = e.annotations.find(kRefNameAnnotation);
     if (it != e.annotations.end() && !IsValidRefName(it->second)) {
@@ -188,13 +190,26 @@ Result<ValidationReport> ValidateLayout(const std::string& dir) {
   return report;
 }
 
+}  // namespace
+
+Result<ValidationReport> ValidateLayout(const std::string& dir) {
+  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(dir));
+  OCIB_ASSIGN_OR_RETURN(Index idx, layout->ReadIndex());
+  return ValidateIndex(*layout, idx);
+}
+
+Result<ValidationReport> ValidateLocation(const std::string& location) {
+  OCIB_ASSIGN_OR_RETURN(ImageLocation where, ImageLocation::Parse(location));
+  if (const auto* l = where.layout()) return ValidateLayout(l->path);
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<ImageSource> source, OpenImageSource(where));
+  OCIB_ASSIGN_OR_RETURN(Index idx, source->ReadIndex());
+  return ValidateIndex(*source, idx);
+}
+
 Result<std::vector<std::string>> InspectLayout(const std::string& reference) {
-  OCIB_ASSIGN_OR_RETURN(LayoutReference ref, ParseLayoutReference(reference));
-  if (ref.kind != LayoutReference::Kind::kLayout) {
-    return InvalidArgument("inspect reads oci:DIR[:TAG] layouts, not archives");
-  }
-  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(ref.path));
-  OCIB_ASSIGN_OR_RETURN(Descriptor top, layout->Resolve(ref.tag));
+  OCIB_ASSIGN_OR_RETURN(ImageLocation where, ImageLocation::Parse(reference));
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<ImageSource> layout, OpenImageSource(where));
+  OCIB_ASSIGN_OR_RETURN(Descriptor top, ResolveImage(*layout, where));
   std::vector<std::string> out;
   OCIB_ASSIGN_OR_RETURN(std::string bytes, layout->ReadAll(top.digest));
   out.push_back(bytes);

@@ -9,7 +9,7 @@ namespace ocib::registry {
 namespace {
 
 struct Walker {
-  OciLayout& layout;
+  ImageSource& layout;
   WalkedImage out;
   std::set<Digest> seen_blobs;
   std::set<Digest> seen_docs;
@@ -48,22 +48,12 @@ struct Walker {
 
 }  // namespace
 
-Result<Descriptor> ResolveLayoutRoot(OciLayout& layout, const std::string& tag) {
-  if (!tag.empty()) {
-    auto d = layout.Resolve(tag);
-    if (!d) return std::move(d).error().With("resolving tag " + tag + " in " + layout.path());
-    return d;
-  }
+Result<Descriptor> ResolveLayoutRoot(ImageSource& layout, const std::string& tag) {
   OCIB_ASSIGN_OR_RETURN(Index index, layout.ReadIndex());
-  if (index.manifests.size() != 1) {
-    return InvalidArgument("layout " + layout.path() + " holds " +
-                           std::to_string(index.manifests.size()) +
-                           " images; name one as oci:DIR:TAG");
-  }
-  return index.manifests.front();
+  return SelectImage(index, tag.empty() ? "latest" : tag, !tag.empty(), "", layout.name());
 }
 
-Result<WalkedImage> WalkLayout(OciLayout& layout, const Descriptor& root) {
+Result<WalkedImage> WalkLayout(ImageSource& layout, const Descriptor& root) {
   Walker w{layout, {}, {}, {}};
   OCIB_ASSIGN_OR_RETURN(w.out.root_bytes, w.Visit(root, true, 0));
   return std::move(w.out);
@@ -124,9 +114,9 @@ std::map<Digest, std::string> ReferrerBlobOwners(const WalkedImage& image) {
   return owners;
 }
 
-Status WalkLayoutReferrers(OciLayout& layout, const Descriptor& root, WalkedImage& image) {
+Status WalkLayoutReferrers(ImageSource& layout, const Descriptor& root, WalkedImage& image) {
   const std::string what =
-      "finding the referrers of " + root.digest.ToString() + " in " + layout.path();
+      "finding the referrers of " + root.digest.ToString() + " in " + layout.name();
   std::set<Digest> subjects{root.digest};
   for (const WalkedDocument& c : image.children) subjects.insert(c.descriptor.digest);
   std::set<Digest> blobs;

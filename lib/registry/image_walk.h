@@ -15,6 +15,8 @@
 #include "ocib/registry.h"
 #include "ocib/status.h"
 
+#include "lib/layout/image_source.h"
+
 namespace ocib::registry {
 
 struct WalkedDocument {
@@ -35,17 +37,18 @@ struct WalkedImage {
   std::vector<WalkedDocument> referrers;
 };
 
-// The descriptor tagged `tag`, or the only image when `tag` is empty.
-Result<Descriptor> ResolveLayoutRoot(OciLayout& layout, const std::string& tag);
+// The descriptor tagged `tag`; when `tag` is empty, the one tagged
+// "latest" or the only image (SelectImage, ocib/image_location.h).
+Result<Descriptor> ResolveLayoutRoot(ImageSource& layout, const std::string& tag);
 // Reads `root` and everything below it; kNotFound for a missing blob,
 // kDataLoss for a document whose bytes do not match.
-Result<WalkedImage> WalkLayout(OciLayout& layout, const Descriptor& root);
+Result<WalkedImage> WalkLayout(ImageSource& layout, const Descriptor& root);
 
 // Adds to `image` (walked from `root`) every manifest or index listed in
 // the layout's index.json whose `subject` is the root, one of its
 // children or another such referrer. Entries whose blob is missing are
 // skipped.
-Status WalkLayoutReferrers(OciLayout& layout, const Descriptor& root, WalkedImage& image);
+Status WalkLayoutReferrers(ImageSource& layout, const Descriptor& root, WalkedImage& image);
 
 // For a manifest or index `bytes` described by `d`: its subject digest
 // (empty when it has none) and its referrers-API descriptor (d's media
@@ -74,6 +77,14 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
                              const std::map<Digest, std::string>& mount_sources,
                              const Descriptor& root_desc, const WalkedImage& walked,
                              const std::function<BlobOpener(const Descriptor&)>& opener_for);
+
+// Push (ocib/push.h) of the image `root` of `source` (a layout or an
+// archive), with its referrers when `with_referrers`.
+Result<PushResult> PushSource(ImageSource& source, const Descriptor& root,
+                              const std::vector<Reference>& destinations,
+                              const RegistryOptions& options,
+                              const std::map<Digest, std::string>& mount_sources,
+                              const std::optional<Reference>& blob_source, bool with_referrers);
 
 // Push (ocib/push.h), with the layout's referrers of the image when
 // `with_referrers`, without them (none is looked up) otherwise.

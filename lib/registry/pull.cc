@@ -2,6 +2,8 @@
 // registries and layouts.
 #include "ocib/pull.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
@@ -11,6 +13,9 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
@@ -18,6 +23,9 @@
 #include "ocib/registry_referrers.h"
 
 #include "lib/io/fs_util.h"
+#include "lib/io/streams.h"
+#include "lib/layout/docker_archive.h"
+#include "lib/layout/oci_archive.h"
 #include "lib/registry/image_walk.h"
 #include <sys/stat.h>
 
@@ -476,16 +484,17 @@ Result<Descriptor> CopyRemoteToRemote(const Reference& src, const Reference& dst
   return r->root;
 }
 
-Result<Descriptor> CopyLayoutToLayout(const ImageLocation& src, const ImageLocation& dst,
-                                      bool with_referrers) {
-  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> from, OciLayout::Open(src.layout_dir));
-  OCIB_ASSIGN_OR_RETURN(Descriptor root, registry::ResolveLayoutRoot(*from, src.layout_tag));
-  OCIB_ASSIGN_OR_RETURN(registry::WalkedImage image, registry::WalkLayout(*from, root));
-  if (with_referrers) OCIB_RETURN_IF_ERROR(registry::WalkLayoutReferrers(*from, root, image));
-  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> to, OciLayout::OpenOrCreate(dst.layout_dir));
+// Copies the image `root` of `from` (a layout or an archive) into the
+// layout at `dst_dir`, tagged `tag` (untagged when empty).
+Result<Descriptor> CopyLocalToLayout(ImageSource& from, const Descriptor& root,
+                                     const std::string& dst_dir, const std::string& tag,
+                                     bool with_referrers) {
+  OCIB_ASSIGN_OR_RETURN(registry::WalkedImage image, registry::WalkLayout(from, root));
+  if (with_referrers) OCIB_RETURN_IF_ERROR(registry::WalkLayoutReferrers(from, root, image));
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> to, OciLayout::OpenOrCreate(dst_dir));
   const std::map<Digest, std::string> referrer_blobs = registry::ReferrerBlobOwners(image);
   for (const Descriptor& b : image.blobs) {
-    Status s = to->CopyFrom(*from, b);
+    Status s = to->CopyFrom(from, b);
     if (!s) {
       auto owner = referrer_blobs.find(b.digest);
       if (owner == referrer_blobs.end()) return std::move(s).error();
@@ -513,12 +522,9 @@ Result<Descriptor> CopyLayoutToLayout(const ImageLocation& src, const ImageLocat
   OCIB_RETURN_IF_ERROR(StoreDocument(*to, root, image.root_bytes));
   Descriptor tagged = root;
   tagged.annotations.erase(kRefNameAnnotation);
-  std::string tag = dst.layout_tag.empty() ? src.layout_tag : dst.layout_tag;
   entries.push_back({tagged, tag});
   Status indexed = to->UpdateIndex(entries);
-  if (!indexed) {
-    return std::move(indexed).error().With("updating " + dst.layout_dir + "/index.json");
-  }
+  if (!indexed) return std::move(indexed).error().With("updating " + dst_dir + "/index.json");
   return tagged;
 }
 
@@ -560,61 +566,145 @@ BlobOpener RemoteBlobOpener(RegistryClient& source, const std::string& repo, con
 
 }  // namespace registry
 
-Result<ImageLocation> ImageLocation::Parse(const std::string& text) {
-  ImageLocation loc;
-  if (text.rfind("oci:", 0) == 0) {
-    loc.is_layout = true;
-    std::string rest = text.substr(4);
-    size_t colon = rest.rfind(':');
-    if (colon != std::string::npos && colon + 1 < rest.size() &&
-        rest.find('/', colon) == std::string::npos) {
-      loc.layout_dir = rest.substr(0, colon);
-      loc.layout_tag = rest.substr(colon + 1);
-      if (!IsValidRefName(loc.layout_tag)) {
-        return InvalidArgument("invalid layout tag \"" + loc.layout_tag + "\" in " + text);
-      }
-    } else {
-      loc.layout_dir = rest;
+namespace {
+
+// A private temporary directory (mkdtemp under $TMPDIR or /tmp), removed
+// with the holder.
+class TempDir {
+ public:
+  static Result<TempDir> Make() {
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string tmpl =
+        std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/ocib-copy-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      return IoError("creating a temporary directory " + tmpl + ": " + io::ErrnoText(errno));
     }
-    if (loc.layout_dir.empty()) return InvalidArgument("empty layout directory in " + text);
-    return loc;
+    return TempDir(tmpl);
   }
-  if (text.rfind("docker://", 0) == 0) {
-    OCIB_ASSIGN_OR_RETURN(loc.reference, Reference::Parse(text.substr(9)));
-    return loc;
+  TempDir(TempDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  TempDir& operator=(TempDir&&) = delete;
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    if (!path_.empty()) fsutil::RemoveAll(path_);
   }
-  OCIB_ASSIGN_OR_RETURN(loc.reference, Reference::Parse(text));
-  return loc;
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::string p) : path_(std::move(p)) {}
+  std::string path_;
+};
+
+// The tag a layout destination gets: its own, else the source's, else latest.
+std::string DestinationTag(const ImageLocation& source, const ImageLocation& destination) {
+  if (const auto* l = destination.layout(); l != nullptr && l->tag_given) return l->tag;
+  if (const auto* a = destination.archive(); a != nullptr && a->tag_given) return a->tag;
+  std::string tag = source.SourceTag();
+  if (const auto* r = source.registry();
+      r != nullptr && tag.empty() && !r->reference.digest().empty()) {
+    return "";
+  }
+  if (!IsValidRefName(tag)) tag = "latest";
+  return tag;
 }
 
-std::string ImageLocation::ToString() const {
-  if (is_layout) return "oci:" + layout_dir + (layout_tag.empty() ? "" : ":" + layout_tag);
-  return reference.String();
+// A registry source pulled into a temporary layout: one platform when
+// `one_platform` (docker archives), the selected ones otherwise.
+Result<Descriptor> PullToTemp(const Reference& ref, const std::string& dir, bool one_platform,
+                              const RegistryOptions& options, const CopyOptions& copy) {
+  std::vector<Platform> platforms = copy.platforms;
+  if (one_platform && platforms.empty()) {
+    OCIB_ASSIGN_OR_RETURN(Descriptor docs, PullDocuments(ref, dir, "latest", {}, options));
+    OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::Open(dir));
+    std::unique_ptr<ImageSource> source = LayoutImageSource(*layout);
+    OCIB_ASSIGN_OR_RETURN(std::vector<Platform> all, ImagePlatforms(*source, docs));
+    if (all.size() > 1) {
+      std::vector<std::string> names;
+      for (const Platform& p : all) names.push_back(p.ToString());
+      return InvalidArgument(
+          fmt::format("a docker archive holds one platform and {} has {} ({}); select one platform",
+                      ref.String(), all.size(), fmt::join(names, ", ")));
+    }
+  }
+  CopyOptions c = copy;
+  if (one_platform) c.referrers = false;
+  return Pull(ref, dir, "latest", platforms, options, c);
 }
+
+// Copies into a docker archive or an OCI archive.
+Result<Descriptor> CopyToArchive(const ImageLocation& source, const ArchiveLocation& dst,
+                                 const RegistryOptions& options, const CopyOptions& copy) {
+  const bool docker = dst.kind == ArchiveLocation::Kind::kDocker;
+  if (docker && copy.platforms.size() > 1) {
+    return InvalidArgument("a docker archive holds one platform; several were selected");
+  }
+  OCIB_ASSIGN_OR_RETURN(TempDir tmp, TempDir::Make());
+  const std::string staged = tmp.path() + "/layout";
+  std::unique_ptr<ImageSource> from;
+  Descriptor root;
+  if (const auto* r = source.registry()) {
+    OCIB_ASSIGN_OR_RETURN(root, PullToTemp(r->reference, staged, docker, options, copy));
+    OCIB_ASSIGN_OR_RETURN(
+        from, OpenImageSource(ImageLocation{LayoutLocation{staged, "latest", true, ""}}));
+  } else {
+    OCIB_ASSIGN_OR_RETURN(from, OpenImageSource(source));
+    OCIB_ASSIGN_OR_RETURN(root, ResolveImage(*from, source));
+  }
+  if (docker) {
+    std::optional<Platform> platform;
+    if (!copy.platforms.empty()) platform = copy.platforms.front();
+    std::vector<std::string> tags;
+    if (!dst.repo_tag.empty()) tags.push_back(dst.repo_tag);
+    OCIB_RETURN_IF_ERROR(WriteDockerArchive(*from, root, platform, tags, dst.path));
+    return root;
+  }
+  const std::string packed = tmp.path() + "/packed";
+  std::string tag = DestinationTag(source, ImageLocation{dst});
+  if (tag.empty()) tag = "latest";
+  OCIB_ASSIGN_OR_RETURN(Descriptor out,
+                        CopyLocalToLayout(*from, root, packed, tag, copy.referrers));
+  OCIB_RETURN_IF_ERROR(WriteOciArchive(packed, dst.path, 0));
+  return out;
+}
+
+Result<Descriptor> CopyTo(const ImageLocation& source, const ImageLocation& destination,
+                          const RegistryOptions& options, std::vector<std::string>* pushed,
+                          const CopyOptions& copy) {
+  if (const auto* a = destination.archive()) return CopyToArchive(source, *a, options, copy);
+  if (const auto* r = source.registry()) {
+    if (const auto* l = destination.layout()) {
+      return Pull(r->reference, l->path, DestinationTag(source, destination), copy.platforms,
+                  options, copy);
+    }
+    return CopyRemoteToRemote(r->reference, destination.registry()->reference, options, pushed,
+                              copy.referrers);
+  }
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<ImageSource> from, OpenImageSource(source));
+  OCIB_ASSIGN_OR_RETURN(Descriptor root, ResolveImage(*from, source));
+  if (const auto* l = destination.layout()) {
+    return CopyLocalToLayout(*from, root, l->path, DestinationTag(source, destination),
+                             copy.referrers);
+  }
+  Reference dst = destination.registry()->reference;
+  std::string tag = source.SourceTag();
+  if (dst.tag().empty() && dst.digest().empty() && !tag.empty() && IsValidTag(tag)) {
+    dst = dst.WithTag(tag);
+  }
+  OCIB_ASSIGN_OR_RETURN(PushResult r, registry::PushSource(*from, root, {dst}, options, {},
+                                                           std::nullopt, copy.referrers));
+  if (pushed != nullptr) *pushed = r.pushed;
+  return r.root;
+}
+
+}  // namespace
 
 Result<Descriptor> Copy(const ImageLocation& source, const ImageLocation& destination,
                         const RegistryOptions& options, std::vector<std::string>* pushed,
                         const CopyOptions& copy) {
-  std::string what = "copy " + source.ToString() + " to " + destination.ToString();
-  if (source.is_layout && destination.is_layout) {
-    auto r = CopyLayoutToLayout(source, destination, copy.referrers);
-    if (!r) return std::move(r).error().With(what);
-    return r;
+  auto r = CopyTo(source, destination, options, pushed, copy);
+  if (!r) {
+    return std::move(r).error().With("copy " + source.ToString() + " to " + destination.ToString());
   }
-  if (!source.is_layout && destination.is_layout) {
-    return Pull(source.reference, destination.layout_dir, destination.layout_tag, {}, options,
-                copy);
-  }
-  if (source.is_layout) {
-    auto r = registry::PushLayout(source.layout_dir, source.layout_tag, {destination.reference},
-                                  options, {}, std::nullopt, copy.referrers);
-    if (!r) return std::move(r).error();
-    if (pushed != nullptr) *pushed = r->pushed;
-    return r->root;
-  }
-  auto r =
-      CopyRemoteToRemote(source.reference, destination.reference, options, pushed, copy.referrers);
-  if (!r) return std::move(r).error().With(what);
   return r;
 }
 

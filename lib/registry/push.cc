@@ -50,60 +50,78 @@ Result<PushResult> PushLayout(const std::string& layout_dir, const std::string& 
                               const std::map<Digest, std::string>& mount_sources,
                               const std::optional<Reference>& blob_source, bool with_referrers) {
   if (destinations.empty()) return InvalidArgument("push: no destination");
-  std::string what = "push " + destinations.front().String();
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::Open(layout_dir));
-  auto root = registry::ResolveLayoutRoot(*layout, layout_tag);
-  if (!root) return std::move(root).error().With(what);
-  auto image = registry::WalkLayout(*layout, *root);
+  std::unique_ptr<ImageSource> source = LayoutImageSource(*layout);
+  auto root = registry::ResolveLayoutRoot(*source, layout_tag);
+  if (!root) return std::move(root).error().With("push " + destinations.front().String());
+  return PushSource(*source, *root, destinations, options, mount_sources, blob_source,
+                    with_referrers);
+}
+
+namespace {
+
+// Opens the blobs of a push: from `source`, or streamed from `from` (the
+// blob source registry) when `source` lacks them.
+BlobOpener SourceOpener(ImageSource& source, RegistryClient* from, const std::string& from_repo,
+                        const std::string& from_name, const Descriptor& blob) {
+  ImageSource* l = &source;
+  Digest digest = blob.digest;
+  auto have = l->Has(digest);
+  if (have && !*have) {
+    if (from != nullptr) {
+      BlobOpener remote = registry::RemoteBlobOpener(*from, from_repo, digest);
+      return [remote, digest, from_name](int64_t offset,
+                                         int64_t length) -> Result<std::unique_ptr<Reader>> {
+        auto r = remote(offset, length);
+        if (!r) {
+          return std::move(r).error().With("streaming " + digest.ToString() + " from " + from_name);
+        }
+        return r;
+      };
+    }
+    std::string name = l->name();
+    return [digest, name](int64_t, int64_t) -> Result<std::unique_ptr<Reader>> {
+      return NotFound("blob " + digest.ToString() + " is not in " + name +
+                      " and could not be mounted, and no registry was given to stream it from");
+    };
+  }
+  return
+      [l, digest](int64_t offset, int64_t length) { return l->OpenRange(digest, offset, length); };
+}
+
+}  // namespace
+
+Result<PushResult> PushSource(ImageSource& source, const Descriptor& root,
+                              const std::vector<Reference>& destinations,
+                              const RegistryOptions& options,
+                              const std::map<Digest, std::string>& mount_sources,
+                              const std::optional<Reference>& blob_source, bool with_referrers) {
+  if (destinations.empty()) return InvalidArgument("push: no destination");
+  std::string what = "push " + destinations.front().String();
+  auto image = registry::WalkLayout(source, root);
   if (!image) return std::move(image).error().With(what);
   if (with_referrers) {
-    Status referrers = registry::WalkLayoutReferrers(*layout, *root, *image);
+    Status referrers = registry::WalkLayoutReferrers(source, root, *image);
     if (!referrers) return std::move(referrers).error().With(what);
   }
-  // Blobs the layout lacks stream from `blob_source`.
-  std::unique_ptr<RegistryClient> source;
+  // Blobs the source lacks stream from `blob_source`.
+  std::unique_ptr<RegistryClient> from;
   if (blob_source) {
     auto client = RegistryClient::Create(blob_source->domain(), options);
     if (!client) {
       return std::move(client).error().With(what + ": blob source " + blob_source->String());
     }
-    source = std::move(*client);
-    source->SetScopes({}, {blob_source->path()});
+    from = std::move(*client);
+    from->SetScopes({}, {blob_source->path()});
   }
-  OciLayout* l = layout.get();
-  RegistryClient* from = source.get();
+  RegistryClient* f = from.get();
   std::string from_repo = blob_source ? blob_source->path() : "";
   std::string from_name = blob_source ? blob_source->String() : "";
-  return registry::PushImage(
-      destinations, options, mount_sources, *root, *image,
-      [l, from, from_repo, from_name, layout_dir](const Descriptor& blob) -> BlobOpener {
-        auto have = l->Has(blob.digest);
-        if (have && !*have) {
-          if (from != nullptr) {
-            BlobOpener remote = registry::RemoteBlobOpener(*from, from_repo, blob.digest);
-            Digest digest = blob.digest;
-            return [remote, digest, from_name](int64_t offset,
-                                               int64_t length) -> Result<std::unique_ptr<Reader>> {
-              auto r = remote(offset, length);
-              if (!r) {
-                return std::move(r).error().With("streaming " + digest.ToString() + " from " +
-                                                 from_name);
-              }
-              return r;
-            };
-          }
-          Digest digest = blob.digest;
-          return [digest, layout_dir](int64_t, int64_t) -> Result<std::unique_ptr<Reader>> {
-            return NotFound("blob " + digest.ToString() + " is not in layout " + layout_dir +
-                            " and could not be mounted, and no registry was given to stream it "
-                            "from");
-          };
-        }
-        Digest digest = blob.digest;
-        return [l, digest](int64_t offset, int64_t length) {
-          return l->OpenRange(digest, offset, length);
-        };
-      });
+  ImageSource* s = &source;
+  return registry::PushImage(destinations, options, mount_sources, root, *image,
+                             [s, f, from_repo, from_name](const Descriptor& blob) {
+                               return SourceOpener(*s, f, from_repo, from_name, blob);
+                             });
 }
 
 Result<PushResult> PushImage(const std::vector<Reference>& destinations,
@@ -300,8 +318,9 @@ Result<std::map<Digest, std::string>> MountSourcesFromLayout(const std::string& 
                                                              const std::string& layout_tag,
                                                              const std::string& repository) {
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::Open(layout_dir));
-  OCIB_ASSIGN_OR_RETURN(Descriptor root, registry::ResolveLayoutRoot(*layout, layout_tag));
-  OCIB_ASSIGN_OR_RETURN(registry::WalkedImage image, registry::WalkLayout(*layout, root));
+  std::unique_ptr<ImageSource> source = LayoutImageSource(*layout);
+  OCIB_ASSIGN_OR_RETURN(Descriptor root, registry::ResolveLayoutRoot(*source, layout_tag));
+  OCIB_ASSIGN_OR_RETURN(registry::WalkedImage image, registry::WalkLayout(*source, root));
   std::map<Digest, std::string> out;
   for (const Descriptor& b : image.blobs) out[b.digest] = repository;
   return out;

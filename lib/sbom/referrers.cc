@@ -93,9 +93,21 @@ Status AddReferrerToLayout(OciLayout& layout, const Descriptor& artifact_manifes
 
 Result<std::vector<Descriptor>> ListLayoutReferrers(OciLayout& layout, const Digest& subject,
                                                     std::string_view artifact_type) {
-  const std::string what = "listing referrers of " + subject.ToString() + " in " + layout.path();
   auto index = layout.ReadIndex();
-  if (!index) return std::move(index).error().With(what);
+  if (!index) {
+    return std::move(index).error().With("listing referrers of " + subject.ToString() + " in " +
+                                         layout.path());
+  }
+  return ListIndexReferrers(layout, *index, subject, artifact_type, layout.path());
+}
+
+Result<std::vector<Descriptor>> ListIndexReferrers(BlobStore& layout, const Index& index_in,
+                                                   const Digest& subject,
+                                                   std::string_view artifact_type,
+                                                   std::string_view where) {
+  const std::string what =
+      "listing referrers of " + subject.ToString() + " in " + std::string(where);
+  const Index* index = &index_in;
   std::vector<Descriptor> out;
   for (const Descriptor& entry : index->manifests) {
     const bool is_index = media_type::IsIndex(entry.media_type);

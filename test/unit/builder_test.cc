@@ -189,20 +189,5 @@ TEST(SourceDateEpochTest, Parse) {
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("large")));
 }
 
-TEST(LayoutReferenceTest, Parse) {
-  auto a = ParseLayoutReference("oci:/tmp/x:v1");
-  ASSERT_THAT(a, IsOk());
-  EXPECT_EQ(a->path, "/tmp/x");
-  EXPECT_EQ(a->tag, "v1");
-  auto b = ParseLayoutReference("oci:/tmp/x");
-  ASSERT_THAT(b, IsOk());
-  EXPECT_EQ(b->tag, "latest");
-  auto c = ParseLayoutReference("oci-archive:out.tar:v2");
-  ASSERT_THAT(c, IsOk());
-  EXPECT_EQ(c->kind, LayoutReference::Kind::kArchive);
-  EXPECT_THAT(ParseLayoutReference("docker://x"),
-              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("oci:DIR")));
-}
-
 }  // namespace
 }  // namespace ocib
