@@ -6,6 +6,12 @@
 //                               comma-separated) plain HTTP or unverified TLS
 //   --ca-file FILE             extra trusted CAs (also $OCIB_CA_FILE)
 //   --jobs N                   parallel blob transfers (default 4)
+//   --timeout SECONDS          a request moving less than 1 KiB/s this long
+//                              fails (default 60)
+//   --request-timeout SECONDS  a request taking longer fails (default 3600)
+//   --retries N                retries of a failed request (default 6)
+//   --replace-referrers-tag    (push, copy) replace a "sha256-<hex>" tag that
+//                              is not a referrers index
 //   --quiet/-q, --verbose/-v   no progress / log every request (redacted)
 //
 // Also `referrers REF` and `sbom REF` for registry references (their flags
@@ -38,6 +44,10 @@ struct RemoteFlags {
   bool verbose = false;
   int64_t chunk_threshold = -1;
   int64_t chunk_size = -1;
+  int timeout = -1;
+  int request_timeout = -1;
+  int retries = -1;
+  bool replace_referrers_tag = false;
 };
 
 void AddRemoteFlags(CLI::App* cmd, RemoteFlags& f, bool transfers) {
@@ -45,6 +55,14 @@ void AddRemoteFlags(CLI::App* cmd, RemoteFlags& f, bool transfers) {
                   "HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)");
   cmd->add_option("--ca-file", f.ca_file, "PEM file of extra trusted CA certificates");
   cmd->add_flag("--verbose,-v", f.verbose, "Log each HTTP request on stderr (secrets redacted)");
+  cmd->add_option("--timeout", f.timeout,
+                  "Fail a request that moves less than 1 KiB/s for this many seconds (default 60)")
+      ->check(CLI::Range(1, 86400));
+  cmd->add_option("--request-timeout", f.request_timeout,
+                  "Fail a request that takes longer than this many seconds (default 3600)")
+      ->check(CLI::Range(1, 604800));
+  cmd->add_option("--retries", f.retries, "Retries of a failed request (default 6)")
+      ->check(CLI::Range(0, 100));
   if (transfers) {
     cmd->add_option("--jobs", f.jobs, "Parallel blob transfers (default 4)")
         ->check(CLI::Range(1, 64));
@@ -53,6 +71,12 @@ void AddRemoteFlags(CLI::App* cmd, RemoteFlags& f, bool transfers) {
                     "Upload blobs of at least this many bytes in chunks (default 256 MiB)");
     cmd->add_option("--chunk-size", f.chunk_size, "Chunk size in bytes (default 16 MiB)");
   }
+}
+
+void AddReplaceReferrersTagFlag(CLI::App* cmd, RemoteFlags& f) {
+  cmd->add_flag("--replace-referrers-tag", f.replace_referrers_tag,
+                "Replace a referrers fallback tag (sha256-<hex>) that holds something other "
+                "than an image index");
 }
 
 std::vector<std::string> SplitComma(const std::string& s) {
@@ -70,6 +94,10 @@ RegistryOptions MakeOptions(const RemoteFlags& f) {
   o.jobs = f.jobs;
   if (f.chunk_threshold > 0) o.chunk_threshold = f.chunk_threshold;
   if (f.chunk_size > 0) o.chunk_size = f.chunk_size;
+  if (f.timeout > 0) o.stall_timeout = std::chrono::seconds(f.timeout);
+  if (f.request_timeout > 0) o.request_timeout = std::chrono::seconds(f.request_timeout);
+  if (f.retries >= 0) o.retry.max_attempts = f.retries + 1;
+  o.replace_referrers_tag = f.replace_referrers_tag;
   if (!f.quiet && (f.verbose || ::isatty(2) != 0)) {
     o.progress = [](std::string_view line) { std::cerr << "ocib: " << line << "\n"; };
   }
@@ -232,6 +260,7 @@ void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--no-referrers", *no_referrers,
                   "Leave out the image's referrers (SBOMs, signatures)");
     AddRemoteFlags(cmd, *f, true);
+    AddReplaceReferrersTagFlag(cmd, *f);
     cmd->callback([f, src, dst, no_referrers, &ctx] {
       ctx.exit_code = RunPush(*src, *dst, *no_referrers, *f);
     });
@@ -270,6 +299,7 @@ void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--no-referrers", *no_referrers,
                   "Leave out the image's referrers (SBOMs, signatures)");
     AddRemoteFlags(cmd, *f, true);
+    AddReplaceReferrersTagFlag(cmd, *f);
     cmd->callback([f, src, dst, no_referrers, &ctx] {
       ctx.exit_code = RunCopy(*src, *dst, *no_referrers, *f);
     });
