@@ -244,95 +244,106 @@ int RunLogout(const std::string& registry_arg) {
   return kExitOk;
 }
 
+void AddPush(CLI::App& app, CommandContext& ctx) {
+  auto f = std::make_shared<RemoteFlags>();
+  auto src = std::make_shared<std::string>();
+  auto dst = std::make_shared<std::string>();
+  CLI::App* cmd =
+      app.add_subcommand("push", "Push an image from an OCI layout; prints REF@sha256:... per tag");
+  cmd->add_option("source", *src, "oci:DIR[:TAG]")->required();
+  cmd->add_option("destination", *dst, "Registry reference, e.g. 127.0.0.1:5000/app:1")->required();
+  auto no_referrers = std::make_shared<bool>(false);
+  cmd->add_flag("--no-referrers", *no_referrers,
+                "Leave out the image's referrers (SBOMs, signatures)");
+  AddRemoteFlags(cmd, *f, true);
+  AddReplaceReferrersTagFlag(cmd, *f);
+  cmd->callback([f, src, dst, no_referrers, &ctx] {
+    ctx.exit_code = RunPush(*src, *dst, *no_referrers, *f);
+  });
+}
+
+void AddPull(CLI::App& app, CommandContext& ctx) {
+  auto f = std::make_shared<RemoteFlags>();
+  auto src = std::make_shared<std::string>();
+  auto dst = std::make_shared<std::string>();
+  auto platforms = std::make_shared<std::string>();
+  auto no_referrers = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "pull",
+      "Pull an image and its referrers into an OCI layout, verifying every digest; prints "
+      "REF@sha256:...");
+  cmd->add_option("source", *src, "Registry reference")->required();
+  cmd->add_option("destination", *dst, "oci:DIR[:TAG]")->required();
+  cmd->add_option("--platform", *platforms,
+                  "Comma-separated platforms to pull, e.g. linux/amd64 (default: all)");
+  cmd->add_flag("--no-referrers", *no_referrers,
+                "Leave out the image's referrers (SBOMs, signatures)");
+  AddRemoteFlags(cmd, *f, true);
+  cmd->callback([f, src, dst, platforms, no_referrers, &ctx] {
+    ctx.exit_code = RunPull(*src, *dst, *platforms, *no_referrers, *f);
+  });
+}
+
+void AddCopy(CLI::App& app, CommandContext& ctx) {
+  auto f = std::make_shared<RemoteFlags>();
+  auto src = std::make_shared<std::string>();
+  auto dst = std::make_shared<std::string>();
+  auto no_referrers = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "copy",
+      "Copy all platforms of an image and its referrers between registries and OCI layouts");
+  cmd->add_option("source", *src, "oci:DIR[:TAG] or a registry reference")->required();
+  cmd->add_option("destination", *dst, "oci:DIR[:TAG] or a registry reference")->required();
+  cmd->add_flag("--no-referrers", *no_referrers,
+                "Leave out the image's referrers (SBOMs, signatures)");
+  AddRemoteFlags(cmd, *f, true);
+  AddReplaceReferrersTagFlag(cmd, *f);
+  cmd->callback([f, src, dst, no_referrers, &ctx] {
+    ctx.exit_code = RunCopy(*src, *dst, *no_referrers, *f);
+  });
+}
+
+void AddDigest(CLI::App& app, CommandContext& ctx) {
+  auto f = std::make_shared<RemoteFlags>();
+  auto ref = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("digest", "Print the digest a registry reference names");
+  cmd->add_option("reference", *ref, "Registry reference")->required();
+  AddRemoteFlags(cmd, *f, false);
+  cmd->callback([f, ref, &ctx] { ctx.exit_code = RunDigest(*ref, *f); });
+}
+
+void AddLogin(CLI::App& app, CommandContext& ctx) {
+  auto f = std::make_shared<RemoteFlags>();
+  auto registry = std::make_shared<std::string>();
+  auto user = std::make_shared<std::string>();
+  auto password_stdin = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "login", "Check credentials and store them in the docker config (mode 0600)");
+  cmd->add_option("registry", *registry, "Registry host[:port]")->required();
+  cmd->add_option("--username,-u", *user, "User name")->required();
+  cmd->add_flag("--password-stdin", *password_stdin, "Read the password from stdin");
+  AddRemoteFlags(cmd, *f, false);
+  cmd->callback([f, registry, user, password_stdin, &ctx] {
+    ctx.exit_code = RunLogin(*registry, *user, *password_stdin, *f);
+  });
+}
+
+void AddLogout(CLI::App& app, CommandContext& ctx) {
+  auto registry = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("logout", "Remove stored credentials for a registry");
+  cmd->add_option("registry", *registry, "Registry host[:port]")->required();
+  cmd->callback([registry, &ctx] { ctx.exit_code = RunLogout(*registry); });
+}
+
 }  // namespace
 
 void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
-  {
-    auto f = std::make_shared<RemoteFlags>();
-    auto src = std::make_shared<std::string>();
-    auto dst = std::make_shared<std::string>();
-    CLI::App* cmd = app.add_subcommand(
-        "push", "Push an image from an OCI layout; prints REF@sha256:... per tag");
-    cmd->add_option("source", *src, "oci:DIR[:TAG]")->required();
-    cmd->add_option("destination", *dst, "Registry reference, e.g. 127.0.0.1:5000/app:1")
-        ->required();
-    auto no_referrers = std::make_shared<bool>(false);
-    cmd->add_flag("--no-referrers", *no_referrers,
-                  "Leave out the image's referrers (SBOMs, signatures)");
-    AddRemoteFlags(cmd, *f, true);
-    AddReplaceReferrersTagFlag(cmd, *f);
-    cmd->callback([f, src, dst, no_referrers, &ctx] {
-      ctx.exit_code = RunPush(*src, *dst, *no_referrers, *f);
-    });
-  }
-  {
-    auto f = std::make_shared<RemoteFlags>();
-    auto src = std::make_shared<std::string>();
-    auto dst = std::make_shared<std::string>();
-    auto platforms = std::make_shared<std::string>();
-    auto no_referrers = std::make_shared<bool>(false);
-    CLI::App* cmd = app.add_subcommand(
-        "pull",
-        "Pull an image and its referrers into an OCI layout, verifying every digest; prints "
-        "REF@sha256:...");
-    cmd->add_option("source", *src, "Registry reference")->required();
-    cmd->add_option("destination", *dst, "oci:DIR[:TAG]")->required();
-    cmd->add_option("--platform", *platforms,
-                    "Comma-separated platforms to pull, e.g. linux/amd64 (default: all)");
-    cmd->add_flag("--no-referrers", *no_referrers,
-                  "Leave out the image's referrers (SBOMs, signatures)");
-    AddRemoteFlags(cmd, *f, true);
-    cmd->callback([f, src, dst, platforms, no_referrers, &ctx] {
-      ctx.exit_code = RunPull(*src, *dst, *platforms, *no_referrers, *f);
-    });
-  }
-  {
-    auto f = std::make_shared<RemoteFlags>();
-    auto src = std::make_shared<std::string>();
-    auto dst = std::make_shared<std::string>();
-    auto no_referrers = std::make_shared<bool>(false);
-    CLI::App* cmd = app.add_subcommand(
-        "copy",
-        "Copy all platforms of an image and its referrers between registries and OCI layouts");
-    cmd->add_option("source", *src, "oci:DIR[:TAG] or a registry reference")->required();
-    cmd->add_option("destination", *dst, "oci:DIR[:TAG] or a registry reference")->required();
-    cmd->add_flag("--no-referrers", *no_referrers,
-                  "Leave out the image's referrers (SBOMs, signatures)");
-    AddRemoteFlags(cmd, *f, true);
-    AddReplaceReferrersTagFlag(cmd, *f);
-    cmd->callback([f, src, dst, no_referrers, &ctx] {
-      ctx.exit_code = RunCopy(*src, *dst, *no_referrers, *f);
-    });
-  }
-  {
-    auto f = std::make_shared<RemoteFlags>();
-    auto ref = std::make_shared<std::string>();
-    CLI::App* cmd = app.add_subcommand("digest", "Print the digest a registry reference names");
-    cmd->add_option("reference", *ref, "Registry reference")->required();
-    AddRemoteFlags(cmd, *f, false);
-    cmd->callback([f, ref, &ctx] { ctx.exit_code = RunDigest(*ref, *f); });
-  }
-  {
-    auto f = std::make_shared<RemoteFlags>();
-    auto registry = std::make_shared<std::string>();
-    auto user = std::make_shared<std::string>();
-    auto password_stdin = std::make_shared<bool>(false);
-    CLI::App* cmd = app.add_subcommand(
-        "login", "Check credentials and store them in the docker config (mode 0600)");
-    cmd->add_option("registry", *registry, "Registry host[:port]")->required();
-    cmd->add_option("--username,-u", *user, "User name")->required();
-    cmd->add_flag("--password-stdin", *password_stdin, "Read the password from stdin");
-    AddRemoteFlags(cmd, *f, false);
-    cmd->callback([f, registry, user, password_stdin, &ctx] {
-      ctx.exit_code = RunLogin(*registry, *user, *password_stdin, *f);
-    });
-  }
-  {
-    auto registry = std::make_shared<std::string>();
-    CLI::App* cmd = app.add_subcommand("logout", "Remove stored credentials for a registry");
-    cmd->add_option("registry", *registry, "Registry host[:port]")->required();
-    cmd->callback([registry, &ctx] { ctx.exit_code = RunLogout(*registry); });
-  }
+  AddPush(app, ctx);
+  AddPull(app, ctx);
+  AddCopy(app, ctx);
+  AddDigest(app, ctx);
+  AddLogin(app, ctx);
+  AddLogout(app, ctx);
 }
 
 int RunRemoteReferrers(const std::string& ref_text, const std::string& artifact_type,

@@ -75,6 +75,47 @@ struct TlsConfig {
   std::string client_key;
 };
 
+// Reads one certs.d directory for `host` (absent: nothing): every *.crt is
+// appended to `extra`; the first NAME.cert with NAME.key is the client
+// certificate unless `cfg` has one.
+Status ReadCertDir(const std::string& host, const std::string& hostdir, TlsConfig& cfg,
+                   std::string& extra) {
+  DIR* d = ::opendir(hostdir.c_str());
+  if (d == nullptr) return OkStatus();
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  auto what = [&](const std::string& msg) {
+    return InvalidArgument("TLS setup for " + host + " from " + hostdir + ": " + msg);
+  };
+  std::string pem;
+  for (const std::string& name : names) {
+    std::string path = hostdir + "/" + name;
+    auto ends = [&](std::string_view suf) {
+      return name.size() > suf.size() &&
+             name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
+    };
+    auto stem = [&](size_t suffix) { return path.substr(0, path.size() - suffix); };
+    if (ends(".crt")) {
+      if (!ReadWholeFile(path, &pem)) return what("cannot read " + name);
+      extra += pem + "\n";
+    } else if (ends(".cert")) {
+      std::string key = stem(5) + ".key";
+      if (!IsFile(key)) return what(name + " has no matching key file " + key);
+      if (cfg.client_cert.empty()) {
+        cfg.client_cert = path;
+        cfg.client_key = key;
+      }
+    } else if (ends(".key")) {
+      if (!IsFile(stem(4) + ".cert")) {
+        return what(name + " has no matching certificate " + stem(4) + ".cert");
+      }
+    }
+  }
+  return OkStatus();
+}
+
 struct CallState {
   const HttpRequest* request = nullptr;
   HttpResponse* response = nullptr;
@@ -312,39 +353,7 @@ class CurlTransport : public HttpTransport {
       extra += pem + "\n";
     }
     for (const std::string& dir : options_.cert_dirs) {
-      std::string hostdir = dir + "/" + host;
-      DIR* d = ::opendir(hostdir.c_str());
-      if (d == nullptr) continue;
-      std::vector<std::string> names;
-      while (dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
-      ::closedir(d);
-      std::sort(names.begin(), names.end());
-      auto what = [&](const std::string& msg) {
-        return InvalidArgument("TLS setup for " + host + " from " + hostdir + ": " + msg);
-      };
-      for (const std::string& name : names) {
-        std::string path = hostdir + "/" + name;
-        auto ends = [&](std::string_view suf) {
-          return name.size() > suf.size() &&
-                 name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
-        };
-        auto stem = [&](size_t suffix) { return path.substr(0, path.size() - suffix); };
-        if (ends(".crt")) {
-          if (!ReadWholeFile(path, &pem)) return what("cannot read " + name);
-          extra += pem + "\n";
-        } else if (ends(".cert")) {
-          std::string key = stem(5) + ".key";
-          if (!IsFile(key)) return what(name + " has no matching key file " + key);
-          if (cfg.client_cert.empty()) {
-            cfg.client_cert = path;
-            cfg.client_key = key;
-          }
-        } else if (ends(".key")) {
-          if (!IsFile(stem(4) + ".cert")) {
-            return what(name + " has no matching certificate " + stem(4) + ".cert");
-          }
-        }
-      }
+      OCIB_RETURN_IF_ERROR(ReadCertDir(host, dir + "/" + host, cfg, extra));
     }
     if (!extra.empty()) {
       std::string base;

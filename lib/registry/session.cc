@@ -372,24 +372,59 @@ void Impl::SetAuth(AuthState auth) {
 
 namespace {
 
-// Adds the scopes of a bearer challenge's `scope` parameter to `scopes`,
-// in front: some token servers honour only the first scope of a request,
-// and the one the registry asks for is the one missing. The scopes already
-// held follow, so that the new token covers them too.
-void AddChallengeScopes(const std::string& scope_list, std::vector<std::string>& scopes) {
-  std::vector<std::string> added;
+// Whether scope `held` ("repository:NAME:pull,push") grants every action
+// of `wanted` on the same resource.
+bool Covers(std::string_view held, std::string_view wanted) {
+  size_t hc = held.rfind(':');
+  size_t wc = wanted.rfind(':');
+  if (hc == std::string_view::npos || wc == std::string_view::npos ||
+      held.substr(0, hc) != wanted.substr(0, wc)) {
+    return false;
+  }
+  std::string_view actions = held.substr(hc + 1);
+  auto has = [&](std::string_view action) {
+    size_t pos = 0;
+    while (pos <= actions.size()) {
+      size_t end = std::min(actions.find(',', pos), actions.size());
+      std::string_view a = actions.substr(pos, end - pos);
+      if (a == action || a == "*") return true;
+      pos = end + 1;
+    }
+    return false;
+  };
+  std::string_view rest = wanted.substr(wc + 1);
   size_t pos = 0;
+  while (pos <= rest.size()) {
+    size_t end = std::min(rest.find(',', pos), rest.size());
+    if (end > pos && !has(rest.substr(pos, end - pos))) return false;
+    pos = end + 1;
+  }
+  return true;
+}
+
+// Puts the scopes of a bearer challenge's `scope` parameter in front of
+// `scopes`: some token servers honour only the first scope of a request,
+// and the one the registry asks for is the one missing. A scope already
+// held that covers it is moved to the front instead; the other held scopes
+// follow, so that the new token keeps covering them.
+void AddChallengeScopes(const std::string& scope_list, std::vector<std::string>& scopes) {
+  size_t pos = 0;
+  std::vector<std::string> front;
   while (pos < scope_list.size()) {
     size_t end = scope_list.find(' ', pos);
     if (end == std::string::npos) end = scope_list.size();
     std::string scope = scope_list.substr(pos, end - pos);
-    if (!scope.empty() && std::ranges::find(scopes, scope) == scopes.end() &&
-        std::ranges::find(added, scope) == added.end()) {
-      added.push_back(std::move(scope));
-    }
     pos = end + 1;
+    if (scope.empty()) continue;
+    auto held =
+        std::ranges::find_if(scopes, [&](const std::string& h) { return Covers(h, scope); });
+    if (held != scopes.end()) {
+      scope = *held;
+      scopes.erase(held);
+    }
+    if (std::ranges::find(front, scope) == front.end()) front.push_back(std::move(scope));
   }
-  scopes.insert(scopes.begin(), added.begin(), added.end());
+  scopes.insert(scopes.begin(), front.begin(), front.end());
 }
 
 }  // namespace
@@ -509,7 +544,7 @@ HttpRequest Impl::TokenRequest(const AuthState& auth, const Credential& cred,
 }
 
 Result<Impl::Token> Impl::ParseTokenAnswer(const std::string& what, const HttpResponse& r,
-                                           const Credential& cred) {
+                                           const Credential& cred) const {
   if (r.status == 401 || r.status == 403) {
     return Error(ErrorCode::kUnauthenticated,
                  fmt::format("{}: {}: {}{}", what, r.status, registry::DescribeBody(r),

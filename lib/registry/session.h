@@ -151,7 +151,7 @@ class RegistryClient::Impl {
   HttpRequest TokenRequest(const AuthState& auth, const Credential& cred,
                            const std::vector<std::string>& scopes) const;
   Result<Token> ParseTokenAnswer(const std::string& what, const HttpResponse& r,
-                                 const Credential& cred);
+                                 const Credential& cred) const;
   HttpResult SendFollowingRedirects(const Call& call, const std::string& authz);
 };
 

@@ -184,6 +184,28 @@ TEST(SessionTest, InsufficientScopeAsksForTheNewScopeFirstThenTheHeldOnes) {
   EXPECT_EQ(token_queries[1], "scope=repository%3Abase%3Apull&scope=repository%3Aapp%3Apull");
 }
 
+TEST(SessionTest, ChallengeScopeCoveredByAHeldOneIsNotAddedAgain) {
+  FakeClock clock;
+  std::vector<std::string> token_queries;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.url.rfind("https://auth.test/", 0) == 0) {
+      token_queries.push_back(s.url.substr(s.url.find('?') + 1));
+      return Reply(200, {}, R"({"token":"t"})");
+    }
+    if (s.Header("Authorization").empty()) {
+      return Reply(401, {{"WWW-Authenticate", R"(Bearer realm="https://auth.test/token",)"
+                                              R"(scope="repository:app:pull")"}});
+    }
+    return Reply(404);
+  });
+  auto c = RegistryClient::Create("reg.test", OptionsWith(t, &clock));
+  (*c)->SetScopes({"app"}, {});
+  ASSERT_TRUE((*c)->StatBlob("app", Digest::Sha256Of("x")).has_value());
+  ASSERT_EQ(token_queries.size(), 1u);
+  EXPECT_EQ(token_queries[0], "scope=repository%3Aapp%3Apull%2Cpush");
+}
+
 TEST(SessionTest, RefusedManifestKeepsEveryErrorAndNamesWhatWasPushed) {
   FakeClock clock;
   auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
