@@ -6,6 +6,12 @@
 //                               comma-separated) plain HTTP or unverified TLS
 //   --ca-file FILE             extra trusted CAs (also $OCIB_CA_FILE)
 //   --jobs N                   parallel blob transfers (default 4)
+//   --timeout SECONDS          a request moving less than 1 KiB/s this long
+//                              fails (default 60)
+//   --request-timeout SECONDS  a request taking longer fails (default 3600)
+//   --retries N                retries of a failed request (default 6)
+//   --replace-referrers-tag    (push, copy) replace a "sha256-<hex>" tag that
+//                              is not a referrers index
 //   --quiet/-q, --verbose/-v   no progress / log every request (redacted)
 //
 // Also `referrers REF` and `sbom REF` for registry references (their flags
@@ -42,6 +48,10 @@ struct RemoteFlags {
   bool verbose = false;
   int64_t chunk_threshold = -1;
   int64_t chunk_size = -1;
+  int timeout = -1;
+  int request_timeout = -1;
+  int retries = -1;
+  bool replace_referrers_tag = false;
 };
 
 void AddRemoteFlags(CLI::App* cmd, RemoteFlags& f, bool transfers) {
@@ -49,6 +59,14 @@ void AddRemoteFlags(CLI::App* cmd, RemoteFlags& f, bool transfers) {
                   "HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)");
   cmd->add_option("--ca-file", f.ca_file, "PEM file of extra trusted CA certificates");
   cmd->add_flag("--verbose,-v", f.verbose, "Log each HTTP request on stderr (secrets redacted)");
+  cmd->add_option("--timeout", f.timeout,
+                  "Fail a request that moves less than 1 KiB/s for this many seconds (default 60)")
+      ->check(CLI::Range(1, 86400));
+  cmd->add_option("--request-timeout", f.request_timeout,
+                  "Fail a request that takes longer than this many seconds (default 3600)")
+      ->check(CLI::Range(1, 604800));
+  cmd->add_option("--retries", f.retries, "Retries of a failed request (default 6)")
+      ->check(CLI::Range(0, 100));
   if (transfers) {
     cmd->add_option("--jobs", f.jobs, "Parallel blob transfers (default 4)")
         ->check(CLI::Range(1, 64));
@@ -57,6 +75,12 @@ void AddRemoteFlags(CLI::App* cmd, RemoteFlags& f, bool transfers) {
                     "Upload blobs of at least this many bytes in chunks (default 256 MiB)");
     cmd->add_option("--chunk-size", f.chunk_size, "Chunk size in bytes (default 16 MiB)");
   }
+}
+
+void AddReplaceReferrersTagFlag(CLI::App* cmd, RemoteFlags& f) {
+  cmd->add_flag("--replace-referrers-tag", f.replace_referrers_tag,
+                "Replace a referrers fallback tag (sha256-<hex>) that holds something other "
+                "than an image index");
 }
 
 std::vector<std::string> SplitComma(const std::string& s) {
@@ -74,6 +98,10 @@ RegistryOptions MakeOptions(const RemoteFlags& f) {
   o.jobs = f.jobs;
   if (f.chunk_threshold > 0) o.chunk_threshold = f.chunk_threshold;
   if (f.chunk_size > 0) o.chunk_size = f.chunk_size;
+  if (f.timeout > 0) o.stall_timeout = std::chrono::seconds(f.timeout);
+  if (f.request_timeout > 0) o.request_timeout = std::chrono::seconds(f.request_timeout);
+  if (f.retries >= 0) o.retry.max_attempts = f.retries + 1;
+  o.replace_referrers_tag = f.replace_referrers_tag;
   if (!f.quiet && (f.verbose || ::isatty(2) != 0)) {
     o.progress = [](std::string_view line) { std::cerr << "ocib: " << line << "\n"; };
   }
@@ -253,106 +281,119 @@ int RunLogout(const std::string& registry_arg) {
   return kExitOk;
 }
 
+void AddPush(CLI::App& app, CommandContext& ctx) {
+  auto f = std::make_shared<RemoteFlags>();
+  auto src = std::make_shared<std::string>();
+  auto dst = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand(
+      "push", "Push an image from an OCI layout or archive; prints REF@sha256:... per tag");
+  cmd->add_option("source", *src,
+                  "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG]")
+      ->required();
+  cmd->add_option("destination", *dst, "Registry reference, e.g. 127.0.0.1:5000/app:1")->required();
+  auto no_referrers = std::make_shared<bool>(false);
+  cmd->add_flag("--no-referrers", *no_referrers,
+                "Leave out the image's referrers (SBOMs, signatures)");
+  AddRemoteFlags(cmd, *f, true);
+  AddReplaceReferrersTagFlag(cmd, *f);
+  cmd->callback([f, src, dst, no_referrers, &ctx] {
+    ctx.exit_code = RunPush(*src, *dst, *no_referrers, *f);
+  });
+}
+
+void AddPull(CLI::App& app, CommandContext& ctx) {
+  auto f = std::make_shared<RemoteFlags>();
+  auto src = std::make_shared<std::string>();
+  auto dst = std::make_shared<std::string>();
+  auto platforms = std::make_shared<std::string>();
+  auto no_referrers = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "pull",
+      "Pull an image and its referrers into an OCI layout or archive, verifying every digest; "
+      "prints REF@sha256:...");
+  cmd->add_option("source", *src, "Registry reference")->required();
+  cmd->add_option("destination", *dst,
+                  "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG]")
+      ->required();
+  cmd->add_option("--platform", *platforms,
+                  "Comma-separated platforms to pull, e.g. linux/amd64 (default: all; one for "
+                  "docker-archive)");
+  cmd->add_flag("--no-referrers", *no_referrers,
+                "Leave out the image's referrers (SBOMs, signatures)");
+  AddRemoteFlags(cmd, *f, true);
+  cmd->callback([f, src, dst, platforms, no_referrers, &ctx] {
+    ctx.exit_code = RunPull(*src, *dst, *platforms, *no_referrers, *f);
+  });
+}
+
+void AddCopy(CLI::App& app, CommandContext& ctx) {
+  auto f = std::make_shared<RemoteFlags>();
+  auto src = std::make_shared<std::string>();
+  auto dst = std::make_shared<std::string>();
+  auto no_referrers = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "copy",
+      "Copy all platforms of an image and its referrers between registries, OCI layouts and "
+      "archives");
+  cmd->add_option("source", *src,
+                  "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] | a "
+                  "registry reference")
+      ->required();
+  cmd->add_option("destination", *dst, "Any location the source may be")->required();
+  auto platforms = std::make_shared<std::string>();
+  cmd->add_option("--platform", *platforms,
+                  "The one platform a docker-archive destination gets, e.g. linux/amd64");
+  cmd->add_flag("--no-referrers", *no_referrers,
+                "Leave out the image's referrers (SBOMs, signatures)");
+  AddRemoteFlags(cmd, *f, true);
+  AddReplaceReferrersTagFlag(cmd, *f);
+  cmd->callback([f, src, dst, platforms, no_referrers, &ctx] {
+    ctx.exit_code = RunCopy(*src, *dst, *platforms, *no_referrers, *f);
+  });
+}
+
+void AddDigest(CLI::App& app, CommandContext& ctx) {
+  auto f = std::make_shared<RemoteFlags>();
+  auto ref = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand(
+      "digest", "Print the digest a registry reference, layout or archive location names");
+  cmd->add_option("reference", *ref, "Registry reference or a local location")->required();
+  AddRemoteFlags(cmd, *f, false);
+  cmd->callback([f, ref, &ctx] { ctx.exit_code = RunDigest(*ref, *f); });
+}
+
+void AddLogin(CLI::App& app, CommandContext& ctx) {
+  auto f = std::make_shared<RemoteFlags>();
+  auto registry = std::make_shared<std::string>();
+  auto user = std::make_shared<std::string>();
+  auto password_stdin = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "login", "Check credentials and store them in the docker config (mode 0600)");
+  cmd->add_option("registry", *registry, "Registry host[:port]")->required();
+  cmd->add_option("--username,-u", *user, "User name")->required();
+  cmd->add_flag("--password-stdin", *password_stdin, "Read the password from stdin");
+  AddRemoteFlags(cmd, *f, false);
+  cmd->callback([f, registry, user, password_stdin, &ctx] {
+    ctx.exit_code = RunLogin(*registry, *user, *password_stdin, *f);
+  });
+}
+
+void AddLogout(CLI::App& app, CommandContext& ctx) {
+  auto registry = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("logout", "Remove stored credentials for a registry");
+  cmd->add_option("registry", *registry, "Registry host[:port]")->required();
+  cmd->callback([registry, &ctx] { ctx.exit_code = RunLogout(*registry); });
+}
+
 }  // namespace
 
 void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
-  {
-    auto f = std::make_shared<RemoteFlags>();
-    auto src = std::make_shared<std::string>();
-    auto dst = std::make_shared<std::string>();
-    CLI::App* cmd = app.add_subcommand(
-        "push", "Push an image from an OCI layout or archive; prints REF@sha256:... per tag");
-    cmd->add_option("source", *src,
-                    "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG]")
-        ->required();
-    cmd->add_option("destination", *dst, "Registry reference, e.g. 127.0.0.1:5000/app:1")
-        ->required();
-    auto no_referrers = std::make_shared<bool>(false);
-    cmd->add_flag("--no-referrers", *no_referrers,
-                  "Leave out the image's referrers (SBOMs, signatures)");
-    AddRemoteFlags(cmd, *f, true);
-    cmd->callback([f, src, dst, no_referrers, &ctx] {
-      ctx.exit_code = RunPush(*src, *dst, *no_referrers, *f);
-    });
-  }
-  {
-    auto f = std::make_shared<RemoteFlags>();
-    auto src = std::make_shared<std::string>();
-    auto dst = std::make_shared<std::string>();
-    auto platforms = std::make_shared<std::string>();
-    auto no_referrers = std::make_shared<bool>(false);
-    CLI::App* cmd = app.add_subcommand(
-        "pull",
-        "Pull an image and its referrers into an OCI layout or archive, verifying every digest; "
-        "prints REF@sha256:...");
-    cmd->add_option("source", *src, "Registry reference")->required();
-    cmd->add_option("destination", *dst,
-                    "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG]")
-        ->required();
-    cmd->add_option("--platform", *platforms,
-                    "Comma-separated platforms to pull, e.g. linux/amd64 (default: all; one for "
-                    "docker-archive)");
-    cmd->add_flag("--no-referrers", *no_referrers,
-                  "Leave out the image's referrers (SBOMs, signatures)");
-    AddRemoteFlags(cmd, *f, true);
-    cmd->callback([f, src, dst, platforms, no_referrers, &ctx] {
-      ctx.exit_code = RunPull(*src, *dst, *platforms, *no_referrers, *f);
-    });
-  }
-  {
-    auto f = std::make_shared<RemoteFlags>();
-    auto src = std::make_shared<std::string>();
-    auto dst = std::make_shared<std::string>();
-    auto no_referrers = std::make_shared<bool>(false);
-    CLI::App* cmd = app.add_subcommand(
-        "copy",
-        "Copy all platforms of an image and its referrers between registries, OCI layouts and "
-        "archives");
-    cmd->add_option("source", *src,
-                    "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] | a "
-                    "registry reference")
-        ->required();
-    cmd->add_option("destination", *dst, "Any location the source may be")->required();
-    auto platforms = std::make_shared<std::string>();
-    cmd->add_option("--platform", *platforms,
-                    "The one platform a docker-archive destination gets, e.g. linux/amd64");
-    cmd->add_flag("--no-referrers", *no_referrers,
-                  "Leave out the image's referrers (SBOMs, signatures)");
-    AddRemoteFlags(cmd, *f, true);
-    cmd->callback([f, src, dst, platforms, no_referrers, &ctx] {
-      ctx.exit_code = RunCopy(*src, *dst, *platforms, *no_referrers, *f);
-    });
-  }
-  {
-    auto f = std::make_shared<RemoteFlags>();
-    auto ref = std::make_shared<std::string>();
-    CLI::App* cmd = app.add_subcommand(
-        "digest", "Print the digest a registry reference, layout or archive location names");
-    cmd->add_option("reference", *ref, "Registry reference or a local location")->required();
-    AddRemoteFlags(cmd, *f, false);
-    cmd->callback([f, ref, &ctx] { ctx.exit_code = RunDigest(*ref, *f); });
-  }
-  {
-    auto f = std::make_shared<RemoteFlags>();
-    auto registry = std::make_shared<std::string>();
-    auto user = std::make_shared<std::string>();
-    auto password_stdin = std::make_shared<bool>(false);
-    CLI::App* cmd = app.add_subcommand(
-        "login", "Check credentials and store them in the docker config (mode 0600)");
-    cmd->add_option("registry", *registry, "Registry host[:port]")->required();
-    cmd->add_option("--username,-u", *user, "User name")->required();
-    cmd->add_flag("--password-stdin", *password_stdin, "Read the password from stdin");
-    AddRemoteFlags(cmd, *f, false);
-    cmd->callback([f, registry, user, password_stdin, &ctx] {
-      ctx.exit_code = RunLogin(*registry, *user, *password_stdin, *f);
-    });
-  }
-  {
-    auto registry = std::make_shared<std::string>();
-    CLI::App* cmd = app.add_subcommand("logout", "Remove stored credentials for a registry");
-    cmd->add_option("registry", *registry, "Registry host[:port]")->required();
-    cmd->callback([registry, &ctx] { ctx.exit_code = RunLogout(*registry); });
-  }
+  AddPush(app, ctx);
+  AddPull(app, ctx);
+  AddCopy(app, ctx);
+  AddDigest(app, ctx);
+  AddLogin(app, ctx);
+  AddLogout(app, ctx);
 }
 
 int RunRemoteReferrers(const std::string& ref_text, const std::string& artifact_type,

@@ -17,3 +17,10 @@ ocib_add_gtest(ocib_token_answer_tests unit/registry/token_answer_test.cc)
 ocib_add_gtest(ocib_archive_tests unit/core/image_location_test.cc
   unit/layout/docker_archive_test.cc)
 target_link_libraries(ocib_archive_tests PRIVATE nlohmann_json::nlohmann_json)
+# The registry client's session, uploads and walks, and the HTTP transport.
+ocib_add_gtest(ocib_registry_unit_tests
+  unit/http/curl_transport_test.cc
+  unit/registry/session_test.cc
+  unit/registry/blob_upload_test.cc
+  unit/registry/pull_test.cc)
+target_link_libraries(ocib_registry_unit_tests PRIVATE nlohmann_json::nlohmann_json)

@@ -9,20 +9,19 @@
 //    (the registry client) follows them, so that it decides which headers
 //    cross a host boundary.
 //  - An HTTP status of any value is a successful round trip. Errors are
-//    transport failures only:
-//      kUnavailable  connection refused/reset, DNS, timeouts, a body cut
-//                    short. Retrying may help. Message starts "network:".
-//      kUnavailable  TLS failures, message starting "TLS handshake" (the peer
-//                    does not speak TLS, e.g. plain HTTP) or "TLS certificate"
-//                    (verification failed). Retrying does not help.
-//      kUnauthenticated  "TLS client certificate ...": the peer asked for a
-//                    client certificate and none is configured (certs.d), or
-//                    it rejected the one presented. Not retried either.
-//      other codes   the request body source or the response sink failed;
-//                    their error is returned as is.
+//    transport failures only, each of a TransportFailure kind (below) that
+//    callers decide on (retry, plain-HTTP fallback); never on the message.
+//    Connection, DNS, timeout and cut-short failures are kUnavailable; TLS
+//    failures too, except a missing or rejected client certificate
+//    (kUnauthenticated); a response over `max_body_bytes` is
+//    kInvalidArgument; a failing body source or sink's error is returned
+//    as is (kind kLocal).
 //  - A 2xx response body goes to `request.sink` when one is set, otherwise
 //    to HttpResponse::body; non-2xx bodies always go to HttpResponse::body,
-//    truncated to 64 KiB.
+//    truncated to 64 KiB (the rest is not read: the transfer stops there).
+//  - Bounded reading: a 2xx answer whose Content-Length exceeds
+//    `max_body_bytes` is refused before its body is read, and a transfer is
+//    aborted as soon as more than `max_body_bytes` arrive.
 //  - Header names in HttpResponse are lower case; values keep their case.
 //  - Nothing secret is logged: the verbose log shows method, redacted URL,
 //    status and header names whose values are not credentials.
@@ -35,6 +34,7 @@
 #ifndef OCIB_INCLUDE_OCIB_HTTP_H_
 #define OCIB_INCLUDE_OCIB_HTTP_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -81,12 +81,75 @@ struct HttpRequest {
   // false: TLS certificates and host names are not verified (insecure
   // registries only).
   bool verify_tls = true;
+  // The most 2xx body bytes accepted (-1: no limit).
+  int64_t max_body_bytes = -1;
+  // Deadlines; zero means the transport's default. `stall_timeout`: the
+  // transfer moved less than 1 KiB/s for this long (nothing arriving, or a
+  // trickle). `total_timeout`: the whole exchange took this long.
+  std::chrono::seconds stall_timeout{0};
+  std::chrono::seconds total_timeout{0};
+};
+
+// Why a round trip failed without an HTTP response.
+enum class TransportFailure {
+  kNone,
+  kDns,             // the host name did not resolve
+  kConnect,         // connection refused or unreachable
+  kTlsHandshake,    // the TLS handshake failed (e.g. the peer speaks plain HTTP)
+  kTlsCertificate,  // the peer's certificate was not trusted
+  kTlsClientCert,   // a client certificate was required, or was rejected
+  kTimeout,         // a deadline passed: connect, no progress, or total
+  kReset,           // the connection dropped, or the body was cut short
+  kProtocol,        // the peer's answer was not HTTP
+  kTooLarge,        // the response exceeded HttpRequest::max_body_bytes
+  kLocal,           // the request body source or the response sink failed
+};
+
+// A short name for `kind` ("connect", "timeout", ...).
+std::string_view TransportFailureName(TransportFailure kind);
+// Whether a failure of this kind may be cured by trying again: connect,
+// timeout, reset, protocol.
+bool IsRetryableTransportFailure(TransportFailure kind);
+
+// The result of one round trip: a response, or an error with the kind of
+// transport failure (kLocal for errors without one). Shaped like
+// Result<HttpResponse>.
+class [[nodiscard]] HttpResult {
+ public:
+  HttpResult(HttpResponse response)  // NOLINT(google-explicit-constructor)
+      : result_(std::move(response)) {}
+  HttpResult(Error error)  // NOLINT(google-explicit-constructor)
+      : result_(std::move(error)), failure_(TransportFailure::kLocal) {}
+  HttpResult(Result<HttpResponse> result)  // NOLINT(google-explicit-constructor)
+      : result_(std::move(result)),
+        failure_(result_ ? TransportFailure::kNone : TransportFailure::kLocal) {}
+  HttpResult(TransportFailure kind, Error error) : result_(std::move(error)), failure_(kind) {}
+
+  bool has_value() const { return result_.has_value(); }
+  explicit operator bool() const { return has_value(); }
+  HttpResponse& value() & { return result_.value(); }
+  const HttpResponse& value() const& { return result_.value(); }
+  HttpResponse&& value() && { return std::move(result_).value(); }
+  HttpResponse& operator*() & { return value(); }
+  const HttpResponse& operator*() const& { return value(); }
+  HttpResponse* operator->() { return &value(); }
+  const HttpResponse* operator->() const { return &value(); }
+  const Error& error() const& { return result_.error(); }
+  Error& error() & { return result_.error(); }
+  Error&& error() && { return std::move(result_).error(); }
+  // kNone for a response.
+  TransportFailure failure() const { return failure_; }
+  bool retryable() const { return IsRetryableTransportFailure(failure_); }
+
+ private:
+  Result<HttpResponse> result_;
+  TransportFailure failure_ = TransportFailure::kNone;
 };
 
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
-  virtual Result<HttpResponse> RoundTrip(const HttpRequest& request) = 0;
+  virtual HttpResult RoundTrip(const HttpRequest& request) = 0;
 };
 
 // The per-host TLS directories (docker's and containers' certs.d), highest
@@ -113,8 +176,9 @@ struct HttpTransportOptions {
   // Receives one redacted line per exchange (for --verbose); may be empty.
   std::function<void(std::string_view)> log;
   long connect_timeout_seconds = 30;  // NOLINT(google-runtime-int): curl's type
-  // A transfer slower than 1 byte/s for this long is aborted.
+  // Defaults for HttpRequest::stall_timeout and total_timeout (0: none).
   long stall_timeout_seconds = 60;  // NOLINT(google-runtime-int): curl's type
+  long total_timeout_seconds = 0;   // NOLINT(google-runtime-int): curl's type
   std::string user_agent = "ocib";
 };
 
@@ -125,11 +189,6 @@ std::unique_ptr<HttpTransport> MakeCurlTransport(HttpTransportOptions options = 
 // parameters (token, signature, password, secret, state ...) replaced by
 // "REDACTED".
 std::string RedactUrl(std::string_view url);
-
-// Whether `error` is a transport failure that a retry may cure.
-bool IsRetryableTransportError(const Error& error);
-// Whether `error` says the peer did not speak TLS (plain HTTP fallback).
-bool IsTlsHandshakeError(const Error& error);
 
 }  // namespace ocib
 

@@ -26,10 +26,23 @@
 // Authorization is never sent to another host after a redirect; redirects
 // are followed (5 at most) by this client, not by the transport.
 //
-// Retries: 408, 429 (honouring Retry-After, capped), 5xx and retryable
-// transport failures are retried with exponential backoff and full jitter,
+// Retries: 408, 429 and 503 (honouring Retry-After, capped), other 5xx and
+// transport failures of a retryable kind (connect, timeout, reset; see
+// TransportFailure) are retried with exponential backoff and equal jitter,
 // bounded by `RetryPolicy`. Requests whose body cannot be replayed are not
 // retried; a failed upload restarts its upload session instead.
+//
+// Limits: manifests and indexes are read up to 4 MiB, token answers up to
+// 1 MiB, referrers pages up to 8 MiB (an announced larger Content-Length is
+// refused before reading, a transfer that goes beyond is aborted;
+// kInvalidArgument); error bodies are read up to 64 KiB.
+//
+// Uploads: a registry's OCI-Chunk-Min-Length and OCI-Chunk-Max-Length
+// (on the POST answer) bound the chunk size; a chunk refused with 413 or
+// 416 is never sent again unchanged: the limit named in the refusal (or
+// half the chunk) is used from where the registry says it is (GET on the
+// upload location). A mount answered 202 with a Location continues in the
+// upload session the registry opened.
 //
 // Errors name the request: "PUT https://host/v2/app/manifests/1: 401
 // UNAUTHORIZED: authentication required (credentials for host rejected)",
@@ -61,25 +74,29 @@
 namespace ocib {
 
 struct RetryPolicy {
-  // Attempts per request, the first included.
-  int max_attempts = 5;
-  std::chrono::milliseconds initial_backoff{200};
-  std::chrono::milliseconds max_backoff{5000};
+  // Attempts per request, the first included. The defaults wait at least
+  // 11.75 s in all before giving up: a registry restarting for 10 s is
+  // survived.
+  int max_attempts = 7;
+  std::chrono::milliseconds initial_backoff{500};
+  std::chrono::milliseconds max_backoff{8000};
   // Retry-After values above this are clamped to it.
   std::chrono::milliseconds max_retry_after{30000};
   // No retry starts after this much time since the first attempt.
   std::chrono::milliseconds max_total{120000};
 
-  // The delay before attempt `attempt` (1 = the first retry): a uniformly
-  // random value in [0, min(max_backoff, initial_backoff * 2^(attempt-1))]
-  // ("full jitter"), where `random01` is in [0, 1).
+  // The delay before attempt `attempt` (1 = the first retry): with
+  // c = min(max_backoff, initial_backoff * 2^(attempt-1)), a uniformly
+  // random value in [c/2, c] ("equal jitter": spread out, yet growing),
+  // where `random01` is in [0, 1).
   std::chrono::milliseconds Backoff(int attempt, double random01) const;
 };
 
 // Whether an HTTP status is worth retrying (408, 429, 5xx except 501/505).
 bool IsRetryableStatus(int status);
-// Parses Retry-After (delta seconds or an HTTP-date, relative to `now`);
-// nullopt when absent or malformed; a past date yields 0.
+// Parses Retry-After (delta seconds or an IMF-fixdate HTTP-date, relative
+// to `now`); nullopt when absent or malformed; a past date yields 0; values
+// are capped at one day.
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
                                                          std::chrono::system_clock::time_point now);
 
@@ -111,8 +128,19 @@ struct RegistryOptions {
   // OCI-Chunk-Min-Length raises the chunk size and forces chunking.
   int64_t chunk_threshold = int64_t{256} << 20;
   int64_t chunk_size = int64_t{16} << 20;
+  // Deadlines of every request: it fails (and may be retried) when it moves
+  // less than 1 KiB/s for `stall_timeout`, or takes longer than
+  // `request_timeout` in all. Zero: no such deadline.
+  std::chrono::seconds stall_timeout{60};
+  std::chrono::seconds request_timeout{3600};
+  // The referrers fallback tag "sha256-<hex>" of a subject holds something
+  // other than an image index: false refuses to add referrers there
+  // (kAlreadyExists, naming what is there), true replaces it.
+  bool replace_referrers_tag = false;
   // Replaces std::this_thread::sleep_for (tests).
   std::function<void(std::chrono::milliseconds)> sleep;
+  // Replaces std::chrono::system_clock::now for Retry-After dates (tests).
+  std::function<std::chrono::system_clock::time_point()> now;
 };
 
 // A manifest or index as the registry served it.
@@ -160,8 +188,9 @@ class RegistryClient {
   // PUT ?digest=, and reopens on failure).
   Status ReadBlob(const std::string& repo, const Digest& digest, int64_t offset, Writer& sink);
   // Uploads a blob unless present: HEAD, then a cross-repository mount
-  // from `mount_from` (when set and different from `repo`; 202 falls back
-  // to an upload), then POST + PUT ?digest= (or chunked PATCHes).
+  // from `mount_from` (when set and different from `repo`; a 202 answer's
+  // upload session is used for the upload), then POST + PUT ?digest= (or
+  // chunked PATCHes).
   // Returns true when bytes were uploaded or mounted, false when present.
   Result<bool> PushBlob(const std::string& repo, const Descriptor& blob, const BlobOpener& open,
                         const std::string& mount_from = "");

@@ -63,8 +63,10 @@ Result<Descriptor> PushReferrer(RegistryClient& client, const std::string& repo,
 // index tagged ReferrersTagFor(subject) in `repo`: reads the tag (404, or a
 // registry that resolves the tag to the subject itself: no index yet),
 // merges with MergeReferrersIndex and PUTs the result under the tag, only
-// when the referrer was not listed. kInvalidArgument when the tag holds
-// something other than an image index.
+// when the referrer was not listed. When the tag holds something other
+// than an image index: kAlreadyExists saying what is there (media type,
+// digest, size), nothing changed; with RegistryOptions::replace_referrers_tag
+// the tag is replaced by an index of this referrer.
 Status AddToReferrersFallbackTag(RegistryClient& client, const std::string& repo,
                                  const Digest& subject, const Descriptor& referrer);
 

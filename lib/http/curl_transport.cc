@@ -18,6 +18,8 @@
 #include <optional>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "ocib/http.h"
 
 #include "lib/http/curl_api.h"
@@ -28,6 +30,8 @@ namespace ocib {
 namespace {
 
 constexpr size_t kMaxBufferedBody = size_t{64} * 1024;
+// A transfer below this many bytes per second for the stall timeout fails.
+constexpr long kLowSpeedBytes = 1024;  // NOLINT(google-runtime-int): curl's type
 
 using CurlPtr = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
 using SlistPtr = std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)>;
@@ -71,6 +75,47 @@ struct TlsConfig {
   std::string client_key;
 };
 
+// Reads one certs.d directory for `host` (absent: nothing): every *.crt is
+// appended to `extra`; the first NAME.cert with NAME.key is the client
+// certificate unless `cfg` has one.
+Status ReadCertDir(const std::string& host, const std::string& hostdir, TlsConfig& cfg,
+                   std::string& extra) {
+  DIR* d = ::opendir(hostdir.c_str());
+  if (d == nullptr) return OkStatus();
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  auto what = [&](const std::string& msg) {
+    return InvalidArgument("TLS setup for " + host + " from " + hostdir + ": " + msg);
+  };
+  std::string pem;
+  for (const std::string& name : names) {
+    std::string path = hostdir + "/" + name;
+    auto ends = [&](std::string_view suf) {
+      return name.size() > suf.size() &&
+             name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
+    };
+    auto stem = [&](size_t suffix) { return path.substr(0, path.size() - suffix); };
+    if (ends(".crt")) {
+      if (!ReadWholeFile(path, &pem)) return what("cannot read " + name);
+      extra += pem + "\n";
+    } else if (ends(".cert")) {
+      std::string key = stem(5) + ".key";
+      if (!IsFile(key)) return what(name + " has no matching key file " + key);
+      if (cfg.client_cert.empty()) {
+        cfg.client_cert = path;
+        cfg.client_key = key;
+      }
+    } else if (ends(".key")) {
+      if (!IsFile(stem(4) + ".cert")) {
+        return what(name + " has no matching certificate " + stem(4) + ".cert");
+      }
+    }
+  }
+  return OkStatus();
+}
+
 struct CallState {
   const HttpRequest* request = nullptr;
   HttpResponse* response = nullptr;
@@ -80,6 +125,11 @@ struct CallState {
   int64_t received = 0;
   int64_t sent = 0;  // request body bytes handed to curl
   bool started = false;
+  // The 2xx body exceeded request->max_body_bytes (announced or received).
+  bool too_large = false;
+  int64_t announced = -1;  // its Content-Length, when that was the reason
+  // A non-2xx body reached kMaxBufferedBody and the transfer was stopped.
+  bool truncated = false;
   // A TLS peer asked for a client certificate and none was configured.
   bool client_cert_requested = false;
   // A client certificate from certs.d was configured for this call.
@@ -114,6 +164,24 @@ CURLcode SslCtxCallback(CURL* /*curl*/, void* ssl_ctx, void* /*userdata*/) {
   return CURLE_OK;
 }
 
+bool Is2xx(int status) { return status >= 200 && status < 300; }
+
+// Whether a 2xx answer announces more body than the request accepts (HEAD
+// answers carry the size of what a GET would return: not checked).
+bool IsOversized(CallState& st, const std::string& content_length) {
+  const HttpRequest& req = *st.request;
+  if (req.max_body_bytes < 0 || req.method == "HEAD" || !Is2xx(st.response->status)) return false;
+  if (content_length.empty() || content_length.size() > 18 ||
+      !std::ranges::all_of(content_length, [](char c) { return c >= '0' && c <= '9'; })) {
+    return false;
+  }
+  int64_t n = std::stoll(content_length);
+  if (n <= req.max_body_bytes) return false;
+  st.too_large = true;
+  st.announced = n;
+  return true;
+}
+
 size_t HeaderCallback(char* data, size_t size, size_t nitems, void* userdata) {
   auto* st = static_cast<CallState*>(userdata);
   size_t n = size * nitems;
@@ -130,8 +198,10 @@ size_t HeaderCallback(char* data, size_t size, size_t nitems, void* userdata) {
     }
     size_t colon = line.find(':');
     if (colon != std::string_view::npos) {
-      st->response->headers.push_back(
-          {LowerAscii(Trim(line.substr(0, colon))), Trim(line.substr(colon + 1))});
+      std::string name = LowerAscii(Trim(line.substr(0, colon)));
+      std::string value = Trim(line.substr(colon + 1));
+      if (name == "content-length" && IsOversized(*st, value)) return 0;
+      st->response->headers.push_back({std::move(name), std::move(value)});
     }
   } catch (...) {
     st->parked = Internal("out of memory reading response headers");
@@ -150,23 +220,32 @@ size_t WriteCallback(char* data, size_t size, size_t nmemb, void* userdata) {
       st->started = true;
       if (st->request->on_response_start) st->request->on_response_start(*st->response);
     }
-    if (status >= 200 && status < 300 && st->request->sink != nullptr) {
-      Status s = st->request->sink->Write(data, n);
-      if (!s) {
-        st->parked = std::move(s).error();
-        return 0;
-      }
+    std::string& body = st->response->body;
+    if (!Is2xx(status)) {
+      // Error bodies are only read for their first words.
+      size_t room = kMaxBufferedBody - std::min(kMaxBufferedBody, body.size());
+      body.append(data, std::min(room, n));
+      if (n > room) st->truncated = true;
+      return n > room ? 0 : n;
+    }
+    if (st->request->max_body_bytes >= 0 && st->received > st->request->max_body_bytes) {
+      st->too_large = true;
+      return 0;
+    }
+    if (st->request->sink == nullptr) {
+      body.append(data, n);
       return n;
     }
-    std::string& body = st->response->body;
-    if (body.size() < kMaxBufferedBody || (status >= 200 && status < 300)) {
-      body.append(data, n);
+    Status s = st->request->sink->Write(data, n);
+    if (!s) {
+      st->parked = std::move(s).error();
+      return 0;
     }
+    return n;
   } catch (...) {
     st->parked = Internal("out of memory reading response body");
     return 0;
   }
-  return n;
 }
 
 size_t ReadCallback(char* buffer, size_t size, size_t nitems, void* userdata) {
@@ -214,7 +293,7 @@ class CurlTransport : public HttpTransport {
     }
   }
 
-  Result<HttpResponse> RoundTrip(const HttpRequest& request) override {
+  HttpResult RoundTrip(const HttpRequest& request) override {
     if (api_ == nullptr) {
       Error error = *load_error_;
       return error.With(request.method + " " + RedactUrl(request.url));
@@ -223,15 +302,14 @@ class CurlTransport : public HttpTransport {
     if (!handle) return Internal("curl_easy_init failed");
     auto start = std::chrono::steady_clock::now();
     HttpResponse response;
-    Result<HttpResponse> result = Perform(handle.get(), request, response);
+    HttpResult result = Perform(handle.get(), request, response);
     if (options_.log) {
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - start)
                     .count();
-      std::string line = request.method + " " + RedactUrl(request.url) + " -> ";
-      line += result ? std::to_string(response.status) : result.error().message();
-      line += " (" + std::to_string(ms) + " ms)";
-      options_.log(line);
+      options_.log(fmt::format("{} {} -> {} ({} ms)", request.method, RedactUrl(request.url),
+                               result ? std::to_string(response.status) : result.error().message(),
+                               ms));
     }
     Release(std::move(handle));
     return result;
@@ -275,39 +353,7 @@ class CurlTransport : public HttpTransport {
       extra += pem + "\n";
     }
     for (const std::string& dir : options_.cert_dirs) {
-      std::string hostdir = dir + "/" + host;
-      DIR* d = ::opendir(hostdir.c_str());
-      if (d == nullptr) continue;
-      std::vector<std::string> names;
-      while (dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
-      ::closedir(d);
-      std::sort(names.begin(), names.end());
-      auto what = [&](const std::string& msg) {
-        return InvalidArgument("TLS setup for " + host + " from " + hostdir + ": " + msg);
-      };
-      for (const std::string& name : names) {
-        std::string path = hostdir + "/" + name;
-        auto ends = [&](std::string_view suf) {
-          return name.size() > suf.size() &&
-                 name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
-        };
-        auto stem = [&](size_t suffix) { return path.substr(0, path.size() - suffix); };
-        if (ends(".crt")) {
-          if (!ReadWholeFile(path, &pem)) return what("cannot read " + name);
-          extra += pem + "\n";
-        } else if (ends(".cert")) {
-          std::string key = stem(5) + ".key";
-          if (!IsFile(key)) return what(name + " has no matching key file " + key);
-          if (cfg.client_cert.empty()) {
-            cfg.client_cert = path;
-            cfg.client_key = key;
-          }
-        } else if (ends(".key")) {
-          if (!IsFile(stem(4) + ".cert")) {
-            return what(name + " has no matching certificate " + stem(4) + ".cert");
-          }
-        }
-      }
+      OCIB_RETURN_IF_ERROR(ReadCertDir(host, dir + "/" + host, cfg, extra));
     }
     if (!extra.empty()) {
       std::string base;
@@ -340,7 +386,7 @@ class CurlTransport : public HttpTransport {
     return dir + "/" + host;
   }
 
-  Result<HttpResponse> Perform(CURL* h, const HttpRequest& request, HttpResponse& response) {
+  HttpResult Perform(CURL* h, const HttpRequest& request, HttpResponse& response) {
     CallState st;
     st.request = &request;
     st.response = &response;
@@ -351,6 +397,38 @@ class CurlTransport : public HttpTransport {
     }
     char errbuf[CURL_ERROR_SIZE] = {0};
     api_->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    SetCommonOptions(h, request, st);
+    std::string host = http::UrlHost(request.url);
+    if (request.url.rfind("https://", 0) == 0) {
+      if (Status tls = SetTlsOptions(h, request, host, st); !tls) return std::move(tls).error();
+    }
+    curl_slist* raw = nullptr;
+    for (const HttpHeader& hd : request.headers) {
+      std::string line = hd.name + ": " + hd.value;
+      raw = api_->slist_append(raw, line.c_str());
+    }
+    raw = api_->slist_append(raw, "Expect:");
+    SlistPtr headers(raw, api_->slist_free_all);
+    api_->easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+    SetMethod(h, request, st);
+
+    current_call = &st;
+    CURLcode rc = api_->easy_perform(h);
+    current_call = nullptr;
+    api_->easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+    api_->easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+    api_->easy_setopt(h, CURLOPT_CAINFO_BLOB, nullptr);
+    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && st.truncated)) {
+      long code = 0;  // NOLINT(google-runtime-int): curl writes a long
+      api_->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+      response.status = static_cast<int>(code);
+      return std::move(response);
+    }
+    std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : api_->easy_strerror(rc);
+    return Failure(h, rc, request, st, detail);
+  }
+
+  void SetCommonOptions(CURL* h, const HttpRequest& request, CallState& st) {
     api_->easy_setopt(h, CURLOPT_URL, request.url.c_str());
     api_->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     // curl takes long for its numeric options.
@@ -360,53 +438,54 @@ class CurlTransport : public HttpTransport {
     api_->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     api_->easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
     api_->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
-    api_->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    api_->easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options_.stall_timeout_seconds);
+    // NOLINTBEGIN(google-runtime-int): curl's type
+    long stall = request.stall_timeout.count() > 0 ? request.stall_timeout.count()
+                                                   : options_.stall_timeout_seconds;
+    long total = request.total_timeout.count() > 0 ? request.total_timeout.count()
+                                                   : options_.total_timeout_seconds;
+    // NOLINTEND(google-runtime-int)
+    if (stall > 0) {
+      api_->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, kLowSpeedBytes);
+      api_->easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall);
+    }
+    if (total > 0) api_->easy_setopt(h, CURLOPT_TIMEOUT, total);
     api_->easy_setopt(h, CURLOPT_HEADERFUNCTION, &HeaderCallback);
     api_->easy_setopt(h, CURLOPT_HEADERDATA, &st);
     api_->easy_setopt(h, CURLOPT_WRITEFUNCTION, &WriteCallback);
     api_->easy_setopt(h, CURLOPT_WRITEDATA, &st);
     api_->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, nullptr);
+  }
 
-    std::string host = http::UrlHost(request.url);
-    if (request.url.rfind("https://", 0) == 0) {
-      if (!request.verify_tls) {
-        api_->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-        api_->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-      } else {
-        auto tls_r = TlsFor(host);
-        if (!tls_r) return std::move(tls_r).error();
-        const TlsConfig& tls = **tls_r;
-        if (!tls.ca_blob.empty()) {
-          curl_blob blob{};
-          blob.data = const_cast<char*>(tls.ca_blob.data());
-          blob.len = tls.ca_blob.size();
-          blob.flags = CURL_BLOB_NOCOPY;
-          api_->easy_setopt(h, CURLOPT_CAINFO, nullptr);
-          api_->easy_setopt(h, CURLOPT_CAPATH, nullptr);
-          api_->easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
-        } else if (!ssl_cert_file_.empty()) {
-          api_->easy_setopt(h, CURLOPT_CAINFO, ssl_cert_file_.c_str());
-        }
-        if (!tls.client_cert.empty()) {
-          api_->easy_setopt(h, CURLOPT_SSLCERT, tls.client_cert.c_str());
-          api_->easy_setopt(h, CURLOPT_SSLKEY, tls.client_key.c_str());
-          st.client_cert_set = true;
-        } else {
-          api_->easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &SslCtxCallback);
-        }
-      }
+  Status SetTlsOptions(CURL* h, const HttpRequest& request, const std::string& host,
+                       CallState& st) {
+    if (!request.verify_tls) {
+      api_->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+      api_->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+      return OkStatus();
     }
-
-    curl_slist* raw = nullptr;
-    for (const HttpHeader& hd : request.headers) {
-      std::string line = hd.name + ": " + hd.value;
-      raw = api_->slist_append(raw, line.c_str());
+    OCIB_ASSIGN_OR_RETURN(const TlsConfig* tls, TlsFor(host));
+    if (!tls->ca_blob.empty()) {
+      curl_blob blob{};
+      blob.data = const_cast<char*>(tls->ca_blob.data());
+      blob.len = tls->ca_blob.size();
+      blob.flags = CURL_BLOB_NOCOPY;
+      api_->easy_setopt(h, CURLOPT_CAINFO, nullptr);
+      api_->easy_setopt(h, CURLOPT_CAPATH, nullptr);
+      api_->easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+    } else if (!ssl_cert_file_.empty()) {
+      api_->easy_setopt(h, CURLOPT_CAINFO, ssl_cert_file_.c_str());
     }
-    raw = api_->slist_append(raw, "Expect:");
-    SlistPtr headers(raw, api_->slist_free_all);
-    api_->easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+    if (!tls->client_cert.empty()) {
+      api_->easy_setopt(h, CURLOPT_SSLCERT, tls->client_cert.c_str());
+      api_->easy_setopt(h, CURLOPT_SSLKEY, tls->client_key.c_str());
+      st.client_cert_set = true;
+    } else {
+      api_->easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &SslCtxCallback);
+    }
+    return OkStatus();
+  }
 
+  void SetMethod(CURL* h, const HttpRequest& request, CallState& st) {
     bool has_body = request.body_source || !request.body.empty();
     if (request.method == "HEAD") {
       api_->easy_setopt(h, CURLOPT_NOBODY, 1L);
@@ -424,60 +503,87 @@ class CurlTransport : public HttpTransport {
     } else {
       api_->easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
+  }
 
-    current_call = &st;
-    CURLcode rc = api_->easy_perform(h);
-    current_call = nullptr;
-    api_->easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
-    api_->easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
-    api_->easy_setopt(h, CURLOPT_CAINFO_BLOB, nullptr);
-    if (rc == CURLE_OK) {
-      long code = 0;  // NOLINT(google-runtime-int): curl writes a long
-      api_->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-      response.status = static_cast<int>(code);
-      return std::move(response);
-    }
-    if (st.parked) return std::move(*st.parked);
-    std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : api_->easy_strerror(rc);
+  // The failure of a transfer that ended with `rc`, with its kind.
+  HttpResult Failure(CURL* h, CURLcode rc, const HttpRequest& request, const CallState& st,
+                     const std::string& detail) {
     std::string what = request.method + " " + RedactUrl(request.url);
+    std::string host = http::UrlHost(request.url);
+    if (st.too_large) {
+      std::string got =
+          st.announced >= 0 ? fmt::format("announces {} bytes", st.announced) : "sent more";
+      return {TransportFailure::kTooLarge,
+              InvalidArgument(fmt::format("{}: response too large: {} (at most {} accepted)", what,
+                                          got, request.max_body_bytes))};
+    }
+    if (st.parked) return {TransportFailure::kLocal, *st.parked};
+    auto unavailable = [&](TransportFailure kind, std::string_view label) {
+      return HttpResult(
+          kind, Error(ErrorCode::kUnavailable, fmt::format("{}: {}: {}", label, what, detail)));
+    };
     switch (rc) {
       case CURLE_PEER_FAILED_VERIFICATION:
       case CURLE_SSL_CACERT_BADFILE:
       case CURLE_SSL_CERTPROBLEM:
-        return Error(ErrorCode::kUnavailable,
-                     "TLS certificate of " + host + " not trusted: " + detail +
-                         " (use --ca-file, SSL_CERT_FILE, " + CertDirHint(host) +
-                         "/ca.crt, or --insecure-registry " + host + ")");
+        return {TransportFailure::kTlsCertificate,
+                Error(ErrorCode::kUnavailable,
+                      "TLS certificate of " + host + " not trusted: " + detail +
+                          " (use --ca-file, SSL_CERT_FILE, " + CertDirHint(host) +
+                          "/ca.crt, or --insecure-registry " + host + ")")};
       case CURLE_SSL_CONNECT_ERROR:
-        if (st.client_cert_requested) return ClientCertError(host, detail);
-        if (st.client_cert_set && IsClientCertAlert(detail))
-          return ClientCertRejected(host, detail);
-        return Error(ErrorCode::kUnavailable, "TLS handshake with " + host + " failed: " + detail);
+        if (st.client_cert_requested)
+          return {TransportFailure::kTlsClientCert, ClientCertError(host, detail)};
+        if (st.client_cert_set && IsClientCertAlert(detail)) {
+          return {TransportFailure::kTlsClientCert, ClientCertRejected(host, detail)};
+        }
+        return {
+            TransportFailure::kTlsHandshake,
+            Error(ErrorCode::kUnavailable, "TLS handshake with " + host + " failed: " + detail)};
       case CURLE_SEND_ERROR:
       case CURLE_RECV_ERROR:
       case CURLE_GOT_NOTHING:
-        // With TLS 1.3 a server that wanted a certificate aborts after the
-        // handshake: an alert, or a connection reset before any byte of the
-        // exchange. (A server that only asks for one, optionally, and drops
-        // a connection later is a network failure.)
-        if (st.client_cert_requested &&
-            (IsClientCertAlert(detail) || (st.sent == 0 && response.status == 0))) {
-          return ClientCertError(host, detail);
+        if (std::optional<Error> cert = ClientCertFailure(h, st, host, detail)) {
+          return {TransportFailure::kTlsClientCert, std::move(*cert)};
         }
-        // Likewise a server that rejects the certificate we sent: the reset
-        // comes on the new connection, before any byte of the exchange. (A
-        // reused connection that drops is a network failure.)
-        if (st.client_cert_set) {
-          long connects = 0;  // NOLINT(google-runtime-int): curl's type
-          api_->easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
-          if (IsClientCertAlert(detail) || (connects > 0 && st.sent == 0 && response.status == 0)) {
-            return ClientCertRejected(host, detail);
-          }
-        }
-        return Error(ErrorCode::kUnavailable, "network: " + what + ": " + detail);
+        return unavailable(TransportFailure::kReset, "connection lost");
+      case CURLE_COULDNT_RESOLVE_HOST:
+      case CURLE_COULDNT_RESOLVE_PROXY:
+        return unavailable(TransportFailure::kDns, "host not found");
+      case CURLE_COULDNT_CONNECT:
+        return unavailable(TransportFailure::kConnect, "cannot connect");
+      case CURLE_OPERATION_TIMEDOUT:
+        return unavailable(TransportFailure::kTimeout, "timed out");
+      case CURLE_WEIRD_SERVER_REPLY:
+      case CURLE_UNSUPPORTED_PROTOCOL:
+        return unavailable(TransportFailure::kProtocol, "not an HTTP answer");
       default:
-        return Error(ErrorCode::kUnavailable, "network: " + what + ": " + detail);
+        return unavailable(TransportFailure::kReset, "network");
     }
+  }
+
+  // A send or receive failure that is really about the client certificate.
+  std::optional<Error> ClientCertFailure(CURL* h, const CallState& st, const std::string& host,
+                                         const std::string& detail) {
+    // With TLS 1.3 a server that wanted a certificate aborts after the
+    // handshake: an alert, or a connection reset before any byte of the
+    // exchange. (A server that only asks for one, optionally, and drops
+    // a connection later is a network failure.)
+    if (st.client_cert_requested &&
+        (IsClientCertAlert(detail) || (st.sent == 0 && st.response->status == 0))) {
+      return ClientCertError(host, detail);
+    }
+    // Likewise a server that rejects the certificate we sent: the reset
+    // comes on the new connection, before any byte of the exchange. (A
+    // reused connection that drops is a network failure.)
+    if (st.client_cert_set) {
+      long connects = 0;  // NOLINT(google-runtime-int): curl's type
+      api_->easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+      if (IsClientCertAlert(detail) || (connects > 0 && st.sent == 0 && st.response->status == 0)) {
+        return ClientCertRejected(host, detail);
+      }
+    }
+    return std::nullopt;
   }
 
   HttpTransportOptions options_;
@@ -581,12 +687,37 @@ std::string RedactUrl(std::string_view url) {
   return out;
 }
 
-bool IsRetryableTransportError(const Error& error) {
-  return error.code() == ErrorCode::kUnavailable && error.message().rfind("network:", 0) == 0;
+std::string_view TransportFailureName(TransportFailure kind) {
+  switch (kind) {
+    case TransportFailure::kNone:
+      return "none";
+    case TransportFailure::kDns:
+      return "dns";
+    case TransportFailure::kConnect:
+      return "connect";
+    case TransportFailure::kTlsHandshake:
+      return "tls handshake";
+    case TransportFailure::kTlsCertificate:
+      return "tls certificate";
+    case TransportFailure::kTlsClientCert:
+      return "tls client certificate";
+    case TransportFailure::kTimeout:
+      return "timeout";
+    case TransportFailure::kReset:
+      return "reset";
+    case TransportFailure::kProtocol:
+      return "protocol";
+    case TransportFailure::kTooLarge:
+      return "too large";
+    case TransportFailure::kLocal:
+      return "local";
+  }
+  return "unknown";
 }
 
-bool IsTlsHandshakeError(const Error& error) {
-  return error.code() == ErrorCode::kUnavailable && error.message().rfind("TLS handshake", 0) == 0;
+bool IsRetryableTransportFailure(TransportFailure kind) {
+  return kind == TransportFailure::kConnect || kind == TransportFailure::kTimeout ||
+         kind == TransportFailure::kReset || kind == TransportFailure::kProtocol;
 }
 
 }  // namespace ocib

@@ -739,61 +739,101 @@ std::string Compact(const std::string& bytes) {
 
 }  // namespace
 
+namespace {
+
+// Keeps one fetched blob in memory (configs are small).
+class StringStore : public BlobStore {
+ public:
+  std::string data;
+  Result<bool> Has(const Digest& /*digest*/) override { return false; }
+  Result<std::unique_ptr<BlobWriter>> NewWriter() override {
+    return std::unique_ptr<BlobWriter>(new StringWriter(&data));
+  }
+  Result<std::unique_ptr<Reader>> Open(const Digest& /*digest*/) override {
+    return Error(ErrorCode::kUnimplemented, "not readable");
+  }
+
+ private:
+  class StringWriter : public BlobWriter {
+   public:
+    explicit StringWriter(std::string* target) : target_(target) {}
+    Status Write(const void* p, size_t n) override {
+      buf_.append(static_cast<const char*>(p), n);
+      return OkStatus();
+    }
+    Result<Descriptor> Commit(std::string_view mt, std::optional<Digest> /*expected*/) override {
+      *target_ = buf_;
+      return DescribeBytes(mt, buf_);
+    }
+    void Abort() override {}
+
+   private:
+    std::string* target_;
+    std::string buf_;
+  };
+};
+
+// Fetches each distinct manifest and config of one repository once: an
+// index may list one manifest many times.
+class InspectFetcher {
+ public:
+  InspectFetcher(RegistryClient& client, const std::string& repo) : client_(client), repo_(repo) {}
+
+  Result<const std::string*> Manifest(const Digest& digest) {
+    auto it = manifests_.find(digest);
+    if (it != manifests_.end()) return &it->second;
+    OCIB_ASSIGN_OR_RETURN(RemoteManifest m, client_.GetManifest(repo_, digest.ToString()));
+    return &manifests_.emplace(digest, std::move(m.bytes)).first->second;
+  }
+
+  Result<const std::string*> Config(const Descriptor& config) {
+    auto it = configs_.find(config.digest);
+    if (it != configs_.end()) return &it->second;
+    StringStore store;
+    OCIB_RETURN_IF_ERROR(client_.FetchBlob(repo_, config, store));
+    return &configs_.emplace(config.digest, std::move(store.data)).first->second;
+  }
+
+ private:
+  RegistryClient& client_;
+  const std::string& repo_;
+  std::map<Digest, std::string> manifests_;
+  std::map<Digest, std::string> configs_;
+};
+
+Result<std::vector<std::string>> InspectWith(RegistryClient& client, const Reference& reference) {
+  const std::string& repo = reference.path();
+  OCIB_ASSIGN_OR_RETURN(RemoteManifest root, client.GetManifest(repo, reference.Identifier()));
+  std::vector<std::string> out{Compact(root.bytes)};
+  InspectFetcher fetch(client, repo);
+  std::vector<const std::string*> manifests;
+  if (media_type::IsIndex(root.media_type)) {
+    OCIB_ASSIGN_OR_RETURN(Index index, Index::Parse(root.bytes));
+    for (const Descriptor& d : index.manifests) {
+      if (!media_type::IsManifest(d.media_type)) continue;
+      OCIB_ASSIGN_OR_RETURN(const std::string* bytes, fetch.Manifest(d.digest));
+      out.push_back(Compact(*bytes));
+      manifests.push_back(bytes);
+    }
+  } else {
+    manifests.push_back(&root.bytes);
+  }
+  for (const std::string* bytes : manifests) {
+    OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(*bytes));
+    OCIB_ASSIGN_OR_RETURN(const std::string* config, fetch.Config(m.config));
+    out.push_back(Compact(*config));
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> InspectRemote(const Reference& reference,
                                                const RegistryOptions& options) {
   std::string what = "inspect " + reference.String();
-  auto run = [&]() -> Result<std::vector<std::string>> {
-    OCIB_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
-                          RegistryClient::Create(reference.domain(), options));
-    const std::string& repo = reference.path();
-    OCIB_ASSIGN_OR_RETURN(RemoteManifest root, client->GetManifest(repo, reference.Identifier()));
-    std::vector<std::string> out{Compact(root.bytes)};
-    std::vector<std::string> manifests;
-    if (media_type::IsIndex(root.media_type)) {
-      OCIB_ASSIGN_OR_RETURN(Index index, Index::Parse(root.bytes));
-      for (const Descriptor& d : index.manifests) {
-        if (!media_type::IsManifest(d.media_type)) continue;
-        OCIB_ASSIGN_OR_RETURN(RemoteManifest m, client->GetManifest(repo, d.digest.ToString()));
-        out.push_back(Compact(m.bytes));
-        manifests.push_back(m.bytes);
-      }
-    } else {
-      manifests.push_back(root.bytes);
-    }
-    for (const std::string& bytes : manifests) {
-      OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(bytes));
-      // The config is small: fetch it through a throwaway in-memory store.
-      struct MemStore : BlobStore {
-        std::string data;
-        struct W : BlobWriter {
-          std::string* target;
-          std::string buf;
-          Status Write(const void* p, size_t n) override {
-            buf.append(static_cast<const char*>(p), n);
-            return OkStatus();
-          }
-          Result<Descriptor> Commit(std::string_view mt, std::optional<Digest>) override {
-            *target = buf;
-            return DescribeBytes(mt, buf);
-          }
-          void Abort() override {}
-        };
-        Result<bool> Has(const Digest&) override { return false; }
-        Result<std::unique_ptr<BlobWriter>> NewWriter() override {
-          auto w = std::make_unique<W>();
-          w->target = &data;
-          return std::unique_ptr<BlobWriter>(std::move(w));
-        }
-        Result<std::unique_ptr<Reader>> Open(const Digest&) override {
-          return Error(ErrorCode::kUnimplemented, "not readable");
-        }
-      } store;
-      OCIB_RETURN_IF_ERROR(client->FetchBlob(repo, m.config, store));
-      out.push_back(Compact(store.data));
-    }
-    return out;
-  };
-  auto r = run();
+  auto client = RegistryClient::Create(reference.domain(), options);
+  if (!client) return std::move(client).error().With(what);
+  auto r = InspectWith(**client, reference);
   if (!r) return std::move(r).error().With(what);
   return r;
 }

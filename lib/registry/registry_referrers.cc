@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/referrers.h"
@@ -17,9 +19,10 @@ std::string Where(const RegistryClient& client, const std::string& repo) {
 }
 
 // The referrers listed under the fallback tag of `subject`; "" when there
-// is no such index yet.
+// is no such index yet. A tag holding something else is refused
+// (kAlreadyExists, saying what is there), or with `replace` taken as empty.
 Result<std::string> ReadFallbackIndex(RegistryClient& client, const std::string& repo,
-                                      const Digest& subject) {
+                                      const Digest& subject, bool replace) {
   const std::string tag = ReferrersTagFor(subject);
   auto current = client.GetManifest(repo, tag);
   if (!current) {
@@ -30,8 +33,16 @@ Result<std::string> ReadFallbackIndex(RegistryClient& client, const std::string&
   // sha256:<hex> itself: that is no referrers index.
   if (current->digest == subject) return std::string();
   if (!media_type::IsIndex(current->media_type)) {
-    return InvalidArgument("tag " + tag + " holds a " + current->media_type +
-                           ", not the image index of the referrers of " + subject.ToString());
+    std::string there = fmt::format(
+        "tag {} holds {} {} ({} bytes), not an image index of the referrers of {}", tag,
+        current->media_type.empty() ? "a document without media type" : "a " + current->media_type,
+        current->digest.ToString(), current->bytes.size(), subject.ToString());
+    if (!replace) {
+      return Error(ErrorCode::kAlreadyExists,
+                   there + "; left unchanged (replacing it must be asked for explicitly)");
+    }
+    if (client.options().log) client.options().log("replacing it: " + there);
+    return std::string();
   }
   return std::move(current->bytes);
 }
@@ -60,7 +71,7 @@ Status AddToReferrersFallbackTag(RegistryClient& client, const std::string& repo
   const std::string tag = ReferrersTagFor(subject);
   const std::string what = "adding referrer " + referrer.digest.ToString() +
                            " to the fallback tag " + Where(client, repo) + ":" + tag;
-  auto existing = ReadFallbackIndex(client, repo, subject);
+  auto existing = ReadFallbackIndex(client, repo, subject, client.options().replace_referrers_tag);
   if (!existing) return std::move(existing).error().With(what);
   if (!existing->empty()) {
     auto index = Index::Parse(*existing);
@@ -88,7 +99,7 @@ Result<std::vector<Descriptor>> ListRegistryReferrers(RegistryClient& client,
   if (*api) {
     all = std::move(**api);
   } else {
-    auto bytes = ReadFallbackIndex(client, repo, subject);
+    auto bytes = ReadFallbackIndex(client, repo, subject, false);
     if (!bytes) return std::move(bytes).error().With(what);
     if (!bytes->empty()) {
       auto index = Index::Parse(*bytes);

@@ -121,7 +121,7 @@ class CertDirsFiles : public ::testing::Test {
   }
   // One HTTPS request to a port nobody listens on: the TLS material is read
   // before connecting.
-  Result<HttpResponse> Request() {
+  HttpResult Request() {
     HttpTransportOptions o;
     o.cert_dirs = {(root_ / "missing").string(), root_.string()};
     o.connect_timeout_seconds = 2;

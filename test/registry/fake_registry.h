@@ -50,7 +50,7 @@ class FakeRegistry : public HttpTransport {
   std::map<std::string, std::string> tags;   // "repo:tag" -> digest
   std::map<std::string, std::string> blobs;  // "repo@digest"
 
-  Result<HttpResponse> RoundTrip(const HttpRequest& req) override {
+  HttpResult RoundTrip(const HttpRequest& req) override {
     std::string body = req.body;
     if (req.body_source) {
       OCIB_ASSIGN_OR_RETURN(auto reader, req.body_source());

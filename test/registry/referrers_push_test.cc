@@ -208,7 +208,7 @@ TEST(RegistryReferrersTest, ListingFollowsPagesAndFiltersWhatTheRegistryDidNot) 
   EXPECT_EQ(pages, 4);
 }
 
-TEST(RegistryReferrersTest, FallbackTagKeepsForeignEntriesAndRejectsNonIndexes) {
+TEST(RegistryReferrersTest, FallbackTagKeepsForeignEntriesAndRefusesNonIndexesUnlessAsked) {
   auto reg = std::make_shared<FakeRegistry>();
   reg->referrers_api = false;
   auto client = RegistryClient::Create("reg.test", Options(reg));
@@ -240,10 +240,28 @@ TEST(RegistryReferrersTest, FallbackTagKeepsForeignEntriesAndRejectsNonIndexes) 
   m.config = EmptyJsonDescriptor();
   ASSERT_TRUE((*client)->PutManifest("app", ReferrersTagFor(other),
                                      std::string(media_type::kImageManifest), m.Serialize()));
+  const std::string before = reg->tags.at("app:" + ReferrersTagFor(other));
   auto bad = AddToReferrersFallbackTag(**client, "app", other, mine);
   ASSERT_FALSE(bad.has_value());
-  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_NE(bad.error().ToString().find(ReferrersTagFor(other)), std::string::npos);
+  EXPECT_EQ(bad.error().code(), ErrorCode::kAlreadyExists);
+  // The refusal says what is there, and nothing was changed.
+  const std::string text = bad.error().ToString();
+  EXPECT_NE(text.find(ReferrersTagFor(other)), std::string::npos) << text;
+  EXPECT_NE(text.find(std::string(media_type::kImageManifest)), std::string::npos) << text;
+  EXPECT_NE(text.find(before), std::string::npos) << text;
+  EXPECT_EQ(reg->tags.at("app:" + ReferrersTagFor(other)), before);
+
+  // Replacing it is asked for explicitly.
+  RegistryOptions replace = Options(reg);
+  replace.replace_referrers_tag = true;
+  auto replacing = RegistryClient::Create("reg.test", replace);
+  ASSERT_TRUE(replacing.has_value());
+  ASSERT_TRUE(AddToReferrersFallbackTag(**replacing, "app", other, mine).has_value());
+  auto replaced =
+      Index::Parse(reg->manifests.at("app@" + reg->tags.at("app:" + ReferrersTagFor(other))).bytes);
+  ASSERT_TRUE(replaced.has_value());
+  ASSERT_EQ(replaced->manifests.size(), 1u);
+  EXPECT_EQ(replaced->manifests[0].digest, mine.digest);
 }
 
 TEST(RegistryReferrersTest, RegistrySbomAndReferrersReadWhatPushWrote) {

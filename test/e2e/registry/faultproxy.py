@@ -8,8 +8,16 @@ Rules (JSON file, re-read on every request so a test can change them):
     "status": 500, "headers": {"Retry-After": "1"}, "skip": 0, "times": 1}, ...]
 `method` ("*" = any) and `path` (a regex searched in the path) select
 requests; the first `skip` matches pass, the next `times` get the fault
-(times -1 = always). Actions:
-  status         answer `status` (and `headers`) without forwarding
+(times -1 = always); with `for_seconds`, instead, every match during that
+many seconds after the first one gets it. Actions:
+  status         answer `status` (and `headers`, and `body` when given, else
+                 an UNAVAILABLE error) without forwarding
+  hangup         close the connection without answering (a restarting
+                 registry)
+  trickle        forward, then send the body at `rate` bytes per second
+  huge           answer 200 announcing `size` bytes and stream zeros
+  chunk_limit    refuse a PATCH whose body exceeds `limit` bytes with 416
+                 and a message naming the limit; forward the others
   drop_request   read half of the request body, then close the connection
   drop_response  forward, send the headers and half the body, then close
   slow           sleep `seconds`, then forward
@@ -29,6 +37,7 @@ import argparse, http.client, http.server, itertools, json, re, threading, time
 
 LOCK = threading.Lock()
 COUNTS = {}
+FIRST_MATCH = {}
 REDIRECTS = {}
 NEXT_ID = itertools.count(1)
 
@@ -65,6 +74,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with LOCK:
                 n = COUNTS.get(key, 0)
                 COUNTS[key] = n + 1
+            if "for_seconds" in r:
+                with LOCK:
+                    first = FIRST_MATCH.setdefault(key, time.time())
+                if time.time() - first > float(r["for_seconds"]):
+                    continue
+                return r
+            if r.get("action") == "chunk_limit":
+                if int(self.headers.get("Content-Length", "0") or 0) <= int(r["limit"]):
+                    continue
+                return r
             skip, times = r.get("skip", 0), r.get("times", 1)
             if n < skip:
                 continue
@@ -120,8 +139,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if action == "status":
             self.read_body()
             self.log(rule["status"], "status")
-            body = json.dumps({"errors": [{"code": "UNAVAILABLE", "message": "injected fault"}]}).encode()
+            body = rule.get("body", {"errors": [{"code": "UNAVAILABLE", "message": "injected fault"}]})
+            body = json.dumps(body).encode()
             return self.send(rule["status"], list(rule.get("headers", {}).items()), body, head=self.command == "HEAD")
+        if action == "hangup":
+            self.log(0, "hangup")
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        if action == "chunk_limit":
+            self.read_body()
+            self.log(416, "chunk_limit")
+            msg = "chunk of %s bytes exceeds the maximum of %d bytes" % (self.headers.get("Content-Length"), int(rule["limit"]))
+            body = json.dumps({"errors": [{"code": "BLOB_UPLOAD_INVALID", "message": msg}]}).encode()
+            return self.send(416, [], body)
+        if action == "huge":
+            self.read_body()
+            self.log(200, "huge")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+            self.send_header("Content-Length", str(int(rule["size"])))
+            self.end_headers()
+            try:
+                for _ in range(int(rule["size"]) // 65536):
+                    self.wfile.write(b"\0" * 65536)
+            except OSError:
+                pass
+            self.close_connection = True
+            return
         if action == "drop_request":
             n = int(self.headers.get("Content-Length", "0") or 0)
             self.rfile.read(n // 2)
@@ -143,6 +188,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if action == "headers":
             h = [(k, v) for k, v in h if k.lower() not in {n.lower() for n in rule.get("headers", {})}]
             h += list(rule.get("headers", {}).items())
+        if action == "trickle":
+            self.send_response(st)
+            for k, v in h:
+                if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.log(st, "trickle")
+            try:
+                for i in range(len(data)):
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(1.0 / float(rule.get("rate", 1)))
+            except OSError:
+                pass
+            self.close_connection = True
+            return
         if action == "corrupt" and data:
             data = bytes([data[0] ^ 0xFF]) + data[1:]
         if action == "drop_response" and data:

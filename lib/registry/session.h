@@ -1,0 +1,160 @@
+// The session of a RegistryClient with one registry: scheme probing, the
+// auth challenge, the bearer token cache, redirects without credential
+// leaks and the retry policy. The blob, manifest and tag operations
+// (registry_client.cc, blob_upload.cc) send their requests through
+// RegistryClient::Impl::Send.
+#ifndef OCIB_LIB_REGISTRY_SESSION_H_
+#define OCIB_LIB_REGISTRY_SESSION_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ocib/http.h"
+#include "ocib/registry.h"
+
+namespace ocib {
+namespace registry {
+
+// Bounds on what a registry may send (read while receiving).
+inline constexpr int64_t kMaxManifestBytes = int64_t{4} << 20;
+inline constexpr int64_t kMaxTokenBytes = int64_t{1} << 20;
+inline constexpr int64_t kMaxReferrersPageBytes = int64_t{8} << 20;
+
+extern const char* const kManifestAccept;
+
+// The URL's host, lower-cased (host names compare case-insensitively).
+std::string HostOfUrl(std::string_view url);
+// "https://host:port" of an absolute URL.
+std::string SchemeAndHost(std::string_view url);
+// Resolves a Location header against the request URL (RFC 3986 §5.2, the
+// cases registries use).
+std::string ResolveLocation(const std::string& base, const std::string& loc);
+std::string UrlEncode(std::string_view s);
+std::string WithQuery(const std::string& url, const std::string& param);
+// A Content-Type without its parameters.
+std::string StripParams(const std::string& content_type);
+// Every error of a distribution error body, "CODE: message (detail)" joined
+// by "; ", or the first line of any other body.
+std::string DescribeBody(const HttpResponse& r);
+bool BodyHasCode(const HttpResponse& r, std::string_view code);
+ErrorCode CodeForStatus(int status);
+
+}  // namespace registry
+
+class RegistryClient::Impl {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Impl(std::string registry, RegistryOptions options);
+
+  // One request description, sent through Send().
+  struct Call {
+    std::string method = "GET";
+    std::string url;  // absolute
+    std::vector<HttpHeader> headers;
+    std::string body;
+    std::function<Result<std::unique_ptr<Reader>>()> body_source;
+    int64_t body_size = -1;
+    Writer* sink = nullptr;
+    std::function<void(const HttpResponse&)> on_response_start;
+    // The most 2xx body bytes accepted (-1: no limit).
+    int64_t max_body_bytes = -1;
+    // Whether Send may replay the request on a retryable failure.
+    bool retry = true;
+  };
+
+  // The auth scheme in force: learnt from /v2/, or later from a 401.
+  struct AuthState {
+    std::string scheme;  // "", "basic" or "bearer"
+    std::string realm;   // bearer only
+    std::string service;
+  };
+
+  struct Token {
+    std::string value;
+    Clock::time_point expiry;
+  };
+
+  void Log(const std::string& line) const;
+  void Sleep(std::chrono::milliseconds d) const;
+  // The wall clock (RegistryOptions::now in tests).
+  std::chrono::system_clock::time_point Now() const;
+  double Random01();
+  void Count(const std::string& method);
+
+  // Decides the scheme and learns the auth challenge (once).
+  Status Ping();
+  AuthState Auth();
+  void SetAuth(AuthState auth);
+  Result<Credential> GetCredential();
+  std::vector<std::string> ScopesFor(const std::string& repo, bool push);
+  // Fetches a bearer token for `scopes` from `auth`'s realm.
+  Result<Token> FetchToken(const AuthState& auth, const std::vector<std::string>& scopes);
+  // The Authorization header value for a request needing `scopes`.
+  Result<std::string> AuthorizationFor(const std::vector<std::string>& scopes, bool refresh);
+
+  // An error for the answer `r` to `call`, with the registry's words.
+  Error HttpError(const Call& call, const HttpResponse& r);
+
+  // Sends `call` with auth, redirects, the one-time token refresh and
+  // retries. Any HTTP status is returned; only transport failures (after
+  // retries) are errors.
+  HttpResult Send(Call& call, const std::vector<std::string>& scopes_in);
+  // The delay before retry `attempt` after `r`, or nullopt when `r` is
+  // final (success, not retryable, or the policy's bounds are reached).
+  std::optional<std::chrono::milliseconds> RetryDelay(const HttpResult& r, int attempt,
+                                                      Clock::time_point start, bool replayable);
+
+  std::string Url(const std::string& path) const { return base_ + path; }
+
+  std::string registry_;
+  std::string host_;
+  RegistryOptions options_;
+  bool insecure_ = false;
+
+  std::mutex ping_mu_;
+  bool pinged_ = false;
+  std::string base_;  // "https://host:port"
+
+  std::mutex auth_mu_;
+  AuthState auth_;
+
+  std::mutex cred_mu_;
+  std::optional<Credential> credential_;
+
+  std::mutex token_mu_;
+  std::map<std::string, Token> tokens_;
+
+  mutable std::mutex mu_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::map<std::string, int> counts_;
+  std::vector<std::string> push_repos_;
+  std::vector<std::string> pull_repos_;
+
+ private:
+  // Sends one request with the session's deadlines, counted under
+  // `count_as` (default: its method).
+  HttpResult RoundTrip(HttpRequest req, const char* count_as = nullptr);
+  HttpResult ProbePlainHttp(HttpRequest& req);
+  HttpResult ProbeTls(HttpRequest& req);
+  void LearnPingChallenge(const HttpResponse& r);
+  bool AnswerChallenge(const HttpResponse& r, std::vector<std::string>& scopes);
+  HttpRequest TokenRequest(const AuthState& auth, const Credential& cred,
+                           const std::vector<std::string>& scopes) const;
+  Result<Token> ParseTokenAnswer(const std::string& what, const HttpResponse& r,
+                                 const Credential& cred) const;
+  HttpResult SendFollowingRedirects(const Call& call, const std::string& authz);
+};
+
+}  // namespace ocib
+
+#endif  // OCIB_LIB_REGISTRY_SESSION_H_

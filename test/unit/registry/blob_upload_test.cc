@@ -1,0 +1,169 @@
+// PushBlob against registries that bound chunk sizes or answer a mount
+// with an upload session.
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "ocib/registry.h"
+
+#include "lib/io/streams.h"
+#include "test/unit/registry/scripted_transport.h"
+
+namespace ocib {
+namespace {
+
+using testing::FakeClock;
+using testing::OptionsWith;
+using testing::Reply;
+using testing::ScriptedTransport;
+using testing::Seen;
+
+// An upload endpoint that keeps what PATCHes deliver and refuses chunks
+// above `limit` bytes, as 416 with `refusal` as the error message.
+struct ChunkLimitedRegistry {
+  int64_t limit = 1000;
+  std::string refusal = "chunk size exceeds the maximum of 1000 bytes";
+  std::string post_max_header;  // OCI-Chunk-Max-Length on the POST answer
+  std::string stored;
+  bool done = false;
+  std::vector<std::pair<int64_t, int64_t>> patches;  // (offset, length)
+  std::set<std::pair<int64_t, int64_t>> refused;
+  int resent_refused = 0;
+
+  HttpResult Handle(const Seen& s) {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.method == "HEAD") return Reply(done ? 200 : 404);
+    if (s.method == "POST") {
+      std::vector<HttpHeader> h{{"Location", "/v2/app/blobs/uploads/u1"}};
+      if (!post_max_header.empty()) h.push_back({"OCI-Chunk-Max-Length", post_max_header});
+      return Reply(202, h);
+    }
+    if (s.method == "PATCH") return Patch(s);
+    if (s.method == "GET") {
+      std::vector<HttpHeader> h{{"Location", "/v2/app/blobs/uploads/u1"}};
+      if (!stored.empty()) h.push_back({"Range", "0-" + std::to_string(stored.size() - 1)});
+      return Reply(204, h);
+    }
+    if (s.method == "PUT") {
+      done = true;
+      return Reply(201);
+    }
+    return Reply(405);
+  }
+
+  HttpResult Patch(const Seen& s) {
+    std::string range = s.Header("Content-Range");
+    int64_t start = std::stoll(range.substr(0, range.find('-')));
+    auto len = static_cast<int64_t>(s.body.size());
+    patches.emplace_back(start, len);
+    if (refused.contains({start, len})) ++resent_refused;
+    if (len > limit) {
+      refused.insert({start, len});
+      return Reply(416, {},
+                   R"({"errors":[{"code":"BLOB_UPLOAD_INVALID","message":")" + refusal + R"("}]})");
+    }
+    if (start != static_cast<int64_t>(stored.size())) return Reply(416);
+    stored += s.body;
+    return Reply(202, {{"Location", "/v2/app/blobs/uploads/u1"},
+                       {"Range", "0-" + std::to_string(stored.size() - 1)}});
+  }
+};
+
+std::string Blob() {
+  std::string blob(10000, 'x');
+  for (size_t i = 0; i < blob.size(); ++i) blob[i] = static_cast<char>('a' + i % 26);
+  return blob;
+}
+
+Result<bool> PushChunked(ChunkLimitedRegistry& reg, const std::string& blob, int64_t chunk) {
+  FakeClock clock;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) { return reg.Handle(s); });
+  RegistryOptions o = OptionsWith(t, &clock);
+  o.chunk_threshold = 1;
+  o.chunk_size = chunk;
+  auto c = RegistryClient::Create("reg.test", o);
+  BlobOpener open = [&](int64_t off, int64_t len) -> Result<std::unique_ptr<Reader>> {
+    return std::unique_ptr<Reader>(
+        new io::StringReader(blob.substr(static_cast<size_t>(off), static_cast<size_t>(len))));
+  };
+  Descriptor desc{"application/octet-stream",
+                  Digest::Sha256Of(blob),
+                  static_cast<int64_t>(blob.size()),
+                  {},
+                  {},
+                  "",
+                  {}};
+  return (*c)->PushBlob("app", desc, open);
+}
+
+TEST(BlobUploadTest, ChunkLimitInTheRefusalIsLearnt) {
+  ChunkLimitedRegistry reg;
+  std::string blob = Blob();
+  auto r = PushChunked(reg, blob, 4000);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(reg.stored, blob);
+  EXPECT_EQ(reg.resent_refused, 0);
+  // One refusal of 4000 bytes, then 10 chunks of 1000.
+  EXPECT_EQ(reg.refused.size(), 1u);
+  EXPECT_EQ(reg.patches.size(), 11u);
+}
+
+TEST(BlobUploadTest, RefusalWithoutALimitHalvesTheChunk) {
+  ChunkLimitedRegistry reg;
+  reg.refusal = "chunk refused";
+  std::string blob = Blob();
+  auto r = PushChunked(reg, blob, 4000);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(reg.stored, blob);
+  EXPECT_EQ(reg.resent_refused, 0);
+  for (const auto& [off, len] : reg.patches) {
+    if (!reg.refused.contains({off, len})) {
+      EXPECT_LE(len, 1000);
+    }
+  }
+}
+
+TEST(BlobUploadTest, ChunkMaxLengthOnThePostIsHonoured) {
+  ChunkLimitedRegistry reg;
+  reg.post_max_header = "1000";
+  std::string blob = Blob();
+  auto r = PushChunked(reg, blob, 4000);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(reg.stored, blob);
+  EXPECT_TRUE(reg.refused.empty());
+  EXPECT_EQ(reg.patches.size(), 10u);
+}
+
+TEST(BlobUploadTest, MountAnswered202ContinuesInThatSession) {
+  const std::string blob = "hello blob";
+  Digest d = Digest::Sha256Of(blob);
+  bool done = false;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.method == "HEAD") return Reply(done ? 200 : 404);
+    if (s.method == "POST") return Reply(202, {{"Location", "/v2/app/blobs/uploads/from-mount"}});
+    if (s.method == "PUT" && s.url.find("/from-mount?") != std::string::npos && s.body == blob) {
+      done = true;
+      return Reply(201);
+    }
+    return Reply(400);
+  });
+  FakeClock clock;
+  auto c = RegistryClient::Create("reg.test", OptionsWith(t, &clock));
+  BlobOpener open = [&](int64_t, int64_t) -> Result<std::unique_ptr<Reader>> {
+    return std::unique_ptr<Reader>(new io::StringReader(blob));
+  };
+  Descriptor desc{"application/octet-stream", d, static_cast<int64_t>(blob.size()), {}, {}, "", {}};
+  auto r = (*c)->PushBlob("app", desc, open, "base");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_TRUE(*r);
+  std::map<std::string, int> methods;
+  for (const Seen& s : t->seen()) ++methods[s.method];
+  EXPECT_EQ(methods["POST"], 1);
+  EXPECT_EQ(methods["DELETE"], 0);
+  EXPECT_EQ(methods["PUT"], 1);
+}
+
+}  // namespace
+}  // namespace ocib
