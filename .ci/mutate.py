@@ -389,6 +389,10 @@ def parse_args():
 
 
 def main():
+    # SIGTERM and SIGHUP unwind like Ctrl-C, so the running mutant's file is
+    # restored by Runner.one before the process ends.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _: sys.exit(128 + signum))
     args = parse_args()
     if args.summarize:
         # The report of a run so far (or an interrupted one), from its results.
