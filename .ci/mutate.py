@@ -257,8 +257,10 @@ class Runner:
 
     def baseline(self):
         with open(os.path.join(self.logs, "baseline.log"), "w") as log:
-            if self.build_targets(log) != 0:
-                sys.exit(f"mutate: the unmutated tree does not build; see {log.name}")
+            rc = self.build_targets(log)
+            if rc != 0:
+                why = "does not build" if rc is not None else "took too long to build"
+                sys.exit(f"mutate: the unmutated tree {why}; see {log.name}")
             self.record_objects()
             if self.args.no_baseline:
                 return
@@ -375,7 +377,8 @@ def parse_args():
     p.add_argument("--folder", default="", help="comma-separated lib/ folders (default all)")
     p.add_argument("--jobs", type=int, default=1, help="build jobs (default 1)")
     p.add_argument("--timeout", type=int, default=900, help="seconds per mutant for the tests")
-    p.add_argument("--build-timeout", type=int, default=1800)
+    p.add_argument("--build-timeout", type=int, default=7200,
+                   help="seconds for a build (the first one builds everything)")
     p.add_argument("--e2e", default="^e2e_(bad_input|layout_tags)$",
                    help="ctest regex of the e2e tests to run ('' for none)")
     p.add_argument("--ids", default="", help="run only these mutants of the sample (e.g. 3,17)")
