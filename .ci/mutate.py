@@ -184,6 +184,12 @@ def run(cmd, log, timeout, env=None, cwd=None):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         return None
+    except BaseException:
+        # Interrupted: stop the build or tests too (they run in their own
+        # session, so a signal to this process does not reach them).
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
 
 
 class Runner:
@@ -376,7 +382,9 @@ def parse_args():
     p.add_argument("--count", type=int, default=60)
     p.add_argument("--folder", default="", help="comma-separated lib/ folders (default all)")
     p.add_argument("--jobs", type=int, default=1, help="build jobs (default 1)")
-    p.add_argument("--timeout", type=int, default=900, help="seconds per mutant for the tests")
+    p.add_argument("--timeout", type=int, default=300,
+                   help="seconds per mutant for the tests (a mutant that makes a test loop"
+                   " forever counts as killed when it runs out)")
     p.add_argument("--build-timeout", type=int, default=7200,
                    help="seconds for a build (the first one builds everything)")
     p.add_argument("--e2e", default="^e2e_(bad_input|layout_tags)$",
