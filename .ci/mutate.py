@@ -345,31 +345,35 @@ def find_binary(build, name):
 
 
 def report(mutants, args, elapsed):
+    """Per lib/ folder: mutants run, built (code changed), killed (a test
+    failed), timed out (the tests did not finish: an endless loop, or just a
+    slow machine, so reported apart) and survived."""
     by = collections.OrderedDict()
     for m in sorted(mutants, key=lambda m: m.folder):
         by.setdefault(m.folder, []).append(m)
     lines = [f"Mutation sample: seed {args.seed}, {len(mutants)} mutants"
              f"{', folders ' + args.folder if args.folder else ''}"
              f"{f', {elapsed / 60:.0f} min' if elapsed else ''}", "",
-             "| lib/ folder | mutants | built | killed | survived | kill rate |",
-             "|---|---|---|---|---|---|"]
-    total = collections.Counter()
-    for folder, ms in by.items():
+             "| lib/ folder | mutants | built | killed | timed out | survived | kill rate |",
+             "|---|---|---|---|---|---|---|"]
+
+    def row(name, ms):
         built = [m for m in ms if m.result in ("killed", "timeout", "survived")]
-        killed = [m for m in built if m.result != "survived"]
-        total.update(mutants=len(ms), built=len(built), killed=len(killed))
-        rate = f"{100 * len(killed) / len(built):.0f}%" if built else "-"
-        lines.append(f"| {folder} | {len(ms)} | {len(built)} | {len(killed)} |"
-                     f" {len(built) - len(killed)} | {rate} |")
-    rate = f"{100 * total['killed'] / total['built']:.0f}%" if total["built"] else "-"
-    lines.append(f"| all | {total['mutants']} | {total['built']} | {total['killed']} |"
-                 f" {total['built'] - total['killed']} | {rate} |")
+        n = collections.Counter(m.result for m in built)
+        rate = f"{100 * n['killed'] / len(built):.0f}%" if built else "-"
+        lines.append(f"| {name} | {len(ms)} | {len(built)} | {n['killed']} | {n['timeout']} |"
+                     f" {n['survived']} | {rate} |")
+
+    for folder, ms in by.items():
+        row(folder, ms)
+    row("all", mutants)
     other = collections.Counter(m.result for m in mutants
                                 if m.result not in ("killed", "timeout", "survived"))
     if other:
         lines += ["", "Not counted: " + ", ".join(f"{n} {r}" for r, n in sorted(other.items()))]
-    lines += ["", "Survivors:"]
-    lines += [f"- #{m.id} {m.describe()}" for m in mutants if m.result == "survived"] or ["- none"]
+    for title, kind in (("Timed out", "timeout"), ("Survivors", "survived")):
+        lines += ["", f"{title}:"]
+        lines += [f"- #{m.id} {m.describe()}" for m in mutants if m.result == kind] or ["- none"]
     return "\n".join(lines) + "\n"
 
 
@@ -393,6 +397,8 @@ def parse_args():
     p.add_argument("--list", action="store_true", help="print the sample and exit")
     p.add_argument("--no-baseline", action="store_true",
                    help="skip checking that the unmutated tree passes")
+    p.add_argument("--results", default="",
+                   help="with --summarize: a results.jsonl to read (default the build dir's)")
     p.add_argument("--summarize", action="store_true",
                    help="print the report of the last (possibly unfinished) run and exit")
     p.add_argument("--report", default="", help="also write the report to this file")
@@ -407,7 +413,8 @@ def main():
     args = parse_args()
     if args.summarize:
         # The report of a run so far (or an interrupted one), from its results.
-        with open(os.path.join(args.build, "results.jsonl"), encoding="utf-8") as f:
+        with open(args.results or os.path.join(args.build, "results.jsonl"),
+                  encoding="utf-8") as f:
             done = [Mutant(**json.loads(line)) for line in f if line.strip()]
         print(report(done, args, 0), end="")
         return
