@@ -184,6 +184,12 @@ def run(cmd, log, timeout, env=None, cwd=None):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         return None
+    except BaseException:
+        # Interrupted: stop the build or tests too (they run in their own
+        # session, so a signal to this process does not reach them).
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
 
 
 class Runner:
@@ -257,8 +263,10 @@ class Runner:
 
     def baseline(self):
         with open(os.path.join(self.logs, "baseline.log"), "w") as log:
-            if self.build_targets(log) != 0:
-                sys.exit(f"mutate: the unmutated tree does not build; see {log.name}")
+            rc = self.build_targets(log)
+            if rc != 0:
+                why = "does not build" if rc is not None else "took too long to build"
+                sys.exit(f"mutate: the unmutated tree {why}; see {log.name}")
             self.record_objects()
             if self.args.no_baseline:
                 return
@@ -337,31 +345,35 @@ def find_binary(build, name):
 
 
 def report(mutants, args, elapsed):
+    """Per lib/ folder: mutants run, built (code changed), killed (a test
+    failed), timed out (the tests did not finish: an endless loop, or just a
+    slow machine, so reported apart) and survived."""
     by = collections.OrderedDict()
     for m in sorted(mutants, key=lambda m: m.folder):
         by.setdefault(m.folder, []).append(m)
     lines = [f"Mutation sample: seed {args.seed}, {len(mutants)} mutants"
              f"{', folders ' + args.folder if args.folder else ''}"
              f"{f', {elapsed / 60:.0f} min' if elapsed else ''}", "",
-             "| lib/ folder | mutants | built | killed | survived | kill rate |",
-             "|---|---|---|---|---|---|"]
-    total = collections.Counter()
-    for folder, ms in by.items():
+             "| lib/ folder | mutants | built | killed | timed out | survived | kill rate |",
+             "|---|---|---|---|---|---|---|"]
+
+    def row(name, ms):
         built = [m for m in ms if m.result in ("killed", "timeout", "survived")]
-        killed = [m for m in built if m.result != "survived"]
-        total.update(mutants=len(ms), built=len(built), killed=len(killed))
-        rate = f"{100 * len(killed) / len(built):.0f}%" if built else "-"
-        lines.append(f"| {folder} | {len(ms)} | {len(built)} | {len(killed)} |"
-                     f" {len(built) - len(killed)} | {rate} |")
-    rate = f"{100 * total['killed'] / total['built']:.0f}%" if total["built"] else "-"
-    lines.append(f"| all | {total['mutants']} | {total['built']} | {total['killed']} |"
-                 f" {total['built'] - total['killed']} | {rate} |")
+        n = collections.Counter(m.result for m in built)
+        rate = f"{100 * n['killed'] / len(built):.0f}%" if built else "-"
+        lines.append(f"| {name} | {len(ms)} | {len(built)} | {n['killed']} | {n['timeout']} |"
+                     f" {n['survived']} | {rate} |")
+
+    for folder, ms in by.items():
+        row(folder, ms)
+    row("all", mutants)
     other = collections.Counter(m.result for m in mutants
                                 if m.result not in ("killed", "timeout", "survived"))
     if other:
         lines += ["", "Not counted: " + ", ".join(f"{n} {r}" for r, n in sorted(other.items()))]
-    lines += ["", "Survivors:"]
-    lines += [f"- #{m.id} {m.describe()}" for m in mutants if m.result == "survived"] or ["- none"]
+    for title, kind in (("Timed out", "timeout"), ("Survivors", "survived")):
+        lines += ["", f"{title}:"]
+        lines += [f"- #{m.id} {m.describe()}" for m in mutants if m.result == kind] or ["- none"]
     return "\n".join(lines) + "\n"
 
 
@@ -374,14 +386,19 @@ def parse_args():
     p.add_argument("--count", type=int, default=60)
     p.add_argument("--folder", default="", help="comma-separated lib/ folders (default all)")
     p.add_argument("--jobs", type=int, default=1, help="build jobs (default 1)")
-    p.add_argument("--timeout", type=int, default=900, help="seconds per mutant for the tests")
-    p.add_argument("--build-timeout", type=int, default=1800)
+    p.add_argument("--timeout", type=int, default=300,
+                   help="seconds per mutant for the tests (a mutant that makes a test loop"
+                   " forever counts as killed when it runs out)")
+    p.add_argument("--build-timeout", type=int, default=7200,
+                   help="seconds for a build (the first one builds everything)")
     p.add_argument("--e2e", default="^e2e_(bad_input|layout_tags)$",
                    help="ctest regex of the e2e tests to run ('' for none)")
     p.add_argument("--ids", default="", help="run only these mutants of the sample (e.g. 3,17)")
     p.add_argument("--list", action="store_true", help="print the sample and exit")
     p.add_argument("--no-baseline", action="store_true",
                    help="skip checking that the unmutated tree passes")
+    p.add_argument("--results", default="",
+                   help="with --summarize: a results.jsonl to read (default the build dir's)")
     p.add_argument("--summarize", action="store_true",
                    help="print the report of the last (possibly unfinished) run and exit")
     p.add_argument("--report", default="", help="also write the report to this file")
@@ -389,10 +406,15 @@ def parse_args():
 
 
 def main():
+    # SIGTERM and SIGHUP unwind like Ctrl-C, so the running mutant's file is
+    # restored by Runner.one before the process ends.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _: sys.exit(128 + signum))
     args = parse_args()
     if args.summarize:
         # The report of a run so far (or an interrupted one), from its results.
-        with open(os.path.join(args.build, "results.jsonl"), encoding="utf-8") as f:
+        with open(args.results or os.path.join(args.build, "results.jsonl"),
+                  encoding="utf-8") as f:
             done = [Mutant(**json.loads(line)) for line in f if line.strip()]
         print(report(done, args, 0), end="")
         return

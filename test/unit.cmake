@@ -5,7 +5,9 @@ ocib_add_gtest(ocib_unit_tests
   unit/layer_test.cc
   unit/tar_writer_test.cc
   unit/builder_test.cc
-  unit/cache_test.cc)
+  unit/cache_test.cc
+  unit/builder/build_file_test.cc
+  unit/sbom/go_buildinfo_test.cc)
 target_link_libraries(ocib_unit_tests PRIVATE nlohmann_json::nlohmann_json)
 ocib_add_gtest(ocib_build_file_tests unit/build_file_test.cc)
 # Tests that mirror lib/ (test/unit/<part>/<file>_test.cc for lib/<part>/<file>.cc).

@@ -334,6 +334,17 @@ TEST(TarWriterTest, NonAsciiPathGoesToPaxWithAnAsciiStandIn) {
   EXPECT_EQ(Name(e.pax_header), "PaxHeaders/__t__.txt");
 }
 
+TEST(TarWriterTest, StandInReplacesEveryByteOutsidePrintableAscii) {
+  // 0x1f and 0x7f (DEL) are just outside printable ASCII; ' ' (0x20) and '~'
+  // (0x7e) are its bounds.
+  std::string path =
+      "a\x1f \x7e\x7f"
+      "\xc3\xa9";
+  PaxEntry e = ReadPaxEntry(WriteOne(Entry(path)));
+  EXPECT_EQ(e.records, (Records{{"path", path}}));
+  EXPECT_EQ(Name(e.header), "a_ ~___");
+}
+
 TEST(TarWriterTest, PathThatIsNotUtf8IsMarkedBinary) {
   std::string path =
       "bad\xff"
