@@ -12,7 +12,7 @@ namespace {
 
 // The specification's default (and minimum) lifetime, and a cap of one day.
 constexpr int64_t kMinExpiresIn = 60;
-constexpr int64_t kMaxExpiresIn = 24 * 60 * 60;
+constexpr int64_t kMaxExpiresIn = int64_t{24} * 60 * 60;
 
 }  // namespace
 

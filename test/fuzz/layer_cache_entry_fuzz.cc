@@ -24,8 +24,10 @@ const std::string kKey(64, 'a');
 // dropped entry takes its blob with it).
 constexpr std::string_view kBlob = "ocib fuzz layer\n";
 
+// Never destroyed: the atexit handler that removes it runs after static
+// destructors registered later.
 const std::string& CacheDir() {
-  static const std::string dir = [] {
+  static const std::string& dir = *new std::string([] {
     std::string tmpl = (std::filesystem::temp_directory_path() / "ocib-fuzz-cache.XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
     std::filesystem::create_directories(tmpl + "/layers/blobs/sha256");
@@ -33,7 +35,7 @@ const std::string& CacheDir() {
     std::ofstream(tmpl + "/layers/oci-layout") << R"({"imageLayoutVersion":"1.0.0"})";
     std::atexit([] { std::filesystem::remove_all(CacheDir()); });
     return tmpl;
-  }();
+  }());
   return dir;
 }
 
