@@ -49,8 +49,9 @@ for t in v2 v3 release-1; do
 done
 check "tag sent no blob request" test "$(tail -n +"$((before + 1))" "$REG_LOG" | grep -c '/blobs/' || true)" = 0
 expect_exit 4 tag-missing "$OCIB" tag "$A:nope" x
-expect_exit 2 tag-bad "$OCIB" tag "$A:v1" -bad
-check "a bad tag wrote nothing" test "$(tags "$A" | grep -c '^x$' || true)" = 0
+expect_exit 2 tag-bad "$OCIB" tag "$A:v1" good 'bad!tag'
+check "the error names the bad tag" grep -q 'invalid tag "bad!tag"' "$T/tag-bad.err"
+check "a bad tag wrote nothing, not even the good one" test "$(tags "$A" | grep -c '^good$' || true)" = 0
 
 # --- ls: every tag (the SBOM fallback tags included), pages, digests.
 run ls "$OCIB" ls "$A"
@@ -58,7 +59,9 @@ check "ls lists what skopeo lists" test "$(sort "$T/ls.out")" = "$(tags "$A")"
 before=$(log_lines)
 run ls-paged "$OCIB" ls "$A" --page-size 2
 check "ls --page-size 2 lists the same tags" test "$(sort "$T/ls-paged.out")" = "$(tags "$A")"
-check "ls followed the Link pages (?n=2&last=)" grep -q 'tags/list?last=.*n=2\|tags/list?n=2&last=' <(tail -n +"$((before + 1))" "$REG_LOG")
+# docker-registry 2.8 ignores ?n= (one page, no Link header); following
+# Link pages is covered by the unit tests (test/unit/ops/tags_test.cc).
+check "ls --page-size 2 asks for ?n=2" grep -q '"GET /v2/day2/app/tags/list?n=2 ' <(tail -n +"$((before + 1))" "$REG_LOG")
 run ls-digests "$OCIB" ls "$A" --digests
 check "ls --digests: v1 with its digest" grep -qx "$A:v1@$want" "$T/ls-digests.out"
 while IFS= read -r line; do
@@ -72,7 +75,7 @@ run build-layout build --output "oci:$T/lay:v1"
 run tag-layout "$OCIB" tag "oci:$T/lay:v1" stable
 run ls-layout "$OCIB" ls "oci:$T/lay"
 check "ls oci: lists v1 and stable" test "$(sort "$T/ls-layout.out" | tr '\n' ' ')" = "stable v1 "
-check "skopeo reads oci:lay:stable" skopeo inspect --raw "oci:$T/lay:stable"
+check "skopeo reads oci:lay:stable" test "sha256:$(skopeo inspect --raw "oci:$T/lay:stable" | sha256sum | cut -d' ' -f1)" = "$(layout_digest "$T/lay" v1)"
 run delete-layout "$OCIB" delete "oci:$T/lay:stable"
 run ls-layout2 "$OCIB" ls "oci:$T/lay"
 check "after delete only v1 is left" test "$(cat "$T/ls-layout2.out")" = "v1"
