@@ -163,6 +163,30 @@ Result<DeleteResult> DeleteRemote(const Reference& ref, const DeleteOptions& del
   return DeleteRemoteTag(*client, ref);
 }
 
+// The digests whose index.json entries go: `digest` and, with
+// `referrers`, the referrers of it and of its children, in turn theirs.
+Result<std::set<Digest>> LayoutDoomed(OciLayout& layout, const Digest& digest, bool referrers) {
+  std::set<Digest> doomed;
+  if (digest.empty()) return doomed;
+  doomed.insert(digest);
+  if (!referrers) return doomed;
+  std::deque<Digest> queue{digest};
+  auto root = layout.ReadAll(digest, size_t{4} << 20);
+  auto index = root ? Index::Parse(*root) : Result<Index>(InvalidArgument("unread"));
+  if (index) {
+    for (const Descriptor& d : index->manifests) queue.push_back(d.digest);
+  }
+  while (!queue.empty()) {
+    Digest subject = queue.front();
+    queue.pop_front();
+    OCIB_ASSIGN_OR_RETURN(std::vector<Descriptor> refs, ListLayoutReferrers(layout, subject));
+    for (const Descriptor& r : refs) {
+      if (doomed.insert(r.digest).second) queue.push_back(r.digest);
+    }
+  }
+  return doomed;
+}
+
 Result<DeleteResult> DeleteFromLayout(const DeleteTarget& target, const DeleteOptions& del) {
   const ImageLocation& loc = target.location;
   if (loc.layout_tag.empty() && target.layout_digest.empty()) {
@@ -174,26 +198,8 @@ Result<DeleteResult> DeleteFromLayout(const DeleteTarget& target, const DeleteOp
         "and its referrers)");
   }
   OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(loc.layout_dir));
-  std::set<Digest> doomed;
-  if (!target.layout_digest.empty()) {
-    doomed.insert(target.layout_digest);
-    if (del.referrers) {
-      std::deque<Digest> queue{target.layout_digest};
-      auto root = layout->ReadAll(target.layout_digest, size_t{4} << 20);
-      auto index = root ? Index::Parse(*root) : Result<Index>(InvalidArgument("unread"));
-      if (index) {
-        for (const Descriptor& d : index->manifests) queue.push_back(d.digest);
-      }
-      while (!queue.empty()) {
-        Digest subject = queue.front();
-        queue.pop_front();
-        OCIB_ASSIGN_OR_RETURN(std::vector<Descriptor> refs, ListLayoutReferrers(*layout, subject));
-        for (const Descriptor& r : refs) {
-          if (doomed.insert(r.digest).second) queue.push_back(r.digest);
-        }
-      }
-    }
-  }
+  OCIB_ASSIGN_OR_RETURN(std::set<Digest> doomed,
+                        LayoutDoomed(*layout, target.layout_digest, del.referrers));
   const std::string& tag = loc.layout_tag;
   OCIB_ASSIGN_OR_RETURN(std::vector<Descriptor> removed,
                         layout->RemoveEntries([&](const Descriptor& d) {
