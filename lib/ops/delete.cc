@@ -207,7 +207,7 @@ Result<DeleteResult> DeleteFromLayout(const DeleteTarget& target, const DeleteOp
                             auto it = d.annotations.find(kRefNameAnnotation);
                             return it != d.annotations.end() && it->second == tag;
                           }
-                          return doomed.count(d.digest) != 0;
+                          return doomed.contains(d.digest);
                         }));
   if (removed.empty()) {
     return NotFound(tag.empty() ? fmt::format("{} is not in the layout's index.json",
@@ -221,7 +221,7 @@ Result<DeleteResult> DeleteFromLayout(const DeleteTarget& target, const DeleteOp
                                       it == d.annotations.end() ? "" : ":" + it->second,
                                       d.digest.ToString()));
   }
-  out.notes.push_back("blobs stay in the layout (no garbage collection)");
+  out.notes.emplace_back("blobs stay in the layout (no garbage collection)");
   return out;
 }
 

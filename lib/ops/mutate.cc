@@ -408,7 +408,7 @@ Result<MutateResult> WriteToRegistry(Source& src, const Reference& dst, const Bu
   std::map<Digest, std::string> mounts;
   if (src.client && src.client->registry() == dst.domain() && src.repo != dst.path()) {
     for (const Descriptor& d : walked.blobs) {
-      if (configs.count(d.digest) == 0) mounts[d.digest] = src.repo;
+      if (!configs.contains(d.digest)) mounts[d.digest] = src.repo;
     }
   }
   OCIB_ASSIGN_OR_RETURN(
@@ -434,7 +434,7 @@ Result<MutateResult> WriteToLayout(Source& src, const ImageLocation& dst, const 
   }
   std::map<Digest, std::string> configs;
   for (const Descriptor& d : Blobs(b, &configs)) {
-    if (configs.count(d.digest) != 0) continue;
+    if (configs.contains(d.digest)) continue;
     OCIB_ASSIGN_OR_RETURN(bool present, layout->Has(d.digest));
     if (present) continue;
     Status copied =
