@@ -1,6 +1,7 @@
 // Mutate (ocib/mutate.h).
 #include "ocib/mutate.h"
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <utility>
@@ -60,7 +61,7 @@ struct Source {
   std::unique_ptr<OciLayout> layout;
   std::string repo;
 
-  Result<Document> Root() {
+  Result<Document> Root() const {
     if (layout) {
       OCIB_ASSIGN_OR_RETURN(Descriptor d,
                             registry::ResolveLayoutRoot(*layout, location.layout_tag));
@@ -78,7 +79,7 @@ struct Source {
   }
 
   // A manifest or config blob, verified against `d`.
-  Result<std::string> Read(const Descriptor& d, bool manifest) {
+  Result<std::string> Read(const Descriptor& d, bool manifest) const {
     std::string bytes;
     if (layout) {
       OCIB_ASSIGN_OR_RETURN(bytes, layout->ReadAll(d.digest, kMaxDocument));
@@ -98,7 +99,7 @@ struct Source {
   }
 
   // Referrers of `subject` here; errors are reported as a count of -1.
-  int CountReferrers(const Digest& subject) {
+  int CountReferrers(const Digest& subject) const {
     auto r = layout ? ListLayoutReferrers(*layout, subject)
                     : ListRegistryReferrers(*client, repo, subject);
     return r ? static_cast<int>(r->size()) : -1;
@@ -267,11 +268,8 @@ Status CheckSelected(const std::vector<Platform>& wanted, const std::vector<Plat
 }
 
 bool Selected(const std::vector<Platform>& wanted, const Platform& p) {
-  if (wanted.empty()) return true;
-  for (const Platform& w : wanted) {
-    if (w.Matches(p)) return true;
-  }
-  return false;
+  return wanted.empty() ||
+         std::ranges::any_of(wanted, [&](const Platform& w) { return w.Matches(p); });
 }
 
 Result<Built> MutateIndex(Source& src, const Document& root, const MutateOptions& m,
