@@ -27,6 +27,9 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx);
 // push, pull, copy, digest, login, logout (and inspect REF for registries).
 void AddRegistryCommands(CLI::App& app, CommandContext& ctx);
 
+// ls, tag, delete, mutate.
+void AddImageCommands(CLI::App& app, CommandContext& ctx);
+
 // `ocib inspect REF` for a registry reference (anything not starting with
 // "oci:" or "oci-archive:"). Returns the exit code.
 int RunRemoteInspect(const std::string& ref, CommandContext& ctx);

@@ -29,6 +29,7 @@ int Run(int argc, char** argv) {
   ocib::cli::CommandContext ctx;
   ocib::cli::AddBuildCommands(app, ctx);
   ocib::cli::AddRegistryCommands(app, ctx);
+  ocib::cli::AddImageCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -15,6 +15,7 @@
 #define OCIB_INCLUDE_OCIB_OCI_LAYOUT_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -69,6 +70,11 @@ class OciLayout : public BlobStore {
   // reader sees all of them or none. Every tag is checked before anything is
   // written (kInvalidArgument).
   Status UpdateIndex(const std::vector<IndexEntry>& entries);
+  // Removes every index.json entry for which `match` is true, with one
+  // locked, atomic index.json write (none when nothing matches). Blobs are
+  // left in place. Returns the entries removed.
+  Result<std::vector<Descriptor>> RemoveEntries(
+      const std::function<bool(const Descriptor&)>& match);
 
   // Stores several blobs held in memory, each as Put would (a temporary file,
   // fsynced, renamed to its digest; one that is present already is left

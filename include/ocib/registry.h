@@ -212,6 +212,21 @@ class RegistryClient {
                                                                const Digest& subject,
                                                                const std::string& artifact_type);
 
+  // GET /v2/<repo>/tags/list (with ?n=`page_size` when it is positive),
+  // following Link rel="next" pages (`?n=&last=`, on the same host; 10000
+  // pages at most): every tag, in the registry's order, each once.
+  // kNotFound when the registry does not know the repository (404).
+  Result<std::vector<std::string>> ListTags(const std::string& repo, int page_size = 0);
+  // DELETE /v2/<repo>/manifests/<reference>: a digest (the registry drops
+  // the manifest and every tag naming it), or a tag where the registry
+  // supports deleting tags. Asks for the "delete" action on token
+  // registries. kNotFound on 404; kPermissionDenied on 403, and on 405 or an
+  // UNSUPPORTED error code, a registry that forbids deletion (e.g.
+  // docker-registry without `storage: delete: enabled: true`), said so in
+  // the message; kInvalidArgument on 400 (docker-registry 2.8 answers a tag
+  // so: DIGEST_INVALID).
+  Status DeleteManifest(const std::string& repo, const std::string& reference);
+
   // Checks that the keychain's credentials are accepted (`ocib login`):
   // Basic registries must answer /v2/ with 200, token registries must issue
   // a token. kUnauthenticated naming the registry otherwise. A registry that

@@ -419,6 +419,27 @@ Status OciLayout::UpdateIndex(const std::vector<IndexEntry>& entries) {
   return {};
 }
 
+Result<std::vector<Descriptor>> OciLayout::RemoveEntries(
+    const std::function<bool(const Descriptor&)>& match) {
+  OCIB_ASSIGN_OR_RETURN(DirLock lock, DirLock::Acquire(dir_));
+  OCIB_ASSIGN_OR_RETURN(Index idx, ReadIndex());
+  std::vector<Descriptor> removed;
+  std::vector<Descriptor> kept;
+  for (Descriptor& d : idx.manifests) (match(d) ? removed : kept).push_back(std::move(d));
+  if (removed.empty()) return removed;
+  idx.manifests = std::move(kept);
+  idx.media_type = std::string(media_type::kImageIndex);
+  const std::string path = dir_ + "/index.json";
+  OCIB_ASSIGN_OR_RETURN(std::string tmp, fsutil::WriteTempFileFor(path, idx.Serialize()));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    Status st = IoError("rename " + tmp + " to " + path + ": " + ErrnoText(errno));
+    ::unlink(tmp.c_str());
+    return std::move(st).error();
+  }
+  fsutil::FsyncDir(dir_);
+  return removed;
+}
+
 // ---------------------------------------------------------------- BlobStore
 
 Result<std::string> BlobStore::ReadAll(const Digest& digest, size_t max_size) {

@@ -3,6 +3,7 @@
 // blob_upload.cc.
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -364,6 +365,77 @@ Result<std::optional<std::vector<Descriptor>>> RegistryClient::ListReferrers(
     }
   }
   return Out(std::move(out));
+}
+
+Result<std::vector<std::string>> RegistryClient::ListTags(const std::string& repo, int page_size) {
+  OCIB_RETURN_IF_ERROR(impl_->Ping());
+  std::string url = impl_->Url("/v2/" + repo + "/tags/list");
+  if (page_size > 0) url = WithQuery(url, fmt::format("n={}", page_size));
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (int page = 0; !url.empty(); ++page) {
+    if (page >= 10000) {
+      return Error(ErrorCode::kUnavailable,
+                   fmt::format("listing tags of {}: more than 10000 pages", repo));
+    }
+    Impl::Call call;
+    call.method = "GET";
+    call.url = url;
+    call.headers.push_back({"Accept", "application/json"});
+    OCIB_ASSIGN_OR_RETURN(HttpResponse r, impl_->Send(call, impl_->ScopesFor(repo, false)));
+    if (r.status != 200) return impl_->HttpError(call, r);
+    if (r.body.size() > (size_t{16} << 20)) {
+      return InvalidArgument(fmt::format("GET {}: tag list larger than 16 MiB", RedactUrl(url)));
+    }
+    json j = json::parse(r.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object() ||
+        (j.contains("tags") && !j["tags"].is_array() && !j["tags"].is_null())) {
+      return InvalidArgument(
+          fmt::format("GET {}: the answer is not a tag list (no \"tags\" array)", RedactUrl(url)));
+    }
+    if (j.contains("tags") && j["tags"].is_array()) {
+      for (const json& t : j["tags"]) {
+        if (!t.is_string()) {
+          return InvalidArgument(fmt::format("GET {}: a tag that is not a string", RedactUrl(url)));
+        }
+        if (seen.insert(t.get<std::string>()).second) out.push_back(t.get<std::string>());
+      }
+    }
+    std::string next = NextLink(r.HeaderValues("link"));
+    url.clear();
+    if (!next.empty()) {
+      std::string resolved = ResolveLocation(r.Header("x-ocib-final-url"), next);
+      if (HostOfUrl(resolved) != HostOfUrl(impl_->Url("/"))) {
+        return Error(
+            ErrorCode::kUnavailable,
+            fmt::format("GET {}: next page link points to another host", RedactUrl(call.url)));
+      }
+      url = resolved;
+    }
+  }
+  return out;
+}
+
+Status RegistryClient::DeleteManifest(const std::string& repo, const std::string& reference) {
+  OCIB_RETURN_IF_ERROR(impl_->Ping());
+  Impl::Call call;
+  call.method = "DELETE";
+  call.url = impl_->Url("/v2/" + repo + "/manifests/" + reference);
+  std::vector<std::string> scopes = impl_->ScopesFor(repo, true);
+  scopes.insert(scopes.begin(), "repository:" + repo + ":delete");
+  OCIB_ASSIGN_OR_RETURN(HttpResponse r, impl_->Send(call, scopes));
+  if (r.status == 200 || r.status == 202 || r.status == 204) return OkStatus();
+  if (r.status == 405 || registry::BodyHasCode(r, "UNSUPPORTED")) {
+    return Error(
+        ErrorCode::kPermissionDenied,
+        fmt::format("DELETE {}: {}: {}: the registry {} does not allow deleting "
+                    "manifests (docker-registry allows it with storage: delete: "
+                    "enabled: true)",
+                    RedactUrl(call.url), r.status, registry::DescribeBody(r), impl_->registry_));
+  }
+  Error e = impl_->HttpError(call, r);
+  if (r.status == 400) return Error(ErrorCode::kInvalidArgument, e.message());
+  return e;
 }
 
 }  // namespace ocib

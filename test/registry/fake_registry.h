@@ -41,6 +41,16 @@ class FakeRegistry : public HttpTransport {
   bool page_and_ignore_filter = false;
   // When not 0, /referrers answers with this status (and an error body).
   int referrers_status = 0;
+  // /tags/list: tags per page when the client asks for none (?n=); 0: all.
+  int tags_page_size = 0;
+  // DELETE of a manifest: 0 allowed; 405 answers 405 UNSUPPORTED (deletion
+  // disabled). `tag_delete` false answers a tag with 400 DIGEST_INVALID, as
+  // docker-registry 2.8 does.
+  int delete_status = 0;
+  bool tag_delete = false;
+  // POST ?mount=&from= mounts a blob the other repository has (201); false:
+  // every mount is answered with an upload session (202).
+  bool mounts = false;
 
   struct Stored {
     std::string media_type;
@@ -154,6 +164,12 @@ class FakeRegistry : public HttpTransport {
     if (Split(r.path, "uploads", &repo, &rest) && repo.size() > 6 &&
         repo.substr(repo.size() - 6) == "/blobs") {
       repo = repo.substr(0, repo.size() - 6);
+      std::string mount = QueryParam(r.query, "mount");
+      auto from = blobs.find(QueryParam(r.query, "from") + "@" + mount);
+      if (r.method == "POST" && mounts && !mount.empty() && from != blobs.end()) {
+        blobs[repo + "@" + mount] = from->second;
+        return Reply(201, {{"Docker-Content-Digest", mount}});
+      }
       if (r.method == "POST") {
         return Reply(
             202, {{"Location", "/v2/" + repo + "/blobs/uploads/u" + std::to_string(++uploads_)}});
@@ -171,6 +187,12 @@ class FakeRegistry : public HttpTransport {
       if (it == blobs.end()) return Reply(404);
       std::string len = std::to_string(it->second.size());
       return Reply(200, {{"Content-Length", len}}, r.method == "GET" ? it->second : "");
+    }
+    if (r.path.size() > 14 && r.path.substr(r.path.size() - 10) == "/tags/list") {
+      return ListTags(r.path.substr(4, r.path.size() - 14), r.query);
+    }
+    if (Split(r.path, "manifests", &repo, &rest) && r.method == "DELETE") {
+      return Delete(repo, rest);
     }
     if (Split(r.path, "manifests", &repo, &rest)) {
       if (r.method == "PUT") {
@@ -231,6 +253,50 @@ class FakeRegistry : public HttpTransport {
       return Reply(200, h, index.dump());
     }
     return Reply(404);
+  }
+
+  // Tags of `repo` in sorted order, paged by ?n= and ?last= with a Link
+  // header, as distribution does.
+  HttpResponse ListTags(const std::string& repo, const std::string& query) {
+    std::vector<std::string> all;
+    for (const auto& [key, digest] : tags) {
+      if (key.rfind(repo + ":", 0) == 0) all.push_back(key.substr(repo.size() + 1));
+    }
+    if (all.empty()) return Reply(404, {}, R"({"errors":[{"code":"NAME_UNKNOWN"}]})");
+    std::string n = QueryParam(query, "n");
+    size_t limit = n.empty() ? static_cast<size_t>(tags_page_size) : std::stoul(n);
+    std::string last = QueryParam(query, "last");
+    nlohmann::json list = nlohmann::json::array();
+    std::vector<HttpHeader> h{{"Content-Type", "application/json"}};
+    for (const std::string& t : all) {
+      if (!last.empty() && t <= last) continue;
+      if (limit != 0 && list.size() == limit) {
+        h.push_back({"Link", "</v2/" + repo + "/tags/list?last=" + list.back().get<std::string>() +
+                                 "&n=" + std::to_string(limit) + ">; rel=\"next\""});
+        break;
+      }
+      list.push_back(t);
+    }
+    return Reply(200, h, nlohmann::json{{"name", repo}, {"tags", list}}.dump());
+  }
+
+  HttpResponse Delete(const std::string& repo, const std::string& ref) {
+    if (delete_status != 0) {
+      return Reply(delete_status, {}, R"({"errors":[{"code":"UNSUPPORTED"}]})");
+    }
+    if (ref.rfind("sha256:", 0) != 0) {
+      if (!tag_delete) return Reply(400, {}, R"({"errors":[{"code":"DIGEST_INVALID"}]})");
+      if (tags.erase(repo + ":" + ref) == 0) return Reply(404);
+      return Reply(202);
+    }
+    if (manifests.erase(repo + "@" + ref) == 0) {
+      return Reply(404, {}, R"({"errors":[{"code":"MANIFEST_UNKNOWN"}]})");
+    }
+    for (auto it = tags.begin(); it != tags.end();) {
+      it =
+          it->first.rfind(repo + ":", 0) == 0 && it->second == ref ? tags.erase(it) : std::next(it);
+    }
+    return Reply(202);
   }
 
   std::mutex mu_;

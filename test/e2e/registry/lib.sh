@@ -98,6 +98,7 @@ make_client_cert() {
 }
 
 # reg_start MODE: http | https | basic | basic-http | token | token-http.
+# Deletes are allowed (storage: delete: enabled: true) unless REG_DELETE=false.
 # Sets REG (127.0.0.1:PORT), REG_URL, REG_DIR, REG_LOG, CA (TLS modes),
 # CERTDIR (for skopeo), TOKEN_LOG (token modes), SKOPEO_TLS (skopeo flags).
 # With REG_CLIENT_DIR=DIR (made by make_client_cert) set, a TLS registry
@@ -169,7 +170,7 @@ storage:
   filesystem:
     rootdirectory: $REG_DIR/data
   delete:
-    enabled: true
+    enabled: ${REG_DELETE:-true}
   maintenance:
     uploadpurging:
       enabled: false

@@ -1,0 +1,135 @@
+// ListTags and TagImage (ocib/tags.h).
+#include "ocib/tags.h"
+
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "ocib/oci_layout.h"
+#include "ocib/reference.h"
+
+namespace ocib {
+namespace {
+
+std::string LayoutRef(const std::string& dir, const std::string& tag, const Digest& digest) {
+  return fmt::format("oci:{}:{}@{}", dir, tag, digest.ToString());
+}
+
+Result<std::vector<TagEntry>> ListLayoutTags(const ImageLocation& where) {
+  if (!where.layout_tag.empty()) {
+    return InvalidArgument(fmt::format("listing tags of {}: give the layout without a tag (oci:{})",
+                                       where.ToString(), where.layout_dir));
+  }
+  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(where.layout_dir));
+  OCIB_ASSIGN_OR_RETURN(Index index, layout->ReadIndex());
+  std::vector<TagEntry> out;
+  for (const Descriptor& d : index.manifests) {
+    auto it = d.annotations.find(kRefNameAnnotation);
+    if (it == d.annotations.end()) continue;
+    out.push_back({it->second, d.digest, LayoutRef(where.layout_dir, it->second, d.digest)});
+  }
+  return out;
+}
+
+Result<Digest> RemoteDigest(RegistryClient& client, const std::string& repo,
+                            const std::string& tag) {
+  OCIB_ASSIGN_OR_RETURN(std::optional<Descriptor> stat, client.StatManifest(repo, tag));
+  if (!stat) return NotFound(fmt::format("tag {} was listed but is gone", tag));
+  if (!stat->digest.empty()) return stat->digest;
+  OCIB_ASSIGN_OR_RETURN(RemoteManifest m, client.GetManifest(repo, tag));
+  return m.digest;
+}
+
+Result<std::vector<TagEntry>> ListRemoteTags(const Reference& ref, const ListTagsOptions& list,
+                                             const RegistryOptions& options) {
+  if (!ref.tag().empty() || !ref.digest().empty()) {
+    return InvalidArgument(
+        fmt::format("listing tags of {}: give the repository without a tag or digest ({})",
+                    ref.String(), ref.Name()));
+  }
+  OCIB_ASSIGN_OR_RETURN(auto client, RegistryClient::Create(ref.domain(), options));
+  OCIB_ASSIGN_OR_RETURN(std::vector<std::string> tags,
+                        client->ListTags(ref.path(), list.page_size));
+  std::vector<TagEntry> out;
+  for (std::string& tag : tags) {
+    TagEntry e;
+    e.reference = ref.WithTag(tag).String();
+    if (list.digests) {
+      auto d = RemoteDigest(*client, ref.path(), tag);
+      if (!d) return std::move(d).error().With(fmt::format("resolving {}", e.reference));
+      e.digest = *d;
+      e.reference += "@" + d->ToString();
+    }
+    e.tag = std::move(tag);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Status CheckTags(const std::vector<std::string>& tags, bool layout) {
+  if (tags.empty()) return InvalidArgument("no new tag given");
+  for (const std::string& t : tags) {
+    if (layout ? !IsValidRefName(t) : !IsValidTag(t)) {
+      return InvalidArgument(fmt::format("invalid tag \"{}\"", t));
+    }
+  }
+  return OkStatus();
+}
+
+Result<std::vector<std::string>> TagLayout(const ImageLocation& source,
+                                           const std::vector<std::string>& new_tags) {
+  if (source.layout_tag.empty()) {
+    return InvalidArgument(
+        fmt::format("tagging {}: name the image by its tag (oci:DIR:TAG)", source.ToString()));
+  }
+  OCIB_RETURN_IF_ERROR(CheckTags(new_tags, true));
+  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(source.layout_dir));
+  OCIB_ASSIGN_OR_RETURN(Descriptor root, layout->Resolve(source.layout_tag));
+  root.annotations.erase(kRefNameAnnotation);
+  std::vector<OciLayout::IndexEntry> entries;
+  std::vector<std::string> lines;
+  for (const std::string& t : new_tags) {
+    entries.push_back({root, t});
+    lines.push_back(LayoutRef(source.layout_dir, t, root.digest));
+  }
+  OCIB_RETURN_IF_ERROR(layout->UpdateIndex(entries));
+  return lines;
+}
+
+Result<std::vector<std::string>> TagRemote(const Reference& ref,
+                                           const std::vector<std::string>& new_tags,
+                                           const RegistryOptions& options) {
+  OCIB_RETURN_IF_ERROR(CheckTags(new_tags, false));
+  OCIB_ASSIGN_OR_RETURN(auto client, RegistryClient::Create(ref.domain(), options));
+  client->SetScopes({ref.path()}, {});
+  OCIB_ASSIGN_OR_RETURN(RemoteManifest m, client->GetManifest(ref.path(), ref.Identifier()));
+  std::vector<std::string> lines;
+  for (const std::string& t : new_tags) {
+    OCIB_ASSIGN_OR_RETURN(Digest put, client->PutManifest(ref.path(), t, m.media_type, m.bytes));
+    lines.push_back(fmt::format("{}@{}", ref.WithDigest("").WithTag(t).String(), put.ToString()));
+  }
+  return lines;
+}
+
+}  // namespace
+
+Result<std::vector<TagEntry>> ListTags(const ImageLocation& repository, const ListTagsOptions& list,
+                                       const RegistryOptions& options) {
+  auto r = repository.is_layout ? ListLayoutTags(repository)
+                                : ListRemoteTags(repository.reference, list, options);
+  if (!r) return std::move(r).error().With(fmt::format("ls {}", repository.ToString()));
+  return r;
+}
+
+Result<std::vector<std::string>> TagImage(const ImageLocation& source,
+                                          const std::vector<std::string>& new_tags,
+                                          const RegistryOptions& options) {
+  auto r = source.is_layout ? TagLayout(source, new_tags)
+                            : TagRemote(source.reference, new_tags, options);
+  if (!r) return std::move(r).error().With(fmt::format("tag {}", source.ToString()));
+  return r;
+}
+
+}  // namespace ocib
