@@ -14,7 +14,9 @@
 #include "ocib/oci_layout.h"
 #include "ocib/registry_referrers.h"
 
+#include "lib/io/file.h"
 #include "lib/io/streams.h"
+#include "lib/io/verify.h"
 #include "lib/registry/image_walk.h"
 
 namespace ocib {
@@ -25,9 +27,8 @@ class FileRangeReader : public Reader {
  public:
   static Result<std::unique_ptr<Reader>> Open(const std::string& path, int64_t offset,
                                               int64_t length) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return IoError("opening " + path + ": " + io::ErrnoText(errno));
-    return std::unique_ptr<Reader>(new FileRangeReader(fd, path, offset, length));
+    OCIB_ASSIGN_OR_RETURN(io::RegularFile file, io::RegularFile::Open(path));
+    return std::unique_ptr<Reader>(new FileRangeReader(file.Release(), path, offset, length));
   }
   ~FileRangeReader() override { ::close(fd_); }
   FileRangeReader(const FileRangeReader&) = delete;
@@ -232,7 +233,8 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
       size_t i = next.fetch_add(1);
       if (i >= blobs.size()) return;
       const Descriptor& blob = blobs[i];
-      BlobOpener open = opener_for(blob);
+      // Every byte pushed is checked against its digest as it streams.
+      BlobOpener open = io::VerifyingOpener(opener_for(blob), blob.digest, blob.size);
       std::string mount_from;
       if (auto it = mount_sources.find(blob.digest); it != mount_sources.end()) {
         mount_from = it->second;

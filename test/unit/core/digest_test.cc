@@ -1,0 +1,43 @@
+#include "ocib/digest.h"
+
+#include "test/testing/test_util.h"
+
+namespace ocib {
+namespace {
+
+using ::ocib::testing::IsOk;
+using ::ocib::testing::StatusIs;
+using ::testing::HasSubstr;
+
+TEST(DigestAlgorithmsTest, Sha512OfKnownValues) {
+  // FIPS 180-2 "abc".
+  EXPECT_EQ(Digest::Of("sha512", "abc").ToString(),
+            "sha512:ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+            "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+  DigestHasher h("sha512");
+  h.Update("a");
+  h.Update("bc");
+  EXPECT_EQ(h.Finish(), Digest::Of("sha512", "abc"));
+  EXPECT_EQ(Digest::Of("sha256", "{}"), Digest::Sha256Of("{}"));
+  auto parsed = Digest::Parse(Digest::Of("sha512", "abc").ToString());
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(parsed->algorithm(), "sha512");
+}
+
+TEST(DigestAlgorithmsTest, RefusesAlgorithmsOcibCannotVerify) {
+  EXPECT_THAT(Digest::Parse("md5:d41d8cd98f00b204e9800998ecf8427e"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("\"md5\" is not supported")));
+  EXPECT_THAT(Digest::Parse("blake3:" + std::string(64, 'a')),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("not supported")));
+  EXPECT_THAT(Digest::Parse("sha384:" + std::string(96, 'a')),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("not supported")));
+  EXPECT_THAT(Digest::Parse("sha512:" + std::string(64, 'a')),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("128 hex digits")));
+  EXPECT_THAT(Digest::Parse("sha512:" + std::string(128, 'G')),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("lower-case hex")));
+  EXPECT_FALSE(Digest::IsSupportedAlgorithm("md5"));
+  EXPECT_TRUE(Digest::IsSupportedAlgorithm("sha512"));
+}
+
+}  // namespace
+}  // namespace ocib
