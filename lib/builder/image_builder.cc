@@ -199,7 +199,8 @@ Result<Base> ResolveBase(const std::string& spec, const std::vector<Platform>& p
   // by a registry when the image is pushed, or missing: an error later).
   for (const auto& bp : base.platforms) {
     for (const auto& l : bp.layers) {
-      if (auto have = base.layout->Has(l.digest); have && !*have) continue;
+      struct stat st {};
+      if (::lstat(base.layout->BlobPath(l.digest).c_str(), &st) != 0 && errno == ENOENT) continue;
       Status checked = CheckLayerBlob(*base.layout, l);
       if (!checked) return std::move(checked).error().With("checking base " + spec);
     }
