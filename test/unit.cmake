@@ -32,3 +32,9 @@ ocib_add_gtest(ocib_registry_unit_tests
   unit/registry/blob_upload_test.cc
   unit/registry/pull_test.cc)
 target_link_libraries(ocib_registry_unit_tests PRIVATE nlohmann_json::nlohmann_json)
+# Hostile layouts, digests and durable writes (lib/io, lib/layout, lib/core/digest.cc).
+ocib_add_gtest(ocib_layout_tests
+  unit/io/file_test.cc
+  unit/io/verify_test.cc
+  unit/layout/oci_layout_test.cc
+  unit/layout/validate_test.cc)

@@ -10,6 +10,15 @@
 // on the layout directory, merging with what is there: other processes that
 // tag the same layout concurrently keep their tags.
 //
+// Layouts come from people the user does not control, so reading one never
+// follows a symbolic link to a blob, index.json or oci-layout, never reads a
+// FIFO or a device, and verifies what it reads (sha256 and sha512). A layout
+// whose oci-layout names an imageLayoutVersion other than 1.0.0 can be read
+// (validate reports it) but is never written into.
+//
+// Temporary files are named with the writing process's id and host; those of
+// writers that are gone are removed by the next index.json update.
+//
 // Thread safety: an OciLayout may be used from several threads.
 #ifndef OCIB_INCLUDE_OCIB_OCI_LAYOUT_H_
 #define OCIB_INCLUDE_OCIB_OCI_LAYOUT_H_
@@ -33,13 +42,21 @@ class OciLayout : public BlobStore {
   ~OciLayout() override;
 
   // Opens an existing layout. kNotFound if `dir` has no oci-layout file;
-  // kInvalidArgument if oci-layout or index.json is malformed.
+  // kInvalidArgument if oci-layout or index.json is malformed, a symbolic
+  // link or not a regular file. An unknown imageLayoutVersion is not an
+  // error here (see layout_version); every write refuses it.
   static Result<std::unique_ptr<OciLayout>> Open(const std::string& dir);
   // Opens `dir`, creating an empty layout (and the directory) when it has
-  // none. An existing but corrupt layout is an error, never overwritten.
+  // none. An existing but corrupt layout, or one with an unknown
+  // imageLayoutVersion, is an error (kInvalidArgument), never overwritten.
   static Result<std::unique_ptr<OciLayout>> OpenOrCreate(const std::string& dir);
 
   const std::string& path() const { return dir_; }
+  // The imageLayoutVersion its oci-layout file states.
+  const std::string& layout_version() const { return version_; }
+  // OK when ocib knows the layout's version (1.0.0) and may write into it;
+  // kInvalidArgument naming the file and the version otherwise.
+  Status CheckWritable() const;
 
   Result<bool> Has(const Digest& digest) override;
   Result<std::unique_ptr<BlobWriter>> NewWriter() override;
@@ -90,6 +107,10 @@ class OciLayout : public BlobStore {
   // into blobs/ (see BlobStore).
   std::optional<std::string> LocalFile(const Digest& digest) const override;
   bool LinksFiles() const override { return true; }
+  // LinkFile: true when the blob is now present (also when it already was:
+  // the same file, or one whose content is proven to have the digest; any
+  // other file there is replaced), false when it cannot be linked (another
+  // filesystem, permissions, a layout ocib may not write).
   bool LinkFile(const std::string& path, const Digest& digest) override;
   // Reads the range with pread, without reading what comes before it.
   Result<std::unique_ptr<Reader>> OpenRange(const Digest& digest, int64_t offset,
@@ -97,14 +118,17 @@ class OciLayout : public BlobStore {
   // Makes the names of the blobs committed so far durable (one fsync of the
   // blobs directory; blob contents are fsynced when committed). Tag and
   // AddUntagged call it first, so index.json never names a blob that a
-  // crash could lose.
-  void SyncBlobs();
+  // crash could lose. kIo when the directory cannot be synced.
+  Status SyncBlobs();
 
  private:
   explicit OciLayout(std::string dir) : dir_(std::move(dir)) {}
   // A new temporary file for a blob: its descriptor and path.
   Result<std::pair<int, std::string>> NewTempFile();
+  // Removes the temporary files of writers that are gone (under the lock).
+  void SweepStaleTemps() const;
   std::string dir_;
+  std::string version_;
   std::atomic<bool> blobs_dir_dirty_{false};
 };
 

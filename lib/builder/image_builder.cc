@@ -27,6 +27,7 @@
 #include "lib/io/streams.h"
 #include "lib/layout/deferred_store.h"
 #include "lib/layout/docker_archive.h"
+#include "lib/layout/layer_check.h"
 #include "lib/layout/oci_archive.h"
 #include <sys/stat.h>
 
@@ -166,6 +167,16 @@ Result<Base> ResolveBase(const std::string& spec, const std::vector<Platform>& p
     }
     if (!found) {
       return NotFound("base " + spec + " has no image for platform " + want.ToString());
+    }
+  }
+  // Base layers are checked before anything is written (absent ones are lent
+  // by a registry when the image is pushed, or missing: an error later).
+  for (const auto& bp : base.platforms) {
+    for (const auto& l : bp.layers) {
+      struct stat st {};
+      if (::lstat(base.layout->BlobPath(l.digest).c_str(), &st) != 0 && errno == ENOENT) continue;
+      Status checked = CheckLayerBlob(*base.layout, l);
+      if (!checked) return std::move(checked).error().With("checking base " + spec);
     }
   }
   return base;
@@ -418,6 +429,19 @@ class OutputLayout {
 
   // True when the layout did not exist: no lookup needs to ask it for a blob.
   bool fresh() const { return fresh_; }
+  // After a failed build: removes a layout this build created while its
+  // index.json is still empty (nothing of anyone's refers to its blobs), so
+  // that a failure leaves no empty layout behind.
+  void DiscardIfFreshAndEmpty() {
+    Wait();
+    if (!fresh_ || !layout_ || !*layout_) return;
+    auto idx = (*layout_)->ReadIndex();
+    if (!idx || !idx->manifests.empty()) return;
+    layout_ = std::unique_ptr<OciLayout>();
+    for (const char* name : {"/oci-layout", "/index.json"}) ::unlink((dir_ + name).c_str());
+    fsutil::RemoveAll(dir_ + "/blobs");
+    ::rmdir(dir_.c_str());  // only when empty: the directory may be the user's
+  }
   // Waits for the layout to be opened or created. Not thread safe.
   Result<OciLayout*> Get() {
     Wait();
@@ -885,7 +909,10 @@ Result<BuildResult> BuildImage(const BuildOptions& options) {
   if (!plan.output.archive) {
     OutputLayout output(plan.output.path);
     auto r = BuildInto(options, plan, base, output);
-    if (!r) return std::move(r).error().With("building " + options.output);
+    if (!r) {
+      output.DiscardIfFreshAndEmpty();
+      return std::move(r).error().With("building " + options.output);
+    }
     r->output_path = plan.output.path;
     return r;
   }

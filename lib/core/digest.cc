@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <optional>
+
+#include <fmt/format.h>
 
 // SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP,
 // but still built (unless OpenSSL is configured without deprecated APIs) and
@@ -65,25 +69,29 @@ Result<Digest> Digest::Parse(std::string_view text) {
   if (!ValidEncoded(enc)) {
     return InvalidArgument("invalid digest \"" + std::string(text) + "\": bad encoding");
   }
-  size_t want = 0;
-  if (alg == "sha256") want = 64;
-  if (alg == "sha512") want = 128;
-  if (want != 0) {
-    if (enc.size() != want) {
-      return InvalidArgument("invalid digest \"" + std::string(text) + "\": " + std::string(alg) +
-                             " needs " + std::to_string(want) + " hex digits");
-    }
-    for (char c : enc) {
-      if (!IsLowerHex(c)) {
-        return InvalidArgument("invalid digest \"" + std::string(text) +
-                               "\": encoding must be lower-case hex");
-      }
-    }
+  if (!IsSupportedAlgorithm(alg)) {
+    return InvalidArgument(fmt::format(
+        "invalid digest \"{}\": algorithm \"{}\" is not supported (ocib verifies sha256 and "
+        "sha512 only, and content it cannot verify is refused)",
+        text, alg));
+  }
+  const size_t want = alg == "sha256" ? 64 : 128;
+  if (enc.size() != want) {
+    return InvalidArgument("invalid digest \"" + std::string(text) + "\": " + std::string(alg) +
+                           " needs " + std::to_string(want) + " hex digits");
+  }
+  if (!std::ranges::all_of(enc, IsLowerHex)) {
+    return InvalidArgument("invalid digest \"" + std::string(text) +
+                           "\": encoding must be lower-case hex");
   }
   Digest d;
   d.algorithm_ = std::string(alg);
   d.encoded_ = std::string(enc);
   return d;
+}
+
+bool Digest::IsSupportedAlgorithm(std::string_view algorithm) {
+  return algorithm == "sha256" || algorithm == "sha512";
 }
 
 Digest Digest::FromSha256Hex(std::string hex) {
@@ -175,5 +183,66 @@ void Sha256Hasher::Update(const void* data, size_t size) {
 }
 
 Digest Sha256Hasher::Finish() { return Digest::FromSha256Hex(impl_->FinishHex()); }
+
+// sha512 through EVP, the algorithm fetched once per process.
+class DigestHasher::Impl {
+ public:
+  explicit Impl(std::string_view algorithm) {
+    if (algorithm == "sha256") {
+      sha256_.emplace();
+      return;
+    }
+    if (algorithm != "sha512") std::abort();
+    static const EVP_MD* const kSha512 = [] {
+      EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+      if (fetched == nullptr) std::abort();
+      return fetched;
+    }();
+    ctx_ = EVP_MD_CTX_new();
+    if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, kSha512, nullptr) != 1) std::abort();
+  }
+  ~Impl() { EVP_MD_CTX_free(ctx_); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  void Update(const void* data, size_t size) {
+    if (sha256_) {
+      sha256_->Update(data, size);
+    } else if (EVP_DigestUpdate(ctx_, data, size) != 1) {
+      std::abort();
+    }
+  }
+  Digest Finish() {
+    if (sha256_) return sha256_->Finish();
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx_, md.data(), &len) != 1) std::abort();
+    auto d = Digest::Parse("sha512:" + Hex(md.data(), len));
+    if (!d) std::abort();
+    return *d;
+  }
+
+ private:
+  std::optional<Sha256Hasher> sha256_;
+  EVP_MD_CTX* ctx_ = nullptr;
+};
+
+DigestHasher::DigestHasher(std::string_view algorithm) : impl_(std::make_unique<Impl>(algorithm)) {}
+DigestHasher::~DigestHasher() = default;
+DigestHasher::DigestHasher(DigestHasher&&) noexcept = default;
+DigestHasher& DigestHasher::operator=(DigestHasher&&) noexcept = default;
+
+void DigestHasher::Update(const void* data, size_t size) {
+  if (size == 0) return;
+  impl_->Update(data, size);
+}
+
+Digest DigestHasher::Finish() { return impl_->Finish(); }
+
+Digest Digest::Of(std::string_view algorithm, std::string_view bytes) {
+  DigestHasher h(algorithm);
+  h.Update(bytes);
+  return h.Finish();
+}
 
 }  // namespace ocib

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/io/file.h"
 #include "lib/io/streams.h"
 
 namespace ocib::io {
@@ -17,13 +18,10 @@ Result<std::unique_ptr<Reader>> FileRangeReader::Open(const std::string& path, i
   if (offset < 0 || length < 0) {
     return InvalidArgument(fmt::format("reading {}: invalid range {}+{}", path, offset, length));
   }
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    return Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                 fmt::format("opening {}: {}", path, ErrnoText(err)));
-  }
-  return std::unique_ptr<Reader>(new FileRangeReader(fd, path, offset, length));
+  // No symbolic links, regular files only (lib/io/file.h): a FIFO or a
+  // device never blocks or streams forever.
+  OCIB_ASSIGN_OR_RETURN(RegularFile file, RegularFile::Open(path));
+  return std::unique_ptr<Reader>(new FileRangeReader(file.Release(), path, offset, length));
 }
 
 FileRangeReader::~FileRangeReader() { ::close(fd_); }

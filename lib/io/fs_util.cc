@@ -1,12 +1,17 @@
 #include "lib/io/fs_util.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <filesystem>
+#include <random>
 
+#include <fmt/format.h>
+
+#include "lib/io/file.h"
 #include "lib/io/streams.h"
 #include <sys/stat.h>
 
@@ -29,24 +34,54 @@ Status WriteAll(int fd, const void* data, size_t size, const std::string& what) 
 }
 
 Result<std::string> ReadFile(const std::string& path, size_t max_size) {
-  OCIB_ASSIGN_OR_RETURN(auto reader, io::FileReader::Open(path));
-  std::string out;
-  char buf[65536];
-  while (true) {
-    OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf, sizeof(buf)));
-    if (n == 0) return out;
-    out.append(buf, n);
-    if (out.size() > max_size) {
-      return InvalidArgument(path + " is larger than " + std::to_string(max_size) + " bytes");
+  return io::ReadRegularFile(path, max_size, io::Links::kFollow);
+}
+
+namespace {
+
+// This host's name, reduced to [A-Za-z0-9.-] (it is part of file names).
+const std::string& HostTag() {
+  static const std::string kHost = [] {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0) return std::string("unknown");
+    std::string out;
+    for (const char* p = buf; *p != '\0'; ++p) {
+      bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                *p == '.' || *p == '-';
+      out.push_back(ok ? *p : '_');
     }
+    return out.empty() ? std::string("unknown") : out;
+  }();
+  return kHost;
+}
+
+}  // namespace
+
+std::string TempSuffix() {
+  static std::atomic<uint64_t> counter{0};
+  // pid and counter make a name unique on this host; the random part, drawn
+  // once per process, and the host name, across hosts sharing a directory.
+  static const uint32_t kSalt = std::random_device{}();
+  return fmt::format("{}-{}-{}@{}", ::getpid(), counter.fetch_add(1), kSalt, HostTag());
+}
+
+bool IsStaleTempSuffix(std::string_view suffix) {
+  size_t at = suffix.rfind('@');
+  if (at == std::string_view::npos || suffix.substr(at + 1) != HostTag()) return false;
+  size_t dash = suffix.find('-');
+  if (dash == 0 || dash == std::string_view::npos || dash > 9) return false;
+  pid_t pid = 0;
+  for (char c : suffix.substr(0, dash)) {
+    if (c < '0' || c > '9') return false;
+    pid = pid * 10 + (c - '0');
   }
+  if (pid <= 0 || pid == ::getpid()) return false;
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
 Result<std::string> WriteTempFileFor(const std::string& path, std::string_view bytes) {
-  static std::atomic<uint64_t> counter{0};
-  std::string tmp =
-      path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  std::string tmp = path + ".tmp-" + TempSuffix();
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("create " + tmp + ": " + ErrnoText(errno));
   ::fchmod(fd, 0644);
   Status st = WriteAll(fd, bytes.data(), bytes.size(), tmp);
@@ -66,12 +101,13 @@ Status MakeDirs(const std::string& path) {
   return {};
 }
 
-void FsyncDir(const std::string& path) {
+Status FsyncDir(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
+  if (fd < 0) return IoError("open directory " + path + " to fsync it: " + ErrnoText(errno));
+  Status st;
+  if (::fsync(fd) != 0) st = IoError("fsync directory " + path + ": " + ErrnoText(errno));
+  ::close(fd);
+  return st;
 }
 
 void RemoveAll(const std::string& path) {

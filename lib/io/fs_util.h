@@ -10,15 +10,25 @@
 namespace ocib::fsutil {
 
 Status WriteAll(int fd, const void* data, size_t size, const std::string& what);
-// Reads a whole file; kNotFound if absent, kInvalidArgument if larger than max.
+// Reads a whole regular file (following a symbolic link; see
+// io::ReadRegularFile); kNotFound if absent, kInvalidArgument if larger than
+// max or not a regular file.
 Result<std::string> ReadFile(const std::string& path, size_t max_size);
 // Writes and fsyncs `bytes` to a new temporary file next to `path` and
 // returns its name; the caller renames it (then fsyncs the directory) when
 // its other writes allow.
 Result<std::string> WriteTempFileFor(const std::string& path, std::string_view bytes);
+// A suffix that makes a temporary file's name unique across processes and
+// hosts and says who wrote it: "<pid>-<counter>-<salt>@<host>".
+std::string TempSuffix();
+// Whether the temporary file whose name ends with `suffix` (as TempSuffix
+// makes it) was written by a process of this host that no longer exists.
+// False for anything else: another host's, a live process's, other names.
+bool IsStaleTempSuffix(std::string_view suffix);
 // mkdir -p with mode 0755.
 Status MakeDirs(const std::string& path);
-void FsyncDir(const std::string& path);
+// Makes the names in directory `path` durable; kIo when it cannot.
+Status FsyncDir(const std::string& path);
 // Removes a file tree (best effort).
 void RemoveAll(const std::string& path);
 

@@ -266,25 +266,27 @@ std::unique_ptr<Writer> NewCompressor(Compression c, int level, int threads, Wri
 std::unique_ptr<Reader> NewGzipReader(Reader* src) { return std::make_unique<GzipReader>(src); }
 std::unique_ptr<Reader> NewZstdReader(Reader* src) { return std::make_unique<ZstdReader>(src); }
 
-Result<std::unique_ptr<FileReader>> FileReader::Open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    Error e(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-            "open " + path + ": " + ErrnoText(err));
-    return e;
-  }
-  return std::unique_ptr<FileReader>(new FileReader(fd, path));
+Result<std::unique_ptr<FileReader>> FileReader::Open(const std::string& path, Links links) {
+  OCIB_ASSIGN_OR_RETURN(RegularFile file, RegularFile::Open(path, links));
+  int64_t size = file.size();
+  return std::unique_ptr<FileReader>(new FileReader(file.Release(), size, path));
 }
 
 FileReader::~FileReader() { ::close(fd_); }
 
 Result<size_t> FileReader::Read(void* data, size_t size) {
+  if (remaining_ <= 0) return size_t{0};
+  size_t want = std::min(size, static_cast<size_t>(remaining_));
   while (true) {
-    ssize_t n = ::read(fd_, data, size);
-    if (n >= 0) return static_cast<size_t>(n);
-    if (errno == EINTR) continue;
-    return IoError("read " + path_ + ": " + ErrnoText(errno));
+    ssize_t n = ::read(fd_, data, want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return IoError("read " + path_ + ": " + ErrnoText(errno));
+    remaining_ -= n;
+    if (remaining_ <= 0) {
+      return DataLoss(path_ + " grew while it was read (it had " + std::to_string(size_) +
+                      " bytes when opened)");
+    }
+    return static_cast<size_t>(n);
   }
 }
 

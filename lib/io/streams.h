@@ -9,6 +9,8 @@
 #include "ocib/io.h"
 #include "ocib/layer.h"
 
+#include "lib/io/file.h"
+
 namespace ocib::io {
 
 // Hashes and counts what passes through to `next` (which must outlive it).
@@ -34,18 +36,25 @@ std::unique_ptr<Writer> NewCompressor(Compression c, int level, int threads, Wri
 std::unique_ptr<Reader> NewGzipReader(Reader* src);
 std::unique_ptr<Reader> NewZstdReader(Reader* src);
 
-// Reads a host file.
+// Reads a regular file (see lib/io/file.h): never a FIFO or a device, and
+// never more than its size when opened plus one byte; a file that grows
+// while it is read is kDataLoss. Symbolic links are followed only with
+// Links::kFollow (inputs the user names on purpose, never layout content).
 class FileReader : public Reader {
  public:
-  static Result<std::unique_ptr<FileReader>> Open(const std::string& path);
+  static Result<std::unique_ptr<FileReader>> Open(const std::string& path,
+                                                  Links links = Links::kFollow);
   ~FileReader() override;
   FileReader(const FileReader&) = delete;
   FileReader& operator=(const FileReader&) = delete;
   Result<size_t> Read(void* data, size_t size) override;
 
  private:
-  FileReader(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  FileReader(int fd, int64_t size, std::string path)
+      : fd_(fd), remaining_(size + 1), size_(size), path_(std::move(path)) {}
   int fd_;
+  int64_t remaining_;  // the size plus the one byte that detects growth
+  int64_t size_;
   std::string path_;
 };
 

@@ -6,13 +6,18 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <random>
+#include <filesystem>
+#include <initializer_list>
 #include <regex>
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "ocib/media_type.h"
 
+#include "lib/io/file.h"
 #include "lib/io/file_range_reader.h"
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
@@ -27,11 +32,30 @@ namespace {
 
 constexpr std::string_view kOciLayoutBytes = R"({"imageLayoutVersion":"1.0.0"})";
 
-// Whether the blob file `path` exists with `size` bytes: stored already, so
-// a commit leaves it untouched.
-bool StoredWithSize(const std::string& path, int64_t size) {
+constexpr std::string_view kKnownLayoutVersion = "1.0.0";
+
+// The digest of the file at `path` with `algorithm`, read without following
+// a symbolic link.
+Result<Digest> HashFile(const std::string& path, std::string_view algorithm) {
+  OCIB_ASSIGN_OR_RETURN(auto reader, io::FileReader::Open(path, io::Links::kRefuse));
+  DigestHasher h(algorithm);
+  std::vector<char> buf(size_t{1} << 17);
+  while (true) {
+    OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
+    if (n == 0) return h.Finish();
+    h.Update(buf.data(), n);
+  }
+}
+
+// Whether the blob `digest` is stored at `path` already: a regular file of
+// `size` bytes whose content is proven to have the digest (it is rehashed:
+// a file of the right size with other content, left by a crash, a disk
+// error or a person, is not reused but replaced).
+bool StoredAndProven(const std::string& path, const Digest& digest, int64_t size) {
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && st.st_size == size;
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != size) return false;
+  auto got = HashFile(path, digest.algorithm());
+  return got && *got == digest;
 }
 
 // A blob being written: tmp file in the layout, renamed to its digest on commit.
@@ -56,15 +80,29 @@ class LayoutBlobWriter final : public BlobWriter {
     d.media_type = std::string(media_type);
     d.digest = hasher_.Finish();
     d.size = size_;
+    if (expected && expected->algorithm() != d.digest.algorithm()) {
+      // Written hashing sha256; a blob named by another algorithm is
+      // rehashed from its temporary file.
+      auto other = HashFile(tmp_, expected->algorithm());
+      if (!other) {
+        Abort();
+        return std::move(other).error();
+      }
+      d.digest = *other;
+    }
     if (expected && *expected != d.digest) {
       Abort();
       return DataLoss("content digest " + d.digest.ToString() + " does not match expected " +
                       expected->ToString());
     }
     std::string final_path = layout_->BlobPath(d.digest);
-    if (StoredWithSize(final_path, d.size)) {
+    if (StoredAndProven(final_path, d.digest, d.size)) {
       Abort();
       return d;
+    }
+    if (Status dirs = fsutil::MakeDirs(layout_->path() + "/blobs/" + d.digest.algorithm()); !dirs) {
+      Abort();
+      return std::move(dirs).error();
     }
     if (::fsync(fd_) != 0) {
       int err = errno;
@@ -129,10 +167,31 @@ class DirLock {
   int fd_;
 };
 
-Status CheckOciLayoutFile(const std::string& dir) {
-  OCIB_ASSIGN_OR_RETURN(std::string bytes, fsutil::ReadFile(dir + "/oci-layout", 1 << 16));
-  if (bytes.find("imageLayoutVersion") == std::string::npos) {
-    return InvalidArgument(dir + "/oci-layout has no imageLayoutVersion");
+// The imageLayoutVersion that `dir`/oci-layout states.
+Result<std::string> ReadLayoutVersion(const std::string& dir) {
+  const std::string path = dir + "/oci-layout";
+  OCIB_ASSIGN_OR_RETURN(std::string bytes, io::ReadRegularFile(path, 1 << 16));
+  auto j = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return InvalidArgument(fmt::format("{} is not a JSON object", path));
+  }
+  auto it = j.find("imageLayoutVersion");
+  if (it == j.end() || !it->is_string()) {
+    return InvalidArgument(fmt::format("{} has no imageLayoutVersion string", path));
+  }
+  return it->get<std::string>();
+}
+
+// Refuses a layout whose `blobs` or `blobs/<algorithm>` directory is a
+// symbolic link (reading through it would leave the layout).
+Status CheckBlobDirs(const std::string& dir) {
+  for (std::string sub : {"/blobs", "/blobs/sha256", "/blobs/sha512"}) {
+    struct stat st {};
+    if (::lstat((dir + sub).c_str(), &st) != 0) continue;
+    if (!S_ISDIR(st.st_mode)) {
+      return InvalidArgument(fmt::format(
+          "{}{} is not a directory (a symbolic link or a file); refusing the layout", dir, sub));
+    }
   }
   return {};
 }
@@ -153,22 +212,35 @@ Result<std::unique_ptr<OciLayout>> OciLayout::Open(const std::string& dir) {
     return NotFound(dir + " is not an OCI layout (no oci-layout file)");
   }
   auto layout = std::unique_ptr<OciLayout>(new OciLayout(dir));
-  OCIB_RETURN_IF_ERROR(CheckOciLayoutFile(dir));
+  OCIB_ASSIGN_OR_RETURN(layout->version_, ReadLayoutVersion(dir));
+  OCIB_RETURN_IF_ERROR(CheckBlobDirs(dir));
   auto index = layout->ReadIndex();
   if (!index) return std::move(index).error();
   return layout;
 }
 
+Status OciLayout::CheckWritable() const {
+  if (version_ == kKnownLayoutVersion) return {};
+  return InvalidArgument(fmt::format(
+      "{}/oci-layout says imageLayoutVersion \"{}\"; ocib writes only into layouts of version "
+      "{} and leaves this one unchanged",
+      dir_, version_, kKnownLayoutVersion));
+}
+
 Result<std::unique_ptr<OciLayout>> OciLayout::OpenOrCreate(const std::string& dir) {
   struct stat st {};
-  if (::stat((dir + "/oci-layout").c_str(), &st) == 0) return Open(dir);
+  if (::lstat((dir + "/oci-layout").c_str(), &st) == 0) {
+    OCIB_ASSIGN_OR_RETURN(auto layout, Open(dir));
+    OCIB_RETURN_IF_ERROR(layout->CheckWritable());
+    return layout;
+  }
   OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir));
   {
     // Under the layout lock, so that processes creating the same layout at
     // once never see each other's half-made one.
     OCIB_ASSIGN_OR_RETURN(DirLock lock, DirLock::Acquire(dir));
-    if (::stat((dir + "/oci-layout").c_str(), &st) != 0) {
-      if (::stat((dir + "/index.json").c_str(), &st) == 0) {
+    if (::lstat((dir + "/oci-layout").c_str(), &st) != 0) {
+      if (::lstat((dir + "/index.json").c_str(), &st) == 0) {
         return InvalidArgument(dir +
                                " has an index.json but no oci-layout file; not overwriting it");
       }
@@ -196,10 +268,12 @@ Result<std::unique_ptr<OciLayout>> OciLayout::OpenOrCreate(const std::string& di
         if (layout_tmp) ::unlink(layout_tmp->c_str());
         return std::move(made).error().With("creating the layout " + dir);
       }
-      fsutil::FsyncDir(dir);
+      OCIB_RETURN_IF_ERROR(fsutil::FsyncDir(dir));
     }
   }
-  return Open(dir);
+  OCIB_ASSIGN_OR_RETURN(auto layout, Open(dir));
+  OCIB_RETURN_IF_ERROR(layout->CheckWritable());
+  return layout;
 }
 
 std::string OciLayout::BlobPath(const Digest& digest) const {
@@ -208,20 +282,16 @@ std::string OciLayout::BlobPath(const Digest& digest) const {
 
 Result<bool> OciLayout::Has(const Digest& digest) {
   struct stat st {};
-  if (::stat(BlobPath(digest).c_str(), &st) == 0) return S_ISREG(st.st_mode);
+  if (::lstat(BlobPath(digest).c_str(), &st) == 0) return S_ISREG(st.st_mode);
   if (errno == ENOENT) return false;
   return IoError("stat " + BlobPath(digest) + ": " + ErrnoText(errno));
 }
 
 Result<std::pair<int, std::string>> OciLayout::NewTempFile() {
+  OCIB_RETURN_IF_ERROR(CheckWritable());
   OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir_ + "/blobs/sha256"));
-  static std::atomic<uint64_t> counter{0};
-  // pid and counter make a name unique on this host; the random part, drawn
-  // once per process, across hosts sharing the directory.
-  static const uint32_t kSalt = std::random_device{}();
-  std::string tmp = dir_ + "/blobs/.tmp-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(counter.fetch_add(1)) + "-" + std::to_string(kSalt);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  std::string tmp = dir_ + "/blobs/.tmp-" + fsutil::TempSuffix();
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("create " + tmp + ": " + ErrnoText(errno));
   ::fchmod(fd, 0644);
   blobs_dir_dirty_.store(true);
@@ -246,18 +316,20 @@ Status OciLayout::PutAll(const std::vector<BlobBytes>& blobs) {
       ::unlink(files[i].tmp.c_str());
     }
   };
-  Status status;
+  Status status = CheckWritable();
+  if (!status) return status;
   // 1. Check and write every blob.
   for (const BlobBytes& b : blobs) {
-    Digest actual = Digest::Sha256Of(b.bytes);
+    Digest actual = Digest::Of(b.digest.algorithm(), b.bytes);
     if (actual != b.digest) {
       status = DataLoss("content digest " + actual.ToString() + " does not match expected " +
                         b.digest.ToString());
       break;
     }
     std::string path = BlobPath(b.digest);
-    if (StoredWithSize(path, static_cast<int64_t>(b.bytes.size()))) continue;
-    auto temp = NewTempFile();
+    if (StoredAndProven(path, b.digest, static_cast<int64_t>(b.bytes.size()))) continue;
+    if (b.digest.algorithm() != "sha256") status = fsutil::MakeDirs(dir_ + "/blobs/sha512");
+    auto temp = status ? NewTempFile() : Result<std::pair<int, std::string>>(status.error());
     if (temp) {
       files.push_back({temp->first, std::move(temp->second), std::move(path)});
       status = fsutil::WriteAll(files.back().fd, b.bytes.data(), b.bytes.size(), files.back().tmp);
@@ -300,7 +372,7 @@ Status OciLayout::PutAll(const std::vector<BlobBytes>& blobs) {
 }
 
 Result<std::unique_ptr<Reader>> OciLayout::Open(const Digest& digest) {
-  auto r = io::FileReader::Open(BlobPath(digest));
+  auto r = io::FileReader::Open(BlobPath(digest), io::Links::kRefuse);
   if (!r) {
     if (r.error().code() == ErrorCode::kNotFound) {
       return NotFound("blob " + digest.ToString() + " is not in " + dir_);
@@ -311,7 +383,7 @@ Result<std::unique_ptr<Reader>> OciLayout::Open(const Digest& digest) {
 }
 
 Result<Index> OciLayout::ReadIndex() const {
-  auto bytes = fsutil::ReadFile(dir_ + "/index.json", size_t{64} << 20);
+  auto bytes = io::ReadRegularFile(dir_ + "/index.json", size_t{64} << 20);
   if (!bytes) return std::move(bytes).error().With("reading " + dir_ + "/index.json");
   auto idx = Index::Parse(*bytes);
   if (!idx) return std::move(idx).error().With("reading " + dir_ + "/index.json");
@@ -346,13 +418,20 @@ Result<std::unique_ptr<Reader>> OciLayout::OpenRange(const Digest& digest, int64
 }
 
 bool OciLayout::LinkFile(const std::string& path, const Digest& digest) {
-  static std::atomic<uint64_t> counter{0};
+  if (!CheckWritable()) return false;
   const std::string final_path = BlobPath(digest);
-  struct stat st {};
-  if (::stat(final_path.c_str(), &st) == 0) return true;
+  struct stat src {};
+  struct stat dst {};
+  if (::lstat(final_path.c_str(), &dst) == 0) {
+    // The same file, or one whose content is proven, is kept; any other
+    // file there is replaced by the link.
+    if (::stat(path.c_str(), &src) == 0 && src.st_dev == dst.st_dev && src.st_ino == dst.st_ino) {
+      return true;
+    }
+    if (StoredAndProven(final_path, digest, dst.st_size)) return true;
+  }
   if (!fsutil::MakeDirs(dir_ + "/blobs/" + digest.algorithm())) return false;
-  std::string tmp = dir_ + "/blobs/.tmp-link-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(counter.fetch_add(1));
+  std::string tmp = dir_ + "/blobs/.tmp-link-" + fsutil::TempSuffix();
   if (::link(path.c_str(), tmp.c_str()) != 0) return false;
   if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
     ::unlink(tmp.c_str());
@@ -362,8 +441,34 @@ bool OciLayout::LinkFile(const std::string& path, const Digest& digest) {
   return true;
 }
 
-void OciLayout::SyncBlobs() {
-  if (blobs_dir_dirty_.exchange(false)) fsutil::FsyncDir(dir_ + "/blobs/sha256");
+Status OciLayout::SyncBlobs() {
+  if (!blobs_dir_dirty_.exchange(false)) return {};
+  Status st = fsutil::FsyncDir(dir_ + "/blobs/sha256");
+  struct stat s512 {};
+  if (st && ::lstat((dir_ + "/blobs/sha512").c_str(), &s512) == 0) {
+    st = fsutil::FsyncDir(dir_ + "/blobs/sha512");
+  }
+  // Still to be synced by the next call.
+  if (!st) blobs_dir_dirty_.store(true);
+  return st;
+}
+
+void OciLayout::SweepStaleTemps() const {
+  auto sweep = [](const std::string& dir, std::initializer_list<std::string_view> prefixes) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      std::string name = entry.path().filename().string();
+      for (std::string_view prefix : prefixes) {
+        if (name.starts_with(prefix) &&
+            fsutil::IsStaleTempSuffix(std::string_view(name).substr(prefix.size()))) {
+          ::unlink(entry.path().c_str());
+          break;
+        }
+      }
+    }
+  };
+  sweep(dir_ + "/blobs", {".tmp-link-", ".tmp-"});
+  sweep(dir_, {"index.json.tmp-", "oci-layout.tmp-"});
 }
 
 Status OciLayout::UpdateIndex(const std::vector<IndexEntry>& entries) {
@@ -373,13 +478,16 @@ Status OciLayout::UpdateIndex(const std::vector<IndexEntry>& entries) {
     }
   }
   if (entries.empty()) return {};
+  OCIB_RETURN_IF_ERROR(CheckWritable());
   // Every blob committed so far is durable before index.json can name it:
   // the blobs directory is fsynced while the new index.json is written to
   // its temporary file (which names nothing until the rename), so that the
   // filesystem can commit both at once.
+  Status synced;
   std::jthread sync_blobs;
-  if (blobs_dir_dirty_.load()) sync_blobs = std::jthread([this] { SyncBlobs(); });
+  if (blobs_dir_dirty_.load()) sync_blobs = std::jthread([this, &synced] { synced = SyncBlobs(); });
   OCIB_ASSIGN_OR_RETURN(DirLock lock, DirLock::Acquire(dir_));
+  SweepStaleTemps();
   OCIB_ASSIGN_OR_RETURN(Index idx, ReadIndex());
   bool changed = false;
   for (const IndexEntry& e : entries) {
@@ -410,13 +518,16 @@ Status OciLayout::UpdateIndex(const std::vector<IndexEntry>& entries) {
   const std::string path = dir_ + "/index.json";
   OCIB_ASSIGN_OR_RETURN(std::string tmp, fsutil::WriteTempFileFor(path, idx.Serialize()));
   if (sync_blobs.joinable()) sync_blobs.join();
+  if (!synced) {
+    ::unlink(tmp.c_str());
+    return std::move(synced).error().With("before naming the blobs in " + path);
+  }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     Status st = IoError("rename " + tmp + " to " + path + ": " + ErrnoText(errno));
     ::unlink(tmp.c_str());
     return st;
   }
-  fsutil::FsyncDir(dir_);
-  return {};
+  return fsutil::FsyncDir(dir_);
 }
 
 Result<std::vector<Descriptor>> OciLayout::RemoveEntries(
@@ -443,10 +554,12 @@ Result<std::vector<Descriptor>> OciLayout::RemoveEntries(
 // ---------------------------------------------------------------- BlobStore
 
 Result<std::string> BlobStore::ReadAll(const Digest& digest, size_t max_size) {
+  if (!Digest::IsSupportedAlgorithm(digest.algorithm())) {
+    return InvalidArgument(fmt::format("cannot verify blob \"{}\"", digest.ToString()));
+  }
   OCIB_ASSIGN_OR_RETURN(auto reader, Open(digest));
   std::string out;
   char buf[65536];
-  Sha256Hasher h;
   while (true) {
     OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf, sizeof(buf)));
     if (n == 0) break;
@@ -456,7 +569,7 @@ Result<std::string> BlobStore::ReadAll(const Digest& digest, size_t max_size) {
                              std::to_string(max_size) + " bytes");
     }
   }
-  if (digest.algorithm() == "sha256" && Digest::Sha256Of(out) != digest) {
+  if (Digest::Of(digest.algorithm(), out) != digest) {
     return DataLoss("blob " + digest.ToString() + " does not match its digest");
   }
   return out;
@@ -484,6 +597,7 @@ Status BlobStore::CopyFrom(BlobStore& source, const Descriptor& descriptor) {
     }
     if (*n == 0) break;
     total += static_cast<int64_t>(*n);
+    if (total > descriptor.size) break;  // never read far past the size
     if (Status st = writer->Write(buf.data(), *n); !st) {
       writer->Abort();
       return st;
@@ -491,8 +605,9 @@ Status BlobStore::CopyFrom(BlobStore& source, const Descriptor& descriptor) {
   }
   if (total != descriptor.size) {
     writer->Abort();
-    return DataLoss("blob " + descriptor.digest.ToString() + " has " + std::to_string(total) +
-                    " bytes, its descriptor says " + std::to_string(descriptor.size));
+    return DataLoss(
+        fmt::format("blob {} has {} bytes, its descriptor says {}", descriptor.digest.ToString(),
+                    total > descriptor.size ? "more" : std::to_string(total), descriptor.size));
   }
   auto committed = writer->Commit(descriptor.media_type, descriptor.digest);
   if (!committed) return std::move(committed).error();

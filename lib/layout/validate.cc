@@ -1,7 +1,12 @@
 #include "ocib/validate.h"
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "ocib/image_config.h"
 #include "ocib/image_location.h"
@@ -13,141 +18,55 @@
 
 #include "lib/io/streams.h"
 #include "lib/layout/image_source.h"
+#include "lib/layout/validate_store.h"
 
 namespace ocib {
 namespace {
 
+constexpr size_t kMaxDocumentBytes = size_t{16} << 20;
+
+// Hashes and counts what is read through it.
+class HashingReader : public Reader {
+ public:
+  HashingReader(Reader& inner, std::string_view algorithm) : inner_(inner), hasher_(algorithm) {}
+  Result<size_t> Read(void* data, size_t size) override {
+    OCIB_ASSIGN_OR_RETURN(size_t n, inner_.Read(data, size));
+    hasher_.Update(data, n);
+    count_ += static_cast<int64_t>(n);
+    return n;
+  }
+  // Reads the rest (what a decompressor left unread).
+  Status Drain() {
+    std::vector<char> buf(size_t{1} << 17);
+    while (true) {
+      OCIB_ASSIGN_OR_RETURN(size_t n, Read(buf.data(), buf.size()));
+      if (n == 0) return {};
+    }
+  }
+  Digest Finish() { return hasher_.Finish(); }
+  int64_t count() const { return count_; }
+
+ private:
+  Reader& inner_;
+  DigestHasher hasher_;
+  int64_t count_ = 0;
+};
+
+class DiffIdSink : public Writer {
+ public:
+  Status Write(const void* p, size_t n) override {
+    hasher.Update(p, n);
+    return {};
+  }
+  Status Close() override { return {}; }
+  Sha256Hasher hasher;
+};
+
 class Validator {
  public:
-  Validator(BlobStore& layout, ValidationReport& report) : layout_(layout), report_(report) {}
+  Validator(BlobStore& store, ValidationReport& report) : store_(store), report_(report) {}
 
   void Problem(const std::string& what) { report_.problems.push_back(what); }
-
-  // Recomputes size and digest; returns false when they do not hold.
-  bool CheckBlob(const Descriptor& d) {
-    if (checked_.contains(d.digest)) return ok_.contains(d.digest);
-    checked_.insert(d.digest);
-    auto reader = layout_.Open(d.digest);
-    if (!reader) {
-      Problem("blob " + d.digest.ToString() + ": " + reader.error().ToString());
-      return false;
-    }
-    Sha256Hasher h;
-    int64_t size = 0;
-    std::vector<char> buf(1 << 17);
-    while (true) {
-      auto n = (*reader)->Read(buf.data(), buf.size());
-      if (!n) {
-        Problem("blob " + d.digest.ToString() + ": " + n.error().ToString());
-        return false;
-      }
-      if (*n == 0) break;
-      h.Update(buf.data(), *n);
-      size += static_cast<int64_t>(*n);
-    }
-    ++report_.blobs;
-    if (size != d.size) {
-      Problem("blob " + d.digest.ToString() + ": size is " + std::to_string(size) +
-              ", descriptor says " + std::to_string(d.size));
-      return false;
-    }
-    if (d.digest.algorithm() == "sha256" && h.Finish() != d.digest) {
-      Problem("blob " + d.digest.ToString() + ": content does not match the digest");
-      return false;
-    }
-    ok_.insert(d.digest);
-    return true;
-  }
-
-  void CheckLayer(const Descriptor& d, const Digest& diff_id) {
-    if (!CheckBlob(d)) return;
-    if (!media_type::IsLayer(d.media_type)) return;  // unknown types are opaque
-    auto reader = layout_.Open(d.digest);
-    if (!reader) return;
-    class HashSink : public Writer {
-     public:
-      Status Write(const void* p, size_t n) override {
-        h.Update(p, n);
-        return {};
-      }
-      Status Close() override { return {}; }
-      Sha256Hasher h;
-    } sink;
-    Status st = DecompressLayer(**reader, d.media_type, sink);
-    if (!st) {
-      Problem("layer " + d.digest.ToString() + ": " + st.error().ToString());
-      return;
-    }
-    ++report_.layers;
-    Digest got = sink.h.Finish();
-    if (got != diff_id) {
-      Problem("layer " + d.digest.ToString() + ": diff_id is " + got.ToString() + ", config says " +
-              diff_id.ToString());
-    }
-  }
-
-  void CheckManifest(const Descriptor& d) {
-    if (!CheckBlob(d)) return;
-    auto bytes = layout_.ReadAll(d.digest);
-    if (!bytes) return;
-    auto m = Manifest::Parse(*bytes);
-    if (!m) {
-      Problem("manifest " + d.digest.ToString() + ": " + m.error().ToString());
-      return;
-    }
-    ++report_.documents;
-    if (m->subject && !m->subject->digest.empty()) {
-      // A referrer: its subject should be in the layout too (not required).
-    }
-    if (!CheckBlob(m->config)) return;
-    bool image = m->config.media_type == media_type::kImageConfig ||
-                 m->config.media_type == media_type::kDockerConfig;
-    if (!image) {
-      for (const auto& l : m->layers) CheckBlob(l);
-      return;
-    }
-    auto cbytes = layout_.ReadAll(m->config.digest);
-    if (!cbytes) return;
-    auto cfg = ImageConfig::Parse(*cbytes);
-    if (!cfg) {
-      Problem("config " + m->config.digest.ToString() + ": " + cfg.error().ToString());
-      return;
-    }
-    ++report_.documents;
-    if (cfg->diff_ids.size() != m->layers.size()) {
-      Problem("manifest " + d.digest.ToString() + ": " + std::to_string(m->layers.size()) +
-              " layers but " + std::to_string(cfg->diff_ids.size()) + " diff_ids");
-      return;
-    }
-    size_t non_empty = 0;
-    for (const auto& h : cfg->history) non_empty += h.empty_layer ? 0 : 1;
-    if (!cfg->history.empty() && non_empty != m->layers.size()) {
-      Problem("config " + m->config.digest.ToString() + ": " + std::to_string(non_empty) +
-              " history entries with layers for " + std::to_string(m->layers.size()) + " layers");
-    }
-    if (d.platform) {
-      Platform p = cfg->platform();
-      if (d.platform->os != p.os || d.platform->architecture != p.architecture ||
-          d.platform->variant != p.variant) {
-        Problem("manifest " + d.digest.ToString() + ": descriptor platform " +
-                d.platform->ToString() + " differs from config platform " + p.ToString());
-      }
-    }
-    for (size_t i = 0; i < m->layers.size(); ++i) CheckLayer(m->layers[i], cfg->diff_ids[i]);
-  }
-
-  void CheckIndex(const Descriptor& d, int depth) {
-    if (!CheckBlob(d)) return;
-    auto bytes = layout_.ReadAll(d.digest);
-    if (!bytes) return;
-    auto idx = Index::Parse(*bytes);
-    if (!idx) {
-      Problem("index " + d.digest.ToString() + ": " + idx.error().ToString());
-      return;
-    }
-    ++report_.documents;
-    CheckEntries(idx->manifests, depth + 1);
-  }
 
   void CheckEntries(const std::vector<Descriptor>& entries, int depth) {
     if (depth > 8) {
@@ -166,36 +85,231 @@ class Validator {
   }
 
  private:
-  BlobStore& layout_;
+  // Whether `d`'s size and digest hold for what `reader` read.
+  bool Verdict(const Descriptor& d, HashingReader& reader) {
+    ++report_.blobs;
+    if (reader.count() != d.size) {
+      Problem(fmt::format("blob {}: size is {}, descriptor says {}", d.digest.ToString(),
+                          reader.count(), d.size));
+      return false;
+    }
+    if (reader.Finish() != d.digest) {
+      Problem("blob " + d.digest.ToString() + ": content does not match the digest");
+      return false;
+    }
+    return true;
+  }
+
+  // Opens `d` once; records a problem and returns null when it cannot.
+  std::unique_ptr<Reader> OpenOnce(const Descriptor& d) {
+    if (!Digest::IsSupportedAlgorithm(d.digest.algorithm())) {
+      Problem("blob \"" + d.digest.ToString() + "\": digest algorithm not supported");
+      return nullptr;
+    }
+    auto reader = store_.Open(d.digest);
+    if (!reader) {
+      Problem("blob " + d.digest.ToString() + ": " + reader.error().ToString());
+      return nullptr;
+    }
+    return std::move(*reader);
+  }
+
+  // Recomputes size and digest of an opaque blob; once per digest.
+  bool CheckBlob(const Descriptor& d) {
+    if (auto it = blob_ok_.find(d.digest); it != blob_ok_.end()) return it->second;
+    bool& ok = blob_ok_[d.digest];
+    auto raw = OpenOnce(d);
+    if (!raw) return ok = false;
+    HashingReader reader(*raw, d.digest.algorithm());
+    if (Status st = reader.Drain(); !st) {
+      Problem("blob " + d.digest.ToString() + ": " + st.error().ToString());
+      return ok = false;
+    }
+    return ok = Verdict(d, reader);
+  }
+
+  // A document's bytes, read and checked once (later calls get the first
+  // read's bytes); nullopt after a problem.
+  std::optional<std::string> ReadDocument(const Descriptor& d) {
+    auto cached = documents_.find(d.digest);
+    if (cached == documents_.end()) {
+      cached = documents_.emplace(d.digest, ReadDocumentOnce(d)).first;
+    }
+    return cached->second;
+  }
+
+  std::optional<std::string> ReadDocumentOnce(const Descriptor& d) {
+    bool& ok = blob_ok_[d.digest];
+    ok = false;
+    if (d.size < 0 || static_cast<uint64_t>(d.size) > kMaxDocumentBytes) {
+      Problem(fmt::format("blob {}: a document of {} bytes (at most {})", d.digest.ToString(),
+                          d.size, kMaxDocumentBytes));
+      return std::nullopt;
+    }
+    auto raw = OpenOnce(d);
+    if (!raw) return std::nullopt;
+    HashingReader reader(*raw, d.digest.algorithm());
+    std::string bytes;
+    std::vector<char> buf(size_t{1} << 16);
+    while (bytes.size() <= static_cast<size_t>(d.size)) {
+      auto n = reader.Read(buf.data(), buf.size());
+      if (!n) {
+        Problem("blob " + d.digest.ToString() + ": " + n.error().ToString());
+        return std::nullopt;
+      }
+      if (*n == 0) break;
+      bytes.append(buf.data(), *n);
+    }
+    if (!Verdict(d, reader)) return std::nullopt;
+    ok = true;
+    return bytes;
+  }
+
+  void CheckLayer(const Descriptor& d, const Digest& diff_id) {
+    if (!media_type::IsLayer(d.media_type)) {  // unknown types are opaque
+      CheckBlob(d);
+      return;
+    }
+    auto done = layer_diff_ids_.find(d.digest);
+    if (done == layer_diff_ids_.end()) done = layer_diff_ids_.emplace(d.digest, ReadLayer(d)).first;
+    if (done->second && *done->second != diff_id) {
+      Problem("layer " + d.digest.ToString() + ": diff_id is " + done->second->ToString() +
+              ", config says " + diff_id.ToString());
+    }
+  }
+
+  // Hashes and decompresses a layer in one read; its diff_id, or nullopt
+  // after a problem.
+  std::optional<Digest> ReadLayer(const Descriptor& d) {
+    bool& ok = blob_ok_[d.digest];
+    ok = false;
+    auto raw = OpenOnce(d);
+    if (!raw) return std::nullopt;
+    HashingReader reader(*raw, d.digest.algorithm());
+    DiffIdSink sink;
+    Status st = DecompressLayer(reader, d.media_type, sink);
+    Status drained = reader.Drain();
+    if (!drained) {
+      Problem("blob " + d.digest.ToString() + ": " + drained.error().ToString());
+      return std::nullopt;
+    }
+    if (!Verdict(d, reader)) return std::nullopt;
+    ok = true;
+    if (!st) {
+      Problem("layer " + d.digest.ToString() + ": " + st.error().ToString());
+      return std::nullopt;
+    }
+    ++report_.layers;
+    return sink.hasher.Finish();
+  }
+
+  void CheckManifest(const Descriptor& d) {
+    auto seen = manifest_platforms_.find(d.digest);
+    if (seen != manifest_platforms_.end()) {
+      CheckPlatform(d, seen->second);
+      return;
+    }
+    std::optional<Platform>& config_platform = manifest_platforms_[d.digest];
+    auto bytes = ReadDocument(d);
+    if (!bytes) return;
+    auto m = Manifest::Parse(*bytes);
+    if (!m) {
+      Problem("manifest " + d.digest.ToString() + ": " + m.error().ToString());
+      return;
+    }
+    ++report_.documents;
+    bool image = m->config.media_type == media_type::kImageConfig ||
+                 m->config.media_type == media_type::kDockerConfig;
+    if (!image) {
+      CheckBlob(m->config);
+      for (const auto& l : m->layers) CheckBlob(l);
+      return;
+    }
+    auto cbytes = ReadDocument(m->config);
+    if (!cbytes) return;
+    auto cfg = ImageConfig::Parse(*cbytes);
+    if (!cfg) {
+      Problem("config " + m->config.digest.ToString() + ": " + cfg.error().ToString());
+      return;
+    }
+    ++report_.documents;
+    config_platform = cfg->platform();
+    CheckPlatform(d, config_platform);
+    CheckImage(d, *m, *cfg);
+  }
+
+  void CheckImage(const Descriptor& d, const Manifest& m, const ImageConfig& cfg) {
+    if (cfg.diff_ids.size() != m.layers.size()) {
+      Problem(fmt::format("manifest {}: {} layers but {} diff_ids", d.digest.ToString(),
+                          m.layers.size(), cfg.diff_ids.size()));
+      return;
+    }
+    size_t non_empty = 0;
+    for (const auto& h : cfg.history) non_empty += h.empty_layer ? 0 : 1;
+    if (!cfg.history.empty() && non_empty != m.layers.size()) {
+      Problem(fmt::format("config {}: {} history entries with layers for {} layers",
+                          m.config.digest.ToString(), non_empty, m.layers.size()));
+    }
+    for (size_t i = 0; i < m.layers.size(); ++i) CheckLayer(m.layers[i], cfg.diff_ids[i]);
+  }
+
+  // The platform a descriptor states against its config's.
+  void CheckPlatform(const Descriptor& d, const std::optional<Platform>& p) {
+    if (!d.platform || !p) return;
+    if (d.platform->os != p->os || d.platform->architecture != p->architecture ||
+        d.platform->variant != p->variant) {
+      Problem("manifest " + d.digest.ToString() + ": descriptor platform " +
+              d.platform->ToString() + " differs from config platform " + p->ToString());
+    }
+  }
+
+  void CheckIndex(const Descriptor& d, int depth) {
+    if (!indexes_.insert(d.digest).second) return;
+    auto bytes = ReadDocument(d);
+    if (!bytes) return;
+    auto idx = Index::Parse(*bytes);
+    if (!idx) {
+      Problem("index " + d.digest.ToString() + ": " + idx.error().ToString());
+      return;
+    }
+    ++report_.documents;
+    CheckEntries(idx->manifests, depth + 1);
+  }
+
+  BlobStore& store_;
   ValidationReport& report_;
-  std::set<Digest> checked_;
-  std::set<Digest> ok_;
+  std::map<Digest, std::optional<std::string>> documents_;        // read documents
+  std::map<Digest, bool> blob_ok_;                                // read once, and how it went
+  std::map<Digest, std::optional<Digest>> layer_diff_ids_;        // computed diff_ids
+  std::map<Digest, std::optional<Platform>> manifest_platforms_;  // checked manifests
+  std::set<Digest> indexes_;                                      // checked indexes
 };
 
 }  // namespace
 
-namespace {
-
-ValidationReport ValidateIndex(BlobStore& store, const Index& idx) {
-  ValidationReport report;
-  report.documents = 1;
+void ValidateIndex(BlobStore& store, const Index& index, ValidationReport& report) {
   Validator v(store, report);
-  for (const auto& e : idx.manifests) {
+  for (const auto& e : index.manifests) {
     auto it = e.annotations.find(kRefNameAnnotation);
     if (it != e.annotations.end() && !IsValidRefName(it->second)) {
       v.Problem("index.json: invalid ref.name \"" + it->second + "\"");
     }
   }
-  v.CheckEntries(idx.manifests, 0);
-  return report;
+  v.CheckEntries(index.manifests, 0);
 }
-
-}  // namespace
 
 Result<ValidationReport> ValidateLayout(const std::string& dir) {
   OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(dir));
   OCIB_ASSIGN_OR_RETURN(Index idx, layout->ReadIndex());
-  return ValidateIndex(*layout, idx);
+  ValidationReport report;
+  report.documents = 1;
+  if (Status writable = layout->CheckWritable(); !writable) {
+    report.problems.push_back(
+        fmt::format("oci-layout: imageLayoutVersion \"{}\" is not a version ocib knows (1.0.0)",
+                    layout->layout_version()));
+  }
+  ValidateIndex(*layout, idx, report);
+  return report;
 }
 
 Result<ValidationReport> ValidateLocation(const std::string& location) {
@@ -203,7 +317,10 @@ Result<ValidationReport> ValidateLocation(const std::string& location) {
   if (const auto* l = where.layout()) return ValidateLayout(l->path);
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<ImageSource> source, OpenImageSource(where));
   OCIB_ASSIGN_OR_RETURN(Index idx, source->ReadIndex());
-  return ValidateIndex(*source, idx);
+  ValidationReport report;
+  report.documents = 1;
+  ValidateIndex(*source, idx, report);
+  return report;
 }
 
 Result<std::vector<std::string>> InspectLayout(const std::string& reference) {

@@ -14,7 +14,9 @@
 #include "ocib/oci_layout.h"
 #include "ocib/registry_referrers.h"
 
+#include "lib/io/file.h"
 #include "lib/io/streams.h"
+#include "lib/io/verify.h"
 #include "lib/registry/image_walk.h"
 
 namespace ocib {
@@ -214,7 +216,8 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
       size_t i = next.fetch_add(1);
       if (i >= blobs.size()) return;
       const Descriptor& blob = blobs[i];
-      BlobOpener open = opener_for(blob);
+      // Every byte pushed is checked against its digest as it streams.
+      BlobOpener open = io::VerifyingOpener(opener_for(blob), blob.digest, blob.size);
       std::string mount_from;
       if (auto it = mount_sources.find(blob.digest); it != mount_sources.end()) {
         mount_from = it->second;

@@ -41,6 +41,14 @@ constexpr TagCase kTagCases[] = {
 TEST(ReferrersTag, DistributionSpecVector) {
   for (const TagCase& c : kTagCases) {
     auto d = Digest::Parse(c.digest);
+    std::string_view text = c.digest;
+    if (!Digest::IsSupportedAlgorithm(text.substr(0, text.find(':')))) {
+      // The spec's example of an unregistered algorithm: ocib refuses such a
+      // digest when parsing it (content under it cannot be verified), so it
+      // never reaches ReferrersTagFor.
+      EXPECT_FALSE(d.has_value()) << c.digest;
+      continue;
+    }
     ASSERT_TRUE(d.has_value()) << c.digest << ": " << d.error().ToString();
     EXPECT_EQ(ReferrersTagFor(*d), c.tag) << c.digest;
   }

@@ -1,0 +1,109 @@
+#include "lib/io/file.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "lib/io/fs_util.h"
+#include "lib/io/streams.h"
+#include "test/testing/test_util.h"
+#include <sys/stat.h>
+
+namespace ocib::io {
+namespace {
+
+using ::ocib::testing::IsOk;
+using ::ocib::testing::ScopedTempDir;
+using ::ocib::testing::StatusIs;
+using ::ocib::testing::WriteFileOrDie;
+using ::testing::HasSubstr;
+
+TEST(RegularFileTest, OpensARegularFileWithItsSize) {
+  ScopedTempDir tmp;
+  WriteFileOrDie(tmp.path() + "/f", "hello");
+  auto f = RegularFile::Open(tmp.path() + "/f");
+  ASSERT_THAT(f, IsOk());
+  EXPECT_EQ(f->size(), 5);
+  EXPECT_GE(f->fd(), 0);
+  EXPECT_THAT(ReadRegularFile(tmp.path() + "/f", 5), ::testing::Optional(std::string("hello")));
+}
+
+TEST(RegularFileTest, RefusesAFifoWithoutBlocking) {
+  ScopedTempDir tmp;
+  const std::string fifo = tmp.path() + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_THAT(RegularFile::Open(fifo), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("a FIFO")));
+  EXPECT_THAT(ReadRegularFile(fifo, 100, Links::kFollow),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("not a regular file")));
+  EXPECT_THAT(FileReader::Open(fifo), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("FIFO")));
+}
+
+TEST(RegularFileTest, RefusesSymlinksUnlessAskedToFollow) {
+  ScopedTempDir tmp;
+  WriteFileOrDie(tmp.path() + "/target", "secret");
+  std::filesystem::create_symlink(tmp.path() + "/target", tmp.path() + "/link");
+  EXPECT_THAT(RegularFile::Open(tmp.path() + "/link"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("symbolic link")));
+  EXPECT_THAT(RegularFile::Open(tmp.path() + "/link", Links::kFollow), IsOk());
+}
+
+TEST(RegularFileTest, RefusesDevicesAndDirectories) {
+  ScopedTempDir tmp;
+  std::filesystem::create_symlink("/dev/zero", tmp.path() + "/zero");
+  EXPECT_THAT(RegularFile::Open(tmp.path() + "/zero"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("symbolic link")));
+  EXPECT_THAT(RegularFile::Open("/dev/zero", Links::kFollow),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("a character device")));
+  EXPECT_THAT(RegularFile::Open(tmp.path()),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("a directory")));
+  EXPECT_THAT(RegularFile::Open(tmp.path() + "/absent"),
+              StatusIs(ErrorCode::kNotFound, ::testing::_));
+}
+
+TEST(RegularFileTest, ReadsNoMoreThanMaxSize) {
+  ScopedTempDir tmp;
+  WriteFileOrDie(tmp.path() + "/f", std::string(100, 'x'));
+  EXPECT_THAT(ReadRegularFile(tmp.path() + "/f", 99),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("larger than 99")));
+}
+
+TEST(FileReaderTest, AFileThatGrowsWhileReadIsDataLoss) {
+  ScopedTempDir tmp;
+  const std::string path = tmp.path() + "/f";
+  WriteFileOrDie(path, "abc");
+  auto reader = FileReader::Open(path, Links::kRefuse);
+  ASSERT_THAT(reader, IsOk());
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::app);
+    out << std::string(1000, 'z');
+  }
+  char buf[4096];
+  Result<size_t> n = size_t{0};
+  size_t total = 0;
+  do {
+    n = (*reader)->Read(buf, sizeof buf);
+    if (n) total += *n;
+  } while (n && *n > 0);
+  EXPECT_THAT(n, StatusIs(ErrorCode::kDataLoss, HasSubstr("grew")));
+  EXPECT_LE(total, 4u);
+}
+
+TEST(FsUtilTest, FsyncDirReportsFailure) {
+  ScopedTempDir tmp;
+  EXPECT_THAT(fsutil::FsyncDir(tmp.path()), IsOk());
+  EXPECT_THAT(fsutil::FsyncDir(tmp.path() + "/absent"),
+              StatusIs(ErrorCode::kIo, HasSubstr("absent")));
+}
+
+TEST(FsUtilTest, TempSuffixNamesThisProcessAndHost) {
+  std::string s = fsutil::TempSuffix();
+  EXPECT_TRUE(s.starts_with(std::to_string(::getpid()) + "-")) << s;
+  EXPECT_NE(s.find('@'), std::string::npos) << s;
+  EXPECT_FALSE(fsutil::IsStaleTempSuffix(s));  // this process is alive
+  EXPECT_FALSE(fsutil::IsStaleTempSuffix("12-0-1@another-host-that-is-not-this-one"));
+  EXPECT_FALSE(fsutil::IsStaleTempSuffix("not-a-pid"));
+}
+
+}  // namespace
+}  // namespace ocib::io
