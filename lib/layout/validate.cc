@@ -11,6 +11,7 @@
 #include "ocib/oci_layout.h"
 
 #include "lib/io/streams.h"
+#include "lib/layout/consistency.h"
 
 namespace ocib {
 namespace {
@@ -94,13 +95,10 @@ class Validator {
       return;
     }
     ++report_.documents;
-    if (m->subject && !m->subject->digest.empty()) {
-      // A referrer: its subject should be in the layout too (not required).
-    }
+    consistency::CheckKind(d, *bytes, report_.problems);
+    consistency::CheckManifest(d, *m, report_.problems);
     if (!CheckBlob(m->config)) return;
-    bool image = m->config.media_type == media_type::kImageConfig ||
-                 m->config.media_type == media_type::kDockerConfig;
-    if (!image) {
+    if (!consistency::IsImageConfig(m->config.media_type)) {
       for (const auto& l : m->layers) CheckBlob(l);
       return;
     }
@@ -112,25 +110,8 @@ class Validator {
       return;
     }
     ++report_.documents;
-    if (cfg->diff_ids.size() != m->layers.size()) {
-      Problem("manifest " + d.digest.ToString() + ": " + std::to_string(m->layers.size()) +
-              " layers but " + std::to_string(cfg->diff_ids.size()) + " diff_ids");
-      return;
-    }
-    size_t non_empty = 0;
-    for (const auto& h : cfg->history) non_empty += h.empty_layer ? 0 : 1;
-    if (!cfg->history.empty() && non_empty != m->layers.size()) {
-      Problem("config " + m->config.digest.ToString() + ": " + std::to_string(non_empty) +
-              " history entries with layers for " + std::to_string(m->layers.size()) + " layers");
-    }
-    if (d.platform) {
-      Platform p = cfg->platform();
-      if (d.platform->os != p.os || d.platform->architecture != p.architecture ||
-          d.platform->variant != p.variant) {
-        Problem("manifest " + d.digest.ToString() + ": descriptor platform " +
-                d.platform->ToString() + " differs from config platform " + p.ToString());
-      }
-    }
+    consistency::CheckManifestConfig(d, *m, *cfg, report_.problems);
+    if (cfg->diff_ids.size() != m->layers.size()) return;
     for (size_t i = 0; i < m->layers.size(); ++i) CheckLayer(m->layers[i], cfg->diff_ids[i]);
   }
 
@@ -144,6 +125,7 @@ class Validator {
       return;
     }
     ++report_.documents;
+    consistency::CheckKind(d, *bytes, report_.problems);
     CheckEntries(idx->manifests, depth + 1);
   }
 
