@@ -202,9 +202,13 @@ Status TarDirectoryScanner::Close() {
   if (state_ != State::kEnd && (state_ != State::kHeader || !block_.empty())) {
     return InvalidArgument("tar stream ends inside an entry");
   }
+  // Applied once: a second Close (DecompressLayer closes its sink) is a no-op.
   for (const auto& r : removed_) EraseTree(*dirs_, r, false);
   for (const auto& o : opaque_) EraseTree(*dirs_, o, true);
   dirs_->merge(added_);
+  removed_.clear();
+  opaque_.clear();
+  added_.clear();
   return {};
 }
 

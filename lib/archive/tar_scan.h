@@ -22,7 +22,8 @@ inline constexpr uint64_t kMaxTarMetaBytes = uint64_t{1} << 20;
 // the directories after this layer: whiteouts (".wh.NAME", ".wh..wh..opq")
 // remove what they hide, a non-directory replaces a directory, and the
 // layer's directory entries are added. Malformed or oversized headers are
-// kInvalidArgument; nothing is read beyond what is written to it.
+// kInvalidArgument; nothing is read beyond what is written to it. Close
+// may be called more than once.
 class TarDirectoryScanner : public Writer {
  public:
   explicit TarDirectoryScanner(std::set<std::string>* dirs) : dirs_(dirs) {}

@@ -40,7 +40,7 @@ refused "two files at one destination (first)" "$T/a.conf:/etc/app.conf" "${amd[
 refused "two files at one destination (second)" "$T/b.conf:/etc/app.conf" "${amd[@]}" --file "$T/a.conf:/etc/app.conf" --file "$T/b.conf:/etc/app.conf"
 refused "a file inside two directories" "both put /srv/x" "${amd[@]}" --file "$T/tree:/srv" --file "$T/tree:/srv"
 refused "a file at the binary path" "where the binary goes (/usr/bin/hello)" "${amd[@]}" --binary-path /usr/bin/hello --file "$T/a.conf:/usr/bin/hello"
-refused "a whiteout in a file tree" "$T/wh:/" "${amd[@]}" --file "$T/wh:/"
+refused "a whiteout in a file tree" "$T/wh:/srv" "${amd[@]}" --file "$T/wh:/srv"
 refused "a whiteout named directly" "whole directory" "${amd[@]}" --file "$T/a.conf:/srv/.wh..wh..opq"
 refused "an arm64 Go binary as linux/amd64" "$T/hello-arm64" --binary linux/amd64="$T/hello-arm64"
 refused "an amd64 Go binary as linux/arm64 names the platform" "not linux/arm64" --binary linux/arm64="$T/hello-amd64"

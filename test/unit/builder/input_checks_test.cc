@@ -108,15 +108,15 @@ TEST_F(FileInputsTest, NothingAtAboveOrBelowTheBinaryPath) {
               StatusIs(ErrorCode::kInvalidArgument,
                        AllOf(HasSubstr("f:/usr/bin/app"), HasSubstr("where the binary goes"))));
   std::vector<FileInput> inside;
-  inside.push_back(Input("root", "/"));
-  EXPECT_THAT(CheckFileInputs(inside, "app"),
-              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("puts /app where the binary goes")));
+  inside.push_back(Input("root", "/opt"));
+  EXPECT_THAT(CheckFileInputs(inside, "opt/app"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("puts /opt/app where the binary goes")));
   std::vector<FileInput> parent;
   parent.push_back(Input("f", "/usr/bin"));
   EXPECT_THAT(CheckFileInputs(parent, "usr/bin/app"),
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("/usr/bin")));
   // A directory that holds the binary's directory is fine.
-  EXPECT_THAT(CheckFileInputs(inside, "bin/app"), IsOk());
+  EXPECT_THAT(CheckFileInputs(inside, "opt/bin/app"), IsOk());
 }
 
 TEST_F(FileInputsTest, WhiteoutAnywhereInATreeIsRefused) {
@@ -223,6 +223,9 @@ TEST(LayerDirectoriesTest, WhiteoutsAndFilesHideLowerDirectories) {
   EXPECT_TRUE(dirs->contains("tmp"));
   EXPECT_TRUE(dirs->contains("opt/a"));
   EXPECT_TRUE(dirs->contains(std::string(200, 'l') + "/" + std::string(200, 'm')));
+  auto only_upper = LayerDirectories(**layout, {l2->descriptor});
+  ASSERT_THAT(only_upper, IsOk());
+  EXPECT_EQ(*only_upper, (std::set<std::string>{"srv/new"}));
   auto both = LayerDirectories(**layout, {l1->descriptor, l2->descriptor});
   ASSERT_THAT(both, IsOk());
   EXPECT_TRUE(both->contains("tmp"));
