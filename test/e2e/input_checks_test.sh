@@ -38,7 +38,7 @@ deep=$(printf "/$(printf 'd%.0s' $(seq 200))%.0s" $(seq 21))
 refused "a path over 4095 bytes" "bytes long; Linux unpacks at most 4095" "${amd[@]}" --file "$T/a.conf:$deep"
 refused "two files at one destination (first)" "$T/a.conf:/etc/app.conf" "${amd[@]}" --file "$T/a.conf:/etc/app.conf" --file "$T/b.conf:/etc/app.conf"
 refused "two files at one destination (second)" "$T/b.conf:/etc/app.conf" "${amd[@]}" --file "$T/a.conf:/etc/app.conf" --file "$T/b.conf:/etc/app.conf"
-refused "a file inside two directories" "both put /srv/x" "${amd[@]}" --file "$T/tree:/srv" --file "$T/tree:/srv"
+refused "a file inside two directories" "both put /srv/sub/y" "${amd[@]}" --file "$T/tree:/srv" --file "$T/tree:/srv"
 refused "a file at the binary path" "where the binary goes (/usr/bin/hello)" "${amd[@]}" --binary-path /usr/bin/hello --file "$T/a.conf:/usr/bin/hello"
 refused "a whiteout in a file tree" "$T/wh:/srv" "${amd[@]}" --file "$T/wh:/srv"
 refused "a whiteout named directly" "whole directory" "${amd[@]}" --file "$T/a.conf:/srv/.wh..wh..opq"
