@@ -109,8 +109,9 @@ TEST_F(FileInputsTest, NothingAtAboveOrBelowTheBinaryPath) {
                        AllOf(HasSubstr("f:/usr/bin/app"), HasSubstr("where the binary goes"))));
   std::vector<FileInput> inside;
   inside.push_back(Input("root", "/opt"));
-  EXPECT_THAT(CheckFileInputs(inside, "opt/app"),
-              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("puts /opt/app where the binary goes")));
+  EXPECT_THAT(
+      CheckFileInputs(inside, "opt/app"),
+      StatusIs(ErrorCode::kInvalidArgument, HasSubstr("puts /opt/app where the binary goes")));
   std::vector<FileInput> parent;
   parent.push_back(Input("f", "/usr/bin"));
   EXPECT_THAT(CheckFileInputs(parent, "usr/bin/app"),
