@@ -91,7 +91,7 @@ Status TarDirectoryScanner::Write(const void* data, size_t size) {
       case State::kData:
       case State::kMeta:
       case State::kPadding: {
-        size_t n = static_cast<size_t>(std::min<uint64_t>(size, remaining_));
+        auto n = static_cast<size_t>(std::min<uint64_t>(size, remaining_));
         if (state_ == State::kMeta) meta_.append(p, n);
         p += n;
         size -= n;
@@ -175,7 +175,7 @@ Status TarDirectoryScanner::OnMeta() {
   return {};
 }
 
-void TarDirectoryScanner::OnEntry(std::string path, char type) {
+void TarDirectoryScanner::OnEntry(const std::string& path, char type) {
   std::string norm = NormalizeTarPath(path);
   auto slash = norm.rfind('/');
   std::string dir = slash == std::string::npos ? "" : norm.substr(0, slash);

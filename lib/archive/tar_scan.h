@@ -34,7 +34,7 @@ class TarDirectoryScanner : public Writer {
   enum class State { kHeader, kData, kMeta, kPadding, kEnd };
   Status OnHeader();
   Status OnMeta();
-  void OnEntry(std::string path, char type);
+  void OnEntry(const std::string& path, char type);
 
   std::set<std::string>* dirs_;
   std::set<std::string> added_;

@@ -200,7 +200,7 @@ Status CheckFileInputs(const std::vector<FileInput>& inputs, const std::string& 
       bool both_dirs =
           it->second.type == FileEntry::Type::kDirectory && e.type == FileEntry::Type::kDirectory;
       if (!inserted && !both_dirs) {
-        return InvalidArgument(fmt::format("file inputs \"{}\" and \"{}\" both put /{}",
+        return InvalidArgument(fmt::format(R"(file inputs "{}" and "{}" both put /{})",
                                            inputs[it->second.input].label, label, e.path));
       }
     }
