@@ -56,6 +56,7 @@ int RunBuildFile(const BuildFlags& f, CLI::App& sub) {
       {"--go-flag", "go_flags"},
       {"--go-ldflags", "go_ldflags"},
       {"--binary-path", "binary_path"},
+      {"--binary-unchecked", "binary_unchecked"},
       {"--file", "files"},
       {"--entrypoint", "entrypoint"},
       {"--cmd", "cmd"},
@@ -149,6 +150,8 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   build->add_option("--go-ldflags", flags->go_ldflags, "go build -ldflags value");
   build->add_option("--binary-path", o.binary_path,
                     "Where the binary lands in the image (default /app)");
+  build->add_flag("--binary-unchecked", o.binary_unchecked,
+                  "Do not check that each binary is an executable for its platform");
   build->add_option("--file", o.files,
                     "SRC:DEST: files or directories shared by every platform (repeatable)");
   build->add_option("--entrypoint", flags->entrypoint,

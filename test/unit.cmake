@@ -38,3 +38,10 @@ ocib_add_gtest(ocib_layout_tests
   unit/io/verify_test.cc
   unit/layout/oci_layout_test.cc
   unit/layout/validate_test.cc)
+# Checks of build inputs and images (lib/builder/input_checks, lib/sbom/elf,
+# lib/archive/tar_scan, lib/layout/consistency) and the builder's use of them.
+ocib_add_gtest(ocib_checks_tests
+  unit/sbom/elf_test.cc
+  unit/builder/input_checks_test.cc
+  unit/layout/consistency_test.cc
+  unit/builder/image_builder_test.cc)

@@ -20,6 +20,7 @@
 //   "go_flags"          array of strings                 go_flags      --go-flag
 //   "go_ldflags"        string                           go_ldflags    --go-ldflags
 //   "binary_path"       string                           binary_path   --binary-path
+//   "binary_unchecked"  boolean                          binary_unchecked --binary-unchecked
 //   "files"             array of "SRC:DEST" strings      files         --file
 //   "entrypoint"        array of strings                 entrypoint    --entrypoint
 //   "cmd"               array of strings                 cmd           --cmd

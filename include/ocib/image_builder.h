@@ -90,6 +90,13 @@ struct BuildOptions {
   std::string go_dir;
   std::vector<std::string> go_flags;  // extra `go build` arguments
   std::optional<std::string> go_ldflags;
+  // Each binary is checked against its platform before anything is
+  // written: an ELF executable must match the platform's os, architecture
+  // and (arm) float ABI, a Go binary's GOOS/GOARCH/GOARM/GOAMD64 too, and a
+  // platform whose os runs only ELF executables (linux...) refuses any
+  // other file (kInvalidArgument). True skips these checks (a script, a
+  // binary of a format ocib does not read).
+  bool binary_unchecked = false;
   // Where the binary lands in the image.
   std::string binary_path = "/app";
   // "SRC:DEST" files or directories that are the same on every platform.

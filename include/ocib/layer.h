@@ -81,6 +81,10 @@ class FileTree {
                  int64_t gid = 0);
   Status AddDirectory(std::string_view dest, uint32_t mode, int64_t uid = 0, int64_t gid = 0);
   Status AddSymlink(std::string_view dest, std::string target);
+  // Adds every entry of `other`, in its order, as the Add* calls would.
+  void Merge(const FileTree& other);
+  // Removes the entries for which `drop` is true.
+  void EraseIf(const std::function<bool(const FileEntry&)>& drop);
 
   // Names the tree's whole content, for a tree a caller knows by a digest
   // (ocib's embedded static base): LayerCache keys such a tree on the name

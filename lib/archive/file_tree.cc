@@ -57,6 +57,22 @@ void FileTree::Put(FileEntry e) {
   entries_.push_back(std::move(e));
 }
 
+void FileTree::Merge(const FileTree& other) {
+  for (const FileEntry& e : other.entries_) Put(e);
+}
+
+void FileTree::EraseIf(const std::function<bool(const FileEntry&)>& drop) {
+  content_id_.clear();
+  std::vector<FileEntry> kept;
+  index_.clear();
+  for (auto& e : entries_) {
+    if (drop(e)) continue;
+    index_.emplace(e.path, kept.size());
+    kept.push_back(std::move(e));
+  }
+  entries_ = std::move(kept);
+}
+
 Status FileTree::AddFile(std::string_view dest, std::string content, uint32_t mode, int64_t uid,
                          int64_t gid) {
   OCIB_ASSIGN_OR_RETURN(std::string path, NormalizePath(dest));

@@ -65,6 +65,11 @@ class PackReader {
     return true;
   }
   bool U64(uint64_t* v) { return Uint(8, v); }
+  bool Skip(uint64_t n) {
+    if (static_cast<uint64_t>(end_ - p_) < n) return false;
+    p_ += n;
+    return true;
+  }
   bool Bytes(uint64_t n, std::string* out) {
     if (static_cast<uint64_t>(end_ - p_) < n) return false;
     out->assign(reinterpret_cast<const char*>(p_), n);
@@ -172,6 +177,31 @@ Result<FileTree> StaticBaseTree() {
   }
   t.SetContentId(StaticBaseContentId());
   return t;
+}
+
+const std::set<std::string>& StaticBaseDirectories() {
+  static const auto* kDirs = [] {
+    auto* dirs = new std::set<std::string>;
+    for (const CodeEntry& e : kCodeEntries) {
+      if (e.content == nullptr) dirs->insert(e.path);
+    }
+    PackReader r(ocib_base_pack_begin, ocib_base_pack_end);
+    char type = 0;
+    while (r.U8(&type) && type != 0) {
+      uint32_t mode = 0;
+      uint32_t path_len = 0;
+      uint32_t link_len = 0;
+      uint64_t size = 0;
+      std::string path;
+      if (!r.U32(&mode) || !r.U32(&path_len) || !r.Bytes(path_len, &path) || !r.U32(&link_len) ||
+          !r.Skip(link_len) || !r.U64(&size) || !r.Skip(size)) {
+        break;  // StaticBaseTree reports a truncated pack
+      }
+      if (type == 'd') dirs->insert(path);
+    }
+    return dirs;
+  }();
+  return *kDirs;
 }
 
 ContainerConfig StaticBaseConfig() {

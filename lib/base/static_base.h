@@ -3,6 +3,7 @@
 #ifndef OCIB_LIB_BASE_STATIC_BASE_H_
 #define OCIB_LIB_BASE_STATIC_BASE_H_
 
+#include <set>
 #include <string>
 
 #include "ocib/image_config.h"
@@ -20,6 +21,10 @@ Result<FileTree> StaticBaseTree();
 // A name for everything StaticBaseTree() holds (a digest of its in-code
 // entries and of the embedded pack), without building the tree.
 const std::string& StaticBaseContentId();
+
+// The paths of the base's directories ("etc", "tmp", "home/nonroot"...),
+// read from the pack without unpacking its files.
+const std::set<std::string>& StaticBaseDirectories();
 
 // The base's config (without platform, layers or history): PATH and
 // SSL_CERT_FILE in Env, User 65532:65532.

@@ -156,6 +156,11 @@ Result<std::vector<std::string>> ReadKeyValues(const ojson& v, const std::string
   return out;
 }
 
+Result<bool> ReadBool(const ojson& v, const std::string& path) {
+  if (!v.is_boolean()) return WrongType(path, "boolean", v);
+  return v.get<bool>();
+}
+
 Result<int> ReadInt(const ojson& v, const std::string& path) {
   if (!v.is_number_integer()) return WrongType(path, "integer", v);
   if (v.is_number_unsigned()) {
@@ -342,6 +347,10 @@ const std::vector<Field>& Fields() {
       StringArrayField("go_flags", &BuildOptions::go_flags),
       StringField("go_ldflags", &BuildOptions::go_ldflags),
       StringField("binary_path", &BuildOptions::binary_path),
+      MemberField("binary_unchecked", &BuildOptions::binary_unchecked,
+                  [](const ojson& v, const std::string& path, const Context&) {
+                    return ReadBool(v, path);
+                  }),
       {"files", ParseFiles, CopyOf(&BuildOptions::files)},
       StringArrayField("entrypoint", &BuildOptions::entrypoint),
       StringArrayField("cmd", &BuildOptions::cmd),

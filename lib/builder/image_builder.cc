@@ -22,6 +22,7 @@
 
 #include "lib/base/static_base.h"
 #include "lib/builder/go_build.h"
+#include "lib/builder/input_checks.h"
 #include "lib/builder/remote_build.h"
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
@@ -182,6 +183,31 @@ Result<Base> ResolveBase(const std::string& spec, const std::vector<Platform>& p
   return base;
 }
 
+// Drops from `shared` the directory entries the base already has, so that
+// unpacking the layer keeps the base's mode and owner (/tmp stays 1777,
+// /home/nonroot 65532's). Directories the base lacks keep ocib's entry.
+Status KeepBaseDirectories(const Base& base, FileTree& shared) {
+  bool has_dirs = false;
+  for (const FileEntry& e : shared.SortedEntries()) {
+    has_dirs = has_dirs || e.type == FileEntry::Type::kDirectory;
+  }
+  if (base.kind == Base::Kind::kScratch || !has_dirs) return {};
+  std::set<std::string> dirs;
+  if (base.kind == Base::Kind::kStatic) {
+    dirs = base::StaticBaseDirectories();
+  } else {
+    for (const BasePlatform& bp : base.platforms) {
+      OCIB_ASSIGN_OR_RETURN(std::set<std::string> have,
+                            build::LayerDirectories(*base.layout, bp.layers));
+      dirs.merge(have);
+    }
+  }
+  shared.EraseIf([&](const FileEntry& e) {
+    return e.type == FileEntry::Type::kDirectory && dirs.contains(e.path);
+  });
+  return {};
+}
+
 // Checks that the output can be written, without writing anything.
 Status CheckOutput(const build::Output& out) {
   std::string dir = out.path;
@@ -295,7 +321,13 @@ Result<Plan> MakePlan(const BuildOptions& o) {
     auto reader = io::FileReader::Open(plan.binaries[i]);
     if (!reader)
       return std::move(reader).error().With("binary for " + plan.platforms[i].ToString());
+    if (!o.binary_unchecked) {
+      OCIB_RETURN_IF_ERROR(build::CheckBinaryPlatform(plan.binaries[i], plan.platforms[i]));
+    }
   }
+  OCIB_RETURN_IF_ERROR(
+      build::CheckImagePath(plan.binary_dest, "binary path \"" + o.binary_path + "\""));
+  std::vector<build::FileInput> inputs;
   for (const auto& f : o.files) {
     auto colon = f.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == f.size()) {
@@ -305,14 +337,14 @@ Result<Plan> MakePlan(const BuildOptions& o) {
     std::string dest = f.substr(colon + 1);
     auto norm = FileTree::NormalizePath(dest);
     if (!norm) return std::move(norm).error().With("--file " + f);
-    if (*norm == plan.binary_dest) {
-      return InvalidArgument("--file " + f + ": destination is the binary path /" +
-                             plan.binary_dest);
-    }
-    auto st = plan.shared.AddHostPath(src, dest);
+    build::FileInput input{f, FileTree()};
+    auto st = input.tree.AddHostPath(src, dest);
     if (!st) return std::move(st).error().With("--file " + f);
+    inputs.push_back(std::move(input));
     plan.shared_dests.push_back(*norm);
   }
+  OCIB_RETURN_IF_ERROR(build::CheckFileInputs(inputs, plan.binary_dest));
+  for (const auto& input : inputs) plan.shared.Merge(input.tree);
   for (const auto& e : o.env) {
     OCIB_ASSIGN_OR_RETURN(KeyValue kv, SplitKeyValue(e, "--env"));
     plan.env.push_back(kv);
@@ -576,7 +608,8 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Out
       } else if (base.kind == Base::Kind::kLayout) {
         const BasePlatform& bp = base.platforms[i];
         cfg = bp.config;
-        written = bp.platform;
+        // The canonical spelling, whatever the base's: one platform, one digest.
+        written = bp.platform.Normalized();
         layers = bp.layers;
         base_manifest = bp.manifest;
         auto non_empty = static_cast<size_t>(
@@ -599,9 +632,9 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Out
       }
       layers.push_back(added.per_platform[i].descriptor);
       cfg.diff_ids.push_back(added.per_platform[i].diff_id);
-      history.push_back({created,
-                         "ocib build: binary /" + plan.binary_dest + " (" + want.ToString() + ")",
-                         "", "", false});
+      history.push_back(
+          {created, "ocib build: binary /" + plan.binary_dest + " (" + written.ToString() + ")", "",
+           "", false});
       cfg.history = std::move(history);
       cfg.created = created;
       cfg.os = written.os;
@@ -906,6 +939,7 @@ Result<BuildResult> BuildImage(const BuildOptions& options) {
   if (!options.go_package.empty()) return BuildGo(options);
   OCIB_ASSIGN_OR_RETURN(Plan plan, MakePlan(options));
   OCIB_ASSIGN_OR_RETURN(Base base, ResolveBase(options.base, plan.platforms));
+  OCIB_RETURN_IF_ERROR(KeepBaseDirectories(base, plan.shared));
   if (!plan.output.archive) {
     OutputLayout output(plan.output.path);
     auto r = BuildInto(options, plan, base, output);

@@ -17,6 +17,7 @@
 #include "ocib/oci_layout.h"
 
 #include "lib/io/streams.h"
+#include "lib/layout/consistency.h"
 #include "lib/layout/image_source.h"
 #include "lib/layout/validate_store.h"
 
@@ -218,9 +219,9 @@ class Validator {
       return;
     }
     ++report_.documents;
-    bool image = m->config.media_type == media_type::kImageConfig ||
-                 m->config.media_type == media_type::kDockerConfig;
-    if (!image) {
+    consistency::CheckKind(d, *bytes, report_.problems);
+    consistency::CheckManifest(d, *m, report_.problems);
+    if (!consistency::IsImageConfig(m->config.media_type)) {
       CheckBlob(m->config);
       for (const auto& l : m->layers) CheckBlob(l);
       return;
@@ -234,30 +235,17 @@ class Validator {
     }
     ++report_.documents;
     config_platform = cfg->platform();
-    CheckPlatform(d, config_platform);
-    CheckImage(d, *m, *cfg);
+    // Layer count against diff_ids, history, and the platform (lib/layout/consistency.h).
+    consistency::CheckManifestConfig(d, *m, *cfg, report_.problems);
+    if (cfg->diff_ids.size() != m->layers.size()) return;
+    for (size_t i = 0; i < m->layers.size(); ++i) CheckLayer(m->layers[i], cfg->diff_ids[i]);
   }
 
-  void CheckImage(const Descriptor& d, const Manifest& m, const ImageConfig& cfg) {
-    if (cfg.diff_ids.size() != m.layers.size()) {
-      Problem(fmt::format("manifest {}: {} layers but {} diff_ids", d.digest.ToString(),
-                          m.layers.size(), cfg.diff_ids.size()));
-      return;
-    }
-    size_t non_empty = 0;
-    for (const auto& h : cfg.history) non_empty += h.empty_layer ? 0 : 1;
-    if (!cfg.history.empty() && non_empty != m.layers.size()) {
-      Problem(fmt::format("config {}: {} history entries with layers for {} layers",
-                          m.config.digest.ToString(), non_empty, m.layers.size()));
-    }
-    for (size_t i = 0; i < m.layers.size(); ++i) CheckLayer(m.layers[i], cfg.diff_ids[i]);
-  }
-
-  // The platform a descriptor states against its config's.
+  // The platform a descriptor states against its config's, for a manifest
+  // named again (spellings of one platform, arm64 and arm64/v8, agree).
   void CheckPlatform(const Descriptor& d, const std::optional<Platform>& p) {
     if (!d.platform || !p) return;
-    if (d.platform->os != p->os || d.platform->architecture != p->architecture ||
-        d.platform->variant != p->variant) {
+    if (!d.platform->Matches(*p)) {
       Problem("manifest " + d.digest.ToString() + ": descriptor platform " +
               d.platform->ToString() + " differs from config platform " + p->ToString());
     }
@@ -273,6 +261,7 @@ class Validator {
       return;
     }
     ++report_.documents;
+    consistency::CheckKind(d, *bytes, report_.problems);
     CheckEntries(idx->manifests, depth + 1);
   }
 

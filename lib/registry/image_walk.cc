@@ -5,6 +5,8 @@
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 
+#include "lib/layout/consistency.h"
+
 namespace ocib::registry {
 namespace {
 
@@ -179,6 +181,29 @@ Status WalkLayoutReferrers(ImageSource& layout, const Descriptor& root, WalkedIm
     }
   }
   return OkStatus();
+}
+
+Status CheckWalkedImage(const Descriptor& root, const WalkedImage& image,
+                        const std::function<BlobOpener(const Descriptor&)>& opener_for) {
+  auto docs = [](const std::vector<WalkedDocument>& in) {
+    std::vector<consistency::ImageDocument> out;
+    out.reserve(in.size());
+    for (const WalkedDocument& d : in) out.push_back({d.descriptor, d.bytes});
+    return out;
+  };
+  auto read_config = [&](const Descriptor& d) -> Result<std::string> {
+    OCIB_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader, opener_for(d)(0, d.size));
+    std::string bytes;
+    std::vector<char> buf(1 << 16);
+    while (static_cast<int64_t>(bytes.size()) <= d.size) {
+      OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
+      if (n == 0) break;
+      bytes.append(buf.data(), n);
+    }
+    return bytes;
+  };
+  return consistency::CheckImage(root, image.root_bytes, docs(image.children),
+                                 docs(image.referrers), read_config);
 }
 
 }  // namespace ocib::registry

@@ -69,6 +69,14 @@ std::string ReferrerLabel(const Digest& referrer, const Digest& subject);
 // referrer manifest that lists it, and its subject), for error messages.
 std::map<Digest, std::string> ReferrerBlobOwners(const WalkedImage& image);
 
+// Checks that `image` (walked from `root`) would validate before any of it
+// is sent: documents against their descriptors (size, digest, manifest vs
+// index), each manifest against its config (read through `opener_for`,
+// bounded) and the index's platforms, the artifact rule
+// (lib/layout/consistency.h). kInvalidArgument listing the problems.
+Status CheckWalkedImage(const Descriptor& root, const WalkedImage& image,
+                        const std::function<BlobOpener(const Descriptor&)>& opener_for);
+
 // Pushes a walked image to `destinations` (one repository): blobs (opened
 // through `opener_for`, HEAD first, mounted when `mount_sources` says so),
 // then child manifests by digest, then `root_desc` under each tag. See push.h.

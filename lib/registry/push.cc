@@ -151,6 +151,8 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
     }
   }
 
+  if (Status st = CheckWalkedImage(*root, *image, opener_for); !st)
+    return fail(std::move(st).error());
   auto client_r = RegistryClient::Create(first.domain(), options);
   if (!client_r) return fail(std::move(client_r).error());
   RegistryClient& client = **client_r;

@@ -37,7 +37,7 @@ expect_failure "bad compression" 2 'unknown compression "lz4"' build --compressi
 expect_failure "bad tag" 2 'invalid tag' build --binary linux/amd64="$T/hello" --output "oci:$T/out:-bad"
 expect_failure "output under a regular file" 2 "is not a directory" build --binary linux/amd64="$T/hello" --output "oci:$T/conf/layout:v1"
 expect_failure "base that does not exist" 4 "oci-layout" build --base "oci:$T/nobase" --binary linux/amd64="$T/hello" "${out[@]}"
-expect_failure "base without the platform" 4 "no image for platform linux/arm64" build --base "oci:$T/out:v1" --binary linux/arm64="$T/hello" "${out[@]}"
+expect_failure "base without the platform" 4 "no image for platform linux/arm64" build --base "oci:$T/out:v1" --binary-unchecked --binary linux/arm64="$T/hello" "${out[@]}"
 
 # Unreadable binary and unwritable output need an unprivileged user: see
 # bad_input_unprivileged_test.sh (a separate test that reports itself skipped

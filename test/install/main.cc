@@ -20,6 +20,7 @@ int main() {
   ocib::BuildOptions options;
   options.base = "scratch";
   options.binaries = {{"linux/amd64", bin}};
+  options.binary_unchecked = true;  // a shell script
   options.output = "oci:" + std::string(dir) + "/layout:v1";
   auto result = ocib::BuildImage(options);
   if (!result) {

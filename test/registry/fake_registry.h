@@ -329,11 +329,14 @@ inline TestImage MakeImage(const std::string& dir) {
   Index idx;
   idx.media_type = std::string(media_type::kImageIndex);
   for (const char* arch : {"amd64", "arm64"}) {
-    std::string cfg = std::string(R"({"architecture":")") + arch +
-                      R"(","os":"linux","rootfs":{"diff_ids":[],"type":"layers"}})";
-    auto c = (*layout)->Put(media_type::kImageConfig, cfg);
+    // A valid image: the (uncompressed) layer's digest is its diff_id.
     auto l = (*layout)->Put(media_type::kLayerTar, std::string("layer for ") + arch);
-    EXPECT_TRUE(c.has_value() && l.has_value());
+    EXPECT_TRUE(l.has_value());
+    std::string cfg = std::string(R"({"architecture":")") + arch +
+                      R"(","os":"linux","rootfs":{"diff_ids":[")" + l->digest.ToString() +
+                      R"("],"type":"layers"}})";
+    auto c = (*layout)->Put(media_type::kImageConfig, cfg);
+    EXPECT_TRUE(c.has_value());
     Manifest m;
     m.media_type = std::string(media_type::kImageManifest);
     m.config = *c;

@@ -347,12 +347,30 @@ TEST(BuildFileTest, NamesOutputsAndTagsAreDistinct) {
 }
 
 TEST(BuildFileTest, BuildFileFieldsAreTheKeys) {
-  EXPECT_EQ(BuildFileFields(),
-            (Strings{"base",       "base_name", "platforms",  "binaries",    "go",
-                     "go_dir",     "go_flags",  "go_ldflags", "binary_path", "files",
-                     "entrypoint", "cmd",       "env",        "labels",      "annotations",
-                     "expose",     "user",      "workdir",    "compression", "compression_level",
-                     "output",     "sbom",      "tags"}));
+  EXPECT_EQ(BuildFileFields(), (Strings{"base",
+                                        "base_name",
+                                        "platforms",
+                                        "binaries",
+                                        "go",
+                                        "go_dir",
+                                        "go_flags",
+                                        "go_ldflags",
+                                        "binary_path",
+                                        "binary_unchecked",
+                                        "files",
+                                        "entrypoint",
+                                        "cmd",
+                                        "env",
+                                        "labels",
+                                        "annotations",
+                                        "expose",
+                                        "user",
+                                        "workdir",
+                                        "compression",
+                                        "compression_level",
+                                        "output",
+                                        "sbom",
+                                        "tags"}));
 }
 
 class OverridesTest : public ::testing::Test {
@@ -474,9 +492,10 @@ TEST(LoadBuildFileTest, ImagesBuildFromAnyDirectory) {
   WriteFileOrDie(tmp.path() + "/proj/conf/app.conf", "x=1\n");
   WriteFileOrDie(tmp.path() + "/proj/ocib.json", R"({"images": [
     {"name": "multi", "binaries": {"linux/amd64": "bin/app-amd64", "linux/arm64": "bin/app-arm64"},
-     "files": ["conf:/etc/app"], "sbom": "none", "output": "oci:out/layout:multi"},
+     "files": ["conf:/etc/app"], "sbom": "none", "output": "oci:out/layout:multi",
+     "binary_unchecked": true},
     {"name": "one", "binaries": {"linux/amd64": "bin/app-amd64"}, "env": {"MODE": "one"},
-     "sbom": "none", "output": "oci:out/layout:one"}]})");
+     "sbom": "none", "output": "oci:out/layout:one", "binary_unchecked": true}]})");
   auto images = LoadBuildFile(tmp.path() + "/proj/ocib.json");
   ASSERT_THAT(images, IsOk());
   BuildOptions flags;

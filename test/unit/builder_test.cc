@@ -40,6 +40,7 @@ class BuilderTest : public ::testing::Test {
     options_.files = {tmp_.path() + "/conf:/etc/app"};
     options_.output = "oci:" + tmp_.path() + "/out:v1";
     options_.source_date_epoch = 1700000000;
+    options_.binary_unchecked = true;  // stand-in bytes, not executables
   }
   ScopedTempDir tmp_;
   BuildOptions options_;

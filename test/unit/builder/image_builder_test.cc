@@ -1,0 +1,257 @@
+// Tests for BuildImage's input checks, platform spelling and directory
+// metadata (lib/builder/image_builder.cc with lib/builder/input_checks).
+#include "ocib/image_builder.h"
+
+#include <filesystem>
+#include <map>
+
+#include "ocib/image_config.h"
+#include "ocib/manifest.h"
+#include "ocib/media_type.h"
+#include "ocib/oci_layout.h"
+
+#include "lib/archive/tar_scan.h"
+#include "test/testing/elf_header.h"
+#include "test/testing/test_util.h"
+
+namespace ocib {
+namespace {
+
+using ::ocib::testing::ElfFor;
+using ::ocib::testing::IsOk;
+using ::ocib::testing::ReadFileOrDie;
+using ::ocib::testing::ScopedTempDir;
+using ::ocib::testing::StatusIs;
+using ::ocib::testing::WriteFileOrDie;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+std::map<std::string, std::string> Snapshot(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    out[e.path().string()] = e.is_regular_file() ? ReadFileOrDie(e.path().string()) : "<dir>";
+  }
+  return out;
+}
+
+class ImageBuilderChecksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* arch : {"amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64"}) {
+      WriteFileOrDie(Bin(arch), ElfFor(arch));
+    }
+    WriteFileOrDie(tmp_.path() + "/a.conf", "a\n");
+    WriteFileOrDie(tmp_.path() + "/b.conf", "b\n");
+    WriteFileOrDie(tmp_.path() + "/tree/x", "x\n");
+    options_.output = "oci:" + tmp_.path() + "/out:v1";
+    options_.source_date_epoch = 1700000000;
+    options_.no_cache = true;
+    options_.sbom = "none";
+    options_.compression = Compression::kGzip;
+  }
+  std::string Bin(const std::string& arch) { return tmp_.path() + "/bin-" + arch; }
+  Result<BuildResult> Build(const std::string& platform, const std::string& arch) {
+    BuildOptions o = options_;
+    o.binaries = {{platform, Bin(arch)}};
+    return BuildImage(o);
+  }
+  ScopedTempDir tmp_;
+  BuildOptions options_;
+};
+
+TEST_F(ImageBuilderChecksTest, RefusalsLeaveTheOutputUnchanged) {
+  ASSERT_THAT(Build("linux/amd64", "amd64"), IsOk());
+  auto before = Snapshot(tmp_.path() + "/out");
+  const std::string t = tmp_.path();
+  struct Case {
+    std::string name;
+    std::function<void(BuildOptions&)> mutate;
+    std::vector<std::string> message;
+  };
+  std::vector<Case> cases = {
+      {"long name",
+       [&](BuildOptions& o) { o.files = {t + "/a.conf:/etc/" + std::string(256, 'n')}; },
+       {"a.conf:/etc/nnn", "256 bytes"}},
+      {"long binary path",
+       [&](BuildOptions& o) { o.binary_path = "/" + std::string(300, 'b'); },
+       {"binary path", "300 bytes"}},
+      {"same destination",
+       [&](BuildOptions& o) {
+         o.files = {t + "/a.conf:/etc/app.conf", t + "/b.conf:/etc/app.conf"};
+       },
+       {"a.conf:/etc/app.conf", "b.conf:/etc/app.conf"}},
+      {"file at the binary path",
+       [&](BuildOptions& o) { o.files = {t + "/a.conf:/app"}; },
+       {"a.conf:/app", "where the binary goes"}},
+      {"whiteout",
+       [&](BuildOptions& o) { o.files = {t + "/a.conf:/etc/.wh.passwd"}; },
+       {"a.conf:/etc/.wh.passwd", "whiteout"}},
+      {"opaque whiteout",
+       [&](BuildOptions& o) { o.files = {t + "/a.conf:/srv/.wh..wh..opq"}; },
+       {"whole directory"}},
+      {"arm64 binary as amd64",
+       [&](BuildOptions& o) {
+         o.binaries = {{"linux/amd64", Bin("arm64")}};
+       },
+       {Bin("arm64"), "not linux/amd64"}},
+      {"linux binary as windows",
+       [&](BuildOptions& o) {
+         o.base = "scratch";
+         o.binaries = {{"windows/amd64", Bin("amd64")}};
+       },
+       {Bin("amd64"), "windows cannot run"}},
+      {"script as linux",
+       [&](BuildOptions& o) {
+         o.binaries = {{"linux/amd64", t + "/a.conf"}};
+       },
+       {t + "/a.conf", "not an ELF executable"}},
+  };
+  for (const auto& c : cases) {
+    BuildOptions o = options_;
+    o.binaries = {{"linux/amd64", Bin("amd64")}};
+    o.output = "oci:" + t + "/out:other";
+    c.mutate(o);
+    auto r = BuildImage(o);
+    ASSERT_FALSE(r.has_value()) << c.name;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << c.name;
+    for (const auto& m : c.message) EXPECT_THAT(r.error().ToString(), HasSubstr(m)) << c.name;
+    EXPECT_EQ(Snapshot(tmp_.path() + "/out"), before) << c.name;
+  }
+}
+
+TEST_F(ImageBuilderChecksTest, UncheckedBinaryIsAccepted) {
+  options_.binary_unchecked = true;
+  options_.binaries = {{"linux/amd64", tmp_.path() + "/a.conf"}};
+  EXPECT_THAT(BuildImage(options_), IsOk());
+}
+
+// Every spelling of one platform gives one image.
+TEST_F(ImageBuilderChecksTest, EverySpellingOfAPlatformGivesOneDigest) {
+  struct Spellings {
+    std::string arch;
+    std::vector<std::string> names;
+    Platform written;
+  };
+  std::vector<Spellings> all = {
+      {"amd64",
+       {"linux/amd64", "linux/amd64/v1", "linux/x86_64", "linux/x86-64", "LINUX/AMD64"},
+       {"linux", "amd64", "", "", {}}},
+      {"arm64",
+       {"linux/arm64", "linux/arm64/v8", "linux/aarch64", "linux/arm64/8"},
+       {"linux", "arm64", "v8", "", {}}},
+      {"arm",
+       {"linux/arm", "linux/arm/v7", "linux/arm/7", "linux/armhf"},
+       {"linux", "arm", "v7", "", {}}},
+      {"arm", {"linux/arm/v6", "linux/arm/6", "linux/armel"}, {"linux", "arm", "v6", "", {}}},
+      {"386", {"linux/386", "linux/i386", "linux/i686"}, {"linux", "386", "", "", {}}},
+      {"ppc64le", {"linux/ppc64le"}, {"linux", "ppc64le", "", "", {}}},
+      {"s390x", {"linux/s390x"}, {"linux", "s390x", "", "", {}}},
+      {"riscv64", {"linux/riscv64"}, {"linux", "riscv64", "", "", {}}},
+  };
+  for (const auto& s : all) {
+    std::optional<Digest> first;
+    for (const auto& name : s.names) {
+      auto r = Build(name, s.arch);
+      ASSERT_THAT(r, IsOk()) << name;
+      if (!first) first = r->descriptor.digest;
+      EXPECT_EQ(r->descriptor.digest, *first) << name << " vs " << s.names[0];
+      ASSERT_EQ(r->images.size(), 1u);
+      EXPECT_EQ(r->images[0].platform.ToString(), s.written.ToString()) << name;
+      auto layout = OciLayout::Open(tmp_.path() + "/out");
+      auto cfg = ImageConfig::Parse(*(*layout)->ReadAll(r->images[0].config.digest));
+      ASSERT_THAT(cfg, IsOk());
+      EXPECT_EQ(cfg->platform().ToString(), s.written.ToString()) << name;
+    }
+  }
+}
+
+// A layout base whose arm64 entry has no variant: the output is written
+// canonically, the index entry and config agree, and both spellings give one digest.
+TEST_F(ImageBuilderChecksTest, BaseSpellingDoesNotLeakIntoTheImage) {
+  // A base with "linux/arm64" and no variant, made by hand from a build.
+  BuildOptions b = options_;
+  b.base = "scratch";
+  b.binaries = {{"linux/arm64", Bin("arm64")}};
+  b.output = "oci:" + tmp_.path() + "/base:b";
+  auto built = BuildImage(b);
+  ASSERT_THAT(built, IsOk());
+  auto base = OciLayout::Open(tmp_.path() + "/base");
+  ASSERT_THAT(base, IsOk());
+  auto m = Manifest::Parse(*(*base)->ReadAll(built->descriptor.digest));
+  auto cfg = ImageConfig::Parse(*(*base)->ReadAll(m->config.digest));
+  cfg->variant.clear();
+  std::string cbytes = cfg->Serialize();
+  auto cdesc = (*base)->Put(media_type::kImageConfig, cbytes);
+  ASSERT_THAT(cdesc, IsOk());
+  m->config = *cdesc;
+  auto mdesc = (*base)->Put(media_type::kImageManifest, m->Serialize());
+  ASSERT_THAT(mdesc, IsOk());
+  Index idx;
+  idx.media_type = std::string(media_type::kImageIndex);
+  Descriptor entry = *mdesc;
+  entry.platform = Platform{"linux", "arm64", "", "", {}};
+  idx.manifests = {entry};
+  auto idesc = (*base)->Put(media_type::kImageIndex, idx.Serialize());
+  ASSERT_THAT(idesc, IsOk());
+  ASSERT_THAT((*base)->UpdateIndex({{*idesc, "novariant"}}), IsOk());
+
+  options_.base = "oci:" + tmp_.path() + "/base:novariant";
+  std::optional<Digest> first;
+  for (const char* spelling : {"linux/arm64/v8", "linux/arm64"}) {
+    auto r = Build(spelling, "arm64");
+    ASSERT_THAT(r, IsOk()) << spelling;
+    if (!first) first = r->descriptor.digest;
+    EXPECT_EQ(r->descriptor.digest, *first) << spelling;
+    auto out = OciLayout::Open(tmp_.path() + "/out");
+    auto c = ImageConfig::Parse(*(*out)->ReadAll(r->images[0].config.digest));
+    ASSERT_THAT(c, IsOk());
+    EXPECT_EQ(c->variant, "v8");
+    ASSERT_TRUE(r->images[0].manifest.platform.has_value());
+    EXPECT_EQ(r->images[0].manifest.platform->variant, "v8");
+  }
+}
+
+// The names of the directory entries in the shared layer of `r`.
+std::set<std::string> SharedLayerDirs(const std::string& layout_dir, const BuildResult& r,
+                                      size_t shared_index) {
+  auto layout = OciLayout::Open(layout_dir);
+  auto m = Manifest::Parse(*(*layout)->ReadAll(r.images[0].manifest.digest));
+  std::set<std::string> dirs;
+  archive::TarDirectoryScanner scanner(&dirs);
+  auto reader = (*layout)->Open(m->layers.at(shared_index).digest);
+  EXPECT_THAT(DecompressLayer(**reader, m->layers[shared_index].media_type, scanner), IsOk());
+  EXPECT_THAT(scanner.Close(), IsOk());
+  return dirs;
+}
+
+TEST_F(ImageBuilderChecksTest, DirectoriesTheBaseHasGetNoEntry) {
+  options_.binaries = {{"linux/amd64", Bin("amd64")}};
+  options_.files = {tmp_.path() + "/tree:/tmp", tmp_.path() + "/tree:/home/nonroot",
+                    tmp_.path() + "/tree:/srv/new"};
+  auto r = BuildImage(options_);
+  ASSERT_THAT(r, IsOk());
+  auto dirs = SharedLayerDirs(tmp_.path() + "/out", *r, 1);
+  EXPECT_FALSE(dirs.contains("tmp"));
+  EXPECT_FALSE(dirs.contains("home/nonroot"));
+  EXPECT_TRUE(dirs.contains("srv/new"));  // not in the base: ocib's entry
+
+  // The same onto a layout base (the output above), and onto scratch.
+  BuildOptions o = options_;
+  o.base = "oci:" + tmp_.path() + "/out:v1";
+  o.files = {tmp_.path() + "/tree:/srv/new", tmp_.path() + "/tree:/opt/more"};
+  o.output = "oci:" + tmp_.path() + "/derived:v1";
+  auto d = BuildImage(o);
+  ASSERT_THAT(d, IsOk());
+  auto ddirs = SharedLayerDirs(tmp_.path() + "/derived", *d, 3);
+  EXPECT_FALSE(ddirs.contains("srv/new"));
+  EXPECT_TRUE(ddirs.contains("opt/more"));
+  o.base = "scratch";
+  o.output = "oci:" + tmp_.path() + "/scratch:v1";
+  auto s = BuildImage(o);
+  ASSERT_THAT(s, IsOk());
+  auto sdirs = SharedLayerDirs(tmp_.path() + "/scratch", *s, 0);
+  EXPECT_TRUE(sdirs.contains("srv/new"));
+}
+
+}  // namespace
+}  // namespace ocib
