@@ -532,6 +532,7 @@ Status OciLayout::UpdateIndex(const std::vector<IndexEntry>& entries) {
 
 Result<std::vector<Descriptor>> OciLayout::RemoveEntries(
     const std::function<bool(const Descriptor&)>& match) {
+  OCIB_RETURN_IF_ERROR(CheckWritable());
   OCIB_ASSIGN_OR_RETURN(DirLock lock, DirLock::Acquire(dir_));
   OCIB_ASSIGN_OR_RETURN(Index idx, ReadIndex());
   std::vector<Descriptor> removed;
@@ -547,7 +548,7 @@ Result<std::vector<Descriptor>> OciLayout::RemoveEntries(
     ::unlink(tmp.c_str());
     return std::move(st).error();
   }
-  fsutil::FsyncDir(dir_);
+  OCIB_RETURN_IF_ERROR(fsutil::FsyncDir(dir_));
   return removed;
 }
 

@@ -15,6 +15,7 @@
 #include "ocib/registry_referrers.h"
 
 #include "lib/io/streams.h"
+#include "lib/ops/location.h"
 
 namespace ocib {
 namespace {
@@ -189,7 +190,7 @@ Result<std::set<Digest>> LayoutDoomed(OciLayout& layout, const Digest& digest, b
 
 Result<DeleteResult> DeleteFromLayout(const DeleteTarget& target, const DeleteOptions& del) {
   const ImageLocation& loc = target.location;
-  if (loc.layout_tag.empty() && target.layout_digest.empty()) {
+  if (ops::LayoutTag(loc).empty() && target.layout_digest.empty()) {
     return InvalidArgument("name a tag (oci:DIR:TAG) or a digest (oci:DIR@sha256:...)");
   }
   if (del.referrers && target.layout_digest.empty()) {
@@ -197,10 +198,10 @@ Result<DeleteResult> DeleteFromLayout(const DeleteTarget& target, const DeleteOp
         "referrers are deleted with an image named by digest (deleting a tag keeps the image "
         "and its referrers)");
   }
-  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(loc.layout_dir));
+  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(loc.layout()->path));
   OCIB_ASSIGN_OR_RETURN(std::set<Digest> doomed,
                         LayoutDoomed(*layout, target.layout_digest, del.referrers));
-  const std::string& tag = loc.layout_tag;
+  const std::string& tag = ops::LayoutTag(loc);
   OCIB_ASSIGN_OR_RETURN(std::vector<Descriptor> removed,
                         layout->RemoveEntries([&](const Descriptor& d) {
                           if (!tag.empty()) {
@@ -217,7 +218,7 @@ Result<DeleteResult> DeleteFromLayout(const DeleteTarget& target, const DeleteOp
   DeleteResult out;
   for (const Descriptor& d : removed) {
     auto it = d.annotations.find(kRefNameAnnotation);
-    out.deleted.push_back(fmt::format("oci:{}{}@{}", loc.layout_dir,
+    out.deleted.push_back(fmt::format("oci:{}{}@{}", loc.layout()->path,
                                       it == d.annotations.end() ? "" : ":" + it->second,
                                       d.digest.ToString()));
   }
@@ -233,11 +234,13 @@ Result<DeleteTarget> DeleteTarget::Parse(const std::string& text) {
     size_t at = text.rfind('@');
     if (at != std::string::npos && text.find('/', at) == std::string::npos) {
       OCIB_ASSIGN_OR_RETURN(t.layout_digest, Digest::Parse(text.substr(at + 1)));
-      t.location.is_layout = true;
-      t.location.layout_dir = text.substr(4, at - 4);
-      if (t.location.layout_dir.empty()) {
+      LayoutLocation where;
+      where.path = text.substr(4, at - 4);
+      where.tag.clear();
+      if (where.path.empty()) {
         return InvalidArgument(fmt::format("empty layout directory in {}", text));
       }
+      t.location.where = std::move(where);
       return t;
     }
   }
@@ -247,14 +250,16 @@ Result<DeleteTarget> DeleteTarget::Parse(const std::string& text) {
 
 std::string DeleteTarget::ToString() const {
   if (!layout_digest.empty())
-    return fmt::format("oci:{}@{}", location.layout_dir, layout_digest.ToString());
+    return fmt::format("oci:{}@{}", location.layout()->path, layout_digest.ToString());
   return location.ToString();
 }
 
 Result<DeleteResult> DeleteImage(const DeleteTarget& target, const DeleteOptions& del,
                                  const RegistryOptions& options) {
-  auto r = target.location.is_layout ? DeleteFromLayout(target, del)
-                                     : DeleteRemote(target.location.reference, del, options);
+  OCIB_RETURN_IF_ERROR(ops::NoArchive(target.location, "delete"));
+  auto r = (target.location.layout() != nullptr)
+               ? DeleteFromLayout(target, del)
+               : DeleteRemote(target.location.registry()->reference, del, options);
   if (!r) return std::move(r).error().With(fmt::format("delete {}", target.ToString()));
   return r;
 }

@@ -17,6 +17,8 @@
 
 #include "lib/io/streams.h"
 #include "lib/json/json_util.h"
+#include "lib/layout/image_source.h"
+#include "lib/ops/location.h"
 #include "lib/registry/image_walk.h"
 
 namespace ocib {
@@ -63,14 +65,14 @@ struct Source {
 
   Result<Document> Root() const {
     if (layout) {
-      OCIB_ASSIGN_OR_RETURN(Descriptor d,
-                            registry::ResolveLayoutRoot(*layout, location.layout_tag));
+      std::unique_ptr<ImageSource> source = LayoutImageSource(*layout);
+      OCIB_ASSIGN_OR_RETURN(Descriptor d, ResolveImage(*source, location));
       OCIB_ASSIGN_OR_RETURN(std::string bytes, layout->ReadAll(d.digest, kMaxDocument));
       OCIB_RETURN_IF_ERROR(Verify(d, bytes));
       return Document{d, std::move(bytes)};
     }
     OCIB_ASSIGN_OR_RETURN(RemoteManifest m,
-                          client->GetManifest(repo, location.reference.Identifier()));
+                          client->GetManifest(repo, location.registry()->reference.Identifier()));
     Descriptor d;
     d.media_type = m.media_type;
     d.digest = m.digest;
@@ -109,11 +111,12 @@ struct Source {
 Result<Source> OpenSource(const ImageLocation& loc, const RegistryOptions& options) {
   Source s;
   s.location = loc;
-  if (loc.is_layout) {
-    OCIB_ASSIGN_OR_RETURN(s.layout, OciLayout::Open(loc.layout_dir));
+  if ((loc.layout() != nullptr)) {
+    OCIB_ASSIGN_OR_RETURN(s.layout, OciLayout::Open(loc.layout()->path));
   } else {
-    OCIB_ASSIGN_OR_RETURN(s.client, RegistryClient::Create(loc.reference.domain(), options));
-    s.repo = loc.reference.path();
+    OCIB_ASSIGN_OR_RETURN(s.client,
+                          RegistryClient::Create(loc.registry()->reference.domain(), options));
+    s.repo = loc.registry()->reference.path();
   }
   return s;
 }
@@ -420,11 +423,11 @@ Result<MutateResult> WriteToRegistry(Source& src, const Reference& dst, const Bu
 Result<MutateResult> WriteToLayout(Source& src, const ImageLocation& dst, const Built& b) {
   MutateResult out;
   out.root = b.root.descriptor;
-  const std::string tag = dst.layout_tag.empty() ? "latest" : dst.layout_tag;
+  const std::string tag = ops::LayoutTag(dst).empty() ? "latest" : ops::LayoutTag(dst);
   std::string line =
-      fmt::format("oci:{}:{}@{}", dst.layout_dir, tag, b.root.descriptor.digest.ToString());
+      fmt::format("oci:{}:{}@{}", dst.layout()->path, tag, b.root.descriptor.digest.ToString());
   out.written.push_back(line);
-  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::OpenOrCreate(dst.layout_dir));
+  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::OpenOrCreate(dst.layout()->path));
   auto have = layout->Resolve(tag);
   if (have && have->digest == b.root.descriptor.digest) {
     out.unchanged = true;
@@ -470,15 +473,16 @@ void NoteReferrers(Source& src, const Built& b, MutateResult& out) {
 
 Result<MutateResult> MutateImpl(const ImageLocation& source, const ImageLocation& destination,
                                 const MutateOptions& mutate, const RegistryOptions& options) {
-  if (!destination.is_layout && !destination.reference.digest().empty()) {
+  if (!(destination.layout() != nullptr) && !destination.registry()->reference.digest().empty()) {
     return InvalidArgument("the destination must be a tag, not a digest");
   }
   OCIB_ASSIGN_OR_RETURN(std::vector<std::string> ports, CheckOptions(mutate));
   OCIB_ASSIGN_OR_RETURN(Source src, OpenSource(source, options));
   OCIB_ASSIGN_OR_RETURN(Built built, Build(src, mutate, ports));
-  Result<MutateResult> out = destination.is_layout
-                                 ? WriteToLayout(src, destination, built)
-                                 : WriteToRegistry(src, destination.reference, built, options);
+  Result<MutateResult> out =
+      (destination.layout() != nullptr)
+          ? WriteToLayout(src, destination, built)
+          : WriteToRegistry(src, destination.registry()->reference, built, options);
   if (!out) return out;
   out->notes.insert(out->notes.begin(), built.notes.begin(), built.notes.end());
   if (!out->unchanged) NoteReferrers(src, built, *out);
@@ -489,6 +493,8 @@ Result<MutateResult> MutateImpl(const ImageLocation& source, const ImageLocation
 
 Result<MutateResult> Mutate(const ImageLocation& source, const ImageLocation& destination,
                             const MutateOptions& mutate, const RegistryOptions& options) {
+  OCIB_RETURN_IF_ERROR(ops::NoArchive(source, "mutate"));
+  OCIB_RETURN_IF_ERROR(ops::NoArchive(destination, "mutate"));
   auto r = MutateImpl(source, destination, mutate, options);
   if (!r) {
     return std::move(r).error().With(

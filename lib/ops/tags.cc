@@ -10,6 +10,8 @@
 #include "ocib/oci_layout.h"
 #include "ocib/reference.h"
 
+#include "lib/ops/location.h"
+
 namespace ocib {
 namespace {
 
@@ -18,17 +20,17 @@ std::string LayoutRef(const std::string& dir, const std::string& tag, const Dige
 }
 
 Result<std::vector<TagEntry>> ListLayoutTags(const ImageLocation& where) {
-  if (!where.layout_tag.empty()) {
+  if (!ops::LayoutTag(where).empty()) {
     return InvalidArgument(fmt::format("listing tags of {}: give the layout without a tag (oci:{})",
-                                       where.ToString(), where.layout_dir));
+                                       where.ToString(), where.layout()->path));
   }
-  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(where.layout_dir));
+  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(where.layout()->path));
   OCIB_ASSIGN_OR_RETURN(Index index, layout->ReadIndex());
   std::vector<TagEntry> out;
   for (const Descriptor& d : index.manifests) {
     auto it = d.annotations.find(kRefNameAnnotation);
     if (it == d.annotations.end()) continue;
-    out.push_back({it->second, d.digest, LayoutRef(where.layout_dir, it->second, d.digest)});
+    out.push_back({it->second, d.digest, LayoutRef(where.layout()->path, it->second, d.digest)});
   }
   return out;
 }
@@ -80,19 +82,19 @@ Status CheckTags(const std::vector<std::string>& tags, bool layout) {
 
 Result<std::vector<std::string>> TagLayout(const ImageLocation& source,
                                            const std::vector<std::string>& new_tags) {
-  if (source.layout_tag.empty()) {
+  if (ops::LayoutTag(source).empty()) {
     return InvalidArgument(
         fmt::format("tagging {}: name the image by its tag (oci:DIR:TAG)", source.ToString()));
   }
   OCIB_RETURN_IF_ERROR(CheckTags(new_tags, true));
-  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(source.layout_dir));
-  OCIB_ASSIGN_OR_RETURN(Descriptor root, layout->Resolve(source.layout_tag));
+  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(source.layout()->path));
+  OCIB_ASSIGN_OR_RETURN(Descriptor root, layout->Resolve(ops::LayoutTag(source)));
   root.annotations.erase(kRefNameAnnotation);
   std::vector<OciLayout::IndexEntry> entries;
   std::vector<std::string> lines;
   for (const std::string& t : new_tags) {
     entries.push_back({root, t});
-    lines.push_back(LayoutRef(source.layout_dir, t, root.digest));
+    lines.push_back(LayoutRef(source.layout()->path, t, root.digest));
   }
   OCIB_RETURN_IF_ERROR(layout->UpdateIndex(entries));
   return lines;
@@ -117,8 +119,10 @@ Result<std::vector<std::string>> TagRemote(const Reference& ref,
 
 Result<std::vector<TagEntry>> ListTags(const ImageLocation& repository, const ListTagsOptions& list,
                                        const RegistryOptions& options) {
-  auto r = repository.is_layout ? ListLayoutTags(repository)
-                                : ListRemoteTags(repository.reference, list, options);
+  OCIB_RETURN_IF_ERROR(ops::NoArchive(repository, "ls"));
+  auto r = (repository.layout() != nullptr)
+               ? ListLayoutTags(repository)
+               : ListRemoteTags(repository.registry()->reference, list, options);
   if (!r) return std::move(r).error().With(fmt::format("ls {}", repository.ToString()));
   return r;
 }
@@ -126,8 +130,10 @@ Result<std::vector<TagEntry>> ListTags(const ImageLocation& repository, const Li
 Result<std::vector<std::string>> TagImage(const ImageLocation& source,
                                           const std::vector<std::string>& new_tags,
                                           const RegistryOptions& options) {
-  auto r = source.is_layout ? TagLayout(source, new_tags)
-                            : TagRemote(source.reference, new_tags, options);
+  OCIB_RETURN_IF_ERROR(ops::NoArchive(source, "tag"));
+  auto r = (source.layout() != nullptr)
+               ? TagLayout(source, new_tags)
+               : TagRemote(source.registry()->reference, new_tags, options);
   if (!r) return std::move(r).error().With(fmt::format("tag {}", source.ToString()));
   return r;
 }

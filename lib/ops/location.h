@@ -1,0 +1,34 @@
+// How the day-2 operations read an ImageLocation: a layout or a registry
+// reference (archives are refused by NoArchive).
+#ifndef OCIB_LIB_OPS_LOCATION_H_
+#define OCIB_LIB_OPS_LOCATION_H_
+
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "ocib/image_location.h"
+#include "ocib/status.h"
+
+namespace ocib::ops {
+
+// The tag a layout location names, or "" when none was given.
+inline std::string LayoutTag(const ImageLocation& l) {
+  const LayoutLocation* p = l.layout();
+  return p != nullptr && p->tag_given ? p->tag : "";
+}
+
+// kInvalidArgument for an oci-archive or docker-archive location: `what`
+// works on layouts and registries.
+inline Status NoArchive(const ImageLocation& l, std::string_view what) {
+  if (l.archive() == nullptr) return {};
+  return InvalidArgument(
+      fmt::format("{} works on oci:DIR layouts and registries, not on the "
+                  "archive {}",
+                  what, l.ToString()));
+}
+
+}  // namespace ocib::ops
+
+#endif  // OCIB_LIB_OPS_LOCATION_H_
