@@ -9,6 +9,7 @@
 #include <string>
 
 #include "lib/layout/image_source.h"
+#include "test/fuzz/fuzz_check.h"
 
 namespace {
 

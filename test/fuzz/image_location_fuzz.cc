@@ -7,6 +7,8 @@
 
 #include "ocib/image_location.h"
 
+#include "test/fuzz/fuzz_check.h"
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto loc = ocib::ImageLocation::Parse(text);

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "ocib/registry.h"
+
 #include "test/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -14,13 +14,15 @@
 #include "ocib/http.h"
 #include "ocib/registry.h"
 
+#include "test/fuzz/fuzz_check.h"
+
 namespace {
 
 class OneBodyTransport : public ocib::HttpTransport {
  public:
   OneBodyTransport(std::string link, std::string body)
       : link_(std::move(link)), body_(std::move(body)) {}
-  ocib::Result<ocib::HttpResponse> RoundTrip(const ocib::HttpRequest& request) override {
+  ocib::HttpResult RoundTrip(const ocib::HttpRequest& request) override {
     ocib::HttpResponse r;
     r.status = 200;
     if (request.url.find("/tags/list") == std::string::npos) return r;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "lib/archive/tar_scan.h"
+#include "test/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::set<std::string> dirs{"etc", "tmp", "usr/share"};
