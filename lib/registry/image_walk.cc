@@ -191,7 +191,7 @@ Status CheckWalkedImage(const Descriptor& root, const WalkedImage& image,
     for (const WalkedDocument& d : in) out.push_back({d.descriptor, d.bytes});
     return out;
   };
-  auto read_config = [&](const Descriptor& d) -> Result<std::string> {
+  auto read_once = [&](const Descriptor& d) -> Result<std::string> {
     OCIB_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader, opener_for(d)(0, d.size));
     std::string bytes;
     std::vector<char> buf(1 << 16);
@@ -199,6 +199,17 @@ Status CheckWalkedImage(const Descriptor& root, const WalkedImage& image,
       OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
       if (n == 0) break;
       bytes.append(buf.data(), n);
+    }
+    return bytes;
+  };
+  // A body cut short by the network is read again (the request itself is
+  // retried by the session; a read that breaks half way is not).
+  auto read_config = [&](const Descriptor& d) -> Result<std::string> {
+    constexpr int kAttempts = 4;
+    Result<std::string> bytes = read_once(d);
+    for (int i = 1; i < kAttempts && !bytes && bytes.error().code() == ErrorCode::kUnavailable;
+         ++i) {
+      bytes = read_once(d);
     }
     return bytes;
   };

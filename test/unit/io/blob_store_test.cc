@@ -141,7 +141,7 @@ TEST(OciLayoutStoreTest, OpenRangeOfAnAbsentBlobIsNotFound) {
   auto r = (*layout)->OpenRange(Digest::Sha256Of("absent"), 0, 1);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
-  EXPECT_THAT(r.error().ToString(), HasSubstr("opening"));
+  EXPECT_THAT(r.error().ToString(), HasSubstr("No such file"));
 }
 
 }  // namespace
