@@ -31,31 +31,6 @@ constexpr size_t kMaxManifestJson = size_t{4} << 20;
 constexpr size_t kMaxConfig = size_t{16} << 20;
 constexpr size_t kMaxImages = 4096;
 
-// Reads a member range (a layer) with pread.
-class MemberReader : public Reader {
- public:
-  MemberReader(std::shared_ptr<archive::OpenFile> file, int64_t offset, int64_t length)
-      : file_(std::move(file)), offset_(offset), remaining_(length) {}
-  Result<size_t> Read(void* data, size_t size) override {
-    if (remaining_ <= 0) return size_t{0};
-    const size_t want = std::min(size, static_cast<size_t>(remaining_));
-    while (true) {
-      ssize_t n = ::pread(file_->fd, data, want, offset_);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return IoError(fmt::format("reading {}: {}", file_->path, io::ErrnoText(errno)));
-      if (n == 0) return DataLoss(fmt::format("{} ends inside a member", file_->path));
-      offset_ += n;
-      remaining_ -= n;
-      return static_cast<size_t>(n);
-    }
-  }
-
- private:
-  std::shared_ptr<archive::OpenFile> file_;
-  int64_t offset_;
-  int64_t remaining_;
-};
-
 class DockerArchiveSource : public ImageSource {
  public:
   DockerArchiveSource(std::shared_ptr<archive::OpenFile> file,
@@ -74,7 +49,8 @@ class DockerArchiveSource : public ImageSource {
     auto it = layers_.find(d);
     if (it == layers_.end())
       return NotFound(fmt::format("blob {} is not in {}", d.ToString(), name_));
-    return std::unique_ptr<Reader>(new MemberReader(file_, it->second.offset, it->second.size));
+    return std::unique_ptr<Reader>(
+        new archive::MemberReader(file_, it->second.offset, it->second.size));
   }
   Result<std::unique_ptr<Reader>> OpenRange(const Digest& d, int64_t offset,
                                             int64_t length) override {
@@ -92,7 +68,8 @@ class DockerArchiveSource : public ImageSource {
     if (offset < 0 || length < 0 || offset > it->second.size || length > it->second.size - offset) {
       return InvalidArgument("range outside blob " + d.ToString());
     }
-    return std::unique_ptr<Reader>(new MemberReader(file_, it->second.offset + offset, length));
+    return std::unique_ptr<Reader>(
+        new archive::MemberReader(file_, it->second.offset + offset, length));
   }
   Result<Index> ReadIndex() override { return index_; }
   const std::string& name() const override { return name_; }
@@ -117,7 +94,7 @@ Result<Descriptor> DockerArchiveSource::LayerDescriptor(const std::string& membe
   if (it == members_.end()) return NotFound(fmt::format("{} has no layer {}", name_, member));
   const archive::Member m = it->second;
   unsigned char magic[4] = {0, 0, 0, 0};
-  MemberReader head(file_, m.offset, std::min<int64_t>(m.size, 4));
+  archive::MemberReader head(file_, m.offset, std::min<int64_t>(m.size, 4));
   size_t got = 0;
   while (got < sizeof magic) {
     OCIB_ASSIGN_OR_RETURN(size_t n, head.Read(magic + got, sizeof magic - got));
@@ -134,7 +111,7 @@ Result<Descriptor> DockerArchiveSource::LayerDescriptor(const std::string& membe
     d.digest = diff_id;
   } else {
     d.media_type = std::string(gzip ? media_type::kLayerTarGzip : media_type::kLayerTarZstd);
-    MemberReader all(file_, m.offset, m.size);
+    archive::MemberReader all(file_, m.offset, m.size);
     io::NullWriter null;
     io::HashingWriter hash(&null);
     std::vector<char> buf(1 << 16);

@@ -22,32 +22,6 @@ namespace {
 
 constexpr size_t kMaxIndexBytes = size_t{4} << 20;
 
-// Reads [offset, offset + length) of an open file with pread.
-class RangeReader : public Reader {
- public:
-  RangeReader(std::shared_ptr<archive::OpenFile> file, int64_t offset, int64_t length)
-      : file_(std::move(file)), offset_(offset), remaining_(length) {}
-
-  Result<size_t> Read(void* data, size_t size) override {
-    if (remaining_ <= 0) return size_t{0};
-    const size_t want = std::min(size, static_cast<size_t>(remaining_));
-    while (true) {
-      ssize_t n = ::pread(file_->fd, data, want, offset_);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return IoError(fmt::format("reading {}: {}", file_->path, io::ErrnoText(errno)));
-      if (n == 0) return DataLoss(fmt::format("{} ends inside a member", file_->path));
-      offset_ += n;
-      remaining_ -= n;
-      return static_cast<size_t>(n);
-    }
-  }
-
- private:
-  std::shared_ptr<archive::OpenFile> file_;
-  int64_t offset_;
-  int64_t remaining_;
-};
-
 // A layout directory.
 class DirectorySource : public ImageSource {
  public:
@@ -68,7 +42,7 @@ class DirectorySource : public ImageSource {
       return IoError(fmt::format("opening {}: {}", path, io::ErrnoText(errno)));
     }
     auto file = std::make_shared<archive::OpenFile>(fd, path);
-    return std::unique_ptr<Reader>(new RangeReader(std::move(file), offset, length));
+    return std::unique_ptr<Reader>(new archive::MemberReader(std::move(file), offset, length));
   }
 
  private:
@@ -87,7 +61,7 @@ class OciArchiveSource : public ImageSource {
   Result<bool> Has(const Digest& d) override { return members_.contains(BlobName(d)); }
   Result<std::unique_ptr<Reader>> Open(const Digest& d) override {
     OCIB_ASSIGN_OR_RETURN(archive::Member m, Find(d));
-    return std::unique_ptr<Reader>(new RangeReader(file_, m.offset, m.size));
+    return std::unique_ptr<Reader>(new archive::MemberReader(file_, m.offset, m.size));
   }
   Result<std::unique_ptr<Reader>> OpenRange(const Digest& d, int64_t offset,
                                             int64_t length) override {
@@ -96,7 +70,7 @@ class OciArchiveSource : public ImageSource {
       return InvalidArgument(fmt::format("range {}+{} is outside blob {} ({} bytes)", offset,
                                          length, d.ToString(), m.size));
     }
-    return std::unique_ptr<Reader>(new RangeReader(file_, m.offset + offset, length));
+    return std::unique_ptr<Reader>(new archive::MemberReader(file_, m.offset + offset, length));
   }
   Result<Index> ReadIndex() override {
     OCIB_ASSIGN_OR_RETURN(std::string bytes,
@@ -263,6 +237,20 @@ Result<std::map<std::string, Member>> IndexTar(int fd, const std::string& path,
     if (it != members.end() && !members.contains(name)) members[name] = it->second;
   }
   return members;
+}
+
+Result<size_t> MemberReader::Read(void* data, size_t size) {
+  if (remaining_ <= 0) return size_t{0};
+  const size_t want = std::min(size, static_cast<size_t>(remaining_));
+  while (true) {
+    ssize_t n = ::pread(file_->fd, data, want, offset_);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return IoError(fmt::format("reading {}: {}", file_->path, io::ErrnoText(errno)));
+    if (n == 0) return DataLoss(fmt::format("{} ends inside a member", file_->path));
+    offset_ += n;
+    remaining_ -= n;
+    return static_cast<size_t>(n);
+  }
 }
 
 }  // namespace archive

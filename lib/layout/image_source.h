@@ -90,6 +90,20 @@ Result<std::map<std::string, Member>> IndexTar(int fd, const std::string& path,
 Result<std::string> ReadMember(const OpenFile& file, const std::map<std::string, Member>& members,
                                const std::string& name, size_t max_size);
 
+// Reads [offset, offset + length) of an open archive with pread; a file
+// that ends first is kDataLoss ("ends inside a member").
+class MemberReader : public Reader {
+ public:
+  MemberReader(std::shared_ptr<OpenFile> file, int64_t offset, int64_t length)
+      : file_(std::move(file)), offset_(offset), remaining_(length) {}
+  Result<size_t> Read(void* data, size_t size) override;
+
+ private:
+  std::shared_ptr<OpenFile> file_;
+  int64_t offset_;
+  int64_t remaining_;
+};
+
 }  // namespace archive
 }  // namespace ocib
 
