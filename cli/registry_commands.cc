@@ -145,6 +145,18 @@ Result<std::vector<Platform>> ParsePlatforms(const std::string& text) {
   return p;
 }
 
+// A push or copy failure. The only kAlreadyExists a transfer reports is a
+// referrers fallback tag that holds something else: name the flag that
+// replaces it.
+int ReportTransferError(const Error& error) {
+  const int code = ReportError(error);
+  if (error.code() == ErrorCode::kAlreadyExists) {
+    std::cerr << "ocib: hint: --replace-referrers-tag replaces that tag with an index of the "
+                 "referrers\n";
+  }
+  return code;
+}
+
 int RunPush(const std::string& src, const std::string& dst, bool no_referrers,
             const RemoteFlags& f) {
   auto from = ImageLocation::Parse(src);
@@ -161,7 +173,7 @@ int RunPush(const std::string& src, const std::string& dst, bool no_referrers,
   copy.referrers = !no_referrers;
   std::vector<std::string> pushed;
   auto r = Copy(*from, ImageLocation{RegistryLocation{*to}}, MakeOptions(f), &pushed, copy);
-  if (!r) return ReportError(r.error());
+  if (!r) return ReportTransferError(r.error());
   for (const std::string& line : pushed) std::cout << line << "\n";
   return kExitOk;
 }
@@ -209,7 +221,7 @@ int RunCopy(const std::string& src, const std::string& dst, const std::string& p
   copy.referrers = !no_referrers;
   copy.platforms = *wanted;
   auto r = Copy(*from, *to, MakeOptions(f), &pushed, copy);
-  if (!r) return ReportError(r.error());
+  if (!r) return ReportTransferError(r.error());
   if (pushed.empty()) {
     std::cout << r->digest.ToString() << "\n";
   } else {

@@ -35,7 +35,8 @@ Result<std::string> ReadFallbackIndex(RegistryClient& client, const std::string&
   if (!media_type::IsIndex(current->media_type)) {
     std::string there = fmt::format(
         "tag {} holds {} {} ({} bytes), not an image index of the referrers of {}", tag,
-        current->media_type.empty() ? "a document without media type" : "a " + current->media_type,
+        current->media_type.empty() ? "a document without media type"
+                                    : "a document of type " + current->media_type,
         current->digest.ToString(), current->bytes.size(), subject.ToString());
     if (!replace) {
       return Error(ErrorCode::kAlreadyExists,
