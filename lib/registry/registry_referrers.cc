@@ -33,11 +33,11 @@ Result<std::string> ReadFallbackIndex(RegistryClient& client, const std::string&
   // sha256:<hex> itself: that is no referrers index.
   if (current->digest == subject) return std::string();
   if (!media_type::IsIndex(current->media_type)) {
-    std::string there = fmt::format(
-        "tag {} holds {} {} ({} bytes), not an image index of the referrers of {}", tag,
-        current->media_type.empty() ? "a document without media type"
-                                    : "a document of type " + current->media_type,
-        current->digest.ToString(), current->bytes.size(), subject.ToString());
+    std::string there =
+        fmt::format("tag {} holds {} {} ({} bytes), not an image index of the referrers of {}", tag,
+                    current->media_type.empty() ? "a document without media type"
+                                                : "a document of type " + current->media_type,
+                    current->digest.ToString(), current->bytes.size(), subject.ToString());
     if (!replace) {
       return Error(ErrorCode::kAlreadyExists,
                    there + "; left unchanged (replacing it must be asked for explicitly)");
