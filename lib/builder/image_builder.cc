@@ -183,27 +183,44 @@ Result<Base> ResolveBase(const std::string& spec, const std::vector<Platform>& p
   return base;
 }
 
+// Whether `path` has an entry below it in `entries` (sorted by path).
+bool HasDescendant(const std::vector<FileEntry>& entries, const std::string& path) {
+  const std::string prefix = path + "/";
+  auto it = std::lower_bound(entries.begin(), entries.end(), prefix,
+                             [](const FileEntry& e, const std::string& p) { return e.path < p; });
+  return it != entries.end() && it->path.starts_with(prefix);
+}
+
 // Drops from `shared` the directory entries the base already has, so that
 // unpacking the layer keeps the base's mode and owner (/tmp stays 1777,
 // /home/nonroot 65532's). Directories the base lacks keep ocib's entry.
+// When some base layers cannot be read here (a registry base whose layers
+// are never downloaded), any directory may be the base's: every directory
+// with something below it is left implied (unpacking keeps the base's, or
+// makes a 0755 root-owned one, which is ocib's rule); only empty
+// directories, which nothing else would create, keep an entry.
 Status KeepBaseDirectories(const Base& base, FileTree& shared) {
-  bool has_dirs = false;
-  for (const FileEntry& e : shared.SortedEntries()) {
-    has_dirs = has_dirs || e.type == FileEntry::Type::kDirectory;
-  }
+  const std::vector<FileEntry> entries = shared.SortedEntries();
+  const bool has_dirs = std::any_of(entries.begin(), entries.end(), [](const FileEntry& e) {
+    return e.type == FileEntry::Type::kDirectory;
+  });
   if (base.kind == Base::Kind::kScratch || !has_dirs) return {};
   std::set<std::string> dirs;
+  bool complete = true;
   if (base.kind == Base::Kind::kStatic) {
     dirs = base::StaticBaseDirectories();
   } else {
     for (const BasePlatform& bp : base.platforms) {
+      bool read_all = true;
       OCIB_ASSIGN_OR_RETURN(std::set<std::string> have,
-                            build::LayerDirectories(*base.layout, bp.layers));
+                            build::LayerDirectories(*base.layout, bp.layers, &read_all));
       dirs.merge(have);
+      complete = complete && read_all;
     }
   }
   shared.EraseIf([&](const FileEntry& e) {
-    return e.type == FileEntry::Type::kDirectory && dirs.contains(e.path);
+    if (e.type != FileEntry::Type::kDirectory) return false;
+    return dirs.contains(e.path) || (!complete && HasDescendant(entries, e.path));
   });
   return {};
 }

@@ -134,13 +134,18 @@ Status CheckBinaryPlatform(const std::string& path, const Platform& platform) {
 }
 
 Result<std::set<std::string>> LayerDirectories(OciLayout& layout,
-                                               const std::vector<Descriptor>& layers) {
+                                               const std::vector<Descriptor>& layers,
+                                               bool* complete) {
   std::set<std::string> dirs;
+  if (complete != nullptr) *complete = true;
   for (const Descriptor& l : layers) {
     if (!media_type::IsLayer(l.media_type)) continue;
     auto have = layout.Has(l.digest);
     if (!have) return std::move(have).error().With("reading base layer " + l.digest.ToString());
-    if (!*have) continue;  // lent by a registry: not readable here
+    if (!*have) {  // lent by a registry: not readable here
+      if (complete != nullptr) *complete = false;
+      continue;
+    }
     auto reader = layout.Open(l.digest);
     if (!reader) return std::move(reader).error().With("reading base layer " + l.digest.ToString());
     archive::TarDirectoryScanner scanner(&dirs);

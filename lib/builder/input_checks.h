@@ -55,10 +55,13 @@ Status CheckBinaryPlatform(const std::string& path, const Platform& platform);
 
 // The directories the image made of `layers` (bottom first, read from
 // `layout`) has: each layer is decompressed and its tar headers scanned,
-// whiteouts applied. Layers absent from the layout, or of a media type
-// that is not an OCI or Docker layer, are skipped.
+// whiteouts applied. Layers absent from the layout (lent by a registry),
+// or of a media type that is not an OCI or Docker layer, are skipped;
+// `complete` (when given) is set to false if an absent layer was skipped,
+// so that the caller knows the set may lack directories.
 Result<std::set<std::string>> LayerDirectories(OciLayout& layout,
-                                               const std::vector<Descriptor>& layers);
+                                               const std::vector<Descriptor>& layers,
+                                               bool* complete = nullptr);
 
 }  // namespace ocib::build
 

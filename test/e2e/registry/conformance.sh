@@ -7,9 +7,13 @@
 # (b) the referrers fallback tag `sha256-<hex>` holding something that is
 #     not an image index is refused (exit 1, the message names the tag and
 #     what it holds, the tag is left as it was); with
-#     --replace-referrers-tag it is replaced by an index of the referrers.
+#     --replace-referrers-tag it is replaced by an index of the referrers;
+# (c) a registry base whose layers are never downloaded (build --tag, no
+#     --output): a --file tree merged onto the base's /tmp and
+#     /home/nonroot leaves their modes and owners the base's (umoci unpacks
+#     the pushed image and says so); an empty directory is still created.
 source "$(dirname "$0")/lib.sh"
-need skopeo jq python3 go curl
+need skopeo jq python3 go curl umoci
 hello_binaries amd64
 export SOURCE_DATE_EPOCH=1700000000
 reg_start http
@@ -37,6 +41,25 @@ run_ocib base build "${BINS[@]}" --binary-path /bin/hello --sbom none --tag "$RE
   { cat "$T/base.err" >&2; die "pushing the base failed"; }
 LAYER=$(get_manifest ocib/base 1 | jq -r '.layers[-1].digest')
 check "the base has a layer to mount" grep -Eqx 'sha256:[0-9a-f]{64}' <<<"$LAYER"
+# --- (c) directory metadata on a registry base that is never downloaded ---
+mkdir -p "$T/tree/sub" "$T/tree/empty"
+echo x > "$T/tree/x"
+echo y > "$T/tree/sub/y"
+run_ocib dirs build --base "$REG/ocib/base:1" "${BINS[@]}" --sbom none \
+  --file "$T/tree:/tmp" --file "$T/tree:/home/nonroot" --tag "$REG/ocib/dirs:1" ||
+  { cat "$T/dirs.err" >&2; die "build on the registry base"; }
+skopeo copy -q --src-tls-verify=false --dest-compress --dest-compress-format gzip \
+  "docker://$REG/ocib/dirs:1" "oci:$T/dirs:1" || die "skopeo copy of the dirs image"
+umoci unpack --image "$T/dirs:1" "$T/dirs-bundle" > /dev/null || die "umoci unpack"
+R=$T/dirs-bundle/rootfs
+check "/tmp stays 1777 0:0 ($(stat -c '%a %u:%g' "$R/tmp"))" test "$(stat -c '%a %u:%g' "$R/tmp")" = "1777 0:0"
+check "/home/nonroot stays 700 65532:65532 ($(stat -c '%a %u:%g' "$R/home/nonroot"))" \
+  test "$(stat -c '%a %u:%g' "$R/home/nonroot")" = "700 65532:65532"
+check "the files are there" test "$(cat "$R/tmp/x" "$R/home/nonroot/sub/y")" = "$(printf 'x\ny')"
+check "a new directory is 0755 root's ($(stat -c '%a %u:%g' "$R/tmp/sub"))" \
+  test "$(stat -c '%a %u:%g' "$R/tmp/sub")" = "755 0:0"
+check "an empty directory is created 0755" test "$(stat -c %a "$R/tmp/empty")" = 755
+
 # A first build caches the base (documents and layers) locally.
 run_ocib app0 build --base "$REG/ocib/base:1" "${BINS[@]}" --output "oci:$T/app0:1" ||
   { cat "$T/app0.err" >&2; die "the first build on the base failed"; }
