@@ -5,6 +5,7 @@
 #ifndef OCIB_INCLUDE_OCIB_OCIB_H_
 #define OCIB_INCLUDE_OCIB_OCIB_H_
 
+#include "ocib/append.h"
 #include "ocib/auth.h"
 #include "ocib/blob_store.h"
 #include "ocib/build_file.h"
@@ -26,6 +27,7 @@
 #include "ocib/platform.h"
 #include "ocib/pull.h"
 #include "ocib/push.h"
+#include "ocib/rebase.h"
 #include "ocib/reference.h"
 #include "ocib/referrers.h"
 #include "ocib/registry.h"
