@@ -47,3 +47,5 @@ ocib_add_gtest(ocib_checks_tests
   unit/builder/image_builder_test.cc)
 # The typed image model (lib/image).
 ocib_add_gtest(ocib_image_tests unit/image/image_test.cc)
+# Layer tarballs and directories read with libarchive (lib/archive/tar_read.cc).
+ocib_add_gtest(ocib_tar_read_tests unit/archive/tar_read_test.cc)
