@@ -2,7 +2,8 @@
 ocib_add_gtest(ocib_ops_tests
   unit/ops/tags_test.cc
   unit/ops/delete_test.cc
-  unit/ops/mutate_test.cc)
+  unit/ops/mutate_test.cc
+  unit/ops/append_rebase_test.cc)
 target_link_libraries(ocib_ops_tests PRIVATE nlohmann_json::nlohmann_json)
 ocib_add_gtest(ocib_unit_tests
   unit/core_test.cc

@@ -152,7 +152,9 @@ struct NewLayer {
   std::shared_ptr<BlobStore> store;
 };
 // Appends a layer: manifest layer, config rootfs.diff_ids, and a history
-// entry {created, created_by} (`created`: RFC 3339, empty for none).
+// entry {created, created_by} (`created`: RFC 3339, empty for none) when
+// the config's history has one entry per layer (an image without history
+// stays without: a history must describe every layer or none).
 Result<Image> AppendLayer(const Image& image, const NewLayer& layer, const std::string& created,
                           const std::string& created_by);
 // Builds `tree` into `store` (ocib/layer.h: sorted, 0:0, one mtime) and
@@ -164,7 +166,8 @@ Result<Image> AppendTree(const Image& image, const FileTree& tree,
 // Replaces the base layers: `old_base`'s layers must be the first layers of
 // `image` (kInvalidArgument naming the platform otherwise). The result
 // has `new_base`'s layers, diff_ids and history followed by the image's own
-// (its layers, diff_ids and the history entries after the old base's),
+// (its layers, diff_ids and the history entries after the old base's; no
+// history when the image's does not describe its layers),
 // the image's container config, created time and platform, and the
 // annotations org.opencontainers.image.base.digest (new base manifest) and
 // base.name (`base_name`, or removed when empty). The config is written

@@ -82,6 +82,17 @@ Result<std::string> NormalPort(const std::string& p) {
   return num + "/" + proto;
 }
 
+// The history entries of a config that have a layer (none without history).
+size_t HistoryLayers(const json& cfg) {
+  if (!cfg.contains("history") || !cfg["history"].is_array()) return 0;
+  size_t n = 0;
+  for (const json& h : cfg["history"]) {
+    bool empty = h.is_object() && h.value("empty_layer", false);
+    n += empty ? size_t{0} : size_t{1};
+  }
+  return n;
+}
+
 std::string PlatformList(const std::vector<Image>& images) {
   std::string out;
   for (const Image& i : images) out += (out.empty() ? "" : ", ") + i.platform.ToString();
@@ -135,11 +146,14 @@ Result<Image> AppendLayer(const Image& image, const NewLayer& layer, const std::
     rootfs["diff_ids"] = json::array();
   }
   rootfs["diff_ids"].push_back(layer.diff_id.ToString());
-  json entry = json::object();
-  if (!created.empty()) entry["created"] = created;
-  entry["created_by"] = created_by;
-  if (!cfg.contains("history") || !cfg["history"].is_array()) cfg["history"] = json::array();
-  cfg["history"].push_back(std::move(entry));
+  // A history entry only where the history describes every layer (an
+  // image without history stays without).
+  if (HistoryLayers(cfg) == image.layers.size() && !image.layers.empty()) {
+    json entry = json::object();
+    if (!created.empty()) entry["created"] = created;
+    entry["created_by"] = created_by;
+    cfg["history"].push_back(std::move(entry));
+  }
   OCIB_ASSIGN_OR_RETURN(Image out, WithConfig(image, jsonutil::Dump(cfg)));
   OCIB_ASSIGN_OR_RETURN(json mj, jsonutil::ParseObject(out.manifest.bytes, "manifest"));
   if (!mj.contains("layers") || !mj["layers"].is_array()) mj["layers"] = json::array();

@@ -20,12 +20,16 @@ bool SameEntry(const HistoryEntry& a, const HistoryEntry& b) {
          a.comment == b.comment && a.empty_layer == b.empty_layer;
 }
 
+size_t NonEmpty(const std::vector<HistoryEntry>& history) {
+  size_t n = 0;
+  for (const HistoryEntry& h : history) n += h.empty_layer ? size_t{0} : size_t{1};
+  return n;
+}
+
 // The history a build on `base` (with `layers` layers) starts with: the
 // base's own when it has one entry per layer, else one entry per layer.
 std::vector<HistoryEntry> BaseHistory(const ImageConfig& base, size_t layers) {
-  size_t non_empty = 0;
-  for (const HistoryEntry& h : base.history) non_empty += h.empty_layer ? size_t{0} : size_t{1};
-  if (non_empty == layers) return base.history;
+  if (NonEmpty(base.history) == layers) return base.history;
   std::vector<HistoryEntry> out;
   for (size_t k = 0; k < layers; ++k) {
     out.push_back({base.created, fmt::format("base layer {}", k), "", "", false});
@@ -43,7 +47,8 @@ size_t BaseEntries(const std::vector<HistoryEntry>& history, const std::vector<H
   if (prefix) return old.size();
   size_t seen = 0;
   size_t i = 0;
-  while (i < history.size() && seen < layers) seen += history[i++].empty_layer ? size_t{0} : size_t{1};
+  while (i < history.size() && seen < layers)
+    seen += history[i++].empty_layer ? size_t{0} : size_t{1};
   return i;
 }
 
@@ -70,10 +75,15 @@ Result<Image> ReplaceBase(const Image& image, const Image& old_base, const Image
   OCIB_ASSIGN_OR_RETURN(ImageConfig cfg, ImageConfig::Parse(image.config.bytes));
   OCIB_ASSIGN_OR_RETURN(ImageConfig old_cfg, ImageConfig::Parse(old_base.config.bytes));
   OCIB_ASSIGN_OR_RETURN(ImageConfig new_cfg, ImageConfig::Parse(new_base.config.bytes));
-  std::vector<HistoryEntry> history = BaseHistory(new_cfg, new_base.layers.size());
-  size_t skip = BaseEntries(cfg.history, BaseHistory(old_cfg, n), n);
-  history.insert(history.end(), cfg.history.begin() + static_cast<std::ptrdiff_t>(skip),
-                 cfg.history.end());
+  // The image's history, when it describes its layers, is the new base's
+  // and the image's own entries; otherwise it stays empty.
+  std::vector<HistoryEntry> history;
+  if (NonEmpty(cfg.history) == image.layers.size()) {
+    history = BaseHistory(new_cfg, new_base.layers.size());
+    size_t skip = BaseEntries(cfg.history, BaseHistory(old_cfg, n), n);
+    history.insert(history.end(), cfg.history.begin() + static_cast<std::ptrdiff_t>(skip),
+                   cfg.history.end());
+  }
   cfg.history = std::move(history);
   std::vector<Digest> diff_ids = new_base.diff_ids;
   diff_ids.insert(diff_ids.end(), image.diff_ids.begin() + static_cast<std::ptrdiff_t>(n),
