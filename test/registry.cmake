@@ -42,3 +42,6 @@ ocib_add_registry_e2e(registry_day2 day2.sh)
 ocib_add_registry_e2e(registry_append_rebase append_rebase.sh)
 ocib_add_registry_e2e(registry_push_verify push_verify.sh)
 ocib_add_registry_e2e(registry_push_consistency push_consistency.sh)
+# The library example (b): built against the install prefix, run against the registry.
+ocib_add_registry_e2e(registry_example_append_env example_append_env.sh)
+set_tests_properties(registry_example_append_env PROPERTIES FIXTURES_REQUIRED ocib_prefix)

@@ -44,9 +44,9 @@ Result<std::string> EntryPath(std::string_view raw, const std::string& where,
   while (start <= raw.size()) {
     size_t slash = raw.find('/', start);
     std::string_view name =
-        raw.substr(start, slash == std::string_view::npos ? raw.npos : slash - start);
+        raw.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (name == "..") {
-      return InvalidArgument(fmt::format("{}: entry \"{}\" has a \"..\" component", where, raw));
+      return InvalidArgument(fmt::format(R"({}: entry "{}" has a ".." component)", where, raw));
     }
     if (name.size() > kMaxName) {
       return InvalidArgument(

@@ -111,17 +111,17 @@ Status CheckConfigChanges(const ConfigChanges& changes) {
   return OkStatus();
 }
 
-Result<Image> SetConfig(const Image& image, const ConfigChanges& m) {
-  OCIB_RETURN_IF_ERROR(CheckConfigChanges(m));
+Result<Image> SetConfig(const Image& image, const ConfigChanges& changes) {
+  OCIB_RETURN_IF_ERROR(CheckConfigChanges(changes));
   OCIB_ASSIGN_OR_RETURN(json cfg, jsonutil::ParseObject(image.config.bytes, "config"));
   json& c = Object(cfg, "config");
-  SetArgs(c, "Entrypoint", m.entrypoint);
-  SetArgs(c, "Cmd", m.cmd);
-  SetEnv(c, m.env);
-  for (const auto& [k, v] : m.labels) Object(c, "Labels")[k] = v;
-  if (m.user) c["User"] = *m.user;
-  if (m.working_dir) c["WorkingDir"] = *m.working_dir;
-  for (const std::string& p : m.expose) {
+  SetArgs(c, "Entrypoint", changes.entrypoint);
+  SetArgs(c, "Cmd", changes.cmd);
+  SetEnv(c, changes.env);
+  for (const auto& [k, v] : changes.labels) Object(c, "Labels")[k] = v;
+  if (changes.user) c["User"] = *changes.user;
+  if (changes.working_dir) c["WorkingDir"] = *changes.working_dir;
+  for (const std::string& p : changes.expose) {
     OCIB_ASSIGN_OR_RETURN(std::string port, NormalPort(p));
     Object(c, "ExposedPorts")[port] = json::object();
   }

@@ -1,5 +1,6 @@
 // Reading and writing the image model (ocib/image.h) at a layout or a
 // registry.
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <utility>
@@ -155,11 +156,8 @@ Result<Image> LoadImage(const Origin& origin, Document manifest) {
 }
 
 bool Wanted(const std::vector<Platform>& wanted, const Platform& p) {
-  if (wanted.empty()) return true;
-  for (const Platform& w : wanted) {
-    if (w.Matches(p)) return true;
-  }
-  return false;
+  return wanted.empty() ||
+         std::ranges::any_of(wanted, [&](const Platform& w) { return w.Matches(p); });
 }
 
 Status CheckWanted(const std::vector<Platform>& wanted, const std::vector<Platform>& have) {
