@@ -2,7 +2,8 @@
 ocib_add_gtest(ocib_ops_tests
   unit/ops/tags_test.cc
   unit/ops/delete_test.cc
-  unit/ops/mutate_test.cc)
+  unit/ops/mutate_test.cc
+  unit/ops/append_rebase_test.cc)
 target_link_libraries(ocib_ops_tests PRIVATE nlohmann_json::nlohmann_json)
 ocib_add_gtest(ocib_unit_tests
   unit/core_test.cc
@@ -45,3 +46,7 @@ ocib_add_gtest(ocib_checks_tests
   unit/builder/input_checks_test.cc
   unit/layout/consistency_test.cc
   unit/builder/image_builder_test.cc)
+# The typed image model (lib/image).
+ocib_add_gtest(ocib_image_tests unit/image/image_test.cc)
+# Layer tarballs and directories read with libarchive (lib/archive/tar_read.cc).
+ocib_add_gtest(ocib_tar_read_tests unit/archive/tar_read_test.cc)

@@ -5,6 +5,7 @@
 #ifndef OCIB_INCLUDE_OCIB_OCIB_H_
 #define OCIB_INCLUDE_OCIB_OCIB_H_
 
+#include "ocib/append.h"
 #include "ocib/auth.h"
 #include "ocib/blob_store.h"
 #include "ocib/build_file.h"
@@ -12,6 +13,7 @@
 #include "ocib/digest.h"
 #include "ocib/go_buildinfo.h"
 #include "ocib/http.h"
+#include "ocib/image.h"
 #include "ocib/image_builder.h"
 #include "ocib/image_config.h"
 #include "ocib/inspect.h"
@@ -25,10 +27,12 @@
 #include "ocib/platform.h"
 #include "ocib/pull.h"
 #include "ocib/push.h"
+#include "ocib/rebase.h"
 #include "ocib/reference.h"
 #include "ocib/referrers.h"
 #include "ocib/registry.h"
 #include "ocib/registry_referrers.h"
+#include "ocib/registry_store.h"
 #include "ocib/sbom.h"
 #include "ocib/sbom_query.h"
 #include "ocib/status.h"

@@ -5,9 +5,11 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "ocib/image.h"
 #include "ocib/image_location.h"
 #include "ocib/status.h"
 
@@ -28,6 +30,12 @@ inline Status NoArchive(const ImageLocation& l, std::string_view what) {
                   "archive {}",
                   what, l.ToString()));
 }
+
+// Notes for stderr after an operation made `root` from `source` (read from
+// `from`): the index entries it left out and the referrers of the source
+// that were not carried over (lib/ops/mutate.cc).
+std::vector<std::string> DroppedNotes(const ImageIndex& source, const ImageLocation& from,
+                                      const Descriptor& root, const RegistryOptions& options);
 
 }  // namespace ocib::ops
 

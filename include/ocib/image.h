@@ -1,0 +1,195 @@
+// File: ocib/image.h
+//
+// The typed image model: an Image (one platform's manifest and config, and
+// the store its layers are read from, lazily) and an ImageIndex (the images
+// of a location's root, in its order). Values: every operation below
+// returns a new value and never changes its input or writes anything;
+// WriteImage is the only function that writes.
+//
+// Documents keep their JSON: an operation edits the fields it changes and
+// writes the document again in ocib's canonical form (sorted keys, no
+// whitespace), so fields ocib does not model are kept, and the same input
+// and the same operations give the same digests. No time stamp is taken
+// from the clock.
+//
+// Reading: ReadImage takes an oci:DIR[:TAG] layout or a registry
+// reference (archives: kInvalidArgument). Manifests and configs are read
+// (bounded, verified against their descriptors); layers are not: each
+// Image keeps the store they are in (the layout, or the registry
+// repository as a BlobStore, ocib/registry_store.h) and WriteImage copies
+// only what the destination lacks. Registry to registry, layers are mounted
+// (same registry) or streamed (another one), never stored on disk.
+#ifndef OCIB_INCLUDE_OCIB_IMAGE_H_
+#define OCIB_INCLUDE_OCIB_IMAGE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ocib/blob_store.h"
+#include "ocib/descriptor.h"
+#include "ocib/digest.h"
+#include "ocib/image_location.h"
+#include "ocib/layer.h"
+#include "ocib/manifest.h"
+#include "ocib/platform.h"
+#include "ocib/registry.h"
+#include "ocib/status.h"
+
+namespace ocib {
+
+// Where blobs can be read: a store and, when it is a registry repository,
+// "REGISTRY/REPOSITORY" (a write to another repository of that registry
+// mounts blobs from it instead of moving their bytes).
+struct BlobSource {
+  std::shared_ptr<BlobStore> store;
+  std::string repository;
+};
+
+// One platform image.
+struct Image {
+  // The manifest (its descriptor carries the index entry's platform and
+  // annotations when it came from an index) and the config.
+  Document manifest;
+  Document config;
+  // Parsed from them: the manifest's layers and the config's
+  // rootfs.diff_ids (same length), its platform.
+  std::vector<Descriptor> layers;
+  std::vector<Digest> diff_ids;
+  Platform platform;
+  // Where the layers can be read: the location the image was read from
+  // (its store is never null for a read image) and, for layers that
+  // operations added (appended, or a new base's), the source of each.
+  BlobSource blobs;
+  std::map<Digest, BlobSource> added;
+
+  // The source of the blob `digest`: its entry in `added`, else `blobs`.
+  const BlobSource& SourceOf(const Digest& digest) const {
+    auto it = added.find(digest);
+    return it == added.end() ? blobs : it->second;
+  }
+};
+
+// The root of a location: one image, or an index of images.
+struct ImageIndex {
+  // The root document: the index, or the single image's manifest.
+  Document root;
+  bool is_index = false;
+  std::vector<Image> images;
+  // For each image, its entry in the index's "manifests" (index only).
+  std::vector<size_t> entries;
+  // Index entries that are not platform images (attestations with platform
+  // unknown/unknown, nested indexes, artifacts): they describe the source's
+  // manifests, and Reindex leaves them out.
+  std::vector<Descriptor> others;
+  // The digests of the documents as read (root and images): the subjects
+  // of the source's referrers.
+  std::vector<Digest> source_digests;
+};
+
+// ---- Reading and writing -------------------------------------------------
+
+// With `platforms`, only the matching images of an index are read (a wanted
+// platform that is not there: kNotFound naming the available ones).
+Result<ImageIndex> ReadImage(const ImageLocation& from, const RegistryOptions& options,
+                             const std::vector<Platform>& platforms = {});
+
+struct WrittenImage {
+  Descriptor root;
+  // "REF@sha256:..." or "oci:DIR:TAG@sha256:...".
+  std::vector<std::string> written;
+  // True when the destination tag already named the root: nothing written
+  // (one HEAD of the tag, or one read of index.json).
+  bool unchanged = false;
+};
+
+// Writes `image` to a layout (blobs it lacks copied, documents written with
+// one round of flushes, then the tag) or a registry (blobs HEADed, mounted
+// or uploaded, manifests, then the tag). The destination must be a tag.
+Result<WrittenImage> WriteImage(const ImageIndex& image, const ImageLocation& to,
+                                const RegistryOptions& options);
+
+// How many referrers the location's images had (listed through the
+// referrers API or the layout's index.json); notes for what failed.
+struct ReferrerCount {
+  int total = 0;
+  std::vector<std::string> notes;
+};
+ReferrerCount CountReferrers(const ImageLocation& from, const std::vector<Digest>& subjects,
+                             const RegistryOptions& options);
+
+// ---- Operations on one image ---------------------------------------------
+
+// Config fields to change (as `ocib mutate`): unset fields are kept.
+struct ConfigChanges {
+  // Replace the entrypoint / cmd when set (an empty vector clears it).
+  std::optional<std::vector<std::string>> entrypoint;
+  std::optional<std::vector<std::string>> cmd;
+  // "K=V": replaces the variable K, or is appended.
+  std::vector<std::string> env;
+  std::map<std::string, std::string> labels;
+  std::optional<std::string> user;
+  std::optional<std::string> working_dir;
+  // "PORT", "PORT/tcp" or "PORT/udp": added to the exposed ports.
+  std::vector<std::string> expose;
+};
+
+// Checks `changes` (env K=V, ports): kInvalidArgument naming the entry.
+Status CheckConfigChanges(const ConfigChanges& changes);
+
+Result<Image> SetConfig(const Image& image, const ConfigChanges& changes);
+// Sets (or replaces) manifest annotations.
+Result<Image> SetAnnotations(const Image& image, const std::map<std::string, std::string>& set);
+
+// A layer to append: an existing blob (in `store`, or already where the
+// image's layers are when `store` is null) and its diff_id.
+struct NewLayer {
+  Descriptor blob;
+  Digest diff_id;
+  std::shared_ptr<BlobStore> store;
+};
+// Appends a layer: manifest layer, config rootfs.diff_ids, and a history
+// entry {created, created_by} (`created`: RFC 3339, empty for none) when
+// the config's history has one entry per layer (an image without history
+// stays without: a history must describe every layer or none).
+Result<Image> AppendLayer(const Image& image, const NewLayer& layer, const std::string& created,
+                          const std::string& created_by);
+// Builds `tree` into `store` (ocib/layer.h: sorted, 0:0, one mtime) and
+// appends it as AppendLayer does.
+Result<Image> AppendTree(const Image& image, const FileTree& tree,
+                         const std::shared_ptr<BlobStore>& store, const LayerOptions& options,
+                         const std::string& created_by);
+
+// Replaces the base layers: `old_base`'s layers must be the first layers of
+// `image` (kInvalidArgument naming the platform otherwise). The result
+// has `new_base`'s layers, diff_ids and history followed by the image's own
+// (its layers, diff_ids and the history entries after the old base's; no
+// history when the image's does not describe its layers),
+// the image's container config, created time and platform, and the
+// annotations org.opencontainers.image.base.digest (new base manifest) and
+// base.name (`base_name`, or removed when empty). The config is written
+// from the typed ImageConfig (ocib/image_config.h) as `build` writes it, so
+// rebasing onto B2 an image built on B1 gives the digest building on B2
+// gives.
+Result<Image> ReplaceBase(const Image& image, const Image& old_base, const Image& new_base,
+                          const std::string& base_name);
+
+// ---- Operations on an index ----------------------------------------------
+
+// Keeps the images matching one of `platforms` (all when empty); a wanted
+// platform that is not there is kNotFound naming the available ones.
+Result<ImageIndex> SelectPlatforms(const ImageIndex& index, const std::vector<Platform>& platforms);
+// The image of `index` for `platform` (kNotFound naming the available ones).
+Result<Image> FindPlatform(const ImageIndex& index, const Platform& platform);
+// `index` with `images` (same number, same order) in place of its images:
+// a new root (the index document with the new entries' digests and sizes,
+// the other entries left out, `annotations` set; or the single manifest).
+Result<ImageIndex> Reindex(const ImageIndex& index, std::vector<Image> images,
+                           const std::map<std::string, std::string>& annotations = {});
+
+}  // namespace ocib
+
+#endif  // OCIB_INCLUDE_OCIB_IMAGE_H_

@@ -1,0 +1,45 @@
+// File: ocib/registry_store.h
+//
+// A registry repository as a BlobStore: Has is a HEAD of the blob, Open and
+// OpenRange stream it (GET, with a Range for a range; not stored on disk),
+// and a writer keeps the bytes in memory and uploads them on Commit (HEAD,
+// then POST + PUT ?digest=; the registry checks the digest). A store for
+// documents and small layers: large blobs are better moved with
+// RegistryClient::PushBlob from a file.
+//
+// Thread safety: as RegistryClient (safe for concurrent use).
+#ifndef OCIB_INCLUDE_OCIB_REGISTRY_STORE_H_
+#define OCIB_INCLUDE_OCIB_REGISTRY_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "ocib/blob_store.h"
+#include "ocib/registry.h"
+
+namespace ocib {
+
+class RegistryBlobStore : public BlobStore {
+ public:
+  // The repository `repo` ("team/app") on `client`'s registry.
+  RegistryBlobStore(std::shared_ptr<RegistryClient> client, std::string repo)
+      : client_(std::move(client)), repo_(std::move(repo)) {}
+
+  Result<bool> Has(const Digest& digest) override;
+  Result<std::unique_ptr<BlobWriter>> NewWriter() override;
+  Result<std::unique_ptr<Reader>> Open(const Digest& digest) override;
+  Result<std::unique_ptr<Reader>> OpenRange(const Digest& digest, int64_t offset,
+                                            int64_t length) override;
+
+  RegistryClient& client() { return *client_; }
+  const std::string& repository() const { return repo_; }
+
+ private:
+  std::shared_ptr<RegistryClient> client_;
+  std::string repo_;
+};
+
+}  // namespace ocib
+
+#endif  // OCIB_INCLUDE_OCIB_REGISTRY_STORE_H_

@@ -1,0 +1,240 @@
+// Operations on the image model (ocib/image.h): each parses the documents
+// it changes, edits them and writes them in canonical form.
+#include "ocib/image.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ocib/image_config.h"
+
+#include "lib/archive/layer_pipeline.h"
+#include "lib/json/json_util.h"
+
+namespace ocib {
+namespace {
+
+using json = nlohmann::json;
+
+// `doc` with new bytes: same media type, platform and annotations.
+Document Redescribe(const Document& doc, std::string bytes) {
+  Document out;
+  out.descriptor = doc.descriptor;
+  out.descriptor.digest = Digest::Sha256Of(bytes);
+  out.descriptor.size = static_cast<int64_t>(bytes.size());
+  out.bytes = std::move(bytes);
+  return out;
+}
+
+// `image` with a new config document: the manifest points at it.
+Result<Image> WithConfig(const Image& image, std::string config_bytes) {
+  Image out = image;
+  out.config = Redescribe(image.config, std::move(config_bytes));
+  OCIB_ASSIGN_OR_RETURN(json mj, jsonutil::ParseObject(image.manifest.bytes, "manifest"));
+  mj["config"]["digest"] = out.config.descriptor.digest.ToString();
+  mj["config"]["size"] = out.config.descriptor.size;
+  out.manifest = Redescribe(image.manifest, jsonutil::Dump(mj));
+  return out;
+}
+
+void SetEnv(json& c, const std::vector<std::string>& env) {
+  if (env.empty()) return;
+  if (!c.contains("Env") || !c["Env"].is_array()) c["Env"] = json::array();
+  for (const std::string& e : env) {
+    std::string key = e.substr(0, e.find('=') + 1);
+    bool replaced = false;
+    for (json& have : c["Env"]) {
+      if (have.is_string() && have.get<std::string>().rfind(key, 0) == 0) {
+        have = e;
+        replaced = true;
+      }
+    }
+    if (!replaced) c["Env"].push_back(e);
+  }
+}
+
+void SetArgs(json& c, const char* key, const std::optional<std::vector<std::string>>& args) {
+  if (!args) return;
+  if (args->empty()) {
+    c.erase(key);
+  } else {
+    c[key] = *args;
+  }
+}
+
+json& Object(json& parent, const char* key) {
+  if (!parent.contains(key) || !parent[key].is_object()) parent[key] = json::object();
+  return parent[key];
+}
+
+// "80" -> "80/tcp"; kInvalidArgument for anything but PORT[/tcp|/udp].
+Result<std::string> NormalPort(const std::string& p) {
+  std::string num = p.substr(0, p.find('/'));
+  std::string proto = p.find('/') == std::string::npos ? "tcp" : p.substr(p.find('/') + 1);
+  bool digits =
+      !num.empty() && num.size() <= 5 && num.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoi(num) < 1 || std::stoi(num) > 65535 ||
+      (proto != "tcp" && proto != "udp")) {
+    return InvalidArgument(fmt::format("port \"{}\" is not PORT[/tcp|/udp]", p));
+  }
+  return num + "/" + proto;
+}
+
+// The history entries of a config that have a layer (none without history).
+size_t HistoryLayers(const json& cfg) {
+  if (!cfg.contains("history") || !cfg["history"].is_array()) return 0;
+  size_t n = 0;
+  for (const json& h : cfg["history"]) {
+    bool empty = h.is_object() && h.value("empty_layer", false);
+    n += empty ? size_t{0} : size_t{1};
+  }
+  return n;
+}
+
+std::string PlatformList(const std::vector<Image>& images) {
+  std::string out;
+  for (const Image& i : images) out += (out.empty() ? "" : ", ") + i.platform.ToString();
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+Status CheckConfigChanges(const ConfigChanges& changes) {
+  for (const std::string& e : changes.env) {
+    if (e.empty() || e.front() == '=' || e.find('=') == std::string::npos) {
+      return InvalidArgument(fmt::format("environment entry \"{}\" is not K=V", e));
+    }
+  }
+  for (const std::string& p : changes.expose) OCIB_RETURN_IF_ERROR(NormalPort(p));
+  return OkStatus();
+}
+
+Result<Image> SetConfig(const Image& image, const ConfigChanges& changes) {
+  OCIB_RETURN_IF_ERROR(CheckConfigChanges(changes));
+  OCIB_ASSIGN_OR_RETURN(json cfg, jsonutil::ParseObject(image.config.bytes, "config"));
+  json& c = Object(cfg, "config");
+  SetArgs(c, "Entrypoint", changes.entrypoint);
+  SetArgs(c, "Cmd", changes.cmd);
+  SetEnv(c, changes.env);
+  for (const auto& [k, v] : changes.labels) Object(c, "Labels")[k] = v;
+  if (changes.user) c["User"] = *changes.user;
+  if (changes.working_dir) c["WorkingDir"] = *changes.working_dir;
+  for (const std::string& p : changes.expose) {
+    OCIB_ASSIGN_OR_RETURN(std::string port, NormalPort(p));
+    Object(c, "ExposedPorts")[port] = json::object();
+  }
+  return WithConfig(image, jsonutil::Dump(cfg));
+}
+
+Result<Image> SetAnnotations(const Image& image, const std::map<std::string, std::string>& set) {
+  if (set.empty()) return image;
+  OCIB_ASSIGN_OR_RETURN(json mj, jsonutil::ParseObject(image.manifest.bytes, "manifest"));
+  for (const auto& [k, v] : set) Object(mj, "annotations")[k] = v;
+  Image out = image;
+  out.manifest = Redescribe(image.manifest, jsonutil::Dump(mj));
+  return out;
+}
+
+Result<Image> AppendLayer(const Image& image, const NewLayer& layer, const std::string& created,
+                          const std::string& created_by) {
+  OCIB_ASSIGN_OR_RETURN(json cfg, jsonutil::ParseObject(image.config.bytes, "config"));
+  json& rootfs = Object(cfg, "rootfs");
+  rootfs["type"] = "layers";
+  if (!rootfs.contains("diff_ids") || !rootfs["diff_ids"].is_array()) {
+    rootfs["diff_ids"] = json::array();
+  }
+  rootfs["diff_ids"].push_back(layer.diff_id.ToString());
+  // A history entry only where the history describes every layer (an
+  // image without history stays without).
+  if (HistoryLayers(cfg) == image.layers.size() && !image.layers.empty()) {
+    json entry = json::object();
+    if (!created.empty()) entry["created"] = created;
+    entry["created_by"] = created_by;
+    cfg["history"].push_back(std::move(entry));
+  }
+  OCIB_ASSIGN_OR_RETURN(Image out, WithConfig(image, jsonutil::Dump(cfg)));
+  OCIB_ASSIGN_OR_RETURN(json mj, jsonutil::ParseObject(out.manifest.bytes, "manifest"));
+  if (!mj.contains("layers") || !mj["layers"].is_array()) mj["layers"] = json::array();
+  Descriptor blob = layer.blob;
+  blob.platform.reset();
+  mj["layers"].push_back(jsonutil::DescriptorToJson(blob));
+  out.manifest = Redescribe(out.manifest, jsonutil::Dump(mj));
+  out.layers.push_back(blob);
+  out.diff_ids.push_back(layer.diff_id);
+  if (layer.store) out.added[blob.digest] = BlobSource{layer.store, ""};
+  return out;
+}
+
+Result<Image> AppendTree(const Image& image, const FileTree& tree,
+                         const std::shared_ptr<BlobStore>& store, const LayerOptions& options,
+                         const std::string& created_by) {
+  OCIB_ASSIGN_OR_RETURN(Layer built, BuildLayer(tree, *store, options, nullptr));
+  return AppendLayer(image, {built.descriptor, built.diff_id, store}, FormatRfc3339(options.mtime),
+                     created_by);
+}
+
+Result<ImageIndex> SelectPlatforms(const ImageIndex& index,
+                                   const std::vector<Platform>& platforms) {
+  if (platforms.empty()) return index;
+  for (const Platform& w : platforms) {
+    if (std::ranges::none_of(index.images, [&](const Image& i) { return w.Matches(i.platform); })) {
+      return NotFound(fmt::format("platform {} is not in the image (it has: {})", w.ToString(),
+                                  PlatformList(index.images)));
+    }
+  }
+  ImageIndex out = index;
+  out.images.clear();
+  out.entries.clear();
+  for (size_t i = 0; i < index.images.size(); ++i) {
+    const Platform& p = index.images[i].platform;
+    if (std::ranges::any_of(platforms, [&](const Platform& w) { return w.Matches(p); })) {
+      out.images.push_back(index.images[i]);
+      if (i < index.entries.size()) out.entries.push_back(index.entries[i]);
+    }
+  }
+  return out;
+}
+
+Result<Image> FindPlatform(const ImageIndex& index, const Platform& platform) {
+  for (const Image& i : index.images) {
+    if (platform.Matches(i.platform)) return i;
+  }
+  return NotFound(fmt::format("platform {} is not in the image (it has: {})", platform.ToString(),
+                              PlatformList(index.images)));
+}
+
+Result<ImageIndex> Reindex(const ImageIndex& index, std::vector<Image> images,
+                           const std::map<std::string, std::string>& annotations) {
+  if (images.size() != index.images.size()) {
+    return InvalidArgument(
+        fmt::format("reindex: {} images for {} entries", images.size(), index.images.size()));
+  }
+  ImageIndex out = index;
+  out.images = std::move(images);
+  out.others.clear();
+  if (!index.is_index) {
+    if (out.images.empty()) return InvalidArgument("an image without a manifest");
+    out.root = out.images.front().manifest;
+    out.root.descriptor.platform.reset();
+    out.root.descriptor.annotations.clear();
+    return out;
+  }
+  OCIB_ASSIGN_OR_RETURN(json ij, jsonutil::ParseObject(index.root.bytes, "index"));
+  json entries = json::array();
+  for (size_t i = 0; i < out.images.size(); ++i) {
+    json e = ij["manifests"][index.entries[i]];
+    e["digest"] = out.images[i].manifest.descriptor.digest.ToString();
+    e["size"] = out.images[i].manifest.descriptor.size;
+    entries.push_back(std::move(e));
+    out.entries[i] = i;
+  }
+  if (entries.empty()) return NotFound("the index lists no platform image");
+  ij["manifests"] = std::move(entries);
+  for (const auto& [k, v] : annotations) Object(ij, "annotations")[k] = v;
+  out.root = Redescribe(index.root, jsonutil::Dump(ij));
+  return out;
+}
+
+}  // namespace ocib

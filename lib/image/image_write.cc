@@ -1,0 +1,158 @@
+// WriteImage (ocib/image.h): an image model into a layout or a registry.
+#include <map>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "ocib/image.h"
+#include "ocib/oci_layout.h"
+
+#include "lib/io/streams.h"
+#include "lib/registry/image_walk.h"
+
+namespace ocib {
+namespace {
+
+// The configs and layers of `index`, deduplicated, configs first; config
+// bytes in `configs`.
+std::vector<Descriptor> Blobs(const ImageIndex& index, std::map<Digest, std::string>* configs) {
+  std::vector<Descriptor> out;
+  std::set<Digest> seen;
+  for (const Image& i : index.images) {
+    if (seen.insert(i.config.descriptor.digest).second) out.push_back(i.config.descriptor);
+    (*configs)[i.config.descriptor.digest] = i.config.bytes;
+  }
+  for (const Image& i : index.images) {
+    for (const Descriptor& l : i.layers) {
+      if (seen.insert(l.digest).second) out.push_back(l);
+    }
+  }
+  return out;
+}
+
+// The source of each layer (the first image that has it).
+std::map<Digest, BlobSource> LayerSources(const ImageIndex& index) {
+  std::map<Digest, BlobSource> out;
+  for (const Image& i : index.images) {
+    for (const Descriptor& l : i.layers) out.emplace(l.digest, i.SourceOf(l.digest));
+  }
+  return out;
+}
+
+BlobOpener OpenerFor(const Descriptor& blob, const std::map<Digest, std::string>& configs,
+                     const std::map<Digest, BlobSource>& sources) {
+  if (auto it = configs.find(blob.digest); it != configs.end()) {
+    std::string bytes = it->second;
+    return [bytes](int64_t offset, int64_t) -> Result<std::unique_ptr<Reader>> {
+      return std::unique_ptr<Reader>(
+          std::make_unique<io::StringReader>(bytes.substr(static_cast<size_t>(offset))));
+    };
+  }
+  std::shared_ptr<BlobStore> store = sources.at(blob.digest).store;
+  Digest digest = blob.digest;
+  return [store, digest](int64_t offset, int64_t length) -> Result<std::unique_ptr<Reader>> {
+    return store->OpenRange(digest, offset, length);
+  };
+}
+
+// Layers whose source is another repository of `dst`'s registry, mapped to
+// that repository.
+std::map<Digest, std::string> Mounts(const std::map<Digest, BlobSource>& sources,
+                                     const Reference& dst) {
+  std::map<Digest, std::string> out;
+  const std::string prefix = dst.domain() + "/";
+  for (const auto& [digest, src] : sources) {
+    if (src.repository.rfind(prefix, 0) != 0) continue;
+    std::string repo = src.repository.substr(prefix.size());
+    if (repo != dst.path()) out[digest] = repo;
+  }
+  return out;
+}
+
+Result<WrittenImage> WriteToRegistry(const ImageIndex& index, const Reference& dst,
+                                     const RegistryOptions& options) {
+  WrittenImage out;
+  out.root = index.root.descriptor;
+  {
+    OCIB_ASSIGN_OR_RETURN(auto client, RegistryClient::Create(dst.domain(), options));
+    OCIB_ASSIGN_OR_RETURN(std::optional<Descriptor> have,
+                          client->StatManifest(dst.path(), dst.Identifier()));
+    if (have && have->digest == index.root.descriptor.digest) {
+      out.unchanged = true;
+      out.written.push_back(fmt::format("{}@{}", dst.String(), have->digest.ToString()));
+      return out;
+    }
+  }
+  registry::WalkedImage walked;
+  walked.root_bytes = index.root.bytes;
+  if (index.is_index) {
+    for (const Image& i : index.images)
+      walked.children.push_back({i.manifest.descriptor, i.manifest.bytes});
+  }
+  std::map<Digest, std::string> configs;
+  walked.blobs = Blobs(index, &configs);
+  std::map<Digest, BlobSource> sources = LayerSources(index);
+  OCIB_ASSIGN_OR_RETURN(
+      PushResult pushed,
+      registry::PushImage(
+          {dst}, options, Mounts(sources, dst), index.root.descriptor, walked,
+          [&](const Descriptor& blob) { return OpenerFor(blob, configs, sources); }));
+  out.written = pushed.pushed;
+  return out;
+}
+
+Status CopyLayers(const ImageIndex& index, OciLayout& layout) {
+  std::map<Digest, std::string> configs;
+  std::map<Digest, BlobSource> sources = LayerSources(index);
+  for (const Descriptor& d : Blobs(index, &configs)) {
+    if (configs.contains(d.digest)) continue;
+    OCIB_ASSIGN_OR_RETURN(bool present, layout.Has(d.digest));
+    if (present) continue;
+    Status copied = layout.CopyFrom(*sources.at(d.digest).store, d);
+    if (!copied) return std::move(copied).error().With("copying layer " + d.digest.ToString());
+  }
+  return OkStatus();
+}
+
+Result<WrittenImage> WriteToLayout(const ImageIndex& index, const LayoutLocation& dst) {
+  WrittenImage out;
+  out.root = index.root.descriptor;
+  const std::string tag = dst.tag_given && !dst.tag.empty() ? dst.tag : "latest";
+  out.written.push_back(
+      fmt::format("oci:{}:{}@{}", dst.path, tag, index.root.descriptor.digest.ToString()));
+  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::OpenOrCreate(dst.path));
+  auto have = layout->Resolve(tag);
+  if (have && have->digest == index.root.descriptor.digest) {
+    out.unchanged = true;
+    return out;
+  }
+  OCIB_RETURN_IF_ERROR(CopyLayers(index, *layout));
+  std::vector<OciLayout::BlobBytes> docs;
+  for (const Image& i : index.images) {
+    docs.push_back({i.config.bytes, i.config.descriptor.digest});
+    if (index.is_index) docs.push_back({i.manifest.bytes, i.manifest.descriptor.digest});
+  }
+  docs.push_back({index.root.bytes, index.root.descriptor.digest});
+  OCIB_RETURN_IF_ERROR(layout->PutAll(docs));
+  OCIB_RETURN_IF_ERROR(layout->Tag(index.root.descriptor, tag));
+  return out;
+}
+
+}  // namespace
+
+Result<WrittenImage> WriteImage(const ImageIndex& image, const ImageLocation& to,
+                                const RegistryOptions& options) {
+  if (to.archive() != nullptr) {
+    return InvalidArgument(
+        fmt::format("images are written to oci:DIR layouts and registries, not to the archive {}",
+                    to.ToString()));
+  }
+  if (to.layout() != nullptr) return WriteToLayout(image, *to.layout());
+  const Reference& dst = to.registry()->reference;
+  if (!dst.digest().empty()) return InvalidArgument("the destination must be a tag, not a digest");
+  return WriteToRegistry(image, dst, options);
+}
+
+}  // namespace ocib
