@@ -30,6 +30,7 @@ int Run(int argc, char** argv) {
   ocib::cli::AddBuildCommands(app, ctx);
   ocib::cli::AddRegistryCommands(app, ctx);
   ocib::cli::AddImageCommands(app, ctx);
+  ocib::cli::AddExportCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

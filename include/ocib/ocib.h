@@ -32,6 +32,7 @@
 #include "ocib/sbom.h"
 #include "ocib/sbom_query.h"
 #include "ocib/status.h"
+#include "ocib/unpack.h"
 #include "ocib/validate.h"
 #include "ocib/version.h"
 
