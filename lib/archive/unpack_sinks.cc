@@ -302,9 +302,7 @@ class TarSink : public FlatSink {
 Result<std::unique_ptr<FlatSink>> NewDirectorySink(const std::string& dir,
                                                    const DirectorySinkOptions& options,
                                                    DirectorySinkReport* report) {
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return IoError(fmt::format("creating {}: {}", dir, io::ErrnoText(errno)));
-  }
+  OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir));
   Fd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (root.get() < 0) {
     const int err = errno;
