@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ocib/blob_store.h"
 #include "ocib/descriptor.h"
 #include "ocib/layer.h"
 #include "ocib/oci_layout.h"
@@ -57,7 +58,7 @@ Status CheckBinaryPlatform(const std::string& path, const Platform& platform);
 // `layout`) has: each layer is decompressed and its tar headers scanned,
 // whiteouts applied. Layers absent from the layout, or of a media type
 // that is not an OCI or Docker layer, are skipped.
-Result<std::set<std::string>> LayerDirectories(OciLayout& layout,
+Result<std::set<std::string>> LayerDirectories(BlobStore& layout,
                                                const std::vector<Descriptor>& layers);
 
 }  // namespace ocib::build

@@ -3,9 +3,8 @@
 
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
