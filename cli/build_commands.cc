@@ -134,7 +134,8 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   CLI::App* build = app.add_subcommand("build", "Build an image (one per platform) and write it");
   BuildOptions& o = flags->options;
   build->add_option("--base", o.base,
-                    "static | scratch | oci:DIR[:TAG] | a registry reference (default: static)");
+                    "static | scratch | oci:DIR[:TAG] | oci-archive:FILE[:TAG] | "
+                    "docker-archive:FILE[:REPO:TAG] | a registry reference (default: static)");
   build->add_option("--base-name", o.base_name,
                     "Reference recorded as org.opencontainers.image.base.name (set automatically "
                     "for a registry --base)");

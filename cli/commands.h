@@ -31,6 +31,8 @@ void AddRegistryCommands(CLI::App& app, CommandContext& ctx);
 void AddImageCommands(CLI::App& app, CommandContext& ctx);
 // append, rebase.
 void AddImageOpsCommands(CLI::App& app, CommandContext& ctx);
+// export, unpack.
+void AddExportCommands(CLI::App& app, CommandContext& ctx);
 
 // `ocib inspect REF` for a registry reference (anything not starting with
 // "oci:" or "oci-archive:"). Returns the exit code.

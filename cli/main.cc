@@ -31,6 +31,7 @@ int Run(int argc, char** argv) {
   ocib::cli::AddRegistryCommands(app, ctx);
   ocib::cli::AddImageCommands(app, ctx);
   ocib::cli::AddImageOpsCommands(app, ctx);
+  ocib::cli::AddExportCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -22,6 +22,8 @@ ocib_add_gtest(ocib_io_tests
   unit/io/blob_store_test.cc
   unit/io/memory_store_test.cc)
 ocib_add_gtest(ocib_token_answer_tests unit/registry/token_answer_test.cc)
+# Flattening layers for export and unpack (lib/archive/unpack.cc).
+ocib_add_gtest(ocib_unpack_tests unit/archive/unpack_test.cc)
 # Image locations and archives read in place (docker-archive, oci-archive).
 ocib_add_gtest(ocib_archive_tests unit/core/image_location_test.cc
   unit/layout/docker_archive_test.cc)

@@ -36,6 +36,7 @@
 #include "ocib/sbom.h"
 #include "ocib/sbom_query.h"
 #include "ocib/status.h"
+#include "ocib/unpack.h"
 #include "ocib/validate.h"
 #include "ocib/version.h"
 

@@ -28,6 +28,7 @@
 #include "lib/io/streams.h"
 #include "lib/layout/deferred_store.h"
 #include "lib/layout/docker_archive.h"
+#include "lib/layout/image_source.h"
 #include "lib/layout/layer_check.h"
 #include "lib/layout/oci_archive.h"
 #include <sys/stat.h>
@@ -100,12 +101,12 @@ struct BasePlatform {
 
 struct Base {
   enum class Kind { kStatic, kScratch, kLayout } kind = Kind::kStatic;
-  std::unique_ptr<OciLayout> layout;  // kLayout
+  std::unique_ptr<ImageSource> source;  // kLayout: a layout or an archive, read in place
   std::string name;
   std::vector<BasePlatform> platforms;  // kLayout: one per requested platform
 };
 
-Result<BasePlatform> LoadBaseManifest(OciLayout& layout, const Descriptor& desc) {
+Result<BasePlatform> LoadBaseManifest(BlobStore& layout, const Descriptor& desc) {
   OCIB_ASSIGN_OR_RETURN(std::string bytes, layout.ReadAll(desc.digest));
   OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(bytes));
   OCIB_ASSIGN_OR_RETURN(std::string cbytes, layout.ReadAll(m.config.digest));
@@ -132,21 +133,20 @@ Result<Base> ResolveBase(const std::string& spec, const std::vector<Platform>& p
     return base;
   }
   auto where = ImageLocation::Parse(spec);
-  if (!where || where->layout() == nullptr) {
-    return InvalidArgument("--base \"" + spec + "\": want static, scratch or oci:DIR[:TAG]");
+  if (!where || where->registry() != nullptr) {
+    return InvalidArgument("base \"" + spec +
+                           "\": want static, scratch, oci:DIR[:TAG], oci-archive:FILE[:TAG] or "
+                           "docker-archive:FILE[:REPO:TAG]");
   }
-  const LayoutLocation& ref = *where->layout();
   base.kind = Base::Kind::kLayout;
-  auto layout = OciLayout::Open(ref.path);
-  if (!layout) return std::move(layout).error().With("opening base " + spec);
-  base.layout = std::move(*layout);
-  auto index = base.layout->ReadIndex();
-  if (!index) return std::move(index).error().With("resolving base " + spec);
-  auto top = SelectImage(*index, ref.tag, ref.tag_given, ref.digest, "base " + spec);
+  auto source = OpenImageSource(*where);
+  if (!source) return std::move(source).error().With("opening base " + spec);
+  base.source = std::move(*source);
+  auto top = ResolveImage(*base.source, *where);
   if (!top) return std::move(top).error().With("resolving base " + spec);
   std::vector<Descriptor> candidates;
   if (media_type::IsIndex(top->media_type)) {
-    auto bytes = base.layout->ReadAll(top->digest);
+    auto bytes = base.source->ReadAll(top->digest);
     if (!bytes) return std::move(bytes).error().With("reading base index " + spec);
     auto idx = Index::Parse(*bytes);
     if (!idx) return std::move(idx).error().With("reading base index " + spec);
@@ -159,7 +159,7 @@ Result<Base> ResolveBase(const std::string& spec, const std::vector<Platform>& p
     for (const auto& c : candidates) {
       if (!media_type::IsManifest(c.media_type) && !c.media_type.empty()) continue;
       if (c.platform && !c.platform->Matches(want)) continue;
-      auto bp = LoadBaseManifest(*base.layout, c);
+      auto bp = LoadBaseManifest(*base.source, c);
       if (!bp) return std::move(bp).error().With("reading base " + spec);
       if (!bp->platform.Matches(want)) continue;
       base.platforms.push_back(std::move(*bp));
@@ -174,9 +174,10 @@ Result<Base> ResolveBase(const std::string& spec, const std::vector<Platform>& p
   // by a registry when the image is pushed, or missing: an error later).
   for (const auto& bp : base.platforms) {
     for (const auto& l : bp.layers) {
-      struct stat st {};
-      if (::lstat(base.layout->BlobPath(l.digest).c_str(), &st) != 0 && errno == ENOENT) continue;
-      Status checked = CheckLayerBlob(*base.layout, l);
+      auto have = base.source->Has(l.digest);
+      if (!have) return std::move(have).error().With("checking base " + spec);
+      if (!*have) continue;
+      Status checked = CheckLayerBlob(*base.source, l);
       if (!checked) return std::move(checked).error().With("checking base " + spec);
     }
   }
@@ -213,7 +214,7 @@ Status KeepBaseDirectories(const Base& base, FileTree& shared) {
     for (const BasePlatform& bp : base.platforms) {
       bool read_all = true;
       OCIB_ASSIGN_OR_RETURN(std::set<std::string> have,
-                            build::LayerDirectories(*base.layout, bp.layers, &read_all));
+                            build::LayerDirectories(*base.source, bp.layers, &read_all));
       dirs.merge(have);
       complete = complete && read_all;
     }
@@ -794,13 +795,13 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Out
     for (const auto& bp : base.platforms) {
       for (const auto& l : bp.layers) {
         if (o.absent_base_layers) {
-          auto have = base.layout->Has(l.digest);
+          auto have = base.source->Has(l.digest);
           if (!have) {
             return std::move(have).error().With("checking base layer " + l.digest.ToString());
           }
           if (!*have) continue;  // lent by a registry when the output is pushed
         }
-        auto st = out.CopyFrom(*base.layout, l);
+        auto st = out.CopyFrom(*base.source, l);
         if (!st) return std::move(st).error().With("copying base layer " + l.digest.ToString());
       }
     }

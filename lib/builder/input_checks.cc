@@ -133,7 +133,7 @@ Status CheckBinaryPlatform(const std::string& path, const Platform& platform) {
   return {};
 }
 
-Result<std::set<std::string>> LayerDirectories(OciLayout& layout,
+Result<std::set<std::string>> LayerDirectories(BlobStore& layout,
                                                const std::vector<Descriptor>& layers,
                                                bool* complete) {
   std::set<std::string> dirs;

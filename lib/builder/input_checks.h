@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ocib/blob_store.h"
 #include "ocib/descriptor.h"
 #include "ocib/layer.h"
 #include "ocib/oci_layout.h"
@@ -59,7 +60,7 @@ Status CheckBinaryPlatform(const std::string& path, const Platform& platform);
 // or of a media type that is not an OCI or Docker layer, are skipped;
 // `complete` (when given) is set to false if an absent layer was skipped,
 // so that the caller knows the set may lack directories.
-Result<std::set<std::string>> LayerDirectories(OciLayout& layout,
+Result<std::set<std::string>> LayerDirectories(BlobStore& layout,
                                                const std::vector<Descriptor>& layers,
                                                bool* complete = nullptr);
 

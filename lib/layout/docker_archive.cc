@@ -220,31 +220,6 @@ class TarDataSink : public Writer {
   tar::TarWriter& tar_;
 };
 
-// The platform manifest of `root` a docker archive holds.
-Result<Descriptor> ChooseManifest(ImageSource& source, const Descriptor& root,
-                                  const std::optional<Platform>& platform) {
-  if (media_type::IsManifest(root.media_type)) return root;
-  OCIB_ASSIGN_OR_RETURN(std::string bytes, source.ReadAll(root.digest, size_t{4} << 20));
-  OCIB_ASSIGN_OR_RETURN(Index index, Index::Parse(bytes));
-  std::vector<Descriptor> images;
-  std::vector<std::string> names;
-  for (const Descriptor& d : index.manifests) {
-    if (!media_type::IsManifest(d.media_type) || !d.platform) continue;
-    if (d.platform->os == "unknown") continue;  // attestations
-    if (platform && !d.platform->Matches(*platform)) continue;
-    images.push_back(d);
-    names.push_back(d.platform->ToString());
-  }
-  if (images.size() == 1) return images.front();
-  if (images.empty()) {
-    return NotFound(fmt::format("{} has no image{}", root.digest.ToString(),
-                                platform ? " for platform " + platform->ToString() : ""));
-  }
-  return InvalidArgument(
-      fmt::format("a docker archive holds one platform and {} has {} ({}); select one platform",
-                  root.digest.ToString(), images.size(), fmt::join(names, ", ")));
-}
-
 // Decompresses `layer` into `sink`.
 Status Decompress(ImageSource& source, const Descriptor& layer, Writer& sink) {
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<Reader> r, source.Open(layer.digest));
@@ -314,10 +289,37 @@ Status WriteEntries(ImageSource& source, const Descriptor& manifest_desc,
 
 }  // namespace
 
+Result<Descriptor> ChoosePlatformManifest(ImageSource& source, const Descriptor& root,
+                                          const std::optional<Platform>& platform,
+                                          std::string_view why) {
+  if (media_type::IsManifest(root.media_type)) return root;
+  OCIB_ASSIGN_OR_RETURN(std::string bytes, source.ReadAll(root.digest, size_t{4} << 20));
+  OCIB_ASSIGN_OR_RETURN(Index index, Index::Parse(bytes));
+  std::vector<Descriptor> images;
+  std::vector<std::string> names;
+  for (const Descriptor& d : index.manifests) {
+    if (!media_type::IsManifest(d.media_type) || !d.platform) continue;
+    if (d.platform->os == "unknown") continue;  // attestations
+    if (platform && !d.platform->Matches(*platform)) continue;
+    images.push_back(d);
+    names.push_back(d.platform->ToString());
+  }
+  if (images.size() == 1) return images.front();
+  if (images.empty()) {
+    return NotFound(fmt::format("{} has no image{}", root.digest.ToString(),
+                                platform ? " for platform " + platform->ToString() : ""));
+  }
+  return InvalidArgument(fmt::format("{} and {} has {} ({}); select one platform", why,
+                                     root.digest.ToString(), images.size(),
+                                     fmt::join(names, ", ")));
+}
+
 Status WriteDockerArchive(ImageSource& source, const Descriptor& root,
                           const std::optional<Platform>& platform,
                           const std::vector<std::string>& repo_tags, const std::string& file) {
-  OCIB_ASSIGN_OR_RETURN(Descriptor manifest, ChooseManifest(source, root, platform));
+  OCIB_ASSIGN_OR_RETURN(
+      Descriptor manifest,
+      ChoosePlatformManifest(source, root, platform, "a docker archive holds one platform"));
   const std::string tmp = fmt::format("{}.tmp-{}", file, ::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) return IoError(fmt::format("creating {}: {}", tmp, io::ErrnoText(errno)));

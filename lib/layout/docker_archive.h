@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ocib/platform.h"
@@ -53,6 +54,15 @@ Status WriteDockerArchive(ImageSource& source, const Descriptor& root,
 // archive that image (its only platform) tagged the archive's repo:tag.
 Status WriteArchiveFromLayout(const std::string& layout_dir, const std::string& tag,
                               const ArchiveLocation& archive, int64_t mtime);
+
+// The platform manifest of `root`: `root` itself when it is a manifest, else
+// the index entry matching `platform` (attestations, os "unknown", left
+// out), or the only one. kNotFound when none matches; kInvalidArgument
+// "<why> and <root> has N (platforms); select one platform" when several
+// and no `platform`.
+Result<Descriptor> ChoosePlatformManifest(ImageSource& source, const Descriptor& root,
+                                          const std::optional<Platform>& platform,
+                                          std::string_view why);
 
 // The platforms of the images `root` names (one for a manifest), from the
 // index's descriptors or, for a manifest, its config.

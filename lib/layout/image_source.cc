@@ -3,6 +3,7 @@
 
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,9 @@
 
 #include <archive.h>
 #include <fmt/format.h>
+
+#include "ocib/layer.h"
+#include "ocib/media_type.h"
 
 #include "lib/io/streams.h"
 #include "lib/layout/docker_archive.h"
@@ -147,6 +151,56 @@ struct ArchiveCloser {
   void operator()(struct archive* a) const { archive_read_free(a); }
 };
 
+// Writes into an open file descriptor.
+class FdWriter : public Writer {
+ public:
+  FdWriter(int fd, const std::string& what) : fd_(fd), what_(what) {}
+  Status Write(const void* data, size_t size) override {
+    const char* p = static_cast<const char*>(data);
+    while (size > 0) {
+      const ssize_t n = ::write(fd_, p, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return IoError(fmt::format("writing {}: {}", what_, io::ErrnoText(errno)));
+      p += n;
+      size -= static_cast<size_t>(n);
+    }
+    return {};
+  }
+  Status Close() override { return {}; }
+
+ private:
+  int fd_;
+  const std::string& what_;
+};
+
+// A gzip-compressed archive (`docker save | gzip`) is decompressed once
+// into an unnamed temporary file under $TMPDIR (gone when closed) and read
+// in place from there; any other file is returned as it is.
+Result<std::shared_ptr<archive::OpenFile>> GunzipIfCompressed(
+    std::shared_ptr<archive::OpenFile> file) {
+  unsigned char magic[2] = {0, 0};
+  if (::pread(file->fd, magic, sizeof magic, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
+    return file;
+  }
+  const char* env = ::getenv("TMPDIR");
+  const std::string tmpdir = env != nullptr && *env != '\0' ? env : "/tmp";
+  const int fd = ::open(tmpdir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return IoError(fmt::format("creating a temporary file in {} to decompress {}: {}", tmpdir,
+                               file->path, io::ErrnoText(errno)));
+  }
+  auto out = std::make_shared<archive::OpenFile>(fd, file->path);
+  struct stat st {};
+  if (::fstat(file->fd, &st) != 0) {
+    return IoError(fmt::format("stat {}: {}", file->path, io::ErrnoText(errno)));
+  }
+  archive::MemberReader in(file, 0, st.st_size);
+  FdWriter sink(fd, file->path);
+  Status done = DecompressLayer(in, media_type::kLayerTarGzip, sink);
+  if (!done) return std::move(done).error().With(fmt::format("decompressing {}", file->path));
+  return out;
+}
+
 }  // namespace
 
 namespace archive {
@@ -275,6 +329,7 @@ Result<std::unique_ptr<ImageSource>> OpenImageSource(const ImageLocation& locati
         fmt::format("{} is a registry reference, not a layout or archive", location.ToString()));
   }
   OCIB_ASSIGN_OR_RETURN(std::shared_ptr<archive::OpenFile> file, archive::OpenRegularFile(a->path));
+  OCIB_ASSIGN_OR_RETURN(file, GunzipIfCompressed(std::move(file)));
   OCIB_ASSIGN_OR_RETURN(auto members, archive::IndexTar(file->fd, a->path));
   if (a->kind == ArchiveLocation::Kind::kDocker) {
     return OpenDockerArchive(std::move(file), std::move(members));

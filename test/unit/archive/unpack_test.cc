@@ -1,0 +1,254 @@
+// Flattening layers (lib/archive/unpack.h): whiteouts, opaque directories,
+// replacement, symlinked parents resolved inside the root, hard links, and
+// the refusals of hostile entries; the directory sink never follows a
+// symlink on disk.
+#include "lib/archive/unpack.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "lib/archive/tar_writer.h"
+#include "lib/io/fs_util.h"
+#include "lib/io/streams.h"
+#include <sys/stat.h>
+
+namespace ocib::archive {
+namespace {
+
+class StringWriter : public Writer {
+ public:
+  Status Write(const void* data, size_t size) override {
+    out.append(static_cast<const char*>(data), size);
+    return {};
+  }
+  Status Close() override { return {}; }
+  std::string out;
+};
+
+struct E {
+  E(std::string p, tar::EntryType t = tar::EntryType::kRegular, std::string d = "",  // NOLINT
+    std::string l = "", uint32_t m = 0644)
+      : path(std::move(p)), type(t), data(std::move(d)), link(std::move(l)), mode(m) {}
+  std::string path;
+  tar::EntryType type;
+  std::string data;
+  std::string link;
+  uint32_t mode;
+};
+
+std::string Tar(const std::vector<E>& entries) {
+  StringWriter w;
+  tar::TarWriter t(&w);
+  for (const E& e : entries) {
+    tar::Header h;
+    h.path = e.path;
+    h.type = e.type;
+    h.mode = e.mode;
+    h.link_target = e.link;
+    h.size = e.type == tar::EntryType::kRegular ? static_cast<int64_t>(e.data.size()) : 0;
+    EXPECT_TRUE(t.WriteHeader(h));
+    if (h.size > 0) {
+      EXPECT_TRUE(t.WriteData(e.data.data(), e.data.size()));
+    }
+  }
+  EXPECT_TRUE(t.Finish());
+  return w.out;
+}
+
+std::vector<NamedLayer> Layers(const std::vector<std::string>& tars) {
+  std::vector<NamedLayer> layers;
+  for (size_t i = 0; i < tars.size(); ++i) {
+    std::string bytes = tars[i];
+    layers.push_back({"layer" + std::to_string(i), [bytes]() {
+                        return Result<std::unique_ptr<Reader>>(
+                            std::make_unique<io::StringReader>(bytes));
+                      }});
+  }
+  return layers;
+}
+
+// Collects what a flatten hands over.
+class MapSink : public FlatSink {
+ public:
+  Status Add(const FlatEntry& e, Reader* data) override {
+    std::string content;
+    if (data != nullptr) {
+      char buf[256];
+      while (true) {
+        OCIB_ASSIGN_OR_RETURN(size_t n, data->Read(buf, sizeof buf));
+        if (n == 0) break;
+        content.append(buf, n);
+      }
+    }
+    EXPECT_FALSE(entries.contains(e.path)) << e.path;
+    entries[e.path] = {e, content};
+    return {};
+  }
+  Status Finish() override { return {}; }
+  std::map<std::string, std::pair<FlatEntry, std::string>> entries;
+};
+
+constexpr auto kDir = tar::EntryType::kDirectory;
+constexpr auto kLink = tar::EntryType::kSymlink;
+constexpr auto kHard = tar::EntryType::kHardlink;
+
+TEST(FlattenTest, WhiteoutsOpaqueAndReplacement) {
+  MapSink sink;
+  auto n = Flatten(Layers({Tar({{"etc", kDir},
+                                {"etc/a", tar::EntryType::kRegular, "a"},
+                                {"etc/b", tar::EntryType::kRegular, "b1"},
+                                {"opt", kDir},
+                                {"opt/x", tar::EntryType::kRegular, "x"},
+                                {"d", kDir},
+                                {"d/child", tar::EntryType::kRegular, "c"}}),
+                           Tar({E("etc/.wh.a"),
+                                {"etc/b", tar::EntryType::kRegular, "b2"},
+                                {"opt/new", tar::EntryType::kRegular, "n"},
+                                E("opt/.wh..wh..opq"),
+                                {"d", tar::EntryType::kRegular, "file now"}})}),
+                   sink);
+  ASSERT_TRUE(n) << n.error().ToString();
+  EXPECT_FALSE(sink.entries.contains("etc/a"));
+  EXPECT_EQ(sink.entries.at("etc/b").second, "b2");
+  EXPECT_FALSE(sink.entries.contains("opt/x"));
+  EXPECT_EQ(sink.entries.at("opt/new").second, "n");  // same layer as the marker
+  EXPECT_EQ(sink.entries.at("d").first.type, NodeType::kRegular);
+  EXPECT_FALSE(sink.entries.contains("d/child"));
+  EXPECT_EQ(*n, static_cast<int64_t>(sink.entries.size()));
+}
+
+TEST(FlattenTest, SymlinkedParentsResolveInsideTheRoot) {
+  MapSink sink;
+  auto n = Flatten(Layers({Tar({{"usr/lib", kDir},
+                                {"lib", kLink, "", "usr/lib"},
+                                {"abs", kLink, "", "/usr/lib"},
+                                {"up", kLink, "", "../../../../usr"}}),
+                           Tar({{"lib/one", tar::EntryType::kRegular, "1"},
+                                {"abs/two", tar::EntryType::kRegular, "2"},
+                                {"up/three", tar::EntryType::kRegular, "3"}})}),
+                   sink);
+  ASSERT_TRUE(n) << n.error().ToString();
+  EXPECT_EQ(sink.entries.at("usr/lib/one").second, "1");
+  EXPECT_EQ(sink.entries.at("usr/lib/two").second, "2");
+  EXPECT_EQ(sink.entries.at("usr/three").second, "3");
+  EXPECT_EQ(sink.entries.at("lib").first.link, "usr/lib");
+}
+
+TEST(FlattenTest, HardLinksNameTheirCanonicalTarget) {
+  MapSink sink;
+  auto n = Flatten(
+      Layers({Tar({{"a", tar::EntryType::kRegular, "data"}, {"b", kHard, "", "./a"}})}), sink);
+  ASSERT_TRUE(n) << n.error().ToString();
+  EXPECT_EQ(sink.entries.at("b").first.type, NodeType::kHardlink);
+  EXPECT_EQ(sink.entries.at("b").first.link, "a");
+}
+
+TEST(FlattenTest, HostileEntriesAreRefused) {
+  const std::vector<std::string> hostile = {
+      Tar({{"a/../../x", tar::EntryType::kRegular, "x"}}),
+      Tar({{"h", kHard, "", "../etc/passwd"}}),
+      Tar({{"h", kHard, "", "missing"}}),
+      Tar({{"f", tar::EntryType::kRegular, "file"}, {"f/below", tar::EntryType::kRegular, "x"}}),
+      "not a tar at all, definitely not, more than 512 bytes? no",
+  };
+  for (const std::string& t : hostile) {
+    MapSink sink;
+    auto n = Flatten(Layers({t}), sink);
+    EXPECT_FALSE(n);
+    if (!n) {
+      EXPECT_EQ(n.error().code(), ErrorCode::kInvalidArgument) << n.error().ToString();
+    }
+  }
+}
+
+TEST(FlattenTest, SymlinkLoopIsRefused) {
+  MapSink sink;
+  auto n = Flatten(
+      Layers({Tar(
+          {{"a", kLink, "", "b"}, {"b", kLink, "", "a"}, {"a/x", tar::EntryType::kRegular, "x"}})}),
+      sink);
+  ASSERT_FALSE(n);
+  EXPECT_NE(n.error().ToString().find("symlinks"), std::string::npos);
+}
+
+TEST(CanonicalEntryNameTest, Forms) {
+  EXPECT_EQ(*CanonicalEntryName("./a//b/./c/"), "a/b/c");
+  EXPECT_EQ(*CanonicalEntryName("./"), "");
+  EXPECT_FALSE(CanonicalEntryName("/etc/passwd"));
+  EXPECT_FALSE(CanonicalEntryName("a/../b"));
+  EXPECT_FALSE(CanonicalEntryName(std::string(5000, 'a')));
+}
+
+class DirectorySinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ocib-unpack-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    parent_ = tmpl;
+  }
+  void TearDown() override { fsutil::RemoveAll(parent_); }
+  std::string parent_;
+};
+
+TEST_F(DirectorySinkTest, WritesTheTree) {
+  DirectorySinkReport report;
+  auto sink = NewDirectorySink(parent_ + "/root", {}, &report);
+  ASSERT_TRUE(sink);
+  auto n = Flatten(Layers({Tar({{"ro", kDir, "", "", 0555},
+                                {"ro/f", tar::EntryType::kRegular, "hello", "", 0755},
+                                {"l", kLink, "", "ro/f"},
+                                {"h", kHard, "", "ro/f"}})}),
+                   **sink);
+  ASSERT_TRUE(n) << n.error().ToString();
+  namespace fs = std::filesystem;
+  const fs::path root = parent_ + "/root";
+  std::ifstream in(root / "ro/f");
+  std::stringstream content;
+  content << in.rdbuf();
+  EXPECT_EQ(content.str(), "hello");
+  EXPECT_EQ(fs::read_symlink(root / "l"), "ro/f");
+  EXPECT_EQ(fs::hard_link_count(root / "h"), 2u);
+  struct stat st {};
+  ASSERT_EQ(::stat((root / "ro").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, ::geteuid() == 0 ? 0555u : 0755u);
+}
+
+TEST_F(DirectorySinkTest, RefusesANonEmptyDirectory) {
+  std::filesystem::create_directories(parent_ + "/root");
+  std::ofstream(parent_ + "/root/keep") << "x";
+  DirectorySinkReport report;
+  auto sink = NewDirectorySink(parent_ + "/root", {}, &report);
+  ASSERT_FALSE(sink);
+  EXPECT_EQ(sink.error().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_F(DirectorySinkTest, NeverFollowsASymlinkOnDisk) {
+  // A symlink the flattened tree does not know about (planted on disk):
+  // writing below it is refused rather than followed.
+  DirectorySinkReport report;
+  auto sink = NewDirectorySink(parent_ + "/root", {}, &report);
+  ASSERT_TRUE(sink);
+  std::filesystem::create_directories(parent_ + "/outside");
+  std::filesystem::create_directory_symlink(parent_ + "/outside", parent_ + "/root/d");
+  FlatEntry e;
+  e.path = "d/x";
+  e.type = NodeType::kRegular;
+  e.size = 1;
+  io::StringReader data("x");
+  Status s = (*sink)->Add(e, &data);
+  EXPECT_FALSE(s);
+  EXPECT_TRUE(std::filesystem::is_empty(parent_ + "/outside"));
+}
+
+}  // namespace
+}  // namespace ocib::archive
