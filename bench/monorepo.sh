@@ -151,9 +151,10 @@ for n in $COUNTS; do
   start_registry "par-$n"; PAR=$PROXY
   make_file "$n" "$SEQ"; cp "$W/file-$n.json" "$W/file-seq-$n.json"
   if [ "$SKIPSEQ" = 0 ] || [ "$n" -le 20 ]; then
-    cp "$W/file-seq-$n.json" "$W/file-$n.json"; run seq-cold "$n" "--jobs 1"
+    cp "$W/file-seq-$n.json" "$W/file-$n.json"; PROXY=$SEQ; run seq-cold "$n" "--jobs 1"
   fi
   sed "s|$SEQ/|$PAR/|g" "$W/file-seq-$n.json" > "$W/file-$n.json"
+  PROXY=$PAR
   run par-cold "$n" ""
   run par-warm "$n" ""
   if [ -f "$OUT/seq-cold-$n.out" ]; then

@@ -111,8 +111,9 @@ TEST(SharedSessionPushTest, ParallelPushesUploadEachBlobOnce) {
     std::vector<std::jthread> threads;
     for (int i = 0; i < kRepos; ++i) {
       threads.emplace_back([&, i] {
-        results[i] = Push(tmp.path() + "/layout", "v1",
-                          Dest("reg.test/r" + std::to_string(i) + ":v1"), Shared(reg, sessions));
+        results[static_cast<size_t>(i)] =
+            Push(tmp.path() + "/layout", "v1", Dest("reg.test/r" + std::to_string(i) + ":v1"),
+                 Shared(reg, sessions));
       });
     }
   }
