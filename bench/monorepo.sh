@@ -131,7 +131,8 @@ run() {
   local label=$1 n=$2 jobs=$3 t0 t1 s wall req blob distinct
   reset_stats "$PROXY"
   t0=$(now)
-  if ! "$OCIB_BIN" build -q -f "$W/file-$n.json" $jobs > "$OUT/$label-$n.out" 2> "$OUT/$label-$n.err"; then
+  # Each registry's runs have their own layer cache, cold at the first.
+  if ! XDG_CACHE_HOME=$W/cache-${label%%-*}-$n "$OCIB_BIN" build -q -f "$W/file-$n.json" $jobs > "$OUT/$label-$n.out" 2> "$OUT/$label-$n.err"; then
     echo "monorepo.sh: $label $n failed:" >&2; tail -5 "$OUT/$label-$n.err" >&2; exit 1
   fi
   t1=$(now)

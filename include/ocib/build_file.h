@@ -134,8 +134,9 @@ struct BuildImagesOptions {
   // Images in flight at once (building or pushing); 0: the default,
   // max(16, 8 x cores): pushes mostly wait on the network.
   int jobs = 0;
-  // Images building (compressing, writing) at once; 0: the core count. An
-  // image leaves this bound once written, while it is pushed.
+  // Images building (compressing, writing) at once; 0: 4 x the core count
+  // (a build mostly waits for its writes to reach the disk). An image
+  // leaves this bound once written, while it is pushed.
   int build_jobs = 0;
   // Receives each image's result in build-file order (image `index`, as
   // soon as it and every image before it are done), from one thread at a

@@ -640,7 +640,7 @@ BuildOptions RunOptions(const BuildFileImage& image, bool prefix,
 Status BuildImages(const std::vector<BuildFileImage>& images, const BuildImagesOptions& run) {
   int cores = core::CpuJobs();
   int jobs = run.jobs > 0 ? run.jobs : std::max(16, 8 * cores);
-  Slots building(run.build_jobs > 0 ? run.build_jobs : cores);
+  Slots building(run.build_jobs > 0 ? run.build_jobs : 4 * cores);
   auto sessions = std::make_shared<RegistrySessions>();
   InOrder results(images.size(), run.on_result);
   bool prefix = images.size() > 1;
