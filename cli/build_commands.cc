@@ -7,6 +7,8 @@
 #include <optional>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "ocib/build_file.h"
 #include "ocib/image_builder.h"
 #include "ocib/image_location.h"
@@ -40,6 +42,7 @@ struct BuildFlags {
   std::string build_file;
   std::vector<std::string> insecure_registries;
   std::string ca_file;
+  int jobs = 0;
 };
 
 // `build -f FILE`: each image of the file, in order, with the flags given on
@@ -81,13 +84,18 @@ int RunBuildFile(const BuildFlags& f, CLI::App& sub) {
   if (!images) return ReportError(images.error());
   auto st = ApplyOverrides(*images, f.options, given);
   if (!st) return ReportError(std::move(st).error().With(f.build_file));
-  for (const auto& image : *images) {
-    if (f.options.log) f.options.log("building " + image.label + " of " + f.build_file);
-    auto r = BuildImage(image.options);
-    if (!r) return ReportError(std::move(r).error().With(f.build_file + ": " + image.label));
-    if (r->pushed.empty()) std::cout << r->descriptor.digest.ToString() << "\n";
-    for (const std::string& line : r->pushed) std::cout << line << "\n";
+  BuildImagesOptions run;
+  run.jobs = f.jobs;
+  run.on_result = [](size_t, const BuildResult& r) {
+    if (r.pushed.empty()) std::cout << r.descriptor.digest.ToString() << "\n";
+    for (const std::string& line : r.pushed) std::cout << line << "\n";
+    std::cout.flush();
+  };
+  if (f.options.log) {
+    f.options.log(fmt::format("building {} image(s) of {}", images->size(), f.build_file));
   }
+  Status built = BuildImages(*images, run);
+  if (!built) return ReportError(std::move(built).error().With(f.build_file));
   return kExitOk;
 }
 
@@ -179,6 +187,10 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   build->add_flag("--no-cache", o.no_cache, "Neither read nor write the layer cache");
   build->add_option("-f,--build-file", flags->build_file,
                     "JSON build file of one or more images; flags override its fields");
+  build
+      ->add_option("--jobs", flags->jobs,
+                   "With -f: images built and pushed at once (default: max(16, 8 x cores))")
+      ->check(CLI::NonNegativeNumber);
   build->add_option("--tag", o.tags,
                     "Registry reference to push the result to (repeatable); prints REF@sha256:...");
   build->add_option("--insecure-registry", flags->insecure_registries,

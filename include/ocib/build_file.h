@@ -77,6 +77,8 @@
 #ifndef OCIB_INCLUDE_OCIB_BUILD_FILE_H_
 #define OCIB_INCLUDE_OCIB_BUILD_FILE_H_
 
+#include <cstddef>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -126,6 +128,33 @@ const std::vector<std::string>& BuildFileFields();
 // same output (for example --output with a file of several images).
 Status ApplyOverrides(std::vector<BuildFileImage>& images, const BuildOptions& flags,
                       const std::set<std::string>& given);
+
+// How BuildImages runs the images of a build file.
+struct BuildImagesOptions {
+  // Images in flight at once (building or pushing); 0: the default,
+  // max(16, 8 x cores): pushes mostly wait on the network.
+  int jobs = 0;
+  // Images building (compressing, writing) at once; 0: 4 x the core count
+  // (a build mostly waits for its writes to reach the disk). An image
+  // leaves this bound once written, while it is pushed.
+  int build_jobs = 0;
+  // Receives each image's result in build-file order (image `index`, as
+  // soon as it and every image before it are done), from one thread at a
+  // time. After a failure, the results of the images that finished are
+  // still given, in order.
+  std::function<void(size_t index, const BuildResult& result)> on_result;
+};
+
+// Builds (and pushes) `images` in parallel, as BuildImage each. Every
+// image's log lines are prefixed with its name ("[server] ...", or its
+// label without a name) when there are several images. The images share one
+// registry session per registry (RegistrySessions; unless their options
+// already name one): one /v2/ probe, one token per scope set, and each blob
+// uploaded once per registry, mounted into the other repositories. Digests
+// do not depend on `jobs`. On a failure no further image starts, those
+// running finish, and the error of the first failing image in file order is
+// returned, prefixed with its label.
+Status BuildImages(const std::vector<BuildFileImage>& images, const BuildImagesOptions& run);
 
 }  // namespace ocib
 

@@ -146,6 +146,10 @@ struct BuildOptions {
   // Seconds since the epoch for every timestamp; unset means 0 (1970-01-01).
   std::optional<int64_t> source_date_epoch;
   LogFunction log;
+  // Called once the image is written, before it is pushed to `tags` (not
+  // called when the build fails first). Optional; BuildImages uses it to
+  // bound the builds running at once apart from the pushes.
+  std::function<void()> on_written;
 };
 
 struct PlatformImage {

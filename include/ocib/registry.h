@@ -100,6 +100,8 @@ bool IsRetryableStatus(int status);
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
                                                          std::chrono::system_clock::time_point now);
 
+class RegistrySessions;
+
 struct RegistryOptions {
   // Defaults: MakeCurlTransport({ca_file, log}) and MakeDefaultKeychain().
   std::shared_ptr<HttpTransport> transport;
@@ -141,6 +143,35 @@ struct RegistryOptions {
   std::function<void(std::chrono::milliseconds)> sleep;
   // Replaces std::chrono::system_clock::now for Retry-After dates (tests).
   std::function<std::chrono::system_clock::time_point()> now;
+  // Shared by the clients of one run (see RegistrySessions); null: each
+  // client has its own session.
+  std::shared_ptr<RegistrySessions> sessions;
+};
+
+// What the clients of one run (e.g. the images of a build file pushed in
+// parallel) share per registry: the scheme and auth challenge of one /v2/
+// probe, the credentials, bearer tokens per scope set, the HTTP transport
+// (its connections, when RegistryOptions::transport is not set) and which
+// repositories hold which blobs. A blob a client pushed, mounted, found
+// (HEAD) or fetched in repository R is then:
+//  - in R: skipped without a request;
+//  - elsewhere in the registry: mounted from R (one POST, no HEAD), or
+//    uploaded in the session a refused mount opens;
+//  - being uploaded by another client: waited for, then mounted.
+// So within a run each blob crosses the network to a registry once.
+// Thread-safe; give every client of the run the same object.
+class RegistrySessions {
+ public:
+  RegistrySessions();
+  ~RegistrySessions();
+  RegistrySessions(const RegistrySessions&) = delete;
+  RegistrySessions& operator=(const RegistrySessions&) = delete;
+
+  class Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
 };
 
 // A manifest or index as the registry served it.
@@ -190,7 +221,9 @@ class RegistryClient {
   // Uploads a blob unless present: HEAD, then a cross-repository mount
   // from `mount_from` (when set and different from `repo`; a 202 answer's
   // upload session is used for the upload), then POST + PUT ?digest= (or
-  // chunked PATCHes).
+  // chunked PATCHes). With RegistryOptions::sessions, what the run knows
+  // comes first (see RegistrySessions): no request for a blob known in
+  // `repo`, a mount without HEAD for one known in another repository.
   // Returns true when bytes were uploaded or mounted, false when present.
   Result<bool> PushBlob(const std::string& repo, const Descriptor& blob, const BlobOpener& open,
                         const std::string& mount_from = "");

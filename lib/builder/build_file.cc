@@ -6,14 +6,18 @@
 #include "ocib/build_file.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <utility>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "ocib/image_location.h"
@@ -21,6 +25,7 @@
 #include "ocib/platform.h"
 
 #include "lib/builder/remote_build.h"
+#include "lib/core/parallel.h"
 #include "lib/io/fs_util.h"
 
 namespace ocib {
@@ -556,6 +561,104 @@ Status ApplyOverrides(std::vector<BuildFileImage>& images, const BuildOptions& f
   OCIB_RETURN_IF_ERROR(CheckDistinct(merged));
   images = std::move(merged);
   return OkStatus();
+}
+
+namespace {
+
+// A counting semaphore whose holders release at most once.
+class Slots {
+ public:
+  explicit Slots(int n) : free_(n) {}
+  void Acquire() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return free_ > 0; });
+    --free_;
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++free_;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int free_;
+};
+
+// Hands results to `on_result` in file order as they complete.
+class InOrder {
+ public:
+  InOrder(size_t n, const std::function<void(size_t, const BuildResult&)>& on_result)
+      : results_(n), on_result_(on_result) {}
+  // Image `i` is done (`r` empty: it failed); gives every result now due.
+  void Done(size_t i, std::optional<BuildResult> r) {
+    std::lock_guard<std::mutex> lock(mu_);
+    results_[i] = std::move(r);
+    finished_.insert(i);
+    while (finished_.contains(next_)) Give(next_++);
+  }
+  // After a failure: the results of the images that finished, in order.
+  void Flush() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (; next_ < results_.size(); ++next_) Give(next_);
+  }
+
+ private:
+  void Give(size_t i) {
+    if (results_[i] && on_result_) on_result_(i, *results_[i]);
+    results_[i].reset();
+  }
+  std::mutex mu_;
+  std::vector<std::optional<BuildResult>> results_;
+  std::set<size_t> finished_;
+  size_t next_ = 0;
+  const std::function<void(size_t, const BuildResult&)>& on_result_;
+};
+
+// The options of image `image` in a run: prefixed log lines, the run's
+// registry sessions, and the build slot released once written.
+BuildOptions RunOptions(const BuildFileImage& image, bool prefix,
+                        const std::shared_ptr<RegistrySessions>& sessions,
+                        const std::function<void()>& written) {
+  BuildOptions o = image.options;
+  if (!o.registry.sessions) o.registry.sessions = sessions;
+  std::string tag = fmt::format("[{}] ", image.name.empty() ? image.label : image.name);
+  auto prefixed = [tag](const auto& inner) {
+    return [tag, inner](std::string_view line) { inner(tag + std::string(line)); };
+  };
+  if (prefix && o.log) o.log = prefixed(o.log);
+  if (prefix && o.registry.progress) o.registry.progress = prefixed(o.registry.progress);
+  o.on_written = written;
+  return o;
+}
+
+}  // namespace
+
+Status BuildImages(const std::vector<BuildFileImage>& images, const BuildImagesOptions& run) {
+  int cores = core::CpuJobs();
+  int jobs = run.jobs > 0 ? run.jobs : std::max(16, 8 * cores);
+  Slots building(run.build_jobs > 0 ? run.build_jobs : 4 * cores);
+  auto sessions = std::make_shared<RegistrySessions>();
+  InOrder results(images.size(), run.on_result);
+  bool prefix = images.size() > 1;
+  Status st = core::ParallelFor(images.size(), jobs, [&](size_t i) -> Status {
+    building.Acquire();
+    std::once_flag released;
+    auto release = [&] { std::call_once(released, [&] { building.Release(); }); };
+    auto r = BuildImage(RunOptions(images[i], prefix, sessions, release));
+    release();
+    if (!r) {
+      results.Done(i, std::nullopt);
+      return std::move(r).error().With(images[i].label);
+    }
+    results.Done(i, std::move(*r));
+    return OkStatus();
+  });
+  results.Flush();
+  return st;
 }
 
 }  // namespace ocib

@@ -208,6 +208,8 @@ Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
     }
   }
 
+  if (o.on_written) o.on_written();
+
   // 4. One push per repository, in the order the repositories are named.
   std::vector<std::pair<std::string, std::vector<size_t>>> repos;
   for (size_t i = 0; i < tags.size(); ++i) {

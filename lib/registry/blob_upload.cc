@@ -344,17 +344,41 @@ void BlobUpload::Abandon() {
 
 }  // namespace
 
-Result<bool> RegistryClient::PushBlob(const std::string& repo, const Descriptor& blob,
-                                      const BlobOpener& open, const std::string& mount_from) {
-  OCIB_ASSIGN_OR_RETURN(std::optional<Descriptor> existing, StatBlob(repo, blob.digest));
-  if (existing) return false;
-  BlobUpload upload(*impl_, repo, blob, open);
+namespace {
+
+// HEAD (unless `skip_stat`), a mount from `mount_from`, then an upload.
+Result<bool> PushBlobOnce(RegistryClient& client, Impl& impl, const std::string& repo,
+                          const Descriptor& blob, const BlobOpener& open,
+                          const std::string& mount_from, bool skip_stat) {
+  if (!skip_stat) {
+    OCIB_ASSIGN_OR_RETURN(std::optional<Descriptor> existing, client.StatBlob(repo, blob.digest));
+    if (existing) return false;
+  }
+  OCIB_RETURN_IF_ERROR(impl.Ping());
+  BlobUpload upload(impl, repo, blob, open);
   std::optional<HttpResponse> opened;
   if (!mount_from.empty() && mount_from != repo) {
     OCIB_ASSIGN_OR_RETURN(bool mounted, upload.Mount(mount_from, &opened));
     if (mounted) return true;
   }
   return upload.Run(std::move(opened));
+}
+
+}  // namespace
+
+Result<bool> RegistryClient::PushBlob(const std::string& repo, const Descriptor& blob,
+                                      const BlobOpener& open, const std::string& mount_from) {
+  using Kind = registry::BlobLocations::Kind;
+  registry::BlobLocations& known = impl_->shared_->blobs;
+  registry::BlobLocations::Plan plan = known.Acquire(blob.digest, repo);
+  if (plan.kind == Kind::kPresent) return false;
+  // A blob the run saw in another repository is mounted without a HEAD: a
+  // mount answers 201 when `repo` already has it too.
+  bool mount_known = plan.kind == Kind::kMount;
+  Result<bool> r = PushBlobOnce(*this, *impl_, repo, blob, open,
+                                mount_known ? plan.from : mount_from, mount_known);
+  known.Done(blob.digest, r ? repo : "", plan.kind == Kind::kUpload);
+  return r;
 }
 
 }  // namespace ocib

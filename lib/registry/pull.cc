@@ -22,6 +22,7 @@
 #include "ocib/push.h"
 #include "ocib/registry_referrers.h"
 
+#include "lib/core/parallel.h"
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
 #include "lib/layout/docker_archive.h"
@@ -46,33 +47,6 @@ Status StoreDocument(OciLayout& layout, const Descriptor& d, const std::string& 
   }
   auto c = w->Commit(d.media_type, d.digest);
   if (!c) return std::move(c).error();
-  return OkStatus();
-}
-
-// Runs `fn(i)` for i in [0, n) on up to `jobs` threads; the first error wins.
-Status ParallelFor(size_t n, int jobs, const std::function<Status(size_t)>& fn) {
-  std::atomic<size_t> next{0};
-  std::atomic<bool> stop{false};
-  std::mutex mu;
-  std::optional<Error> first;
-  auto worker = [&] {
-    while (!stop.load()) {
-      size_t i = next.fetch_add(1);
-      if (i >= n) return;
-      Status s = fn(i);
-      if (!s) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!first) first = std::move(s).error();
-        stop = true;
-      }
-    }
-  };
-  int threads = std::max(1, std::min<int>(jobs, static_cast<int>(n)));
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
-  if (first) return std::move(*first);
   return OkStatus();
 }
 
@@ -218,7 +192,7 @@ class Puller {
   // Fetches every recorded blob the layout lacks; with `skip_layers`, only
   // those that are not a manifest's layer (configs).
   Status FetchAll(bool skip_layers) {
-    return ParallelFor(blobs_.size(), options_.jobs, [&](size_t i) -> Status {
+    return core::ParallelFor(blobs_.size(), options_.jobs, [&](size_t i) -> Status {
       const Descriptor& b = blobs_[i];
       if (skip_layers && layers_.contains(b.digest)) return OkStatus();
       OCIB_ASSIGN_OR_RETURN(bool have, layout_->Has(b.digest));

@@ -9,11 +9,11 @@
 #include <cstring>
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include "ocib/oci_layout.h"
 #include "ocib/registry_referrers.h"
 
+#include "lib/core/parallel.h"
 #include "lib/io/file.h"
 #include "lib/io/streams.h"
 #include "lib/io/verify.h"
@@ -185,6 +185,7 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
   // to send (as ggcr's WriteIndex does).
   PushResult result;
   bool all_present = true;
+  std::set<std::string> in_place;  // targets known to name the root already
   for (const Reference& d : destinations) {
     auto have = client.StatManifest(repo, target_of(d));
     if (!have) return fail(std::move(have).error());
@@ -192,6 +193,7 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
       all_present = false;
       break;
     }
+    in_place.insert(target_of(d));
   }
   for (size_t i = 0; all_present && i < image->referrers.size(); ++i) {
     auto have = client.StatManifest(repo, image->referrers[i].descriptor.digest.ToString());
@@ -209,56 +211,32 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
   // 1. Blobs, in parallel.
   const std::map<Digest, std::string> referrer_blobs = ReferrerBlobOwners(*image);
   std::mutex mu;
-  std::atomic<size_t> next{0};
-  std::optional<Error> first_error;
-  std::atomic<bool> stop{false};
   const std::vector<Descriptor>& blobs = image->blobs;
-  auto worker = [&] {
-    while (!stop.load()) {
-      size_t i = next.fetch_add(1);
-      if (i >= blobs.size()) return;
-      const Descriptor& blob = blobs[i];
-      // Every byte pushed is checked against its digest as it streams.
-      BlobOpener open = io::VerifyingOpener(opener_for(blob), blob.digest, blob.size);
-      std::string mount_from;
-      if (auto it = mount_sources.find(blob.digest); it != mount_sources.end()) {
-        mount_from = it->second;
-      }
-      auto pushed = client.PushBlob(repo, blob, open, mount_from);
-      std::lock_guard<std::mutex> lock(mu);
-      if (!pushed) {
-        if (!first_error) {
-          auto owner = referrer_blobs.find(blob.digest);
-          first_error = std::move(pushed).error().With(
-              "upload blob " + blob.digest.ToString() +
-              (owner == referrer_blobs.end() ? "" : " of " + owner->second));
-        }
-        stop = true;
-        return;
-      }
-      if (*pushed) {
-        ++result.blobs_uploaded;
-        progress("pushed " + blob.digest.ToString().substr(0, 19) + " " + HumanSize(blob.size));
-      } else {
-        ++result.blobs_skipped;
-        progress("exists " + blob.digest.ToString().substr(0, 19) + " " + HumanSize(blob.size));
-      }
+  Status sent = core::ParallelFor(blobs.size(), options.jobs, [&](size_t i) -> Status {
+    const Descriptor& blob = blobs[i];
+    // Every byte pushed is checked against its digest as it streams.
+    BlobOpener open = io::VerifyingOpener(opener_for(blob), blob.digest, blob.size);
+    auto it = mount_sources.find(blob.digest);
+    auto pushed =
+        client.PushBlob(repo, blob, open, it == mount_sources.end() ? std::string() : it->second);
+    if (!pushed) {
+      auto owner = referrer_blobs.find(blob.digest);
+      return std::move(pushed).error().With(
+          "upload blob " + blob.digest.ToString() +
+          (owner == referrer_blobs.end() ? "" : " of " + owner->second));
     }
-  };
-  int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(blobs.size())));
-  if (!blobs.empty()) {
-    std::vector<std::thread> threads;
-    for (int i = 1; i < jobs; ++i) threads.emplace_back(worker);
-    worker();
-    for (std::thread& t : threads) t.join();
-  }
-  if (first_error) return fail(std::move(*first_error));
+    std::lock_guard<std::mutex> lock(mu);
+    ++(*pushed ? result.blobs_uploaded : result.blobs_skipped);
+    progress((*pushed ? "pushed " : "exists ") + blob.digest.ToString().substr(0, 19) + " " +
+             HumanSize(blob.size));
+    return OkStatus();
+  });
+  if (!sent) return fail(std::move(sent).error());
 
-  // 2. Child manifests (and nested indexes) by digest, children first.
+  // 2. Child manifests (and nested indexes) by digest, children first. A
+  // PUT of a manifest the registry has is harmless and costs what a HEAD
+  // would.
   for (const registry::WalkedDocument& doc : image->children) {
-    auto have = client.StatManifest(repo, doc.descriptor.digest.ToString());
-    if (!have) return fail(std::move(have).error());
-    if (*have) continue;
     auto put = client.PutManifest(repo, doc.descriptor.digest.ToString(), doc.descriptor.media_type,
                                   doc.bytes);
     if (!put)
@@ -279,13 +257,9 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
       subjects.push_back(info->subject);
     }
     if (root_is_subject) {
-      auto have = client.StatManifest(repo, root->digest.ToString());
-      if (!have) return fail(std::move(have).error());
-      if (!*have) {
-        auto put =
-            client.PutManifest(repo, root->digest.ToString(), root->media_type, image->root_bytes);
-        if (!put) return fail(std::move(put).error().With("push " + root->digest.ToString()));
-      }
+      auto put =
+          client.PutManifest(repo, root->digest.ToString(), root->media_type, image->root_bytes);
+      if (!put) return fail(std::move(put).error().With("push " + root->digest.ToString()));
     }
     for (size_t i = 0; i < image->referrers.size(); ++i) {
       const registry::WalkedDocument& doc = image->referrers[i];
@@ -305,9 +279,7 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
   // 4. The root under each tag (or by digest), last.
   for (const Reference& d : destinations) {
     std::string target = target_of(d);
-    auto have = client.StatManifest(repo, target);
-    if (!have) return fail(std::move(have).error());
-    if (!*have || (*have)->digest != root->digest) {
+    if (!in_place.contains(target)) {
       auto put = client.PutManifest(repo, target, root->media_type, image->root_bytes);
       if (!put) return fail(std::move(put).error().With("push " + target));
     }

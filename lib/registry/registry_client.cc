@@ -102,6 +102,7 @@ Result<std::optional<Descriptor>> RegistryClient::StatBlob(const std::string& re
   OCIB_ASSIGN_OR_RETURN(HttpResponse r, impl_->Send(call, impl_->ScopesFor(repo, false)));
   if (r.status == 404) return std::optional<Descriptor>();
   if (r.status != 200) return impl_->HttpError(call, r);
+  impl_->shared_->blobs.Record(digest, repo);
   Descriptor d;
   d.digest = digest;
   std::string len = r.Header("content-length");
@@ -207,7 +208,11 @@ Status RegistryClient::FetchBlob(const std::string& repo, const Descriptor& blob
     call.sink = &verify;
     call.retry = false;  // the sink cannot be rewound; retried here instead
     HttpResult r = impl_->Send(call, impl_->ScopesFor(repo, false));
-    if (r && r->status == 200) return CommitFetched(url, blob, verify, *writer);
+    if (r && r->status == 200) {
+      OCIB_RETURN_IF_ERROR(CommitFetched(url, blob, verify, *writer));
+      impl_->shared_->blobs.Record(blob.digest, repo);
+      return OkStatus();
+    }
     writer->Abort();
     auto delay = impl_->RetryDelay(r, attempt, start, true);
     if (!delay) return r ? impl_->HttpError(call, *r) : std::move(r).error();

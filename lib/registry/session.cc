@@ -226,8 +226,29 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
 
 using Impl = RegistryClient::Impl;
 
+namespace {
+
+std::shared_ptr<registry::SharedSession> SharedFor(const std::string& registry,
+                                                   const RegistryOptions& options) {
+  if (options.sessions) return options.sessions->impl().For(registry);
+  return std::make_shared<registry::SharedSession>();
+}
+
+}  // namespace
+
 Impl::Impl(std::string registry, RegistryOptions options)
-    : registry_(std::move(registry)), options_(std::move(options)) {
+    : registry_(std::move(registry)),
+      options_(std::move(options)),
+      shared_(SharedFor(registry_, options_)),
+      ping_mu_(shared_->ping_mu),
+      pinged_(shared_->pinged),
+      base_(shared_->base),
+      auth_mu_(shared_->auth_mu),
+      auth_(shared_->auth),
+      cred_mu_(shared_->cred_mu),
+      credential_(shared_->credential),
+      token_mu_(shared_->token_mu),
+      tokens_(shared_->tokens) {
   host_ = registry_;
   if (host_ == "docker.io" || host_ == "index.docker.io") host_ = "registry-1.docker.io";
   for (const std::string& h : options_.insecure_registries) {
@@ -242,11 +263,15 @@ Impl::Impl(std::string registry, RegistryOptions options)
     };
   }
   if (!options_.transport) {
-    HttpTransportOptions t;
-    t.ca_file = options_.ca_file;
-    t.cert_dirs = options_.cert_dirs;
-    t.log = options_.log;
-    options_.transport = MakeCurlTransport(std::move(t));
+    std::lock_guard<std::mutex> lock(shared_->ping_mu);
+    if (!shared_->transport) {
+      HttpTransportOptions t;
+      t.ca_file = options_.ca_file;
+      t.cert_dirs = options_.cert_dirs;
+      t.log = options_.log;
+      shared_->transport = MakeCurlTransport(std::move(t));
+    }
+    options_.transport = shared_->transport;
   }
   if (!options_.keychain) options_.keychain = MakeDefaultKeychain();
 }
@@ -695,5 +720,46 @@ HttpResult Impl::SendFollowingRedirects(const Call& call, const std::string& aut
   return Error(ErrorCode::kUnavailable,
                call.method + " " + RedactUrl(call.url) + ": too many redirects");
 }
+
+RegistrySessions::RegistrySessions() : impl_(std::make_unique<Impl>()) {}
+RegistrySessions::~RegistrySessions() = default;
+
+std::shared_ptr<registry::SharedSession> RegistrySessions::Impl::For(const std::string& registry) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::shared_ptr<registry::SharedSession>& s = sessions_[registry];
+  if (!s) s = std::make_shared<registry::SharedSession>();
+  return s;
+}
+
+namespace registry {
+
+BlobLocations::Plan BlobLocations::Acquire(const Digest& digest, const std::string& repo) {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    auto it = repos_.find(digest);
+    if (it != repos_.end() && !it->second.empty()) {
+      if (std::ranges::find(it->second, repo) != it->second.end()) return {Kind::kPresent, ""};
+      return {Kind::kMount, it->second.front()};
+    }
+    if (!uploading_.contains(digest)) break;
+    cv_.wait(lock);
+  }
+  uploading_.insert(digest);
+  return {Kind::kUpload, ""};
+}
+
+void BlobLocations::Done(const Digest& digest, const std::string& repo, bool claimed) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!repo.empty()) {
+      std::vector<std::string>& repos = repos_[digest];
+      if (std::ranges::find(repos, repo) == repos.end()) repos.push_back(repo);
+    }
+    if (claimed) uploading_.erase(digest);
+  }
+  if (claimed) cv_.notify_all();
+}
+
+}  // namespace registry
 
 }  // namespace ocib

@@ -7,6 +7,7 @@
 #define OCIB_LIB_REGISTRY_SESSION_H_
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,7 +50,70 @@ std::string DescribeBody(const HttpResponse& r);
 bool BodyHasCode(const HttpResponse& r, std::string_view code);
 ErrorCode CodeForStatus(int status);
 
+// The auth scheme in force: learnt from /v2/, or later from a 401.
+struct AuthState {
+  std::string scheme;  // "", "basic" or "bearer"
+  std::string realm;   // bearer only
+  std::string service;
+};
+
+struct Token {
+  std::string value;
+  std::chrono::steady_clock::time_point expiry;
+};
+
+// Which repositories of one registry hold which blobs, as learnt during a
+// run, and which blobs a client is uploading right now.
+class BlobLocations {
+ public:
+  enum class Kind { kPresent, kMount, kUpload };
+  struct Plan {
+    Kind kind = Kind::kUpload;
+    std::string from;  // kMount: a repository holding the blob
+  };
+  // What to do to put `digest` into `repo`. Waits while another client
+  // uploads the blob and no repository is known to hold it yet. kUpload
+  // claims the upload: the caller must call Done() with the same digest.
+  Plan Acquire(const Digest& digest, const std::string& repo);
+  // `repo` holds `digest` (empty: unknown, e.g. the upload failed); ends a
+  // claim of `digest` when `claimed`.
+  void Done(const Digest& digest, const std::string& repo, bool claimed);
+  // Records that `repo` holds `digest`.
+  void Record(const Digest& digest, const std::string& repo) { Done(digest, repo, false); }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<Digest, std::vector<std::string>> repos_;
+  std::set<Digest> uploading_;
+};
+
+// The part of a session shared by the clients of one registry in a run.
+struct SharedSession {
+  std::mutex ping_mu;
+  bool pinged = false;
+  std::string base;  // "https://host:port"
+  std::mutex auth_mu;
+  AuthState auth;
+  std::mutex cred_mu;
+  std::optional<Credential> credential;
+  std::mutex token_mu;
+  std::map<std::string, Token> tokens;
+  std::shared_ptr<HttpTransport> transport;  // set once, under ping_mu
+  BlobLocations blobs;
+};
+
 }  // namespace registry
+
+class RegistrySessions::Impl {
+ public:
+  // The shared session of `registry` (created on first use).
+  std::shared_ptr<registry::SharedSession> For(const std::string& registry);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<registry::SharedSession>> sessions_;
+};
 
 class RegistryClient::Impl {
  public:
@@ -72,17 +137,8 @@ class RegistryClient::Impl {
     bool retry = true;
   };
 
-  // The auth scheme in force: learnt from /v2/, or later from a 401.
-  struct AuthState {
-    std::string scheme;  // "", "basic" or "bearer"
-    std::string realm;   // bearer only
-    std::string service;
-  };
-
-  struct Token {
-    std::string value;
-    Clock::time_point expiry;
-  };
+  using AuthState = registry::AuthState;
+  using Token = registry::Token;
 
   void Log(const std::string& line) const;
   void Sleep(std::chrono::milliseconds d) const;
@@ -121,18 +177,18 @@ class RegistryClient::Impl {
   RegistryOptions options_;
   bool insecure_ = false;
 
-  std::mutex ping_mu_;
-  bool pinged_ = false;
-  std::string base_;  // "https://host:port"
-
-  std::mutex auth_mu_;
-  AuthState auth_;
-
-  std::mutex cred_mu_;
-  std::optional<Credential> credential_;
-
-  std::mutex token_mu_;
-  std::map<std::string, Token> tokens_;
+  // Own, or shared with the run's other clients (RegistryOptions::sessions);
+  // the references below name its members.
+  std::shared_ptr<registry::SharedSession> shared_;
+  std::mutex& ping_mu_;
+  bool& pinged_;
+  std::string& base_;
+  std::mutex& auth_mu_;
+  AuthState& auth_;
+  std::mutex& cred_mu_;
+  std::optional<Credential>& credential_;
+  std::mutex& token_mu_;
+  std::map<std::string, Token>& tokens_;
 
   mutable std::mutex mu_;
   std::mt19937_64 rng_{std::random_device{}()};

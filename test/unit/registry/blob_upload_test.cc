@@ -1,6 +1,8 @@
 // PushBlob against registries that bound chunk sizes or answer a mount
 // with an upload session.
+#include <algorithm>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -163,6 +165,78 @@ TEST(BlobUploadTest, MountAnswered202ContinuesInThatSession) {
   EXPECT_EQ(methods["POST"], 1);
   EXPECT_EQ(methods["DELETE"], 0);
   EXPECT_EQ(methods["PUT"], 1);
+}
+
+// A token registry whose tokens never allow pulling from "a" into "b":
+// every mount is answered with an upload session (distribution's answer
+// when the source is not readable).
+struct ScopedTokenRegistry {
+  std::mutex mu;
+  std::vector<std::string> token_queries;
+  std::map<std::string, std::string> blobs;  // "repo@digest" -> bytes
+  int mount_posts = 0;
+
+  HttpResult Handle(const Seen& s) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (s.url.rfind("https://auth.test/", 0) == 0) {
+      token_queries.push_back(s.url.substr(s.url.find('?') + 1));
+      return Reply(200, {}, R"({"token":"t"})");
+    }
+    if (s.Header("Authorization").empty()) {
+      return Reply(
+          401, {{"WWW-Authenticate", R"(Bearer realm="https://auth.test/token",service="reg")"}});
+    }
+    std::string path = s.url.substr(std::string("https://reg.test").size());
+    std::string repo = path.substr(4, path.find('/', 4) - 4);
+    if (s.method == "HEAD") {
+      return Reply(blobs.contains(repo + "@" + path.substr(path.rfind('/') + 1)) ? 200 : 404);
+    }
+    if (s.method == "POST") {
+      if (path.find("mount=") != std::string::npos) ++mount_posts;
+      return Reply(202, {{"Location", "/v2/" + repo + "/blobs/uploads/u"}});
+    }
+    if (s.method == "PUT") {
+      std::string digest = path.substr(path.find("digest=") + 7);
+      digest.replace(digest.find("%3A"), 3, ":");
+      blobs[repo + "@" + digest] = s.body;
+      return Reply(201);
+    }
+    return Reply(405);
+  }
+};
+
+TEST(BlobUploadTest, MountWithoutPullOnTheSourceFallsBackToAnUpload) {
+  ScopedTokenRegistry reg;
+  auto transport =
+      std::make_shared<ScriptedTransport>([&reg](const Seen& s) { return reg.Handle(s); });
+  FakeClock clock;
+  RegistryOptions o = OptionsWith(transport, &clock);
+  o.sessions = std::make_shared<RegistrySessions>();
+  std::string blob = Blob();
+  Descriptor d;
+  d.digest = Digest::Sha256Of(blob);
+  d.size = static_cast<int64_t>(blob.size());
+  BlobOpener open = [&blob](int64_t offset, int64_t length) -> Result<std::unique_ptr<Reader>> {
+    return std::unique_ptr<Reader>(new io::StringReader(
+        blob.substr(static_cast<size_t>(offset), static_cast<size_t>(length))));
+  };
+  for (const char* repo : {"a", "b"}) {
+    auto client = RegistryClient::Create("reg.test", o);
+    ASSERT_TRUE(client.has_value());
+    (*client)->SetScopes({repo}, {});
+    auto pushed = (*client)->PushBlob(repo, d, open);
+    ASSERT_TRUE(pushed.has_value()) << repo << ": " << pushed.error().ToString();
+    EXPECT_TRUE(*pushed);
+  }
+  // "b" asked to mount from "a" (known from the first push) with a token
+  // naming a's pull scope; refused, it uploaded in the session opened.
+  EXPECT_EQ(reg.mount_posts, 1);
+  EXPECT_EQ(reg.blobs["b@" + d.digest.ToString()], blob);
+  bool asked_a = std::ranges::any_of(reg.token_queries, [](const std::string& q) {
+    return q.find("repository%3Ab%3Apull%2Cpush") != std::string::npos &&
+           q.find("repository%3Aa%3Apull") != std::string::npos;
+  });
+  EXPECT_TRUE(asked_a);
 }
 
 }  // namespace

@@ -1,0 +1,149 @@
+// PushImage with a run's shared registry sessions (RegistryOptions::sessions)
+// against an in-memory registry: blobs cross the network once per registry,
+// mounted into every other repository, and the requests of a push.
+#include "ocib/push.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "ocib/registry.h"
+
+#include "test/registry/fake_registry.h"
+#include "test/testing/test_util.h"
+
+namespace ocib {
+namespace {
+
+using fake::Dest;
+using fake::FakeRegistry;
+using fake::MakeImage;
+using fake::Request;
+
+RegistryOptions Shared(const std::shared_ptr<FakeRegistry>& reg,
+                       const std::shared_ptr<RegistrySessions>& sessions) {
+  RegistryOptions o = fake::Options(reg);
+  o.sessions = sessions;
+  return o;
+}
+
+int CountIf(const std::vector<Request>& log, const std::string& method, const std::string& part) {
+  return static_cast<int>(std::ranges::count_if(log, [&](const Request& r) {
+    return r.method == method && r.path.find(part) != std::string::npos;
+  }));
+}
+
+int Pings(const std::vector<Request>& log) {
+  return static_cast<int>(
+      std::ranges::count_if(log, [](const Request& r) { return r.path == "/v2/"; }));
+}
+
+size_t BlobsOf(const FakeRegistry& reg, const std::string& repo) {
+  return static_cast<size_t>(std::ranges::count_if(
+      reg.blobs, [&](const auto& kv) { return kv.first.rfind(repo + "@", 0) == 0; }));
+}
+
+TEST(SharedSessionPushTest, BlobsPushedToOneRepositoryAreMountedIntoAnother) {
+  testing::ScopedTempDir tmp;
+  MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  reg->mounts = true;
+  auto sessions = std::make_shared<RegistrySessions>();
+  auto a = Push(tmp.path() + "/layout", "v1", Dest("reg.test/a:v1"), Shared(reg, sessions));
+  ASSERT_TRUE(a.has_value()) << a.error().ToString();
+  size_t blobs = BlobsOf(*reg, "a");
+  ASSERT_GT(blobs, 0u);
+  reg->ClearLog();
+
+  auto b = Push(tmp.path() + "/layout", "v1", Dest("reg.test/b:v1"), Shared(reg, sessions));
+  ASSERT_TRUE(b.has_value()) << b.error().ToString();
+  EXPECT_EQ(b->root.digest, a->root.digest);
+  EXPECT_EQ(BlobsOf(*reg, "b"), blobs);
+  auto log = reg->log();
+  // One mount per blob, no HEAD of a blob, no upload, no second /v2/ probe.
+  EXPECT_EQ(CountIf(log, "POST", "/v2/b/blobs/uploads/"), static_cast<int>(blobs));
+  EXPECT_EQ(CountIf(log, "HEAD", "/v2/b/blobs/"), 0);
+  EXPECT_EQ(CountIf(log, "PUT", "/blobs/uploads/"), 0);
+  EXPECT_EQ(Pings(log), 0);                           // the first push's probe holds for the run
+  EXPECT_EQ(CountIf(log, "HEAD", "/manifests/"), 1);  // the tag
+  EXPECT_EQ(static_cast<size_t>(b->blobs_uploaded), blobs);
+}
+
+TEST(SharedSessionPushTest, RefusedMountUploadsInTheSessionTheRegistryOpened) {
+  testing::ScopedTempDir tmp;
+  MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  reg->mounts = false;  // every mount is answered 202 with an upload session
+  auto sessions = std::make_shared<RegistrySessions>();
+  auto a = Push(tmp.path() + "/layout", "v1", Dest("reg.test/a:v1"), Shared(reg, sessions));
+  ASSERT_TRUE(a.has_value()) << a.error().ToString();
+  size_t blobs = BlobsOf(*reg, "a");
+  reg->ClearLog();
+
+  auto b = Push(tmp.path() + "/layout", "v1", Dest("reg.test/b:v1"), Shared(reg, sessions));
+  ASSERT_TRUE(b.has_value()) << b.error().ToString();
+  EXPECT_EQ(BlobsOf(*reg, "b"), blobs);
+  auto log = reg->log();
+  // Each blob: the mount POST (refused), then its bytes into that session:
+  // no second POST.
+  int mounts = static_cast<int>(std::ranges::count_if(log, [](const Request& r) {
+    return r.method == "POST" && r.query.find("mount=") != std::string::npos &&
+           r.query.find("from=a") != std::string::npos;
+  }));
+  EXPECT_EQ(mounts, static_cast<int>(blobs));
+  EXPECT_EQ(CountIf(log, "POST", "/v2/b/blobs/uploads/"), static_cast<int>(blobs));
+  EXPECT_EQ(CountIf(log, "PUT", "/v2/b/blobs/uploads/"), static_cast<int>(blobs));
+}
+
+TEST(SharedSessionPushTest, ParallelPushesUploadEachBlobOnce) {
+  testing::ScopedTempDir tmp;
+  MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  reg->mounts = true;
+  auto sessions = std::make_shared<RegistrySessions>();
+  constexpr int kRepos = 8;
+  std::vector<Result<PushResult>> results(kRepos, Error(ErrorCode::kInternal, "not run"));
+  {
+    std::vector<std::jthread> threads;
+    for (int i = 0; i < kRepos; ++i) {
+      threads.emplace_back([&, i] {
+        results[static_cast<size_t>(i)] =
+            Push(tmp.path() + "/layout", "v1", Dest("reg.test/r" + std::to_string(i) + ":v1"),
+                 Shared(reg, sessions));
+      });
+    }
+  }
+  for (const auto& r : results) ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  size_t distinct = BlobsOf(*reg, "r0");
+  for (int i = 0; i < kRepos; ++i) EXPECT_EQ(BlobsOf(*reg, "r" + std::to_string(i)), distinct);
+  auto log = reg->log();
+  EXPECT_EQ(CountIf(log, "PUT", "/blobs/uploads/"), static_cast<int>(distinct));
+  EXPECT_EQ(Pings(log), 1);
+  EXPECT_EQ(CountIf(log, "HEAD", "/manifests/"), kRepos);                  // the tags
+  EXPECT_EQ(CountIf(log, "HEAD", "/blobs/"), static_cast<int>(distinct));  // one claim each
+}
+
+TEST(SharedSessionPushTest, ColdPushSendsNoManifestHeadButTheTags) {
+  testing::ScopedTempDir tmp;
+  MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  auto pushed = Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), fake::Options(reg));
+  ASSERT_TRUE(pushed.has_value()) << pushed.error().ToString();
+  auto log = reg->log();
+  EXPECT_EQ(CountIf(log, "HEAD", "/manifests/"), 1);
+  EXPECT_EQ(CountIf(log, "PUT", "/manifests/v1"), 1);
+  EXPECT_EQ(CountIf(log, "HEAD", "/v2/app/manifests/v1"), 1);
+
+  // Warm: the tag names the image; its referrers are checked, nothing sent.
+  reg->ClearLog();
+  auto again = Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), fake::Options(reg));
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  for (const Request& r : reg->log()) EXPECT_EQ(r.method, "HEAD") << r.path;
+}
+
+}  // namespace
+}  // namespace ocib
