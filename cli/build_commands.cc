@@ -1,5 +1,4 @@
-// ocib build | inspect | sbom | referrers | cache prune | validate.
-#include <unistd.h>
+// ocib build | cache prune | cache verify | validate.
 
 #include <cstdlib>
 #include <iostream>
@@ -12,9 +11,7 @@
 #include "ocib/build_file.h"
 #include "ocib/image_builder.h"
 #include "ocib/image_location.h"
-#include "ocib/inspect.h"
 #include "ocib/layer_cache.h"
-#include "ocib/sbom_query.h"
 #include "ocib/validate.h"
 
 #include "cli/commands.h"
@@ -40,9 +37,7 @@ struct BuildFlags {
   std::string workdir;
   std::string go_ldflags;
   std::string build_file;
-  std::vector<std::string> insecure_registries;
-  std::string ca_file;
-  int jobs = 0;
+  RegistryFlags registry;
 };
 
 // `build -f FILE`: each image of the file, in order, with the flags given on
@@ -85,7 +80,7 @@ int RunBuildFile(const BuildFlags& f, CLI::App& sub) {
   auto st = ApplyOverrides(*images, f.options, given);
   if (!st) return ReportError(std::move(st).error().With(f.build_file));
   BuildImagesOptions run;
-  run.jobs = f.jobs;
+  run.jobs = f.registry.jobs;
   run.on_result = [](size_t, const BuildResult& r) {
     if (r.pushed.empty()) std::cout << r.descriptor.digest.ToString() << "\n";
     for (const std::string& line : r.pushed) std::cout << line << "\n";
@@ -99,7 +94,7 @@ int RunBuildFile(const BuildFlags& f, CLI::App& sub) {
   return kExitOk;
 }
 
-int RunBuild(BuildFlags& f, CommandContext& ctx, CLI::App& sub) {
+int RunBuild(BuildFlags& f, CLI::App& sub) {
   BuildOptions& o = f.options;
   for (const auto& b : f.binaries) {
     auto eq = b.find('=');
@@ -121,12 +116,10 @@ int RunBuild(BuildFlags& f, CommandContext& ctx, CLI::App& sub) {
     if (!v) return ReportError(v.error());
     o.source_date_epoch = *v;
   }
-  if (!ctx.quiet) o.log = [](std::string_view line) { std::cerr << line << "\n"; };
-  o.registry = RegistryOptionsFrom(f.insecure_registries, f.ca_file, false);
-  // --tag pushes report each blob as `ocib push` does: on a terminal only.
-  if (!ctx.quiet && ::isatty(2) != 0) {
-    o.registry.progress = [](std::string_view line) { std::cerr << "ocib: " << line << "\n"; };
-  }
+  if (!f.registry.quiet) o.log = [](std::string_view line) { std::cerr << line << "\n"; };
+  // --base REF and --tag: requests logged with -v, each blob reported as
+  // `ocib push` does (on a terminal or with -v).
+  o.registry = MakeRegistryOptions(f.registry);
   if (!f.build_file.empty()) return RunBuildFile(f, sub);
   auto r = BuildImage(o);
   if (!r) return ReportError(r.error());
@@ -187,80 +180,10 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   build->add_flag("--no-cache", o.no_cache, "Neither read nor write the layer cache");
   build->add_option("-f,--build-file", flags->build_file,
                     "JSON build file of one or more images; flags override its fields");
-  build
-      ->add_option("--jobs", flags->jobs,
-                   "With -f: images built and pushed at once (default: max(16, 8 x cores))")
-      ->check(CLI::NonNegativeNumber);
   build->add_option("--tag", o.tags,
                     "Registry reference to push the result to (repeatable); prints REF@sha256:...");
-  build->add_option("--insecure-registry", flags->insecure_registries,
-                    "HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)");
-  build->add_option("--ca-file", flags->ca_file, "PEM file of extra trusted CA certificates");
-  build->add_flag("--quiet,-q", ctx.quiet, "No report on stderr");
-  build->callback([flags, &ctx, build]() { ctx.exit_code = RunBuild(*flags, ctx, *build); });
-
-  auto target = std::make_shared<std::string>();
-  CLI::App* inspect = app.add_subcommand(
-      "inspect",
-      "Print the index or manifest, then each platform's config, one JSON document per line");
-  inspect
-      ->add_option("reference", *target,
-                   "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] | a "
-                   "registry reference")
-      ->required();
-  inspect->callback([target, &ctx]() {
-    if (!IsLocalLocation(*target)) {
-      ctx.exit_code = RunRemoteInspect(*target, ctx);
-      return;
-    }
-    auto docs = InspectLayout(*target);
-    if (!docs) {
-      ctx.exit_code = ReportError(std::move(docs).error().With("inspect " + *target));
-      return;
-    }
-    for (const auto& d : *docs) std::cout << d << "\n";
-    ctx.exit_code = kExitOk;
-  });
-
-  auto sref = std::make_shared<std::string>();
-  auto splat = std::make_shared<std::string>();
-  CLI::App* sbom = app.add_subcommand("sbom", "Print the SBOM attached to an image");
-  sbom->add_option("reference", *sref, "oci:DIR[:TAG] or a registry reference")->required();
-  sbom->add_option("--platform", *splat,
-                   "The platform's SBOM (default: the only one, or linux/amd64)");
-  sbom->callback([sref, splat, &ctx]() {
-    if (!IsLocalLocation(*sref)) {
-      ctx.exit_code = RunRemoteSbom(*sref, *splat, ctx);
-      return;
-    }
-    auto r = LayoutSbom(*sref, *splat);
-    if (!r) {
-      ctx.exit_code = ReportError(std::move(r).error().With("sbom " + *sref));
-      return;
-    }
-    std::cout << *r << "\n";
-    ctx.exit_code = kExitOk;
-  });
-  auto rref = std::make_shared<std::string>();
-  CLI::App* referrers = app.add_subcommand(
-      "referrers", "List the referrers (SBOMs, signatures) of an image, one descriptor per line");
-  referrers->add_option("reference", *rref, "oci:DIR[:TAG] or a registry reference")->required();
-  auto rtype = std::make_shared<std::string>();
-  referrers->add_option("--artifact-type", *rtype,
-                        "Only referrers of this artifactType, e.g. application/spdx+json");
-  referrers->callback([rref, rtype, &ctx]() {
-    if (!IsLocalLocation(*rref)) {
-      ctx.exit_code = RunRemoteReferrers(*rref, *rtype, ctx);
-      return;
-    }
-    auto r = LayoutReferrers(*rref, *rtype);
-    if (!r) {
-      ctx.exit_code = ReportError(std::move(r).error().With("referrers " + *rref));
-      return;
-    }
-    for (const auto& line : *r) std::cout << line << "\n";
-    ctx.exit_code = kExitOk;
-  });
+  AddRegistryFlags(build, flags->registry);
+  build->callback([flags, &ctx, build]() { ctx.exit_code = RunBuild(*flags, *build); });
 
   struct PruneFlags {
     std::string cache_dir;

@@ -5,6 +5,10 @@
 #ifndef OCIB_CLI_COMMANDS_H_
 #define OCIB_CLI_COMMANDS_H_
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 
 #include "ocib/registry.h"
@@ -14,17 +18,29 @@ namespace ocib::cli {
 
 struct CommandContext {
   int exit_code = 0;
-  bool verbose = false;
-  bool quiet = false;
 };
+
+// Why CLI11 refused `args` (argv without the program name) when the reason
+// is an unknown command or flag, with the nearest known name ("unknown
+// command 'biuld'; did you mean 'build'?"), or a missing command; nullopt
+// otherwise (CLI11's own message applies).
+std::optional<std::string> ExplainUsageError(const CLI::App& app,
+                                             const std::vector<std::string>& args);
+// Edit distance (insertions, deletions, substitutions, transpositions).
+size_t EditDistance(const std::string& a, const std::string& b);
 
 // Prints "ocib: error: <context>: <message>" to stderr and returns the exit
 // code for the error.
 int ReportError(const Error& error);
 
-// build, inspect, validate.
+// build, validate, cache prune, cache verify.
 void AddBuildCommands(CLI::App& app, CommandContext& ctx);
-// push, pull, copy, digest, login, logout (and inspect REF for registries).
+// inspect, sbom, referrers (layouts, archives and registries).
+void AddInspectCommands(CLI::App& app, CommandContext& ctx);
+// help [--markdown], man, completion bash|zsh: generated from the
+// definitions of every command registered before (register it last).
+void AddReferenceCommands(CLI::App& app, CommandContext& ctx);
+// push, pull, copy, digest, login, logout.
 void AddRegistryCommands(CLI::App& app, CommandContext& ctx);
 
 // ls, tag, delete, mutate.
@@ -34,14 +50,26 @@ void AddImageOpsCommands(CLI::App& app, CommandContext& ctx);
 // export, unpack.
 void AddExportCommands(CLI::App& app, CommandContext& ctx);
 
-// `ocib inspect REF` for a registry reference (anything not starting with
-// "oci:" or "oci-archive:"). Returns the exit code.
-int RunRemoteInspect(const std::string& ref, CommandContext& ctx);
-// `ocib referrers REF` and `ocib sbom REF [--platform P]` for a registry
-// reference. Return the exit code.
-int RunRemoteReferrers(const std::string& ref, const std::string& artifact_type,
-                       CommandContext& ctx);
-int RunRemoteSbom(const std::string& ref, const std::string& platform, CommandContext& ctx);
+// The flags of every command that talks to a registry, from one definition
+// (AddRegistryFlags): --insecure-registry, --ca-file, --jobs, --timeout,
+// --request-timeout, --retries, --verbose/-v, --quiet/-q. A command adds
+// them with AddRegistryFlags(cmd, flags) and turns them into options with
+// MakeRegistryOptions(flags).
+struct RegistryFlags {
+  std::vector<std::string> insecure;
+  std::string ca_file;
+  int jobs = 0;      // 0: the library's default
+  int timeout = -1;  // seconds; -1: the library's default
+  int request_timeout = -1;
+  int retries = -1;
+  bool verbose = false;
+  bool quiet = false;
+};
+void AddRegistryFlags(CLI::App* cmd, RegistryFlags& flags);
+// RegistryOptions from the flags and the environment ($OCIB_INSECURE_REGISTRY,
+// $OCIB_CA_FILE). Requests are logged with -v; per-blob progress lines go to
+// stderr with -v or when it is a terminal, never with -q.
+RegistryOptions MakeRegistryOptions(const RegistryFlags& flags);
 
 // RegistryOptions for --insecure-registry and --ca-file values, plus
 // $OCIB_INSECURE_REGISTRY (comma-separated hosts) and $OCIB_CA_FILE (when

@@ -3,11 +3,7 @@
 // prints one result line per tag or manifest on stdout and the report on
 // stderr.
 //
-// Options shared by these commands:
-//   --insecure-registry HOST   (repeatable; also $OCIB_INSECURE_REGISTRY)
-//   --ca-file FILE             extra trusted CAs (also $OCIB_CA_FILE)
-//   --verbose/-v               log every request (redacted)
-//   --quiet/-q                 no report on stderr
+// They take the registry flags of AddRegistryFlags (commands.h).
 #include <iostream>
 #include <map>
 #include <memory>
@@ -26,24 +22,10 @@
 namespace ocib::cli {
 namespace {
 
-struct ImageFlags {
-  std::vector<std::string> insecure;
-  std::string ca_file;
-  bool verbose = false;
-  bool quiet = false;
-};
+// The registry flags (commands.h); -q also silences the report on stderr.
+using ImageFlags = RegistryFlags;
 
-void AddImageFlags(CLI::App* cmd, ImageFlags& f) {
-  cmd->add_option("--insecure-registry", f.insecure,
-                  "HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)");
-  cmd->add_option("--ca-file", f.ca_file, "PEM file of extra trusted CA certificates");
-  cmd->add_flag("--verbose,-v", f.verbose, "Log each HTTP request on stderr (secrets redacted)");
-  cmd->add_flag("--quiet,-q", f.quiet, "No report on stderr");
-}
-
-RegistryOptions Options(const ImageFlags& f) {
-  return RegistryOptionsFrom(f.insecure, f.ca_file, f.verbose);
-}
+RegistryOptions Options(const ImageFlags& f) { return MakeRegistryOptions(f); }
 
 void Note(const ImageFlags& f, const std::string& line) {
   if (!f.quiet) std::cerr << "ocib: " << line << "\n";
@@ -169,7 +151,7 @@ void AddMutateCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--expose", m->expose, "PORT[/tcp|/udp] (repeatable)");
   cmd->add_option("--platform", m->platforms,
                   "Comma-separated platforms to keep and change (default: all)");
-  AddImageFlags(cmd, *f);
+  AddRegistryFlags(cmd, *f);
   cmd->callback(
       [cmd, f, m, src, dst, &ctx] { ctx.exit_code = RunMutate(cmd, *src, *dst, *m, *f); });
 }
@@ -188,7 +170,7 @@ void AddImageCommands(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--digests", *digests, "Print REPO:TAG@sha256:... (one request per tag)");
     cmd->add_option("--page-size", *page_size, "Tags per page asked of the registry (?n=)")
         ->check(CLI::Range(1, 100000));
-    AddImageFlags(cmd, *f);
+    AddRegistryFlags(cmd, *f);
     cmd->callback([f, repo, digests, page_size, &ctx] {
       ctx.exit_code = RunLs(*repo, *digests, *page_size, *f);
     });
@@ -201,7 +183,7 @@ void AddImageCommands(CLI::App& app, CommandContext& ctx) {
         "tag", "Point more tags at an image (manifest bytes unchanged, no blob moves)");
     cmd->add_option("reference", *src, "REF or oci:DIR:TAG")->required();
     cmd->add_option("tags", *tags, "New tags, in the same repository or layout")->required();
-    AddImageFlags(cmd, *f);
+    AddRegistryFlags(cmd, *f);
     cmd->callback([f, src, tags, &ctx] { ctx.exit_code = RunTag(*src, *tags, *f); });
   }
   {
@@ -216,7 +198,7 @@ void AddImageCommands(CLI::App& app, CommandContext& ctx) {
         ->required();
     cmd->add_flag("--referrers", *referrers,
                   "Also delete the image's referrers (SBOMs, signatures); needs a digest");
-    AddImageFlags(cmd, *f);
+    AddRegistryFlags(cmd, *f);
     cmd->callback([f, ref, referrers, &ctx] { ctx.exit_code = RunDelete(*ref, *referrers, *f); });
   }
   AddMutateCommand(app, ctx);

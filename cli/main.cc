@@ -28,10 +28,12 @@ int Run(int argc, char** argv) {
   app.require_subcommand(1);
   ocib::cli::CommandContext ctx;
   ocib::cli::AddBuildCommands(app, ctx);
+  ocib::cli::AddInspectCommands(app, ctx);
   ocib::cli::AddRegistryCommands(app, ctx);
   ocib::cli::AddImageCommands(app, ctx);
   ocib::cli::AddImageOpsCommands(app, ctx);
   ocib::cli::AddExportCommands(app, ctx);
+  ocib::cli::AddReferenceCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -41,7 +43,9 @@ int Run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "ocib: usage error: " << e.what() << "\n";
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::optional<std::string> why = ocib::cli::ExplainUsageError(app, args);
+    std::cerr << "ocib: usage error: " << why.value_or(e.what()) << "\n";
     std::cerr << "run 'ocib --help' or 'ocib COMMAND --help' for usage\n";
     return ocib::cli::kExitUsage;
   }

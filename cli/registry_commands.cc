@@ -1,27 +1,11 @@
-// Registry subcommands: push, pull, copy, digest, login, logout, and
-// `inspect REF` for registry references.
-//
-// Options shared by the registry commands:
-//   --insecure-registry HOST   (repeatable; also $OCIB_INSECURE_REGISTRY,
-//                               comma-separated) plain HTTP or unverified TLS
-//   --ca-file FILE             extra trusted CAs (also $OCIB_CA_FILE)
-//   --jobs N                   parallel blob transfers (default 4)
-//   --timeout SECONDS          a request moving less than 1 KiB/s this long
-//                              fails (default 60)
-//   --request-timeout SECONDS  a request taking longer fails (default 3600)
-//   --retries N                retries of a failed request (default 6)
-//   --replace-referrers-tag    (push, copy) replace a "sha256-<hex>" tag that
-//                              is not a referrers index
-//   --quiet/-q, --verbose/-v   no progress / log every request (redacted)
-//
-// Also `referrers REF` and `sbom REF` for registry references (their flags
-// are parsed with the layout forms, in build_commands.cc).
-#include <unistd.h>
-
+// Registry subcommands: push, pull, copy, digest, login, logout. They take
+// the registry flags of AddRegistryFlags (commands.h); push, pull and copy
+// also --chunk-threshold and --chunk-size, push and copy
+// --replace-referrers-tag (replace a "sha256-<hex>" tag that is not a
+// referrers index).
 #include <iostream>
 #include <map>
 #include <memory>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -40,37 +24,17 @@
 namespace ocib::cli {
 namespace {
 
+// The registry flags plus those of the commands that move blobs.
 struct RemoteFlags {
-  std::vector<std::string> insecure;
-  std::string ca_file;
-  int jobs = 4;
-  bool quiet = false;
-  bool verbose = false;
+  RegistryFlags registry;
   int64_t chunk_threshold = -1;
   int64_t chunk_size = -1;
-  int timeout = -1;
-  int request_timeout = -1;
-  int retries = -1;
   bool replace_referrers_tag = false;
 };
 
 void AddRemoteFlags(CLI::App* cmd, RemoteFlags& f, bool transfers) {
-  cmd->add_option("--insecure-registry", f.insecure,
-                  "HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)");
-  cmd->add_option("--ca-file", f.ca_file, "PEM file of extra trusted CA certificates");
-  cmd->add_flag("--verbose,-v", f.verbose, "Log each HTTP request on stderr (secrets redacted)");
-  cmd->add_option("--timeout", f.timeout,
-                  "Fail a request that moves less than 1 KiB/s for this many seconds (default 60)")
-      ->check(CLI::Range(1, 86400));
-  cmd->add_option("--request-timeout", f.request_timeout,
-                  "Fail a request that takes longer than this many seconds (default 3600)")
-      ->check(CLI::Range(1, 604800));
-  cmd->add_option("--retries", f.retries, "Retries of a failed request (default 6)")
-      ->check(CLI::Range(0, 100));
+  AddRegistryFlags(cmd, f.registry);
   if (transfers) {
-    cmd->add_option("--jobs", f.jobs, "Parallel blob transfers (default 4)")
-        ->check(CLI::Range(1, 64));
-    cmd->add_flag("--quiet,-q", f.quiet, "No progress on stderr");
     cmd->add_option("--chunk-threshold", f.chunk_threshold,
                     "Upload blobs of at least this many bytes in chunks (default 256 MiB)");
     cmd->add_option("--chunk-size", f.chunk_size, "Chunk size in bytes (default 16 MiB)");
@@ -83,51 +47,13 @@ void AddReplaceReferrersTagFlag(CLI::App* cmd, RemoteFlags& f) {
                 "than an image index");
 }
 
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 RegistryOptions MakeOptions(const RemoteFlags& f) {
-  RegistryOptions o = RegistryOptionsFrom(f.insecure, f.ca_file, f.verbose);
-  o.jobs = f.jobs;
+  RegistryOptions o = MakeRegistryOptions(f.registry);
   if (f.chunk_threshold > 0) o.chunk_threshold = f.chunk_threshold;
   if (f.chunk_size > 0) o.chunk_size = f.chunk_size;
-  if (f.timeout > 0) o.stall_timeout = std::chrono::seconds(f.timeout);
-  if (f.request_timeout > 0) o.request_timeout = std::chrono::seconds(f.request_timeout);
-  if (f.retries >= 0) o.retry.max_attempts = f.retries + 1;
   o.replace_referrers_tag = f.replace_referrers_tag;
-  if (!f.quiet && (f.verbose || ::isatty(2) != 0)) {
-    o.progress = [](std::string_view line) { std::cerr << "ocib: " << line << "\n"; };
-  }
   return o;
 }
-
-}  // namespace
-
-RegistryOptions RegistryOptionsFrom(const std::vector<std::string>& insecure,
-                                    const std::string& ca_file, bool verbose) {
-  RegistryOptions o;
-  o.insecure_registries = insecure;
-  if (const char* env = std::getenv("OCIB_INSECURE_REGISTRY"); env != nullptr) {
-    for (const std::string& h : SplitComma(env)) o.insecure_registries.push_back(h);
-  }
-  o.ca_file = ca_file;
-  if (o.ca_file.empty()) {
-    if (const char* env = std::getenv("OCIB_CA_FILE"); env != nullptr) o.ca_file = env;
-  }
-  if (verbose) {
-    o.log = [](std::string_view line) { std::cerr << "ocib: " << line << "\n"; };
-  }
-  return o;
-}
-
-namespace {
 
 Result<Reference> ParseRemote(const std::string& text) {
   OCIB_ASSIGN_OR_RETURN(ImageLocation where, ImageLocation::Parse(text));
@@ -197,7 +123,18 @@ int RunPull(const std::string& src, const std::string& dst, const std::string& p
   copy.platforms = *wanted;
   auto r = Copy(ImageLocation{RegistryLocation{*from}}, *to, MakeOptions(f), nullptr, copy);
   if (!r) return ReportError(r.error());
-  std::cout << from->WithDigest("").String() << "@" << r->digest.ToString() << "\n";
+  if (wanted->empty()) {
+    std::cout << from->WithDigest("").String() << "@" << r->digest.ToString() << "\n";
+    return kExitOk;
+  }
+  // A subset of the platforms is a new index that only the destination holds.
+  std::cout << "local " << to->ToString() << "@" << r->digest.ToString() << "\n";
+  if (!f.registry.quiet) {
+    std::cerr << fmt::format(
+        "ocib: pull: {} is a new index of the selected platforms, written to {} only; {} has "
+        "no such digest\n",
+        r->digest.ToString(), to->ToString(), from->String());
+  }
   return kExitOk;
 }
 
@@ -406,37 +343,6 @@ void AddRegistryCommands(CLI::App& app, CommandContext& ctx) {
   AddDigest(app, ctx);
   AddLogin(app, ctx);
   AddLogout(app, ctx);
-}
-
-int RunRemoteReferrers(const std::string& ref_text, const std::string& artifact_type,
-                       CommandContext& ctx) {
-  auto ref = ParseRemote(ref_text);
-  if (!ref) return ReportError(std::move(ref).error().With("referrers"));
-  auto lines = RegistryReferrers(*ref, RegistryOptionsFrom({}, "", ctx.verbose), artifact_type);
-  if (!lines) return ReportError(lines.error());
-  for (const std::string& l : *lines) std::cout << l << "\n";
-  return kExitOk;
-}
-
-int RunRemoteSbom(const std::string& ref_text, const std::string& platform, CommandContext& ctx) {
-  auto ref = ParseRemote(ref_text);
-  if (!ref) return ReportError(std::move(ref).error().With("sbom"));
-  auto doc = RegistrySbom(*ref, platform, RegistryOptionsFrom({}, "", ctx.verbose));
-  if (!doc) return ReportError(doc.error());
-  std::cout << *doc << "\n";
-  return kExitOk;
-}
-
-int RunRemoteInspect(const std::string& ref_text, CommandContext& ctx) {
-  RemoteFlags f;
-  f.quiet = true;
-  f.verbose = ctx.verbose;
-  auto ref = ParseRemote(ref_text);
-  if (!ref) return ReportError(std::move(ref).error().With("inspect"));
-  auto docs = InspectRemote(*ref, MakeOptions(f));
-  if (!docs) return ReportError(docs.error());
-  for (const std::string& d : *docs) std::cout << d << "\n";
-  return kExitOk;
 }
 
 }  // namespace ocib::cli

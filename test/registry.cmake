@@ -47,3 +47,4 @@ ocib_add_registry_e2e(registry_conformance conformance.sh)
 # The library example (b): built against the install prefix, run against the registry.
 ocib_add_registry_e2e(registry_example_append_env example_append_env.sh)
 set_tests_properties(registry_example_append_env PROPERTIES FIXTURES_REQUIRED ocib_prefix)
+ocib_add_registry_e2e(registry_cli cli.sh)

@@ -13,7 +13,8 @@ namespace ocib {
 
 // For a local location ("oci:DIR[:TAG]", "oci-archive:FILE[:TAG]",
 // "docker-archive:FILE[:REPO:TAG]"; see ocib/image_location.h): the exact bytes of the tagged
-// document (index or manifest), then the exact bytes of each platform's config, in index order.
+// document (index or manifest), then (for an index) the exact bytes of each platform manifest,
+// then those of each manifest's config, in index order: the documents InspectRemote gives.
 // kNotFound for a missing tag or blob.
 Result<std::vector<std::string>> InspectLayout(const std::string& reference);
 

@@ -319,23 +319,23 @@ Result<std::vector<std::string>> InspectLayout(const std::string& reference) {
   std::vector<std::string> out;
   OCIB_ASSIGN_OR_RETURN(std::string bytes, layout->ReadAll(top.digest));
   out.push_back(bytes);
-  std::vector<Descriptor> manifests;
+  // As InspectRemote: each platform manifest of an index, then each config.
+  std::vector<std::string> manifests;
   if (media_type::IsIndex(top.media_type)) {
     OCIB_ASSIGN_OR_RETURN(Index idx, Index::Parse(bytes));
-    manifests = idx.manifests;
-  } else {
-    manifests.push_back(top);
-  }
-  for (const auto& d : manifests) {
-    if (!media_type::IsManifest(d.media_type)) continue;
-    OCIB_ASSIGN_OR_RETURN(std::string mbytes, layout->ReadAll(d.digest));
-    OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(mbytes));
-    if (m.config.media_type != media_type::kImageConfig &&
-        m.config.media_type != media_type::kDockerConfig) {
-      continue;
+    for (const auto& d : idx.manifests) {
+      if (!media_type::IsManifest(d.media_type)) continue;
+      OCIB_ASSIGN_OR_RETURN(std::string mbytes, layout->ReadAll(d.digest));
+      out.push_back(mbytes);
+      manifests.push_back(std::move(mbytes));
     }
+  } else {
+    manifests.push_back(bytes);
+  }
+  for (const std::string& mbytes : manifests) {
+    OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(mbytes));
     OCIB_ASSIGN_OR_RETURN(std::string cbytes, layout->ReadAll(m.config.digest));
-    out.push_back(cbytes);
+    out.push_back(std::move(cbytes));
   }
   return out;
 }

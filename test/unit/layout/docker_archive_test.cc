@@ -126,7 +126,7 @@ TEST_F(ArchiveTest, OciArchiveReadInPlace) {
   Build({"linux/amd64", "linux/arm64"}, "oci-archive:" + tmp_.path() + "/img.tar:v2");
   auto docs = InspectLayout("oci-archive:" + tmp_.path() + "/img.tar:v2");
   ASSERT_THAT(docs, IsOk());
-  ASSERT_EQ(docs->size(), 3u);  // index, two configs
+  ASSERT_EQ(docs->size(), 5u);  // index, two manifests, two configs
   auto index = Index::Parse(docs->front());
   ASSERT_THAT(index, IsOk());
   EXPECT_EQ(index->manifests.size(), 2u);
