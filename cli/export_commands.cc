@@ -25,21 +25,14 @@ namespace {
 
 struct UnpackFlags {
   std::string platform;
-  std::vector<std::string> insecure;
-  std::string ca_file;
-  bool verbose = false;
-  bool quiet = false;
+  RegistryFlags registry;
   bool devices = false;
 };
 
 void AddFlags(CLI::App* cmd, UnpackFlags& f) {
   cmd->add_option("--platform", f.platform,
                   "The platform to take from a multi-platform image, e.g. linux/arm64");
-  cmd->add_option("--insecure-registry", f.insecure,
-                  "HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)");
-  cmd->add_option("--ca-file", f.ca_file, "PEM file of extra trusted CA certificates");
-  cmd->add_flag("--verbose,-v", f.verbose, "Log each HTTP request on stderr (secrets redacted)");
-  cmd->add_flag("--quiet,-q", f.quiet, "No notes on stderr");
+  AddRegistryFlags(cmd, f.registry);
 }
 
 // Writes to standard output.
@@ -71,7 +64,7 @@ Result<UnpackOptions> Options(const UnpackFlags& f) {
 }
 
 void Notes(const UnpackFlags& f, const UnpackReport& r, const std::string& what) {
-  if (f.quiet) return;
+  if (f.registry.quiet) return;
   for (const std::string& n : r.notes) std::cerr << "ocib: note: " << n << "\n";
   std::cerr << "ocib: " << what << " " << r.entries << " entries of "
             << r.manifest.digest.ToString() << "\n";
@@ -87,7 +80,7 @@ int RunExport(const std::string& src, const std::string& out, const UnpackFlags&
         InvalidArgument("export: refusing to write a tar to a terminal; give "
                         "-o FILE.tar or redirect standard output"));
   }
-  const RegistryOptions registry = RegistryOptionsFrom(f.insecure, f.ca_file, f.verbose);
+  const RegistryOptions registry = MakeRegistryOptions(f.registry);
   StdoutWriter w;
   Result<UnpackReport> r = out == "-" ? ExportImage(*where, w, *options, registry)
                                       : ExportImageToFile(*where, out, *options, registry);
@@ -102,7 +95,7 @@ int RunUnpack(const std::string& src, const std::string& dir, const UnpackFlags&
   auto options = Options(f);
   if (!options) return ReportError(options.error());
   auto r =
-      UnpackImage(*where, dir, *options, RegistryOptionsFrom(f.insecure, f.ca_file, f.verbose));
+      UnpackImage(*where, dir, *options, MakeRegistryOptions(f.registry));
   if (!r) return ReportError(r.error());
   Notes(f, *r, "unpacked");
   std::cout << dir << "\n";

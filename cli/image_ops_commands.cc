@@ -21,21 +21,14 @@ namespace ocib::cli {
 namespace {
 
 struct OpsFlags {
-  std::vector<std::string> insecure;
-  std::string ca_file;
-  bool verbose = false;
-  bool quiet = false;
+  RegistryFlags registry;
   std::string platforms;
 };
 
 void AddOpsFlags(CLI::App* cmd, OpsFlags& f) {
   cmd->add_option("--platform", f.platforms,
                   "Comma-separated platforms to keep and change (default: all)");
-  cmd->add_option("--insecure-registry", f.insecure,
-                  "HOST[:PORT] that may use plain HTTP or unverified TLS (repeatable)");
-  cmd->add_option("--ca-file", f.ca_file, "PEM file of extra trusted CA certificates");
-  cmd->add_flag("--verbose,-v", f.verbose, "Log each HTTP request on stderr (secrets redacted)");
-  cmd->add_flag("--quiet,-q", f.quiet, "No report on stderr");
+  AddRegistryFlags(cmd, f.registry);
 }
 
 Result<std::vector<Platform>> Platforms(const OpsFlags& f) {
@@ -47,7 +40,7 @@ Result<std::vector<Platform>> Platforms(const OpsFlags& f) {
 
 int Finish(const Result<MutateResult>& r, const OpsFlags& f) {
   if (!r) return ReportError(r.error());
-  if (!f.quiet) {
+  if (!f.registry.quiet) {
     for (const std::string& n : r->notes) std::cerr << "ocib: " << n << "\n";
     if (r->unchanged)
       std::cerr << "ocib: the destination already holds the result; nothing written\n";
@@ -97,7 +90,7 @@ int RunAppend(const std::string& src, const std::string& dst, const AppendFlags&
   auto p = Platforms(f);
   if (!p) return ReportError(std::move(p).error().With("append"));
   o.platforms = *p;
-  return Finish(Append(*from, *to, o, RegistryOptionsFrom(f.insecure, f.ca_file, f.verbose)), f);
+  return Finish(Append(*from, *to, o, MakeRegistryOptions(f.registry)), f);
 }
 
 void AddAppendCommand(CLI::App& app, CommandContext& ctx) {
@@ -146,7 +139,7 @@ int RunRebase(const CLI::App* cmd, const std::string& src, const std::string& ds
   auto p = Platforms(f);
   if (!p) return ReportError(std::move(p).error().With("rebase"));
   o.platforms = *p;
-  return Finish(Rebase(*from, *to, o, RegistryOptionsFrom(f.insecure, f.ca_file, f.verbose)), f);
+  return Finish(Rebase(*from, *to, o, MakeRegistryOptions(f.registry)), f);
 }
 
 void AddRebaseCommand(CLI::App& app, CommandContext& ctx) {

@@ -34,7 +34,9 @@ void AddRegistryFlags(CLI::App* cmd, RegistryFlags& f) {
   cmd->add_option("--ca-file", f.ca_file,
                   "PEM file of extra trusted CA certificates (also $OCIB_CA_FILE)")
       ->group(kRegistryGroup);
-  cmd->add_option("--jobs", f.jobs, "Parallel work: blob transfers per image (default 4); with build -f, images built and pushed at once (default max(16, 8 x cores))")
+  cmd->add_option("--jobs", f.jobs,
+                  "Parallel work: blob transfers per image (default 4); with build -f, images "
+                  "built and pushed at once (default max(16, 8 x cores))")
       ->check(CLI::Range(1, 64))
       ->group(kRegistryGroup);
   cmd->add_option("--timeout", f.timeout,

@@ -15,6 +15,7 @@
 #include <archive.h>
 #include <fmt/format.h>
 
+#include "lib/archive/libarchive_error.h"
 #include "lib/io/file.h"
 #include "lib/io/streams.h"
 #include <sys/stat.h>
@@ -136,7 +137,7 @@ Result<std::string> ReadData(struct archive* a, int64_t size, const TreeBuilder&
     la_ssize_t n = archive_read_data(a, content.data() + done, content.size() - done);
     if (n < 0) {
       return InvalidArgument(
-          fmt::format("{}: reading /{}: {}", b.where(), path, archive_error_string(a)));
+          fmt::format("{}: reading /{}: {}", b.where(), path, ArchiveErrorText(a)));
     }
     if (n == 0) return InvalidArgument(fmt::format("{}: /{} is cut short", b.where(), path));
     done += static_cast<size_t>(n);
@@ -184,7 +185,7 @@ Result<FileTree> ReadArchive(struct archive* a, TreeBuilder& b) {
   }
   if (r != ARCHIVE_EOF) {
     return InvalidArgument(fmt::format("{} is not a readable tar archive: {}", b.where(),
-                                       archive_error_string(a) ? archive_error_string(a) : "?"));
+                                       ArchiveErrorText(a)));
   }
   return std::move(b.tree());
 }
@@ -208,7 +209,7 @@ Result<FileTree> ReadTarFile(const std::string& path, const ReadOptions& options
   TreeBuilder b(path, options);
   if (archive_read_open_fd(a.get(), file.fd(), 1 << 16) != ARCHIVE_OK) {
     return InvalidArgument(fmt::format("{} is not a tar archive (.tar, .tar.gz, .tar.zst): {}",
-                                       path, archive_error_string(a.get())));
+                                       path, ArchiveErrorText(a.get())));
   }
   return ReadArchive(a.get(), b);
 }
@@ -220,7 +221,7 @@ Result<FileTree> ReadTarBytes(const void* data, size_t size, const std::string& 
   TreeBuilder b(name, options);
   if (archive_read_open_memory(a.get(), data, size) != ARCHIVE_OK) {
     return InvalidArgument(fmt::format("{} is not a tar archive (.tar, .tar.gz, .tar.zst): {}",
-                                       name, archive_error_string(a.get())));
+                                       name, ArchiveErrorText(a.get())));
   }
   return ReadArchive(a.get(), b);
 }

@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "lib/archive/libarchive_error.h"
+
 namespace ocib::archive {
 namespace {
 
@@ -88,9 +90,8 @@ class LayerReader {
       Error copy = *ctx_.error;
       return std::move(copy).With(fmt::format("{} {}", what, name_));
     }
-    const char* why = archive_error_string(a_.get());
     return InvalidArgument(fmt::format("{} {}: not a readable layer tar: {}", what, name_,
-                                       why != nullptr ? why : "unknown error"));
+                                       tar::ArchiveErrorText(a_.get())));
   }
 
   struct archive* get() {

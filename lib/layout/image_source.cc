@@ -17,6 +17,7 @@
 #include "ocib/layer.h"
 #include "ocib/media_type.h"
 
+#include "lib/archive/libarchive_error.h"
 #include "lib/io/streams.h"
 #include "lib/layout/docker_archive.h"
 #include <sys/stat.h>
@@ -255,7 +256,7 @@ Result<std::map<std::string, Member>> IndexTar(int fd, const std::string& path,
   }
   if (archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK) {
     return InvalidArgument(fmt::format("{} is not an uncompressed tar archive: {}", path,
-                                       archive_error_string(a.get())));
+                                       tar::ArchiveErrorText(a.get())));
   }
   std::map<std::string, Member> members;
   std::vector<std::pair<std::string, std::string>> links;
@@ -281,7 +282,7 @@ Result<std::map<std::string, Member>> IndexTar(int fd, const std::string& path,
   }
   if (r != ARCHIVE_EOF) {
     return InvalidArgument(
-        fmt::format("{} is not a readable tar archive: {}", path, archive_error_string(a.get())));
+        fmt::format("{} is not a readable tar archive: {}", path, tar::ArchiveErrorText(a.get())));
   }
   if (archive_filter_code(a.get(), 0) != ARCHIVE_FILTER_NONE) {
     return InvalidArgument(fmt::format("{} is compressed; decompress it first", path));

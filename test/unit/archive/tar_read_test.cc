@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -145,6 +146,22 @@ TEST(TarReadTest, AbsolutePathsAndNonTarsAreRefused) {
   auto bad = ReadTarBytes(junk.data(), junk.size(), "junk", {});
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+}
+
+// A damaged gzip stream for which libarchive sets no error text (found by
+// the tar_read fuzz target): a clear error, not a thrown format_error.
+TEST(TarReadTest, DamagedStreamWithoutLibarchiveTextIsAnError) {
+  std::ifstream in(std::string(OCIB_SOURCE_DIR) + "/test/fuzz/regressions/tar_read/null-error-text",
+                   std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 1u);
+  ReadOptions o;
+  o.keep_whiteouts = true;
+  auto tree = ReadTarBytes(bytes.data() + 1, bytes.size() - 1, "damaged.tar.gz", o);
+  ASSERT_FALSE(tree.has_value());
+  EXPECT_EQ(tree.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(tree.error().ToString().find("damaged.tar.gz"), std::string::npos)
+      << tree.error().ToString();
 }
 
 class TarReadFileTest : public ::testing::Test {
