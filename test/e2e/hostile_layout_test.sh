@@ -53,8 +53,17 @@ fresh_copy zero
 layer=$(jq -r '.layers[-1].digest' "$(blob "$T/zero" "$manifest")")
 rm "$(blob "$T/zero" "$layer")"; ln -s /dev/zero "$(blob "$T/zero" "$layer")"
 expect "blob symlinked to /dev/zero: validate ends" 6 "symbolic link" validate "oci:$T/zero"
-expect "blob symlinked to /dev/zero: build --base" 2 "symbolic link" build --base "oci:$T/zero:v1" --binary linux/amd64="$T/hello" --output "oci:$T/fromzero:v1"
+# The binary lands elsewhere, so that the new layer differs from the
+# symlinked one: a build whose own layer has that digest never reads it.
+expect "blob symlinked to /dev/zero: build --base" 2 "symbolic link" build --base "oci:$T/zero:v1" --binary linux/amd64="$T/hello" --binary-path /app2 --output "oci:$T/fromzero:v1"
 check "zero base: no output layout left" test ! -e "$T/fromzero"
+# The same layer built again comes from the build itself, never from the
+# symlink: the output validates.
+run_ocib build -q --base "oci:$T/zero:v1" --binary linux/amd64="$T/hello" --output "oci:$T/samezero:v1"
+expect_eq "symlinked layer built again: exit code" "$rc" 0
+run_ocib validate "oci:$T/samezero"
+expect_eq "symlinked layer built again: the output validates" "$rc" 0
+check "symlinked layer built again: no symlink in the output" test -z "$(find "$T/samezero" -type l)"
 
 # --- digests ocib cannot verify ------------------------------------------------
 fresh_copy md5
