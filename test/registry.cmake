@@ -19,7 +19,7 @@ function(ocib_add_registry_e2e name script)
   add_test(NAME ${name} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/e2e/registry/${script} ${ARGN})
   set_tests_properties(${name} PROPERTIES
     ENVIRONMENT "OCIB=$<TARGET_FILE:ocib_cli>;OCIB_SOURCE_DIR=${PROJECT_SOURCE_DIR};OCIB_BINARY_DIR=${PROJECT_BINARY_DIR};OCIB_TEST_TMP=${PROJECT_BINARY_DIR}/e2e-tmp/${name}"
-    TIMEOUT 600 SKIP_RETURN_CODE 77 LABELS "e2e;registry" RESOURCE_LOCK containers_state)
+    TIMEOUT 600 SKIP_RETURN_CODE 77 LABELS "e2e;registry")
 endfunction()
 ocib_add_registry_e2e(registry_push_http push_modes.sh http)
 ocib_add_registry_e2e(registry_push_https push_modes.sh https)
