@@ -94,8 +94,7 @@ int RunUnpack(const std::string& src, const std::string& dir, const UnpackFlags&
   if (!where) return ReportError(std::move(where).error().With("unpack"));
   auto options = Options(f);
   if (!options) return ReportError(options.error());
-  auto r =
-      UnpackImage(*where, dir, *options, MakeRegistryOptions(f.registry));
+  auto r = UnpackImage(*where, dir, *options, MakeRegistryOptions(f.registry));
   if (!r) return ReportError(r.error());
   Notes(f, *r, "unpacked");
   std::cout << dir << "\n";

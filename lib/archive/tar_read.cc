@@ -184,8 +184,8 @@ Result<FileTree> ReadArchive(struct archive* a, TreeBuilder& b) {
     OCIB_RETURN_IF_ERROR(AddEntry(a, entry, b));
   }
   if (r != ARCHIVE_EOF) {
-    return InvalidArgument(fmt::format("{} is not a readable tar archive: {}", b.where(),
-                                       ArchiveErrorText(a)));
+    return InvalidArgument(
+        fmt::format("{} is not a readable tar archive: {}", b.where(), ArchiveErrorText(a)));
   }
   return std::move(b.tree());
 }
