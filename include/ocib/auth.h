@@ -15,8 +15,15 @@
 //     bare keys, lexicographically within each group (deterministic).
 //     `auth` (base64 user:password, split at the first ':') wins over
 //     username/password; `identitytoken` and `registrytoken` are kept.
-//  2. $REGISTRY_AUTH_FILE, then $XDG_RUNTIME_DIR/containers/auth.json
-//     (containers-auth.json: same `auths` format).
+//  2. The containers auth files (containers-auth.json, podman's and
+//     skopeo's): $REGISTRY_AUTH_FILE alone when it is set; else
+//     $XDG_RUNTIME_DIR/containers/auth.json (/run/containers/$UID/auth.json
+//     when XDG_RUNTIME_DIR is unset), then $XDG_CONFIG_HOME/containers/
+//     auth.json (~/.config/containers/auth.json). Their keys may name a
+//     repository or a namespace: for a repository, the most specific key
+//     wins ("host/ns/repo" over "host/ns" over "host"), and such an entry
+//     comes before docker's config.json; a key with a path never applies
+//     outside it. Host entries come after docker's config.json.
 // No credential means anonymous: Resolve returns an empty Credential.
 //
 // Secrets never appear in error messages.
@@ -54,6 +61,13 @@ class Keychain {
   // Credentials for `registry` (a reference's domain: "docker.io",
   // "127.0.0.1:5000"). Empty when none are configured.
   virtual Result<Credential> Resolve(const std::string& registry) = 0;
+  // Credentials for `repository` ("team/app") of `registry`: an entry for
+  // the repository or a namespace of it where the keychain has one, else
+  // Resolve(registry). Registry sessions ask this one.
+  virtual Result<Credential> ResolveRepository(const std::string& registry,
+                                               const std::string& /*repository*/) {
+    return Resolve(registry);
+  }
 };
 
 // The keychain described above, reading the environment at each Resolve.

@@ -125,6 +125,56 @@ const json* FindAuthEntry(const json& auths, const std::string& key, const std::
   return &auths.at(candidates.front().second);
 }
 
+// The entry of a containers auth.json for `repository` of `registry`, the
+// most specific key first: "host/ns/repo", "host/ns", then the host itself
+// ("host", or a legacy "https://host/..." key). A key with a path never
+// applies to repositories outside it. `key` receives the key used.
+const json* FindContainersAuthEntry(const json& auths, const std::string& registry,
+                                    std::string_view repository, std::string* key) {
+  if (!auths.is_object()) return nullptr;
+  const bool hub = registry == "docker.io" || registry == "index.docker.io" ||
+                   registry == "registry-1.docker.io";
+  const std::vector<std::string> hosts =
+      hub ? std::vector<std::string>{"docker.io", "index.docker.io"}
+          : std::vector<std::string>{registry};
+  for (std::string_view r = repository; !r.empty();) {
+    for (const std::string& h : hosts) {
+      std::string k = h + "/" + std::string(r);
+      if (auto it = auths.find(k); it != auths.end()) {
+        *key = k;
+        return &*it;
+      }
+    }
+    const size_t slash = r.rfind('/');
+    r = slash == std::string_view::npos ? std::string_view() : r.substr(0, slash);
+  }
+  for (const std::string& h : hosts) {
+    if (auto it = auths.find(h); it != auths.end()) {
+      *key = h;
+      return &*it;
+    }
+  }
+  // Legacy keys with a scheme ("https://host/v1/") name the host.
+  for (const std::string& h : hosts) {
+    std::vector<std::string> legacy;
+    for (auto it = auths.begin(); it != auths.end(); ++it) {
+      const std::string& k = it.key();
+      if ((k.rfind("https://", 0) == 0 || k.rfind("http://", 0) == 0) && ConvertToHostname(k) == h)
+        legacy.push_back(k);
+    }
+    if (legacy.empty()) continue;
+    std::sort(legacy.begin(), legacy.end(), [](const std::string& a, const std::string& b) {
+      const bool sa = a.rfind("https://", 0) == 0;
+      const bool sb = b.rfind("https://", 0) == 0;
+      return sa != sb ? sa : a < b;
+    });
+    *key = legacy.front();
+    return &auths.at(legacy.front());
+  }
+  *key = hub ? "docker.io" : registry;
+  return nullptr;
+}
+
 struct ProcessResult {
   int exit_code = -1;
   std::string out;
@@ -243,34 +293,47 @@ Result<Credential> ResolveFromDockerConfig(const std::string& registry, bool* fo
   return file.credential;
 }
 
+// The entry of the containers auth file at `path` for `repository` of
+// `registry`; `specific` tells whether its key names a repository or a
+// namespace rather than the host.
 Result<Credential> ResolveFromAuthFile(const std::string& path, const std::string& registry,
-                                       bool* found) {
+                                       const std::string& repository, bool* found, bool* specific) {
   *found = false;
+  *specific = false;
   OCIB_ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadConfigFile(path));
   if (!bytes) return Credential{};
-  OCIB_ASSIGN_OR_RETURN(
-      auth::ConfigCredential file,
-      auth::ParseConfigCredential(*bytes, path, registry, auth::ConfigKind::kContainersAuth));
+  OCIB_ASSIGN_OR_RETURN(auth::ConfigCredential file,
+                        auth::ParseConfigCredential(*bytes, path, registry,
+                                                    auth::ConfigKind::kContainersAuth, repository));
   *found = file.found;
+  *specific = file.found && file.key.find("://") == std::string::npos &&
+              file.key.find('/') != std::string::npos;
   return file.credential;
 }
 
+// Most specific key first: a containers auth file's entry for the
+// repository or a namespace of it; then docker's config.json (hosts only);
+// then the containers files' entries for the host.
 class DefaultKeychain : public Keychain {
  public:
   Result<Credential> Resolve(const std::string& registry) override {
+    return ResolveRepository(registry, "");
+  }
+  Result<Credential> ResolveRepository(const std::string& registry,
+                                       const std::string& repository) override {
+    std::optional<Credential> host_entry;
+    for (const std::string& f : auth::ContainersAuthFiles()) {
+      bool found = false;
+      bool specific = false;
+      OCIB_ASSIGN_OR_RETURN(Credential fc,
+                            ResolveFromAuthFile(f, registry, repository, &found, &specific));
+      if (found && specific) return fc;
+      if (found && !host_entry) host_entry = fc;
+    }
     bool found = false;
     OCIB_ASSIGN_OR_RETURN(Credential c, ResolveFromDockerConfig(registry, &found));
     if (found) return c;
-    std::vector<std::string> files;
-    if (std::string f = Env("REGISTRY_AUTH_FILE"); !f.empty()) files.push_back(f);
-    if (std::string d = Env("XDG_RUNTIME_DIR"); !d.empty()) {
-      files.push_back(d + "/containers/auth.json");
-    }
-    for (const std::string& f : files) {
-      OCIB_ASSIGN_OR_RETURN(Credential fc, ResolveFromAuthFile(f, registry, &found));
-      if (found) return fc;
-    }
-    return Credential{};
+    return host_entry.value_or(Credential{});
   }
 };
 
@@ -280,6 +343,17 @@ class StaticKeychain : public Keychain {
   Result<Credential> Resolve(const std::string& registry) override {
     auto it = creds_.find(registry);
     return it == creds_.end() ? Credential{} : it->second;
+  }
+  Result<Credential> ResolveRepository(const std::string& registry,
+                                       const std::string& repository) override {
+    for (std::string_view r = repository; !r.empty();) {
+      if (auto it = creds_.find(registry + "/" + std::string(r)); it != creds_.end()) {
+        return it->second;
+      }
+      const size_t slash = r.rfind('/');
+      r = slash == std::string_view::npos ? std::string_view() : r.substr(0, slash);
+    }
+    return Resolve(registry);
   }
 
  private:
@@ -317,8 +391,25 @@ std::string HelperFor(const json& cfg, const std::string& key) {
 
 namespace auth {
 
+std::vector<std::string> ContainersAuthFiles() {
+  if (std::string f = Env("REGISTRY_AUTH_FILE"); !f.empty()) return {f};
+  std::vector<std::string> files;
+  if (std::string d = Env("XDG_RUNTIME_DIR"); !d.empty()) {
+    files.push_back(d + "/containers/auth.json");
+  } else {
+    files.push_back("/run/containers/" + std::to_string(::getuid()) + "/auth.json");
+  }
+  if (std::string c = Env("XDG_CONFIG_HOME"); !c.empty()) {
+    files.push_back(c + "/containers/auth.json");
+  } else if (std::string h = HomeDir(); !h.empty()) {
+    files.push_back(h + "/.config/containers/auth.json");
+  }
+  return files;
+}
+
 Result<ConfigCredential> ParseConfigCredential(std::string_view text, const std::string& path,
-                                               const std::string& registry, ConfigKind kind) {
+                                               const std::string& registry, ConfigKind kind,
+                                               std::string_view repository) {
   OCIB_ASSIGN_OR_RETURN(json cfg, ParseConfigJson(text, path));
   ConfigCredential out;
   auto auths = cfg.find("auths");
@@ -327,15 +418,8 @@ Result<ConfigCredential> ParseConfigCredential(std::string_view text, const std:
     out.key = DockerConfigKey(registry);
     if (auths != cfg.end()) entry = FindAuthEntry(*auths, out.key, ConvertToHostname(out.key));
     out.helper = HelperFor(cfg, out.key);
-  } else {
-    out.key = registry;
-    if (out.key == "docker.io" || out.key == "registry-1.docker.io") out.key = "index.docker.io";
-    if (auths != cfg.end()) {
-      entry = FindAuthEntry(*auths, out.key, out.key);
-      if (entry == nullptr && out.key == "index.docker.io") {
-        entry = FindAuthEntry(*auths, "docker.io", "docker.io");
-      }
-    }
+  } else if (auths != cfg.end()) {
+    entry = FindContainersAuthEntry(*auths, registry, repository, &out.key);
   }
   if (entry == nullptr) return out;
   OCIB_ASSIGN_OR_RETURN(out.credential, CredentialFromEntry(*entry, path, out.key));

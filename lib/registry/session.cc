@@ -246,7 +246,7 @@ Impl::Impl(std::string registry, RegistryOptions options)
       auth_mu_(shared_->auth_mu),
       auth_(shared_->auth),
       cred_mu_(shared_->cred_mu),
-      credential_(shared_->credential),
+      credentials_(shared_->credentials),
       token_mu_(shared_->token_mu),
       tokens_(shared_->tokens) {
   host_ = registry_;
@@ -453,6 +453,54 @@ void AddChallengeScopes(const std::string& scope_list, std::vector<std::string>&
   scopes.insert(scopes.begin(), front.begin(), front.end());
 }
 
+// For a 403, or a 401 whose challenge says insufficient_scope: the
+// registry knows who asks and does not let them do it.
+std::string NotAllowed(const Credential& cred, const std::string& registry, const std::string& repo,
+                       bool write) {
+  const std::string what = write ? "push to" : "pull from";
+  const std::string where = repo.empty() ? registry : registry + "/" + repo;
+  return cred.empty() ? fmt::format(" (anonymous users may not {} {}; run ocib login {})", what,
+                                    where, registry)
+                      : fmt::format(" (the credentials for {} were accepted but may not {} {})",
+                                    registry, what, where);
+}
+
+bool InsufficientScope(const HttpResponse& r) {
+  for (const registry::Challenge& c :
+       registry::ParseChallenges(r.HeaderValues("www-authenticate"))) {
+    if (c.Param("error") == "insufficient_scope") return true;
+  }
+  return false;
+}
+
+// The repository of the first "repository:NAME:ACTIONS" scope ("" if none).
+std::string RepoOfScopes(const std::vector<std::string>& scopes) {
+  for (const std::string& s : scopes) {
+    if (s.rfind("repository:", 0) != 0) continue;
+    const size_t last = s.rfind(':');
+    if (last > 11) return s.substr(11, last - 11);
+  }
+  return {};
+}
+
+// The repository a distribution API URL names ("" if none): the part of
+// the path between /v2/ and its last /manifests/, /blobs/, /tags/ or
+// /referrers/.
+std::string RepoOfUrl(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (path == std::string::npos || url.compare(path, 4, "/v2/") != 0) return {};
+  const size_t query = url.find('?', path);
+  const std::string p =
+      url.substr(path + 4, query == std::string::npos ? std::string::npos : query - path - 4);
+  size_t end = std::string::npos;
+  for (const char* marker : {"/manifests/", "/blobs/", "/tags/", "/referrers/"}) {
+    const size_t at = p.rfind(marker);
+    if (at != std::string::npos && (end == std::string::npos || at > end)) end = at;
+  }
+  return end == std::string::npos ? std::string() : p.substr(0, end);
+}
+
 }  // namespace
 
 // After a 401 answer `r`: whether one retry with new credentials may help.
@@ -487,30 +535,33 @@ bool Impl::AnswerChallenge(const HttpResponse& r, std::vector<std::string>& scop
   if (basic && current.scheme.empty()) {
     Log("401 from " + RedactUrl(url) + ": basic challenge not announced by /v2/; using it");
     SetAuth({"basic", "", ""});
-    auto cred = GetCredential();
+    auto cred = GetCredential(RepoOfScopes(scopes));
     return cred && !cred->username.empty();
   }
   return false;
 }
 
-Result<Credential> Impl::GetCredential() {
+Result<Credential> Impl::GetCredential(const std::string& repo) {
   std::lock_guard<std::mutex> lock(cred_mu_);
-  if (!credential_) {
-    auto c = options_.keychain->Resolve(registry_);
-    if (!c) return std::move(c).error().With("looking up credentials for " + registry_);
-    credential_ = *c;
+  auto it = credentials_.find(repo);
+  if (it == credentials_.end()) {
+    auto c = options_.keychain->ResolveRepository(registry_, repo);
+    if (!c) {
+      return std::move(c).error().With("looking up credentials for " + registry_ +
+                                       (repo.empty() ? "" : "/" + repo));
+    }
+    it = credentials_.emplace(repo, *c).first;
   }
-  return *credential_;
+  return it->second;
 }
 
 std::vector<std::string> Impl::ScopesFor(const std::string& repo, bool push) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<std::string> scopes;
-  for (const std::string& r : push_repos_) scopes.push_back("repository:" + r + ":pull,push");
-  std::string mine = "repository:" + repo + (push ? ":pull,push" : ":pull");
-  if (std::ranges::find(push_repos_, repo) == push_repos_.end() &&
-      std::ranges::find(scopes, mine) == scopes.end()) {
-    scopes.insert(scopes.begin(), mine);
+  // The request's own repository first: its credential is the one used.
+  const bool pushed = std::ranges::find(push_repos_, repo) != push_repos_.end();
+  std::vector<std::string> scopes{"repository:" + repo + (push || pushed ? ":pull,push" : ":pull")};
+  for (const std::string& r : push_repos_) {
+    if (r != repo) scopes.push_back("repository:" + r + ":pull,push");
   }
   for (const std::string& r : pull_repos_) {
     std::string s = "repository:" + r + ":pull";
@@ -570,11 +621,21 @@ HttpRequest Impl::TokenRequest(const AuthState& auth, const Credential& cred,
 }
 
 Result<Impl::Token> Impl::ParseTokenAnswer(const std::string& what, const HttpResponse& r,
-                                           const Credential& cred) const {
-  if (r.status == 401 || r.status == 403) {
+                                           const Credential& cred,
+                                           const std::vector<std::string>& scopes) const {
+  if (r.status == 401) {
     return Error(ErrorCode::kUnauthenticated,
                  fmt::format("{}: {}: {}{}", what, r.status, registry::DescribeBody(r),
                              NoOrRejectedCredentials(cred, registry_)));
+  }
+  if (r.status == 403) {
+    // The token server knows the user and refuses the scopes asked.
+    const bool write = std::ranges::any_of(scopes, [](const std::string& s) {
+      return s.find("push") != std::string::npos || s.find("delete") != std::string::npos;
+    });
+    return Error(ErrorCode::kPermissionDenied,
+                 fmt::format("{}: {}: {}{}", what, r.status, registry::DescribeBody(r),
+                             NotAllowed(cred, registry_, RepoOfScopes(scopes), write)));
   }
   if (r.status != 200) {
     return Error(registry::CodeForStatus(r.status),
@@ -587,7 +648,7 @@ Result<Impl::Token> Impl::ParseTokenAnswer(const std::string& what, const HttpRe
 
 Result<Impl::Token> Impl::FetchToken(const AuthState& auth,
                                      const std::vector<std::string>& scopes) {
-  OCIB_ASSIGN_OR_RETURN(Credential cred, GetCredential());
+  OCIB_ASSIGN_OR_RETURN(Credential cred, GetCredential(RepoOfScopes(scopes)));
   if (!cred.registry_token.empty()) {
     return Token{cred.registry_token, Clock::now() + std::chrono::hours(24)};
   }
@@ -599,7 +660,7 @@ Result<Impl::Token> Impl::FetchToken(const AuthState& auth,
     std::optional<std::chrono::milliseconds> delay = RetryDelay(r, attempt, start, true);
     if (!delay) {
       if (!r) return std::move(r).error().With(what);
-      return ParseTokenAnswer(what, *r, cred);
+      return ParseTokenAnswer(what, *r, cred, scopes);
     }
     Sleep(*delay);
   }
@@ -607,14 +668,17 @@ Result<Impl::Token> Impl::FetchToken(const AuthState& auth,
 
 Result<std::string> Impl::AuthorizationFor(const std::vector<std::string>& scopes, bool refresh) {
   AuthState auth = Auth();
+  const std::string repo = RepoOfScopes(scopes);
   if (auth.scheme == "basic") {
-    OCIB_ASSIGN_OR_RETURN(Credential cred, GetCredential());
+    OCIB_ASSIGN_OR_RETURN(Credential cred, GetCredential(repo));
     if (cred.username.empty()) return std::string();
     return "Basic " + Base64Encode(cred.username + ":" + cred.password);
   }
   if (auth.scheme != "bearer") return std::string();
   std::lock_guard<std::mutex> lock(token_mu_);
-  std::string key = ScopeKey(scopes);
+  // Tokens are asked with the repository's credential: one per user.
+  OCIB_ASSIGN_OR_RETURN(Credential cred, GetCredential(repo));
+  std::string key = cred.username + "|" + ScopeKey(scopes);
   auto it = tokens_.find(key);
   if (!refresh && it != tokens_.end() && it->second.expiry > Clock::now()) {
     return "Bearer " + it->second.value;
@@ -628,9 +692,14 @@ Error Impl::HttpError(const Call& call, const HttpResponse& r) {
   std::string msg = fmt::format("{} {}: {}", call.method, RedactUrl(call.url), r.status);
   std::string body = registry::DescribeBody(r);
   if (!body.empty()) msg += ": " + body;
-  if (r.status == 401) {
-    auto cred = GetCredential();
-    msg += NoOrRejectedCredentials(cred ? *cred : Credential{}, registry_);
+  if (r.status == 401 || r.status == 403) {
+    const std::string repo = RepoOfUrl(call.url);
+    auto cred = GetCredential(repo);
+    const bool write = call.method != "GET" && call.method != "HEAD";
+    const bool scope = r.status == 403 || InsufficientScope(r);
+    msg += scope ? NotAllowed(cred ? *cred : Credential{}, registry_, repo, write)
+                 : NoOrRejectedCredentials(cred ? *cred : Credential{}, registry_);
+    if (scope) return {ErrorCode::kPermissionDenied, msg};
   }
   return {registry::CodeForStatus(r.status), msg};
 }

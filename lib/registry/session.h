@@ -96,7 +96,7 @@ struct SharedSession {
   std::mutex auth_mu;
   AuthState auth;
   std::mutex cred_mu;
-  std::optional<Credential> credential;
+  std::map<std::string, Credential> credentials;  // by repository ("": the registry)
   std::mutex token_mu;
   std::map<std::string, Token> tokens;
   std::shared_ptr<HttpTransport> transport;  // set once, under ping_mu
@@ -151,7 +151,8 @@ class RegistryClient::Impl {
   Status Ping();
   AuthState Auth();
   void SetAuth(AuthState auth);
-  Result<Credential> GetCredential();
+  // The keychain's credential for `repo` ("": the registry), asked once.
+  Result<Credential> GetCredential(const std::string& repo);
   std::vector<std::string> ScopesFor(const std::string& repo, bool push);
   // Fetches a bearer token for `scopes` from `auth`'s realm.
   Result<Token> FetchToken(const AuthState& auth, const std::vector<std::string>& scopes);
@@ -186,7 +187,7 @@ class RegistryClient::Impl {
   std::mutex& auth_mu_;
   AuthState& auth_;
   std::mutex& cred_mu_;
-  std::optional<Credential>& credential_;
+  std::map<std::string, Credential>& credentials_;
   std::mutex& token_mu_;
   std::map<std::string, Token>& tokens_;
 
@@ -207,7 +208,8 @@ class RegistryClient::Impl {
   HttpRequest TokenRequest(const AuthState& auth, const Credential& cred,
                            const std::vector<std::string>& scopes) const;
   Result<Token> ParseTokenAnswer(const std::string& what, const HttpResponse& r,
-                                 const Credential& cred) const;
+                                 const Credential& cred,
+                                 const std::vector<std::string>& scopes) const;
   HttpResult SendFollowingRedirects(const Call& call, const std::string& authz);
 };
 

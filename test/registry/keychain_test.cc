@@ -1,4 +1,6 @@
 // Docker config.json / auth.json lookup, credential helpers, login files.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +10,7 @@
 #include "ocib/auth.h"
 
 #include "lib/auth/base64.h"
+#include "lib/auth/keychain_config.h"
 #include "test/registry/test_util.h"
 #include <sys/stat.h>
 
@@ -26,6 +29,7 @@ class KeychainTest : public ::testing::Test {
     ::setenv("HOME", dir_.c_str(), 1);
     ::unsetenv("REGISTRY_AUTH_FILE");
     ::unsetenv("XDG_RUNTIME_DIR");
+    ::unsetenv("XDG_CONFIG_HOME");
     fs::create_directories(dir_ + "/docker");
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -41,6 +45,15 @@ class KeychainTest : public ::testing::Test {
     auto r = k->Resolve(registry);
     EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().ToString());
     return r.value_or(Credential{});
+  }
+
+  Credential ResolveRepo(const std::string& registry, const std::string& repo) {
+    auto r = MakeDefaultKeychain()->ResolveRepository(registry, repo);
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().ToString());
+    return r.value_or(Credential{});
+  }
+  static std::string Entry(const std::string& user) {
+    return R"({"auth":")" + Base64Encode(user + ":pw") + R"("})";
   }
 
   std::string dir_;
@@ -133,9 +146,78 @@ TEST_F(KeychainTest, ContainersAuthFilesAfterDockerConfig) {
   WriteFile(dir_ + "/run/containers/auth.json",
             R"({"auths":{"x.io":{"auth":")" + Base64Encode("xdg:pw") + R"("}}})");
   ::setenv("XDG_RUNTIME_DIR", (dir_ + "/run").c_str(), 1);
+  // $REGISTRY_AUTH_FILE, when set, is the only containers file read.
+  EXPECT_TRUE(Resolve("x.io").empty());
+  ::unsetenv("REGISTRY_AUTH_FILE");
   EXPECT_EQ(Resolve("x.io").username, "xdg");
+  ::setenv("REGISTRY_AUTH_FILE", (dir_ + "/auth.json").c_str(), 1);
   WriteConfig(R"({"auths":{"r.io":{"auth":")" + Base64Encode("docker:pw") + R"("}}})");
   EXPECT_EQ(Resolve("r.io").username, "docker");
+}
+
+TEST_F(KeychainTest, ContainersAuthFilesAreReadWherePodmanKeepsThem) {
+  // Without XDG_RUNTIME_DIR: podman's default runtime file, then the
+  // config home's.
+  auto files = auth::ContainersAuthFiles();
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0], "/run/containers/" + std::to_string(::getuid()) + "/auth.json");
+  EXPECT_EQ(files[1], dir_ + "/.config/containers/auth.json");
+  ::setenv("XDG_RUNTIME_DIR", (dir_ + "/run").c_str(), 1);
+  ::setenv("XDG_CONFIG_HOME", (dir_ + "/cfg").c_str(), 1);
+  files = auth::ContainersAuthFiles();
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0], dir_ + "/run/containers/auth.json");
+  EXPECT_EQ(files[1], dir_ + "/cfg/containers/auth.json");
+  ::setenv("REGISTRY_AUTH_FILE", (dir_ + "/mine.json").c_str(), 1);
+  EXPECT_EQ(auth::ContainersAuthFiles(), std::vector<std::string>{dir_ + "/mine.json"});
+  ::unsetenv("REGISTRY_AUTH_FILE");
+  ::unsetenv("XDG_CONFIG_HOME");
+  // ~/.config/containers/auth.json is read.
+  WriteFile(dir_ + "/.config/containers/auth.json", R"({"auths":{"c.io":)" + Entry("cfg") + "}}");
+  EXPECT_EQ(Resolve("c.io").username, "cfg");
+}
+
+TEST_F(KeychainTest, MostSpecificContainersKeyWins) {
+  ::setenv("REGISTRY_AUTH_FILE", (dir_ + "/auth.json").c_str(), 1);
+  WriteFile(dir_ + "/auth.json", R"({"auths":{"r.io":)" + Entry("host") + R"(,"r.io/team":)" +
+                                     Entry("team") + R"(,"r.io/team/app":)" + Entry("app") +
+                                     R"(,"docker.io/library":)" + Entry("lib") + "}}");
+  EXPECT_EQ(ResolveRepo("r.io", "team/app").username, "app");
+  EXPECT_EQ(ResolveRepo("r.io", "team/app/sub").username, "app");
+  EXPECT_EQ(ResolveRepo("r.io", "team/other").username, "team");
+  EXPECT_EQ(ResolveRepo("r.io", "teamx/app").username, "host");  // a key is a path, not a prefix
+  EXPECT_EQ(ResolveRepo("r.io", "other").username, "host");
+  EXPECT_EQ(Resolve("r.io").username, "host");
+  EXPECT_EQ(ResolveRepo("docker.io", "library/alpine").username, "lib");
+  EXPECT_TRUE(ResolveRepo("docker.io", "someone/app").empty());
+}
+
+TEST_F(KeychainTest, NamespacedKeyNeverAppliesToTheWholeHost) {
+  ::setenv("REGISTRY_AUTH_FILE", (dir_ + "/auth.json").c_str(), 1);
+  WriteFile(dir_ + "/auth.json", R"({"auths":{"r.io/team":)" + Entry("team") + "}}");
+  EXPECT_TRUE(Resolve("r.io").empty());
+  EXPECT_TRUE(ResolveRepo("r.io", "other/app").empty());
+  EXPECT_EQ(ResolveRepo("r.io", "team/app").username, "team");
+  // A legacy key with a scheme names the host.
+  WriteFile(dir_ + "/auth.json", R"({"auths":{"https://r.io/v1/":)" + Entry("legacy") + "}}");
+  EXPECT_EQ(ResolveRepo("r.io", "other/app").username, "legacy");
+}
+
+TEST_F(KeychainTest, RepositoryEntryBeatsDockerConfigHostEntry) {
+  WriteConfig(R"({"auths":{"r.io":)" + Entry("docker") + "}}");
+  ::setenv("REGISTRY_AUTH_FILE", (dir_ + "/auth.json").c_str(), 1);
+  WriteFile(dir_ + "/auth.json",
+            R"({"auths":{"r.io":)" + Entry("podman") + R"(,"r.io/team":)" + Entry("team") + "}}");
+  EXPECT_EQ(ResolveRepo("r.io", "team/app").username, "team");
+  EXPECT_EQ(ResolveRepo("r.io", "other/app").username, "docker");
+}
+
+TEST(StaticKeychainTest, MostSpecificKeyWins) {
+  auto k =
+      MakeStaticKeychain({{"r.io", {"host", "", "", ""}}, {"r.io/team", {"team", "", "", ""}}});
+  EXPECT_EQ(k->ResolveRepository("r.io", "team/app")->username, "team");
+  EXPECT_EQ(k->ResolveRepository("r.io", "teamx/app")->username, "host");
+  EXPECT_EQ(k->Resolve("r.io")->username, "host");
 }
 
 TEST_F(KeychainTest, StoreAndEraseWriteMode0600) {

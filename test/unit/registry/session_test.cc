@@ -227,5 +227,111 @@ TEST(SessionTest, RefusedManifestKeepsEveryErrorAndNamesWhatWasPushed) {
   }
 }
 
+// Credentials per repository: the keychain's most specific entry is the one
+// sent, to the registry (Basic) and to its token server.
+TEST(SessionTest, EachRepositoryGetsItsOwnCredential) {
+  FakeClock clock;
+  std::map<std::string, std::string> authz;  // repository -> Authorization
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
+    if (s.url == "https://reg.test/v2/") {
+      return Reply(401, {{"WWW-Authenticate", R"(Basic realm="reg")"}});
+    }
+    const std::string repo = s.url.substr(20, s.url.find("/manifests/") - 20);
+    authz[repo] = s.Header("Authorization");
+    return ManifestReply();
+  });
+  auto c =
+      RegistryClient::Create("reg.test", OptionsWith(t, &clock,
+                                                     {{"reg.test", {"everyone", "pw1", "", ""}},
+                                                      {"reg.test/team", {"team", "pw2", "", ""}}}));
+  ASSERT_TRUE((*c)->GetManifest("team/app", "1").has_value());
+  ASSERT_TRUE((*c)->GetManifest("other/app", "1").has_value());
+  ASSERT_TRUE((*c)->GetManifest("teamx/app", "1").has_value());
+  EXPECT_EQ(authz["team/app"], "Basic dGVhbTpwdzI=");       // team:pw2
+  EXPECT_EQ(authz["other/app"], "Basic ZXZlcnlvbmU6cHcx");  // everyone:pw1
+  EXPECT_EQ(authz["teamx/app"], "Basic ZXZlcnlvbmU6cHcx");
+}
+
+// 401 (who are you?) and 403 (you may not) are told apart, and so is a
+// token that lacks the push scope after the one refresh.
+TEST(SessionTest, NotAllowedIsToldApartFromRejectedCredentials) {
+  struct Case {
+    const char* name;
+    int status;
+    const char* challenge;
+    ErrorCode code;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"403", 403, "", ErrorCode::kPermissionDenied,
+       "were accepted but may not push to reg.test/team/app"},
+      {"401 insufficient_scope", 401,
+       R"(Bearer realm="https://auth.test/token",scope="repository:team/app:pull,push",)"
+       R"(error="insufficient_scope")",
+       ErrorCode::kPermissionDenied, "were accepted but may not push to reg.test/team/app"},
+      {"401", 401, R"(Bearer realm="https://auth.test/token")", ErrorCode::kUnauthenticated,
+       "credentials for reg.test rejected"},
+  };
+  for (const Case& k : cases) {
+    FakeClock clock;
+    auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
+      if (s.url == "https://reg.test/v2/") {
+        return Reply(401, {{"WWW-Authenticate", R"(Bearer realm="https://auth.test/token")"}});
+      }
+      if (s.url.rfind("https://auth.test/", 0) == 0) return Reply(200, {}, R"({"token":"t"})");
+      std::vector<HttpHeader> h;
+      if (*k.challenge != '\0') h.push_back({"WWW-Authenticate", k.challenge});
+      return Reply(
+          k.status, h,
+          R"({"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]})");
+    });
+    auto c = RegistryClient::Create("reg.test",
+                                    OptionsWith(t, &clock, {{"reg.test", {"u", "p", "", ""}}}));
+    auto r =
+        (*c)->PutManifest("team/app", "v1", "application/vnd.oci.image.manifest.v1+json", kEmpty);
+    ASSERT_FALSE(r.has_value()) << k.name;
+    EXPECT_EQ(r.error().code(), k.code) << k.name << ": " << r.error().ToString();
+    EXPECT_NE(r.error().ToString().find(k.says), std::string::npos)
+        << k.name << ": " << r.error().ToString();
+    EXPECT_NE(r.error().ToString().find("DENIED"), std::string::npos) << k.name;
+  }
+}
+
+TEST(SessionTest, AnonymousPushRefusedSaysLogIn) {
+  FakeClock clock;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    return Reply(403);
+  });
+  auto c = RegistryClient::Create("reg.test", OptionsWith(t, &clock));
+  auto r = (*c)->PutManifest("app", "v1", "application/vnd.oci.image.manifest.v1+json", kEmpty);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_NE(r.error().ToString().find(
+                "anonymous users may not push to reg.test/app; run ocib login reg.test"),
+            std::string::npos)
+      << r.error().ToString();
+}
+
+TEST(SessionTest, TokenServerRefusingThePushScopeSaysNotAllowed) {
+  FakeClock clock;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
+    if (s.url == "https://reg.test/v2/") {
+      return Reply(401, {{"WWW-Authenticate", R"(Bearer realm="https://auth.test/token")"}});
+    }
+    if (s.url.rfind("https://auth.test/", 0) == 0) return Reply(403, {}, "push not allowed");
+    return Reply(500);
+  });
+  auto c = RegistryClient::Create("reg.test",
+                                  OptionsWith(t, &clock, {{"reg.test", {"u", "p", "", ""}}}));
+  (*c)->SetScopes({"team/app"}, {});
+  auto r =
+      (*c)->PutManifest("team/app", "v1", "application/vnd.oci.image.manifest.v1+json", kEmpty);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kPermissionDenied) << r.error().ToString();
+  EXPECT_NE(r.error().ToString().find("may not push to reg.test/team/app"), std::string::npos)
+      << r.error().ToString();
+}
+
 }  // namespace
 }  // namespace ocib
