@@ -16,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/transfer_view.h"
 
 namespace ocib::cli {
 namespace {
@@ -38,6 +39,7 @@ struct BuildFlags {
   std::string go_ldflags;
   std::string build_file;
   RegistryFlags registry;
+  bool json = false;
 };
 
 // `build -f FILE`: each image of the file, in order, with the flags given on
@@ -120,9 +122,26 @@ int RunBuild(BuildFlags& f, CLI::App& sub) {
   // --base REF and --tag: requests logged with -v, each blob reported as
   // `ocib push` does (on a terminal or with -v).
   o.registry = MakeRegistryOptions(f.registry);
-  if (!f.build_file.empty()) return RunBuildFile(f, sub);
+  if (!f.build_file.empty()) {
+    if (f.json) {
+      return ReportError(InvalidArgument(
+          "build: --json reports one image; with -f each image prints its own line"));
+    }
+    return RunBuildFile(f, sub);
+  }
+  // With --tag, a bar on a terminal and the blobs in the --json report.
+  auto view = MakeTransferView(f.registry.verbose, f.registry.quiet, f.json);
+  view->Attach(o.registry);
+  if (o.log) {
+    o.log = [v = view.get()](std::string_view line) { v->PrintLine(line); };
+  }
   auto r = BuildImage(o);
+  view->Finish();
   if (!r) return ReportError(r.error());
+  if (f.json) {
+    std::cout << view->JsonReport(r->descriptor.digest.ToString(), r->pushed) << "\n";
+    return kExitOk;
+  }
   if (r->pushed.empty()) std::cout << r->descriptor.digest.ToString() << "\n";
   for (const std::string& line : r->pushed) std::cout << line << "\n";
   return kExitOk;
@@ -182,6 +201,10 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
                     "JSON build file of one or more images; flags override its fields");
   build->add_option("--tag", o.tags,
                     "Registry reference to push the result to (repeatable); prints REF@sha256:...");
+  build->add_flag("--json", flags->json,
+                  "Print a JSON report on stdout instead of the digest or REF@digest lines: the "
+                  "digest, the pushed references, and per blob pushed its digest, size, action "
+                  "and seconds");
   AddRegistryFlags(build, flags->registry);
   build->callback([flags, &ctx, build]() { ctx.exit_code = RunBuild(*flags, *build); });
 

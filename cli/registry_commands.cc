@@ -20,6 +20,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/transfer_view.h"
 
 namespace ocib::cli {
 namespace {
@@ -30,6 +31,7 @@ struct RemoteFlags {
   int64_t chunk_threshold = -1;
   int64_t chunk_size = -1;
   bool replace_referrers_tag = false;
+  bool json = false;
 };
 
 void AddRemoteFlags(CLI::App* cmd, RemoteFlags& f, bool transfers) {
@@ -38,6 +40,10 @@ void AddRemoteFlags(CLI::App* cmd, RemoteFlags& f, bool transfers) {
     cmd->add_option("--chunk-threshold", f.chunk_threshold,
                     "Upload blobs of at least this many bytes in chunks (default 256 MiB)");
     cmd->add_option("--chunk-size", f.chunk_size, "Chunk size in bytes (default 16 MiB)");
+    cmd->add_flag("--json", f.json,
+                  "Print a JSON report on stdout instead of REF@digest lines: the digest, the "
+                  "references, and per blob its digest, size, action (uploaded, mounted, "
+                  "existed, skipped, downloaded) and seconds");
   }
 }
 
@@ -47,8 +53,11 @@ void AddReplaceReferrersTagFlag(CLI::App* cmd, RemoteFlags& f) {
                 "than an image index");
 }
 
-RegistryOptions MakeOptions(const RemoteFlags& f) {
+// The options of a transfer, wired to `view` (the bar and the --json
+// report).
+RegistryOptions MakeOptions(const RemoteFlags& f, const TransferView* view = nullptr) {
   RegistryOptions o = MakeRegistryOptions(f.registry);
+  if (view != nullptr) view->Attach(o);
   if (f.chunk_threshold > 0) o.chunk_threshold = f.chunk_threshold;
   if (f.chunk_size > 0) o.chunk_size = f.chunk_size;
   o.replace_referrers_tag = f.replace_referrers_tag;
@@ -98,8 +107,15 @@ int RunPush(const std::string& src, const std::string& dst, bool no_referrers,
   CopyOptions copy;
   copy.referrers = !no_referrers;
   std::vector<std::string> pushed;
-  auto r = Copy(*from, ImageLocation{RegistryLocation{*to}}, MakeOptions(f), &pushed, copy);
+  auto view = MakeTransferView(f.registry.verbose, f.registry.quiet, f.json);
+  auto r =
+      Copy(*from, ImageLocation{RegistryLocation{*to}}, MakeOptions(f, view.get()), &pushed, copy);
+  view->Finish();
   if (!r) return ReportTransferError(r.error());
+  if (f.json) {
+    std::cout << view->JsonReport(r->digest.ToString(), pushed) << "\n";
+    return kExitOk;
+  }
   for (const std::string& line : pushed) std::cout << line << "\n";
   return kExitOk;
 }
@@ -121,8 +137,18 @@ int RunPull(const std::string& src, const std::string& dst, const std::string& p
   CopyOptions copy;
   copy.referrers = !no_referrers;
   copy.platforms = *wanted;
-  auto r = Copy(ImageLocation{RegistryLocation{*from}}, *to, MakeOptions(f), nullptr, copy);
+  auto view = MakeTransferView(f.registry.verbose, f.registry.quiet, f.json);
+  auto r =
+      Copy(ImageLocation{RegistryLocation{*from}}, *to, MakeOptions(f, view.get()), nullptr, copy);
+  view->Finish();
   if (!r) return ReportError(r.error());
+  if (f.json) {
+    const std::string ref = wanted->empty()
+                                ? from->WithDigest("").String() + "@" + r->digest.ToString()
+                                : "local " + to->ToString() + "@" + r->digest.ToString();
+    std::cout << view->JsonReport(r->digest.ToString(), {ref}) << "\n";
+    return kExitOk;
+  }
   if (wanted->empty()) {
     std::cout << from->WithDigest("").String() << "@" << r->digest.ToString() << "\n";
     return kExitOk;
@@ -157,8 +183,14 @@ int RunCopy(const std::string& src, const std::string& dst, const std::string& p
   CopyOptions copy;
   copy.referrers = !no_referrers;
   copy.platforms = *wanted;
-  auto r = Copy(*from, *to, MakeOptions(f), &pushed, copy);
+  auto view = MakeTransferView(f.registry.verbose, f.registry.quiet, f.json);
+  auto r = Copy(*from, *to, MakeOptions(f, view.get()), &pushed, copy);
+  view->Finish();
   if (!r) return ReportTransferError(r.error());
+  if (f.json) {
+    std::cout << view->JsonReport(r->digest.ToString(), pushed) << "\n";
+    return kExitOk;
+  }
   if (pushed.empty()) {
     std::cout << r->digest.ToString() << "\n";
   } else {

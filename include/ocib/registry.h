@@ -69,6 +69,7 @@
 #include "ocib/descriptor.h"
 #include "ocib/http.h"
 #include "ocib/io.h"
+#include "ocib/progress.h"
 #include "ocib/status.h"
 
 namespace ocib {
@@ -123,6 +124,9 @@ struct RegistryOptions {
   // Progress lines ("pushed sha256:... 12.3 MiB"), one per blob and
   // manifest. Optional; Push, Pull and Copy never call it concurrently.
   std::function<void(std::string_view)> progress;
+  // Per-blob events (ocib/progress.h): plans, bytes moved, and what was
+  // done with each blob.
+  TransferEvents events;
   // Parallel blob transfers.
   int jobs = 4;
   // Blobs at least this large are uploaded in chunks of `chunk_size`
@@ -227,6 +231,9 @@ class RegistryClient {
   // Returns true when bytes were uploaded or mounted, false when present.
   Result<bool> PushBlob(const std::string& repo, const Descriptor& blob, const BlobOpener& open,
                         const std::string& mount_from = "");
+  // PushBlob, telling what it did: kUploaded, kMounted or kExisted.
+  Result<BlobAction> PushBlobAction(const std::string& repo, const Descriptor& blob,
+                                    const BlobOpener& open, const std::string& mount_from = "");
   // PUT a manifest or index under a tag or digest with Content-Type
   // `media_type`, exactly `bytes`. Returns the digest of the bytes; a
   // Docker-Content-Digest that differs is kDataLoss. When `oci_subject` is

@@ -347,38 +347,46 @@ void BlobUpload::Abandon() {
 namespace {
 
 // HEAD (unless `skip_stat`), a mount from `mount_from`, then an upload.
-Result<bool> PushBlobOnce(RegistryClient& client, Impl& impl, const std::string& repo,
-                          const Descriptor& blob, const BlobOpener& open,
-                          const std::string& mount_from, bool skip_stat) {
+Result<BlobAction> PushBlobOnce(RegistryClient& client, Impl& impl, const std::string& repo,
+                                const Descriptor& blob, const BlobOpener& open,
+                                const std::string& mount_from, bool skip_stat) {
   if (!skip_stat) {
     OCIB_ASSIGN_OR_RETURN(std::optional<Descriptor> existing, client.StatBlob(repo, blob.digest));
-    if (existing) return false;
+    if (existing) return BlobAction::kExisted;
   }
   OCIB_RETURN_IF_ERROR(impl.Ping());
   BlobUpload upload(impl, repo, blob, open);
   std::optional<HttpResponse> opened;
   if (!mount_from.empty() && mount_from != repo) {
     OCIB_ASSIGN_OR_RETURN(bool mounted, upload.Mount(mount_from, &opened));
-    if (mounted) return true;
+    if (mounted) return BlobAction::kMounted;
   }
-  return upload.Run(std::move(opened));
+  OCIB_ASSIGN_OR_RETURN(bool sent, upload.Run(std::move(opened)));
+  return sent ? BlobAction::kUploaded : BlobAction::kExisted;
 }
 
 }  // namespace
 
-Result<bool> RegistryClient::PushBlob(const std::string& repo, const Descriptor& blob,
-                                      const BlobOpener& open, const std::string& mount_from) {
+Result<BlobAction> RegistryClient::PushBlobAction(const std::string& repo, const Descriptor& blob,
+                                                  const BlobOpener& open,
+                                                  const std::string& mount_from) {
   using Kind = registry::BlobLocations::Kind;
   registry::BlobLocations& known = impl_->shared_->blobs;
   registry::BlobLocations::Plan plan = known.Acquire(blob.digest, repo);
-  if (plan.kind == Kind::kPresent) return false;
+  if (plan.kind == Kind::kPresent) return BlobAction::kExisted;
   // A blob the run saw in another repository is mounted without a HEAD: a
   // mount answers 201 when `repo` already has it too.
   bool mount_known = plan.kind == Kind::kMount;
-  Result<bool> r = PushBlobOnce(*this, *impl_, repo, blob, open,
-                                mount_known ? plan.from : mount_from, mount_known);
+  Result<BlobAction> r = PushBlobOnce(*this, *impl_, repo, blob, open,
+                                      mount_known ? plan.from : mount_from, mount_known);
   known.Done(blob.digest, r ? repo : "", plan.kind == Kind::kUpload);
   return r;
+}
+
+Result<bool> RegistryClient::PushBlob(const std::string& repo, const Descriptor& blob,
+                                      const BlobOpener& open, const std::string& mount_from) {
+  OCIB_ASSIGN_OR_RETURN(BlobAction a, PushBlobAction(repo, blob, open, mount_from));
+  return a != BlobAction::kExisted;
 }
 
 }  // namespace ocib

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -192,11 +193,28 @@ class Puller {
   // Fetches every recorded blob the layout lacks; with `skip_layers`, only
   // those that are not a manifest's layer (configs).
   Status FetchAll(bool skip_layers) {
+    const TransferEvents& events = options_.events;
+    if (events.on_plan) {
+      TransferPlan plan;
+      for (const Descriptor& b : blobs_) {
+        if (skip_layers && layers_.contains(b.digest)) continue;
+        ++plan.blobs;
+        plan.bytes += b.size;
+      }
+      events.on_plan(plan);
+    }
     return core::ParallelFor(blobs_.size(), options_.jobs, [&](size_t i) -> Status {
       const Descriptor& b = blobs_[i];
       if (skip_layers && layers_.contains(b.digest)) return OkStatus();
       OCIB_ASSIGN_OR_RETURN(bool have, layout_->Has(b.digest));
-      if (have) return OkStatus();
+      if (have) {
+        if (events.on_blob) {
+          std::lock_guard<std::mutex> lock(progress_mu_);
+          events.on_blob({b.digest, b.size, BlobAction::kExisted, 0, repo_});
+        }
+        return OkStatus();
+      }
+      const auto start = std::chrono::steady_clock::now();
       Status s = client_.FetchBlob(repo_, b, *layout_);
       if (!s) {
         auto owner = blob_owner_.find(b.digest);
@@ -204,11 +222,18 @@ class Puller {
             "fetch blob " + b.digest.ToString() +
             (owner == blob_owner_.end() ? "" : " of " + owner->second));
       }
-      if (options_.progress) {
+      if (options_.progress || events.on_blob) {
         // One line at a time: the workers finish concurrently.
         std::lock_guard<std::mutex> lock(progress_mu_);
-        options_.progress("pulled " + b.digest.ToString().substr(0, 19) + " " +
-                          std::to_string(b.size) + " B");
+        if (options_.progress) {
+          options_.progress("pulled " + b.digest.ToString().substr(0, 19) + " " +
+                            std::to_string(b.size) + " B");
+        }
+        if (events.on_blob) {
+          const double seconds =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          events.on_blob({b.digest, b.size, BlobAction::kDownloaded, seconds, repo_});
+        }
       }
       return OkStatus();
     });

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -61,6 +62,46 @@ Result<PushResult> PushLayout(const std::string& layout_dir, const std::string& 
 }
 
 namespace {
+
+// Reports the bytes read from `in` (which starts at `offset` of the blob)
+// to RegistryOptions::events.on_bytes, at most every 256 KiB and at the end.
+class CountingReader : public Reader {
+ public:
+  CountingReader(std::unique_ptr<Reader> in, int64_t offset, const Descriptor& blob,
+                 const TransferEvents& events)
+      : in_(std::move(in)), done_(offset), blob_(blob), events_(events) {}
+  Result<size_t> Read(void* data, size_t size) override {
+    OCIB_ASSIGN_OR_RETURN(size_t n, in_->Read(data, size));
+    done_ += static_cast<int64_t>(n);
+    if (n == 0 || done_ - reported_ >= kStep || done_ == blob_.size) {
+      reported_ = done_;
+      events_.on_bytes(blob_.digest, done_, blob_.size);
+    }
+    return n;
+  }
+
+ private:
+  static constexpr int64_t kStep = int64_t{256} << 10;
+  std::unique_ptr<Reader> in_;
+  int64_t done_;
+  int64_t reported_ = -1;
+  const Descriptor& blob_;
+  const TransferEvents& events_;
+};
+
+BlobOpener CountingOpener(BlobOpener open, const Descriptor& blob, const TransferEvents& events) {
+  if (!events.on_bytes) return open;
+  return [open = std::move(open), &blob, &events](
+             int64_t offset, int64_t length) -> Result<std::unique_ptr<Reader>> {
+    OCIB_ASSIGN_OR_RETURN(std::unique_ptr<Reader> r, open(offset, length));
+    return std::unique_ptr<Reader>(
+        std::make_unique<CountingReader>(std::move(r), offset, blob, events));
+  };
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 // Opens the blobs of a push: from `source`, or streamed from `from` (the
 // blob source registry) when `source` lacks them.
@@ -200,10 +241,20 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
     if (!have) return fail(std::move(have).error());
     all_present = have->has_value();
   }
+  const TransferEvents& events = options.events;
+  if (events.on_plan) {
+    TransferPlan plan;
+    plan.blobs = static_cast<int>(image->blobs.size());
+    for (const Descriptor& b : image->blobs) plan.bytes += b.size;
+    events.on_plan(plan);
+  }
   if (all_present) {
     for (const Reference& d : destinations) result.pushed.push_back(line_of(d));
     result.root = *root;
     result.blobs_skipped = static_cast<int>(image->blobs.size());
+    for (const Descriptor& b : image->blobs) {
+      if (events.on_blob) events.on_blob({b.digest, b.size, BlobAction::kSkipped, 0, repo});
+    }
     progress("up to date: " + first.WithDigest("").String() + "@" + root->digest.ToString());
     return result;
   }
@@ -215,10 +266,12 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
   Status sent = core::ParallelFor(blobs.size(), options.jobs, [&](size_t i) -> Status {
     const Descriptor& blob = blobs[i];
     // Every byte pushed is checked against its digest as it streams.
-    BlobOpener open = io::VerifyingOpener(opener_for(blob), blob.digest, blob.size);
+    BlobOpener open =
+        CountingOpener(io::VerifyingOpener(opener_for(blob), blob.digest, blob.size), blob, events);
     auto it = mount_sources.find(blob.digest);
-    auto pushed =
-        client.PushBlob(repo, blob, open, it == mount_sources.end() ? std::string() : it->second);
+    const auto start = std::chrono::steady_clock::now();
+    auto pushed = client.PushBlobAction(repo, blob, open,
+                                        it == mount_sources.end() ? std::string() : it->second);
     if (!pushed) {
       auto owner = referrer_blobs.find(blob.digest);
       return std::move(pushed).error().With(
@@ -226,9 +279,15 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
           (owner == referrer_blobs.end() ? "" : " of " + owner->second));
     }
     std::lock_guard<std::mutex> lock(mu);
-    ++(*pushed ? result.blobs_uploaded : result.blobs_skipped);
-    progress((*pushed ? "pushed " : "exists ") + blob.digest.ToString().substr(0, 19) + " " +
-             HumanSize(blob.size));
+    const bool moved = *pushed != BlobAction::kExisted;
+    ++(moved ? result.blobs_uploaded : result.blobs_skipped);
+    progress((*pushed == BlobAction::kMounted ? "mounted "
+              : moved                         ? "pushed "
+                                              : "exists ") +
+             blob.digest.ToString().substr(0, 19) + " " + HumanSize(blob.size));
+    if (events.on_blob) {
+      events.on_blob({blob.digest, blob.size, *pushed, SecondsSince(start), repo});
+    }
     return OkStatus();
   });
   if (!sent) return fail(std::move(sent).error());

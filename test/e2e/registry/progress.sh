@@ -10,15 +10,21 @@ IMG=$T/img
 want=$(make_image "$IMG" v1)
 
 # in_tty OUTFILE CMD...: runs CMD with stdin/stdout/stderr on a pty; what
-# the terminal showed goes to OUTFILE (CR removed); returns CMD's status.
+# the terminal shows at the end goes to OUTFILE (per line, what follows the
+# last CR, without erase-line sequences: the progress bar's frames are
+# overwritten) and everything it was sent to OUTFILE.raw; returns CMD's
+# status.
 in_tty() {
   local out=$1; shift
   local cmd; printf -v cmd '%q ' "$@"
   script -q -e -c "$cmd" /dev/null < /dev/null > "$out.raw"
   local rc=$?
-  tr -d '\r' < "$out.raw" > "$out"
+  sed -e 's/\r$//' -e 's/.*\r//' -e 's/\x1b\[K//g' "$out.raw" > "$out"
   return $rc
 }
+# The bar's frames: "ocib: [###---] 3/5 blobs, 1.2 KiB of 3.4 KiB, 5.6 KiB/s, 0 s left".
+BAR='ocib: \[[#-]{24}\] [0-9]+/[0-9]+ blobs, [0-9.]+ (B|KiB|MiB) of [0-9.]+ (B|KiB|MiB), [0-9.]+ (B|KiB|MiB)/s, ([0-9]+ s|--) left'
+
 
 # stderr on a terminal, stdout to a file.
 in_tty "$T/push.tty" bash -c '"$0" push "oci:$1:v1" "$2" > "$3"' "$OCIB" "$IMG" "$REG/app:1" "$T/push.stdout" \
@@ -27,6 +33,11 @@ check "terminal: stdout is exactly REF@digest" test "$(cat "$T/push.stdout")" = 
 nblobs=$(grep -c '^ocib: pushed sha256:' "$T/push.tty" || true)
 check "terminal: one progress line per blob on stderr (5 blobs, got $nblobs)" test "$nblobs" = 5
 check "terminal: manifests are reported" grep -q '^ocib: pushed manifest sha256:' "$T/push.tty"
+check "terminal: a progress bar with bytes, rate and time left was drawn" grep -Eaq "$BAR" "$T/push.tty.raw"
+last=$(grep -Eao "$BAR" "$T/push.tty.raw" | tail -1 || true)
+check "terminal: the last frame counts every blob ($last)" grep -q ' 5/5 blobs' <<<"$last"
+check "terminal: the bar is erased at the end" bash -c "! tail -1 '$T/push.tty' | grep -Eq '$BAR'"
+check "terminal: the last thing sent erases the line" test "$(tail -c 4 "$T/push.tty.raw" | od -An -c | tr -d ' ')" = '\r033[K'
 check "terminal: progress names sizes" grep -Eq '^ocib: pushed sha256:[0-9a-f]{12} [0-9.]+ (B|KiB|MiB)' "$T/push.tty"
 
 in_tty "$T/again.tty" "$OCIB" push "oci:$IMG:v1" "$REG/app:1" || die "second push failed"
@@ -61,4 +72,30 @@ check "no terminal: stdout is REF@digest" test "$out" = "$REG/app:3@$want"
 check "no terminal: stderr is empty" test ! -s "$T/ci.err"
 "$OCIB" pull "$REG/app:3" "oci:$T/pulled3:p" > /dev/null 2> "$T/cipull.err" || { cat "$T/cipull.err"; die "pull failed"; }
 check "no terminal: pull writes nothing to stderr" test ! -s "$T/cipull.err"
+# --json: one report on stdout; per blob its digest, size, action, seconds.
+"$OCIB" push --json "oci:$IMG:v1" "$REG/json:1" > "$T/push.json" 2> "$T/json.err" || { cat "$T/json.err"; die "push --json failed"; }
+check "--json: stdout is one JSON object" test "$(jq -s length "$T/push.json")" = 1
+check "--json: the digest and the reference" \
+  test "$(jq -r '.digest + " " + .references[0]' "$T/push.json")" = "$want $REG/json:1@$want"
+check "--json: five blobs, each with digest, size, action and seconds" \
+  test "$(jq '[.blobs[] | select((.digest|test("^sha256:[0-9a-f]{64}$")) and (.size|type=="number") and (.seconds>=0) and (.action|IN("uploaded","mounted","existed")))] | length' "$T/push.json")" = 5
+# json/ is a new repository of the registry that holds app: its blobs were
+# mounted from it, or uploaded (never "existed").
+check "--json: no blob existed in a new repository" \
+  test "$(jq '[.blobs[] | select(.action=="existed")] | length' "$T/push.json")" = 0
+check "--json: counts add up" test "$(jq '.counts | add' "$T/push.json")" = 5
+"$OCIB" push --json "oci:$IMG:v1" "$REG/json:1" > "$T/again.json" 2>/dev/null || die "second push --json failed"
+check "--json: a second push skips every blob" \
+  test "$(jq -r '[.blobs[].action] | unique | join(",")' "$T/again.json")" = skipped
+"$OCIB" copy --json "$REG/json:1" "$REG/json-copy:1" > "$T/copy.json" 2>/dev/null || die "copy --json failed"
+check "--json: copy within the registry mounts (no byte moved)" \
+  test "$(jq -r '([.blobs[].action] | unique | join(",")) + " " + (.bytes|tostring)' "$T/copy.json")" = "mounted 0"
+"$OCIB" pull --json "$REG/json:1" "oci:$T/jsonpull:p" > "$T/pull.json" 2>/dev/null || die "pull --json failed"
+check "--json: pull downloads every blob" \
+  test "$(jq '[.blobs[] | select(.action=="downloaded")] | length' "$T/pull.json")" = 5
+check "--json: pull names what it wrote" test "$(jq -r '.references[0]' "$T/pull.json")" = "$REG/json:1@$want"
+"$OCIB" build --json --binary linux/amd64=/bin/true --binary-unchecked --sbom none --tag "$REG/built:json" > "$T/build.json" 2>/dev/null \
+  || die "build --json failed"
+check "--json: build --tag reports its three blobs" test "$(jq '.blobs | length' "$T/build.json")" = 3
+check "--json: build names the pushed reference" grep -q "^$REG/built:json@sha256:" <(jq -r '.references[0]' "$T/build.json")
 finish

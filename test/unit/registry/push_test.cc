@@ -4,7 +4,9 @@
 #include "ocib/push.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -143,6 +145,88 @@ TEST(SharedSessionPushTest, ColdPushSendsNoManifestHeadButTheTags) {
   auto again = Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), fake::Options(reg));
   ASSERT_TRUE(again.has_value()) << again.error().ToString();
   for (const Request& r : reg->log()) EXPECT_EQ(r.method, "HEAD") << r.path;
+}
+
+// The per-blob events (ocib/progress.h): a plan first, then one event per
+// blob saying what was done, and bytes up to each uploaded blob's size.
+struct Recorded {
+  std::mutex mu;
+  std::vector<TransferPlan> plans;
+  std::vector<BlobEvent> blobs;
+  std::map<std::string, int64_t> bytes;  // digest -> last done
+};
+
+RegistryOptions Recording(RegistryOptions o, const std::shared_ptr<Recorded>& rec) {
+  o.events.on_plan = [rec](const TransferPlan& p) {
+    std::lock_guard<std::mutex> lock(rec->mu);
+    rec->plans.push_back(p);
+  };
+  o.events.on_bytes = [rec](const Digest& d, int64_t done, int64_t total) {
+    std::lock_guard<std::mutex> lock(rec->mu);
+    EXPECT_LE(done, total);
+    rec->bytes[d.ToString()] = done;
+  };
+  o.events.on_blob = [rec](const BlobEvent& e) {
+    std::lock_guard<std::mutex> lock(rec->mu);
+    rec->blobs.push_back(e);
+  };
+  return o;
+}
+
+std::vector<BlobAction> Actions(const Recorded& rec) {
+  std::vector<BlobAction> out;
+  for (const BlobEvent& e : rec.blobs) out.push_back(e.action);
+  return out;
+}
+
+TEST(PushEventsTest, EachBlobSaysWhatWasDone) {
+  testing::ScopedTempDir tmp;
+  MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  reg->mounts = true;
+
+  auto cold = std::make_shared<Recorded>();
+  auto a = Push(tmp.path() + "/layout", "v1", Dest("reg.test/a:v1"),
+                Recording(fake::Options(reg), cold));
+  ASSERT_TRUE(a.has_value()) << a.error().ToString();
+  const size_t n = BlobsOf(*reg, "a");
+  ASSERT_EQ(cold->plans.size(), 1u);
+  EXPECT_EQ(static_cast<size_t>(cold->plans[0].blobs), n);
+  ASSERT_EQ(cold->blobs.size(), n);
+  int64_t planned = 0;
+  for (const BlobEvent& e : cold->blobs) {
+    EXPECT_EQ(e.action, BlobAction::kUploaded) << e.digest.ToString();
+    EXPECT_EQ(e.repository, "a");
+    EXPECT_GE(e.seconds, 0);
+    EXPECT_EQ(cold->bytes[e.digest.ToString()], e.size) << "bytes reported up to the size";
+    planned += e.size;
+  }
+  EXPECT_EQ(cold->plans[0].bytes, planned);
+
+  // The same image again: the tag names it, every blob is skipped.
+  auto warm = std::make_shared<Recorded>();
+  ASSERT_TRUE(
+      Push(tmp.path() + "/layout", "v1", Dest("reg.test/a:v1"), Recording(fake::Options(reg), warm))
+          .has_value());
+  EXPECT_EQ(Actions(*warm), std::vector<BlobAction>(n, BlobAction::kSkipped));
+
+  // Under another tag: the blobs are there (HEAD), nothing uploaded.
+  auto retag = std::make_shared<Recorded>();
+  ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/a:v2"),
+                   Recording(fake::Options(reg), retag))
+                  .has_value());
+  EXPECT_EQ(Actions(*retag), std::vector<BlobAction>(n, BlobAction::kExisted));
+  EXPECT_TRUE(retag->bytes.empty());
+
+  // Into another repository with the run's sessions: mounted.
+  auto sessions = std::make_shared<RegistrySessions>();
+  ASSERT_TRUE(
+      Push(tmp.path() + "/layout", "v1", Dest("reg.test/a:v3"), Shared(reg, sessions)).has_value());
+  auto mounted = std::make_shared<Recorded>();
+  ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/b:v1"),
+                   Recording(Shared(reg, sessions), mounted))
+                  .has_value());
+  EXPECT_EQ(Actions(*mounted), std::vector<BlobAction>(n, BlobAction::kMounted));
 }
 
 }  // namespace
