@@ -74,7 +74,7 @@ if command -v zsh > /dev/null; then
   check "zsh: inspect's registry flags, -v and --verbose exclusive" \
     grep -qF -- '(--verbose -v)-v[' "$T/zsh.inspect"
 else
-  echo "note: zsh missing; the zsh script's syntax not checked"
+  fail "zsh missing (.ci/deps installs it): the zsh script is not checked"
 fi
 run_rc=0; "$OCIB" completion fish > /dev/null 2>&1 || run_rc=$?
 expect_eq "completion of an unknown shell: exit 2" "$run_rc" 2
