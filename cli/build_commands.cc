@@ -40,6 +40,7 @@ struct BuildFlags {
   std::string build_file;
   RegistryFlags registry;
   bool json = false;
+  std::vector<std::string> mount_from;
 };
 
 // `build -f FILE`: each image of the file, in order, with the flags given on
@@ -122,6 +123,7 @@ int RunBuild(BuildFlags& f, CLI::App& sub) {
   // --base REF and --tag: requests logged with -v, each blob reported as
   // `ocib push` does (on a terminal or with -v).
   o.registry = MakeRegistryOptions(f.registry);
+  o.registry.mount_from = f.mount_from;
   if (!f.build_file.empty()) {
     if (f.json) {
       return ReportError(InvalidArgument(
@@ -201,6 +203,9 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
                     "JSON build file of one or more images; flags override its fields");
   build->add_option("--tag", o.tags,
                     "Registry reference to push the result to (repeatable); prints REF@sha256:...");
+  build->add_option("--mount-from", flags->mount_from,
+                    "REPO of the --tag registry that may hold the image's blobs: those the "
+                    "destination lacks are mounted from it instead of uploaded (repeatable)");
   build->add_flag("--json", flags->json,
                   "Print a JSON report on stdout instead of the digest or REF@digest lines: the "
                   "digest, the pushed references, and per blob pushed its digest, size, action "

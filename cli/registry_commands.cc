@@ -32,6 +32,7 @@ struct RemoteFlags {
   int64_t chunk_size = -1;
   bool replace_referrers_tag = false;
   bool json = false;
+  std::vector<std::string> mount_from;
 };
 
 void AddRemoteFlags(CLI::App* cmd, RemoteFlags& f, bool transfers) {
@@ -45,6 +46,13 @@ void AddRemoteFlags(CLI::App* cmd, RemoteFlags& f, bool transfers) {
                   "references, and per blob its digest, size, action (uploaded, mounted, "
                   "existed, skipped, downloaded) and seconds");
   }
+}
+
+void AddMountFromFlag(CLI::App* cmd, RemoteFlags& f) {
+  cmd->add_option("--mount-from", f.mount_from,
+                  "REPO of the destination registry that may hold the image's blobs: those the "
+                  "destination lacks are mounted from it instead of uploaded (repeatable; the "
+                  "first that is not the destination is used)");
 }
 
 void AddReplaceReferrersTagFlag(CLI::App* cmd, RemoteFlags& f) {
@@ -61,6 +69,7 @@ RegistryOptions MakeOptions(const RemoteFlags& f, const TransferView* view = nul
   if (f.chunk_threshold > 0) o.chunk_threshold = f.chunk_threshold;
   if (f.chunk_size > 0) o.chunk_size = f.chunk_size;
   o.replace_referrers_tag = f.replace_referrers_tag;
+  o.mount_from = f.mount_from;
   return o;
 }
 
@@ -277,6 +286,7 @@ void AddPush(CLI::App& app, CommandContext& ctx) {
                 "Leave out the image's referrers (SBOMs, signatures)");
   AddRemoteFlags(cmd, *f, true);
   AddReplaceReferrersTagFlag(cmd, *f);
+  AddMountFromFlag(cmd, *f);
   cmd->callback([f, src, dst, no_referrers, &ctx] {
     ctx.exit_code = RunPush(*src, *dst, *no_referrers, *f);
   });
@@ -328,6 +338,7 @@ void AddCopy(CLI::App& app, CommandContext& ctx) {
                 "Leave out the image's referrers (SBOMs, signatures)");
   AddRemoteFlags(cmd, *f, true);
   AddReplaceReferrersTagFlag(cmd, *f);
+  AddMountFromFlag(cmd, *f);
   cmd->callback([f, src, dst, platforms, no_referrers, &ctx] {
     ctx.exit_code = RunCopy(*src, *dst, *platforms, *no_referrers, *f);
   });

@@ -127,6 +127,13 @@ struct RegistryOptions {
   // Per-blob events (ocib/progress.h): plans, bytes moved, and what was
   // done with each blob.
   TransferEvents events;
+  // Repositories of a push's destination registry that may hold its blobs
+  // (the CLI's --mount-from): a blob the destination lacks and that has no
+  // mount source of its own is mounted from the first of them that is not
+  // the destination (one HEAD and one POST; a refused mount uploads into
+  // the session the registry opened). Across runs, as RegistrySessions does
+  // within one.
+  std::vector<std::string> mount_from;
   // Parallel blob transfers.
   int jobs = 4;
   // Blobs at least this large are uploaded in chunks of `chunk_size`

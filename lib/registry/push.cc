@@ -205,6 +205,19 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
       pull_from.push_back(source);
     }
   }
+  // The repository the user named as a mount source (--mount-from): every
+  // blob without a source of its own is mounted from it when it is there.
+  std::string named_source;
+  for (const std::string& m : options.mount_from) {
+    if (m != repo) {
+      named_source = m;
+      break;
+    }
+  }
+  if (!named_source.empty() &&
+      std::find(pull_from.begin(), pull_from.end(), named_source) == pull_from.end()) {
+    pull_from.push_back(named_source);
+  }
   client.SetScopes({repo}, pull_from);
 
   auto progress = [&](const std::string& line) {
@@ -271,7 +284,7 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
     auto it = mount_sources.find(blob.digest);
     const auto start = std::chrono::steady_clock::now();
     auto pushed = client.PushBlobAction(repo, blob, open,
-                                        it == mount_sources.end() ? std::string() : it->second);
+                                        it == mount_sources.end() ? named_source : it->second);
     if (!pushed) {
       auto owner = referrer_blobs.find(blob.digest);
       return std::move(pushed).error().With(

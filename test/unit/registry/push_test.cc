@@ -229,5 +229,48 @@ TEST(PushEventsTest, EachBlobSaysWhatWasDone) {
   EXPECT_EQ(Actions(*mounted), std::vector<BlobAction>(n, BlobAction::kMounted));
 }
 
+// --mount-from: across runs (no shared sessions), the blobs the named
+// repository holds are mounted from it; the others are uploaded.
+TEST(PushEventsTest, NamedMountSourceMountsAcrossRuns) {
+  testing::ScopedTempDir tmp;
+  MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  reg->mounts = true;
+  ASSERT_TRUE(
+      Push(tmp.path() + "/layout", "v1", Dest("reg.test/base:v1"), fake::Options(reg)).has_value());
+  const size_t n = BlobsOf(*reg, "base");
+  // Drop one blob from base: that one must be uploaded.
+  std::string dropped;
+  for (auto it = reg->blobs.begin(); it != reg->blobs.end(); ++it) {
+    if (it->first.rfind("base@", 0) == 0) {
+      dropped = it->first.substr(5);
+      reg->blobs.erase(it);
+      break;
+    }
+  }
+  ASSERT_FALSE(dropped.empty());
+  reg->ClearLog();
+
+  auto rec = std::make_shared<Recorded>();
+  RegistryOptions o = Recording(fake::Options(reg), rec);
+  o.mount_from = {"app", "base"};  // the destination itself is passed over
+  auto app = Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), o);
+  ASSERT_TRUE(app.has_value()) << app.error().ToString();
+  EXPECT_EQ(BlobsOf(*reg, "app"), n);
+  ASSERT_EQ(rec->blobs.size(), n);
+  for (const BlobEvent& e : rec->blobs) {
+    EXPECT_EQ(e.action, e.digest.ToString() == dropped ? BlobAction::kUploaded : BlobAction::kMounted)
+        << e.digest.ToString();
+  }
+  const auto log = reg->log();
+  auto posts_from = [&](const std::string& from) {
+    return std::ranges::count_if(log, [&](const Request& r) {
+      return r.method == "POST" && r.query.find("from=" + from) != std::string::npos;
+    });
+  };
+  EXPECT_EQ(posts_from("base"), static_cast<std::ptrdiff_t>(n));
+  EXPECT_EQ(posts_from("app"), 0);
+}
+
 }  // namespace
 }  // namespace ocib
