@@ -90,6 +90,13 @@ check "--json: a second push skips every blob" \
 "$OCIB" copy --json "$REG/json:1" "$REG/json-copy:1" > "$T/copy.json" 2>/dev/null || die "copy --json failed"
 check "--json: copy within the registry mounts (no byte moved)" \
   test "$(jq -r '([.blobs[].action] | unique | join(",")) + " " + (.bytes|tostring)' "$T/copy.json")" = "mounted 0"
+# --mount-from: another run mounts from a repository the user names.
+"$OCIB" push --json --mount-from json "oci:$IMG:v1" "$REG/json-mounted:1" > "$T/mounted.json" 2>/dev/null \
+  || die "push --mount-from failed"
+check "--mount-from: every blob mounted from the named repository, no byte moved" \
+  test "$(jq -r '([.blobs[].action] | unique | join(",")) + " " + (.bytes|tostring)' "$T/mounted.json")" = "mounted 0"
+check "--mount-from: the registry saw the mounts" \
+  test "$(grep -c 'POST /v2/json-mounted/blobs/uploads/?mount=.*from=json.* 201 ' "$REG_LOG" || true)" -ge 5
 "$OCIB" pull --json "$REG/json:1" "oci:$T/jsonpull:p" > "$T/pull.json" 2>/dev/null || die "pull --json failed"
 check "--json: pull downloads every blob" \
   test "$(jq '[.blobs[] | select(.action=="downloaded")] | length' "$T/pull.json")" = 5
