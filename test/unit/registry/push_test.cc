@@ -259,7 +259,8 @@ TEST(PushEventsTest, NamedMountSourceMountsAcrossRuns) {
   EXPECT_EQ(BlobsOf(*reg, "app"), n);
   ASSERT_EQ(rec->blobs.size(), n);
   for (const BlobEvent& e : rec->blobs) {
-    EXPECT_EQ(e.action, e.digest.ToString() == dropped ? BlobAction::kUploaded : BlobAction::kMounted)
+    EXPECT_EQ(e.action,
+              e.digest.ToString() == dropped ? BlobAction::kUploaded : BlobAction::kMounted)
         << e.digest.ToString();
   }
   const auto log = reg->log();
