@@ -37,7 +37,7 @@ void AddRegistryFlags(CLI::App* cmd, RegistryFlags& f) {
   cmd->add_option("--jobs", f.jobs,
                   "Parallel work: blob transfers per image (default 4); with build -f, images "
                   "built and pushed at once (default max(16, 8 x cores))")
-      ->check(CLI::Range(1, 64))
+      ->check(CLI::Range(1, 512))
       ->group(kRegistryGroup);
   cmd->add_option("--timeout", f.timeout,
                   "Fail a request that moves less than 1 KiB/s for this many seconds (default 60)")
