@@ -32,10 +32,11 @@ void PrintBash(const std::vector<CommandDoc>& cmds, const std::vector<std::strin
          "    [[ $w == -* ]] && continue\n"
          "    case \"$path $w\" in\n";
   std::vector<std::string> patterns;
+  patterns.reserve(cmds.size());
   for (const CommandDoc& c : cmds) patterns.push_back(CasePattern(c.path));
   out << "      " << fmt::format("{}", fmt::join(patterns, "|")) << ") path=\"$path $w\" ;;\n"
       << "    esac\n  done\n  case $path in\n";
-  out << "    \"\") subs=\"" << fmt::format("{}", fmt::join(top, " ")) << "\" ;;\n";
+  out << R"(    "") subs=")" << fmt::format("{}", fmt::join(top, " ")) << "\" ;;\n";
   for (const CommandDoc& c : cmds) {
     out << "    " << CasePattern(c.path) << ") ";
     if (!c.subcommands.empty()) {
@@ -111,6 +112,7 @@ void PrintZsh(const std::vector<CommandDoc>& cmds, const std::vector<CommandDoc*
          "    [[ $w == -* ]] && continue\n"
          "    case \"$path_seen $w\" in\n";
   std::vector<std::string> patterns;
+  patterns.reserve(cmds.size());
   for (const CommandDoc& c : cmds) patterns.push_back(CasePattern(c.path));
   out << "      (" << fmt::format("{}", fmt::join(patterns, "|"))
       << ") path_seen=\"$path_seen $w\" ;;\n"

@@ -85,7 +85,7 @@ struct TransferView::State {
   }
 
   // A whole line (with its own "ocib: ") above the bar.
-  void Print(std::string_view line) {
+  void Print(std::string_view line) const {
     if (bar && visible) {
       Write(fmt::format("\r\033[K{}\n{}", line, Line()));
     } else {

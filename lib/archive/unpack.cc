@@ -413,7 +413,7 @@ Result<std::string> CanonicalEntryName(std::string_view name) {
   for (const std::string& part : SplitPath(name)) {
     if (part == ".") continue;
     if (part == "..") {
-      return InvalidArgument(fmt::format("entry name \"{}\" has a \"..\" component", name));
+      return InvalidArgument(fmt::format(R"(entry name "{}" has a ".." component)", name));
     }
     if (!out.empty()) out += '/';
     out += part;

@@ -3,11 +3,11 @@
 
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <utility>
 #include <vector>
 
@@ -183,7 +183,7 @@ Result<std::shared_ptr<archive::OpenFile>> GunzipIfCompressed(
   if (::pread(file->fd, magic, sizeof magic, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
     return file;
   }
-  const char* env = ::getenv("TMPDIR");
+  const char* env = std::getenv("TMPDIR");
   const std::string tmpdir = env != nullptr && *env != '\0' ? env : "/tmp";
   const int fd = ::open(tmpdir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) {

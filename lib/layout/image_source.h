@@ -37,8 +37,8 @@ class ImageSource : public BlobStore {
   // "oci:DIR", "oci-archive:FILE", "docker-archive:FILE" for messages.
   virtual const std::string& name() const = 0;
   // The bytes [offset, offset + length) of a blob; kNotFound when absent.
-  virtual Result<std::unique_ptr<Reader>> OpenRange(const Digest& digest, int64_t offset,
-                                                    int64_t length) = 0;
+  Result<std::unique_ptr<Reader>> OpenRange(const Digest& digest, int64_t offset,
+                                            int64_t length) override = 0;
   // The layout when the source is a directory, else null.
   virtual OciLayout* directory() { return nullptr; }
 };

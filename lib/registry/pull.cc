@@ -402,7 +402,7 @@ class BlobPipe {
 // background thread while the consumer uploads them.
 class RemoteBlobReader : public Reader {
  public:
-  RemoteBlobReader(RegistryClient& source, std::string repo, Digest digest, int64_t offset,
+  RemoteBlobReader(RegistryClient& source, std::string repo, const Digest& digest, int64_t offset,
                    int64_t length)
       : remaining_(length) {
     thread_ = std::thread([this, &source, repo = std::move(repo), digest, offset] {
@@ -619,6 +619,7 @@ Result<Descriptor> PullToTemp(const Reference& ref, const std::string& dir, bool
     OCIB_ASSIGN_OR_RETURN(std::vector<Platform> all, ImagePlatforms(*source, docs));
     if (all.size() > 1) {
       std::vector<std::string> names;
+      names.reserve(all.size());
       for (const Platform& p : all) names.push_back(p.ToString());
       return InvalidArgument(
           fmt::format("a docker archive holds one platform and {} has {} ({}); select one platform",

@@ -122,7 +122,7 @@ BlobOpener SourceOpener(ImageSource& source, RegistryClient* from, const std::st
         return r;
       };
     }
-    std::string name = l->name();
+    const std::string& name = l->name();
     return [digest, name](int64_t, int64_t) -> Result<std::unique_ptr<Reader>> {
       return NotFound("blob " + digest.ToString() + " is not in " + name +
                       " and could not be mounted, and no registry was given to stream it from");

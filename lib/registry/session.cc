@@ -466,11 +466,9 @@ std::string NotAllowed(const Credential& cred, const std::string& registry, cons
 }
 
 bool InsufficientScope(const HttpResponse& r) {
-  for (const registry::Challenge& c :
-       registry::ParseChallenges(r.HeaderValues("www-authenticate"))) {
-    if (c.Param("error") == "insufficient_scope") return true;
-  }
-  return false;
+  return std::ranges::any_of(
+      registry::ParseChallenges(r.HeaderValues("www-authenticate")),
+      [](const registry::Challenge& c) { return c.Param("error") == "insufficient_scope"; });
 }
 
 // The repository of the first "repository:NAME:ACTIONS" scope ("" if none).
