@@ -108,21 +108,42 @@ Result<Credential> CredentialFromEntry(const json& entry, const std::string& pat
 }
 
 // Finds the auths entry for `key`: exact, then keys reducing to the same
-// host (https://, http://, bare; lexicographic within each).
-const json* FindAuthEntry(const json& auths, const std::string& key, const std::string& host) {
+// host (https://, http://, bare; lexicographic within each). Without
+// `bare_keys`, only keys with a scheme reduce to the host (a containers
+// auth.json's bare "host/ns" names a namespace, not the host). `matched`
+// receives the key found.
+const json* FindAuthEntry(const json& auths, const std::string& key, const std::string& host,
+                          bool bare_keys = true, std::string* matched = nullptr) {
   if (!auths.is_object()) return nullptr;
   auto exact = auths.find(key);
-  if (exact != auths.end()) return &*exact;
+  if (exact != auths.end()) {
+    if (matched != nullptr) *matched = key;
+    return &*exact;
+  }
   std::vector<std::pair<int, std::string>> candidates;
   for (auto it = auths.begin(); it != auths.end(); ++it) {
     const std::string& k = it.key();
     if (ConvertToHostname(k) != host) continue;
     int rank = k.rfind("https://", 0) == 0 ? 0 : k.rfind("http://", 0) == 0 ? 1 : 2;
+    if (rank == 2 && !bare_keys) continue;
     candidates.emplace_back(rank, k);
   }
   if (candidates.empty()) return nullptr;
   std::sort(candidates.begin(), candidates.end());
+  if (matched != nullptr) *matched = candidates.front().second;
   return &auths.at(candidates.front().second);
+}
+
+// `repository` and each namespace above it, most specific first:
+// "team/app/sub", "team/app", "team".
+std::vector<std::string> RepositoryAndNamespaces(std::string_view repository) {
+  std::vector<std::string> out;
+  for (std::string_view r = repository; !r.empty();) {
+    out.emplace_back(r);
+    const size_t slash = r.rfind('/');
+    r = slash == std::string_view::npos ? std::string_view() : r.substr(0, slash);
+  }
+  return out;
 }
 
 // The entry of a containers auth.json for `repository` of `registry`, the
@@ -137,16 +158,14 @@ const json* FindContainersAuthEntry(const json& auths, const std::string& regist
   const std::vector<std::string> hosts =
       hub ? std::vector<std::string>{"docker.io", "index.docker.io"}
           : std::vector<std::string>{registry};
-  for (std::string_view r = repository; !r.empty();) {
+  for (const std::string& r : RepositoryAndNamespaces(repository)) {
     for (const std::string& h : hosts) {
-      std::string k = h + "/" + std::string(r);
+      std::string k = h + "/" + r;
       if (auto it = auths.find(k); it != auths.end()) {
         *key = k;
         return &*it;
       }
     }
-    const size_t slash = r.rfind('/');
-    r = slash == std::string_view::npos ? std::string_view() : r.substr(0, slash);
   }
   for (const std::string& h : hosts) {
     if (auto it = auths.find(h); it != auths.end()) {
@@ -156,20 +175,7 @@ const json* FindContainersAuthEntry(const json& auths, const std::string& regist
   }
   // Legacy keys with a scheme ("https://host/v1/") name the host.
   for (const std::string& h : hosts) {
-    std::vector<std::string> legacy;
-    for (auto it = auths.begin(); it != auths.end(); ++it) {
-      const std::string& k = it.key();
-      if ((k.rfind("https://", 0) == 0 || k.rfind("http://", 0) == 0) && ConvertToHostname(k) == h)
-        legacy.push_back(k);
-    }
-    if (legacy.empty()) continue;
-    std::sort(legacy.begin(), legacy.end(), [](const std::string& a, const std::string& b) {
-      const bool sa = a.rfind("https://", 0) == 0;
-      const bool sb = b.rfind("https://", 0) == 0;
-      return sa != sb ? sa : a < b;
-    });
-    *key = legacy.front();
-    return &auths.at(legacy.front());
+    if (const json* e = FindAuthEntry(auths, h, h, /*bare_keys=*/false, key)) return e;
   }
   *key = hub ? "docker.io" : registry;
   return nullptr;
@@ -346,12 +352,8 @@ class StaticKeychain : public Keychain {
   }
   Result<Credential> ResolveRepository(const std::string& registry,
                                        const std::string& repository) override {
-    for (std::string_view r = repository; !r.empty();) {
-      if (auto it = creds_.find(registry + "/" + std::string(r)); it != creds_.end()) {
-        return it->second;
-      }
-      const size_t slash = r.rfind('/');
-      r = slash == std::string_view::npos ? std::string_view() : r.substr(0, slash);
+    for (const std::string& r : RepositoryAndNamespaces(repository)) {
+      if (auto it = creds_.find(registry + "/" + r); it != creds_.end()) return it->second;
     }
     return Resolve(registry);
   }

@@ -99,6 +99,21 @@ BlobOpener CountingOpener(BlobOpener open, const Descriptor& blob, const Transfe
   };
 }
 
+// The first of RegistryOptions::mount_from that is not `repo` ("" if none).
+std::string NamedMountSource(const RegistryOptions& options, const std::string& repo) {
+  for (const std::string& m : options.mount_from) {
+    if (m != repo) return m;
+  }
+  return {};
+}
+
+TransferPlan PlanOf(const std::vector<Descriptor>& blobs) {
+  TransferPlan plan;
+  plan.blobs = static_cast<int>(blobs.size());
+  for (const Descriptor& b : blobs) plan.bytes += b.size;
+  return plan;
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -207,13 +222,7 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
   }
   // The repository the user named as a mount source (--mount-from): every
   // blob without a source of its own is mounted from it when it is there.
-  std::string named_source;
-  for (const std::string& m : options.mount_from) {
-    if (m != repo) {
-      named_source = m;
-      break;
-    }
-  }
+  const std::string named_source = NamedMountSource(options, repo);
   if (!named_source.empty() &&
       std::find(pull_from.begin(), pull_from.end(), named_source) == pull_from.end()) {
     pull_from.push_back(named_source);
@@ -255,12 +264,7 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
     all_present = have->has_value();
   }
   const TransferEvents& events = options.events;
-  if (events.on_plan) {
-    TransferPlan plan;
-    plan.blobs = static_cast<int>(image->blobs.size());
-    for (const Descriptor& b : image->blobs) plan.bytes += b.size;
-    events.on_plan(plan);
-  }
+  if (events.on_plan) events.on_plan(PlanOf(image->blobs));
   if (all_present) {
     for (const Reference& d : destinations) result.pushed.push_back(line_of(d));
     result.root = *root;
