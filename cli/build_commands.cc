@@ -45,7 +45,7 @@ struct BuildFlags {
 
 // `build -f FILE`: each image of the file, in order, with the flags given on
 // the command line overriding the file's fields (see ocib/build_file.h).
-int RunBuildFile(const BuildFlags& f, CLI::App& sub) {
+int RunBuildFile(BuildFlags& f, CLI::App& sub) {
   // Flag -> build file key.
   static const std::pair<const char*, const char*> kFlagFields[] = {
       {"--base", "base"},
@@ -78,21 +78,42 @@ int RunBuildFile(const BuildFlags& f, CLI::App& sub) {
     const CLI::Option* opt = sub.get_option_no_throw(flag);
     if (opt != nullptr && opt->count() > 0) given.insert(field);
   }
+  // One bar for the whole file on a terminal, log lines above it; with
+  // --json one report per image, a JSON line each, in file order.
+  auto bar = MakeTransferView(f.registry.verbose, f.registry.quiet, false);
+  if (f.options.log) {
+    f.options.log = [v = bar.get()](std::string_view line) { v->PrintLine(line); };
+  }
   auto images = LoadBuildFile(f.build_file);
   if (!images) return ReportError(images.error());
   auto st = ApplyOverrides(*images, f.options, given);
   if (!st) return ReportError(std::move(st).error().With(f.build_file));
   BuildImagesOptions run;
   run.jobs = f.registry.jobs;
-  run.on_result = [](size_t, const BuildResult& r) {
-    if (r.pushed.empty()) std::cout << r.descriptor.digest.ToString() << "\n";
-    for (const std::string& line : r.pushed) std::cout << line << "\n";
+  std::vector<std::unique_ptr<TransferView>> reports(f.json ? images->size() : 0);
+  for (auto& r : reports) r = std::make_unique<TransferView>(false, true);
+  run.configure = [&](size_t i, BuildOptions& o) {
+    if (f.json) {
+      reports[i]->Attach(o);
+    } else {
+      bar->Attach(o);
+    }
+  };
+  run.on_result = [&](size_t i, const BuildResult& r) {
+    if (f.json) {
+      std::cout << reports[i]->JsonReport(r.descriptor.digest.ToString(), r.pushed) << "\n";
+    } else {
+      bar->Finish();
+      if (r.pushed.empty()) std::cout << r.descriptor.digest.ToString() << "\n";
+      for (const std::string& line : r.pushed) std::cout << line << "\n";
+    }
     std::cout.flush();
   };
   if (f.options.log) {
     f.options.log(fmt::format("building {} image(s) of {}", images->size(), f.build_file));
   }
   Status built = BuildImages(*images, run);
+  bar->Finish();
   if (!built) return ReportError(std::move(built).error().With(f.build_file));
   return kExitOk;
 }
@@ -124,16 +145,11 @@ int RunBuild(BuildFlags& f, CLI::App& sub) {
   // `ocib push` does (on a terminal or with -v).
   o.registry = MakeRegistryOptions(f.registry);
   o.registry.mount_from = f.mount_from;
-  if (!f.build_file.empty()) {
-    if (f.json) {
-      return ReportError(InvalidArgument(
-          "build: --json reports one image; with -f each image prints its own line"));
-    }
-    return RunBuildFile(f, sub);
-  }
-  // With --tag, a bar on a terminal and the blobs in the --json report.
+  if (!f.build_file.empty()) return RunBuildFile(f, sub);
+  // A bar on a terminal (the layers compressed, then the push with --tag)
+  // and every layer and pushed blob in the --json report.
   auto view = MakeTransferView(f.registry.verbose, f.registry.quiet, f.json);
-  view->Attach(o.registry);
+  view->Attach(o);
   if (o.log) {
     o.log = [v = view.get()](std::string_view line) { v->PrintLine(line); };
   }
@@ -208,8 +224,9 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
                     "destination lacks are mounted from it instead of uploaded (repeatable)");
   build->add_flag("--json", flags->json,
                   "Print a JSON report on stdout instead of the digest or REF@digest lines: the "
-                  "digest, the pushed references, and per blob pushed its digest, size, action "
-                  "and seconds");
+                  "digest, the pushed references, and per new layer and pushed blob its digest, "
+                  "size, action (built, cached, uploaded, mounted, existed, skipped) and seconds; "
+                  "with -f one line per image, in file order");
   AddRegistryFlags(build, flags->registry);
   build->callback([flags, &ctx, build]() { ctx.exit_code = RunBuild(*flags, *build); });
 

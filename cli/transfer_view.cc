@@ -28,6 +28,8 @@ struct TransferView::State {
   int done_blobs = 0;
   int64_t done_bytes = 0;                   // of finished blobs, whatever their action
   int64_t moved_bytes = 0;                  // uploaded or downloaded, finished blobs
+  int64_t built_bytes = 0;                  // uncompressed bytes of layers built
+  int builds = 0;                           // builds attached (keys their layers apart)
   std::map<std::string, int64_t> inflight;  // digest -> bytes so far
   std::vector<BlobEvent> events;
 
@@ -62,7 +64,7 @@ struct TransferView::State {
             : kWidth;
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     const double rate =
-        elapsed > 0 ? static_cast<double>(moved_bytes + inflight_bytes) / elapsed : 0;
+        elapsed > 0 ? static_cast<double>(moved_bytes + built_bytes + inflight_bytes) / elapsed : 0;
     std::string left = "--";
     if (rate > 0) {
       left = fmt::format("{:.0f} s", static_cast<double>(total - done) / rate);
@@ -136,6 +138,39 @@ void TransferView::Attach(RegistryOptions& o) const {
   };
 }
 
+void TransferView::Attach(BuildOptions& o) const {
+  Attach(o.registry);
+  std::shared_ptr<State> s = state_;
+  if (!s->bar && !s->json) return;
+  std::string prefix;
+  {
+    std::lock_guard<std::mutex> lock(s->mu);
+    prefix = fmt::format("build {} layer ", s->builds++);
+  }
+  o.events.on_plan = [s](const TransferPlan& plan) {
+    std::lock_guard<std::mutex> lock(s->mu);
+    s->planned_blobs += plan.blobs;
+    s->planned_bytes += plan.bytes;
+    s->Draw(true);
+  };
+  if (s->bar) {
+    o.events.on_bytes = [s, prefix](int index, int64_t done, int64_t /*total*/) {
+      std::lock_guard<std::mutex> lock(s->mu);
+      s->inflight[prefix + std::to_string(index)] = done;
+      s->Draw(false);
+    };
+  }
+  o.events.on_layer = [s, prefix](const LayerEvent& e) {
+    std::lock_guard<std::mutex> lock(s->mu);
+    s->inflight.erase(prefix + std::to_string(e.index));
+    ++s->done_blobs;
+    s->done_bytes += e.uncompressed_size;
+    if (e.action == BlobAction::kBuilt) s->built_bytes += e.uncompressed_size;
+    if (s->json) s->events.push_back({e.digest, e.size, e.action, e.seconds, ""});
+    s->Draw(true);
+  };
+}
+
 void TransferView::PrintLine(std::string_view line) const {
   std::lock_guard<std::mutex> lock(state_->mu);
   state_->Print(line);
@@ -155,8 +190,9 @@ std::string TransferView::JsonReport(const std::string& digest,
   out["references"] = references;
   nlohmann::ordered_json blobs = nlohmann::ordered_json::array();
   std::map<std::string, int> counts;
-  for (BlobAction a : {BlobAction::kUploaded, BlobAction::kMounted, BlobAction::kExisted,
-                       BlobAction::kSkipped, BlobAction::kDownloaded}) {
+  for (BlobAction a :
+       {BlobAction::kUploaded, BlobAction::kMounted, BlobAction::kExisted, BlobAction::kSkipped,
+        BlobAction::kDownloaded, BlobAction::kBuilt, BlobAction::kCached}) {
     counts[std::string(BlobActionName(a))] = 0;
   }
   for (const BlobEvent& e : state_->events) {

@@ -1,6 +1,6 @@
-// What the CLI shows of a transfer (push, pull, copy, build --tag): a
-// progress bar on a terminal and the --json report, both fed by the
-// library's per-blob events (ocib/progress.h).
+// What the CLI shows of a transfer (push, pull, copy, build --tag) and of a
+// build's layers: a progress bar on a terminal and the --json report, both
+// fed by the library's per-blob and per-layer events (ocib/progress.h).
 #ifndef OCIB_CLI_TRANSFER_VIEW_H_
 #define OCIB_CLI_TRANSFER_VIEW_H_
 
@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ocib/image_builder.h"
 #include "ocib/registry.h"
 
 namespace ocib::cli {
@@ -26,6 +27,9 @@ class TransferView {
   // Sets `o.events` and wraps `o.progress`; the callbacks keep what they
   // need alive, so `o` may outlive the view.
   void Attach(RegistryOptions& o) const;
+  // The same for a build: its layers (compressed or cached) and its push.
+  // One view may serve several builds running at once (a build file).
+  void Attach(BuildOptions& o) const;
   // Writes `line` (which carries its own "ocib: ") and a newline above the
   // bar.
   void PrintLine(std::string_view line) const;
@@ -33,7 +37,8 @@ class TransferView {
   void Finish() const;
   // One JSON object: {"digest", "references", "blobs": [{"digest", "size",
   // "action", "seconds", "repository"}], "counts": {action: n}, "bytes"
-  // (moved: uploaded and downloaded), "seconds"}.
+  // (moved: uploaded and downloaded), "seconds"}. A build's layers are
+  // blobs with the action "built" or "cached" and no repository.
   std::string JsonReport(const std::string& digest,
                          const std::vector<std::string>& references) const;
 

@@ -10,6 +10,7 @@ ocib_add_gtest(ocib_unit_tests
   unit/core/digest_test.cc
   unit/documents_test.cc
   unit/layer_test.cc
+  unit/archive/layer_builder_test.cc
   unit/tar_writer_test.cc
   unit/builder_test.cc
   unit/cache_test.cc

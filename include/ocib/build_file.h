@@ -143,6 +143,10 @@ struct BuildImagesOptions {
   // time. After a failure, the results of the images that finished are
   // still given, in order.
   std::function<void(size_t index, const BuildResult& result)> on_result;
+  // Called with each image's options just before it builds (from the
+  // thread that builds it; images run at once), before its log lines are
+  // prefixed: e.g. to attach per-image events. Optional.
+  std::function<void(size_t index, BuildOptions& options)> configure;
 };
 
 // Builds (and pushes) `images` in parallel, as BuildImage each. Every

@@ -38,6 +38,7 @@
 #include "ocib/descriptor.h"
 #include "ocib/layer.h"
 #include "ocib/platform.h"
+#include "ocib/progress.h"
 #include "ocib/registry.h"
 #include "ocib/status.h"
 
@@ -146,6 +147,9 @@ struct BuildOptions {
   // Seconds since the epoch for every timestamp; unset means 0 (1970-01-01).
   std::optional<int64_t> source_date_epoch;
   LogFunction log;
+  // The new layers as they are compressed or taken from the cache (the
+  // build's progress; the push's is in registry.events). Optional.
+  BuildEvents events;
   // Called once the image is written, before it is pushed to `tags` (not
   // called when the build fails first). Optional; BuildImages uses it to
   // bound the builds running at once apart from the pushes.

@@ -42,6 +42,9 @@ struct LayerOptions {
   // zstd worker threads (0: one per hardware thread). The output does not
   // depend on this number.
   int threads = 0;
+  // Uncompressed tar bytes written so far (at most every 256 KiB and once at
+  // the end). Optional; the output does not depend on it.
+  std::function<void(int64_t done)> on_bytes;
 };
 
 struct Layer {

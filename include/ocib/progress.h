@@ -1,12 +1,15 @@
 // File: ocib/progress.h
 //
-// What a transfer (push, pull, copy, build --tag) does with each blob, as it
-// happens: the events behind the CLI's progress bar and its --json reports.
-// Set them in RegistryOptions::events; every member is optional.
+// What a transfer (push, pull, copy, build --tag) does with each blob, and
+// what a build does with each new layer, as it happens: the events behind
+// the CLI's progress bar and its --json reports. Set them in
+// RegistryOptions::events (transfers) and BuildOptions::events (the layers a
+// build compresses or takes from its cache); every member is optional.
 //
-// Thread safety: on_bytes is called from the transfer's worker threads,
-// concurrently for different blobs; on_plan and on_blob are never called
-// concurrently by one Push, Pull or Copy.
+// Thread safety: on_bytes is called from the transfer's or the build's
+// worker threads, concurrently for different blobs or layers; on_plan and
+// on_blob are never called concurrently by one Push, Pull or Copy, while a
+// build's on_layer may be (one per platform layer compressed side by side).
 #ifndef OCIB_INCLUDE_OCIB_PROGRESS_H_
 #define OCIB_INCLUDE_OCIB_PROGRESS_H_
 
@@ -26,6 +29,8 @@ enum class BlobAction {
   kExisted,     // the destination had it (a HEAD, or what the run knew)
   kSkipped,     // not looked at: the destination already had the whole image
   kDownloaded,  // pulled into the layout
+  kBuilt,       // a new layer a build compressed
+  kCached,      // a new layer a build took from its layer cache
 };
 
 // "uploaded", "mounted", "existed", "skipped", "downloaded".
@@ -41,6 +46,10 @@ constexpr std::string_view BlobActionName(BlobAction a) {
       return "skipped";
     case BlobAction::kDownloaded:
       return "downloaded";
+    case BlobAction::kBuilt:
+      return "built";
+    case BlobAction::kCached:
+      return "cached";
   }
   return "";
 }
@@ -66,6 +75,28 @@ struct TransferEvents {
   // 256 KiB and at the end; restarts from 0 when a transfer is retried).
   std::function<void(const Digest& digest, int64_t done, int64_t total)> on_bytes;
   std::function<void(const BlobEvent&)> on_blob;
+};
+
+// One new layer of a build: the embedded base, the shared files, or a
+// platform's binary.
+struct LayerEvent {
+  int index = 0;  // the layer's position among the build's new layers
+  Digest digest;  // the compressed blob
+  int64_t size = 0;
+  int64_t uncompressed_size = 0;           // the tar's bytes
+  BlobAction action = BlobAction::kBuilt;  // kBuilt or kCached
+  double seconds = 0;                      // compressing it, or finding it
+};
+
+struct BuildEvents {
+  // Once, before the first layer is compressed: `blobs` new layers, `bytes`
+  // their content's uncompressed size (exact for cached layers, the files'
+  // sizes for the others).
+  std::function<void(const TransferPlan&)> on_plan;
+  // Uncompressed bytes of layer `index` compressed so far (at most every
+  // 256 KiB and at the end), of about `total` (its files' sizes).
+  std::function<void(int index, int64_t done, int64_t total)> on_bytes;
+  std::function<void(const LayerEvent&)> on_layer;
 };
 
 }  // namespace ocib

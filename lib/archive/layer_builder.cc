@@ -2,6 +2,7 @@
 // push sinks (diff_id hasher -> compressor -> digest hasher -> blob writer).
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -58,6 +59,34 @@ class BlobSink : public Writer {
 
  private:
   BlobWriter* blob_;
+};
+
+// Counts the tar's bytes for LayerOptions::on_bytes, then forwards them.
+class ProgressWriter : public Writer {
+ public:
+  ProgressWriter(Writer* next, const std::function<void(int64_t)>& report)
+      : next_(next), report_(report) {}
+  Status Write(const void* data, size_t size) override {
+    OCIB_RETURN_IF_ERROR(next_->Write(data, size));
+    done_ += static_cast<int64_t>(size);
+    if (report_ && done_ - reported_ >= kEvery) {
+      reported_ = done_;
+      report_(done_);
+    }
+    return {};
+  }
+  Status Close() override {
+    OCIB_RETURN_IF_ERROR(next_->Close());
+    if (report_) report_(done_);
+    return {};
+  }
+
+ private:
+  static constexpr int64_t kEvery = 256 << 10;
+  Writer* next_;
+  const std::function<void(int64_t)>& report_;
+  int64_t done_ = 0;
+  int64_t reported_ = 0;
 };
 
 tar::EntryType TarType(FileEntry::Type t) {
@@ -131,8 +160,9 @@ Result<Layer> BuildLayer(const FileTree& tree, BlobStore& store, const LayerOpti
   auto compressor =
       io::NewCompressor(options.compression, options.level, options.threads, &compressed);
   io::HashingWriter tar(compressor.get());
-  Status st = WriteEntries(tree.SortedEntries(), &tar, options.mtime);
-  if (st) st = tar.Close();
+  ProgressWriter counted(&tar, options.on_bytes);
+  Status st = WriteEntries(tree.SortedEntries(), &counted, options.mtime);
+  if (st) st = counted.Close();
   if (!st) {
     blob->Abort();
     return std::move(st).error();

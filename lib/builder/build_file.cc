@@ -618,13 +618,15 @@ class InOrder {
   const std::function<void(size_t, const BuildResult&)>& on_result_;
 };
 
-// The options of image `image` in a run: prefixed log lines, the run's
-// registry sessions, and the build slot released once written.
-BuildOptions RunOptions(const BuildFileImage& image, bool prefix,
-                        const std::shared_ptr<RegistrySessions>& sessions,
+// The options of image `image` (number `index`) in a run: the caller's
+// configure, prefixed log lines, the run's registry sessions, and the build
+// slot released once written.
+BuildOptions RunOptions(const BuildFileImage& image, size_t index, const BuildImagesOptions& run,
+                        bool prefix, const std::shared_ptr<RegistrySessions>& sessions,
                         const std::function<void()>& written) {
   BuildOptions o = image.options;
   if (!o.registry.sessions) o.registry.sessions = sessions;
+  if (run.configure) run.configure(index, o);
   std::string tag = fmt::format("[{}] ", image.name.empty() ? image.label : image.name);
   auto prefixed = [tag](const auto& inner) {
     return [tag, inner](std::string_view line) { inner(tag + std::string(line)); };
@@ -648,7 +650,7 @@ Status BuildImages(const std::vector<BuildFileImage>& images, const BuildImagesO
     building.Acquire();
     std::once_flag released;
     auto release = [&] { std::call_once(released, [&] { building.Release(); }); };
-    auto r = BuildImage(RunOptions(images[i], prefix, sessions, release));
+    auto r = BuildImage(RunOptions(images[i], i, run, prefix, sessions, release));
     release();
     if (!r) {
       results.Done(i, std::nullopt);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <memory>
 #include <set>
 #include <thread>
@@ -58,6 +59,41 @@ Result<int64_t> ParseSourceDateEpoch(std::string_view text) {
 }
 
 namespace {
+
+// `lopts` with its on_bytes reporting layer `index` to `events`.
+LayerOptions WithLayerProgress(const LayerOptions& lopts, const BuildEvents& events, int index,
+                               int64_t total) {
+  LayerOptions mine = lopts;
+  if (events.on_bytes) {
+    mine.on_bytes = [&events, index, total](int64_t done) { events.on_bytes(index, done, total); };
+  }
+  return mine;
+}
+
+// Once the cache was asked: the layers about to be made and their bytes.
+void ReportLayerPlan(const BuildEvents& events, const std::vector<const FileTree*>& trees,
+                     const std::vector<std::optional<Layer>>& found) {
+  if (!events.on_plan) return;
+  TransferPlan plan;
+  plan.blobs = static_cast<int>(trees.size());
+  for (size_t k = 0; k < trees.size(); ++k) {
+    plan.bytes += found[k] ? found[k]->uncompressed_size : trees[k]->ContentBytes();
+  }
+  events.on_plan(plan);
+}
+
+void ReportLayer(const BuildEvents& events, int index, const Layer& layer, bool cached,
+                 std::chrono::steady_clock::time_point start) {
+  if (!events.on_layer) return;
+  LayerEvent e;
+  e.index = index;
+  e.digest = layer.descriptor.digest;
+  e.size = layer.descriptor.size;
+  e.uncompressed_size = layer.uncompressed_size;
+  e.action = cached ? BlobAction::kCached : BlobAction::kBuilt;
+  e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  events.on_layer(e);
+}
 
 struct KeyValue {
   std::string key;
@@ -590,14 +626,19 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Out
   OciLayout& out = *out_ptr;
   // Every new layer goes through here: from the cache when it held it,
   // else compressed (and recorded in the cache).
+  auto compress = [&](size_t k) -> Result<Layer> {
+    LayerOptions mine =
+        WithLayerProgress(lopts, o.events, static_cast<int>(k), trees[k]->ContentBytes());
+    return plan.cache && keys[k] ? plan.cache->Build(*keys[k], *trees[k], out, mine)
+                                 : BuildLayer(*trees[k], out, mine);
+  };
   auto build_layer = [&](size_t k) -> Result<Layer> {
-    if (found[k]) {
-      ++reused;
-      return *found[k];
-    }
-    auto layer = plan.cache && keys[k] ? plan.cache->Build(*keys[k], *trees[k], out, lopts)
-                                       : BuildLayer(*trees[k], out, lopts);
-    if (layer) ++compressed;
+    const auto start = std::chrono::steady_clock::now();
+    const bool cached = found[k].has_value();
+    Result<Layer> layer = cached ? Result<Layer>(*found[k]) : compress(k);
+    if (!layer) return layer;
+    ++(cached ? reused : compressed);
+    ReportLayer(o.events, static_cast<int>(k), *layer, cached, start);
     return layer;
   };
   // Configs, manifests, SBOMs: small documents, made from the layers and
@@ -780,13 +821,14 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Out
       lookers.Join();
     }
   }
+  if (static_tree && !found[0] && static_tree->empty()) {
+    OCIB_ASSIGN_OR_RETURN(*static_tree, base::StaticBaseTree());
+  }
+  ReportLayerPlan(o.events, trees, found);
   NewLayers added;
 
   // Base layers.
   if (base.kind == Base::Kind::kStatic) {
-    if (!found[0] && static_tree->empty()) {
-      OCIB_ASSIGN_OR_RETURN(*static_tree, base::StaticBaseTree());
-    }
     auto layer = build_layer(0);
     if (!layer) return std::move(layer).error().With("building the static base layer");
     added.static_base = *layer;

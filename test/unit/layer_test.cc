@@ -75,7 +75,8 @@ TEST_P(LayerBuildTest, SameTreeTwiceGivesSameDigestsAndDiffIdRoundTrips) {
   ASSERT_THAT(layout, IsOk());
   FileTree tree;
   ASSERT_THAT(tree.AddHostPath(tmp.path() + "/src", "/data"), IsOk());
-  LayerOptions opts{.compression = GetParam(), .level = 0, .mtime = 1700000000, .threads = 0};
+  LayerOptions opts{
+      .compression = GetParam(), .level = 0, .mtime = 1700000000, .threads = 0, .on_bytes = {}};
   auto first = BuildLayer(tree, **layout, opts);
   ASSERT_THAT(first, IsOk());
   // Different mtimes and permissions beyond the exec bit change nothing.
@@ -84,7 +85,8 @@ TEST_P(LayerBuildTest, SameTreeTwiceGivesSameDigestsAndDiffIdRoundTrips) {
   FileTree again;
   ASSERT_THAT(again.AddHostPath(tmp.path() + "/src", "data"), IsOk());
   auto second = BuildLayer(
-      again, **layout, {.compression = GetParam(), .level = 0, .mtime = 1700000000, .threads = 1});
+      again, **layout,
+      {.compression = GetParam(), .level = 0, .mtime = 1700000000, .threads = 1, .on_bytes = {}});
   ASSERT_THAT(second, IsOk());
   EXPECT_EQ(first->diff_id, second->diff_id);
   EXPECT_EQ(first->descriptor.digest, second->descriptor.digest);
@@ -111,10 +113,12 @@ TEST(LayerTest, MtimeChangesDiffId) {
   ASSERT_THAT(layout, IsOk());
   FileTree tree;
   ASSERT_THAT(tree.AddFile("x", "y", 0644), IsOk());
-  auto a = BuildLayer(tree, **layout,
-                      {.compression = Compression::kNone, .level = 0, .mtime = 0, .threads = 0});
-  auto b = BuildLayer(tree, **layout,
-                      {.compression = Compression::kNone, .level = 0, .mtime = 1, .threads = 0});
+  auto a = BuildLayer(
+      tree, **layout,
+      {.compression = Compression::kNone, .level = 0, .mtime = 0, .threads = 0, .on_bytes = {}});
+  auto b = BuildLayer(
+      tree, **layout,
+      {.compression = Compression::kNone, .level = 0, .mtime = 1, .threads = 0, .on_bytes = {}});
   ASSERT_THAT(a, IsOk());
   ASSERT_THAT(b, IsOk());
   EXPECT_NE(a->diff_id, b->diff_id);

@@ -103,6 +103,62 @@ check "--json: pull downloads every blob" \
 check "--json: pull names what it wrote" test "$(jq -r '.references[0]' "$T/pull.json")" = "$REG/json:1@$want"
 "$OCIB" build --json --binary linux/amd64=/bin/true --binary-unchecked --sbom none --tag "$REG/built:json" > "$T/build.json" 2>/dev/null \
   || die "build --json failed"
-check "--json: build --tag reports its three blobs" test "$(jq '.blobs | length' "$T/build.json")" = 3
+check "--json: build --tag reports its three pushed blobs" \
+  test "$(jq '[.blobs[] | select(.action|IN("uploaded","mounted","existed"))] | length' "$T/build.json")" = 3
+check "--json: build --tag reports its two new layers (base, binary) as built or cached" \
+  test "$(jq '[.blobs[] | select(.action|IN("built","cached")) | select(.repository=="")] | length' "$T/build.json")" = 2
 check "--json: build names the pushed reference" grep -q "^$REG/built:json@sha256:" <(jq -r '.references[0]' "$T/build.json")
+
+# A build without --tag: the layers it compresses, on a bar and in --json.
+head -c 3000000 /dev/urandom > "$T/big.bin"
+in_tty "$T/local.tty" "$OCIB" build --no-cache --binary linux/amd64=/bin/true --binary-unchecked --sbom none \
+  --file "$T/big.bin:/data/big.bin" --output "oci:$T/local:v1" || { cat "$T/local.tty"; die "build on a terminal failed"; }
+check "build: a progress bar while the layers are compressed" grep -Eaq "$BAR" "$T/local.tty.raw"
+last=$(grep -Eao "$BAR" "$T/local.tty.raw" | tail -1 || true)
+check "build: the last frame counts the three new layers ($last)" grep -q ' 3/3 blobs' <<<"$last"
+check "build: the last frame counts the shared file's megabytes ($last)" grep -Eq ' of [3-9]\.[0-9] MiB' <<<"$last"
+check "build: the bar is erased, the digest is the last line, whole" \
+  bash -c "tail -1 '$T/local.tty' | grep -Eqx 'sha256:[0-9a-f]{64}'"
+"$OCIB" build --no-cache --json --binary linux/amd64=/bin/true --binary-unchecked --sbom none \
+  --file "$T/big.bin:/data/big.bin" --output "oci:$T/local:v2" > "$T/local.json" 2>/dev/null || die "build --json failed"
+check "build --json: three layers built" \
+  test "$(jq -r '[.blobs[].action] | join(",")' "$T/local.json")" = built,built,built
+for d in $(jq -r '.blobs[].digest' "$T/local.json"); do
+  f=$T/local/blobs/sha256/${d#sha256:}
+  check "build --json: $d is a blob of the layout, of the size reported" \
+    test "$(stat -c %s "$f" 2>/dev/null)" = "$(jq --arg d "$d" '.blobs[] | select(.digest==$d) | .size' "$T/local.json")"
+done
+check "build --json: the digest is the layout's image" \
+  test "$(jq -r .digest "$T/local.json")" = "$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="v2") | .digest' "$T/local/index.json")"
+check "build --json: nothing moved over the network" test "$(jq .bytes "$T/local.json")" = 0
+cache=$T/cache
+"$OCIB" build --cache-dir "$cache" --json --binary linux/amd64=/bin/true --binary-unchecked --sbom none \
+  --file "$T/big.bin:/data/big.bin" --output "oci:$T/local:v3" > /dev/null 2>&1 || die "cold cached build failed"
+"$OCIB" build --cache-dir "$cache" --json --binary linux/amd64=/bin/true --binary-unchecked --sbom none \
+  --file "$T/big.bin:/data/big.bin" --output "oci:$T/local:v4" > "$T/warm.json" 2>/dev/null || die "warm build failed"
+check "build --json: a warm rebuild takes its three layers from the cache" \
+  test "$(jq -r '[.blobs[].action] | join(",")' "$T/warm.json")" = cached,cached,cached
+
+# build -f --json: one report per image, a JSON line each, in file order.
+cat > "$T/two.json" <<EOF
+{"images": [
+  {"name": "one", "binaries": {"linux/amd64": "/bin/true"}, "binary_unchecked": true, "sbom": "none",
+   "tags": ["$REG/file-one:1"]},
+  {"name": "two", "binaries": {"linux/amd64": "/bin/echo"}, "binary_unchecked": true, "sbom": "none",
+   "files": ["$T/big.bin:/data/big.bin"], "tags": ["$REG/file-two:1"]}
+]}
+EOF
+"$OCIB" build -f "$T/two.json" --json > "$T/file.json" 2> "$T/file.err" || { cat "$T/file.err"; die "build -f --json failed"; }
+check "build -f --json: two JSON lines" test "$(wc -l < "$T/file.json")" = 2
+check "build -f --json: each line a JSON object" test "$(jq -s 'map(type) | unique | join(",")' -r "$T/file.json")" = object
+check "build -f --json: in file order" \
+  test "$(jq -r '.references[0] | sub("@.*"; "")' "$T/file.json" | paste -sd' ')" = "$REG/file-one:1 $REG/file-two:1"
+check "build -f --json: the second image reports its three layers" \
+  test "$(sed -n 2p "$T/file.json" | jq '[.blobs[] | select(.action|IN("built","cached"))] | length')" = 3
+two=$(sed -n 2p "$T/file.json" | jq -r .digest)
+check "build -f --json: the digest is the registry's" \
+  test "$(skopeo inspect --tls-verify=false --raw "docker://$REG/file-two:1" | sha256sum | cut -c1-64)" = "${two#sha256:}"
+in_tty "$T/file.tty" "$OCIB" build -f "$T/two.json" || { cat "$T/file.tty"; die "build -f on a terminal failed"; }
+check "build -f: one bar for the file on a terminal" grep -Eaq "$BAR" "$T/file.tty.raw"
+check "build -f: log lines keep their image prefix" grep -q '^ocib: \[two\] ' "$T/file.tty"
 finish

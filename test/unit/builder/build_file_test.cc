@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -122,6 +123,43 @@ TEST_F(BuildImagesTest, ResultsInFileOrderWithTheDigestsOfASequentialRun) {
   // Every log line names its image.
   ASSERT_FALSE(log_.empty());
   for (const std::string& line : log_) EXPECT_EQ(line.rfind("[svc-", 0), 0u) << line;
+}
+
+// configure sees each image's options once, before its log lines are
+// prefixed: events it attaches report that image's layers, a log it sets
+// gets the image's prefix.
+TEST_F(BuildImagesTest, ConfigureAttachesPerImageEvents) {
+  auto images = Images(4);
+  std::mutex mu;
+  std::map<size_t, int> layers;  // image -> layer events
+  std::vector<std::string> lines;
+  BuildImagesOptions run;
+  run.jobs = 3;
+  run.configure = [&](size_t i, BuildOptions& o) {
+    o.events.on_layer = [&, i](const LayerEvent& e) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (e.action == BlobAction::kBuilt) ++layers[i];
+    };
+    o.log = [&](std::string_view line) {
+      std::lock_guard<std::mutex> lock(mu);
+      lines.emplace_back(line);
+    };
+  };
+  std::vector<std::string> digests(4);
+  run.on_result = [&](size_t i, const BuildResult& r) {
+    digests[i] = r.descriptor.digest.ToString();
+  };
+  ASSERT_TRUE(BuildImages(images, run).has_value());
+  // Base and two binaries each (no shared files).
+  EXPECT_EQ(layers, (std::map<size_t, int>{{0, 3}, {1, 3}, {2, 3}, {3, 3}}));
+  ASSERT_FALSE(lines.empty());
+  for (const std::string& line : lines) EXPECT_EQ(line.rfind("[svc-", 0), 0u) << line;
+  // The configured log replaced the image's own.
+  EXPECT_TRUE(log_.empty());
+  std::vector<size_t> order;
+  std::vector<std::string> plain;
+  ASSERT_TRUE(Run(images, 1, &order, &plain).has_value());
+  EXPECT_EQ(digests, plain);
 }
 
 TEST_F(BuildImagesTest, AFailureStopsTheImagesNotStartedAndNamesTheImage) {

@@ -2,8 +2,11 @@
 // metadata (lib/builder/image_builder.cc with lib/builder/input_checks).
 #include "ocib/image_builder.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
+#include <mutex>
+#include <set>
 
 #include "ocib/image_config.h"
 #include "ocib/manifest.h"
@@ -251,6 +254,79 @@ TEST_F(ImageBuilderChecksTest, DirectoriesTheBaseHasGetNoEntry) {
   ASSERT_THAT(s, IsOk());
   auto sdirs = SharedLayerDirs(tmp_.path() + "/scratch", *s, 0);
   EXPECT_TRUE(sdirs.contains("srv/new"));
+}
+
+// BuildOptions::events: one plan, then one event per new layer (the
+// embedded base, the shared files, one per platform) whose digest and size
+// are the layout's blobs; built on a cold cache, cached on a warm one; the
+// bytes reported for a layer grow to its uncompressed size.
+TEST_F(ImageBuilderChecksTest, EventsReportEveryNewLayer) {
+  WriteFileOrDie(tmp_.path() + "/big", std::string(3 << 20, 'x'));
+  options_.binaries = {{"linux/amd64", Bin("amd64")}, {"linux/arm64", Bin("arm64")}};
+  options_.files = {tmp_.path() + "/big:/data/big"};
+  options_.no_cache = false;
+  options_.cache_dir = tmp_.path() + "/cache";
+  struct Seen {
+    std::mutex mu;
+    std::vector<TransferPlan> plans;
+    std::vector<LayerEvent> layers;
+    std::map<int, std::vector<int64_t>> bytes;
+  };
+  auto run = [&](const std::string& tag, Seen& seen) {
+    BuildOptions o = options_;
+    o.output = "oci:" + tmp_.path() + "/out:" + tag;
+    o.events.on_plan = [&seen](const TransferPlan& p) {
+      std::lock_guard<std::mutex> lock(seen.mu);
+      seen.plans.push_back(p);
+    };
+    o.events.on_bytes = [&seen](int index, int64_t done, int64_t /*total*/) {
+      std::lock_guard<std::mutex> lock(seen.mu);
+      seen.bytes[index].push_back(done);
+    };
+    o.events.on_layer = [&seen](const LayerEvent& e) {
+      std::lock_guard<std::mutex> lock(seen.mu);
+      seen.layers.push_back(e);
+    };
+    return BuildImage(o);
+  };
+  Seen cold;
+  auto r = run("cold", cold);
+  ASSERT_THAT(r, IsOk());
+  ASSERT_EQ(cold.plans.size(), 1U);
+  EXPECT_EQ(cold.plans[0].blobs, 4);  // base, shared, two platforms
+  EXPECT_GE(cold.plans[0].bytes, 3 << 20);
+  ASSERT_EQ(cold.layers.size(), 4U);
+  std::set<int> indexes;
+  for (const LayerEvent& e : cold.layers) {
+    indexes.insert(e.index);
+    EXPECT_EQ(e.action, BlobAction::kBuilt);
+    EXPECT_GE(e.seconds, 0);
+    const std::string blob = tmp_.path() + "/out/blobs/sha256/" + e.digest.encoded();
+    ASSERT_TRUE(std::filesystem::is_regular_file(blob)) << blob;
+    EXPECT_EQ(static_cast<int64_t>(std::filesystem::file_size(blob)), e.size);
+    // Every layer's bytes grow and end at its tar's size.
+    const std::vector<int64_t>& done = cold.bytes[e.index];
+    ASSERT_FALSE(done.empty()) << "layer " << e.index;
+    EXPECT_TRUE(std::is_sorted(done.begin(), done.end()));
+    EXPECT_EQ(done.back(), e.uncompressed_size);
+  }
+  EXPECT_EQ(indexes, (std::set<int>{0, 1, 2, 3}));
+  // The shared layer (index 1) reported as it went, not only at the end.
+  EXPECT_GE(cold.bytes[1].size(), 3U);
+  EXPECT_EQ(r->layers_compressed, 4);
+
+  Seen warm;
+  auto w = run("warm", warm);
+  ASSERT_THAT(w, IsOk());
+  ASSERT_EQ(warm.layers.size(), 4U);
+  for (const LayerEvent& e : warm.layers) EXPECT_EQ(e.action, BlobAction::kCached);
+  EXPECT_TRUE(warm.bytes.empty());
+  ASSERT_EQ(warm.plans.size(), 1U);
+  // A cached layer's size is known exactly.
+  int64_t tars = 0;
+  for (const LayerEvent& e : cold.layers) tars += e.uncompressed_size;
+  EXPECT_EQ(warm.plans[0].bytes, tars);
+  EXPECT_EQ(w->descriptor.digest, r->descriptor.digest);
 }
 
 }  // namespace
