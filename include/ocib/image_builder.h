@@ -129,6 +129,11 @@ struct BuildOptions {
   // lends its layers by cross-repository mount. On a push error the output
   // is kept and tags pushed before stay pushed.
   std::vector<std::string> tags;
+  // When every tag already names the built image: false checks only the
+  // last SBOM pushed (one HEAD; exact for SBOMs ocib pushed, which go one
+  // after another before the tags move), true checks each SBOM and pushes
+  // those missing (RegistryOptions::ReferrerCheck).
+  bool check_each_sbom = false;
   // For the base pull and the pushes: transport, credentials, insecure
   // registries, CA file, parallel transfers, progress (ocib/registry.h).
   RegistryOptions registry;

@@ -150,6 +150,19 @@ struct RegistryOptions {
   // other than an image index: false refuses to add referrers there
   // (kAlreadyExists, naming what is there), true replaces it.
   bool replace_referrers_tag = false;
+  // When every destination tag already names the image being pushed, the
+  // push is done once its referrers are known to be there too, checked
+  // this way:
+  //   kEach: one HEAD per referrer; those missing are pushed (the default:
+  //          a source may have gained referrers, e.g. signatures, since the
+  //          last push or copy).
+  //   kLast: only the last referrer in push order. Exact for a pusher that
+  //          sends referrers one after another and moves the tag after
+  //          them, as ocib does, when the referrers are its own: a build's
+  //          SBOMs (BuildImage uses it unless told kEach).
+  //   kNone: the tag alone (for referrers known to be there).
+  enum class ReferrerCheck { kEach, kLast, kNone };
+  ReferrerCheck check_referrers = ReferrerCheck::kEach;
   // Replaces std::this_thread::sleep_for (tests).
   std::function<void(std::chrono::milliseconds)> sleep;
   // Replaces std::chrono::system_clock::now for Retry-After dates (tests).

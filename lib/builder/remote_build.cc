@@ -236,7 +236,10 @@ Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
     // Base layers the build layout lacks stream from the base repository.
     std::optional<Reference> blob_source;
     if (o.absent_base_layers) blob_source = base_ref;
-    auto pushed = Push(push_dir, push_tag, dests, o.registry, mounts, blob_source);
+    RegistryOptions ro = o.registry;
+    ro.check_referrers = o.check_each_sbom ? RegistryOptions::ReferrerCheck::kEach
+                                           : RegistryOptions::ReferrerCheck::kLast;
+    auto pushed = Push(push_dir, push_tag, dests, ro, mounts, blob_source);
     if (!pushed) return std::move(pushed).error();
     for (size_t k = 0; k < indices.size() && k < pushed->pushed.size(); ++k) {
       lines[indices[k]] = pushed->pushed[k];

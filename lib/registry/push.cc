@@ -245,7 +245,9 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
   // 0. Already there? A registry stores a manifest only once everything it
   // references exists (distribution: MANIFEST_BLOB_UNKNOWN otherwise), so
   // when every destination already names the root digest there is nothing
-  // to send (as ggcr's WriteIndex does).
+  // to send (as ggcr's WriteIndex does). Referrers are checked as
+  // RegistryOptions::check_referrers says: they are pushed one after
+  // another before the tags move (step 3).
   PushResult result;
   bool all_present = true;
   std::set<std::string> in_place;  // targets known to name the root already
@@ -258,7 +260,12 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
     }
     in_place.insert(target_of(d));
   }
-  for (size_t i = 0; all_present && i < image->referrers.size(); ++i) {
+  using Check = RegistryOptions::ReferrerCheck;
+  const size_t n = image->referrers.size();
+  const size_t from = options.check_referrers == Check::kEach   ? 0
+                      : options.check_referrers == Check::kLast ? (n == 0 ? 0 : n - 1)
+                                                                : n;
+  for (size_t i = from; all_present && i < n; ++i) {
     auto have = client.StatManifest(repo, image->referrers[i].descriptor.digest.ToString());
     if (!have) return fail(std::move(have).error());
     all_present = have->has_value();

@@ -61,6 +61,19 @@ log=$(reg_log_since "$before")
 check "warm: the same output" cmp -s "$T/par.out" "$T/warm.out"
 check "warm: no write request" bash -c "! grep -qE '\"(PUT|POST|PATCH) /v2/' <<<'$log'"
 check "warm: one tag HEAD per image" test "$(grep -c '"HEAD /v2/par-[0-9]*/manifests/v1 ' <<<"$log")" = "$N"
+# Two requests per image (the tag, and the last of its SBOMs, which ocib
+# pushes after the others and before the tag) and one /v2/ probe.
+check "warm: two requests per image and one /v2/ probe ($(grep -c '"[A-Z]* /v2/' <<<"$log") requests)" \
+  test "$(grep -c '"[A-Z]* /v2/' <<<"$log")" = $((2 * N + 1))
+# --check-referrers: each SBOM checked too (one per platform), still nothing sent.
+before=$(reg_log_sync)
+"$OCIB" build -f "$T/par.json" --check-referrers > "$T/checked.out" 2> "$T/checked.err" \
+  || { cat "$T/checked.err"; die "build -f --check-referrers failed"; }
+log=$(reg_log_since "$before")
+check "--check-referrers: the same output" cmp -s "$T/par.out" "$T/checked.out"
+check "--check-referrers: no write request" bash -c "! grep -qE '\"(PUT|POST|PATCH) /v2/' <<<'$log'"
+check "--check-referrers: the SBOMs are checked by digest" \
+  test "$(grep -c '"HEAD /v2/par-[0-9]*/manifests/sha256:' <<<"$log")" = $((2 * N))
 
 # A missing binary in image 3 stops the run: exit 4, the image named.
 make_file broken broken 3

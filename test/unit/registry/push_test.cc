@@ -145,6 +145,51 @@ TEST(SharedSessionPushTest, ColdPushSendsNoManifestHeadButTheTags) {
   auto again = Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), fake::Options(reg));
   ASSERT_TRUE(again.has_value()) << again.error().ToString();
   for (const Request& r : reg->log()) EXPECT_EQ(r.method, "HEAD") << r.path;
+  EXPECT_EQ(again->blobs_skipped, pushed->blobs_uploaded);  // every blob, none looked at
+}
+
+// check_referrers: kEach (the default) checks each referrer of a warm push
+// and restores one the registry lacks; kLast checks only the last one
+// pushed; kNone the tag alone.
+TEST(SharedSessionPushTest, ReferrerChecksOfAWarmPush) {
+  testing::ScopedTempDir tmp;
+  fake::TestImage img = MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  ASSERT_TRUE(
+      Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), fake::Options(reg)).has_value());
+  const std::string lost = "app@" + img.sboms[1].digest.ToString();
+  ASSERT_EQ(reg->manifests.erase(lost), 1U);
+
+  // kNone trusts the tag: the referrer stays missing.
+  RegistryOptions o = fake::Options(reg);
+  o.check_referrers = RegistryOptions::ReferrerCheck::kNone;
+  reg->ClearLog();
+  ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), o).has_value());
+  EXPECT_EQ(reg->log().size(), 2U);  // the /v2/ probe and the tag
+  EXPECT_FALSE(reg->manifests.contains(lost));
+  // kLast: the last referrer pushed (the index's signature) is there.
+  o.check_referrers = RegistryOptions::ReferrerCheck::kLast;
+  reg->ClearLog();
+  ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), o).has_value());
+  ASSERT_EQ(reg->log().size(), 3U);
+  EXPECT_EQ(reg->log().back().method, "HEAD");
+  EXPECT_EQ(reg->log().back().path, "/v2/app/manifests/" + img.index_referrer.digest.ToString());
+  EXPECT_FALSE(reg->manifests.contains(lost));
+
+  o.check_referrers = RegistryOptions::ReferrerCheck::kEach;
+  reg->ClearLog();
+  auto checked = Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), o);
+  ASSERT_TRUE(checked.has_value()) << checked.error().ToString();
+  EXPECT_TRUE(reg->manifests.contains(lost));
+  EXPECT_EQ(CountIf(reg->log(), "PUT", "/manifests/" + img.sboms[1].digest.ToString()), 1);
+  EXPECT_EQ(CountIf(reg->log(), "PUT", "/manifests/v1"), 0);  // the tag already named it
+
+  // Everything there: the probe, the tag and each of the three referrers,
+  // HEADs only.
+  reg->ClearLog();
+  ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), o).has_value());
+  EXPECT_EQ(reg->log().size(), 5U);
+  for (const Request& r : reg->log()) EXPECT_EQ(r.method, "HEAD") << r.path;
 }
 
 // The per-blob events (ocib/progress.h): a plan first, then one event per
