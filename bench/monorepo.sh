@@ -23,7 +23,9 @@
 # Rows, per count N:
 #   seq-cold   ocib build -f --jobs 1 into a fresh registry
 #   par-cold   ocib build -f (default --jobs) into another fresh registry
-#   par-warm   the same again (every tag already names its digest)
+#   par-warm   the same again (every tag already names its digest): the
+#              tag and the last SBOM per image
+#   par-warm-tag  the same with --check-referrers none: the tag alone
 # Columns: wall, requests, requests per image, blob bytes uploaded, and the
 # bytes of the distinct blobs among them (equal when no blob is sent
 # twice). Digests of seq-cold and par-cold are compared.
@@ -158,6 +160,7 @@ for n in $COUNTS; do
   PROXY=$PAR
   run par-cold "$n" ""
   run par-warm "$n" ""
+  run par-warm-tag "$n" "--check-referrers none"
   if [ -f "$OUT/seq-cold-$n.out" ]; then
     if diff <(sed "s|$SEQ/||" "$OUT/seq-cold-$n.out") <(sed "s|$PAR/||" "$OUT/par-cold-$n.out") > /dev/null; then
       SUMMARY+=("$n images: digests identical at --jobs 1 and the default")

@@ -129,11 +129,14 @@ struct BuildOptions {
   // lends its layers by cross-repository mount. On a push error the output
   // is kept and tags pushed before stay pushed.
   std::vector<std::string> tags;
-  // When every tag already names the built image: false checks only the
-  // last SBOM pushed (one HEAD; exact for SBOMs ocib pushed, which go one
-  // after another before the tags move), true checks each SBOM and pushes
-  // those missing (RegistryOptions::ReferrerCheck).
-  bool check_each_sbom = false;
+  // When every tag already names the built image, how its SBOMs are checked
+  // (RegistryOptions::ReferrerCheck): kLast (the default) one HEAD of the
+  // last SBOM pushed, exact for SBOMs ocib pushed (they go one after another
+  // before the tags move; a new SBOM format of the same image is missing
+  // and gets pushed); kEach one HEAD per SBOM, pushing those missing; kNone
+  // the tag alone (one request per warm image; a new SBOM format of an
+  // image already tagged is then not pushed).
+  RegistryOptions::ReferrerCheck check_sboms = RegistryOptions::ReferrerCheck::kLast;
   // For the base pull and the pushes: transport, credentials, insecure
   // registries, CA file, parallel transfers, progress (ocib/registry.h).
   RegistryOptions registry;

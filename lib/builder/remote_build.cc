@@ -237,8 +237,7 @@ Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
     std::optional<Reference> blob_source;
     if (o.absent_base_layers) blob_source = base_ref;
     RegistryOptions ro = o.registry;
-    ro.check_referrers = o.check_each_sbom ? RegistryOptions::ReferrerCheck::kEach
-                                           : RegistryOptions::ReferrerCheck::kLast;
+    ro.check_referrers = o.check_sboms;
     auto pushed = Push(push_dir, push_tag, dests, ro, mounts, blob_source);
     if (!pushed) return std::move(pushed).error();
     for (size_t k = 0; k < indices.size() && k < pushed->pushed.size(); ++k) {

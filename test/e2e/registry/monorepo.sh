@@ -65,15 +65,23 @@ check "warm: one tag HEAD per image" test "$(grep -c '"HEAD /v2/par-[0-9]*/manif
 # pushes after the others and before the tag) and one /v2/ probe.
 check "warm: two requests per image and one /v2/ probe ($(grep -c '"[A-Z]* /v2/' <<<"$log") requests)" \
   test "$(grep -c '"[A-Z]* /v2/' <<<"$log")" = $((2 * N + 1))
-# --check-referrers: each SBOM checked too (one per platform), still nothing sent.
+# --check-referrers each: each SBOM checked too (one per platform), still nothing sent.
 before=$(reg_log_sync)
-"$OCIB" build -f "$T/par.json" --check-referrers > "$T/checked.out" 2> "$T/checked.err" \
+"$OCIB" build -f "$T/par.json" --check-referrers each > "$T/checked.out" 2> "$T/checked.err" \
   || { cat "$T/checked.err"; die "build -f --check-referrers failed"; }
 log=$(reg_log_since "$before")
 check "--check-referrers: the same output" cmp -s "$T/par.out" "$T/checked.out"
 check "--check-referrers: no write request" bash -c "! grep -qE '\"(PUT|POST|PATCH) /v2/' <<<'$log'"
 check "--check-referrers: the SBOMs are checked by digest" \
   test "$(grep -c '"HEAD /v2/par-[0-9]*/manifests/sha256:' <<<"$log")" = $((2 * N))
+# --check-referrers none: the tag alone, one request per image.
+before=$(reg_log_sync)
+"$OCIB" build -f "$T/par.json" --check-referrers none > "$T/trusted.out" 2> "$T/trusted.err" \
+  || { cat "$T/trusted.err"; die "build -f --check-referrers none failed"; }
+log=$(reg_log_since "$before")
+check "--check-referrers none: the same output" cmp -s "$T/par.out" "$T/trusted.out"
+check "--check-referrers none: one request per image and one /v2/ probe" \
+  test "$(grep -c '"[A-Z]* /v2/' <<<"$log")" = $((N + 1))
 
 # A missing binary in image 3 stops the run: exit 4, the image named.
 make_file broken broken 3
