@@ -22,6 +22,19 @@ int ReportError(const Error& error) {
 
 namespace {
 
+// A repeatable flag takes one value per occurrence, so `ocib append --layer
+// a.tar SRC DST` leaves SRC and DST to the positionals (CLI11 lets a vector
+// option take every argument that follows it otherwise). Lists are spelled
+// with commas where a flag allows them (--platform a,b) or by repeating it.
+void OneValuePerOccurrence(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options()) {
+    if (!opt->get_positional() && opt->get_items_expected_max() > 1) {
+      opt->allow_extra_args(false);
+    }
+  }
+  for (CLI::App* sub : app.get_subcommands({})) OneValuePerOccurrence(*sub);
+}
+
 int Run(int argc, char** argv) {
   CLI::App app{"ocib: build, inspect and push OCI images without a daemon"};
   app.set_version_flag("--version", std::string("ocib ") + OCIB_VERSION_STRING);
@@ -34,6 +47,7 @@ int Run(int argc, char** argv) {
   ocib::cli::AddImageOpsCommands(app, ctx);
   ocib::cli::AddExportCommands(app, ctx);
   ocib::cli::AddReferenceCommands(app, ctx);
+  OneValuePerOccurrence(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

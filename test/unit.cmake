@@ -35,7 +35,8 @@ ocib_add_gtest(ocib_registry_unit_tests
   unit/registry/session_test.cc
   unit/registry/blob_upload_test.cc
   unit/registry/pull_test.cc
-  unit/registry/push_test.cc)
+  unit/registry/push_test.cc
+  unit/registry/repository_store_test.cc)
 target_link_libraries(ocib_registry_unit_tests PRIVATE nlohmann_json::nlohmann_json)
 # Hostile layouts, digests and durable writes (lib/io, lib/layout, lib/core/digest.cc).
 ocib_add_gtest(ocib_layout_tests

@@ -2,10 +2,11 @@
 //
 // A registry repository as a BlobStore: Has is a HEAD of the blob, Open and
 // OpenRange stream it (GET, with a Range for a range; not stored on disk),
-// and a writer keeps the bytes in memory and uploads them on Commit (HEAD,
-// then POST + PUT ?digest=; the registry checks the digest). A store for
-// documents and small layers: large blobs are better moved with
-// RegistryClient::PushBlob from a file.
+// and a writer keeps the bytes (in memory up to 8 MiB, past that in an
+// unnamed temporary file under $TMPDIR) and uploads them on Commit (HEAD,
+// then POST + PUT ?digest=, or chunks past RegistryOptions::chunk_threshold;
+// the registry checks the digest). A blob already on disk is better moved
+// with RegistryClient::PushBlob from its file (no copy).
 //
 // Thread safety: as RegistryClient (safe for concurrent use).
 #ifndef OCIB_INCLUDE_OCIB_REGISTRY_STORE_H_

@@ -1,4 +1,9 @@
 // RegistryBlobStore (ocib/registry_store.h).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -8,37 +13,65 @@
 
 #include "ocib/registry_store.h"
 
+#include "lib/io/file.h"
 #include "lib/io/streams.h"
+#include "lib/layout/image_source.h"
 #include "lib/registry/image_walk.h"
 
 namespace ocib {
 namespace {
 
-// Keeps the bytes; Commit uploads them unless the repository has them.
+// Blobs up to this size stay in memory; larger ones go to an unnamed
+// temporary file.
+constexpr size_t kInMemoryBytes = size_t{8} << 20;
+
+// Keeps the bytes (in memory, or past kInMemoryBytes in an unnamed file
+// under $TMPDIR, gone when closed) and hashes them as they come; Commit
+// uploads them unless the repository has them.
 class RegistryBlobWriter : public BlobWriter {
  public:
   RegistryBlobWriter(RegistryClient& client, std::string repo)
       : client_(client), repo_(std::move(repo)) {}
 
   Status Write(const void* data, size_t size) override {
-    bytes_.append(static_cast<const char*>(data), size);
-    return OkStatus();
+    hasher_.Update(data, size);
+    size_ += static_cast<int64_t>(size);
+    if (spill_ == nullptr && bytes_.size() + size <= kInMemoryBytes) {
+      bytes_.append(static_cast<const char*>(data), size);
+      return OkStatus();
+    }
+    if (spill_ == nullptr) {
+      OCIB_RETURN_IF_ERROR(Spill());
+    }
+    return WriteAll(data, size);
   }
 
   // NOLINTNEXTLINE(google-default-arguments): declared without a default.
   Result<Descriptor> Commit(std::string_view media_type, std::optional<Digest> expected) override {
-    Descriptor d = DescribeBytes(media_type, bytes_);
+    Descriptor d;
+    d.media_type = std::string(media_type);
+    d.digest = hasher_.Finish();
+    d.size = size_;
     if (expected && *expected != d.digest) {
       return DataLoss(fmt::format("blob for {} has digest {} instead of {}", repo_,
                                   d.digest.ToString(), expected->ToString()));
     }
-    std::string bytes = std::move(bytes_);
+    BlobOpener open;
+    if (spill_ != nullptr) {
+      open = [file = spill_](int64_t offset, int64_t length) -> Result<std::unique_ptr<Reader>> {
+        return std::unique_ptr<Reader>(
+            std::make_unique<archive::MemberReader>(file, offset, length));
+      };
+    } else {
+      open = [bytes = std::move(bytes_)](int64_t offset,
+                                         int64_t length) -> Result<std::unique_ptr<Reader>> {
+        return std::unique_ptr<Reader>(std::make_unique<io::StringReader>(
+            bytes.substr(static_cast<size_t>(offset), static_cast<size_t>(length))));
+      };
+    }
     bytes_.clear();
-    auto open = [bytes](int64_t offset, int64_t length) -> Result<std::unique_ptr<Reader>> {
-      return std::unique_ptr<Reader>(std::make_unique<io::StringReader>(
-          bytes.substr(static_cast<size_t>(offset), static_cast<size_t>(length))));
-    };
     auto pushed = client_.PushBlob(repo_, d, open);
+    spill_.reset();
     if (!pushed) {
       return std::move(pushed).error().With(
           fmt::format("uploading {} to {}", d.digest.ToString(), repo_));
@@ -46,12 +79,48 @@ class RegistryBlobWriter : public BlobWriter {
     return d;
   }
 
-  void Abort() override { bytes_.clear(); }
+  void Abort() override {
+    bytes_.clear();
+    spill_.reset();
+  }
 
  private:
+  // Moves what is in memory to a new unnamed temporary file.
+  Status Spill() {
+    const char* env = std::getenv("TMPDIR");
+    const std::string tmpdir = env != nullptr && *env != '\0' ? env : "/tmp";
+    const int fd = ::open(tmpdir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return IoError(fmt::format("creating a temporary file in {} for a blob of {}: {}", tmpdir,
+                                 repo_, io::ErrnoText(errno)));
+    }
+    spill_ = std::make_shared<archive::OpenFile>(fd, tmpdir + " (blob for " + repo_ + ")");
+    std::string held = std::move(bytes_);
+    bytes_.clear();
+    return WriteAll(held.data(), held.size());
+  }
+
+  Status WriteAll(const void* data, size_t size) {
+    const char* p = static_cast<const char*>(data);
+    while (size > 0) {
+      const ssize_t n = ::write(spill_->fd, p, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        return IoError(fmt::format("writing a blob for {} to {}: {}", repo_, spill_->path,
+                                   io::ErrnoText(errno)));
+      }
+      p += n;
+      size -= static_cast<size_t>(n);
+    }
+    return OkStatus();
+  }
+
   RegistryClient& client_;
   std::string repo_;
   std::string bytes_;
+  std::shared_ptr<archive::OpenFile> spill_;
+  Sha256Hasher hasher_;
+  int64_t size_ = 0;
 };
 
 }  // namespace

@@ -174,10 +174,19 @@ class FakeRegistry : public HttpTransport {
         return Reply(
             202, {{"Location", "/v2/" + repo + "/blobs/uploads/u" + std::to_string(++uploads_)}});
       }
+      // Chunks (PATCH) collect under the upload's path; the PUT adds its
+      // body (the last chunk, or all of a monolithic upload).
+      if (r.method == "PATCH") {
+        std::string& got = partial_[r.path];
+        got += body;
+        return Reply(202, {{"Location", r.path}, {"Range", "0-" + std::to_string(got.size() - 1)}});
+      }
       if (r.method == "PUT") {
+        std::string whole = partial_[r.path] + body;
+        partial_.erase(r.path);
         std::string digest = QueryParam(r.query, "digest");
-        if (Digest::Sha256Of(body).ToString() != digest) return Reply(400);
-        blobs[repo + "@" + digest] = body;
+        if (Digest::Sha256Of(whole).ToString() != digest) return Reply(400);
+        blobs[repo + "@" + digest] = whole;
         return Reply(201, {{"Docker-Content-Digest", digest}});
       }
       return Reply(405);
@@ -302,6 +311,7 @@ class FakeRegistry : public HttpTransport {
   std::mutex mu_;
   std::vector<Request> log_;
   int uploads_ = 0;
+  std::map<std::string, std::string> partial_;  // upload path -> chunks so far
 };
 
 inline RegistryOptions Options(std::shared_ptr<FakeRegistry> reg) {

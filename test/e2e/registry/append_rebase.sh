@@ -72,6 +72,9 @@ check "a directory gives the same diff_id" test \
   "$(skopeo inspect --config "oci:$T/b2dir:base" | jq -r '.rootfs.diff_ids[-1]')" = "$(jq -r '.rootfs.diff_ids[-1]' <<<"$cfg")"
 run append-again "$OCIB" append "oci:$T/b1:base" "oci:$T/b2again:base" --layer "$T/layer.tar.gz" --compression gzip
 check "same inputs, same digest" test "$(digest_of append-again)" = "$B2"
+# Flags before the positionals: --layer takes one value, SRC and DST stay.
+run append-flags-first "$OCIB" append --layer "$T/layer.tar.gz" --compression gzip "oci:$T/b1:base" "oci:$T/b2first:base"
+check "flags first: same digest" test "$(digest_of append-flags-first)" = "$B2"
 run append-one "$OCIB" append "oci:$T/b1:base" "oci:$T/b2one:base" --layer "linux/arm64=$T/layer.tar.gz"
 check "a PLATFORM= layer goes to that platform only" test \
   "$(skopeo inspect --config "oci:$T/b2one:base" --override-arch amd64 | jq '.rootfs.diff_ids|length'),$(skopeo inspect --config "oci:$T/b2one:base" --override-arch arm64 | jq '.rootfs.diff_ids|length')" = "2,3"

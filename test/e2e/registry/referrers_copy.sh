@@ -94,6 +94,23 @@ for arch in amd64 arm64; do
 done
 run referrers-c "$OCIB" referrers "$C:v1"
 check "ocib referrers c:v1 lists nothing" test ! -s "$T/referrers-c.out"
+# The tag already names the image: --check-referrers none stops there (one
+# request: the tag's HEAD), the default checks each referrer and adds the
+# missing SBOMs.
+before=$(reg_log_sync)
+run copy-c-none "$OCIB" copy --check-referrers none "$A:v1" "$C:v1"
+log=$(reg_log_since "$before")
+check "copy --check-referrers none: one manifest request to c" \
+  test "$(grep -c '"[A-Z]* /v2/ocib/c/' <<<"$log")" = 1
+run referrers-c-none "$OCIB" referrers "$C:v1"
+check "copy --check-referrers none: c still has no referrers" test ! -s "$T/referrers-c-none.out"
+run copy-c-each "$OCIB" copy "$A:v1" "$C:v1"
+run referrers-c-each "$OCIB" referrers "$C:v1"
+check "copy (each referrer checked): c now lists the two SPDX SBOMs" \
+  test "$(grep -c "$SPDX" "$T/referrers-c-each.out")" = 2
+run copy-c-last "$OCIB" copy --check-referrers last "$A:v1" "$C:v1"
+check "copy --check-referrers last: the same image, nothing else" \
+  test "$(sed 's/.*@//' "$T/copy-c-last.out")" = "$want"
 
 # 3. pull b into layouts.
 spdx_entries() { jq -r --arg t "$SPDX" '[.manifests[]|select(.artifactType==$t).digest]|sort|join(",")' "$1/index.json"; }
