@@ -75,7 +75,8 @@ if command -v podman > /dev/null; then
   "${PM[@]}" rmi -a -f > /dev/null 2>&1 || true
   rm -rf "$P" 2> /dev/null || true
 else
-  echo "note: podman not installed; podman checks skipped" >&2
+  # .ci/deps installs podman: its absence is a failure, not a skip.
+  fail "podman is not installed (bash .ci/deps installs it): podman load/run not checked"
 fi
 
 # 2. copy a two-platform layout into a docker archive.
@@ -115,7 +116,8 @@ if command -v umoci > /dev/null && command -v runc > /dev/null; then
     cat "$T/umoci.err" >&2; fail "umoci unpack of the pulled image"
   fi
 else
-  echo "note: umoci or runc missing; run check skipped" >&2
+  # .ci/deps installs both: their absence is a failure, not a skip.
+  fail "umoci or runc is not installed (bash .ci/deps installs them): the run check did not run"
 fi
 check "docker archive validates" "$OCIB" validate "docker-archive:$T/skopeo.tar"
 check "inspect reads a docker archive" sh -c "\"$OCIB\" inspect docker-archive:$T/skopeo.tar:sk/hello:v1 | head -1 | jq -e '.layers|length>0' > /dev/null"
