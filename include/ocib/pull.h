@@ -105,9 +105,10 @@ Result<Descriptor> Copy(const ImageLocation& source, const ImageLocation& destin
                         const RegistryOptions& options, std::vector<std::string>* pushed,
                         const CopyOptions& copy = {});
 
-// `ocib inspect REF`: the root document (manifest or index), then each
-// platform manifest of an index, then each manifest's config: one compact
-// JSON document per string. Digests are verified.
+// `ocib inspect REF`: the exact bytes of the root document (manifest or
+// index), then of each platform manifest of an index, then of each
+// manifest's config, as InspectLayout (ocib/inspect.h) gives them for a
+// layout. Digests are verified; each distinct document is fetched once.
 Result<std::vector<std::string>> InspectRemote(const Reference& reference,
                                                const RegistryOptions& options);
 

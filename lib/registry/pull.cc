@@ -711,33 +711,7 @@ Result<Descriptor> Copy(const ImageLocation& source, const ImageLocation& destin
 }  // namespace ocib
 
 namespace ocib {
-namespace {
-
-std::string Compact(const std::string& bytes) {
-  std::string out;
-  out.reserve(bytes.size());
-  bool in_string = false;
-  bool escape = false;
-  for (char c : bytes) {
-    if (in_string) {
-      out += c;
-      if (escape) {
-        escape = false;
-      } else if (c == '\\') {
-        escape = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') in_string = true;
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    out += c;
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 namespace {
 
@@ -804,7 +778,7 @@ class InspectFetcher {
 Result<std::vector<std::string>> InspectWith(RegistryClient& client, const Reference& reference) {
   const std::string& repo = reference.path();
   OCIB_ASSIGN_OR_RETURN(RemoteManifest root, client.GetManifest(repo, reference.Identifier()));
-  std::vector<std::string> out{Compact(root.bytes)};
+  std::vector<std::string> out{root.bytes};
   InspectFetcher fetch(client, repo);
   std::vector<const std::string*> manifests;
   if (media_type::IsIndex(root.media_type)) {
@@ -812,7 +786,7 @@ Result<std::vector<std::string>> InspectWith(RegistryClient& client, const Refer
     for (const Descriptor& d : index.manifests) {
       if (!media_type::IsManifest(d.media_type)) continue;
       OCIB_ASSIGN_OR_RETURN(const std::string* bytes, fetch.Manifest(d.digest));
-      out.push_back(Compact(*bytes));
+      out.push_back(*bytes);
       manifests.push_back(bytes);
     }
   } else {
@@ -821,7 +795,7 @@ Result<std::vector<std::string>> InspectWith(RegistryClient& client, const Refer
   for (const std::string* bytes : manifests) {
     OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(*bytes));
     OCIB_ASSIGN_OR_RETURN(const std::string* config, fetch.Config(m.config));
-    out.push_back(Compact(*config));
+    out.push_back(*config);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 // InspectRemote against an in-memory registry: each distinct document is
-// fetched once, however often an index lists it.
+// fetched once, however often an index lists it, and given byte for byte.
 #include "ocib/pull.h"
 
 #include <gtest/gtest.h>
@@ -15,7 +15,8 @@ namespace {
 
 TEST(InspectRemoteTest, RepeatedIndexEntriesAreFetchedOnce) {
   auto reg = std::make_shared<fake::FakeRegistry>();
-  const std::string config = R"({"architecture":"amd64","os":"linux"})";
+  // Spaced as another tool might write it: given as it is, not compacted.
+  const std::string config = "{\n  \"architecture\": \"amd64\",\n  \"os\": \"linux\"\n}\n";
   Descriptor config_desc = DescribeBytes(media_type::kImageConfig, config);
   reg->blobs["app@" + config_desc.digest.ToString()] = config;
   Manifest m;
@@ -37,8 +38,11 @@ TEST(InspectRemoteTest, RepeatedIndexEntriesAreFetchedOnce) {
   ASSERT_TRUE(ref.has_value());
   auto docs = InspectRemote(*ref, fake::Options(reg));
   ASSERT_TRUE(docs.has_value()) << docs.error().ToString();
-  // The output still shows every entry and its config.
-  EXPECT_EQ(docs->size(), 81u);
+  // The output still shows every entry and its config, byte for byte.
+  ASSERT_EQ(docs->size(), 81u);
+  EXPECT_EQ((*docs)[0], index_bytes);
+  EXPECT_EQ((*docs)[1], manifest);
+  EXPECT_EQ((*docs)[80], config);
   int manifest_gets = 0;
   int config_gets = 0;
   for (const fake::Request& r : reg->log()) {
