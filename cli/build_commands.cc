@@ -40,7 +40,6 @@ struct BuildFlags {
   std::string build_file;
   RegistryFlags registry;
   bool json = false;
-  std::string check_referrers = "last";
   std::vector<std::string> mount_from;
 };
 
@@ -146,8 +145,6 @@ int RunBuild(BuildFlags& f, CLI::App& sub) {
   // `ocib push` does (on a terminal or with -v).
   o.registry = MakeRegistryOptions(f.registry);
   o.registry.mount_from = f.mount_from;
-  if (f.check_referrers == "each") o.check_sboms = RegistryOptions::ReferrerCheck::kEach;
-  if (f.check_referrers == "none") o.check_sboms = RegistryOptions::ReferrerCheck::kNone;
   if (!f.build_file.empty()) return RunBuildFile(f, sub);
   // A bar on a terminal (the layers compressed, then the push with --tag)
   // and every layer and pushed blob in the --json report.
@@ -225,12 +222,10 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   build->add_option("--mount-from", flags->mount_from,
                     "REPO of the --tag registry that may hold the image's blobs: those the "
                     "destination lacks are mounted from it instead of uploaded (repeatable)");
-  build
-      ->add_option("--check-referrers", flags->check_referrers,
-                   "last | each | none: when a --tag already names the image, check the last "
-                   "SBOM pushed (default; exact for SBOMs ocib pushed), each SBOM (pushing those "
-                   "missing), or nothing more (one request per warm image)")
-      ->check(CLI::IsMember({"last", "each", "none"}));
+  AddCheckReferrersFlag(build, o.check_sboms,
+                        "last | each | none: when a --tag already names the image, check the "
+                        "last SBOM pushed (default; exact for SBOMs ocib pushed), each SBOM "
+                        "(pushing those missing), or nothing more (one request per warm image)");
   build->add_flag("--json", flags->json,
                   "Print a JSON report on stdout instead of the digest or REF@digest lines: the "
                   "digest, the pushed references, and per new layer and pushed blob its digest, "

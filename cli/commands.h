@@ -70,6 +70,10 @@ void AddRegistryFlags(CLI::App* cmd, RegistryFlags& flags);
 // $OCIB_CA_FILE). Requests are logged with -v; per-blob progress lines go to
 // stderr with -v or when it is a terminal, never with -q.
 RegistryOptions MakeRegistryOptions(const RegistryFlags& flags);
+// --check-referrers each|last|none, stored into `mode` (which keeps the
+// command's default when the flag is not given).
+void AddCheckReferrersFlag(CLI::App* cmd, RegistryOptions::ReferrerCheck& mode,
+                           const std::string& help);
 
 // RegistryOptions for --insecure-registry and --ca-file values, plus
 // $OCIB_INSECURE_REGISTRY (comma-separated hosts) and $OCIB_CA_FILE (when

@@ -31,7 +31,7 @@ struct RemoteFlags {
   int64_t chunk_threshold = -1;
   int64_t chunk_size = -1;
   bool replace_referrers_tag = false;
-  std::string check_referrers = "each";
+  RegistryOptions::ReferrerCheck check_referrers = RegistryOptions::ReferrerCheck::kEach;
   bool json = false;
   std::vector<std::string> mount_from;
 };
@@ -60,11 +60,10 @@ void AddReplaceReferrersTagFlag(CLI::App* cmd, RemoteFlags& f) {
   cmd->add_flag("--replace-referrers-tag", f.replace_referrers_tag,
                 "Replace a referrers fallback tag (sha256-<hex>) that holds something other "
                 "than an image index");
-  cmd->add_option("--check-referrers", f.check_referrers,
-                  "each | last | none: when the destination tag already names the image, check "
-                  "each referrer and push those missing (default), only the last one pushed, or "
-                  "nothing more (one request)")
-      ->check(CLI::IsMember({"each", "last", "none"}));
+  AddCheckReferrersFlag(cmd, f.check_referrers,
+                        "each | last | none: when the destination tag already names the image, "
+                        "check each referrer and push those missing (default), only the last one "
+                        "pushed, or nothing more (one request)");
 }
 
 // The options of a transfer, wired to `view` (the bar and the --json
@@ -75,8 +74,7 @@ RegistryOptions MakeOptions(const RemoteFlags& f, const TransferView* view = nul
   if (f.chunk_threshold > 0) o.chunk_threshold = f.chunk_threshold;
   if (f.chunk_size > 0) o.chunk_size = f.chunk_size;
   o.replace_referrers_tag = f.replace_referrers_tag;
-  if (f.check_referrers == "last") o.check_referrers = RegistryOptions::ReferrerCheck::kLast;
-  if (f.check_referrers == "none") o.check_referrers = RegistryOptions::ReferrerCheck::kNone;
+  o.check_referrers = f.check_referrers;
   o.mount_from = f.mount_from;
   return o;
 }

@@ -85,4 +85,16 @@ RegistryOptions MakeRegistryOptions(const RegistryFlags& f) {
   return o;
 }
 
+void AddCheckReferrersFlag(CLI::App* cmd, RegistryOptions::ReferrerCheck& mode,
+                           const std::string& help) {
+  using Check = RegistryOptions::ReferrerCheck;
+  cmd->add_option_function<std::string>(
+         "--check-referrers",
+         [&mode](const std::string& v) {
+           mode = v == "each" ? Check::kEach : v == "last" ? Check::kLast : Check::kNone;
+         },
+         help)
+      ->check(CLI::IsMember({"each", "last", "none"}));
+}
+
 }  // namespace ocib::cli

@@ -86,6 +86,25 @@ struct TransferView::State {
     Write("\r\033[K" + Line());
   }
 
+  // Under mu: a plan, the bytes of `key` so far, and a blob or layer done
+  // (`counted`: what it adds to the bar's bytes; `e`: its --json entry).
+  void AddPlan(const TransferPlan& plan) {
+    planned_blobs += plan.blobs;
+    planned_bytes += plan.bytes;
+    Draw(true);
+  }
+  void Progress(const std::string& key, int64_t done) {
+    inflight[key] = done;
+    Draw(false);
+  }
+  void Done(const std::string& key, int64_t counted, const BlobEvent& e) {
+    inflight.erase(key);
+    ++done_blobs;
+    done_bytes += counted;
+    if (json) events.push_back(e);
+    Draw(true);
+  }
+
   // A whole line (with its own "ocib: ") above the bar.
   void Print(std::string_view line) const {
     if (bar && visible) {
@@ -114,27 +133,20 @@ void TransferView::Attach(RegistryOptions& o) const {
   if (!s->bar && !s->json) return;
   o.events.on_plan = [s](const TransferPlan& plan) {
     std::lock_guard<std::mutex> lock(s->mu);
-    s->planned_blobs += plan.blobs;
-    s->planned_bytes += plan.bytes;
-    s->Draw(true);
+    s->AddPlan(plan);
   };
   if (s->bar) {
     o.events.on_bytes = [s](const Digest& digest, int64_t done, int64_t /*total*/) {
       std::lock_guard<std::mutex> lock(s->mu);
-      s->inflight[digest.ToString()] = done;
-      s->Draw(false);
+      s->Progress(digest.ToString(), done);
     };
   }
   o.events.on_blob = [s](const BlobEvent& e) {
     std::lock_guard<std::mutex> lock(s->mu);
-    s->inflight.erase(e.digest.ToString());
-    ++s->done_blobs;
-    s->done_bytes += e.size;
     if (e.action == BlobAction::kUploaded || e.action == BlobAction::kDownloaded) {
       s->moved_bytes += e.size;
     }
-    if (s->json) s->events.push_back(e);
-    s->Draw(true);
+    s->Done(e.digest.ToString(), e.size, e);
   };
 }
 
@@ -147,27 +159,18 @@ void TransferView::Attach(BuildOptions& o) const {
     std::lock_guard<std::mutex> lock(s->mu);
     prefix = fmt::format("build {} layer ", s->builds++);
   }
-  o.events.on_plan = [s](const TransferPlan& plan) {
-    std::lock_guard<std::mutex> lock(s->mu);
-    s->planned_blobs += plan.blobs;
-    s->planned_bytes += plan.bytes;
-    s->Draw(true);
-  };
+  o.events.on_plan = o.registry.events.on_plan;  // one plan count for layers and blobs
   if (s->bar) {
     o.events.on_bytes = [s, prefix](int index, int64_t done, int64_t /*total*/) {
       std::lock_guard<std::mutex> lock(s->mu);
-      s->inflight[prefix + std::to_string(index)] = done;
-      s->Draw(false);
+      s->Progress(prefix + std::to_string(index), done);
     };
   }
   o.events.on_layer = [s, prefix](const LayerEvent& e) {
     std::lock_guard<std::mutex> lock(s->mu);
-    s->inflight.erase(prefix + std::to_string(e.index));
-    ++s->done_blobs;
-    s->done_bytes += e.uncompressed_size;
     if (e.action == BlobAction::kBuilt) s->built_bytes += e.uncompressed_size;
-    if (s->json) s->events.push_back({e.digest, e.size, e.action, e.seconds, ""});
-    s->Draw(true);
+    s->Done(prefix + std::to_string(e.index), e.uncompressed_size,
+            {e.digest, e.size, e.action, e.seconds, ""});
   };
 }
 

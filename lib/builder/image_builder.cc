@@ -972,9 +972,7 @@ Result<BuildResult> BuildGo(const BuildOptions& options) {
     if (!list) return std::move(list).error().With("--platform");
     platforms.insert(platforms.end(), list->begin(), list->end());
   }
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string tmpl =
-      std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/ocib-go-XXXXXX";
+  std::string tmpl = fsutil::TempDir() + "/ocib-go-XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr)
     return IoError("mkdtemp " + tmpl + ": " + ErrnoText(errno));
   auto binaries = build::GoBuildAll(o, platforms, tmpl);

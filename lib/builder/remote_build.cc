@@ -184,9 +184,7 @@ Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
     push_dir = built->output_path;
     push_tag = built->tag;
   } else {
-    const char* tmpdir = std::getenv("TMPDIR");
-    std::string tmpl =
-        std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/ocib-build-XXXXXX";
+    std::string tmpl = fsutil::TempDir() + "/ocib-build-XXXXXX";
     if (::mkdtemp(tmpl.data()) == nullptr) {
       return IoError("creating a temporary layout " + tmpl + ": " + io::ErrnoText(errno));
     }

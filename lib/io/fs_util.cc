@@ -1,11 +1,12 @@
 #include "lib/io/fs_util.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 
@@ -113,6 +114,21 @@ Status FsyncDir(const std::string& path) {
 void RemoveAll(const std::string& path) {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);
+}
+
+std::string TempDir() {
+  const char* env = std::getenv("TMPDIR");
+  return env != nullptr && *env != '\0' ? env : "/tmp";
+}
+
+Result<int> OpenUnnamedTempFile(const std::string& what) {
+  const std::string dir = TempDir();
+  const int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return IoError(
+        fmt::format("creating a temporary file in {} {}: {}", dir, what, ErrnoText(errno)));
+  }
+  return fd;
 }
 
 }  // namespace ocib::fsutil

@@ -31,6 +31,12 @@ Status MakeDirs(const std::string& path);
 Status FsyncDir(const std::string& path);
 // Removes a file tree (best effort).
 void RemoveAll(const std::string& path);
+// Where temporary files go: $TMPDIR when set and not empty, else /tmp.
+std::string TempDir();
+// A new unnamed file (O_TMPFILE) in TempDir(), open for reading and
+// writing, gone when its descriptor is closed. kIo naming `what` (what the
+// file is for) when it cannot be made.
+Result<int> OpenUnnamedTempFile(const std::string& what);
 
 }  // namespace ocib::fsutil
 

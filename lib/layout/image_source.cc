@@ -18,6 +18,7 @@
 #include "ocib/media_type.h"
 
 #include "lib/archive/libarchive_error.h"
+#include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
 #include "lib/layout/docker_archive.h"
 #include <sys/stat.h>
@@ -183,13 +184,7 @@ Result<std::shared_ptr<archive::OpenFile>> GunzipIfCompressed(
   if (::pread(file->fd, magic, sizeof magic, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
     return file;
   }
-  const char* env = std::getenv("TMPDIR");
-  const std::string tmpdir = env != nullptr && *env != '\0' ? env : "/tmp";
-  const int fd = ::open(tmpdir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return IoError(fmt::format("creating a temporary file in {} to decompress {}: {}", tmpdir,
-                               file->path, io::ErrnoText(errno)));
-  }
+  OCIB_ASSIGN_OR_RETURN(const int fd, fsutil::OpenUnnamedTempFile("to decompress " + file->path));
   auto out = std::make_shared<archive::OpenFile>(fd, file->path);
   struct stat st {};
   if (::fstat(file->fd, &st) != 0) {

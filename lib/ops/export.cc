@@ -43,8 +43,7 @@ struct Opened {
 };
 
 Result<std::string> MakeTempDir() {
-  const char* tmp = ::getenv("TMPDIR");
-  std::string pattern = fmt::format("{}/ocib-unpack-XXXXXX", tmp != nullptr && *tmp ? tmp : "/tmp");
+  std::string pattern = fsutil::TempDir() + "/ocib-unpack-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) {
     return IoError(
         fmt::format("creating a temporary directory {}: {}", pattern, io::ErrnoText(errno)));

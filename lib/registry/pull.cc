@@ -572,9 +572,7 @@ namespace {
 class TempDir {
  public:
   static Result<TempDir> Make() {
-    const char* tmpdir = std::getenv("TMPDIR");
-    std::string tmpl =
-        std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/ocib-copy-XXXXXX";
+    std::string tmpl = fsutil::TempDir() + "/ocib-copy-XXXXXX";
     if (::mkdtemp(tmpl.data()) == nullptr) {
       return IoError("creating a temporary directory " + tmpl + ": " + io::ErrnoText(errno));
     }
@@ -711,8 +709,6 @@ Result<Descriptor> Copy(const ImageLocation& source, const ImageLocation& destin
 }  // namespace ocib
 
 namespace ocib {
-namespace {}  // namespace
-
 namespace {
 
 // Keeps one fetched blob in memory (configs are small).

@@ -1,9 +1,4 @@
 // RegistryBlobStore (ocib/registry_store.h).
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,7 +8,7 @@
 
 #include "ocib/registry_store.h"
 
-#include "lib/io/file.h"
+#include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
 #include "lib/layout/image_source.h"
 #include "lib/registry/image_walk.h"
@@ -87,32 +82,16 @@ class RegistryBlobWriter : public BlobWriter {
  private:
   // Moves what is in memory to a new unnamed temporary file.
   Status Spill() {
-    const char* env = std::getenv("TMPDIR");
-    const std::string tmpdir = env != nullptr && *env != '\0' ? env : "/tmp";
-    const int fd = ::open(tmpdir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      return IoError(fmt::format("creating a temporary file in {} for a blob of {}: {}", tmpdir,
-                                 repo_, io::ErrnoText(errno)));
-    }
-    spill_ = std::make_shared<archive::OpenFile>(fd, tmpdir + " (blob for " + repo_ + ")");
+    OCIB_ASSIGN_OR_RETURN(const int fd, fsutil::OpenUnnamedTempFile("for a blob of " + repo_));
+    spill_ = std::make_shared<archive::OpenFile>(
+        fd, fmt::format("a temporary file in {} (blob for {})", fsutil::TempDir(), repo_));
     std::string held = std::move(bytes_);
     bytes_.clear();
     return WriteAll(held.data(), held.size());
   }
 
   Status WriteAll(const void* data, size_t size) {
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-      const ssize_t n = ::write(spill_->fd, p, size);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        return IoError(fmt::format("writing a blob for {} to {}: {}", repo_, spill_->path,
-                                   io::ErrnoText(errno)));
-      }
-      p += n;
-      size -= static_cast<size_t>(n);
-    }
-    return OkStatus();
+    return fsutil::WriteAll(spill_->fd, data, size, spill_->path);
   }
 
   RegistryClient& client_;
