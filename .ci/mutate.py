@@ -205,12 +205,18 @@ class Runner:
     def configure(self):
         cmd = ["cmake", "-S", self.root, "-B", self.build, "-G", "Ninja",
                "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DOCIB_WERROR=OFF",
-               "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"]
-        # A faster linker, when there is one: each mutant relinks every test
-        # binary. Compile flags stay those of the ci preset.
+               "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
+               # A shared library with every symbol visible, and executables
+               # that do not relink when it changes: a mutant recompiles one
+               # file and relinks libocib.so, not the dozen test binaries.
+               "-DBUILD_SHARED_LIBS=ON", "-DCMAKE_CXX_VISIBILITY_PRESET=default",
+               "-DCMAKE_VISIBILITY_INLINES_HIDDEN=OFF", "-DCMAKE_LINK_DEPENDS_NO_SHARED=ON"]
+        # A faster linker, when there is one. Compile flags stay those of the
+        # ci preset.
         for linker in ("lld", "gold"):
             if shutil.which("ld." + linker):
-                cmd += [f"-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld={linker}"]
+                cmd += [f"-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld={linker}",
+                        f"-DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld={linker}"]
                 break
         if shutil.which("ccache"):
             cmd += ["-DCMAKE_CXX_COMPILER_LAUNCHER=ccache", "-DCMAKE_C_COMPILER_LAUNCHER=ccache"]

@@ -23,7 +23,10 @@
 # Rows, per count N:
 #   seq-cold   ocib build -f --jobs 1 into a fresh registry
 #   par-cold   ocib build -f (default --jobs) into another fresh registry
-#   par-warm   the same again (every tag already names its digest): the
+#   par-warm   the same again (every tag already names its digest), with
+#              the push record the cold run left in the cache: the tag
+#              alone per image
+#   par-warm-fresh  the same with an empty cache (another machine): the
 #              tag and the last SBOM per image
 #   par-warm-tag  the same with --check-referrers none: the tag alone
 # Columns: wall, requests, requests per image, blob bytes uploaded, and the
@@ -133,8 +136,11 @@ run() {
   local label=$1 n=$2 jobs=$3 t0 t1 s wall req blob distinct
   reset_stats "$PROXY"
   t0=$(now)
-  # Each registry's runs have their own layer cache, cold at the first.
-  if ! XDG_CACHE_HOME=$W/cache-${label%%-*}-$n "$OCIB_BIN" build -q -f "$W/file-$n.json" $jobs > "$OUT/$label-$n.out" 2> "$OUT/$label-$n.err"; then
+  # Each registry's runs have their own layer cache (and push record),
+  # cold at the first; par-warm-fresh has one of its own, always empty.
+  local cache=$W/cache-${label%%-*}-$n
+  [ "$label" != par-warm-fresh ] || cache=$W/cache-fresh-$n-$RANDOM
+  if ! XDG_CACHE_HOME=$cache "$OCIB_BIN" build -q -f "$W/file-$n.json" $jobs > "$OUT/$label-$n.out" 2> "$OUT/$label-$n.err"; then
     echo "monorepo.sh: $label $n failed:" >&2; tail -5 "$OUT/$label-$n.err" >&2; exit 1
   fi
   t1=$(now)
@@ -160,6 +166,7 @@ for n in $COUNTS; do
   PROXY=$PAR
   run par-cold "$n" ""
   run par-warm "$n" ""
+  run par-warm-fresh "$n" ""
   run par-warm-tag "$n" "--check-referrers none"
   if [ -f "$OUT/seq-cold-$n.out" ]; then
     if diff <(sed "s|$SEQ/||" "$OUT/seq-cold-$n.out") <(sed "s|$PAR/||" "$OUT/par-cold-$n.out") > /dev/null; then

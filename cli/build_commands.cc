@@ -224,8 +224,9 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
                     "destination lacks are mounted from it instead of uploaded (repeatable)");
   AddCheckReferrersFlag(build, o.check_sboms,
                         "last | each | none: when a --tag already names the image, check the "
-                        "last SBOM pushed (default; exact for SBOMs ocib pushed), each SBOM "
-                        "(pushing those missing), or nothing more (one request per warm image)");
+                        "last SBOM pushed (default; exact for SBOMs ocib pushed; no request when "
+                        "this machine's push record in the cache lists it), each SBOM (pushing "
+                        "those missing), or nothing more (one request per warm image)");
   build->add_flag("--json", flags->json,
                   "Print a JSON report on stdout instead of the digest or REF@digest lines: the "
                   "digest, the pushed references, and per new layer and pushed blob its digest, "

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "ocib/registry.h"
+#include "ocib/sbom.h"
 #include "ocib/status.h"
 
 namespace ocib::cli {
@@ -74,6 +75,10 @@ RegistryOptions MakeRegistryOptions(const RegistryFlags& flags);
 // command's default when the flag is not given).
 void AddCheckReferrersFlag(CLI::App* cmd, RegistryOptions::ReferrerCheck& mode,
                            const std::string& help);
+// --sbom spdx|cyclonedx|none for the commands that make new images from
+// published ones (mutate, append, rebase): stored into `format`, unset for
+// none (the default).
+void AddNewSbomFlag(CLI::App* cmd, std::optional<SbomFormat>& format);
 
 // RegistryOptions for --insecure-registry and --ca-file values, plus
 // $OCIB_INSECURE_REGISTRY (comma-separated hosts) and $OCIB_CA_FILE (when

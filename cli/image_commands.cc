@@ -75,6 +75,7 @@ struct MutateFlags {
   std::string user;
   std::string workdir;
   std::string platforms;
+  std::optional<SbomFormat> sbom;
 };
 
 // "K=V" pairs into `out`; false (after reporting) on a malformed one.
@@ -121,6 +122,7 @@ int RunMutate(const CLI::App* cmd, const std::string& src, const std::string& ds
     if (!p) return ReportError(std::move(p).error().With("mutate: --platform"));
     o.platforms = *p;
   }
+  o.sbom = m.sbom;
   auto r = Mutate(*from, *to, o, Options(f));
   if (!r) return ReportError(r.error());
   for (const std::string& n : r->notes) Note(f, n);
@@ -151,6 +153,7 @@ void AddMutateCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--expose", m->expose, "PORT[/tcp|/udp] (repeatable)");
   cmd->add_option("--platform", m->platforms,
                   "Comma-separated platforms to keep and change (default: all)");
+  AddNewSbomFlag(cmd, m->sbom);
   AddRegistryFlags(cmd, *f);
   cmd->callback(
       [cmd, f, m, src, dst, &ctx] { ctx.exit_code = RunMutate(cmd, *src, *dst, *m, *f); });

@@ -23,11 +23,13 @@ namespace {
 struct OpsFlags {
   RegistryFlags registry;
   std::string platforms;
+  std::optional<SbomFormat> sbom;
 };
 
 void AddOpsFlags(CLI::App* cmd, OpsFlags& f) {
   cmd->add_option("--platform", f.platforms,
                   "Comma-separated platforms to keep and change (default: all)");
+  AddNewSbomFlag(cmd, f.sbom);
   AddRegistryFlags(cmd, f.registry);
 }
 
@@ -90,6 +92,7 @@ int RunAppend(const std::string& src, const std::string& dst, const AppendFlags&
   auto p = Platforms(f);
   if (!p) return ReportError(std::move(p).error().With("append"));
   o.platforms = *p;
+  o.sbom = f.sbom;
   return Finish(Append(*from, *to, o, MakeRegistryOptions(f.registry)), f);
 }
 
@@ -129,7 +132,7 @@ int RunRebase(const CLI::App* cmd, const std::string& src, const std::string& ds
   if (!to) return ReportError(std::move(to).error().With("rebase"));
   auto base = ImageLocation::Parse(b.base);
   if (!base) return ReportError(std::move(base).error().With("rebase: --base"));
-  RebaseOptions o{*base, std::nullopt, std::nullopt, {}};
+  RebaseOptions o{*base, std::nullopt, std::nullopt, {}, std::nullopt};
   if (!b.old_base.empty()) {
     auto old = ImageLocation::Parse(b.old_base);
     if (!old) return ReportError(std::move(old).error().With("rebase: --old-base"));
@@ -139,6 +142,7 @@ int RunRebase(const CLI::App* cmd, const std::string& src, const std::string& ds
   auto p = Platforms(f);
   if (!p) return ReportError(std::move(p).error().With("rebase"));
   o.platforms = *p;
+  o.sbom = f.sbom;
   return Finish(Rebase(*from, *to, o, MakeRegistryOptions(f.registry)), f);
 }
 

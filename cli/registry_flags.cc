@@ -97,4 +97,17 @@ void AddCheckReferrersFlag(CLI::App* cmd, RegistryOptions::ReferrerCheck& mode,
       ->check(CLI::IsMember({"each", "last", "none"}));
 }
 
+void AddNewSbomFlag(CLI::App* cmd, std::optional<SbomFormat>& format) {
+  cmd->add_option_function<std::string>(
+         "--sbom",
+         [&format](const std::string& v) {
+           format.reset();
+           if (auto f = ParseSbomFormat(v); f) format = *f;
+         },
+         "spdx | cyclonedx | none: make an SBOM for each new image from the Go binary in its "
+         "layers, attached as an OCI referrer (reads the layers; default none: the source's "
+         "SBOMs, which describe its old manifests, are not carried over)")
+      ->check(CLI::IsMember({"spdx", "cyclonedx", "none"}));
+}
+
 }  // namespace ocib::cli

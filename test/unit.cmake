@@ -35,6 +35,7 @@ ocib_add_gtest(ocib_registry_unit_tests
   unit/registry/session_test.cc
   unit/registry/blob_upload_test.cc
   unit/registry/pull_test.cc
+  unit/registry/push_record_test.cc
   unit/registry/push_test.cc
   unit/registry/repository_store_test.cc)
 target_link_libraries(ocib_registry_unit_tests PRIVATE nlohmann_json::nlohmann_json)
@@ -52,6 +53,7 @@ ocib_add_gtest(ocib_checks_tests
   unit/layout/consistency_test.cc
   unit/builder/image_builder_test.cc)
 # The typed image model (lib/image).
-ocib_add_gtest(ocib_image_tests unit/image/image_test.cc)
+ocib_add_gtest(ocib_image_tests unit/image/image_test.cc unit/image/image_sboms_test.cc)
+target_link_libraries(ocib_image_tests PRIVATE nlohmann_json::nlohmann_json)
 # Layer tarballs and directories read with libarchive (lib/archive/tar_read.cc).
 ocib_add_gtest(ocib_tar_read_tests unit/archive/tar_read_test.cc)

@@ -35,6 +35,7 @@
 #include "ocib/mutate.h"
 #include "ocib/platform.h"
 #include "ocib/registry.h"
+#include "ocib/sbom.h"
 #include "ocib/status.h"
 
 namespace ocib {
@@ -52,7 +53,10 @@ struct AppendOptions {
   int64_t source_date_epoch = 0;
   bool keep_whiteouts = false;
   // Only these platforms are kept (and changed); empty: every platform.
-  std::vector<Platform> platforms;
+  std::vector<Platform>
+      platforms;  // Set: an SBOM of this format is made for each new image and attached
+  // (WithSboms, ocib/image.h: the layers are then read).
+  std::optional<SbomFormat> sbom;
 };
 
 // The result has the shape of a mutate's (ocib/mutate.h).

@@ -37,6 +37,7 @@
 #include "ocib/manifest.h"
 #include "ocib/platform.h"
 #include "ocib/registry.h"
+#include "ocib/sbom.h"
 #include "ocib/status.h"
 
 namespace ocib {
@@ -73,6 +74,15 @@ struct Image {
   }
 };
 
+// A referrer to write with the images (an SBOM artifact): its manifest,
+// whose subject is one of the images, and the blobs it lists, in `store`.
+struct Attachment {
+  Document manifest;
+  Digest subject;
+  std::vector<Descriptor> blobs;
+  std::shared_ptr<BlobStore> store;
+};
+
 // The root of a location: one image, or an index of images.
 struct ImageIndex {
   // The root document: the index, or the single image's manifest.
@@ -88,6 +98,11 @@ struct ImageIndex {
   // The digests of the documents as read (root and images): the subjects
   // of the source's referrers.
   std::vector<Digest> source_digests;
+  // Referrers WriteImage writes after the images and before the tag
+  // (WithSboms makes them). ReadImage reads none, Reindex drops them (they
+  // describe the images replaced), SelectPlatforms keeps those of the kept
+  // images.
+  std::vector<Attachment> attachments;
 };
 
 // ---- Reading and writing -------------------------------------------------
@@ -107,8 +122,11 @@ struct WrittenImage {
 };
 
 // Writes `image` to a layout (blobs it lacks copied, documents written with
-// one round of flushes, then the tag) or a registry (blobs HEADed, mounted
-// or uploaded, manifests, then the tag). The destination must be a tag.
+// one round of flushes, then one index.json write: the attachments listed
+// untagged, then the tag) or a registry (blobs HEADed, mounted or uploaded,
+// manifests, the attachments, then the tag). The destination must be a tag.
+// With attachments, "unchanged" also needs each of them to be there (a
+// HEAD each, or the layout's index.json).
 Result<WrittenImage> WriteImage(const ImageIndex& image, const ImageLocation& to,
                                 const RegistryOptions& options);
 
@@ -178,6 +196,19 @@ Result<Image> ReplaceBase(const Image& image, const Image& old_base, const Image
                           const std::string& base_name);
 
 // ---- Operations on an index ----------------------------------------------
+
+// `index` with an SBOM (`format`) attached to each image, made from the Go
+// binary in its layers as `build` makes it: the binary the config's
+// entrypoint names (its first element, an absolute path) or, when that is
+// not a Go binary, the only Go binary of the image's filesystem (layers
+// applied, whiteouts honoured, hard links followed); the image config's
+// `created` as the SBOM's time. Layers are read (and verified): this is
+// the one operation that downloads them. An image with no Go binary, or
+// several and none named by the entrypoint, gets no SBOM and a line in
+// `*notes` (may be null); a layer that cannot be read is an error. Files
+// over 1 GiB are not read.
+Result<ImageIndex> WithSboms(const ImageIndex& index, SbomFormat format,
+                             std::vector<std::string>* notes);
 
 // Keeps the images matching one of `platforms` (all when empty); a wanted
 // platform that is not there is kNotFound naming the available ones.

@@ -133,9 +133,12 @@ struct BuildOptions {
   // (RegistryOptions::ReferrerCheck): kLast (the default) one HEAD of the
   // last SBOM pushed, exact for SBOMs ocib pushed (they go one after another
   // before the tags move; a new SBOM format of the same image is missing
-  // and gets pushed); kEach one HEAD per SBOM, pushing those missing; kNone
-  // the tag alone (one request per warm image; a new SBOM format of an
-  // image already tagged is then not pushed).
+  // and gets pushed), and none when this machine's push record (the cache
+  // directory's "pushed", RegistryOptions::push_record_dir) lists that SBOM
+  // for the image: a warm re-run there costs one request per tag; kEach
+  // one HEAD per SBOM, pushing those missing; kNone the tag alone (one
+  // request per warm image; a new SBOM format of an image already tagged
+  // is then not pushed).
   RegistryOptions::ReferrerCheck check_sboms = RegistryOptions::ReferrerCheck::kLast;
   // For the base pull and the pushes: transport, credentials, insecure
   // registries, CA file, parallel transfers, progress (ocib/registry.h).

@@ -96,6 +96,9 @@ class FileTree {
   void SetContentId(std::string id) { content_id_ = std::move(id); }
   const std::string& content_id() const { return content_id_; }
 
+  // The entry at `path` (normalized, as stored), or null. Valid until the
+  // next change to the tree.
+  const FileEntry* Find(std::string_view path) const;
   // Entries sorted bytewise by path.
   std::vector<FileEntry> SortedEntries() const;
   int64_t ContentBytes() const;

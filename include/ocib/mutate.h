@@ -24,7 +24,9 @@
 // Index entries that are not platform images (attestation manifests with
 // platform unknown/unknown, nested indexes) describe the old manifests and
 // are left out of the new index, as are the referrers (SBOMs, signatures)
-// of the source: the result reports them in `notes`.
+// of the source: the result reports them in `notes`. With `sbom`, each new
+// image gets a new SBOM made from the Go binary in its layers (WithSboms,
+// ocib/image.h), written with it; the layers are then read.
 //
 // Errors: a platform not in the source is kNotFound naming the available
 // ones; a malformed change (an env without '=', a bad port) is
@@ -41,6 +43,7 @@
 #include "ocib/platform.h"
 #include "ocib/pull.h"
 #include "ocib/registry.h"
+#include "ocib/sbom.h"
 #include "ocib/status.h"
 
 namespace ocib {
@@ -60,7 +63,10 @@ struct MutateOptions {
   std::vector<std::string> expose;
   // Only these platforms are mutated and listed in the new index; empty:
   // every platform.
-  std::vector<Platform> platforms;
+  std::vector<Platform>
+      platforms;  // Set: an SBOM of this format is made for each new image and attached
+  // (WithSboms, ocib/image.h: the layers are then read).
+  std::optional<SbomFormat> sbom;
 };
 
 struct MutateResult {

@@ -31,6 +31,7 @@
 #include "ocib/mutate.h"
 #include "ocib/platform.h"
 #include "ocib/registry.h"
+#include "ocib/sbom.h"
 #include "ocib/status.h"
 
 namespace ocib {
@@ -42,7 +43,10 @@ struct RebaseOptions {
   // (ImageLocation::ToString) when the image named its base, else none.
   std::optional<std::string> base_name;
   // Only these platforms are kept (and rebased); empty: every platform.
-  std::vector<Platform> platforms;
+  std::vector<Platform>
+      platforms;  // Set: an SBOM of this format is made for each new image and attached
+  // (WithSboms, ocib/image.h: the layers are then read).
+  std::optional<SbomFormat> sbom;
 };
 
 Result<MutateResult> Rebase(const ImageLocation& source, const ImageLocation& destination,

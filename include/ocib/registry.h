@@ -163,6 +163,14 @@ struct RegistryOptions {
   //   kNone: the tag alone (for referrers known to be there).
   enum class ReferrerCheck { kEach, kLast, kNone };
   ReferrerCheck check_referrers = ReferrerCheck::kEach;
+  // A directory where pushes record, per repository, the roots they
+  // completed and the referrers pushed with each (one small file per
+  // repository). With kLast, a destination whose tags already name the
+  // root and whose last referrer the record lists is done after the tags'
+  // HEADs: a warm re-run on the machine that pushed costs one request per
+  // tag. Empty: no record (the default; BuildImage uses its cache
+  // directory's "pushed" subdirectory unless the cache is off).
+  std::string push_record_dir;
   // Replaces std::this_thread::sleep_for (tests).
   std::function<void(std::chrono::milliseconds)> sleep;
   // Replaces std::chrono::system_clock::now for Retry-After dates (tests).

@@ -57,6 +57,11 @@ void FileTree::Put(FileEntry e) {
   entries_.push_back(std::move(e));
 }
 
+const FileEntry* FileTree::Find(std::string_view path) const {
+  auto it = index_.find(std::string(path));
+  return it == index_.end() ? nullptr : &entries_[it->second];
+}
+
 void FileTree::Merge(const FileTree& other) {
   for (const FileEntry& e : other.entries_) Put(e);
 }

@@ -96,19 +96,19 @@ class TreeBuilder {
       return InvalidArgument(
           fmt::format("{}: more than {} bytes of file content", where_, options_.max_bytes));
     }
-    files_[path] = content;
     return tree_.AddFile(path, std::move(content), exec ? 0755 : 0644);
   }
 
-  // A hard link becomes a copy of its target, an earlier regular file.
+  // A hard link becomes a copy of its target, an earlier regular file (the
+  // only copy of the content held besides the tree's own).
   Status AddHardlink(const std::string& path, const std::string& target) {
-    auto it = files_.find(target);
-    if (it == files_.end()) {
+    const FileEntry* t = tree_.Find(target);
+    if (t == nullptr || t->type != FileEntry::Type::kRegular || !t->content) {
       return InvalidArgument(
           fmt::format("{}: hard link /{} points at /{}, which is not an earlier regular file",
                       where_, path, target));
     }
-    return AddFile(path, it->second, false);
+    return AddFile(path, *t->content, (t->mode & 0111) != 0);
   }
 
   FileTree& tree() { return tree_; }
@@ -120,7 +120,6 @@ class TreeBuilder {
   ReadOptions options_;
   FileTree tree_;
   std::map<std::string, bool> seen_;
-  std::map<std::string, std::string> files_;
   size_t entries_ = 0;
   int64_t bytes_ = 0;
 };

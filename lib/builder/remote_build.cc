@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "ocib/layer_cache.h"
 #include "ocib/pull.h"
 #include "ocib/push.h"
 #include "ocib/reference.h"
@@ -40,6 +41,16 @@ std::string BaseCacheDir(const BuildOptions& o) {
   if (xdg != nullptr && *xdg != '\0') return std::string(xdg) + "/ocib/bases";
   const char* home = std::getenv("HOME");
   return std::string(home != nullptr && *home != '\0' ? home : "/tmp") + "/.cache/ocib/bases";
+}
+
+// Where the pushes of a build are recorded (RegistryOptions::
+// push_record_dir): the layer cache's "pushed" subdirectory; none when the
+// cache is off.
+std::string PushRecordDir(const BuildOptions& o) {
+  if (o.no_cache) return "";
+  if (!o.cache_dir.empty()) return o.cache_dir + "/pushed";
+  auto def = LayerCache::DefaultDir();
+  return def ? *def + "/pushed" : "";
 }
 
 // A layout tag naming the reference: [A-Za-z0-9.-] kept, the rest '_'.
@@ -236,6 +247,7 @@ Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
     if (o.absent_base_layers) blob_source = base_ref;
     RegistryOptions ro = o.registry;
     ro.check_referrers = o.check_sboms;
+    if (ro.push_record_dir.empty()) ro.push_record_dir = PushRecordDir(o);
     auto pushed = Push(push_dir, push_tag, dests, ro, mounts, blob_source);
     if (!pushed) return std::move(pushed).error();
     for (size_t k = 0; k < indices.size() && k < pushed->pushed.size(); ++k) {

@@ -194,6 +194,10 @@ Result<ImageIndex> SelectPlatforms(const ImageIndex& index,
       if (i < index.entries.size()) out.entries.push_back(index.entries[i]);
     }
   }
+  std::erase_if(out.attachments, [&](const Attachment& a) {
+    return std::ranges::none_of(
+        out.images, [&](const Image& i) { return i.manifest.descriptor.digest == a.subject; });
+  });
   return out;
 }
 
@@ -214,6 +218,7 @@ Result<ImageIndex> Reindex(const ImageIndex& index, std::vector<Image> images,
   ImageIndex out = index;
   out.images = std::move(images);
   out.others.clear();
+  out.attachments.clear();
   if (!index.is_index) {
     if (out.images.empty()) return InvalidArgument("an image without a manifest");
     out.root = out.images.front().manifest;

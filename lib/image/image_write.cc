@@ -1,4 +1,5 @@
 // WriteImage (ocib/image.h): an image model into a layout or a registry.
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -32,13 +33,28 @@ std::vector<Descriptor> Blobs(const ImageIndex& index, std::map<Digest, std::str
   return out;
 }
 
-// The source of each layer (the first image that has it).
+// The source of each layer (the first image that has it), then of each
+// attachment's blobs.
 std::map<Digest, BlobSource> LayerSources(const ImageIndex& index) {
   std::map<Digest, BlobSource> out;
   for (const Image& i : index.images) {
     for (const Descriptor& l : i.layers) out.emplace(l.digest, i.SourceOf(l.digest));
   }
+  for (const Attachment& a : index.attachments) {
+    for (const Descriptor& b : a.blobs) out.emplace(b.digest, BlobSource{a.store, ""});
+  }
   return out;
+}
+
+// The attachments' blobs that the images do not already list.
+void AddAttachmentBlobs(const ImageIndex& index, std::vector<Descriptor>* blobs) {
+  std::set<Digest> seen;
+  for (const Descriptor& b : *blobs) seen.insert(b.digest);
+  for (const Attachment& a : index.attachments) {
+    for (const Descriptor& b : a.blobs) {
+      if (seen.insert(b.digest).second) blobs->push_back(b);
+    }
+  }
 }
 
 BlobOpener OpenerFor(const Descriptor& blob, const std::map<Digest, std::string>& configs,
@@ -79,7 +95,15 @@ Result<WrittenImage> WriteToRegistry(const ImageIndex& index, const Reference& d
     OCIB_ASSIGN_OR_RETURN(auto client, RegistryClient::Create(dst.domain(), options));
     OCIB_ASSIGN_OR_RETURN(std::optional<Descriptor> have,
                           client->StatManifest(dst.path(), dst.Identifier()));
-    if (have && have->digest == index.root.descriptor.digest) {
+    bool complete = have && have->digest == index.root.descriptor.digest;
+    for (size_t i = 0; complete && i < index.attachments.size(); ++i) {
+      OCIB_ASSIGN_OR_RETURN(
+          std::optional<Descriptor> attached,
+          client->StatManifest(dst.path(),
+                               index.attachments[i].manifest.descriptor.digest.ToString()));
+      complete = attached.has_value();
+    }
+    if (complete) {
       out.unchanged = true;
       out.written.push_back(fmt::format("{}@{}", dst.String(), have->digest.ToString()));
       return out;
@@ -93,6 +117,10 @@ Result<WrittenImage> WriteToRegistry(const ImageIndex& index, const Reference& d
   }
   std::map<Digest, std::string> configs;
   walked.blobs = Blobs(index, &configs);
+  AddAttachmentBlobs(index, &walked.blobs);
+  for (const Attachment& a : index.attachments) {
+    walked.referrers.push_back({a.manifest.descriptor, a.manifest.bytes});
+  }
   std::map<Digest, BlobSource> sources = LayerSources(index);
   OCIB_ASSIGN_OR_RETURN(
       PushResult pushed,
@@ -106,12 +134,14 @@ Result<WrittenImage> WriteToRegistry(const ImageIndex& index, const Reference& d
 Status CopyLayers(const ImageIndex& index, OciLayout& layout) {
   std::map<Digest, std::string> configs;
   std::map<Digest, BlobSource> sources = LayerSources(index);
-  for (const Descriptor& d : Blobs(index, &configs)) {
+  std::vector<Descriptor> blobs = Blobs(index, &configs);
+  AddAttachmentBlobs(index, &blobs);
+  for (const Descriptor& d : blobs) {
     if (configs.contains(d.digest)) continue;
     OCIB_ASSIGN_OR_RETURN(bool present, layout.Has(d.digest));
     if (present) continue;
     Status copied = layout.CopyFrom(*sources.at(d.digest).store, d);
-    if (!copied) return std::move(copied).error().With("copying layer " + d.digest.ToString());
+    if (!copied) return std::move(copied).error().With("copying blob " + d.digest.ToString());
   }
   return OkStatus();
 }
@@ -125,8 +155,13 @@ Result<WrittenImage> WriteToLayout(const ImageIndex& index, const LayoutLocation
   OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::OpenOrCreate(dst.path));
   auto have = layout->Resolve(tag);
   if (have && have->digest == index.root.descriptor.digest) {
-    out.unchanged = true;
-    return out;
+    OCIB_ASSIGN_OR_RETURN(Index listed, layout->ReadIndex());
+    out.unchanged = std::ranges::all_of(index.attachments, [&](const Attachment& a) {
+      return std::ranges::any_of(listed.manifests, [&](const Descriptor& d) {
+        return d.digest == a.manifest.descriptor.digest;
+      });
+    });
+    if (out.unchanged) return out;
   }
   OCIB_RETURN_IF_ERROR(CopyLayers(index, *layout));
   std::vector<OciLayout::BlobBytes> docs;
@@ -135,8 +170,15 @@ Result<WrittenImage> WriteToLayout(const ImageIndex& index, const LayoutLocation
     if (index.is_index) docs.push_back({i.manifest.bytes, i.manifest.descriptor.digest});
   }
   docs.push_back({index.root.bytes, index.root.descriptor.digest});
+  std::vector<OciLayout::IndexEntry> entries;
+  for (const Attachment& a : index.attachments) {
+    docs.push_back({a.manifest.bytes, a.manifest.descriptor.digest});
+    entries.push_back({a.manifest.descriptor, ""});
+  }
   OCIB_RETURN_IF_ERROR(layout->PutAll(docs));
-  OCIB_RETURN_IF_ERROR(layout->Tag(index.root.descriptor, tag));
+  // One index.json write: the referrers, then the image under its tag.
+  entries.push_back({index.root.descriptor, tag});
+  OCIB_RETURN_IF_ERROR(layout->UpdateIndex(entries));
   return out;
 }
 

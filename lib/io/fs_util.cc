@@ -95,6 +95,19 @@ Result<std::string> WriteTempFileFor(const std::string& path, std::string_view b
   return tmp;
 }
 
+Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
+  const size_t slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0)
+    OCIB_RETURN_IF_ERROR(MakeDirs(path.substr(0, slash)));
+  OCIB_ASSIGN_OR_RETURN(std::string tmp, WriteTempFileFor(path, bytes));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return IoError("renaming " + tmp + " to " + path + ": " + ErrnoText(err));
+  }
+  return OkStatus();
+}
+
 Status MakeDirs(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);

@@ -18,6 +18,10 @@ Result<std::string> ReadFile(const std::string& path, size_t max_size);
 // returns its name; the caller renames it (then fsyncs the directory) when
 // its other writes allow.
 Result<std::string> WriteTempFileFor(const std::string& path, std::string_view bytes);
+// Replaces `path` with `bytes` atomically: a temporary file next to it
+// (WriteTempFileFor), renamed over it; the directory is made (MakeDirs)
+// when missing. Readers see the old content or the new, never a part.
+Status WriteFileAtomic(const std::string& path, std::string_view bytes);
 // A suffix that makes a temporary file's name unique across processes and
 // hosts and says who wrote it: "<pid>-<counter>-<salt>@<host>".
 std::string TempSuffix();

@@ -87,13 +87,7 @@ Result<MutateResult> AppendImpl(const ImageLocation& source, const ImageLocation
     images.push_back(std::move(image));
   }
   OCIB_ASSIGN_OR_RETURN(ImageIndex out, Reindex(in, std::move(images)));
-  OCIB_ASSIGN_OR_RETURN(WrittenImage written, WriteImage(out, destination, options));
-  MutateResult r;
-  r.root = written.root;
-  r.written = std::move(written.written);
-  r.unchanged = written.unchanged;
-  if (!r.unchanged) r.notes = ops::DroppedNotes(in, source, r.root, options);
-  return r;
+  return ops::Publish(in, out, source, destination, a.sbom, options);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #ifndef OCIB_LIB_OPS_LOCATION_H_
 #define OCIB_LIB_OPS_LOCATION_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,8 @@
 
 #include "ocib/image.h"
 #include "ocib/image_location.h"
+#include "ocib/mutate.h"
+#include "ocib/sbom.h"
 #include "ocib/status.h"
 
 namespace ocib::ops {
@@ -36,6 +39,14 @@ inline Status NoArchive(const ImageLocation& l, std::string_view what) {
 // that were not carried over (lib/ops/mutate.cc).
 std::vector<std::string> DroppedNotes(const ImageIndex& source, const ImageLocation& from,
                                       const Descriptor& root, const RegistryOptions& options);
+
+// The common end of mutate, append and rebase: `out` (made from `in`, read
+// from `source`) with SBOMs made for its images when `sbom` is set, written
+// to `destination`; the result's notes are DroppedNotes and those of
+// WithSboms.
+Result<MutateResult> Publish(const ImageIndex& in, const ImageIndex& out,
+                             const ImageLocation& source, const ImageLocation& destination,
+                             const std::optional<SbomFormat>& sbom, const RegistryOptions& options);
 
 }  // namespace ocib::ops
 

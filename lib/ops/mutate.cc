@@ -48,6 +48,32 @@ std::vector<std::string> ops::DroppedNotes(const ImageIndex& source, const Image
   return notes;
 }
 
+Result<MutateResult> ops::Publish(const ImageIndex& in, const ImageIndex& out,
+                                  const ImageLocation& source, const ImageLocation& destination,
+                                  const std::optional<SbomFormat>& sbom,
+                                  const RegistryOptions& options) {
+  std::vector<std::string> sbom_notes;
+  const ImageIndex* write = &out;
+  ImageIndex with_sboms;
+  if (sbom) {
+    OCIB_ASSIGN_OR_RETURN(with_sboms, WithSboms(out, *sbom, &sbom_notes));
+    write = &with_sboms;
+  }
+  OCIB_ASSIGN_OR_RETURN(WrittenImage written, WriteImage(*write, destination, options));
+  MutateResult r;
+  r.root = written.root;
+  r.written = std::move(written.written);
+  r.unchanged = written.unchanged;
+  if (!r.unchanged) r.notes = ops::DroppedNotes(in, source, r.root, options);
+  r.notes.insert(r.notes.end(), sbom_notes.begin(), sbom_notes.end());
+  for (size_t i = 0; !r.unchanged && i < write->attachments.size(); ++i) {
+    const Attachment& a = write->attachments[i];
+    r.notes.push_back(fmt::format("SBOM {} attached to {}", a.manifest.descriptor.digest.ToString(),
+                                  a.subject.ToString()));
+  }
+  return r;
+}
+
 namespace {
 
 Result<MutateResult> MutateImpl(const ImageLocation& source, const ImageLocation& destination,
@@ -66,13 +92,7 @@ Result<MutateResult> MutateImpl(const ImageLocation& source, const ImageLocation
     images.push_back(std::move(*changed));
   }
   OCIB_ASSIGN_OR_RETURN(ImageIndex out, Reindex(in, std::move(images), mutate.annotations));
-  OCIB_ASSIGN_OR_RETURN(WrittenImage written, WriteImage(out, destination, options));
-  MutateResult r;
-  r.root = written.root;
-  r.written = std::move(written.written);
-  r.unchanged = written.unchanged;
-  if (!r.unchanged) r.notes = ops::DroppedNotes(in, source, r.root, options);
-  return r;
+  return ops::Publish(in, out, source, destination, mutate.sbom, options);
 }
 
 }  // namespace

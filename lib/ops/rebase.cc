@@ -94,13 +94,7 @@ Result<MutateResult> RebaseImpl(const ImageLocation& source, const ImageLocation
     images.push_back(std::move(rebased));
   }
   OCIB_ASSIGN_OR_RETURN(ImageIndex out, Reindex(in, std::move(images)));
-  OCIB_ASSIGN_OR_RETURN(WrittenImage written, WriteImage(out, destination, options));
-  MutateResult result;
-  result.root = written.root;
-  result.written = std::move(written.written);
-  result.unchanged = written.unchanged;
-  if (!result.unchanged) result.notes = ops::DroppedNotes(in, source, result.root, options);
-  return result;
+  return ops::Publish(in, out, source, destination, r.sbom, options);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "ocib/oci_layout.h"
@@ -19,6 +20,7 @@
 #include "lib/io/streams.h"
 #include "lib/io/verify.h"
 #include "lib/registry/image_walk.h"
+#include "lib/registry/push_record.h"
 
 namespace ocib {
 namespace {
@@ -182,6 +184,58 @@ Result<PushResult> PushSource(ImageSource& source, const Descriptor& root,
                              });
 }
 
+namespace {
+
+// Whether every target of `repo` already names `root` and its referrers
+// are there, as options.check_referrers says (the targets that name it go
+// into *in_place). A registry stores a manifest only once everything it
+// references exists (distribution: MANIFEST_BLOB_UNKNOWN otherwise), so a
+// tag naming the root means its blobs and children are there (as ggcr's
+// WriteIndex assumes). Referrers are pushed one after another before the
+// tags move (step 3), so with kLast the last one stands for all; it needs
+// no request when this machine's push record lists it for the root.
+Result<bool> AlreadyPushed(RegistryClient& client, const std::string& repo,
+                           const std::vector<std::string>& targets, const Descriptor& root,
+                           const WalkedImage& image, const RegistryOptions& options,
+                           PushRecord* record, std::set<std::string>* in_place) {
+  for (const std::string& target : targets) {
+    OCIB_ASSIGN_OR_RETURN(std::optional<Descriptor> have, client.StatManifest(repo, target));
+    if (!have || have->digest != root.digest) return false;
+    in_place->insert(target);
+  }
+  using Check = RegistryOptions::ReferrerCheck;
+  const size_t n = image.referrers.size();
+  size_t from = options.check_referrers == Check::kEach   ? 0
+                : options.check_referrers == Check::kLast ? (n == 0 ? 0 : n - 1)
+                                                          : n;
+  if (options.check_referrers == Check::kLast && n > 0 && record != nullptr &&
+      record->Has(root.digest, image.referrers[n - 1].descriptor.digest)) {
+    from = n;
+  }
+  for (size_t i = from; i < n; ++i) {
+    OCIB_ASSIGN_OR_RETURN(
+        std::optional<Descriptor> have,
+        client.StatManifest(repo, image.referrers[i].descriptor.digest.ToString()));
+    if (!have) return false;
+  }
+  return true;
+}
+
+// Adds a completed push to `record` (when there is one). A record that
+// cannot be written only costs the next run a request: reported, not failed.
+void Remember(PushRecord* record, const Descriptor& root, const WalkedImage& image,
+              const std::function<void(const std::string&)>& progress) {
+  if (record == nullptr) return;
+  std::vector<Digest> referrers;
+  for (const WalkedDocument& doc : image.referrers) referrers.push_back(doc.descriptor.digest);
+  if (!referrers.empty() && record->Has(root.digest, referrers.back())) return;
+  if (Status st = record->Add(root.digest, referrers); !st) {
+    progress("could not record the push in " + record->path() + ": " + st.error().ToString());
+  }
+}
+
+}  // namespace
+
 Result<PushResult> PushImage(const std::vector<Reference>& destinations,
                              const RegistryOptions& options,
                              const std::map<Digest, std::string>& mount_sources,
@@ -242,34 +296,20 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
     return out.WithDigest("").String() + "@" + root->digest.ToString();
   };
 
-  // 0. Already there? A registry stores a manifest only once everything it
-  // references exists (distribution: MANIFEST_BLOB_UNKNOWN otherwise), so
-  // when every destination already names the root digest there is nothing
-  // to send (as ggcr's WriteIndex does). Referrers are checked as
-  // RegistryOptions::check_referrers says: they are pushed one after
-  // another before the tags move (step 3).
+  // 0. Already there?
   PushResult result;
-  bool all_present = true;
   std::set<std::string> in_place;  // targets known to name the root already
-  for (const Reference& d : destinations) {
-    auto have = client.StatManifest(repo, target_of(d));
-    if (!have) return fail(std::move(have).error());
-    if (!*have || (*have)->digest != root->digest) {
-      all_present = false;
-      break;
-    }
-    in_place.insert(target_of(d));
+  std::vector<std::string> targets;
+  targets.reserve(destinations.size());
+  for (const Reference& d : destinations) targets.push_back(target_of(d));
+  std::optional<PushRecord> record;
+  if (!options.push_record_dir.empty()) {
+    record.emplace(options.push_record_dir, first.domain() + "/" + repo);
   }
-  using Check = RegistryOptions::ReferrerCheck;
-  const size_t n = image->referrers.size();
-  const size_t from = options.check_referrers == Check::kEach   ? 0
-                      : options.check_referrers == Check::kLast ? (n == 0 ? 0 : n - 1)
-                                                                : n;
-  for (size_t i = from; all_present && i < n; ++i) {
-    auto have = client.StatManifest(repo, image->referrers[i].descriptor.digest.ToString());
-    if (!have) return fail(std::move(have).error());
-    all_present = have->has_value();
-  }
+  auto present = AlreadyPushed(client, repo, targets, *root, *image, options,
+                               record ? &*record : nullptr, &in_place);
+  if (!present) return fail(std::move(present).error());
+  const bool all_present = *present;
   const TransferEvents& events = options.events;
   if (events.on_plan) events.on_plan(PlanOf(image->blobs));
   if (all_present) {
@@ -280,6 +320,7 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
       if (events.on_blob) events.on_blob({b.digest, b.size, BlobAction::kSkipped, 0, repo});
     }
     progress("up to date: " + first.WithDigest("").String() + "@" + root->digest.ToString());
+    Remember(record ? &*record : nullptr, *root, *image, progress);
     return result;
   }
 
@@ -369,6 +410,7 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
     result.pushed.push_back(line_of(d));
   }
   result.root = *root;
+  Remember(record ? &*record : nullptr, *root, *image, progress);
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "test/sbom/sbom_test_util.h"
+#include "test/testing/elf_header.h"
 
 namespace ocib {
 namespace {
@@ -89,109 +90,8 @@ INSTANTIATE_TEST_SUITE_P(Platforms, GoBinaryTest,
 
 // ------------------------------------------------ synthetic ELF, both layouts
 
-void Put(std::string* b, size_t pos, size_t width, uint64_t v, bool big_endian) {
-  if (b->size() < pos + width) b->resize(pos + width, '\0');
-  for (size_t i = 0; i < width; ++i) {
-    size_t shift = 8 * (big_endian ? width - 1 - i : i);
-    (*b)[pos + i] = static_cast<char>((v >> shift) & 0xff);
-  }
-}
-
-const std::string kStartSentinel(
-    "0w\xaf\x0c\x92t\x08\x02"
-    "A\xe1\xc1\x07\xe6\xd6\x18\xe6",
-    16);
-const std::string kEndSentinel(
-    "\xf9"
-    "2C1\x86\x18 r\x00\x82"
-    "B\x10"
-    "A\x16\xd8\xf2",
-    16);
-
-// An ELF file with one writable PT_LOAD segment and no section headers,
-// holding a build-info header at file offset 256 in the given layout.
-std::string MakeElf(bool is64, bool big_endian, bool inline_format, const std::string& version,
-                    const std::string& modtext) {
-  const uint64_t base = 0x400000;
-  const size_t ps = is64 ? 8 : 4;
-  const std::string mod = modtext.empty() ? "" : kStartSentinel + modtext + kEndSentinel;
-  std::string b(256, '\0');
-  b[0] = '\x7f';
-  b[1] = 'E';
-  b[2] = 'L';
-  b[3] = 'F';
-  b[4] = is64 ? 2 : 1;
-  b[5] = big_endian ? 2 : 1;
-  b[6] = 1;
-  const bool be = big_endian;
-  Put(&b, 16, 2, 2, be);  // ET_EXEC
-  Put(&b, 20, 4, 1, be);
-  const size_t ehsize = is64 ? 64 : 52;
-  const size_t phentsize = is64 ? 56 : 32;
-  if (is64) {
-    Put(&b, 0x20, 8, ehsize, be);
-    Put(&b, 0x34, 2, ehsize, be);
-    Put(&b, 0x36, 2, phentsize, be);
-    Put(&b, 0x38, 2, 1, be);
-    Put(&b, 0x3A, 2, 64, be);
-  } else {
-    Put(&b, 0x1C, 4, ehsize, be);
-    Put(&b, 0x28, 2, ehsize, be);
-    Put(&b, 0x2A, 2, phentsize, be);
-    Put(&b, 0x2C, 2, 1, be);
-    Put(&b, 0x2E, 2, 40, be);
-  }
-  // Build-info header.
-  const size_t hdr = 256;
-  b.resize(hdr + 32, '\0');
-  b.replace(hdr, 14, "\xff Go buildinf:");
-  b[hdr + 14] = static_cast<char>(ps);
-  b[hdr + 15] = static_cast<char>(inline_format ? 2 : (big_endian ? 1 : 0));
-  if (inline_format) {
-    for (const std::string* s : {&version, &mod}) {
-      uint64_t n = s->size();
-      do {
-        auto byte = static_cast<unsigned char>(n & 0x7f);
-        n >>= 7;
-        if (n != 0) byte = static_cast<unsigned char>(byte | 0x80);
-        b.push_back(static_cast<char>(byte));
-      } while (n != 0);
-      b += *s;
-    }
-  } else {
-    const size_t vhdr = hdr + 32;
-    const size_t mhdr = vhdr + 2 * ps;
-    const size_t data = mhdr + 2 * ps;
-    Put(&b, hdr + 16, ps, base + vhdr, be);
-    Put(&b, hdr + 16 + ps, ps, base + mhdr, be);
-    Put(&b, vhdr, ps, base + data, be);
-    Put(&b, vhdr + ps, ps, version.size(), be);
-    Put(&b, mhdr, ps, base + data + version.size(), be);
-    Put(&b, mhdr + ps, ps, mod.size(), be);
-    b.resize(data);
-    b += version;
-    b += mod;
-  }
-  // The one PT_LOAD (read + write) covering the whole file.
-  const size_t ph = ehsize;
-  Put(&b, ph, 4, 1, be);
-  if (is64) {
-    Put(&b, ph + 4, 4, 6, be);
-    Put(&b, ph + 8, 8, 0, be);
-    Put(&b, ph + 0x10, 8, base, be);
-    Put(&b, ph + 0x18, 8, base, be);
-    Put(&b, ph + 0x20, 8, b.size(), be);
-    Put(&b, ph + 0x28, 8, b.size(), be);
-  } else {
-    Put(&b, ph + 4, 4, 0, be);
-    Put(&b, ph + 8, 4, base, be);
-    Put(&b, ph + 0xC, 4, base, be);
-    Put(&b, ph + 0x10, 4, b.size(), be);
-    Put(&b, ph + 0x14, 4, b.size(), be);
-    Put(&b, ph + 0x18, 4, 6, be);
-  }
-  return b;
-}
+using ocib::testing::MakeGoElf;
+using ocib::testing::PutInt;
 
 const char kModText[] =
     "path\texample.com/old\n"
@@ -209,7 +109,7 @@ class SyntheticElfTest : public ::testing::TestWithParam<LayoutCase> {};
 
 TEST_P(SyntheticElfTest, ReadsVersionAndModules) {
   const LayoutCase& c = GetParam();
-  std::string elf = MakeElf(c.is64, c.big_endian, c.inline_format, "go1.16.15", kModText);
+  std::string elf = MakeGoElf(c.is64, c.big_endian, c.inline_format, "go1.16.15", kModText);
   Result<GoBuildInfo> info = ParseGoBuildInfoFromElf(elf, "synthetic");
   ASSERT_TRUE(info.has_value()) << info.error().ToString();
   EXPECT_EQ(info->go_version, "go1.16.15");
@@ -222,7 +122,7 @@ TEST_P(SyntheticElfTest, ReadsVersionAndModules) {
 
 TEST_P(SyntheticElfTest, NoModuleInfoGivesVersionOnly) {
   const LayoutCase& c = GetParam();
-  std::string elf = MakeElf(c.is64, c.big_endian, c.inline_format, "go1.17", "");
+  std::string elf = MakeGoElf(c.is64, c.big_endian, c.inline_format, "go1.17", "");
   Result<GoBuildInfo> info = ParseGoBuildInfoFromElf(elf, "synthetic");
   ASSERT_TRUE(info.has_value()) << info.error().ToString();
   EXPECT_EQ(info->go_version, "go1.17");
@@ -237,16 +137,16 @@ INSTANTIATE_TEST_SUITE_P(
                       LayoutCase{true, false, true}, LayoutCase{false, true, true}));
 
 TEST(GoBuildInfoErrors, PointerOutsideSegments) {
-  std::string elf = MakeElf(true, false, false, "go1.16", kModText);
+  std::string elf = MakeGoElf(true, false, false, "go1.16", kModText);
   // Point the version pointer far outside the one segment.
-  Put(&elf, 256 + 16, 8, 0x7fff0000, false);
+  PutInt(&elf, 256 + 16, 8, 0x7fff0000, false);
   Result<GoBuildInfo> info = ParseGoBuildInfoFromElf(elf, "bad-pointer");
   ASSERT_FALSE(info.has_value());
   EXPECT_EQ(info.error().code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(GoBuildInfoErrors, UnknownPointerSize) {
-  std::string elf = MakeElf(true, false, false, "go1.16", kModText);
+  std::string elf = MakeGoElf(true, false, false, "go1.16", kModText);
   elf[256 + 14] = 3;
   Result<GoBuildInfo> info = ParseGoBuildInfoFromElf(elf, "odd");
   ASSERT_FALSE(info.has_value());
@@ -329,8 +229,8 @@ TEST(GoBuildInfoErrors, CorruptedBinariesNeverCrash) {
     if (!info) ++errors;
   }
   // The reader also fails cleanly on a synthetic file with a huge header count.
-  std::string elf = MakeElf(true, false, false, "go1.16", kModText);
-  Put(&elf, 0x38, 2, 0xffff, false);  // e_phnum
+  std::string elf = MakeGoElf(true, false, false, "go1.16", kModText);
+  PutInt(&elf, 0x38, 2, 0xffff, false);  // e_phnum
   EXPECT_FALSE(ParseGoBuildInfoFromElf(elf, "many-phdrs").has_value());
   EXPECT_GT(errors, 0);
 }

@@ -8,7 +8,10 @@
 # layers never downloaded registry to registry; rebase's property
 # (build --base B1 then rebase --base B2 == build --base B2) on layouts and
 # on the registry, with the old base from the annotations or --old-base,
-# and a base that is not a prefix refused naming the platform.
+# and a base that is not a prefix refused naming the platform; with --sbom,
+# the SBOMs rebase attaches are those `build` attaches (same digests, read
+# back through skopeo from the referrers tag), and append --sbom describes
+# the new manifests.
 source "$(dirname "$0")/lib.sh"
 need skopeo jq go umoci runc python3 zstd
 
@@ -139,6 +142,16 @@ check "and back: rebase onto B1 = build on B1" test "$(digest_of rebase-back)" =
 expect_exit 2 rebase-not-prefix "$OCIB" rebase "oci:$T/app1:app" "oci:$T/bad:x" --base "oci:$T/b2:base" --old-base "oci:$T/b2one:base"
 check "a base that is not a prefix names the platform" grep -q 'platform linux/arm64' "$T/rebase-not-prefix.err"
 check "nothing written" test ! -e "$T/bad"
+# With --sbom: the same SBOMs as the build on B2 attached (app1 and app2
+# were built with the default --sbom spdx).
+referrer_digests() { "$OCIB" referrers "$1" | jq -r .digest | sort; }
+run rebase-sbom "$OCIB" rebase "oci:$T/app1:app" "oci:$T/rebased-sbom:app" --base "oci:$T/b2:base" --sbom spdx
+check "rebase --sbom: the image digest is unchanged" test "$(digest_of rebase-sbom)" = "$(digest_of app2)"
+check "rebase --sbom: two SBOMs, those build made on B2" test "$(referrer_digests "oci:$T/rebased-sbom:app" | tr '\n' ' ')" = "$(referrer_digests "oci:$T/app2:app" | tr '\n' ' ')"
+check "rebase --sbom: the SBOM of linux/arm64 is byte-identical" cmp -s <("$OCIB" sbom "oci:$T/rebased-sbom:app" --platform linux/arm64) <("$OCIB" sbom "oci:$T/app2:app" --platform linux/arm64)
+check "rebase --sbom reports the SBOMs attached" test "$(grep -c 'SBOM sha256:.* attached to' "$T/rebase-sbom.err")" = 2
+run rebase-sbom-again "$OCIB" rebase "oci:$T/app1:app" "oci:$T/rebased-sbom:app" --base "oci:$T/b2:base" --sbom spdx
+check "rebase --sbom again: nothing written" grep -q 'already holds the result' "$T/rebase-sbom-again.err"
 
 # --- rebase on the registry: build on REG/B1, rebase onto REG/B2.
 run push-b2 "$OCIB" push "oci:$T/b2:base" "$REG/e2e/base:2b"
@@ -153,4 +166,19 @@ check "skopeo: the rebased index is there" test "sha256:$(raw "$REG/e2e/rebased:
 check "no layer blob was downloaded" test "$(for l in $rlayers; do tail -n +"$((before + 1))" "$REG_LOG" | grep -c "\"GET /v2/[^ ]*/blobs/$l " || true; done | paste -sd+ | bc)" = 0
 check "only the six configs were read (image, old base, new base)" test "$(tail -n +"$((before + 1))" "$REG_LOG" | grep -c '"GET /v2/[^ ]*/blobs/' || true)" = 6
 check "stderr says the SBOMs were not carried" grep -q 'referrer(s).*not carried' "$T/rebase-reg.err"
+# With --sbom on the registry: the referrers fallback tag (read by skopeo)
+# lists the SBOM build attached on B2, for each platform.
+run rebase-reg-sbom "$OCIB" rebase "$REG/e2e/app:1" "$REG/e2e/rebased-sbom:1" --base "$REG/e2e/base:2b" --sbom spdx
+check "rebase --sbom onto B2 = build on B2 (registry)" test "$(digest_of rebase-reg-sbom)" = "$(digest_of rapp2)"
+for m in $(raw "$REG/e2e/app:2" | jq -r '.manifests[].digest'); do
+  want=$(raw "$REG/e2e/app:sha256-${m#sha256:}" | jq -r '.manifests[].digest' | sort | tr '\n' ' ')
+  got=$(raw "$REG/e2e/rebased-sbom:sha256-${m#sha256:}" | jq -r '.manifests[].digest' | sort | tr '\n' ' ')
+  check "skopeo: the referrers of $m are build's ($want)" test -n "$want" -a "$got" = "$want"
+done
+# append --sbom: the appended image's SBOM describes its new manifest.
+run append-sbom "$OCIB" append "$REG/e2e/app:2" "$REG/e2e/appended:1" --layer "$T/layer.tar.gz" --sbom cyclonedx
+man=$(raw "$REG/e2e/appended:1" | jq -r '.manifests[] | select(.platform.architecture=="amd64").digest')
+"$OCIB" sbom "$REG/e2e/appended:1" --platform linux/amd64 > "$T/appended-sbom.json" 2> "$T/appended-sbom.err" || { cat "$T/appended-sbom.err"; die "ocib sbom of the appended image"; }
+check "append --sbom: a CycloneDX SBOM of the new amd64 manifest" test "$(jq -r .bomFormat "$T/appended-sbom.json")" = CycloneDX -a -n "$man"
+check "append --sbom: it names the new manifest" grep -q "${man#sha256:}" "$T/appended-sbom.json"
 finish

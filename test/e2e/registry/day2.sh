@@ -125,6 +125,22 @@ check "--platform keeps one platform" test "$(raw "$M:amd64" | jq -c '[.manifest
 expect_exit 4 mutate-platform "$OCIB" mutate "$A:v1" "$M:x" --platform linux/s390x
 check "the missing platform is named" grep -q 'linux/s390x' "$T/mutate-platform.err"
 expect_exit 2 mutate-bad-env "$OCIB" mutate "$A:v1" "$M:x" --env NOEQUALS
+# mutate --sbom: new SBOMs for the new manifests (the binary read from the
+# layers), to the registry and to a layout; again: nothing written.
+run mutate-sbom "$OCIB" mutate "$A:v1" "$M:sbom" --cmd hi --sbom spdx
+for arch in amd64 arm64; do
+  man=$(raw "$M:sbom" | jq -r --arg a "$arch" '.manifests[] | select(.platform.architecture==$a).digest')
+  "$OCIB" sbom "$M:sbom" --platform "linux/$arch" > "$T/mutated-sbom-$arch.json" 2> "$T/mutated-sbom.err" || { cat "$T/mutated-sbom.err"; die "ocib sbom $M:sbom"; }
+  check "mutate --sbom: an SPDX SBOM of the new linux/$arch manifest" grep -q "${man#sha256:}" "$T/mutated-sbom-$arch.json"
+  check "mutate --sbom: it lists the Go standard library of linux/$arch" test "$(jq -r '[.packages[].name] | index("stdlib") != null' "$T/mutated-sbom-$arch.json")" = true
+  check "skopeo: the referrers tag of linux/$arch lists one SPDX SBOM" test "$(raw "$M:sha256-${man#sha256:}" | jq -r '[.manifests[].artifactType] | join(" ")')" = application/spdx+json
+done
+run mutate-sbom-layout "$OCIB" mutate "$A:v1" "oci:$T/mutated:sbom" --cmd hi --sbom spdx
+check "mutate --sbom to a layout: the same image" test "$(sed 's/.*@//' "$T/mutate-sbom-layout.out")" = "$(sed 's/.*@//' "$T/mutate-sbom.out")"
+check "mutate --sbom to a layout: the same SBOM bytes" cmp -s "$T/mutated-sbom-arm64.json" <("$OCIB" sbom "oci:$T/mutated:sbom" --platform linux/arm64)
+before=$(log_lines)
+run mutate-sbom-again "$OCIB" mutate "$A:v1" "$M:sbom" --cmd hi --sbom spdx
+check "mutate --sbom again: nothing written" test "$(tail -n +"$((before + 1))" "$REG_LOG" | grep -c '"\(PUT\|POST\|PATCH\) ' || true)" = 0
 
 # The mutated image runs with the new cmd and user.
 # (umoci reads gzip layers only: skopeo recompresses, with a private tmpdir.)

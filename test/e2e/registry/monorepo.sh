@@ -3,7 +3,8 @@
 # registry: the same digests at --jobs 1 and at the default, stdout in
 # build-file order, stderr prefixed per image, every blob uploaded once per
 # run (mounted into the other repositories), a warm re-run that sends no
-# write, and a failing image that stops the run and is named.
+# write (one request per image with this machine's push record, two
+# without), and a failing image that stops the run and is named.
 source "$(dirname "$0")/lib.sh"
 need jq go python3
 reg_start http
@@ -61,10 +62,23 @@ log=$(reg_log_since "$before")
 check "warm: the same output" cmp -s "$T/par.out" "$T/warm.out"
 check "warm: no write request" bash -c "! grep -qE '\"(PUT|POST|PATCH) /v2/' <<<'$log'"
 check "warm: one tag HEAD per image" test "$(grep -c '"HEAD /v2/par-[0-9]*/manifests/v1 ' <<<"$log")" = "$N"
-# Two requests per image (the tag, and the last of its SBOMs, which ocib
-# pushes after the others and before the tag) and one /v2/ probe.
-check "warm: two requests per image and one /v2/ probe ($(grep -c '"[A-Z]* /v2/' <<<"$log") requests)" \
+# One request per image (the tag: the push record in the cache lists each
+# image's last SBOM as pushed) and one /v2/ probe.
+check "warm: one request per image and one /v2/ probe ($(grep -c '"[A-Z]* /v2/' <<<"$log") requests)" \
+  test "$(grep -c '"[A-Z]* /v2/' <<<"$log")" = $((N + 1))
+# Warm on another machine (a fresh cache, so no push record): two requests
+# per image (the tag, and the last of its SBOMs, which ocib pushes after
+# the others and before the tag) and one /v2/ probe.
+before=$(reg_log_sync)
+XDG_CACHE_HOME=$T/fresh-cache "$OCIB" build -f "$T/par.json" > "$T/fresh.out" 2> "$T/fresh.err" \
+  || { cat "$T/fresh.err"; die "warm build -f with a fresh cache failed"; }
+log=$(reg_log_since "$before")
+check "fresh cache: the same output" cmp -s "$T/par.out" "$T/fresh.out"
+check "fresh cache: no write request" bash -c "! grep -qE '\"(PUT|POST|PATCH) /v2/' <<<'$log'"
+check "fresh cache: two requests per image and one /v2/ probe ($(grep -c '"[A-Z]* /v2/' <<<"$log") requests)" \
   test "$(grep -c '"[A-Z]* /v2/' <<<"$log")" = $((2 * N + 1))
+check "fresh cache: the last SBOM of each image is checked by digest" \
+  test "$(grep -c '"HEAD /v2/par-[0-9]*/manifests/sha256:' <<<"$log")" = "$N"
 # --check-referrers each: each SBOM checked too (one per platform), still nothing sent.
 before=$(reg_log_sync)
 "$OCIB" build -f "$T/par.json" --check-referrers each > "$T/checked.out" 2> "$T/checked.err" \

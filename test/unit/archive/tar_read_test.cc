@@ -97,6 +97,22 @@ TEST(TarReadTest, EntriesAreNormalised) {
   for (const FileEntry& f : e) EXPECT_EQ(f.uid + f.gid, 0) << f.path;
 }
 
+TEST(TarReadTest, AHardLinkCopiesItsTargetWithItsMode) {
+  auto tree = Read({File("tool", "#!bin", 0750), Link("alias", EntryType::kHardlink, "tool"),
+                    File("data", "d", 0600), Link("copy", EntryType::kHardlink, "./data")});
+  ASSERT_TRUE(tree.has_value()) << tree.error().ToString();
+  const FileEntry* alias = tree->Find("alias");
+  ASSERT_NE(alias, nullptr);
+  EXPECT_EQ(alias->type, FileEntry::Type::kRegular);
+  EXPECT_EQ(*alias->content, "#!bin");
+  EXPECT_EQ(alias->mode, 0755u);
+  const FileEntry* copy = tree->Find("copy");
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(*copy->content, "d");
+  EXPECT_EQ(copy->mode, 0644u);
+  EXPECT_EQ(tree->Find("missing"), nullptr);
+}
+
 void ExpectRefused(const std::vector<Entry>& entries, const std::string& words,
                    ReadOptions o = {}) {
   auto tree = Read(entries, o);
@@ -112,6 +128,9 @@ TEST(TarReadTest, BadEntriesAreRefused) {
   ExpectRefused({File("etc/.wh.passwd", "")}, "whiteout");
   ExpectRefused({File(std::string(256, 'n'), "1")}, "256 bytes");
   ExpectRefused({Link("h", EntryType::kHardlink, "missing")}, "not an earlier regular file");
+  ExpectRefused({Link("s", EntryType::kSymlink, "x"), Link("h", EntryType::kHardlink, "s")},
+                "not an earlier regular file");
+  ExpectRefused({Dir("d"), Link("h", EntryType::kHardlink, "d")}, "not an earlier regular file");
   ReadOptions small;
   small.max_bytes = 3;
   ExpectRefused({File("a", "12"), File("b", "34")}, "more than 3 bytes", small);

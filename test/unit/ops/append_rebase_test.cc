@@ -133,7 +133,7 @@ TEST_F(AppendRebaseTest, RebaseSwapsTheBaseAndMountsTheLayers) {
   auto base = AppendTo("reg.test/base:2", {{std::nullopt, tarball()}});
   ASSERT_TRUE(base.has_value()) << base.error().ToString();
   reg_->ClearLog();
-  RebaseOptions r{Loc("reg.test/base:2"), Loc("reg.test/app:v1"), std::nullopt, {}};
+  RebaseOptions r{Loc("reg.test/base:2"), Loc("reg.test/app:v1"), std::nullopt, {}, std::nullopt};
   auto out = Rebase(Loc("reg.test/app:v1"), Loc("reg.test/app:rebased"), r, Options(reg_));
   ASSERT_TRUE(out.has_value()) << out.error().ToString();
   std::vector<Manifest> got = Manifests("app", out->root.digest);
@@ -164,7 +164,7 @@ TEST_F(AppendRebaseTest, RebaseRefusesABaseThatIsNotAPrefix) {
   auto base = AppendTo("reg.test/base:2", {{std::nullopt, tarball()}});
   ASSERT_TRUE(base.has_value()) << base.error().ToString();
   reg_->ClearLog();
-  RebaseOptions r{Loc("reg.test/app:v1"), Loc("reg.test/base:2"), std::nullopt, {}};
+  RebaseOptions r{Loc("reg.test/app:v1"), Loc("reg.test/base:2"), std::nullopt, {}, std::nullopt};
   auto out = Rebase(Loc("reg.test/app:v1"), Loc("reg.test/app:x"), r, Options(reg_));
   ASSERT_FALSE(out.has_value());
   EXPECT_EQ(out.error().code(), ErrorCode::kInvalidArgument);
@@ -172,7 +172,7 @@ TEST_F(AppendRebaseTest, RebaseRefusesABaseThatIsNotAPrefix) {
       << out.error().ToString();
   EXPECT_EQ(Count("PUT", "/v2/app/") + Count("POST", "/v2/app/"), 0);
   // Without --old-base and without base annotations: a clear refusal.
-  RebaseOptions unnamed{Loc("reg.test/base:2"), std::nullopt, std::nullopt, {}};
+  RebaseOptions unnamed{Loc("reg.test/base:2"), std::nullopt, std::nullopt, {}, std::nullopt};
   auto none = Rebase(Loc("reg.test/app:v1"), Loc("reg.test/app:x"), unnamed, Options(reg_));
   ASSERT_FALSE(none.has_value());
   EXPECT_NE(none.error().ToString().find("does not name its base"), std::string::npos);

@@ -192,6 +192,39 @@ TEST(SharedSessionPushTest, ReferrerChecksOfAWarmPush) {
   for (const Request& r : reg->log()) EXPECT_EQ(r.method, "HEAD") << r.path;
 }
 
+// push_record_dir with kLast: a push records its root and referrers; the
+// next warm push of the same image is done after the tag's HEAD; an image
+// whose last referrer the record does not list (another SBOM format, or a
+// record from elsewhere) still HEADs it, and a missing one is pushed.
+TEST(SharedSessionPushTest, APushRecordSavesTheReferrerCheckOfAWarmPush) {
+  testing::ScopedTempDir tmp;
+  fake::TestImage img = MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  RegistryOptions o = fake::Options(reg);
+  o.check_referrers = RegistryOptions::ReferrerCheck::kLast;
+  o.push_record_dir = tmp.path() + "/record";
+  ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), o).has_value());
+  reg->ClearLog();
+  ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), o).has_value());
+  ASSERT_EQ(reg->log().size(), 2U);  // the /v2/ probe and the tag
+  EXPECT_EQ(reg->log().back().path, "/v2/app/manifests/v1");
+
+  // Another repository has no record: its last referrer is checked.
+  ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/other:v1"), o).has_value());
+  reg->ClearLog();
+  o.push_record_dir = tmp.path() + "/elsewhere";
+  ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), o).has_value());
+  ASSERT_EQ(reg->log().size(), 3U);
+  EXPECT_EQ(reg->log().back().path, "/v2/app/manifests/" + img.index_referrer.digest.ToString());
+
+  // The last referrer lost on the registry and a record that does not
+  // list it: found missing and pushed again.
+  ASSERT_EQ(reg->manifests.erase("app@" + img.index_referrer.digest.ToString()), 1U);
+  o.push_record_dir = tmp.path() + "/fresh";
+  ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), o).has_value());
+  EXPECT_TRUE(reg->manifests.contains("app@" + img.index_referrer.digest.ToString()));
+}
+
 // The per-blob events (ocib/progress.h): a plan first, then one event per
 // blob saying what was done, and bytes up to each uploaded blob's size.
 struct Recorded {
