@@ -43,9 +43,8 @@ struct BuildFlags {
   std::vector<std::string> mount_from;
 };
 
-// `build -f FILE`: each image of the file, in order, with the flags given on
-// the command line overriding the file's fields (see ocib/build_file.h).
-int RunBuildFile(BuildFlags& f, CLI::App& sub) {
+// The build file keys of the flags given on the command line: those override the file's fields.
+std::set<std::string> GivenBuildFileFields(const CLI::App& sub) {
   // Flag -> build file key.
   static const std::pair<const char*, const char*> kFlagFields[] = {
       {"--base", "base"},
@@ -78,6 +77,13 @@ int RunBuildFile(BuildFlags& f, CLI::App& sub) {
     const CLI::Option* opt = sub.get_option_no_throw(flag);
     if (opt != nullptr && opt->count() > 0) given.insert(field);
   }
+  return given;
+}
+
+// `build -f FILE`: each image of the file, in order, with the flags given on
+// the command line overriding the file's fields (see ocib/build_file.h).
+int RunBuildFile(BuildFlags& f, CLI::App& sub) {
+  std::set<std::string> given = GivenBuildFileFields(sub);
   // One bar for the whole file on a terminal, log lines above it; with
   // --json one report per image, a JSON line each, in file order.
   auto bar = MakeTransferView(f.registry.verbose, f.registry.quiet, false);
@@ -165,12 +171,9 @@ int RunBuild(BuildFlags& f, CLI::App& sub) {
   return kExitOk;
 }
 
-}  // namespace
-
-void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
-  auto flags = std::make_shared<BuildFlags>();
-  CLI::App* build = app.add_subcommand("build", "Build an image (one per platform) and write it");
-  BuildOptions& o = flags->options;
+// build: the inputs (base, platforms, binaries or a Go package, extra files).
+void AddBuildInputFlags(CLI::App* build, BuildFlags& flags) {
+  BuildOptions& o = flags.options;
   build->add_option("--base", o.base,
                     "static | scratch | oci:DIR[:TAG] | oci-archive:FILE[:TAG] | "
                     "docker-archive:FILE[:REPO:TAG] | a registry reference (default: static)");
@@ -179,31 +182,41 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
                     "for a registry --base)");
   build->add_option("--platform", o.platforms,
                     "Platforms, e.g. linux/amd64,linux/arm64 (default: those of --binary)");
-  build->add_option("--binary", flags->binaries,
+  build->add_option("--binary", flags.binaries,
                     "PLATFORM=PATH: the executable for a platform (repeatable)");
   build->add_option("--go", o.go_package,
                     "Go package to build for each platform (instead of --binary)");
   build->add_option("--go-dir", o.go_dir,
                     "Directory to run go build in (the module root; default .)");
   build->add_option("--go-flag", o.go_flags, "Extra go build argument (repeatable)");
-  build->add_option("--go-ldflags", flags->go_ldflags, "go build -ldflags value");
+  build->add_option("--go-ldflags", flags.go_ldflags, "go build -ldflags value");
   build->add_option("--binary-path", o.binary_path,
                     "Where the binary lands in the image (default /app)");
   build->add_flag("--binary-unchecked", o.binary_unchecked,
                   "Do not check that each binary is an executable for its platform");
   build->add_option("--file", o.files,
                     "SRC:DEST: files or directories shared by every platform (repeatable)");
-  build->add_option("--entrypoint", flags->entrypoint,
+}
+
+// build: the image config and annotations (entrypoint, cmd, env, labels, user, workdir).
+void AddBuildImageConfigFlags(CLI::App* build, BuildFlags& flags) {
+  BuildOptions& o = flags.options;
+  build->add_option("--entrypoint", flags.entrypoint,
                     "Entrypoint argument (repeatable; default: the binary path)");
-  build->add_option("--cmd", flags->cmd, "Cmd argument (repeatable)");
+  build->add_option("--cmd", flags.cmd, "Cmd argument (repeatable)");
   build->add_option("--env", o.env, "K=V (repeatable)");
   build->add_option("--label", o.labels, "K=V config label (repeatable)");
   build->add_option("--annotation", o.annotations, "K=V manifest annotation (repeatable)");
   build->add_option("--expose", o.expose, "PORT[/tcp|/udp] (repeatable)");
-  build->add_option("--user", flags->user,
+  build->add_option("--user", flags.user,
                     "USER[:GROUP] (default 65532:65532 on the static base, else the base's)");
-  build->add_option("--workdir", flags->workdir, "Working directory");
-  build->add_option("--compression", flags->compression, "zstd | gzip | none (default zstd)");
+  build->add_option("--workdir", flags.workdir, "Working directory");
+}
+
+// build: layer compression, SBOM, output, the layer cache and the build file.
+void AddBuildOutputFlags(CLI::App* build, BuildFlags& flags) {
+  BuildOptions& o = flags.options;
+  build->add_option("--compression", flags.compression, "zstd | gzip | none (default zstd)");
   build->add_option("--compression-level", o.compression_level,
                     "Compression level (default: zstd 3, gzip 6)");
   build->add_option(
@@ -215,11 +228,16 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   build->add_option("--cache-dir", o.cache_dir,
                     "Layer cache directory (default $XDG_CACHE_HOME/ocib or ~/.cache/ocib)");
   build->add_flag("--no-cache", o.no_cache, "Neither read nor write the layer cache");
-  build->add_option("-f,--build-file", flags->build_file,
+  build->add_option("-f,--build-file", flags.build_file,
                     "JSON build file of one or more images; flags override its fields");
+}
+
+// build: pushing the result (--tag, --mount-from, --check-referrers).
+void AddBuildPushFlags(CLI::App* build, BuildFlags& flags) {
+  BuildOptions& o = flags.options;
   build->add_option("--tag", o.tags,
                     "Registry reference to push the result to (repeatable); prints REF@sha256:...");
-  build->add_option("--mount-from", flags->mount_from,
+  build->add_option("--mount-from", flags.mount_from,
                     "REPO of the --tag registry that may hold the image's blobs: those the "
                     "destination lacks are mounted from it instead of uploaded (repeatable)");
   AddCheckReferrersFlag(build, o.check_sboms,
@@ -227,24 +245,54 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
                         "last SBOM pushed (default; exact for SBOMs ocib pushed; no request when "
                         "this machine's push record in the cache lists it), each SBOM (pushing "
                         "those missing), or nothing more (one request per warm image)");
-  build->add_flag("--json", flags->json,
+}
+
+// build: the --json report.
+void AddBuildReportFlags(CLI::App* build, BuildFlags& flags) {
+  build->add_flag("--json", flags.json,
                   "Print a JSON report on stdout instead of the digest or REF@digest lines: the "
                   "digest, the pushed references, and per new layer and pushed blob its digest, "
                   "size, action (built, cached, uploaded, mounted, existed, skipped) and seconds; "
                   "with -f one line per image, in file order");
+}
+
+// `ocib build`: its flags in help order, then the registry flags.
+void AddBuildCommand(CLI::App& app, CommandContext& ctx) {
+  auto flags = std::make_shared<BuildFlags>();
+  CLI::App* build = app.add_subcommand("build", "Build an image (one per platform) and write it");
+  AddBuildInputFlags(build, *flags);
+  AddBuildImageConfigFlags(build, *flags);
+  AddBuildOutputFlags(build, *flags);
+  AddBuildPushFlags(build, *flags);
+  AddBuildReportFlags(build, *flags);
   AddRegistryFlags(build, flags->registry);
   build->callback([flags, &ctx, build]() { ctx.exit_code = RunBuild(*flags, *build); });
+}
 
-  struct PruneFlags {
-    std::string cache_dir;
-    int64_t max_size = -1;
-    int64_t unused_for = -1;
-    bool all = false;
-    bool dry_run = false;
-  };
+// --cache-dir, else the default; nullopt (the error reported) when neither.
+std::optional<std::string> ResolveCacheDir(CommandContext& ctx, const std::string& flag,
+                                           const std::string& what) {
+  if (!flag.empty()) return flag;
+  auto d = LayerCache::DefaultDir();
+  if (!d) {
+    ctx.exit_code = ReportError(std::move(d).error().With(what));
+    return std::nullopt;
+  }
+  return *d;
+}
+
+// The flags of `ocib cache prune`.
+struct PruneFlags {
+  std::string cache_dir;
+  int64_t max_size = -1;
+  int64_t unused_for = -1;
+  bool all = false;
+  bool dry_run = false;
+};
+
+// `ocib cache prune`: prints what was removed and kept.
+void AddCachePruneCommand(CLI::App* cache, CommandContext& ctx) {
   auto prune_flags = std::make_shared<PruneFlags>();
-  CLI::App* cache = app.add_subcommand("cache", "Manage the layer cache");
-  cache->require_subcommand(1);
   CLI::App* prune = cache->add_subcommand(
       "prune",
       "Remove layer cache entries by last use or total size, and files no entry needs; prints "
@@ -264,20 +312,9 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
   prune->add_flag("--all", prune_flags->all, "Remove every layer");
   prune->add_flag("--dry-run", prune_flags->dry_run,
                   "Remove nothing; print what would be removed and kept");
-  // --cache-dir, else the default; nullopt (the error reported) when neither.
-  auto cache_dir = [&ctx](const std::string& flag,
-                          const std::string& what) -> std::optional<std::string> {
-    if (!flag.empty()) return flag;
-    auto d = LayerCache::DefaultDir();
-    if (!d) {
-      ctx.exit_code = ReportError(std::move(d).error().With(what));
-      return std::nullopt;
-    }
-    return *d;
-  };
-  prune->callback([prune_flags, cache_dir, &ctx]() {
+  prune->callback([prune_flags, &ctx]() {
     const PruneFlags& f = *prune_flags;
-    std::optional<std::string> found = cache_dir(f.cache_dir, "cache prune");
+    std::optional<std::string> found = ResolveCacheDir(ctx, f.cache_dir, "cache prune");
     if (!found) return;
     const std::string& dir = *found;
     LayerCache::PruneOptions po;
@@ -296,7 +333,10 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
               << " bytes\n";
     ctx.exit_code = kExitOk;
   });
+}
 
+// `ocib cache verify`: exits 6 when an entry was broken.
+void AddCacheVerifyCommand(CLI::App* cache, CommandContext& ctx) {
   auto verify_dir = std::make_shared<std::string>();
   CLI::App* verify = cache->add_subcommand(
       "verify",
@@ -304,8 +344,8 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
       "Exit 6 when one was broken");
   verify->add_option("--cache-dir", *verify_dir,
                      "Layer cache directory (default $XDG_CACHE_HOME/ocib or ~/.cache/ocib)");
-  verify->callback([verify_dir, cache_dir, &ctx]() {
-    std::optional<std::string> dir = cache_dir(*verify_dir, "cache verify");
+  verify->callback([verify_dir, &ctx]() {
+    std::optional<std::string> dir = ResolveCacheDir(ctx, *verify_dir, "cache verify");
     if (!dir) return;
     auto r = LayerCache::Verify(*dir);
     if (!r) {
@@ -317,7 +357,10 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
               << " bytes; dropped " << r->entries_dropped << " broken\n";
     ctx.exit_code = r->entries_dropped == 0 ? kExitOk : kExitDigestMismatch;
   });
+}
 
+// `ocib validate`: a layout or archive; exits 6 when a problem was found.
+void AddValidateCommand(CLI::App& app, CommandContext& ctx) {
   auto dir = std::make_shared<std::string>();
   CLI::App* validate = app.add_subcommand(
       "validate", "Recompute every digest and size and check every document of a layout");
@@ -336,6 +379,17 @@ void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
               << r->layers << " layers checked, " << r->problems.size() << " problems\n";
     ctx.exit_code = r->problems.empty() ? kExitOk : kExitDigestMismatch;
   });
+}
+
+}  // namespace
+
+void AddBuildCommands(CLI::App& app, CommandContext& ctx) {
+  AddBuildCommand(app, ctx);
+  CLI::App* cache = app.add_subcommand("cache", "Manage the layer cache");
+  cache->require_subcommand(1);
+  AddCachePruneCommand(cache, ctx);
+  AddCacheVerifyCommand(cache, ctx);
+  AddValidateCommand(app, ctx);
 }
 
 }  // namespace ocib::cli

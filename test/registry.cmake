@@ -47,5 +47,8 @@ ocib_add_registry_e2e(registry_conformance conformance.sh)
 # The library example (b): built against the install prefix, run against the registry.
 ocib_add_registry_e2e(registry_example_append_env example_append_env.sh)
 set_tests_properties(registry_example_append_env PROPERTIES FIXTURES_REQUIRED ocib_prefix)
+# The library examples (a) and (c), the same way.
+ocib_add_registry_e2e(registry_example_build_copy example_build_copy.sh)
+set_tests_properties(registry_example_build_copy PROPERTIES FIXTURES_REQUIRED ocib_prefix)
 ocib_add_registry_e2e(registry_cli cli.sh)
 ocib_add_registry_e2e(registry_credentials credentials.sh)

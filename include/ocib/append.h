@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "ocib/export.h"
 #include "ocib/image_location.h"
 #include "ocib/layer.h"
 #include "ocib/mutate.h"
@@ -40,14 +41,14 @@
 
 namespace ocib {
 
-struct AppendInput {
+struct OCIB_EXPORT AppendInput {
   // Only this platform gets the layer; unset: every platform.
   std::optional<Platform> platform;
   // A tarball or a directory.
   std::string path;
 };
 
-struct AppendOptions {
+struct OCIB_EXPORT AppendOptions {
   std::vector<AppendInput> layers;
   Compression compression = Compression::kZstd;
   int64_t source_date_epoch = 0;
@@ -60,8 +61,10 @@ struct AppendOptions {
 };
 
 // The result has the shape of a mutate's (ocib/mutate.h).
-Result<MutateResult> Append(const ImageLocation& source, const ImageLocation& destination,
-                            const AppendOptions& append, const RegistryOptions& options);
+OCIB_EXPORT Result<MutateResult> Append(const ImageLocation& source,
+                                        const ImageLocation& destination,
+                                        const AppendOptions& append,
+                                        const RegistryOptions& options);
 
 }  // namespace ocib
 

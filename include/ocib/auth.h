@@ -37,11 +37,12 @@
 #include <string>
 #include <string_view>
 
+#include "ocib/export.h"
 #include "ocib/status.h"
 
 namespace ocib {
 
-struct Credential {
+struct OCIB_EXPORT Credential {
   std::string username;
   std::string password;
   // An OAuth2 refresh token (docker's identitytoken, helper Username
@@ -55,7 +56,7 @@ struct Credential {
   }
 };
 
-class Keychain {
+class OCIB_EXPORT Keychain {
  public:
   virtual ~Keychain() = default;
   // Credentials for `registry` (a reference's domain: "docker.io",
@@ -71,26 +72,27 @@ class Keychain {
 };
 
 // The keychain described above, reading the environment at each Resolve.
-std::unique_ptr<Keychain> MakeDefaultKeychain();
+OCIB_EXPORT std::unique_ptr<Keychain> MakeDefaultKeychain();
 // Fixed credentials by registry (tests, embedding applications).
-std::unique_ptr<Keychain> MakeStaticKeychain(std::map<std::string, Credential> credentials);
+OCIB_EXPORT std::unique_ptr<Keychain> MakeStaticKeychain(
+    std::map<std::string, Credential> credentials);
 
 // The config.json key for `registry`: "https://index.docker.io/v1/" for
 // docker.io and index.docker.io, else `registry` unchanged.
-std::string DockerConfigKey(std::string_view registry);
+OCIB_EXPORT std::string DockerConfigKey(std::string_view registry);
 // docker/cli's ConvertToHostname: strips "http://", "https://" and any path.
-std::string ConvertToHostname(std::string_view url);
+OCIB_EXPORT std::string ConvertToHostname(std::string_view url);
 // The docker config file in use: $DOCKER_CONFIG/config.json or
 // ~/.docker/config.json.
-std::string DockerConfigPath();
+OCIB_EXPORT std::string DockerConfigPath();
 
 // `ocib login`: stores `credential` for `registry` in the credential helper
 // configured for it, or else base64 in config.json `auths`; the file is
 // (re)written atomically with mode 0600, keeping all other content.
-Status StoreCredential(const std::string& registry, const Credential& credential);
+OCIB_EXPORT Status StoreCredential(const std::string& registry, const Credential& credential);
 // `ocib logout`: removes the entry (and asks the helper to erase it).
 // kNotFound when there was nothing to remove.
-Status EraseCredential(const std::string& registry);
+OCIB_EXPORT Status EraseCredential(const std::string& registry);
 
 }  // namespace ocib
 

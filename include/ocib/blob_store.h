@@ -21,12 +21,13 @@
 #include <vector>
 
 #include "ocib/descriptor.h"
+#include "ocib/export.h"
 #include "ocib/io.h"
 #include "ocib/status.h"
 
 namespace ocib {
 
-class BlobWriter : public Writer {
+class OCIB_EXPORT BlobWriter : public Writer {
  public:
   // Writer::Close is not used for blobs: call Commit or Abort.
   Status Close() override { return {}; }
@@ -42,7 +43,7 @@ class BlobWriter : public Writer {
   virtual void Abort() = 0;
 };
 
-class BlobStore {
+class OCIB_EXPORT BlobStore {
  public:
   virtual ~BlobStore() = default;
 

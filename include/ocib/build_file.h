@@ -84,12 +84,13 @@
 #include <string_view>
 #include <vector>
 
+#include "ocib/export.h"
 #include "ocib/image_builder.h"
 #include "ocib/status.h"
 
 namespace ocib {
 
-struct BuildFileImage {
+struct OCIB_EXPORT BuildFileImage {
   // The "name" key; empty when absent.
   std::string name;
   // For messages: "images[1] (server)", "images[0]", or for a file that is
@@ -103,18 +104,18 @@ struct BuildFileImage {
 // every error message; `base_dir` is the directory relative paths are
 // resolved against (empty: they are kept as written). Returns the images in
 // file order (at least one), or kInvalidArgument as described above.
-Result<std::vector<BuildFileImage>> ParseBuildFile(std::string_view json,
-                                                   std::string_view source_name,
-                                                   std::string_view base_dir);
+OCIB_EXPORT Result<std::vector<BuildFileImage>> ParseBuildFile(std::string_view json,
+                                                               std::string_view source_name,
+                                                               std::string_view base_dir);
 
 // Reads and parses the build file at `path`; relative paths in it are
 // resolved against the directory holding it. kNotFound if it does not exist,
 // kIo if it cannot be read, kInvalidArgument as ParseBuildFile.
-Result<std::vector<BuildFileImage>> LoadBuildFile(const std::string& path);
+OCIB_EXPORT Result<std::vector<BuildFileImage>> LoadBuildFile(const std::string& path);
 
 // The build file keys that ApplyOverrides accepts in `given`: every key above
 // except "name".
-const std::vector<std::string>& BuildFileFields();
+OCIB_EXPORT const std::vector<std::string>& BuildFileFields();
 
 // Merges command-line flags into the images of a build file. For each image,
 // every field named in `given` (build file keys, e.g. "labels", "platforms")
@@ -126,11 +127,11 @@ const std::vector<std::string>& BuildFileFields();
 // kInvalidArgument, with `images` unchanged, if `given` names something that
 // is not in BuildFileFields(), or if after the merge two images write the
 // same output (for example --output with a file of several images).
-Status ApplyOverrides(std::vector<BuildFileImage>& images, const BuildOptions& flags,
-                      const std::set<std::string>& given);
+OCIB_EXPORT Status ApplyOverrides(std::vector<BuildFileImage>& images, const BuildOptions& flags,
+                                  const std::set<std::string>& given);
 
 // How BuildImages runs the images of a build file.
-struct BuildImagesOptions {
+struct OCIB_EXPORT BuildImagesOptions {
   // Images in flight at once (building or pushing); 0: the default,
   // max(16, 8 x cores): pushes mostly wait on the network.
   int jobs = 0;
@@ -158,7 +159,8 @@ struct BuildImagesOptions {
 // do not depend on `jobs`. On a failure no further image starts, those
 // running finish, and the error of the first failing image in file order is
 // returned, prefixed with its label.
-Status BuildImages(const std::vector<BuildFileImage>& images, const BuildImagesOptions& run);
+OCIB_EXPORT Status BuildImages(const std::vector<BuildFileImage>& images,
+                               const BuildImagesOptions& run);
 
 }  // namespace ocib
 

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "ocib/digest.h"
+#include "ocib/export.h"
 #include "ocib/pull.h"
 #include "ocib/registry.h"
 #include "ocib/status.h"
@@ -42,7 +43,7 @@ namespace ocib {
 
 // What to delete: a registry reference (by tag or digest), "oci:DIR:TAG" or
 // "oci:DIR@sha256:...".
-struct DeleteTarget {
+struct OCIB_EXPORT DeleteTarget {
   ImageLocation location;
   // For a layout named by digest; empty otherwise.
   Digest layout_digest;
@@ -51,12 +52,12 @@ struct DeleteTarget {
   std::string ToString() const;
 };
 
-struct DeleteOptions {
+struct OCIB_EXPORT DeleteOptions {
   // Also delete the image's referrers (only with a digest).
   bool referrers = false;
 };
 
-struct DeleteResult {
+struct OCIB_EXPORT DeleteResult {
   // "REPO@sha256:..." for each manifest deleted, "REPO:TAG@sha256:..." for a
   // tag removed (the digest it named).
   std::vector<std::string> deleted;
@@ -64,8 +65,8 @@ struct DeleteResult {
   std::vector<std::string> notes;
 };
 
-Result<DeleteResult> DeleteImage(const DeleteTarget& target, const DeleteOptions& del,
-                                 const RegistryOptions& options);
+OCIB_EXPORT Result<DeleteResult> DeleteImage(const DeleteTarget& target, const DeleteOptions& del,
+                                             const RegistryOptions& options);
 
 }  // namespace ocib
 

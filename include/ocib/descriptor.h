@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ocib/digest.h"
+#include "ocib/export.h"
 #include "ocib/platform.h"
 
 namespace ocib {
@@ -22,7 +23,7 @@ using Annotations = std::map<std::string, std::string>;
 // The annotation key that names a tag in an OCI layout's index.json.
 inline constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.name";
 
-struct Descriptor {
+struct OCIB_EXPORT Descriptor {
   std::string media_type;
   Digest digest;
   int64_t size = 0;

@@ -15,11 +15,12 @@
 #include <string>
 #include <string_view>
 
+#include "ocib/export.h"
 #include "ocib/status.h"
 
 namespace ocib {
 
-class Digest {
+class OCIB_EXPORT Digest {
  public:
   Digest() = default;
 
@@ -58,7 +59,7 @@ class Digest {
 };
 
 // Incremental SHA-256. Not thread-safe; one per stream.
-class Sha256Hasher {
+class OCIB_EXPORT Sha256Hasher {
  public:
   Sha256Hasher();
   ~Sha256Hasher();
@@ -81,7 +82,7 @@ class Sha256Hasher {
 // Incremental digest with one of the supported algorithms (sha256 or
 // sha512; any other is a programming error: Digest::Parse admits none).
 // Not thread-safe; one per stream.
-class DigestHasher {
+class OCIB_EXPORT DigestHasher {
  public:
   explicit DigestHasher(std::string_view algorithm);
   ~DigestHasher();

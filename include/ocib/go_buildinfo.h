@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "ocib/export.h"
 #include "ocib/status.h"
 
 namespace ocib {
@@ -34,7 +35,7 @@ namespace ocib {
 // ("h1:<base64 SHA-256>"). `version` is "(devel)" for the main module and
 // for a replacement by a local directory (whose `path` is then the
 // directory, e.g. "../lib"); `sum` is empty when the toolchain had none.
-struct GoModule {
+struct OCIB_EXPORT GoModule {
   std::string path;
   std::string version;
   std::string sum;
@@ -45,7 +46,7 @@ struct GoModule {
 // A `dep` line plus, when go.mod replaced the module, the `=>` line after it.
 // When `replace` is set, the code that was linked is the replacement's and
 // `sum` is empty (Go records the replacement's sum instead).
-struct GoDependency {
+struct OCIB_EXPORT GoDependency {
   std::string path;
   std::string version;
   std::string sum;
@@ -57,7 +58,7 @@ struct GoDependency {
   friend bool operator==(const GoDependency& a, const GoDependency& b) = default;
 };
 
-struct GoBuildInfo {
+struct OCIB_EXPORT GoBuildInfo {
   // Toolchain version, e.g. "go1.21.5" (the Go standard library linked in).
   std::string go_version;
   // Import path of the main package (`path` line), e.g. "example.com/app/cmd/app".
@@ -95,11 +96,12 @@ struct GoBuildInfo {
 //                    build information is malformed; the message names `path`
 //                    and the reason;
 //   kUnimplemented   a build-info header version this reader does not know.
-Result<GoBuildInfo> ReadGoBuildInfo(const std::string& path);
+OCIB_EXPORT Result<GoBuildInfo> ReadGoBuildInfo(const std::string& path);
 
 // The same, from the bytes of a whole binary held in memory. `name` is used
 // in error messages only.
-Result<GoBuildInfo> ParseGoBuildInfoFromElf(std::string_view elf_bytes, std::string_view name);
+OCIB_EXPORT Result<GoBuildInfo> ParseGoBuildInfoFromElf(std::string_view elf_bytes,
+                                                        std::string_view name);
 
 // Parses the module-information text (the part after the "go" line, as the
 // toolchain embeds it between its 16-byte sentinels, sentinels removed): the
@@ -107,7 +109,7 @@ Result<GoBuildInfo> ParseGoBuildInfoFromElf(std::string_view elf_bytes, std::str
 // accepted and sets go_version; empty and unknown lines are ignored (newer
 // toolchains may add kinds). Returns kInvalidArgument for a malformed line
 // (wrong field count, `=>` without a preceding `dep`, bad quoting).
-Result<GoBuildInfo> ParseGoModInfo(std::string_view text);
+OCIB_EXPORT Result<GoBuildInfo> ParseGoModInfo(std::string_view text);
 
 }  // namespace ocib
 

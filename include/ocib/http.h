@@ -42,17 +42,18 @@
 #include <string_view>
 #include <vector>
 
+#include "ocib/export.h"
 #include "ocib/io.h"
 #include "ocib/status.h"
 
 namespace ocib {
 
-struct HttpHeader {
+struct OCIB_EXPORT HttpHeader {
   std::string name;
   std::string value;
 };
 
-struct HttpResponse {
+struct OCIB_EXPORT HttpResponse {
   int status = 0;
   std::vector<HttpHeader> headers;
   std::string body;
@@ -63,7 +64,7 @@ struct HttpResponse {
   std::vector<std::string> HeaderValues(std::string_view name) const;
 };
 
-struct HttpRequest {
+struct OCIB_EXPORT HttpRequest {
   std::string method = "GET";
   std::string url;
   std::vector<HttpHeader> headers;
@@ -106,10 +107,10 @@ enum class TransportFailure {
 };
 
 // A short name for `kind` ("connect", "timeout", ...).
-std::string_view TransportFailureName(TransportFailure kind);
+OCIB_EXPORT std::string_view TransportFailureName(TransportFailure kind);
 // Whether a failure of this kind may be cured by trying again: connect,
 // timeout, reset, protocol.
-bool IsRetryableTransportFailure(TransportFailure kind);
+OCIB_EXPORT bool IsRetryableTransportFailure(TransportFailure kind);
 
 // The result of one round trip: a response, or an error with the kind of
 // transport failure (kLocal for errors without one). Shaped like
@@ -146,7 +147,7 @@ class [[nodiscard]] HttpResult {
   TransportFailure failure_ = TransportFailure::kNone;
 };
 
-class HttpTransport {
+class OCIB_EXPORT HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   virtual HttpResult RoundTrip(const HttpRequest& request) = 0;
@@ -158,9 +159,9 @@ class HttpTransport {
 // (else $HOME/.config/containers/certs.d), /etc/containers/certs.d and
 // /etc/docker/certs.d, in the order containers-certs.d(5) gives. CAs of
 // every directory are trusted; the first client certificate found is used.
-std::vector<std::string> DefaultCertDirs();
+OCIB_EXPORT std::vector<std::string> DefaultCertDirs();
 
-struct HttpTransportOptions {
+struct OCIB_EXPORT HttpTransportOptions {
   // Extra CA certificates (PEM) trusted in addition to the system bundle
   // (or $SSL_CERT_FILE when set).
   std::string ca_file;
@@ -183,12 +184,12 @@ struct HttpTransportOptions {
 };
 
 // The libcurl transport.
-std::unique_ptr<HttpTransport> MakeCurlTransport(HttpTransportOptions options = {});
+OCIB_EXPORT std::unique_ptr<HttpTransport> MakeCurlTransport(HttpTransportOptions options = {});
 
 // `url` with userinfo removed and the values of credential-like query
 // parameters (token, signature, password, secret, state ...) replaced by
 // "REDACTED".
-std::string RedactUrl(std::string_view url);
+OCIB_EXPORT std::string RedactUrl(std::string_view url);
 
 }  // namespace ocib
 

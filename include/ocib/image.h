@@ -32,6 +32,7 @@
 #include "ocib/blob_store.h"
 #include "ocib/descriptor.h"
 #include "ocib/digest.h"
+#include "ocib/export.h"
 #include "ocib/image_location.h"
 #include "ocib/layer.h"
 #include "ocib/manifest.h"
@@ -45,13 +46,13 @@ namespace ocib {
 // Where blobs can be read: a store and, when it is a registry repository,
 // "REGISTRY/REPOSITORY" (a write to another repository of that registry
 // mounts blobs from it instead of moving their bytes).
-struct BlobSource {
+struct OCIB_EXPORT BlobSource {
   std::shared_ptr<BlobStore> store;
   std::string repository;
 };
 
 // One platform image.
-struct Image {
+struct OCIB_EXPORT Image {
   // The manifest (its descriptor carries the index entry's platform and
   // annotations when it came from an index) and the config.
   Document manifest;
@@ -76,7 +77,7 @@ struct Image {
 
 // A referrer to write with the images (an SBOM artifact): its manifest,
 // whose subject is one of the images, and the blobs it lists, in `store`.
-struct Attachment {
+struct OCIB_EXPORT Attachment {
   Document manifest;
   Digest subject;
   std::vector<Descriptor> blobs;
@@ -84,7 +85,7 @@ struct Attachment {
 };
 
 // The root of a location: one image, or an index of images.
-struct ImageIndex {
+struct OCIB_EXPORT ImageIndex {
   // The root document: the index, or the single image's manifest.
   Document root;
   bool is_index = false;
@@ -109,10 +110,10 @@ struct ImageIndex {
 
 // With `platforms`, only the matching images of an index are read (a wanted
 // platform that is not there: kNotFound naming the available ones).
-Result<ImageIndex> ReadImage(const ImageLocation& from, const RegistryOptions& options,
-                             const std::vector<Platform>& platforms = {});
+OCIB_EXPORT Result<ImageIndex> ReadImage(const ImageLocation& from, const RegistryOptions& options,
+                                         const std::vector<Platform>& platforms = {});
 
-struct WrittenImage {
+struct OCIB_EXPORT WrittenImage {
   Descriptor root;
   // "REF@sha256:..." or "oci:DIR:TAG@sha256:...".
   std::vector<std::string> written;
@@ -127,22 +128,23 @@ struct WrittenImage {
 // manifests, the attachments, then the tag). The destination must be a tag.
 // With attachments, "unchanged" also needs each of them to be there (a
 // HEAD each, or the layout's index.json).
-Result<WrittenImage> WriteImage(const ImageIndex& image, const ImageLocation& to,
-                                const RegistryOptions& options);
+OCIB_EXPORT Result<WrittenImage> WriteImage(const ImageIndex& image, const ImageLocation& to,
+                                            const RegistryOptions& options);
 
 // How many referrers the location's images had (listed through the
 // referrers API or the layout's index.json); notes for what failed.
-struct ReferrerCount {
+struct OCIB_EXPORT ReferrerCount {
   int total = 0;
   std::vector<std::string> notes;
 };
-ReferrerCount CountReferrers(const ImageLocation& from, const std::vector<Digest>& subjects,
-                             const RegistryOptions& options);
+OCIB_EXPORT ReferrerCount CountReferrers(const ImageLocation& from,
+                                         const std::vector<Digest>& subjects,
+                                         const RegistryOptions& options);
 
 // ---- Operations on one image ---------------------------------------------
 
 // Config fields to change (as `ocib mutate`): unset fields are kept.
-struct ConfigChanges {
+struct OCIB_EXPORT ConfigChanges {
   // Replace the entrypoint / cmd when set (an empty vector clears it).
   std::optional<std::vector<std::string>> entrypoint;
   std::optional<std::vector<std::string>> cmd;
@@ -156,15 +158,16 @@ struct ConfigChanges {
 };
 
 // Checks `changes` (env K=V, ports): kInvalidArgument naming the entry.
-Status CheckConfigChanges(const ConfigChanges& changes);
+OCIB_EXPORT Status CheckConfigChanges(const ConfigChanges& changes);
 
-Result<Image> SetConfig(const Image& image, const ConfigChanges& changes);
+OCIB_EXPORT Result<Image> SetConfig(const Image& image, const ConfigChanges& changes);
 // Sets (or replaces) manifest annotations.
-Result<Image> SetAnnotations(const Image& image, const std::map<std::string, std::string>& set);
+OCIB_EXPORT Result<Image> SetAnnotations(const Image& image,
+                                         const std::map<std::string, std::string>& set);
 
 // A layer to append: an existing blob (in `store`, or already where the
 // image's layers are when `store` is null) and its diff_id.
-struct NewLayer {
+struct OCIB_EXPORT NewLayer {
   Descriptor blob;
   Digest diff_id;
   std::shared_ptr<BlobStore> store;
@@ -173,13 +176,13 @@ struct NewLayer {
 // entry {created, created_by} (`created`: RFC 3339, empty for none) when
 // the config's history has one entry per layer (an image without history
 // stays without: a history must describe every layer or none).
-Result<Image> AppendLayer(const Image& image, const NewLayer& layer, const std::string& created,
-                          const std::string& created_by);
+OCIB_EXPORT Result<Image> AppendLayer(const Image& image, const NewLayer& layer,
+                                      const std::string& created, const std::string& created_by);
 // Builds `tree` into `store` (ocib/layer.h: sorted, 0:0, one mtime) and
 // appends it as AppendLayer does.
-Result<Image> AppendTree(const Image& image, const FileTree& tree,
-                         const std::shared_ptr<BlobStore>& store, const LayerOptions& options,
-                         const std::string& created_by);
+OCIB_EXPORT Result<Image> AppendTree(const Image& image, const FileTree& tree,
+                                     const std::shared_ptr<BlobStore>& store,
+                                     const LayerOptions& options, const std::string& created_by);
 
 // Replaces the base layers: `old_base`'s layers must be the first layers of
 // `image` (kInvalidArgument naming the platform otherwise). The result
@@ -192,8 +195,8 @@ Result<Image> AppendTree(const Image& image, const FileTree& tree,
 // from the typed ImageConfig (ocib/image_config.h) as `build` writes it, so
 // rebasing onto B2 an image built on B1 gives the digest building on B2
 // gives.
-Result<Image> ReplaceBase(const Image& image, const Image& old_base, const Image& new_base,
-                          const std::string& base_name);
+OCIB_EXPORT Result<Image> ReplaceBase(const Image& image, const Image& old_base,
+                                      const Image& new_base, const std::string& base_name);
 
 // ---- Operations on an index ----------------------------------------------
 
@@ -207,19 +210,20 @@ Result<Image> ReplaceBase(const Image& image, const Image& old_base, const Image
 // several and none named by the entrypoint, gets no SBOM and a line in
 // `*notes` (may be null); a layer that cannot be read is an error. Files
 // over 1 GiB are not read.
-Result<ImageIndex> WithSboms(const ImageIndex& index, SbomFormat format,
-                             std::vector<std::string>* notes);
+OCIB_EXPORT Result<ImageIndex> WithSboms(const ImageIndex& index, SbomFormat format,
+                                         std::vector<std::string>* notes);
 
 // Keeps the images matching one of `platforms` (all when empty); a wanted
 // platform that is not there is kNotFound naming the available ones.
-Result<ImageIndex> SelectPlatforms(const ImageIndex& index, const std::vector<Platform>& platforms);
+OCIB_EXPORT Result<ImageIndex> SelectPlatforms(const ImageIndex& index,
+                                               const std::vector<Platform>& platforms);
 // The image of `index` for `platform` (kNotFound naming the available ones).
-Result<Image> FindPlatform(const ImageIndex& index, const Platform& platform);
+OCIB_EXPORT Result<Image> FindPlatform(const ImageIndex& index, const Platform& platform);
 // `index` with `images` (same number, same order) in place of its images:
 // a new root (the index document with the new entries' digests and sizes,
 // the other entries left out, `annotations` set; or the single manifest).
-Result<ImageIndex> Reindex(const ImageIndex& index, std::vector<Image> images,
-                           const std::map<std::string, std::string>& annotations = {});
+OCIB_EXPORT Result<ImageIndex> Reindex(const ImageIndex& index, std::vector<Image> images,
+                                       const std::map<std::string, std::string>& annotations = {});
 
 }  // namespace ocib
 

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "ocib/descriptor.h"
+#include "ocib/export.h"
 #include "ocib/layer.h"
 #include "ocib/platform.h"
 #include "ocib/progress.h"
@@ -47,7 +48,7 @@ namespace ocib {
 // Receives progress and report lines (without a trailing newline).
 using LogFunction = std::function<void(std::string_view)>;
 
-struct BuildOptions {
+struct OCIB_EXPORT BuildOptions {
   // "static" (embedded distroless-like base), "scratch" (no base layers),
   // "oci:DIR[:TAG]" (an image or index in an OCI layout, chosen as
   // ocib/image_location.h says; layer blobs are reused byte for byte), or a registry
@@ -167,7 +168,7 @@ struct BuildOptions {
   std::function<void()> on_written;
 };
 
-struct PlatformImage {
+struct OCIB_EXPORT PlatformImage {
   Platform platform;
   Descriptor manifest;  // with platform set
   Descriptor config;
@@ -175,7 +176,7 @@ struct PlatformImage {
   std::optional<Descriptor> sbom;  // the SBOM artifact manifest, when one was made
 };
 
-struct BuildResult {
+struct OCIB_EXPORT BuildResult {
   // The top-level document written and tagged: an image index for several
   // platforms, an image manifest for one.
   Descriptor descriptor;
@@ -201,11 +202,11 @@ struct BuildResult {
 // invalid tag...), kNotFound for missing inputs, kIo for filesystem
 // failures, and the registry's errors (ocib/registry.h) for pulls and
 // pushes.
-Result<BuildResult> BuildImage(const BuildOptions& options);
+OCIB_EXPORT Result<BuildResult> BuildImage(const BuildOptions& options);
 
 // Parses SOURCE_DATE_EPOCH text: decimal digits only, no sign, no fraction,
 // within int64. kInvalidArgument otherwise.
-Result<int64_t> ParseSourceDateEpoch(std::string_view text);
+OCIB_EXPORT Result<int64_t> ParseSourceDateEpoch(std::string_view text);
 
 }  // namespace ocib
 

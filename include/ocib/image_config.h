@@ -14,12 +14,13 @@
 #include <vector>
 
 #include "ocib/digest.h"
+#include "ocib/export.h"
 #include "ocib/platform.h"
 #include "ocib/status.h"
 
 namespace ocib {
 
-struct HistoryEntry {
+struct OCIB_EXPORT HistoryEntry {
   std::string created;  // RFC 3339, empty when absent
   std::string created_by;
   std::string author;
@@ -28,7 +29,7 @@ struct HistoryEntry {
 };
 
 // The runtime part of the config ("config" in the JSON).
-struct ContainerConfig {
+struct OCIB_EXPORT ContainerConfig {
   std::string user;
   std::set<std::string> exposed_ports;  // "80/tcp"
   std::vector<std::string> env;         // "K=V", in order
@@ -40,7 +41,7 @@ struct ContainerConfig {
   std::string stop_signal;
 };
 
-struct ImageConfig {
+struct OCIB_EXPORT ImageConfig {
   std::string created;  // RFC 3339, empty when absent
   std::string author;
   std::string architecture;
@@ -59,7 +60,7 @@ struct ImageConfig {
 };
 
 // Formats seconds since the Unix epoch as RFC 3339 UTC, "1970-01-01T00:00:00Z".
-std::string FormatRfc3339(int64_t seconds);
+OCIB_EXPORT std::string FormatRfc3339(int64_t seconds);
 
 }  // namespace ocib
 

@@ -42,6 +42,7 @@
 #include <string_view>
 #include <variant>
 
+#include "ocib/export.h"
 #include "ocib/manifest.h"
 #include "ocib/reference.h"
 #include "ocib/status.h"
@@ -49,7 +50,7 @@
 namespace ocib {
 
 // "oci:DIR[:TAG|@DIGEST]": an OCI image layout directory.
-struct LayoutLocation {
+struct OCIB_EXPORT LayoutLocation {
   std::string path;
   std::string tag;  // "latest" when not given
   bool tag_given = false;
@@ -59,7 +60,7 @@ struct LayoutLocation {
 
 // "oci-archive:FILE[:TAG]" (a tar of an OCI layout) or
 // "docker-archive:FILE[:REPO:TAG]" (the `docker save` format).
-struct ArchiveLocation {
+struct OCIB_EXPORT ArchiveLocation {
   enum class Kind { kOci, kDocker };
   Kind kind = Kind::kOci;
   std::string path;
@@ -72,12 +73,12 @@ struct ArchiveLocation {
 };
 
 // "docker://REF" or a plain registry reference.
-struct RegistryLocation {
+struct OCIB_EXPORT RegistryLocation {
   Reference reference;
   friend bool operator==(const RegistryLocation&, const RegistryLocation&) = default;
 };
 
-struct ImageLocation {
+struct OCIB_EXPORT ImageLocation {
   std::variant<LayoutLocation, ArchiveLocation, RegistryLocation> where;
 
   // Parses any spelling of the table above. kInvalidArgument naming `text`
@@ -106,8 +107,8 @@ struct ImageLocation {
 // image. `where` names the layout or archive in errors. kNotFound for a
 // missing tag or digest; kInvalidArgument listing the tags when several
 // images leave the choice open.
-Result<Descriptor> SelectImage(const Index& index, std::string_view tag, bool tag_given,
-                               std::string_view digest, std::string_view where);
+OCIB_EXPORT Result<Descriptor> SelectImage(const Index& index, std::string_view tag, bool tag_given,
+                                           std::string_view digest, std::string_view where);
 
 }  // namespace ocib
 

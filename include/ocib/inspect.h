@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ocib/export.h"
 #include "ocib/status.h"
 
 namespace ocib {
@@ -16,7 +17,7 @@ namespace ocib {
 // document (index or manifest), then (for an index) the exact bytes of each platform manifest,
 // then those of each manifest's config, in index order: the documents InspectRemote gives.
 // kNotFound for a missing tag or blob.
-Result<std::vector<std::string>> InspectLayout(const std::string& reference);
+OCIB_EXPORT Result<std::vector<std::string>> InspectLayout(const std::string& reference);
 
 }  // namespace ocib
 

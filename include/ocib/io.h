@@ -7,13 +7,14 @@
 
 #include <cstddef>
 
+#include "ocib/export.h"
 #include "ocib/status.h"
 
 namespace ocib {
 
 // A byte sink. Write may be called any number of times, then Close once.
 // After an error the writer is unusable. One thread at a time.
-class Writer {
+class OCIB_EXPORT Writer {
  public:
   virtual ~Writer() = default;
   virtual Status Write(const void* data, size_t size) = 0;
@@ -22,7 +23,7 @@ class Writer {
 };
 
 // A byte source. Read returns the number of bytes read, 0 at end of stream.
-class Reader {
+class OCIB_EXPORT Reader {
  public:
   virtual ~Reader() = default;
   virtual Result<size_t> Read(void* data, size_t size) = 0;

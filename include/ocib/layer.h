@@ -21,6 +21,7 @@
 
 #include "ocib/blob_store.h"
 #include "ocib/descriptor.h"
+#include "ocib/export.h"
 #include "ocib/status.h"
 
 namespace ocib {
@@ -28,12 +29,12 @@ namespace ocib {
 enum class Compression { kZstd, kGzip, kNone };
 
 // "zstd" | "gzip" | "none".
-Result<Compression> ParseCompression(std::string_view text);
-std::string_view CompressionName(Compression c);
+OCIB_EXPORT Result<Compression> ParseCompression(std::string_view text);
+OCIB_EXPORT std::string_view CompressionName(Compression c);
 // The OCI layer media type for `c`.
-std::string_view LayerMediaType(Compression c);
+OCIB_EXPORT std::string_view LayerMediaType(Compression c);
 
-struct LayerOptions {
+struct OCIB_EXPORT LayerOptions {
   Compression compression = Compression::kZstd;
   // Compression level; 0 means the default (zstd 3, gzip 6).
   int level = 0;
@@ -47,13 +48,13 @@ struct LayerOptions {
   std::function<void(int64_t done)> on_bytes;
 };
 
-struct Layer {
+struct OCIB_EXPORT Layer {
   Descriptor descriptor;  // the compressed blob
   Digest diff_id;         // sha256 of the uncompressed tar
   int64_t uncompressed_size = 0;
 };
 
-struct FileEntry {
+struct OCIB_EXPORT FileEntry {
   enum class Type { kRegular, kDirectory, kSymlink, kHardlink };
   std::string path;  // relative, normalized ("etc/passwd"), no trailing '/'
   Type type = Type::kRegular;
@@ -71,7 +72,7 @@ struct FileEntry {
 // The entries of one layer. Add* validate and normalize destination paths:
 // absolute or relative, "." and duplicate '/' removed; ".." that escapes the
 // root, NUL and empty paths are kInvalidArgument.
-class FileTree {
+class OCIB_EXPORT FileTree {
  public:
   // Adds the host file or directory `source` at `dest`. A directory is added
   // with everything below it (symlinks kept as symlinks, never followed;
@@ -116,11 +117,12 @@ class FileTree {
 
 // Writes `tree` as one layer into `store` in a single streaming pass.
 // On failure nothing is committed to the store.
-Result<Layer> BuildLayer(const FileTree& tree, BlobStore& store, const LayerOptions& options);
+OCIB_EXPORT Result<Layer> BuildLayer(const FileTree& tree, BlobStore& store,
+                                     const LayerOptions& options);
 
 // Decompresses a stored layer blob of `media_type` into `sink` (used to
 // verify diff_ids). Returns kInvalidArgument for unknown media types.
-Status DecompressLayer(Reader& blob, std::string_view media_type, Writer& sink);
+OCIB_EXPORT Status DecompressLayer(Reader& blob, std::string_view media_type, Writer& sink);
 
 }  // namespace ocib
 

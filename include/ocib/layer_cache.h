@@ -58,6 +58,7 @@
 #include <string>
 
 #include "ocib/blob_store.h"
+#include "ocib/export.h"
 #include "ocib/layer.h"
 #include "ocib/status.h"
 
@@ -65,7 +66,7 @@ namespace ocib {
 
 class OciLayout;
 
-class LayerCache {
+class OCIB_EXPORT LayerCache {
  public:
   ~LayerCache();
   LayerCache(const LayerCache&) = delete;

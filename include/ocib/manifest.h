@@ -17,11 +17,12 @@
 #include <vector>
 
 #include "ocib/descriptor.h"
+#include "ocib/export.h"
 #include "ocib/status.h"
 
 namespace ocib {
 
-struct Manifest {
+struct OCIB_EXPORT Manifest {
   std::string media_type;  // empty when the document has none
   std::string artifact_type;
   Descriptor config;
@@ -33,7 +34,7 @@ struct Manifest {
   std::string Serialize() const;
 };
 
-struct Index {
+struct OCIB_EXPORT Index {
   std::string media_type;
   std::string artifact_type;
   std::vector<Descriptor> manifests;
@@ -45,13 +46,13 @@ struct Index {
 };
 
 // Serialized bytes paired with their descriptor: what gets stored.
-struct Document {
+struct OCIB_EXPORT Document {
   Descriptor descriptor;
   std::string bytes;
 };
 
 // Makes a descriptor for `bytes` of `media_type` (sha256, size).
-Descriptor DescribeBytes(std::string_view media_type, std::string_view bytes);
+OCIB_EXPORT Descriptor DescribeBytes(std::string_view media_type, std::string_view bytes);
 
 }  // namespace ocib
 

@@ -6,6 +6,8 @@
 
 #include <string_view>
 
+#include "ocib/export.h"
+
 namespace ocib::media_type {
 
 inline constexpr std::string_view kLayoutHeader = "application/vnd.oci.layout.header.v1+json";
@@ -26,12 +28,12 @@ inline constexpr std::string_view kDockerLayerGzip =
     "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
 // True for an OCI image index or a Docker manifest list.
-bool IsIndex(std::string_view media_type);
+OCIB_EXPORT bool IsIndex(std::string_view media_type);
 // True for an OCI image manifest or a Docker v2 schema 2 manifest.
-bool IsManifest(std::string_view media_type);
+OCIB_EXPORT bool IsManifest(std::string_view media_type);
 // True for the layer types ocib can decompress: tar, tar+gzip, tar+zstd and
 // the Docker gzip layer.
-bool IsLayer(std::string_view media_type);
+OCIB_EXPORT bool IsLayer(std::string_view media_type);
 
 }  // namespace ocib::media_type
 

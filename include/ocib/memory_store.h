@@ -25,10 +25,11 @@
 #include <string>
 
 #include "ocib/blob_store.h"
+#include "ocib/export.h"
 
 namespace ocib {
 
-class MemoryBlobStore : public BlobStore {
+class OCIB_EXPORT MemoryBlobStore : public BlobStore {
  public:
   Result<bool> Has(const Digest& digest) override;
   Result<std::unique_ptr<BlobWriter>> NewWriter() override;

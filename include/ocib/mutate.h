@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "ocib/descriptor.h"
+#include "ocib/export.h"
 #include "ocib/platform.h"
 #include "ocib/pull.h"
 #include "ocib/registry.h"
@@ -48,7 +49,7 @@
 
 namespace ocib {
 
-struct MutateOptions {
+struct OCIB_EXPORT MutateOptions {
   // Replace the entrypoint / cmd when set (an empty vector clears it).
   std::optional<std::vector<std::string>> entrypoint;
   std::optional<std::vector<std::string>> cmd;
@@ -69,7 +70,7 @@ struct MutateOptions {
   std::optional<SbomFormat> sbom;
 };
 
-struct MutateResult {
+struct OCIB_EXPORT MutateResult {
   Descriptor root;
   // "REF@sha256:..." (or "oci:DIR:TAG@sha256:...") for the destination.
   std::vector<std::string> written;
@@ -79,8 +80,10 @@ struct MutateResult {
   std::vector<std::string> notes;
 };
 
-Result<MutateResult> Mutate(const ImageLocation& source, const ImageLocation& destination,
-                            const MutateOptions& mutate, const RegistryOptions& options);
+OCIB_EXPORT Result<MutateResult> Mutate(const ImageLocation& source,
+                                        const ImageLocation& destination,
+                                        const MutateOptions& mutate,
+                                        const RegistryOptions& options);
 
 }  // namespace ocib
 

@@ -32,12 +32,13 @@
 #include <vector>
 
 #include "ocib/blob_store.h"
+#include "ocib/export.h"
 #include "ocib/manifest.h"
 #include "ocib/status.h"
 
 namespace ocib {
 
-class OciLayout : public BlobStore {
+class OCIB_EXPORT OciLayout : public BlobStore {
  public:
   ~OciLayout() override;
 
@@ -133,7 +134,7 @@ class OciLayout : public BlobStore {
 };
 
 // Whether `tag` is a valid ref.name (image-spec annotations grammar).
-bool IsValidRefName(const std::string& tag);
+OCIB_EXPORT bool IsValidRefName(const std::string& tag);
 
 }  // namespace ocib
 

@@ -14,11 +14,12 @@
 #include <string_view>
 #include <vector>
 
+#include "ocib/export.h"
 #include "ocib/status.h"
 
 namespace ocib {
 
-struct Platform {
+struct OCIB_EXPORT Platform {
   std::string os;
   std::string architecture;
   std::string variant;

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "ocib/digest.h"
+#include "ocib/export.h"
 
 namespace ocib {
 
@@ -54,7 +55,7 @@ constexpr std::string_view BlobActionName(BlobAction a) {
   return "";
 }
 
-struct BlobEvent {
+struct OCIB_EXPORT BlobEvent {
   Digest digest;
   int64_t size = 0;
   BlobAction action = BlobAction::kUploaded;
@@ -64,12 +65,12 @@ struct BlobEvent {
 
 // The blobs a push or pull is about to look at (once, before the first
 // on_blob of them).
-struct TransferPlan {
+struct OCIB_EXPORT TransferPlan {
   int blobs = 0;
   int64_t bytes = 0;
 };
 
-struct TransferEvents {
+struct OCIB_EXPORT TransferEvents {
   std::function<void(const TransferPlan&)> on_plan;
   // Bytes of `digest` sent or received so far, of `total` (at most every
   // 256 KiB and at the end; restarts from 0 when a transfer is retried).
@@ -79,7 +80,7 @@ struct TransferEvents {
 
 // One new layer of a build: the embedded base, the shared files, or a
 // platform's binary.
-struct LayerEvent {
+struct OCIB_EXPORT LayerEvent {
   int index = 0;  // the layer's position among the build's new layers
   Digest digest;  // the compressed blob
   int64_t size = 0;
@@ -88,7 +89,7 @@ struct LayerEvent {
   double seconds = 0;                      // compressing it, or finding it
 };
 
-struct BuildEvents {
+struct OCIB_EXPORT BuildEvents {
   // Once, before the first layer is compressed: `blobs` new layers, `bytes`
   // their content's uncompressed size (exact for cached layers, the files'
   // sizes for the others).

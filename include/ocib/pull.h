@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "ocib/descriptor.h"
+#include "ocib/export.h"
 #include "ocib/image_location.h"
 #include "ocib/platform.h"
 #include "ocib/reference.h"
@@ -53,7 +54,7 @@
 namespace ocib {
 
 // What Pull and Copy carry besides the image itself.
-struct CopyOptions {
+struct OCIB_EXPORT CopyOptions {
   // The image's referrers (see "Referrers" above); false: the image only
   // (`--no-referrers`), and no referrer is looked up.
   bool referrers = true;
@@ -66,9 +67,10 @@ struct CopyOptions {
 // tagged `layout_tag` (empty: the source's tag, or untagged for a digest
 // reference), with its referrers unless `copy.referrers` is false. Returns
 // the descriptor written to index.json.
-Result<Descriptor> Pull(const Reference& source, const std::string& layout_dir,
-                        const std::string& layout_tag, const std::vector<Platform>& platforms,
-                        const RegistryOptions& options, const CopyOptions& copy = {});
+OCIB_EXPORT Result<Descriptor> Pull(const Reference& source, const std::string& layout_dir,
+                                    const std::string& layout_tag,
+                                    const std::vector<Platform>& platforms,
+                                    const RegistryOptions& options, const CopyOptions& copy = {});
 
 // Like Pull, but without the layers: the layout gets the root (or the new
 // index of the selected platforms), the platform manifests and their
@@ -79,10 +81,10 @@ Result<Descriptor> Pull(const Reference& source, const std::string& layout_dir,
 // and Push's `blob_source`. A later Pull into the same layout fetches the
 // missing layers. No referrers are carried (the SBOMs of a base describe
 // the base, not an image built on it).
-Result<Descriptor> PullDocuments(const Reference& source, const std::string& layout_dir,
-                                 const std::string& layout_tag,
-                                 const std::vector<Platform>& platforms,
-                                 const RegistryOptions& options);
+OCIB_EXPORT Result<Descriptor> PullDocuments(const Reference& source, const std::string& layout_dir,
+                                             const std::string& layout_tag,
+                                             const std::vector<Platform>& platforms,
+                                             const RegistryOptions& options);
 
 // Copies every platform of `source` to `destination` (any two locations of
 // ocib/image_location.h), with its referrers unless `copy.referrers` is
@@ -101,16 +103,16 @@ Result<Descriptor> PullDocuments(const Reference& source, const std::string& lay
 // ?digest=, documents are verified here) and mounts blobs when both are
 // in one registry. Returns the root descriptor; for a registry
 // destination `pushed` gets "REF@sha256:..." lines.
-Result<Descriptor> Copy(const ImageLocation& source, const ImageLocation& destination,
-                        const RegistryOptions& options, std::vector<std::string>* pushed,
-                        const CopyOptions& copy = {});
+OCIB_EXPORT Result<Descriptor> Copy(const ImageLocation& source, const ImageLocation& destination,
+                                    const RegistryOptions& options,
+                                    std::vector<std::string>* pushed, const CopyOptions& copy = {});
 
 // `ocib inspect REF`: the exact bytes of the root document (manifest or
 // index), then of each platform manifest of an index, then of each
 // manifest's config, as InspectLayout (ocib/inspect.h) gives them for a
 // layout. Digests are verified; each distinct document is fetched once.
-Result<std::vector<std::string>> InspectRemote(const Reference& reference,
-                                               const RegistryOptions& options);
+OCIB_EXPORT Result<std::vector<std::string>> InspectRemote(const Reference& reference,
+                                                           const RegistryOptions& options);
 
 }  // namespace ocib
 

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "ocib/descriptor.h"
+#include "ocib/export.h"
 #include "ocib/pull.h"
 #include "ocib/reference.h"
 #include "ocib/registry.h"
@@ -39,7 +40,7 @@
 
 namespace ocib {
 
-struct PushResult {
+struct OCIB_EXPORT PushResult {
   Descriptor root;
   // "registry/repo:tag@sha256:..." for each destination.
   std::vector<std::string> pushed;
@@ -69,18 +70,18 @@ struct PushResult {
 // `copy.referrers` false (`--no-referrers`): the image only; the layout's
 // referrers are neither pushed nor looked at, for a registry that refuses
 // artifacts.
-Result<PushResult> Push(const std::string& layout_dir, const std::string& layout_tag,
-                        const std::vector<Reference>& destinations, const RegistryOptions& options,
-                        const std::map<Digest, std::string>& mount_sources = {},
-                        const std::optional<Reference>& blob_source = std::nullopt,
-                        const CopyOptions& copy = {});
+OCIB_EXPORT Result<PushResult> Push(const std::string& layout_dir, const std::string& layout_tag,
+                                    const std::vector<Reference>& destinations,
+                                    const RegistryOptions& options,
+                                    const std::map<Digest, std::string>& mount_sources = {},
+                                    const std::optional<Reference>& blob_source = std::nullopt,
+                                    const CopyOptions& copy = {});
 
 // Maps every blob of the image tagged `layout_tag` in `layout_dir` to
 // `repository` (for `mount_sources` when pushing an image built on a base
 // that came from `repository` of the destination registry).
-Result<std::map<Digest, std::string>> MountSourcesFromLayout(const std::string& layout_dir,
-                                                             const std::string& layout_tag,
-                                                             const std::string& repository);
+OCIB_EXPORT Result<std::map<Digest, std::string>> MountSourcesFromLayout(
+    const std::string& layout_dir, const std::string& layout_tag, const std::string& repository);
 
 }  // namespace ocib
 

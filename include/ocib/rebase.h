@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "ocib/export.h"
 #include "ocib/image_location.h"
 #include "ocib/mutate.h"
 #include "ocib/platform.h"
@@ -36,7 +37,7 @@
 
 namespace ocib {
 
-struct RebaseOptions {
+struct OCIB_EXPORT RebaseOptions {
   ImageLocation new_base;
   std::optional<ImageLocation> old_base;
   // The base.name annotation of the result. Unset: the new base's location
@@ -49,8 +50,10 @@ struct RebaseOptions {
   std::optional<SbomFormat> sbom;
 };
 
-Result<MutateResult> Rebase(const ImageLocation& source, const ImageLocation& destination,
-                            const RebaseOptions& rebase, const RegistryOptions& options);
+OCIB_EXPORT Result<MutateResult> Rebase(const ImageLocation& source,
+                                        const ImageLocation& destination,
+                                        const RebaseOptions& rebase,
+                                        const RegistryOptions& options);
 
 }  // namespace ocib
 

@@ -29,11 +29,12 @@
 #include <string>
 #include <string_view>
 
+#include "ocib/export.h"
 #include "ocib/status.h"
 
 namespace ocib {
 
-class Reference {
+class OCIB_EXPORT Reference {
  public:
   Reference() = default;
 
@@ -81,7 +82,7 @@ class Reference {
 };
 
 // Whether `tag` matches the tag grammar [\w][\w.-]{0,127}.
-bool IsValidTag(std::string_view tag);
+OCIB_EXPORT bool IsValidTag(std::string_view tag);
 
 }  // namespace ocib
 

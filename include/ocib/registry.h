@@ -67,6 +67,7 @@
 #include "ocib/auth.h"
 #include "ocib/blob_store.h"
 #include "ocib/descriptor.h"
+#include "ocib/export.h"
 #include "ocib/http.h"
 #include "ocib/io.h"
 #include "ocib/progress.h"
@@ -74,7 +75,7 @@
 
 namespace ocib {
 
-struct RetryPolicy {
+struct OCIB_EXPORT RetryPolicy {
   // Attempts per request, the first included. The defaults wait at least
   // 11.75 s in all before giving up: a registry restarting for 10 s is
   // survived.
@@ -94,16 +95,16 @@ struct RetryPolicy {
 };
 
 // Whether an HTTP status is worth retrying (408, 429, 5xx except 501/505).
-bool IsRetryableStatus(int status);
+OCIB_EXPORT bool IsRetryableStatus(int status);
 // Parses Retry-After (delta seconds or an IMF-fixdate HTTP-date, relative
 // to `now`); nullopt when absent or malformed; a past date yields 0; values
 // are capped at one day.
-std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
-                                                         std::chrono::system_clock::time_point now);
+OCIB_EXPORT std::optional<std::chrono::milliseconds> ParseRetryAfter(
+    std::string_view value, std::chrono::system_clock::time_point now);
 
 class RegistrySessions;
 
-struct RegistryOptions {
+struct OCIB_EXPORT RegistryOptions {
   // Defaults: MakeCurlTransport({ca_file, log}) and MakeDefaultKeychain().
   std::shared_ptr<HttpTransport> transport;
   std::shared_ptr<Keychain> keychain;
@@ -192,7 +193,7 @@ struct RegistryOptions {
 //  - being uploaded by another client: waited for, then mounted.
 // So within a run each blob crosses the network to a registry once.
 // Thread-safe; give every client of the run the same object.
-class RegistrySessions {
+class OCIB_EXPORT RegistrySessions {
  public:
   RegistrySessions();
   ~RegistrySessions();
@@ -207,7 +208,7 @@ class RegistrySessions {
 };
 
 // A manifest or index as the registry served it.
-struct RemoteManifest {
+struct OCIB_EXPORT RemoteManifest {
   std::string media_type;
   Digest digest;
   std::string bytes;
@@ -216,7 +217,7 @@ struct RemoteManifest {
 // Opens `length` bytes of a blob starting at `offset`, for (re)uploads.
 using BlobOpener = std::function<Result<std::unique_ptr<Reader>>(int64_t offset, int64_t length)>;
 
-class RegistryClient {
+class OCIB_EXPORT RegistryClient {
  public:
   // A client for `registry`, a reference's domain ("docker.io" is served
   // by registry-1.docker.io). Nothing is sent before the first call.

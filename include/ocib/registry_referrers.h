@@ -39,6 +39,7 @@
 
 #include "ocib/descriptor.h"
 #include "ocib/digest.h"
+#include "ocib/export.h"
 #include "ocib/registry.h"
 #include "ocib/status.h"
 
@@ -56,8 +57,9 @@ namespace ocib {
 // else a manifest's config media type) and the document's annotations.
 // Errors: kInvalidArgument when `bytes` is not a manifest or index of
 // `media_type`; the registry's errors, naming what was being pushed.
-Result<Descriptor> PushReferrer(RegistryClient& client, const std::string& repo,
-                                const std::string& media_type, const std::string& bytes);
+OCIB_EXPORT Result<Descriptor> PushReferrer(RegistryClient& client, const std::string& repo,
+                                            const std::string& media_type,
+                                            const std::string& bytes);
 
 // Adds `referrer` (a descriptor as PushReferrer returns it) to the image
 // index tagged ReferrersTagFor(subject) in `repo`: reads the tag (404, or a
@@ -67,18 +69,17 @@ Result<Descriptor> PushReferrer(RegistryClient& client, const std::string& repo,
 // than an image index: kAlreadyExists saying what is there (media type,
 // digest, size), nothing changed; with RegistryOptions::replace_referrers_tag
 // the tag is replaced by an index of this referrer.
-Status AddToReferrersFallbackTag(RegistryClient& client, const std::string& repo,
-                                 const Digest& subject, const Descriptor& referrer);
+OCIB_EXPORT Status AddToReferrersFallbackTag(RegistryClient& client, const std::string& repo,
+                                             const Digest& subject, const Descriptor& referrer);
 
 // The referrers of `subject` in `repo`, as referrers-API descriptors, in
 // the registry's order: from the referrers API, or when the registry has
 // none, from the fallback tag (absent: no referrers). With `artifact_type`
 // not empty, only those of that type (filtered here too: registries may
 // ignore the filter).
-Result<std::vector<Descriptor>> ListRegistryReferrers(RegistryClient& client,
-                                                      const std::string& repo,
-                                                      const Digest& subject,
-                                                      std::string_view artifact_type = {});
+OCIB_EXPORT Result<std::vector<Descriptor>> ListRegistryReferrers(
+    RegistryClient& client, const std::string& repo, const Digest& subject,
+    std::string_view artifact_type = {});
 
 }  // namespace ocib
 

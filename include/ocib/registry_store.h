@@ -17,11 +17,12 @@
 #include <string>
 
 #include "ocib/blob_store.h"
+#include "ocib/export.h"
 #include "ocib/registry.h"
 
 namespace ocib {
 
-class RegistryBlobStore : public BlobStore {
+class OCIB_EXPORT RegistryBlobStore : public BlobStore {
  public:
   // The repository `repo` ("team/app") on `client`'s registry.
   RegistryBlobStore(std::shared_ptr<RegistryClient> client, std::string repo)

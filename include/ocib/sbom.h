@@ -55,6 +55,7 @@
 #include "ocib/blob_store.h"
 #include "ocib/descriptor.h"
 #include "ocib/digest.h"
+#include "ocib/export.h"
 #include "ocib/go_buildinfo.h"
 #include "ocib/platform.h"
 #include "ocib/status.h"
@@ -68,12 +69,12 @@ enum class SbomFormat { kSpdx, kCycloneDx };
 
 // Parses "spdx" or "cyclonedx" (the CLI's --sbom values; "none" is the
 // caller's business). kInvalidArgument otherwise.
-Result<SbomFormat> ParseSbomFormat(std::string_view text);
+OCIB_EXPORT Result<SbomFormat> ParseSbomFormat(std::string_view text);
 // "application/spdx+json" or "application/vnd.cyclonedx+json".
-std::string_view SbomMediaType(SbomFormat format);
+OCIB_EXPORT std::string_view SbomMediaType(SbomFormat format);
 
 // What the SBOM describes.
-struct SbomSubject {
+struct OCIB_EXPORT SbomSubject {
   // Image reference or name, e.g. "registry.example/team/app:1.0" (may be
   // empty: then the main module path names the document).
   std::string name;
@@ -92,18 +93,19 @@ struct SbomSubject {
 };
 
 // "YYYY-MM-DDTHH:MM:SSZ" for a Unix time (UTC). Negative times are clamped to 0.
-std::string FormatRfc3339Utc(int64_t unix_seconds);
+OCIB_EXPORT std::string FormatRfc3339Utc(int64_t unix_seconds);
 
 // The SPDX 2.3 JSON document. kInvalidArgument if `subject.created` is not
 // of the form above or `info` has no main module path and no `path`.
-Result<std::string> MakeSpdxSbom(const GoBuildInfo& info, const SbomSubject& subject);
+OCIB_EXPORT Result<std::string> MakeSpdxSbom(const GoBuildInfo& info, const SbomSubject& subject);
 
 // The CycloneDX 1.5 JSON BOM. Same errors as MakeSpdxSbom.
-Result<std::string> MakeCycloneDxSbom(const GoBuildInfo& info, const SbomSubject& subject);
+OCIB_EXPORT Result<std::string> MakeCycloneDxSbom(const GoBuildInfo& info,
+                                                  const SbomSubject& subject);
 
 // Either of the above.
-Result<std::string> MakeSbom(SbomFormat format, const GoBuildInfo& info,
-                             const SbomSubject& subject);
+OCIB_EXPORT Result<std::string> MakeSbom(SbomFormat format, const GoBuildInfo& info,
+                                         const SbomSubject& subject);
 
 // Makes the SBOM and attaches it to `image_manifest` as an OCI 1.1 artifact
 // in `store` (see AttachArtifact in ocib/referrers.h): artifactType and the
@@ -112,8 +114,9 @@ Result<std::string> MakeSbom(SbomFormat format, const GoBuildInfo& info,
 // artifact manifest's descriptor (artifactType set); to make it visible in
 // an OCI layout, also call AddReferrerToLayout. `subject.digest` should
 // equal `image_manifest.digest` (it is filled in from it when empty).
-Result<Descriptor> AttachSbom(BlobStore& store, const Descriptor& image_manifest, SbomFormat format,
-                              const GoBuildInfo& info, SbomSubject subject);
+OCIB_EXPORT Result<Descriptor> AttachSbom(BlobStore& store, const Descriptor& image_manifest,
+                                          SbomFormat format, const GoBuildInfo& info,
+                                          SbomSubject subject);
 
 }  // namespace ocib
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ocib/export.h"
 #include "ocib/reference.h"
 #include "ocib/registry.h"
 #include "ocib/status.h"
@@ -23,27 +24,29 @@ namespace ocib {
 // the tagged document and, for an index, of each of its manifests (each
 // line carries "subject" and the referrer's descriptor with artifactType).
 // With `artifact_type` not empty, only the referrers of that type.
-Result<std::vector<std::string>> LayoutReferrers(const std::string& reference,
-                                                 const std::string& artifact_type = "");
+OCIB_EXPORT Result<std::vector<std::string>> LayoutReferrers(const std::string& reference,
+                                                             const std::string& artifact_type = "");
 
 // The SBOM (its exact bytes) attached to the image for `platform` ("" means
 // the only platform, or linux/amd64 when there are several). kNotFound
 // when the image has no SBOM.
-Result<std::string> LayoutSbom(const std::string& reference, const std::string& platform);
+OCIB_EXPORT Result<std::string> LayoutSbom(const std::string& reference,
+                                           const std::string& platform);
 
 // LayoutReferrers for a registry reference (tag or digest): the lines for
 // the referrers of the document it names and, for an index, of each of its
 // manifests, in that order; each subject's referrers in the registry's
 // order.
-Result<std::vector<std::string>> RegistryReferrers(const Reference& reference,
-                                                   const RegistryOptions& options,
-                                                   const std::string& artifact_type = "");
+OCIB_EXPORT Result<std::vector<std::string>> RegistryReferrers(
+    const Reference& reference, const RegistryOptions& options,
+    const std::string& artifact_type = "");
 
 // LayoutSbom for a registry reference: the SBOM layer's bytes (verified
 // against their digest; 64 MiB at most), SPDX preferred over CycloneDX.
 // kNotFound when the image has no SBOM or no image for `platform`.
-Result<std::string> RegistrySbom(const Reference& reference, const std::string& platform,
-                                 const RegistryOptions& options);
+OCIB_EXPORT Result<std::string> RegistrySbom(const Reference& reference,
+                                             const std::string& platform,
+                                             const RegistryOptions& options);
 
 }  // namespace ocib
 

@@ -22,6 +22,8 @@
 #include <variant>
 #include <vector>
 
+#include "ocib/export.h"
+
 namespace ocib {
 
 // Canonical error codes. Choose the most specific one that applies.
@@ -50,9 +52,9 @@ enum class ErrorCode {
 };
 
 // Returns a stable lower-case name for `code`, e.g. "not found".
-std::string_view ErrorCodeName(ErrorCode code);
+OCIB_EXPORT std::string_view ErrorCodeName(ErrorCode code);
 
-class Error {
+class OCIB_EXPORT Error {
  public:
   Error(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
@@ -83,11 +85,11 @@ class Error {
 };
 
 // Shorthand factories.
-Error InvalidArgument(std::string message);
-Error NotFound(std::string message);
-Error IoError(std::string message);
-Error DataLoss(std::string message);
-Error Internal(std::string message);
+OCIB_EXPORT Error InvalidArgument(std::string message);
+OCIB_EXPORT Error NotFound(std::string message);
+OCIB_EXPORT Error IoError(std::string message);
+OCIB_EXPORT Error DataLoss(std::string message);
+OCIB_EXPORT Error Internal(std::string message);
 
 // A value or an Error, shaped like std::expected<T, Error>.
 template <class T>

@@ -26,20 +26,21 @@
 #include <vector>
 
 #include "ocib/digest.h"
+#include "ocib/export.h"
 #include "ocib/pull.h"
 #include "ocib/registry.h"
 #include "ocib/status.h"
 
 namespace ocib {
 
-struct ListTagsOptions {
+struct OCIB_EXPORT ListTagsOptions {
   // Resolve each tag to its digest (one request per tag for a registry).
   bool digests = false;
   // Tags per page asked of a registry (?n=); 0: the registry's default.
   int page_size = 0;
 };
 
-struct TagEntry {
+struct OCIB_EXPORT TagEntry {
   std::string tag;
   // Set when ListTagsOptions::digests (a layout always has it).
   Digest digest;
@@ -52,17 +53,18 @@ struct TagEntry {
 // a layout without tag), in the registry's order (a layout's: index.json's
 // order). kInvalidArgument when a tag or digest is given; kNotFound when
 // the repository or layout does not exist.
-Result<std::vector<TagEntry>> ListTags(const ImageLocation& repository, const ListTagsOptions& list,
-                                       const RegistryOptions& options);
+OCIB_EXPORT Result<std::vector<TagEntry>> ListTags(const ImageLocation& repository,
+                                                   const ListTagsOptions& list,
+                                                   const RegistryOptions& options);
 
 // Points each of `new_tags` at the image `source` names (a registry
 // reference by tag or digest, or a tagged layout), in the same repository
 // or layout. Every tag is checked before anything is written
 // (kInvalidArgument); a missing source is kNotFound. Returns one
 // "REPO:TAG@sha256:..." line per new tag.
-Result<std::vector<std::string>> TagImage(const ImageLocation& source,
-                                          const std::vector<std::string>& new_tags,
-                                          const RegistryOptions& options);
+OCIB_EXPORT Result<std::vector<std::string>> TagImage(const ImageLocation& source,
+                                                      const std::vector<std::string>& new_tags,
+                                                      const RegistryOptions& options);
 
 }  // namespace ocib
 

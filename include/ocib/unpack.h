@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "ocib/descriptor.h"
+#include "ocib/export.h"
 #include "ocib/image_location.h"
 #include "ocib/io.h"
 #include "ocib/platform.h"
@@ -36,14 +37,14 @@
 
 namespace ocib {
 
-struct UnpackOptions {
+struct OCIB_EXPORT UnpackOptions {
   // The platform to take from an index; none: the index's only platform.
   std::optional<Platform> platform;
   // UnpackImage: create device nodes (only as root; skipped otherwise).
   bool devices = false;
 };
 
-struct UnpackReport {
+struct OCIB_EXPORT UnpackReport {
   Descriptor manifest;  // the platform manifest unpacked or exported
   int64_t entries = 0;  // entries written
   // Things the caller should tell the user: device nodes skipped, owners
@@ -56,22 +57,23 @@ struct UnpackReport {
 // files belong to the caller, files get the owner's read bit and
 // directories rwx for the owner (noted). On failure `dir` may hold part of
 // the tree, never anything outside it.
-Result<UnpackReport> UnpackImage(const ImageLocation& source, const std::string& dir,
-                                 const UnpackOptions& options,
-                                 const RegistryOptions& registry = {});
+OCIB_EXPORT Result<UnpackReport> UnpackImage(const ImageLocation& source, const std::string& dir,
+                                             const UnpackOptions& options,
+                                             const RegistryOptions& registry = {});
 
 // Writes the filesystem of `source` as one tar (ocib's tar writer: pax,
 // owners, modes, times and link targets as in the image; device nodes and
 // FIFOs skipped and noted) to `out`. `out` is not closed.
-Result<UnpackReport> ExportImage(const ImageLocation& source, Writer& out,
-                                 const UnpackOptions& options,
-                                 const RegistryOptions& registry = {});
+OCIB_EXPORT Result<UnpackReport> ExportImage(const ImageLocation& source, Writer& out,
+                                             const UnpackOptions& options,
+                                             const RegistryOptions& registry = {});
 
 // ExportImage into the file `path`, atomically: a temporary file beside it,
 // fsynced and renamed; nothing is left behind on failure.
-Result<UnpackReport> ExportImageToFile(const ImageLocation& source, const std::string& path,
-                                       const UnpackOptions& options,
-                                       const RegistryOptions& registry = {});
+OCIB_EXPORT Result<UnpackReport> ExportImageToFile(const ImageLocation& source,
+                                                   const std::string& path,
+                                                   const UnpackOptions& options,
+                                                   const RegistryOptions& registry = {});
 
 }  // namespace ocib
 

@@ -9,11 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "ocib/export.h"
 #include "ocib/status.h"
 
 namespace ocib {
 
-struct ValidationReport {
+struct OCIB_EXPORT ValidationReport {
   int documents = 0;  // indexes, manifests and configs checked
   int blobs = 0;      // blobs whose size and digest were recomputed
   int layers = 0;     // layers whose diff_id was recomputed
@@ -24,12 +25,12 @@ struct ValidationReport {
 // Checks the layout at `dir`. Returns an error only when the layout cannot
 // be read at all (no oci-layout, unreadable index.json); every other
 // finding is a line in `problems`.
-Result<ValidationReport> ValidateLayout(const std::string& dir);
+OCIB_EXPORT Result<ValidationReport> ValidateLayout(const std::string& dir);
 
 // ValidateLayout for any local location (ocib/image_location.h): "oci:DIR"
 // (the whole layout; a tag is ignored), "oci-archive:FILE" or
 // "docker-archive:FILE" (every image the archive lists), read in place.
-Result<ValidationReport> ValidateLocation(const std::string& location);
+OCIB_EXPORT Result<ValidationReport> ValidateLocation(const std::string& location);
 
 }  // namespace ocib
 

@@ -143,10 +143,17 @@ namespace {
 
 uint32_t NormalizedFileMode(mode_t m) { return (m & 0111) != 0 ? 0755 : 0644; }
 
-}  // namespace
+// The entry for a directory of AddHostPath at `path`.
+FileEntry HostDirectoryEntry(const std::string& path) {
+  FileEntry d;
+  d.path = path;
+  d.type = FileEntry::Type::kDirectory;
+  d.mode = 0755;
+  return d;
+}
 
-Status FileTree::AddHostPath(const std::string& source, std::string_view dest) {
-  OCIB_ASSIGN_OR_RETURN(std::string root, NormalizePath(dest));
+// Stats the host path `source` for AddHostPath, following it once if it is a symlink.
+Result<struct stat> StatHostPath(const std::string& source) {
   struct stat st {};
   if (::lstat(source.c_str(), &st) != 0) {
     int err = errno;
@@ -159,19 +166,74 @@ Status FileTree::AddHostPath(const std::string& source, std::string_view dest) {
       return NotFound("stat " + source + ": " + ErrnoText(errno));
     }
   }
+  return st;
+}
+
+// The entry for the readable host regular file `host` (stat `st`) at `path`.
+Result<FileEntry> HostFileEntry(const std::string& host, const std::string& path,
+                                const struct stat& st) {
+  if (::access(host.c_str(), R_OK) != 0) {
+    return IoError("cannot read " + host + ": " + ErrnoText(errno));
+  }
+  FileEntry e;
+  e.path = path;
+  e.mode = NormalizedFileMode(st.st_mode);
+  e.source = host;
+  e.size = st.st_size;
+  if (st.st_nlink > 1) {
+    e.host_dev = st.st_dev;
+    e.host_ino = st.st_ino;
+  }
+  return e;
+}
+
+// The entry for the host symlink `host` (lstat `st`) at `path`, kept as a symlink.
+Result<FileEntry> HostSymlinkEntry(const std::string& host, const std::string& path,
+                                   const struct stat& st) {
+  std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+  ssize_t n = ::readlink(host.c_str(), target.data(), target.size());
+  if (n < 0) return IoError("readlink " + host + ": " + ErrnoText(errno));
+  target.resize(static_cast<size_t>(n));
+  FileEntry e;
+  e.path = path;
+  e.type = FileEntry::Type::kSymlink;
+  e.mode = 0777;
+  e.link_target = target;
+  return e;
+}
+
+// The entry for `host` (lstat `st`, not a directory) found at `path` in a directory walk.
+Result<FileEntry> HostChildEntry(const std::string& host, const std::string& path,
+                                 const struct stat& st) {
+  if (S_ISLNK(st.st_mode)) return HostSymlinkEntry(host, path, st);
+  if (S_ISREG(st.st_mode)) return HostFileEntry(host, path, st);
+  return InvalidArgument(host + " is a special file (device, socket or FIFO); not supported");
+}
+
+// The names in the host directory `host` but "." and "..", sorted.
+Result<std::vector<std::string>> SortedDirectoryNames(const std::string& host) {
+  DIR* dir = ::opendir(host.c_str());
+  if (dir == nullptr) return IoError("open directory " + host + ": " + ErrnoText(errno));
+  std::vector<std::string> names;
+  // readdir is MT-Unsafe only on a stream shared between threads; `dir` is
+  // this call's own (readdir_r is deprecated).
+  while (struct dirent* ent = ::readdir(dir)) {  // NOLINT(concurrency-mt-unsafe)
+    std::string name = ent->d_name;
+    if (name == "." || name == "..") continue;
+    names.push_back(name);
+  }
+  ::closedir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+Status FileTree::AddHostPath(const std::string& source, std::string_view dest) {
+  OCIB_ASSIGN_OR_RETURN(std::string root, NormalizePath(dest));
+  OCIB_ASSIGN_OR_RETURN(struct stat st, StatHostPath(source));
   if (S_ISREG(st.st_mode)) {
-    if (::access(source.c_str(), R_OK) != 0) {
-      return IoError("cannot read " + source + ": " + ErrnoText(errno));
-    }
-    FileEntry e;
-    e.path = root;
-    e.mode = NormalizedFileMode(st.st_mode);
-    e.source = source;
-    e.size = st.st_size;
-    if (st.st_nlink > 1) {
-      e.host_dev = st.st_dev;
-      e.host_ino = st.st_ino;
-    }
+    OCIB_ASSIGN_OR_RETURN(FileEntry e, HostFileEntry(source, root, st));
     Put(std::move(e));
     return {};
   }
@@ -181,23 +243,8 @@ Status FileTree::AddHostPath(const std::string& source, std::string_view dest) {
   while (!stack.empty()) {
     auto [host, path] = stack.back();
     stack.pop_back();
-    FileEntry d;
-    d.path = path;
-    d.type = FileEntry::Type::kDirectory;
-    d.mode = 0755;
-    Put(std::move(d));
-    DIR* dir = ::opendir(host.c_str());
-    if (dir == nullptr) return IoError("open directory " + host + ": " + ErrnoText(errno));
-    std::vector<std::string> names;
-    // readdir is MT-Unsafe only on a stream shared between threads; `dir` is
-    // this call's own (readdir_r is deprecated).
-    while (struct dirent* ent = ::readdir(dir)) {  // NOLINT(concurrency-mt-unsafe)
-      std::string name = ent->d_name;
-      if (name == "." || name == "..") continue;
-      names.push_back(name);
-    }
-    ::closedir(dir);
-    std::sort(names.begin(), names.end());
+    Put(HostDirectoryEntry(path));
+    OCIB_ASSIGN_OR_RETURN(std::vector<std::string> names, SortedDirectoryNames(host));
     for (const auto& name : names) {
       std::string child = host + "/" + name;
       std::string child_path = path + "/" + name;
@@ -206,35 +253,10 @@ Status FileTree::AddHostPath(const std::string& source, std::string_view dest) {
         return IoError("stat " + child + ": " + ErrnoText(errno));
       if (S_ISDIR(cst.st_mode)) {
         stack.emplace_back(child, child_path);
-      } else if (S_ISLNK(cst.st_mode)) {
-        std::string target(static_cast<size_t>(cst.st_size) + 1, '\0');
-        ssize_t n = ::readlink(child.c_str(), target.data(), target.size());
-        if (n < 0) return IoError("readlink " + child + ": " + ErrnoText(errno));
-        target.resize(static_cast<size_t>(n));
-        FileEntry e;
-        e.path = child_path;
-        e.type = FileEntry::Type::kSymlink;
-        e.mode = 0777;
-        e.link_target = target;
-        Put(std::move(e));
-      } else if (S_ISREG(cst.st_mode)) {
-        if (::access(child.c_str(), R_OK) != 0) {
-          return IoError("cannot read " + child + ": " + ErrnoText(errno));
-        }
-        FileEntry e;
-        e.path = child_path;
-        e.mode = NormalizedFileMode(cst.st_mode);
-        e.source = child;
-        e.size = cst.st_size;
-        if (cst.st_nlink > 1) {
-          e.host_dev = cst.st_dev;
-          e.host_ino = cst.st_ino;
-        }
-        Put(std::move(e));
-      } else {
-        return InvalidArgument(child +
-                               " is a special file (device, socket or FIFO); not supported");
+        continue;
       }
+      OCIB_ASSIGN_OR_RETURN(FileEntry e, HostChildEntry(child, child_path, cst));
+      Put(std::move(e));
     }
   }
   return {};

@@ -17,6 +17,7 @@
 
 #include "ocib/auth.h"
 
+#include "lib/core/env.h"
 #include "lib/auth/base64.h"
 #include "lib/auth/keychain_config.h"
 #include "lib/io/fs_util.h"
@@ -32,8 +33,7 @@ using nlohmann::json;
 constexpr std::string_view kDockerHubKey = "https://index.docker.io/v1/";
 
 std::string HomeDir() {
-  const char* home = std::getenv("HOME");
-  if (home != nullptr && *home != '\0') return home;
+  if (std::string home = env::GetOr("HOME", ""); !home.empty()) return home;
   passwd pw{};
   passwd* found = nullptr;
   std::vector<char> buf(16384);
@@ -44,10 +44,7 @@ std::string HomeDir() {
   return "/";
 }
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? std::string() : std::string(v);
-}
+std::string Env(const char* name) { return env::Get(name).value_or(""); }
 
 // Reads a config file; a missing file yields nullopt.
 Result<std::optional<std::string>> ReadConfigFile(const std::string& path) {

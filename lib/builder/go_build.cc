@@ -9,6 +9,7 @@
 #include <cstring>
 #include <thread>
 
+#include "lib/core/env.h"
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
 #include <sys/wait.h>
@@ -104,10 +105,10 @@ Result<std::vector<std::string>> GoBuildAll(const BuildOptions& options,
     if (options.go_ldflags) args.push_back("-ldflags=" + *options.go_ldflags);
     for (const auto& f : options.go_flags) args.push_back(f);
     args.push_back(options.go_package);
-    std::vector<std::string> env = GoEnvFor(platforms[i]);
-    if (std::getenv("CGO_ENABLED") == nullptr) env.emplace_back("CGO_ENABLED=0");
-    threads.emplace_back([&, i, args, env]() {
-      runs[i] = RunGo(args, env, dir, out_dir + "/go-" + std::to_string(i) + ".log");
+    std::vector<std::string> go_env = GoEnvFor(platforms[i]);
+    if (!env::Get("CGO_ENABLED")) go_env.emplace_back("CGO_ENABLED=0");
+    threads.emplace_back([&, i, args, go_env]() {
+      runs[i] = RunGo(args, go_env, dir, out_dir + "/go-" + std::to_string(i) + ".log");
     });
   }
   for (auto& t : threads) t.join();

@@ -317,13 +317,12 @@ struct Plan {
   std::shared_ptr<LayerCache> cache;  // null with no_cache
 };
 
-Result<Plan> MakePlan(const BuildOptions& o) {
-  Plan plan;
-  if (o.output.empty())
-    return InvalidArgument("no output: give --output oci:DIR[:TAG] or oci-archive:FILE[:TAG]");
-  OCIB_ASSIGN_OR_RETURN(plan.output, build::ParseOutput(o.output));
-  // Binaries by platform.
-  std::vector<std::pair<Platform, std::string>> bins;
+// The binaries --binary names, with their platforms, in the order given.
+using Binaries = std::vector<std::pair<Platform, std::string>>;
+
+// Parses --binary PLATFORM=PATH, at most one per platform.
+Result<Binaries> ParseBinaries(const BuildOptions& o) {
+  Binaries bins;
   for (const auto& [ptext, path] : o.binaries) {
     auto p = Platform::Parse(ptext);
     if (!p) return std::move(p).error().With("--binary " + ptext + "=" + path);
@@ -332,6 +331,11 @@ Result<Plan> MakePlan(const BuildOptions& o) {
     }
     bins.emplace_back(*p, path);
   }
+  return bins;
+}
+
+// Sets the plan's platforms: --platform's, else those of the binaries.
+Status PlanPlatforms(const BuildOptions& o, const Binaries& bins, Plan& plan) {
   if (!o.platforms.empty()) {
     for (const auto& text : o.platforms) {
       auto list = Platform::ParseList(text);
@@ -349,6 +353,11 @@ Result<Plan> MakePlan(const BuildOptions& o) {
   if (plan.platforms.empty()) {
     return InvalidArgument("no platforms: give --binary PLATFORM=PATH for each platform");
   }
+  return {};
+}
+
+// Sets each platform's binary; every binary must be for a planned platform.
+Status MatchBinaries(const Binaries& bins, Plan& plan) {
   for (const auto& p : plan.platforms) {
     auto it =
         std::find_if(bins.begin(), bins.end(), [&](const auto& b) { return b.first.Matches(p); });
@@ -366,7 +375,11 @@ Result<Plan> MakePlan(const BuildOptions& o) {
                              " but --platform does not list it");
     }
   }
-  // Each binary must be a readable regular file.
+  return {};
+}
+
+// Sets the binary's path in the image and checks each binary is a readable regular file.
+Status CheckBinaries(const BuildOptions& o, Plan& plan) {
   OCIB_ASSIGN_OR_RETURN(plan.binary_dest, FileTree::NormalizePath(o.binary_path));
   for (size_t i = 0; i < plan.binaries.size(); ++i) {
     FileTree probe;
@@ -381,6 +394,11 @@ Result<Plan> MakePlan(const BuildOptions& o) {
   }
   OCIB_RETURN_IF_ERROR(
       build::CheckImagePath(plan.binary_dest, "binary path \"" + o.binary_path + "\""));
+  return {};
+}
+
+// Sets the shared files (--file SRC:DEST) and their destinations.
+Status PlanFiles(const BuildOptions& o, Plan& plan) {
   std::vector<build::FileInput> inputs;
   for (const auto& f : o.files) {
     auto colon = f.rfind(':');
@@ -399,6 +417,11 @@ Result<Plan> MakePlan(const BuildOptions& o) {
   }
   OCIB_RETURN_IF_ERROR(build::CheckFileInputs(inputs, plan.binary_dest));
   for (const auto& input : inputs) plan.shared.Merge(input.tree);
+  return {};
+}
+
+// Sets the config's additions: --env, --label, --annotation, --expose.
+Status PlanSettings(const BuildOptions& o, Plan& plan) {
   for (const auto& e : o.env) {
     OCIB_ASSIGN_OR_RETURN(KeyValue kv, SplitKeyValue(e, "--env"));
     plan.env.push_back(kv);
@@ -415,6 +438,11 @@ Result<Plan> MakePlan(const BuildOptions& o) {
     OCIB_ASSIGN_OR_RETURN(std::string port, NormalizePort(p));
     plan.ports.insert(port);
   }
+  return {};
+}
+
+// Checks the compression level, sets the SBOM format and the epoch, checks the output.
+Status PlanOutputOptions(const BuildOptions& o, Plan& plan) {
   if (o.compression_level != 0) {
     int lo = 1;
     int hi = o.compression == Compression::kZstd ? 19 : 9;
@@ -436,17 +464,37 @@ Result<Plan> MakePlan(const BuildOptions& o) {
                            "build makes " + std::to_string(plan.platforms.size()));
   }
   OCIB_RETURN_IF_ERROR(CheckOutput(plan.output));
-  if (!o.no_cache) {
-    std::string dir = o.cache_dir;
-    if (dir.empty()) {
-      auto def = LayerCache::DefaultDir();
-      if (!def) return std::move(def).error().With("--cache-dir");
-      dir = *def;
-    }
-    auto cache = LayerCache::Open(dir);
-    if (!cache) return std::move(cache).error().With("--cache-dir " + dir);
-    plan.cache = std::move(*cache);
+  return {};
+}
+
+// Opens the layer cache (--cache-dir or the default one), unless --no-cache.
+Status OpenCache(const BuildOptions& o, Plan& plan) {
+  if (o.no_cache) return {};
+  std::string dir = o.cache_dir;
+  if (dir.empty()) {
+    auto def = LayerCache::DefaultDir();
+    if (!def) return std::move(def).error().With("--cache-dir");
+    dir = *def;
   }
+  auto cache = LayerCache::Open(dir);
+  if (!cache) return std::move(cache).error().With("--cache-dir " + dir);
+  plan.cache = std::move(*cache);
+  return {};
+}
+
+Result<Plan> MakePlan(const BuildOptions& o) {
+  Plan plan;
+  if (o.output.empty())
+    return InvalidArgument("no output: give --output oci:DIR[:TAG] or oci-archive:FILE[:TAG]");
+  OCIB_ASSIGN_OR_RETURN(plan.output, build::ParseOutput(o.output));
+  OCIB_ASSIGN_OR_RETURN(Binaries bins, ParseBinaries(o));
+  OCIB_RETURN_IF_ERROR(PlanPlatforms(o, bins, plan));
+  OCIB_RETURN_IF_ERROR(MatchBinaries(bins, plan));
+  OCIB_RETURN_IF_ERROR(CheckBinaries(o, plan));
+  OCIB_RETURN_IF_ERROR(PlanFiles(o, plan));
+  OCIB_RETURN_IF_ERROR(PlanSettings(o, plan));
+  OCIB_RETURN_IF_ERROR(PlanOutputOptions(o, plan));
+  OCIB_RETURN_IF_ERROR(OpenCache(o, plan));
   return plan;
 }
 
@@ -545,335 +593,219 @@ class OutputLayout {
   std::thread maker_;
 };
 
-Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, OutputLayout& output) {
-  auto log = [&](const std::string& line) {
-    if (o.log) o.log(line);
-  };
+// Logs `line` through the build's log, when it has one.
+void LogLine(const BuildOptions& o, const std::string& line) {
+  if (o.log) o.log(line);
+}
+
+// One build's layer work, shared by its steps (and its threads): the inputs,
+// the trees of the new layers, their cache keys and lookups, the counters.
+// Not movable: `trees` points into it, threads use it.
+struct LayerWork {
+  LayerWork(const BuildOptions& options, Plan& build_plan, Base& build_base,
+            OutputLayout& output_layout)
+      : o(options), plan(build_plan), base(build_base), output(output_layout) {
+    lopts.compression = o.compression;
+    lopts.level = o.compression_level;
+    lopts.mtime = plan.epoch;
+    created = FormatRfc3339(plan.epoch);
+    hw = std::max(1u, std::thread::hardware_concurrency());
+  }
+  LayerWork(const LayerWork&) = delete;
+  LayerWork& operator=(const LayerWork&) = delete;
+
+  const BuildOptions& o;
+  Plan& plan;
+  Base& base;
+  OutputLayout& output;
   LayerOptions lopts;
-  lopts.compression = o.compression;
-  lopts.level = o.compression_level;
-  lopts.mtime = plan.epoch;
-  const std::string created = FormatRfc3339(plan.epoch);
-  BuildResult result;
+  std::string created;
   std::atomic<int> compressed{0};
   std::atomic<int> reused{0};
-  size_t hw = std::max(1u, std::thread::hardware_concurrency());
+  size_t hw = 1;
 
   // The trees of the new layers: the embedded base, the shared files, one
   // per platform with its binary.
-  // The embedded base is looked up by its content id alone (no entries):
-  // its 1,300 files are unpacked only when the layer must be built.
   std::optional<FileTree> static_tree;
-  if (base.kind == Base::Kind::kStatic) {
-    static_tree.emplace();
-    if (plan.cache) {
-      static_tree->SetContentId(base::StaticBaseContentId());
-    } else {
-      OCIB_ASSIGN_OR_RETURN(*static_tree, base::StaticBaseTree());
-    }
-  }
-  std::vector<FileTree> bin_trees(plan.platforms.size());
-  for (size_t i = 0; i < plan.platforms.size(); ++i) {
-    Status st = bin_trees[i].AddHostFile(plan.binaries[i], plan.binary_dest, 0755);
-    if (!st) {
-      return std::move(st).error().With("building the layer for " + plan.platforms[i].ToString());
-    }
-  }
+  std::vector<FileTree> bin_trees;
   std::vector<const FileTree*> trees;
-  if (static_tree) trees.push_back(&*static_tree);
-  if (!plan.shared.empty()) trees.push_back(&plan.shared);
-  for (const auto& t : bin_trees) trees.push_back(&t);
   // Positions in `trees`: the static base (if any) first, then the shared
   // files (if any), then one per platform.
-  const size_t shared_k = static_tree ? 1 : 0;
-  const size_t first_bin = shared_k + (plan.shared.empty() ? 0 : 1);
+  size_t shared_k = 0;
+  size_t first_bin = 0;
   // trees[k]'s cache key (when there is a cache and it could be computed)
   // and its layer when the cache held it intact.
-  std::vector<std::optional<std::string>> keys(trees.size());
-  std::vector<std::optional<Layer>> found(trees.size());
+  std::vector<std::optional<std::string>> keys;
+  std::vector<std::optional<Layer>> found;
+  // trees[k]'s cache entry as peeked (unchecked), and whether all were there.
+  std::vector<std::optional<Layer>> peeked;
+  bool all_peeked = false;
+  std::atomic<size_t> next_lookup{0};
+  OciLayout* out = nullptr;  // the output layout, once opened
+  // Last: its threads are joined before the state they use is destroyed.
+  JoinOnExit lookers;
+};
 
+// Makes the trees of the new layers and their positions in `w.trees`.
+Status MakeLayerTrees(LayerWork& w) {
+  // The embedded base is looked up by its content id alone (no entries):
+  // its 1,300 files are unpacked only when the layer must be built.
+  if (w.base.kind == Base::Kind::kStatic) {
+    w.static_tree.emplace();
+    if (w.plan.cache) {
+      w.static_tree->SetContentId(base::StaticBaseContentId());
+    } else {
+      OCIB_ASSIGN_OR_RETURN(*w.static_tree, base::StaticBaseTree());
+    }
+  }
+  w.bin_trees.resize(w.plan.platforms.size());
+  for (size_t i = 0; i < w.plan.platforms.size(); ++i) {
+    Status st = w.bin_trees[i].AddHostFile(w.plan.binaries[i], w.plan.binary_dest, 0755);
+    if (!st) {
+      return std::move(st).error().With("building the layer for " + w.plan.platforms[i].ToString());
+    }
+  }
+  if (w.static_tree) w.trees.push_back(&*w.static_tree);
+  if (!w.plan.shared.empty()) w.trees.push_back(&w.plan.shared);
+  for (const auto& t : w.bin_trees) w.trees.push_back(&t);
+  w.shared_k = w.static_tree ? 1 : 0;
+  w.first_bin = w.shared_k + (w.plan.shared.empty() ? 0 : 1);
+  w.keys.resize(w.trees.size());
+  w.found.resize(w.trees.size());
+  w.peeked.resize(w.trees.size());
+  w.all_peeked = w.plan.cache != nullptr;
+  return {};
+}
+
+// Looks up in the cache the layers no other looker took (run by several threads at once).
+void LookUpLayers(LayerWork& w) {
+  // Last first: the per-platform layers, the largest checks, start at once.
+  for (size_t i = w.next_lookup.fetch_add(1); i < w.trees.size(); i = w.next_lookup.fetch_add(1)) {
+    const size_t k = w.trees.size() - 1 - i;
+    if (!w.keys[k]) continue;
+    w.found[k] = w.output.fresh() ? w.plan.cache->Check(*w.keys[k], w.lopts)
+                                  : w.plan.cache->Find(*w.keys[k], *w.out, w.lopts);
+  }
+}
+
+// With a cache: computes the keys, peeks at the entries, starts lookups into a new layout.
+void StartLookups(LayerWork& w) {
   // With a cache, every layer is looked up first, in parallel: on a warm
   // rebuild reading and checking the cached blobs is the work, and it
-  // needs no compression threads. Misses are built below. Into a new output
+  // needs no compression threads. Misses are built later. Into a new output
   // layout, the checks start before it exists (it holds no blob) and run
   // while it is created.
-  std::vector<std::optional<Layer>> peeked(trees.size());
-  bool all_peeked = plan.cache != nullptr;
-  JoinOnExit lookers;
-  std::atomic<size_t> next_lookup{0};
-  OciLayout* out_ptr = nullptr;
-  auto lookup = [&]() {
-    // Last first: the per-platform layers, the largest checks, start at once.
-    for (size_t i = next_lookup.fetch_add(1); i < trees.size(); i = next_lookup.fetch_add(1)) {
-      const size_t k = trees.size() - 1 - i;
-      if (!keys[k]) continue;
-      found[k] = output.fresh() ? plan.cache->Check(*keys[k], lopts)
-                                : plan.cache->Find(*keys[k], *out_ptr, lopts);
-    }
-  };
-  if (plan.cache) {
-    // Each key is computed once, for the peek and the lookup.
-    for (size_t k = 0; k < trees.size(); ++k) {
-      if (auto key = plan.cache->Key(*trees[k], lopts); key) keys[k] = std::move(*key);
-      if (all_peeked && keys[k]) peeked[k] = plan.cache->Peek(*keys[k], lopts);
-      all_peeked = all_peeked && peeked[k].has_value();
-    }
-    if (output.fresh()) {
-      for (size_t w = 0; w < std::min(hw, trees.size()); ++w) lookers.threads.emplace_back(lookup);
+  if (!w.plan.cache) return;
+  // Each key is computed once, for the peek and the lookup.
+  for (size_t k = 0; k < w.trees.size(); ++k) {
+    if (auto key = w.plan.cache->Key(*w.trees[k], w.lopts); key) w.keys[k] = std::move(*key);
+    if (w.all_peeked && w.keys[k]) w.peeked[k] = w.plan.cache->Peek(*w.keys[k], w.lopts);
+    w.all_peeked = w.all_peeked && w.peeked[k].has_value();
+  }
+  if (w.output.fresh()) {
+    for (size_t t = 0; t < std::min(w.hw, w.trees.size()); ++t) {
+      w.lookers.threads.emplace_back([&w] { LookUpLayers(w); });
     }
   }
-  OCIB_ASSIGN_OR_RETURN(out_ptr, output.Get());
-  OciLayout& out = *out_ptr;
-  // Every new layer goes through here: from the cache when it held it,
-  // else compressed (and recorded in the cache).
-  auto compress = [&](size_t k) -> Result<Layer> {
-    LayerOptions mine =
-        WithLayerProgress(lopts, o.events, static_cast<int>(k), trees[k]->ContentBytes());
-    return plan.cache && keys[k] ? plan.cache->Build(*keys[k], *trees[k], out, mine)
-                                 : BuildLayer(*trees[k], out, mine);
-  };
-  auto build_layer = [&](size_t k) -> Result<Layer> {
-    const auto start = std::chrono::steady_clock::now();
-    const bool cached = found[k].has_value();
-    Result<Layer> layer = cached ? Result<Layer>(*found[k]) : compress(k);
-    if (!layer) return layer;
-    ++(cached ? reused : compressed);
-    ReportLayer(o.events, static_cast<int>(k), *layer, cached, start);
-    return layer;
-  };
-  // Configs, manifests, SBOMs: small documents, made from the layers and
-  // kept in `docs` (written side by side by its Flush). Log lines are kept
-  // in `lines`.
-  struct Documents {
-    std::vector<PlatformImage> images;
-    Descriptor descriptor;
-    std::vector<std::string> lines;
-  };
-  auto make_docs = [&](const NewLayers& added, DeferredBlobStore& docs) -> Result<Documents> {
-    Documents made;
-    std::vector<std::string>& lines = made.lines;
-    for (size_t i = 0; i < plan.platforms.size(); ++i) {
-      const Platform& want = plan.platforms[i];
-      ImageConfig cfg;
-      std::vector<Descriptor> layers;
-      std::vector<HistoryEntry> history;
-      Platform written = want.Normalized();
-      std::optional<Descriptor> base_manifest;
-      if (base.kind == Base::Kind::kStatic) {
-        cfg.config = base::StaticBaseConfig();
-        cfg.diff_ids.push_back(added.static_base->diff_id);
-        layers.push_back(added.static_base->descriptor);
-        history.push_back({created, "ocib: embedded static base", "", "", false});
-      } else if (base.kind == Base::Kind::kLayout) {
-        const BasePlatform& bp = base.platforms[i];
-        cfg = bp.config;
-        // The canonical spelling, whatever the base's: one platform, one digest.
-        written = bp.platform.Normalized();
-        layers = bp.layers;
-        base_manifest = bp.manifest;
-        auto non_empty = static_cast<size_t>(
-            std::count_if(cfg.history.begin(), cfg.history.end(),
-                          [](const HistoryEntry& h) { return !h.empty_layer; }));
-        history = cfg.history;
-        if (non_empty != layers.size()) {
-          history.clear();
-          for (size_t k = 0; k < layers.size(); ++k) {
-            history.push_back({cfg.created, "base layer " + std::to_string(k), "", "", false});
-          }
-        }
-      }
-      if (added.shared) {
-        layers.push_back(added.shared->descriptor);
-        cfg.diff_ids.push_back(added.shared->diff_id);
-        std::string by = "ocib build: files";
-        for (const auto& d : plan.shared_dests) by += " /" + d;
-        history.push_back({created, by, "", "", false});
-      }
-      layers.push_back(added.per_platform[i].descriptor);
-      cfg.diff_ids.push_back(added.per_platform[i].diff_id);
-      history.push_back(
-          {created, "ocib build: binary /" + plan.binary_dest + " (" + written.ToString() + ")", "",
-           "", false});
-      cfg.history = std::move(history);
-      cfg.created = created;
-      cfg.os = written.os;
-      cfg.architecture = written.architecture;
-      cfg.variant = written.variant;
-      cfg.os_version = written.os_version;
-      cfg.os_features = written.os_features;
-      ContainerConfig& cc = cfg.config;
-      cc.entrypoint =
-          o.entrypoint ? *o.entrypoint : std::vector<std::string>{"/" + plan.binary_dest};
-      cc.cmd = o.cmd;
-      if (o.entrypoint && o.entrypoint->empty()) cc.entrypoint.reset();
-      for (const auto& kv : plan.env) {
-        auto it = std::find_if(cc.env.begin(), cc.env.end(), [&](const std::string& e) {
-          return e.compare(0, kv.key.size() + 1, kv.key + "=") == 0;
-        });
-        if (it != cc.env.end()) {
-          *it = kv.key + "=" + kv.value;
-        } else {
-          cc.env.push_back(kv.key + "=" + kv.value);
-        }
-      }
-      for (const auto& [k, v] : plan.labels) cc.labels[k] = v;
-      for (const auto& p : plan.ports) cc.exposed_ports.insert(p);
-      if (o.user) cc.user = *o.user;
-      if (o.workdir) cc.working_dir = *o.workdir;
+}
 
-      std::string cbytes = cfg.Serialize();
-      OCIB_ASSIGN_OR_RETURN(Descriptor cdesc, docs.Put(media_type::kImageConfig, cbytes));
-      Manifest m;
-      m.media_type = std::string(media_type::kImageManifest);
-      m.config = cdesc;
-      m.layers = layers;
-      m.annotations = plan.annotations;
-      if (base_manifest) {
-        m.annotations.emplace("org.opencontainers.image.base.digest",
-                              base_manifest->digest.ToString());
-        if (!o.base_name.empty()) {
-          m.annotations.emplace("org.opencontainers.image.base.name", o.base_name);
-        }
-      }
-      std::string mbytes = m.Serialize();
-      OCIB_ASSIGN_OR_RETURN(Descriptor mdesc, docs.Put(media_type::kImageManifest, mbytes));
-      mdesc.platform = written;
-      PlatformImage img;
-      img.platform = written;
-      img.manifest = mdesc;
-      img.config = cdesc;
-      img.binary_layer_bytes = added.per_platform[i].descriptor.size;
-      if (plan.sbom) {
-        auto info = ReadGoBuildInfo(plan.binaries[i]);
-        if (!info) {
-          lines.push_back("ocib: warning: no SBOM for " + written.ToString() + ": " +
-                          info.error().ToString());
-        } else {
-          SbomSubject subject;
-          // No host path in the name: the SBOM must not depend on where the output is.
-          subject.platform = written;
-          subject.digest = mdesc.digest;
-          subject.binary_path = "/" + plan.binary_dest;
-          subject.created = created;
-          auto sbom = AttachSbom(docs, mdesc, *plan.sbom, *info, subject);
-          if (!sbom)
-            return std::move(sbom).error().With("attaching the SBOM for " + written.ToString());
-          // Listed in index.json together with the image, below.
-          img.sbom = *sbom;
-        }
-      }
-      made.images.push_back(img);
-      lines.push_back("ocib: " + written.ToString() + ": manifest " + mdesc.digest.ToString() +
-                      ", per-platform layer " + HumanBytes(img.binary_layer_bytes));
-    }
-
-    if (made.images.size() == 1) {
-      made.descriptor = made.images.front().manifest;
-    } else {
-      Index idx;
-      idx.media_type = std::string(media_type::kImageIndex);
-      for (const auto& img : made.images) idx.manifests.push_back(img.manifest);
-      idx.annotations = plan.annotations;
-      OCIB_ASSIGN_OR_RETURN(made.descriptor, docs.Put(media_type::kImageIndex, idx.Serialize()));
-    }
-    return made;
-  };
-
-  // With every layer in the cache, the documents can be made from the cache
-  // entries' descriptors and written while the cached blobs are checked
-  // below, so the checks (CPU) and the documents' fsyncs (I/O) overlap. If a
-  // check fails and the rebuilt layer differs, the documents are made again
-  // from the real layers; the speculative ones stay in the layout as
-  // unreferenced blobs.
-  NewLayers spec;
-  std::optional<Result<Documents>> speculated;
-  DeferredBlobStore spec_docs(out);
-  JoinOnExit speculator;
-  if (plan.cache) {
-    if (all_peeked) {
-      if (static_tree) spec.static_base = peeked[0];
-      if (!plan.shared.empty()) spec.shared = peeked[shared_k];
-      for (size_t k = first_bin; k < peeked.size(); ++k) spec.per_platform.push_back(*peeked[k]);
-      speculator.threads.emplace_back([&] {
-        auto r = make_docs(spec, spec_docs);
-        if (r) {
-          if (Status st = spec_docs.Flush(); !st) {
-            r = std::move(st).error().With("writing the image's documents to " + out.path());
-          }
-        }
-        speculated.emplace(std::move(r));
-      });
-    }
-  }
-
-  if (plan.cache) {
-    if (output.fresh()) {
-      lookers.Join();
+// Finishes the cache lookups, loads the embedded base's files if needed, reports the plan.
+Status FinishLookups(LayerWork& w) {
+  if (w.plan.cache) {
+    if (w.output.fresh()) {
+      w.lookers.Join();
       // Checked while the layout was made; now linked into it.
-      for (auto& layer : found) {
-        if (layer && !plan.cache->Place(*layer, out)) layer.reset();
+      for (auto& layer : w.found) {
+        if (layer && !w.plan.cache->Place(*layer, *w.out)) layer.reset();
       }
     } else {
-      for (size_t w = 1; w < std::min(hw, trees.size()); ++w) {
-        lookers.threads.emplace_back(lookup);
+      for (size_t t = 1; t < std::min(w.hw, w.trees.size()); ++t) {
+        w.lookers.threads.emplace_back([&w] { LookUpLayers(w); });
       }
-      lookup();
-      lookers.Join();
+      LookUpLayers(w);
+      w.lookers.Join();
     }
   }
-  if (static_tree && !found[0] && static_tree->empty()) {
-    OCIB_ASSIGN_OR_RETURN(*static_tree, base::StaticBaseTree());
+  if (w.static_tree && !w.found[0] && w.static_tree->empty()) {
+    OCIB_ASSIGN_OR_RETURN(*w.static_tree, base::StaticBaseTree());
   }
-  ReportLayerPlan(o.events, trees, found);
-  NewLayers added;
+  ReportLayerPlan(w.o.events, w.trees, w.found);
+  return {};
+}
 
-  // Base layers.
-  if (base.kind == Base::Kind::kStatic) {
-    auto layer = build_layer(0);
+// Compresses trees[k] into the output (recorded in the cache when it has a key).
+Result<Layer> CompressLayer(LayerWork& w, size_t k) {
+  LayerOptions mine =
+      WithLayerProgress(w.lopts, w.o.events, static_cast<int>(k), w.trees[k]->ContentBytes());
+  return w.plan.cache && w.keys[k] ? w.plan.cache->Build(*w.keys[k], *w.trees[k], *w.out, mine)
+                                   : BuildLayer(*w.trees[k], *w.out, mine);
+}
+
+// Makes new layer k (from the cache when it held it, else compressed); counts and reports it.
+Result<Layer> MakeNewLayer(LayerWork& w, size_t k) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool cached = w.found[k].has_value();
+  Result<Layer> layer = cached ? Result<Layer>(*w.found[k]) : CompressLayer(w, k);
+  if (!layer) return layer;
+  ++(cached ? w.reused : w.compressed);
+  ReportLayer(w.o.events, static_cast<int>(k), *layer, cached, start);
+  return layer;
+}
+
+// Puts the base's layers in the output: builds the embedded one or copies the layout base's.
+Status AddBaseLayers(LayerWork& w, NewLayers& added, BuildResult& result) {
+  if (w.base.kind == Base::Kind::kStatic) {
+    auto layer = MakeNewLayer(w, 0);
     if (!layer) return std::move(layer).error().With("building the static base layer");
     added.static_base = *layer;
     result.base_bytes = layer->descriptor.size;
-  } else if (base.kind == Base::Kind::kLayout) {
-    for (const auto& bp : base.platforms) {
+  } else if (w.base.kind == Base::Kind::kLayout) {
+    for (const auto& bp : w.base.platforms) {
       for (const auto& l : bp.layers) {
-        if (o.absent_base_layers) {
-          auto have = base.source->Has(l.digest);
+        if (w.o.absent_base_layers) {
+          auto have = w.base.source->Has(l.digest);
           if (!have) {
             return std::move(have).error().With("checking base layer " + l.digest.ToString());
           }
           if (!*have) continue;  // lent by a registry when the output is pushed
         }
-        auto st = out.CopyFrom(*base.source, l);
+        auto st = w.out->CopyFrom(*w.base.source, l);
         if (!st) return std::move(st).error().With("copying base layer " + l.digest.ToString());
       }
     }
-    if (!base.platforms.empty()) {
-      for (const auto& l : base.platforms.front().layers) result.base_bytes += l.size;
+    if (!w.base.platforms.empty()) {
+      for (const auto& l : w.base.platforms.front().layers) result.base_bytes += l.size;
     }
   }
+  return {};
+}
 
-  // The shared layer.
-  if (!plan.shared.empty()) {
-    auto layer = build_layer(shared_k);
-    if (!layer) return std::move(layer).error().With("building the shared layer");
-    added.shared = *layer;
-    result.shared_bytes = layer->descriptor.size;
-  }
+// Builds the shared files' layer, when there are shared files.
+Status AddSharedLayer(LayerWork& w, NewLayers& added, BuildResult& result) {
+  if (w.plan.shared.empty()) return {};
+  auto layer = MakeNewLayer(w, w.shared_k);
+  if (!layer) return std::move(layer).error().With("building the shared layer");
+  added.shared = *layer;
+  result.shared_bytes = layer->descriptor.size;
+  return {};
+}
 
-  // Per-platform binary layers, in parallel.
+// Builds the per-platform binary layers, in parallel; the first error wins.
+Status AddPlatformLayers(LayerWork& w, NewLayers& added) {
   // zstd compresses with its own worker threads, so one platform at a time
   // keeps every core busy with half the memory; gzip and none are
   // single-threaded, so platforms run side by side.
-  size_t workers = o.compression == Compression::kZstd ? 1 : std::min(hw, plan.platforms.size());
-  std::vector<std::optional<Result<Layer>>> results(plan.platforms.size());
+  const size_t n = w.plan.platforms.size();
+  size_t workers = w.o.compression == Compression::kZstd ? 1 : std::min(w.hw, n);
+  std::vector<std::optional<Result<Layer>>> results(n);
   std::atomic<size_t> next{0};
   auto work = [&]() {
-    for (size_t i = next.fetch_add(1); i < plan.platforms.size(); i = next.fetch_add(1)) {
-      results[i] = build_layer(first_bin + i);
+    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
+      results[i] = MakeNewLayer(w, w.first_bin + i);
     }
   };
   std::vector<std::thread> threads;
-  for (size_t w = 1; w < workers; ++w) threads.emplace_back(work);
+  for (size_t t = 1; t < workers; ++t) threads.emplace_back(work);
   work();
   for (auto& t : threads) t.join();
   std::optional<Error> first_error;
@@ -882,36 +814,266 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Out
     if (!r) {
       if (!first_error) {
         first_error =
-            std::move(r).error().With("building the layer for " + plan.platforms[i].ToString());
+            std::move(r).error().With("building the layer for " + w.plan.platforms[i].ToString());
       }
       continue;
     }
     added.per_platform.push_back(*r);
   }
   if (first_error) return *first_error;
+  return {};
+}
 
-  DeferredBlobStore docs(out);
-  Result<Documents> made = Documents{};
-  speculator.Join();
-  if (speculated && SameLayers(spec, added)) {
-    made = std::move(*speculated);  // written while the cached layers were checked
-  } else {
-    made = make_docs(added, docs);
+// What the documents are made from: the build's inputs, only read (also by
+// the thread that makes them speculatively).
+struct DocContext {
+  const BuildOptions& o;
+  const Plan& plan;
+  const Base& base;
+  const std::string& created;
+};
+
+// Configs, manifests, SBOMs: small documents, made from the layers and kept
+// in a DeferredBlobStore (written side by side by its Flush). Log lines are
+// kept in `lines`.
+struct Documents {
+  std::vector<PlatformImage> images;
+  Descriptor descriptor;
+  std::vector<std::string> lines;
+};
+
+// One platform's image while it is put together.
+struct PlatformDocs {
+  ImageConfig cfg;
+  std::vector<Descriptor> layers;
+  std::vector<HistoryEntry> history;
+  Platform written;
+  std::optional<Descriptor> base_manifest;
+};
+
+// Starts platform i's image from its base: the embedded one or the layout's.
+PlatformDocs StartFromBase(const DocContext& c, const NewLayers& added, size_t i) {
+  PlatformDocs d;
+  d.written = c.plan.platforms[i].Normalized();
+  if (c.base.kind == Base::Kind::kStatic) {
+    d.cfg.config = base::StaticBaseConfig();
+    d.cfg.diff_ids.push_back(added.static_base->diff_id);
+    d.layers.push_back(added.static_base->descriptor);
+    d.history.push_back({c.created, "ocib: embedded static base", "", "", false});
+  } else if (c.base.kind == Base::Kind::kLayout) {
+    const BasePlatform& bp = c.base.platforms[i];
+    d.cfg = bp.config;
+    // The canonical spelling, whatever the base's: one platform, one digest.
+    d.written = bp.platform.Normalized();
+    d.layers = bp.layers;
+    d.base_manifest = bp.manifest;
+    auto non_empty =
+        static_cast<size_t>(std::count_if(d.cfg.history.begin(), d.cfg.history.end(),
+                                          [](const HistoryEntry& h) { return !h.empty_layer; }));
+    d.history = d.cfg.history;
+    if (non_empty != d.layers.size()) {
+      d.history.clear();
+      for (size_t k = 0; k < d.layers.size(); ++k) {
+        d.history.push_back({d.cfg.created, "base layer " + std::to_string(k), "", "", false});
+      }
+    }
   }
-  if (!made) return std::move(made).error();
-  result.images = std::move(made->images);
-  result.descriptor = made->descriptor;
-  for (const auto& line : made->lines) log(line);
+  return d;
+}
+
+// Adds the shared and platform i's layers with their history; sets the date and platform.
+void AddBuildLayers(const DocContext& c, const NewLayers& added, size_t i, PlatformDocs& d) {
+  if (added.shared) {
+    d.layers.push_back(added.shared->descriptor);
+    d.cfg.diff_ids.push_back(added.shared->diff_id);
+    std::string by = "ocib build: files";
+    for (const auto& dest : c.plan.shared_dests) by += " /" + dest;
+    d.history.push_back({c.created, by, "", "", false});
+  }
+  d.layers.push_back(added.per_platform[i].descriptor);
+  d.cfg.diff_ids.push_back(added.per_platform[i].diff_id);
+  d.history.push_back(
+      {c.created, "ocib build: binary /" + c.plan.binary_dest + " (" + d.written.ToString() + ")",
+       "", "", false});
+  d.cfg.history = std::move(d.history);
+  d.cfg.created = c.created;
+  d.cfg.os = d.written.os;
+  d.cfg.architecture = d.written.architecture;
+  d.cfg.variant = d.written.variant;
+  d.cfg.os_version = d.written.os_version;
+  d.cfg.os_features = d.written.os_features;
+}
+
+// Sets the container settings: entrypoint, cmd, env, labels, ports, user, workdir.
+void SetContainerConfig(const DocContext& c, ContainerConfig& cc) {
+  const BuildOptions& o = c.o;
+  cc.entrypoint = o.entrypoint ? *o.entrypoint : std::vector<std::string>{"/" + c.plan.binary_dest};
+  cc.cmd = o.cmd;
+  if (o.entrypoint && o.entrypoint->empty()) cc.entrypoint.reset();
+  for (const auto& kv : c.plan.env) {
+    auto it = std::find_if(cc.env.begin(), cc.env.end(), [&](const std::string& e) {
+      return e.compare(0, kv.key.size() + 1, kv.key + "=") == 0;
+    });
+    if (it != cc.env.end()) {
+      *it = kv.key + "=" + kv.value;
+    } else {
+      cc.env.push_back(kv.key + "=" + kv.value);
+    }
+  }
+  for (const auto& [k, v] : c.plan.labels) cc.labels[k] = v;
+  for (const auto& p : c.plan.ports) cc.exposed_ports.insert(p);
+  if (o.user) cc.user = *o.user;
+  if (o.workdir) cc.working_dir = *o.workdir;
+}
+
+// Writes platform i's config and manifest into `docs`.
+Result<PlatformImage> WritePlatformImage(const DocContext& c, const NewLayers& added, size_t i,
+                                         const PlatformDocs& d, DeferredBlobStore& docs) {
+  std::string cbytes = d.cfg.Serialize();
+  OCIB_ASSIGN_OR_RETURN(Descriptor cdesc, docs.Put(media_type::kImageConfig, cbytes));
+  Manifest m;
+  m.media_type = std::string(media_type::kImageManifest);
+  m.config = cdesc;
+  m.layers = d.layers;
+  m.annotations = c.plan.annotations;
+  if (d.base_manifest) {
+    m.annotations.emplace("org.opencontainers.image.base.digest",
+                          d.base_manifest->digest.ToString());
+    if (!c.o.base_name.empty()) {
+      m.annotations.emplace("org.opencontainers.image.base.name", c.o.base_name);
+    }
+  }
+  std::string mbytes = m.Serialize();
+  OCIB_ASSIGN_OR_RETURN(Descriptor mdesc, docs.Put(media_type::kImageManifest, mbytes));
+  mdesc.platform = d.written;
+  PlatformImage img;
+  img.platform = d.written;
+  img.manifest = mdesc;
+  img.config = cdesc;
+  img.binary_layer_bytes = added.per_platform[i].descriptor.size;
+  return img;
+}
+
+// Attaches platform i's SBOM when asked for (a warning in `lines` if its binary has none).
+Status AttachPlatformSbom(const DocContext& c, size_t i, PlatformImage& img,
+                          DeferredBlobStore& docs, std::vector<std::string>& lines) {
+  if (!c.plan.sbom) return {};
+  const Platform& written = img.platform;
+  auto info = ReadGoBuildInfo(c.plan.binaries[i]);
+  if (!info) {
+    lines.push_back("ocib: warning: no SBOM for " + written.ToString() + ": " +
+                    info.error().ToString());
+    return {};
+  }
+  SbomSubject subject;
+  // No host path in the name: the SBOM must not depend on where the output is.
+  subject.platform = written;
+  subject.digest = img.manifest.digest;
+  subject.binary_path = "/" + c.plan.binary_dest;
+  subject.created = c.created;
+  auto sbom = AttachSbom(docs, img.manifest, *c.plan.sbom, *info, subject);
+  if (!sbom) return std::move(sbom).error().With("attaching the SBOM for " + written.ToString());
+  // Listed in index.json together with the image, below.
+  img.sbom = *sbom;
+  return {};
+}
+
+// Makes every document of the image from the layers `added`, into `docs`.
+Result<Documents> MakeDocuments(const DocContext& c, const NewLayers& added,
+                                DeferredBlobStore& docs) {
+  Documents made;
+  for (size_t i = 0; i < c.plan.platforms.size(); ++i) {
+    PlatformDocs d = StartFromBase(c, added, i);
+    AddBuildLayers(c, added, i, d);
+    SetContainerConfig(c, d.cfg.config);
+    OCIB_ASSIGN_OR_RETURN(PlatformImage img, WritePlatformImage(c, added, i, d, docs));
+    OCIB_RETURN_IF_ERROR(AttachPlatformSbom(c, i, img, docs, made.lines));
+    made.images.push_back(img);
+    made.lines.push_back("ocib: " + img.platform.ToString() + ": manifest " +
+                         img.manifest.digest.ToString() + ", per-platform layer " +
+                         HumanBytes(img.binary_layer_bytes));
+  }
+
+  if (made.images.size() == 1) {
+    made.descriptor = made.images.front().manifest;
+  } else {
+    Index idx;
+    idx.media_type = std::string(media_type::kImageIndex);
+    for (const auto& img : made.images) idx.manifests.push_back(img.manifest);
+    idx.annotations = c.plan.annotations;
+    OCIB_ASSIGN_OR_RETURN(made.descriptor, docs.Put(media_type::kImageIndex, idx.Serialize()));
+  }
+  return made;
+}
+
+// The documents made (and written) speculatively from the peeked cache
+// entries, on their own thread.
+struct Speculation {
+  explicit Speculation(OciLayout& out) : docs(out) {}
+  NewLayers layers;
+  std::optional<Result<Documents>> made;
+  DeferredBlobStore docs;
+  // Last: its thread is joined before the state it uses is destroyed.
+  JoinOnExit thread;
+};
+
+// With every layer peeked in the cache, starts making the documents speculatively.
+void StartSpeculation(const LayerWork& w, const DocContext& c, Speculation& s) {
+  // With every layer in the cache, the documents can be made from the cache
+  // entries' descriptors and written while the cached blobs are checked,
+  // so the checks (CPU) and the documents' fsyncs (I/O) overlap. If a check
+  // fails and the rebuilt layer differs, the documents are made again from
+  // the real layers; the speculative ones stay in the layout as
+  // unreferenced blobs.
+  if (!w.plan.cache || !w.all_peeked) return;
+  if (w.static_tree) s.layers.static_base = w.peeked[0];
+  if (!w.plan.shared.empty()) s.layers.shared = w.peeked[w.shared_k];
+  for (size_t k = w.first_bin; k < w.peeked.size(); ++k) {
+    s.layers.per_platform.push_back(*w.peeked[k]);
+  }
+  s.thread.threads.emplace_back([&c, &s, out = w.out] {
+    auto r = MakeDocuments(c, s.layers, s.docs);
+    if (r) {
+      if (Status st = s.docs.Flush(); !st) {
+        r = std::move(st).error().With("writing the image's documents to " + out->path());
+      }
+    }
+    s.made.emplace(std::move(r));
+  });
+}
+
+// Returns the speculative documents when made from the same layers, else makes them into `docs`.
+Result<Documents> FinalDocuments(const DocContext& c, Speculation& s, const NewLayers& added,
+                                 DeferredBlobStore& docs) {
+  s.thread.Join();
+  if (s.made && SameLayers(s.layers, added)) {
+    return std::move(*s.made);  // written while the cached layers were checked
+  }
+  return MakeDocuments(c, added, docs);
+}
+
+// Fills in `result` from the documents and the counters, and logs the summary.
+void RecordBuild(const LayerWork& w, Documents made, BuildResult& result) {
+  result.images = std::move(made.images);
+  result.descriptor = made.descriptor;
+  for (const auto& line : made.lines) LogLine(w.o, line);
   int64_t per_platform = 0;
   for (const auto& img : result.images) per_platform += img.binary_layer_bytes;
-  log("ocib: base " + HumanBytes(result.base_bytes) + ", shared " +
-      HumanBytes(result.shared_bytes) + " (stored once), per-platform " + HumanBytes(per_platform) +
-      " in total for " + std::to_string(result.images.size()) + " platform(s)");
-  log("ocib: layers: " + std::to_string(compressed.load()) + " compressed, " +
-      std::to_string(reused.load()) + " reused" +
-      (plan.cache ? " from the layer cache " + plan.cache->path() : " (layer cache off)"));
-  result.layers_compressed = compressed.load();
-  result.layers_reused = reused.load();
+  LogLine(w.o, "ocib: base " + HumanBytes(result.base_bytes) + ", shared " +
+                   HumanBytes(result.shared_bytes) + " (stored once), per-platform " +
+                   HumanBytes(per_platform) + " in total for " +
+                   std::to_string(result.images.size()) + " platform(s)");
+  LogLine(w.o, "ocib: layers: " + std::to_string(w.compressed.load()) + " compressed, " +
+                   std::to_string(w.reused.load()) + " reused" +
+                   (w.plan.cache ? " from the layer cache " + w.plan.cache->path()
+                                 : " (layer cache off)"));
+  result.layers_compressed = w.compressed.load();
+  result.layers_reused = w.reused.load();
+}
+
+// Writes the documents, then adds the SBOM referrers and the tagged image to index.json.
+Status WriteDocumentsAndIndex(const LayerWork& w, DeferredBlobStore& docs, BuildResult& result) {
+  OciLayout& out = *w.out;
   if (Status st = docs.Flush(); !st) {
     return std::move(st).error().With("writing the image's documents to " + out.path());
   }
@@ -920,11 +1082,33 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Out
   for (const auto& img : result.images) {
     if (img.sbom) entries.push_back({*img.sbom, ""});
   }
-  entries.push_back({result.descriptor, plan.output.tag});
+  entries.push_back({result.descriptor, w.plan.output.tag});
   if (auto st = out.UpdateIndex(entries); !st) {
     return std::move(st).error().With("updating " + out.path() + "/index.json");
   }
-  result.tag = plan.output.tag;
+  result.tag = w.plan.output.tag;
+  return {};
+}
+
+// Builds the image into `output`: its layers, then its documents, then its index.json entries.
+Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, OutputLayout& output) {
+  LayerWork w(o, plan, base, output);
+  BuildResult result;
+  OCIB_RETURN_IF_ERROR(MakeLayerTrees(w));
+  StartLookups(w);
+  OCIB_ASSIGN_OR_RETURN(w.out, output.Get());
+  const DocContext context{o, plan, base, w.created};
+  Speculation speculation(*w.out);
+  StartSpeculation(w, context, speculation);
+  OCIB_RETURN_IF_ERROR(FinishLookups(w));
+  NewLayers added;
+  OCIB_RETURN_IF_ERROR(AddBaseLayers(w, added, result));
+  OCIB_RETURN_IF_ERROR(AddSharedLayer(w, added, result));
+  OCIB_RETURN_IF_ERROR(AddPlatformLayers(w, added));
+  DeferredBlobStore docs(*w.out);
+  OCIB_ASSIGN_OR_RETURN(Documents made, FinalDocuments(context, speculation, added, docs));
+  RecordBuild(w, std::move(made), result);
+  OCIB_RETURN_IF_ERROR(WriteDocumentsAndIndex(w, docs, result));
   return result;
 }
 

@@ -37,10 +37,10 @@ Result<Reference> ParseRegistryReference(const std::string& text) {
 // The layout that caches registry bases.
 std::string BaseCacheDir(const BuildOptions& o) {
   if (!o.cache_dir.empty()) return o.cache_dir + "/bases";
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg != nullptr && *xdg != '\0') return std::string(xdg) + "/ocib/bases";
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr && *home != '\0' ? home : "/tmp") + "/.cache/ocib/bases";
+  // The layer cache's rules; without XDG_CACHE_HOME or HOME, a directory
+  // under the temporary one (a registry base must be cached somewhere).
+  auto def = LayerCache::DefaultDir();
+  return (def ? *def : fsutil::TempDir() + "/ocib-cache") + "/bases";
 }
 
 // Where the pushes of a build are recorded (RegistryOptions::
@@ -99,6 +99,169 @@ struct TempDir {
   }
 };
 
+// What a build with a registry works from: its options (without the tags;
+// the base, once fetched, read from the base cache), the checked tags and
+// output, and the registry base with where it is cached.
+struct RegistryBuild {
+  BuildOptions o;
+  std::vector<Reference> tags;
+  std::optional<Output> out;
+  std::optional<Reference> base_ref;
+  std::string cache_dir;
+  std::string cache_tag;
+};
+
+// Passes a line to BuildOptions::log, when there is one.
+void Log(const BuildOptions& o, const std::string& line) {
+  if (o.log) o.log(line);
+}
+
+// Step 1: parses each of `tags` and the output into `b`.
+Status CheckTargets(const std::vector<std::string>& tags, RegistryBuild& b) {
+  for (const std::string& t : tags) {
+    auto ref = ParseRegistryReference(t);
+    if (!ref) return std::move(ref).error().With("--tag " + t);
+    b.tags.push_back(*ref);
+  }
+  if (!b.o.output.empty()) {
+    auto parsed = ParseOutput(b.o.output);
+    if (!parsed) return std::move(parsed).error().With("--output");
+    b.out = *parsed;
+  } else if (b.tags.empty()) {
+    return InvalidArgument(
+        "no output: give --output oci:DIR[:TAG] or oci-archive:FILE[:TAG], or --tag REF");
+  }
+  return OkStatus();
+}
+
+// Step 2: pulls a registry base into the base cache and points b.o.base at
+// it (documents only when the result only goes to registries).
+Status FetchBase(RegistryBuild& b) {
+  BuildOptions& o = b.o;
+  if (!IsRegistryBase(o.base)) return OkStatus();
+  auto ref = ParseRegistryReference(o.base);
+  if (!ref) return std::move(ref).error().With("--base " + o.base);
+  auto platforms = BasePlatforms(o);
+  if (!platforms) return std::move(platforms).error();
+  b.cache_dir = BaseCacheDir(o);
+  b.cache_tag = CacheTag(ref->String());
+  bool documents_only = !b.out && !b.tags.empty();
+  Log(o, "ocib: fetching base " + ref->String() + (documents_only ? " (documents only)" : "") +
+             " into " + b.cache_dir);
+  // The base's referrers describe the base, not the image built on it.
+  CopyOptions no_referrers;
+  no_referrers.referrers = false;
+  auto pulled = documents_only
+                    ? PullDocuments(*ref, b.cache_dir, b.cache_tag, *platforms, o.registry)
+                    : Pull(*ref, b.cache_dir, b.cache_tag, *platforms, o.registry, no_referrers);
+  if (!pulled) return std::move(pulled).error().With("fetching base " + ref->String());
+  o.absent_base_layers = documents_only;
+  o.base = "oci:" + b.cache_dir + ":" + b.cache_tag;
+  if (o.base_name.empty()) o.base_name = ref->String();
+  b.base_ref = *ref;
+  return OkStatus();
+}
+
+// Step 3: builds into the output layout, or into a temporary layout made
+// in `tmp` (then written to the archive output, if any); sets the layout
+// and tag to push from.
+Result<BuildResult> BuildForPush(const RegistryBuild& b, TempDir& tmp, std::string& push_dir,
+                                 std::string& push_tag) {
+  const BuildOptions& o = b.o;
+  const std::optional<Output>& out = b.out;
+  if (out && !out->archive) {
+    Result<BuildResult> built = BuildImage(o);
+    if (!built) return built;
+    push_dir = built->output_path;
+    push_tag = built->tag;
+    return built;
+  }
+  std::string tmpl = fsutil::TempDir() + "/ocib-build-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    return IoError("creating a temporary layout " + tmpl + ": " + io::ErrnoText(errno));
+  }
+  tmp.path = tmpl;
+  BuildOptions inner = o;
+  push_dir = tmp.path;
+  push_tag = out ? out->tag : "latest";
+  inner.output = "oci:" + push_dir + ":" + push_tag;
+  Result<BuildResult> built = BuildImage(inner);
+  if (!built) return built;
+  built->output_path.clear();
+  built->tag.clear();
+  if (out) {
+    Status st =
+        WriteArchiveFromLayout(push_dir, push_tag, *out->archive, o.source_date_epoch.value_or(0));
+    if (!st) return std::move(st).error().With("writing " + out->path);
+    built->output_path = out->path;
+    built->tag = out->tag;
+  }
+  return built;
+}
+
+// The repositories ("REGISTRY/REPOSITORY") of `tags` in the order they are
+// named, each with the indices of its tags.
+std::vector<std::pair<std::string, std::vector<size_t>>> GroupByRepository(
+    const std::vector<Reference>& tags) {
+  std::vector<std::pair<std::string, std::vector<size_t>>> repos;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    std::string name = tags[i].domain() + "/" + tags[i].path();
+    auto it =
+        std::find_if(repos.begin(), repos.end(), [&](const auto& r) { return r.first == name; });
+    if (it == repos.end()) {
+      repos.push_back({name, {i}});
+    } else {
+      it->second.push_back(i);
+    }
+  }
+  return repos;
+}
+
+// Pushes the layout `push_dir`:`push_tag` to `dests` (one repository),
+// mounting or streaming the base's layers from the base's repository.
+Result<PushResult> PushToRepository(const RegistryBuild& b, const std::string& push_dir,
+                                    const std::string& push_tag,
+                                    const std::vector<Reference>& dests) {
+  const BuildOptions& o = b.o;
+  const std::optional<Reference>& base_ref = b.base_ref;
+  std::map<Digest, std::string> mounts;
+  if (base_ref && base_ref->domain() == dests.front().domain() &&
+      base_ref->path() != dests.front().path()) {
+    // Best effort: without them every layer is uploaded.
+    auto m = MountSourcesFromLayout(b.cache_dir, b.cache_tag, base_ref->path());
+    if (m) mounts = std::move(*m);
+  }
+  // Base layers the build layout lacks stream from the base repository.
+  std::optional<Reference> blob_source;
+  if (o.absent_base_layers) blob_source = base_ref;
+  RegistryOptions ro = o.registry;
+  ro.check_referrers = o.check_sboms;
+  if (ro.push_record_dir.empty()) ro.push_record_dir = PushRecordDir(o);
+  return Push(push_dir, push_tag, dests, ro, mounts, blob_source);
+}
+
+// Step 4: one push per repository, in the order the repositories are
+// named; the pushed lines, in the order of b.tags.
+Result<std::vector<std::string>> PushAll(const RegistryBuild& b, const std::string& push_dir,
+                                         const std::string& push_tag) {
+  const std::vector<Reference>& tags = b.tags;
+  std::vector<std::string> lines(tags.size());
+  for (const auto& [name, indices] : GroupByRepository(tags)) {
+    std::vector<Reference> dests;
+    for (size_t i : indices) dests.push_back(tags[i]);
+    auto pushed = PushToRepository(b, push_dir, push_tag, dests);
+    if (!pushed) return std::move(pushed).error();
+    for (size_t k = 0; k < indices.size() && k < pushed->pushed.size(); ++k) {
+      lines[indices[k]] = pushed->pushed[k];
+    }
+    Log(b.o, "ocib: pushed " + name + "@" + pushed->root.digest.ToString() + " (" +
+                 std::to_string(pushed->blobs_uploaded) + " blobs uploaded, " +
+                 std::to_string(pushed->blobs_skipped) + " present, " +
+                 std::to_string(pushed->referrers.size()) + " referrers)");
+  }
+  return lines;
+}
+
 }  // namespace
 
 Result<Output> ParseOutput(std::string_view text) {
@@ -128,137 +291,35 @@ bool UsesRegistry(const BuildOptions& options) {
 }
 
 Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
-  BuildOptions o = options;
-  o.tags.clear();
-  auto log = [&](const std::string& line) {
-    if (o.log) o.log(line);
-  };
+  RegistryBuild b;
+  b.o = options;
+  b.o.tags.clear();
 
   // 1. Every tag and the output are checked before anything happens.
-  std::vector<Reference> tags;
-  for (const std::string& t : options.tags) {
-    auto ref = ParseRegistryReference(t);
-    if (!ref) return std::move(ref).error().With("--tag " + t);
-    tags.push_back(*ref);
-  }
-  std::optional<Output> out;
-  if (!o.output.empty()) {
-    auto parsed = ParseOutput(o.output);
-    if (!parsed) return std::move(parsed).error().With("--output");
-    out = *parsed;
-  } else if (tags.empty()) {
-    return InvalidArgument(
-        "no output: give --output oci:DIR[:TAG] or oci-archive:FILE[:TAG], or --tag REF");
-  }
+  OCIB_RETURN_IF_ERROR(CheckTargets(options.tags, b));
 
   // 2. A registry base: pulled (the platforms needed, verified) into the
   // base cache; the build reads it from there. When the result only goes
   // to registries, only the base's documents are pulled: its layers go
   // from registry to registry when the result is pushed (mounted or
   // streamed), and the temporary layout never holds them.
-  std::optional<Reference> base_ref;
-  std::string cache_dir;
-  std::string cache_tag;
-  if (IsRegistryBase(o.base)) {
-    auto ref = ParseRegistryReference(o.base);
-    if (!ref) return std::move(ref).error().With("--base " + o.base);
-    auto platforms = BasePlatforms(o);
-    if (!platforms) return std::move(platforms).error();
-    cache_dir = BaseCacheDir(o);
-    cache_tag = CacheTag(ref->String());
-    bool documents_only = !out && !tags.empty();
-    log("ocib: fetching base " + ref->String() + (documents_only ? " (documents only)" : "") +
-        " into " + cache_dir);
-    // The base's referrers describe the base, not the image built on it.
-    CopyOptions no_referrers;
-    no_referrers.referrers = false;
-    auto pulled = documents_only
-                      ? PullDocuments(*ref, cache_dir, cache_tag, *platforms, o.registry)
-                      : Pull(*ref, cache_dir, cache_tag, *platforms, o.registry, no_referrers);
-    if (!pulled) return std::move(pulled).error().With("fetching base " + ref->String());
-    o.absent_base_layers = documents_only;
-    o.base = "oci:" + cache_dir + ":" + cache_tag;
-    if (o.base_name.empty()) o.base_name = ref->String();
-    base_ref = *ref;
-  }
-  if (tags.empty()) return BuildImage(o);
+  OCIB_RETURN_IF_ERROR(FetchBase(b));
+  if (b.tags.empty()) return BuildImage(b.o);
 
   // 3. The build: into the output layout, or into a private temporary
   // layout (for no output, or an archive, which is written from it).
   TempDir tmp;
   std::string push_dir;
   std::string push_tag;
-  Result<BuildResult> built = Error(ErrorCode::kInternal, "not built");
-  if (out && !out->archive) {
-    built = BuildImage(o);
-    if (!built) return built;
-    push_dir = built->output_path;
-    push_tag = built->tag;
-  } else {
-    std::string tmpl = fsutil::TempDir() + "/ocib-build-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) {
-      return IoError("creating a temporary layout " + tmpl + ": " + io::ErrnoText(errno));
-    }
-    tmp.path = tmpl;
-    BuildOptions inner = o;
-    push_dir = tmp.path;
-    push_tag = out ? out->tag : "latest";
-    inner.output = "oci:" + push_dir + ":" + push_tag;
-    built = BuildImage(inner);
-    if (!built) return built;
-    built->output_path.clear();
-    built->tag.clear();
-    if (out) {
-      Status st = WriteArchiveFromLayout(push_dir, push_tag, *out->archive,
-                                         o.source_date_epoch.value_or(0));
-      if (!st) return std::move(st).error().With("writing " + out->path);
-      built->output_path = out->path;
-      built->tag = out->tag;
-    }
-  }
+  Result<BuildResult> built = BuildForPush(b, tmp, push_dir, push_tag);
+  if (!built) return built;
 
-  if (o.on_written) o.on_written();
+  if (b.o.on_written) b.o.on_written();
 
   // 4. One push per repository, in the order the repositories are named.
-  std::vector<std::pair<std::string, std::vector<size_t>>> repos;
-  for (size_t i = 0; i < tags.size(); ++i) {
-    std::string name = tags[i].domain() + "/" + tags[i].path();
-    auto it =
-        std::find_if(repos.begin(), repos.end(), [&](const auto& r) { return r.first == name; });
-    if (it == repos.end()) {
-      repos.push_back({name, {i}});
-    } else {
-      it->second.push_back(i);
-    }
-  }
-  std::vector<std::string> lines(tags.size());
-  for (const auto& [name, indices] : repos) {
-    std::vector<Reference> dests;
-    for (size_t i : indices) dests.push_back(tags[i]);
-    std::map<Digest, std::string> mounts;
-    if (base_ref && base_ref->domain() == dests.front().domain() &&
-        base_ref->path() != dests.front().path()) {
-      // Best effort: without them every layer is uploaded.
-      auto m = MountSourcesFromLayout(cache_dir, cache_tag, base_ref->path());
-      if (m) mounts = std::move(*m);
-    }
-    // Base layers the build layout lacks stream from the base repository.
-    std::optional<Reference> blob_source;
-    if (o.absent_base_layers) blob_source = base_ref;
-    RegistryOptions ro = o.registry;
-    ro.check_referrers = o.check_sboms;
-    if (ro.push_record_dir.empty()) ro.push_record_dir = PushRecordDir(o);
-    auto pushed = Push(push_dir, push_tag, dests, ro, mounts, blob_source);
-    if (!pushed) return std::move(pushed).error();
-    for (size_t k = 0; k < indices.size() && k < pushed->pushed.size(); ++k) {
-      lines[indices[k]] = pushed->pushed[k];
-    }
-    log("ocib: pushed " + name + "@" + pushed->root.digest.ToString() + " (" +
-        std::to_string(pushed->blobs_uploaded) + " blobs uploaded, " +
-        std::to_string(pushed->blobs_skipped) + " present, " +
-        std::to_string(pushed->referrers.size()) + " referrers)");
-  }
-  built->pushed = std::move(lines);
+  auto lines = PushAll(b, push_dir, push_tag);
+  if (!lines) return std::move(lines).error();
+  built->pushed = std::move(*lines);
   return built;
 }
 

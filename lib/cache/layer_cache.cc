@@ -21,6 +21,7 @@
 #include "ocib/oci_layout.h"
 
 #include "lib/archive/layer_pipeline.h"
+#include "lib/core/env.h"
 #include "lib/io/checksum.h"
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
@@ -122,10 +123,10 @@ LayerCache::LayerCache(std::string dir, std::unique_ptr<OciLayout> blobs)
 LayerCache::~LayerCache() = default;
 
 Result<std::string> LayerCache::DefaultDir() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/ocib";
-  const char* home = std::getenv("HOME");
-  if (home != nullptr && home[0] == '/') return std::string(home) + "/.cache/ocib";
+  const std::string xdg = env::GetOr("XDG_CACHE_HOME", "");
+  if (xdg.starts_with('/')) return xdg + "/ocib";
+  const std::string home = env::GetOr("HOME", "");
+  if (home.starts_with('/')) return home + "/.cache/ocib";
   return InvalidArgument(
       "no layer cache directory: neither XDG_CACHE_HOME nor HOME is an absolute path "
       "(set one, pass --cache-dir DIR, or --no-cache)");
@@ -443,6 +444,130 @@ Result<LayerCache::VerifyResult> LayerCache::Verify(const std::string& dir) {
   return result;
 }
 
+namespace {
+
+// An entry with its blob and last use, as Prune weighs it.
+struct EntryUse {
+  std::string path;
+  std::string blob;  // hex
+  int64_t size = 0;  // the blob's
+  int64_t used = 0;
+};
+
+// The blobs that entries name, by what became of the entries.
+struct NamedBlobs {
+  std::set<std::string> kept;
+  std::set<std::string> dropped;  // named by removed entries only
+};
+
+// Removes `path`, unless this is a dry run.
+Status DropUnlessDryRun(const std::string& path, const LayerCache::PruneOptions& options) {
+  return options.dry_run ? Status() : RemoveFile(path);
+}
+
+// Drops the temporary file `path` when its writer has been gone long enough.
+Status DropTempIfStale(const std::string& path, const LayerCache::PruneOptions& options,
+                       int64_t now) {
+  struct stat ts {};
+  if (::stat(path.c_str(), &ts) == 0 && now - LastChange(ts) > kStaleTempSeconds) {
+    return DropUnlessDryRun(path, options);
+  }
+  return {};
+}
+
+// Keeps the entries, most recently used first, while the rules allow and
+// removes the rest; returns the blobs the kept and the removed ones name.
+Result<NamedBlobs> KeepRecentEntries(std::vector<EntryUse> entries,
+                                     const LayerCache::PruneOptions& options, int64_t now,
+                                     LayerCache::PruneResult* result) {
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const EntryUse& a, const EntryUse& b) { return a.used > b.used; });
+  NamedBlobs named;
+  int64_t kept_bytes = 0;
+  bool full = false;
+  for (const EntryUse& e : entries) {
+    bool remove = options.all || full ||
+                  (options.unused_for_seconds && now - e.used > *options.unused_for_seconds);
+    if (!remove && options.max_bytes && !named.kept.contains(e.blob)) {
+      if (kept_bytes + e.size > *options.max_bytes) {
+        full = true;  // this one and every older one
+        remove = true;
+      } else {
+        kept_bytes += e.size;
+      }
+    }
+    if (remove) {
+      OCIB_RETURN_IF_ERROR(DropUnlessDryRun(e.path, options));
+      ++result->entries_removed;
+      named.dropped.insert(e.blob);
+    } else {
+      named.kept.insert(e.blob);
+      ++result->entries_kept;
+    }
+  }
+  return named;
+}
+
+// Removes the blobs and stale temporary files under layers/blobs that Prune lets go.
+Status PruneBlobs(const std::string& dir, const NamedBlobs& named,
+                  const LayerCache::PruneOptions& options, int64_t now,
+                  LayerCache::PruneResult* result) {
+  // Blobs: kept when a kept entry names them, or when no entry names them
+  // and they are new (unless everything goes); temporary files when their
+  // writer may still run.
+  OCIB_ASSIGN_OR_RETURN(std::vector<std::string> blob_files, FilesUnder(dir + "/layers/blobs"));
+  for (const std::string& path : blob_files) {
+    if (IsTemporary(path)) {
+      OCIB_RETURN_IF_ERROR(DropTempIfStale(path, options, now));
+      continue;
+    }
+    struct stat bs {};
+    if (::stat(path.c_str(), &bs) != 0) continue;
+    const std::string hex = path.substr(path.rfind('/') + 1);
+    const bool kept = named.kept.contains(hex);
+    const bool unnamed = !kept && !named.dropped.contains(hex);
+    if (kept || (unnamed && !options.all && now - LastChange(bs) <= kUnnamedBlobGraceSeconds)) {
+      result->bytes_kept += bs.st_size;
+      continue;
+    }
+    OCIB_RETURN_IF_ERROR(DropUnlessDryRun(path, options));
+    result->bytes_removed += bs.st_size;
+  }
+  return {};
+}
+
+// Removes the remembered content digests (cheap to compute again) Prune lets go.
+Status PruneContentDigests(const std::string& dir, const LayerCache::PruneOptions& options,
+                           int64_t now) {
+  OCIB_ASSIGN_OR_RETURN(std::vector<std::string> memo_files, FilesUnder(dir + "/files"));
+  for (const std::string& path : memo_files) {
+    struct stat ms {};
+    if (::stat(path.c_str(), &ms) != 0) continue;
+    if (IsTemporary(path)) {
+      OCIB_RETURN_IF_ERROR(DropTempIfStale(path, options, now));
+    } else if (options.all || (options.unused_for_seconds &&
+                               now - ms.st_mtim.tv_sec > *options.unused_for_seconds)) {
+      OCIB_RETURN_IF_ERROR(DropUnlessDryRun(path, options));
+    }
+  }
+  return {};
+}
+
+// Removes the shard directories of keys/ and files/ that are left empty.
+void RemoveEmptyShardDirs(const std::string& dir) {
+  // rmdir fails on the others; a build that loses one it was writing into
+  // records nothing, a cache miss.
+  for (const char* sub : {"/keys", "/files"}) {
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(dir + sub, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      ::rmdir(it->path().c_str());
+    }
+  }
+}
+
+}  // namespace
+
 Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
                                                   const PruneOptions& options) {
   struct stat st {};
@@ -451,30 +576,14 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
   }
   const int64_t now = std::time(nullptr);
   PruneResult result;
-  auto drop = [&options](const std::string& path) -> Status {
-    return options.dry_run ? Status() : RemoveFile(path);
-  };
-  auto remove_temp_if_stale = [&](const std::string& path) -> Status {
-    struct stat ts {};
-    if (::stat(path.c_str(), &ts) == 0 && now - LastChange(ts) > kStaleTempSeconds) {
-      return drop(path);
-    }
-    return {};
-  };
 
   // Every entry with its blob and last use; broken ones go at once.
-  struct Use {
-    std::string path;
-    std::string blob;  // hex
-    int64_t size = 0;  // the blob's
-    int64_t used = 0;
-  };
-  std::vector<Use> entries;
+  std::vector<EntryUse> entries;
   OCIB_ASSIGN_OR_RETURN(std::vector<std::string> entry_files, FilesUnder(dir + "/keys"));
   const std::string blobs_dir = dir + "/layers/blobs/sha256/";
   for (const std::string& path : entry_files) {
     if (IsTemporary(path)) {
-      OCIB_RETURN_IF_ERROR(remove_temp_if_stale(path));
+      OCIB_RETURN_IF_ERROR(DropTempIfStale(path, options, now));
       continue;
     }
     std::string name = path.substr(path.rfind('/') + 1);
@@ -488,7 +597,7 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
     struct stat bs {};
     if (!layer || ::stat((blobs_dir + layer->descriptor.digest.encoded()).c_str(), &bs) != 0 ||
         bs.st_size != layer->descriptor.size) {
-      OCIB_RETURN_IF_ERROR(drop(path));
+      OCIB_RETURN_IF_ERROR(DropUnlessDryRun(path, options));
       ++result.entries_removed;
       continue;
     }
@@ -496,78 +605,12 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
   }
 
   // Most recently used first; keep while the rules allow.
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const Use& a, const Use& b) { return a.used > b.used; });
-  std::set<std::string> kept_blobs;
-  std::set<std::string> dropped_blobs;  // named by removed entries only
-  int64_t kept_bytes = 0;
-  bool full = false;
-  for (const Use& e : entries) {
-    bool remove = options.all || full ||
-                  (options.unused_for_seconds && now - e.used > *options.unused_for_seconds);
-    if (!remove && options.max_bytes && !kept_blobs.contains(e.blob)) {
-      if (kept_bytes + e.size > *options.max_bytes) {
-        full = true;  // this one and every older one
-        remove = true;
-      } else {
-        kept_bytes += e.size;
-      }
-    }
-    if (remove) {
-      OCIB_RETURN_IF_ERROR(drop(e.path));
-      ++result.entries_removed;
-      dropped_blobs.insert(e.blob);
-    } else {
-      kept_blobs.insert(e.blob);
-      ++result.entries_kept;
-    }
-  }
-
-  // Blobs: kept when a kept entry names them, or when no entry names them
-  // and they are new (unless everything goes); temporary files when their
-  // writer may still run.
-  OCIB_ASSIGN_OR_RETURN(std::vector<std::string> blob_files, FilesUnder(dir + "/layers/blobs"));
-  for (const std::string& path : blob_files) {
-    if (IsTemporary(path)) {
-      OCIB_RETURN_IF_ERROR(remove_temp_if_stale(path));
-      continue;
-    }
-    struct stat bs {};
-    if (::stat(path.c_str(), &bs) != 0) continue;
-    const std::string hex = path.substr(path.rfind('/') + 1);
-    const bool kept = kept_blobs.contains(hex);
-    const bool unnamed = !kept && !dropped_blobs.contains(hex);
-    if (kept || (unnamed && !options.all && now - LastChange(bs) <= kUnnamedBlobGraceSeconds)) {
-      result.bytes_kept += bs.st_size;
-      continue;
-    }
-    OCIB_RETURN_IF_ERROR(drop(path));
-    result.bytes_removed += bs.st_size;
-  }
-
-  // Remembered content digests: cheap to compute again.
-  OCIB_ASSIGN_OR_RETURN(std::vector<std::string> memo_files, FilesUnder(dir + "/files"));
-  for (const std::string& path : memo_files) {
-    struct stat ms {};
-    if (::stat(path.c_str(), &ms) != 0) continue;
-    if (IsTemporary(path)) {
-      OCIB_RETURN_IF_ERROR(remove_temp_if_stale(path));
-    } else if (options.all || (options.unused_for_seconds &&
-                               now - ms.st_mtim.tv_sec > *options.unused_for_seconds)) {
-      OCIB_RETURN_IF_ERROR(drop(path));
-    }
-  }
-  if (!options.dry_run) {
-    // Shard directories left empty (rmdir fails on the others; a build
-    // that loses one it was writing into records nothing, a cache miss).
-    for (const char* sub : {"/keys", "/files"}) {
-      std::error_code ec;
-      for (auto it = std::filesystem::directory_iterator(dir + sub, ec);
-           !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-        ::rmdir(it->path().c_str());
-      }
-    }
-  }
+  OCIB_ASSIGN_OR_RETURN(NamedBlobs named,
+                        KeepRecentEntries(std::move(entries), options, now, &result));
+  OCIB_RETURN_IF_ERROR(PruneBlobs(dir, named, options, now, &result));
+  OCIB_RETURN_IF_ERROR(PruneContentDigests(dir, options, now));
+  // Shard directories left empty.
+  if (!options.dry_run) RemoveEmptyShardDirs(dir);
   return result;
 }
 

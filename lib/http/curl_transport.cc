@@ -22,6 +22,7 @@
 
 #include "ocib/http.h"
 
+#include "lib/core/env.h"
 #include "lib/http/curl_api.h"
 #include "lib/http/url.h"
 #include <sys/stat.h>
@@ -283,8 +284,7 @@ class CurlTransport : public HttpTransport {
     } else {
       load_error_ = std::move(api).error();
     }
-    const char* env = std::getenv("SSL_CERT_FILE");
-    if (env != nullptr && *env != '\0') ssl_cert_file_ = env;
+    ssl_cert_file_ = env::GetOr("SSL_CERT_FILE", "");
   }
 
   ~CurlTransport() override {
@@ -623,22 +623,22 @@ std::vector<std::string> HttpResponse::HeaderValues(std::string_view name) const
 }
 
 std::vector<std::string> DefaultCertDirs() {
-  const char* env = std::getenv("OCIB_CERTS_D_DIRS");
-  if (env == nullptr) {
+  const std::optional<std::string> listed = env::Get("OCIB_CERTS_D_DIRS");
+  if (!listed) {
     std::vector<std::string> dirs;
-    const char* xdg = std::getenv("XDG_CONFIG_HOME");
-    const char* home = std::getenv("HOME");
-    if (xdg != nullptr && xdg[0] == '/') {
-      dirs.push_back(std::string(xdg) + "/containers/certs.d");
-    } else if (home != nullptr && home[0] == '/') {
-      dirs.push_back(std::string(home) + "/.config/containers/certs.d");
+    const std::string xdg = env::GetOr("XDG_CONFIG_HOME", "");
+    const std::string home = env::GetOr("HOME", "");
+    if (xdg.starts_with('/')) {
+      dirs.push_back(xdg + "/containers/certs.d");
+    } else if (home.starts_with('/')) {
+      dirs.push_back(home + "/.config/containers/certs.d");
     }
     dirs.emplace_back("/etc/containers/certs.d");
     dirs.emplace_back("/etc/docker/certs.d");
     return dirs;
   }
   std::vector<std::string> out;
-  std::string_view rest(env);
+  std::string_view rest(*listed);
   while (!rest.empty()) {
     size_t colon = rest.find(':');
     std::string_view item = rest.substr(0, colon);

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/core/env.h"
 #include "lib/io/file.h"
 #include "lib/io/streams.h"
 #include <sys/stat.h>
@@ -130,8 +131,7 @@ void RemoveAll(const std::string& path) {
 }
 
 std::string TempDir() {
-  const char* env = std::getenv("TMPDIR");
-  return env != nullptr && *env != '\0' ? env : "/tmp";
+  return env::GetOr("TMPDIR", "/tmp");
 }
 
 Result<int> OpenUnnamedTempFile(const std::string& what) {

@@ -244,90 +244,113 @@ Descriptor DescribeBytes(std::string_view media_type, std::string_view bytes) {
 
 // ---------------------------------------------------------------- config
 
-Result<ImageConfig> ImageConfig::Parse(std::string_view bytes) {
-  OCIB_ASSIGN_OR_RETURN(json j, ParseObject(bytes, "image config"));
-  ImageConfig c;
-  auto wrap = [](Error e) { return std::move(e).With("parsing image config"); };
-#define OCIB_GET_(field, obj, key, req)          \
-  do {                                           \
-    auto r_ = GetString(obj, key, req);          \
-    if (!r_) return wrap(std::move(r_).error()); \
-    (field) = *std::move(r_);                    \
-  } while (false)
-  OCIB_GET_(c.created, j, "created", false);
-  OCIB_GET_(c.author, j, "author", false);
-  OCIB_GET_(c.architecture, j, "architecture", true);
-  OCIB_GET_(c.os, j, "os", true);
-  OCIB_GET_(c.variant, j, "variant", false);
-  OCIB_GET_(c.os_version, j, "os.version", false);
-  {
-    auto f = GetStringArray(j, "os.features");
-    if (!f) return wrap(f.error());
-    c.os_features = *f;
+namespace {
+
+// Adds the context of every error met while parsing an image config.
+Error ConfigError(Error e) { return std::move(e).With("parsing image config"); }
+
+// Reads the string `key` of `obj` into `field`.
+Status ReadConfigString(const json& obj, const char* key, bool required, std::string* field) {
+  auto r = GetString(obj, key, required);
+  if (!r) return ConfigError(std::move(r).error());
+  *field = *std::move(r);
+  return {};
+}
+
+// Reads an image config's "config" object `cc` into `k`.
+Status ParseContainerConfig(const json& cc, ContainerConfig* k) {
+  OCIB_RETURN_IF_ERROR(ReadConfigString(cc, "User", false, &k->user));
+  OCIB_RETURN_IF_ERROR(ReadConfigString(cc, "WorkingDir", false, &k->working_dir));
+  OCIB_RETURN_IF_ERROR(ReadConfigString(cc, "StopSignal", false, &k->stop_signal));
+  auto env = GetStringArray(cc, "Env");
+  if (!env) return ConfigError(env.error());
+  k->env = *env;
+  if (auto e = cc.find("Entrypoint"); e != cc.end() && !e->is_null()) {
+    auto v = GetStringArray(cc, "Entrypoint");
+    if (!v) return ConfigError(v.error());
+    k->entrypoint = *v;
   }
-  if (auto cc = j.find("config"); cc != j.end() && cc->is_object()) {
-    ContainerConfig& k = c.config;
-    OCIB_GET_(k.user, *cc, "User", false);
-    OCIB_GET_(k.working_dir, *cc, "WorkingDir", false);
-    OCIB_GET_(k.stop_signal, *cc, "StopSignal", false);
-    auto env = GetStringArray(*cc, "Env");
-    if (!env) return wrap(env.error());
-    k.env = *env;
-    if (auto e = cc->find("Entrypoint"); e != cc->end() && !e->is_null()) {
-      auto v = GetStringArray(*cc, "Entrypoint");
-      if (!v) return wrap(v.error());
-      k.entrypoint = *v;
+  if (auto e = cc.find("Cmd"); e != cc.end() && !e->is_null()) {
+    auto v = GetStringArray(cc, "Cmd");
+    if (!v) return ConfigError(v.error());
+    k->cmd = *v;
+  }
+  auto labels = GetStringMap(cc, "Labels");
+  if (!labels) return ConfigError(labels.error());
+  k->labels = *labels;
+  for (const char* key : {"ExposedPorts", "Volumes"}) {
+    auto it = cc.find(key);
+    if (it == cc.end() || it->is_null()) continue;
+    if (!it->is_object()) {
+      return InvalidArgument(std::string("parsing image config: \"") + key + "\" is not an object");
     }
-    if (auto e = cc->find("Cmd"); e != cc->end() && !e->is_null()) {
-      auto v = GetStringArray(*cc, "Cmd");
-      if (!v) return wrap(v.error());
-      k.cmd = *v;
-    }
-    auto labels = GetStringMap(*cc, "Labels");
-    if (!labels) return wrap(labels.error());
-    k.labels = *labels;
-    for (const char* key : {"ExposedPorts", "Volumes"}) {
-      auto it = cc->find(key);
-      if (it == cc->end() || it->is_null()) continue;
-      if (!it->is_object()) {
-        return InvalidArgument(std::string("parsing image config: \"") + key +
-                               "\" is not an object");
-      }
-      for (const auto& [name, unused] : it->items()) {
-        (std::string(key) == "Volumes" ? k.volumes : k.exposed_ports).insert(name);
-      }
+    for (const auto& [name, unused] : it->items()) {
+      (std::string(key) == "Volumes" ? k->volumes : k->exposed_ports).insert(name);
     }
   }
+  return {};
+}
+
+// Reads the "rootfs" of image config `j`: the diff IDs of its layers.
+Status ParseRootfs(const json& j, std::vector<Digest>* diff_ids) {
   auto rootfs = j.find("rootfs");
   if (rootfs == j.end() || !rootfs->is_object()) {
     return InvalidArgument("parsing image config: missing \"rootfs\"");
   }
   std::string type;
-  OCIB_GET_(type, *rootfs, "type", true);
+  OCIB_RETURN_IF_ERROR(ReadConfigString(*rootfs, "type", true, &type));
   if (type != "layers")
     return InvalidArgument("parsing image config: rootfs.type is \"" + type + R"(", not "layers")");
   auto ids = GetStringArray(*rootfs, "diff_ids");
-  if (!ids) return wrap(ids.error());
+  if (!ids) return ConfigError(ids.error());
   for (const auto& s : *ids) {
     auto d = Digest::Parse(s);
-    if (!d) return wrap(std::move(d).error().With("rootfs.diff_ids"));
-    c.diff_ids.push_back(*d);
+    if (!d) return ConfigError(std::move(d).error().With("rootfs.diff_ids"));
+    diff_ids->push_back(*d);
   }
+  return {};
+}
+
+// Reads the "history" array of image config `j`, when it has one.
+Status ParseHistory(const json& j, std::vector<HistoryEntry>* history) {
   if (auto h = j.find("history"); h != j.end() && h->is_array()) {
     for (const auto& e : *h) {
       if (!e.is_object())
         return InvalidArgument("parsing image config: history entry is not an object");
       HistoryEntry he;
-      OCIB_GET_(he.created, e, "created", false);
-      OCIB_GET_(he.created_by, e, "created_by", false);
-      OCIB_GET_(he.author, e, "author", false);
-      OCIB_GET_(he.comment, e, "comment", false);
+      OCIB_RETURN_IF_ERROR(ReadConfigString(e, "created", false, &he.created));
+      OCIB_RETURN_IF_ERROR(ReadConfigString(e, "created_by", false, &he.created_by));
+      OCIB_RETURN_IF_ERROR(ReadConfigString(e, "author", false, &he.author));
+      OCIB_RETURN_IF_ERROR(ReadConfigString(e, "comment", false, &he.comment));
       if (auto el = e.find("empty_layer"); el != e.end() && el->is_boolean())
         he.empty_layer = el->get<bool>();
-      c.history.push_back(he);
+      history->push_back(he);
     }
   }
-#undef OCIB_GET_
+  return {};
+}
+
+}  // namespace
+
+Result<ImageConfig> ImageConfig::Parse(std::string_view bytes) {
+  OCIB_ASSIGN_OR_RETURN(json j, ParseObject(bytes, "image config"));
+  ImageConfig c;
+  OCIB_RETURN_IF_ERROR(ReadConfigString(j, "created", false, &c.created));
+  OCIB_RETURN_IF_ERROR(ReadConfigString(j, "author", false, &c.author));
+  OCIB_RETURN_IF_ERROR(ReadConfigString(j, "architecture", true, &c.architecture));
+  OCIB_RETURN_IF_ERROR(ReadConfigString(j, "os", true, &c.os));
+  OCIB_RETURN_IF_ERROR(ReadConfigString(j, "variant", false, &c.variant));
+  OCIB_RETURN_IF_ERROR(ReadConfigString(j, "os.version", false, &c.os_version));
+  {
+    auto f = GetStringArray(j, "os.features");
+    if (!f) return ConfigError(f.error());
+    c.os_features = *f;
+  }
+  if (auto cc = j.find("config"); cc != j.end() && cc->is_object()) {
+    OCIB_RETURN_IF_ERROR(ParseContainerConfig(*cc, &c.config));
+  }
+  OCIB_RETURN_IF_ERROR(ParseRootfs(j, &c.diff_ids));
+  OCIB_RETURN_IF_ERROR(ParseHistory(j, &c.history));
   return c;
 }
 

@@ -261,6 +261,89 @@ class Puller {
   std::mutex progress_mu_;
 };
 
+// The manifests of `index` for one of `platforms`; NotFound when there is none.
+Result<std::vector<Descriptor>> SelectPlatformManifests(const Index& index,
+                                                        const std::vector<Platform>& platforms,
+                                                        const Reference& source) {
+  std::vector<Descriptor> selected;
+  for (const Descriptor& d : index.manifests) {
+    if (!d.platform) continue;
+    for (const Platform& p : platforms) {
+      if (d.platform->Matches(p)) {
+        selected.push_back(d);
+        break;
+      }
+    }
+  }
+  if (selected.empty()) {
+    std::string want;
+    for (const Platform& p : platforms) want += (want.empty() ? "" : ",") + p.ToString();
+    return NotFound("no manifest for platform " + want + " in " + source.String());
+  }
+  return selected;
+}
+
+// Collects what is below the pulled `root`; an index is cut down to the
+// manifests for `platforms`, and `root_desc` and `root_bytes` then rewritten.
+Status CollectFromRoot(Puller& puller, const RemoteManifest& root,
+                       const std::vector<Platform>& platforms, const Reference& source,
+                       Descriptor* root_desc, std::string* root_bytes) {
+  if (media_type::IsIndex(root.media_type)) {
+    OCIB_ASSIGN_OR_RETURN(Index index, Index::Parse(root.bytes));
+    if (!platforms.empty()) {
+      OCIB_ASSIGN_OR_RETURN(std::vector<Descriptor> selected,
+                            SelectPlatformManifests(index, platforms, source));
+      if (selected.size() != index.manifests.size()) {
+        index.manifests = selected;
+        *root_bytes = index.Serialize();
+        *root_desc = DescribeBytes(root.media_type, *root_bytes);
+      }
+    }
+    for (const Descriptor& d : index.manifests) {
+      OCIB_RETURN_IF_ERROR(puller.CollectChild(d, 0));
+    }
+  } else if (media_type::IsManifest(root.media_type)) {
+    if (!platforms.empty()) {
+      // A single manifest: check its config's platform would need the
+      // config; accept it (the caller asked for a platform of a
+      // single-platform image).
+    }
+    OCIB_RETURN_IF_ERROR(puller.Collect(*root_desc, root.bytes, 0));
+  } else {
+    return InvalidArgument("unsupported manifest media type \"" + root.media_type + "\"");
+  }
+  return OkStatus();
+}
+
+// The pulled image's tag in the layout: `layout_tag`, else the source's tag,
+// else "latest" unless the source names a digest (then none).
+std::string PulledImageTag(const std::string& layout_tag, const Reference& source) {
+  std::string tag = layout_tag;
+  if (tag.empty()) tag = source.tag();
+  if (tag.empty() && source.digest().empty()) tag = "latest";
+  return tag;
+}
+
+// Lists the pulled referrers and image in the layout's index.json.
+Status IndexPulledImage(OciLayout& layout, const std::string& layout_dir,
+                        const std::vector<Descriptor>& referrers, const Descriptor& root_desc,
+                        const std::string& tag, const RegistryOptions& options) {
+  // One index.json write: the referrers (untagged, as a build lists its
+  // SBOMs) and the image, tagged or not.
+  std::vector<OciLayout::IndexEntry> entries;
+  for (const Descriptor& r : referrers) {
+    entries.push_back({r, ""});
+    if (options.progress) {
+      options.progress("pulled referrer " + r.digest.ToString().substr(0, 19) +
+                       (r.artifact_type.empty() ? "" : " " + r.artifact_type));
+    }
+  }
+  entries.push_back({root_desc, tag});
+  Status indexed = layout.UpdateIndex(entries);
+  if (!indexed) return std::move(indexed).error().With("updating " + layout_dir + "/index.json");
+  return OkStatus();
+}
+
 Result<Descriptor> PullInto(const Reference& source, const std::string& layout_dir,
                             const std::string& layout_tag, const std::vector<Platform>& platforms,
                             const RegistryOptions& options, bool documents_only,
@@ -278,43 +361,7 @@ Result<Descriptor> PullInto(const Reference& source, const std::string& layout_d
 
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::OpenOrCreate(layout_dir));
   Puller puller(*client, layout.get(), repo, options);
-  if (media_type::IsIndex(root.media_type)) {
-    OCIB_ASSIGN_OR_RETURN(Index index, Index::Parse(root.bytes));
-    if (!platforms.empty()) {
-      std::vector<Descriptor> selected;
-      for (const Descriptor& d : index.manifests) {
-        if (!d.platform) continue;
-        for (const Platform& p : platforms) {
-          if (d.platform->Matches(p)) {
-            selected.push_back(d);
-            break;
-          }
-        }
-      }
-      if (selected.empty()) {
-        std::string want;
-        for (const Platform& p : platforms) want += (want.empty() ? "" : ",") + p.ToString();
-        return NotFound("no manifest for platform " + want + " in " + source.String());
-      }
-      if (selected.size() != index.manifests.size()) {
-        index.manifests = selected;
-        root_bytes = index.Serialize();
-        root_desc = DescribeBytes(root.media_type, root_bytes);
-      }
-    }
-    for (const Descriptor& d : index.manifests) {
-      OCIB_RETURN_IF_ERROR(puller.CollectChild(d, 0));
-    }
-  } else if (media_type::IsManifest(root.media_type)) {
-    if (!platforms.empty()) {
-      // A single manifest: check its config's platform would need the
-      // config; accept it (the caller asked for a platform of a
-      // single-platform image).
-    }
-    OCIB_RETURN_IF_ERROR(puller.Collect(root_desc, root.bytes, 0));
-  } else {
-    return InvalidArgument("unsupported manifest media type \"" + root.media_type + "\"");
-  }
+  OCIB_RETURN_IF_ERROR(CollectFromRoot(puller, root, platforms, source, &root_desc, &root_bytes));
   // The referrers of what is pulled: the root as written here (a new index
   // of the selected platforms has its own digest) and every document below.
   std::vector<Descriptor> referrers;
@@ -326,22 +373,8 @@ Result<Descriptor> PullInto(const Reference& source, const std::string& layout_d
   OCIB_RETURN_IF_ERROR(puller.FetchAll(documents_only));
   OCIB_RETURN_IF_ERROR(puller.StoreDocs());
   OCIB_RETURN_IF_ERROR(StoreDocument(*layout, root_desc, root_bytes));
-  std::string tag = layout_tag;
-  if (tag.empty()) tag = source.tag();
-  if (tag.empty() && source.digest().empty()) tag = "latest";
-  // One index.json write: the referrers (untagged, as a build lists its
-  // SBOMs) and the image, tagged or not.
-  std::vector<OciLayout::IndexEntry> entries;
-  for (const Descriptor& r : referrers) {
-    entries.push_back({r, ""});
-    if (options.progress) {
-      options.progress("pulled referrer " + r.digest.ToString().substr(0, 19) +
-                       (r.artifact_type.empty() ? "" : " " + r.artifact_type));
-    }
-  }
-  entries.push_back({root_desc, tag});
-  Status indexed = layout->UpdateIndex(entries);
-  if (!indexed) return std::move(indexed).error().With("updating " + layout_dir + "/index.json");
+  const std::string tag = PulledImageTag(layout_tag, source);
+  OCIB_RETURN_IF_ERROR(IndexPulledImage(*layout, layout_dir, referrers, root_desc, tag, options));
   return root_desc;
 }
 

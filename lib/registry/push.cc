@@ -234,14 +234,52 @@ void Remember(PushRecord* record, const Descriptor& root, const WalkedImage& ima
   }
 }
 
-}  // namespace
+// The shared state of one PushImage: where it goes, what it sends, what it
+// found there and what it reports.
+struct PushState {
+  PushState(const std::vector<Reference>& dests, const RegistryOptions& opts,
+            const Descriptor& root_desc, const WalkedImage& walked, RegistryClient& c)
+      : destinations(dests),
+        options(opts),
+        root(root_desc),
+        image(walked),
+        client(c),
+        repo(dests.front().path()) {}
 
-Result<PushResult> PushImage(const std::vector<Reference>& destinations,
-                             const RegistryOptions& options,
-                             const std::map<Digest, std::string>& mount_sources,
-                             const Descriptor& root_desc, const WalkedImage& walked,
-                             const std::function<BlobOpener(const Descriptor&)>& opener_for) {
-  if (destinations.empty()) return InvalidArgument("push: no destination");
+  // Passes a line to RegistryOptions::progress, when there is one.
+  void Progress(const std::string& line) const {
+    if (options.progress) options.progress(line);
+  }
+  // The tag (or digest) destination `d` puts the root under.
+  std::string TargetOf(const Reference& d) const {
+    if (!d.tag().empty()) return d.tag();
+    if (!d.digest().empty()) return root.digest.ToString();
+    return std::string("latest");
+  }
+  // The line of PushResult::pushed for destination `d`.
+  std::string LineOf(const Reference& d) const {
+    Reference out = d.tag().empty() && d.digest().empty() ? d.WithTag("latest") : d;
+    return out.WithDigest("").String() + "@" + root.digest.ToString();
+  }
+  // Adds the completed push to the push record (see Remember).
+  void RememberPush() {
+    Remember(record ? &*record : nullptr, root, image,
+             [this](const std::string& line) { Progress(line); });
+  }
+
+  const std::vector<Reference>& destinations;
+  const RegistryOptions& options;
+  const Descriptor& root;
+  const WalkedImage& image;
+  RegistryClient& client;
+  const std::string& repo;
+  std::optional<PushRecord> record;
+  std::set<std::string> in_place;  // targets known to name the root already
+  PushResult result;
+};
+
+// Checks that all of `destinations` name the repository of the first.
+Status CheckOneRepository(const std::vector<Reference>& destinations) {
   const Reference& first = destinations.front();
   for (const Reference& d : destinations) {
     if (d.domain() != first.domain() || d.path() != first.path()) {
@@ -249,24 +287,24 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
                              " name different repositories");
     }
   }
-  std::string what = "push " + first.String();
-  auto fail = [&](Error e) { return std::move(e).With(what); };
-  const Descriptor* root = &root_desc;
-  const WalkedImage* image = &walked;
+  return OkStatus();
+}
 
+// Checks that the destinations given by digest name `root`.
+Status CheckDestinationDigests(const std::vector<Reference>& destinations, const Descriptor& root) {
   for (const Reference& d : destinations) {
-    if (!d.digest().empty() && d.digest() != root->digest.ToString()) {
-      return fail(InvalidArgument("destination " + d.String() + " names digest " + d.digest() +
-                                  " but the image is " + root->digest.ToString()));
+    if (!d.digest().empty() && d.digest() != root.digest.ToString()) {
+      return InvalidArgument("destination " + d.String() + " names digest " + d.digest() +
+                             " but the image is " + root.digest.ToString());
     }
   }
+  return OkStatus();
+}
 
-  if (Status st = CheckWalkedImage(*root, *image, opener_for); !st)
-    return fail(std::move(st).error());
-  auto client_r = RegistryClient::Create(first.domain(), options);
-  if (!client_r) return fail(std::move(client_r).error());
-  RegistryClient& client = **client_r;
-  const std::string& repo = first.path();
+// The repositories blobs are mounted from: those of `mount_sources`, then
+// `named_source`, each once and none of them `repo`.
+std::vector<std::string> PullScopes(const std::map<Digest, std::string>& mount_sources,
+                                    const std::string& repo, const std::string& named_source) {
   std::vector<std::string> pull_from;
   for (const auto& [digest, source] : mount_sources) {
     if (source != repo &&
@@ -274,69 +312,63 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
       pull_from.push_back(source);
     }
   }
-  // The repository the user named as a mount source (--mount-from): every
-  // blob without a source of its own is mounted from it when it is there.
-  const std::string named_source = NamedMountSource(options, repo);
   if (!named_source.empty() &&
       std::find(pull_from.begin(), pull_from.end(), named_source) == pull_from.end()) {
     pull_from.push_back(named_source);
   }
-  client.SetScopes({repo}, pull_from);
+  return pull_from;
+}
 
-  auto progress = [&](const std::string& line) {
-    if (options.progress) options.progress(line);
-  };
-  auto target_of = [&](const Reference& d) {
-    if (!d.tag().empty()) return d.tag();
-    if (!d.digest().empty()) return root->digest.ToString();
-    return std::string("latest");
-  };
-  auto line_of = [&](const Reference& d) {
-    Reference out = d.tag().empty() && d.digest().empty() ? d.WithTag("latest") : d;
-    return out.WithDigest("").String() + "@" + root->digest.ToString();
-  };
-
-  // 0. Already there?
-  PushResult result;
-  std::set<std::string> in_place;  // targets known to name the root already
+// Step 0: whether the image is all there already (see AlreadyPushed); then
+// reports the plan.
+Result<bool> FindPresent(PushState& s) {
   std::vector<std::string> targets;
-  targets.reserve(destinations.size());
-  for (const Reference& d : destinations) targets.push_back(target_of(d));
-  std::optional<PushRecord> record;
-  if (!options.push_record_dir.empty()) {
-    record.emplace(options.push_record_dir, first.domain() + "/" + repo);
+  targets.reserve(s.destinations.size());
+  for (const Reference& d : s.destinations) targets.push_back(s.TargetOf(d));
+  if (!s.options.push_record_dir.empty()) {
+    s.record.emplace(s.options.push_record_dir, s.destinations.front().domain() + "/" + s.repo);
   }
-  auto present = AlreadyPushed(client, repo, targets, *root, *image, options,
-                               record ? &*record : nullptr, &in_place);
-  if (!present) return fail(std::move(present).error());
-  const bool all_present = *present;
-  const TransferEvents& events = options.events;
-  if (events.on_plan) events.on_plan(PlanOf(image->blobs));
-  if (all_present) {
-    for (const Reference& d : destinations) result.pushed.push_back(line_of(d));
-    result.root = *root;
-    result.blobs_skipped = static_cast<int>(image->blobs.size());
-    for (const Descriptor& b : image->blobs) {
-      if (events.on_blob) events.on_blob({b.digest, b.size, BlobAction::kSkipped, 0, repo});
-    }
-    progress("up to date: " + first.WithDigest("").String() + "@" + root->digest.ToString());
-    Remember(record ? &*record : nullptr, *root, *image, progress);
-    return result;
-  }
+  OCIB_ASSIGN_OR_RETURN(bool present,
+                        AlreadyPushed(s.client, s.repo, targets, s.root, s.image, s.options,
+                                      s.record ? &*s.record : nullptr, &s.in_place));
+  const TransferEvents& events = s.options.events;
+  if (events.on_plan) events.on_plan(PlanOf(s.image.blobs));
+  return present;
+}
 
-  // 1. Blobs, in parallel.
-  const std::map<Digest, std::string> referrer_blobs = ReferrerBlobOwners(*image);
+// The result of a push that found the image all there: every blob skipped.
+PushResult UpToDate(PushState& s) {
+  const TransferEvents& events = s.options.events;
+  for (const Reference& d : s.destinations) s.result.pushed.push_back(s.LineOf(d));
+  s.result.root = s.root;
+  s.result.blobs_skipped = static_cast<int>(s.image.blobs.size());
+  for (const Descriptor& b : s.image.blobs) {
+    if (events.on_blob) events.on_blob({b.digest, b.size, BlobAction::kSkipped, 0, s.repo});
+  }
+  s.Progress("up to date: " + s.destinations.front().WithDigest("").String() + "@" +
+             s.root.digest.ToString());
+  s.RememberPush();
+  return std::move(s.result);
+}
+
+// Step 1: the blobs, in parallel, each mounted from its source in
+// `mount_sources` (else `named_source`) when it can be.
+Status PushBlobs(PushState& s, const std::map<Digest, std::string>& mount_sources,
+                 const std::string& named_source,
+                 const std::function<BlobOpener(const Descriptor&)>& opener_for) {
+  const TransferEvents& events = s.options.events;
+  const std::map<Digest, std::string> referrer_blobs = ReferrerBlobOwners(s.image);
   std::mutex mu;
-  const std::vector<Descriptor>& blobs = image->blobs;
-  Status sent = core::ParallelFor(blobs.size(), options.jobs, [&](size_t i) -> Status {
+  const std::vector<Descriptor>& blobs = s.image.blobs;
+  return core::ParallelFor(blobs.size(), s.options.jobs, [&](size_t i) -> Status {
     const Descriptor& blob = blobs[i];
     // Every byte pushed is checked against its digest as it streams.
     BlobOpener open =
         CountingOpener(io::VerifyingOpener(opener_for(blob), blob.digest, blob.size), blob, events);
     auto it = mount_sources.find(blob.digest);
     const auto start = std::chrono::steady_clock::now();
-    auto pushed = client.PushBlobAction(repo, blob, open,
-                                        it == mount_sources.end() ? named_source : it->second);
+    auto pushed = s.client.PushBlobAction(s.repo, blob, open,
+                                          it == mount_sources.end() ? named_source : it->second);
     if (!pushed) {
       auto owner = referrer_blobs.find(blob.digest);
       return std::move(pushed).error().With(
@@ -345,73 +377,126 @@ Result<PushResult> PushImage(const std::vector<Reference>& destinations,
     }
     std::lock_guard<std::mutex> lock(mu);
     const bool moved = *pushed != BlobAction::kExisted;
-    ++(moved ? result.blobs_uploaded : result.blobs_skipped);
-    progress((*pushed == BlobAction::kMounted ? "mounted "
-              : moved                         ? "pushed "
-                                              : "exists ") +
-             blob.digest.ToString().substr(0, 19) + " " + HumanSize(blob.size));
+    ++(moved ? s.result.blobs_uploaded : s.result.blobs_skipped);
+    s.Progress((*pushed == BlobAction::kMounted ? "mounted "
+                : moved                         ? "pushed "
+                                                : "exists ") +
+               blob.digest.ToString().substr(0, 19) + " " + HumanSize(blob.size));
     if (events.on_blob) {
-      events.on_blob({blob.digest, blob.size, *pushed, SecondsSince(start), repo});
+      events.on_blob({blob.digest, blob.size, *pushed, SecondsSince(start), s.repo});
     }
     return OkStatus();
   });
-  if (!sent) return fail(std::move(sent).error());
+}
+
+// Step 2: the child manifests (and nested indexes) by digest, children first.
+Status PushChildren(PushState& s) {
+  for (const registry::WalkedDocument& doc : s.image.children) {
+    auto put = s.client.PutManifest(s.repo, doc.descriptor.digest.ToString(),
+                                    doc.descriptor.media_type, doc.bytes);
+    if (!put)
+      return std::move(put).error().With("push manifest " + doc.descriptor.digest.ToString());
+    s.Progress("pushed manifest " + doc.descriptor.digest.ToString().substr(0, 19));
+  }
+  return OkStatus();
+}
+
+// Step 3: the referrers, each after its subject (the root by digest first
+// when it is one), into s.result.referrers.
+Status PushReferrers(PushState& s) {
+  if (s.image.referrers.empty()) return OkStatus();
+  bool root_is_subject = false;
+  std::vector<Digest> subjects;
+  for (const registry::WalkedDocument& doc : s.image.referrers) {
+    auto info = registry::DescribeReferrer(doc.descriptor, doc.bytes);
+    if (!info) return std::move(info).error();
+    root_is_subject = root_is_subject || info->subject == s.root.digest;
+    subjects.push_back(info->subject);
+  }
+  if (root_is_subject) {
+    auto put = s.client.PutManifest(s.repo, s.root.digest.ToString(), s.root.media_type,
+                                    s.image.root_bytes);
+    if (!put) return std::move(put).error().With("push " + s.root.digest.ToString());
+  }
+  for (size_t i = 0; i < s.image.referrers.size(); ++i) {
+    const registry::WalkedDocument& doc = s.image.referrers[i];
+    auto pushed = PushReferrer(s.client, s.repo, doc.descriptor.media_type, doc.bytes);
+    if (!pushed) {
+      // A child of a referrer index has no subject of its own.
+      return std::move(pushed).error().With(
+          "referrer " + doc.descriptor.digest.ToString() +
+          (subjects[i].empty() ? "" : " of " + subjects[i].ToString()));
+    }
+    s.Progress("pushed referrer " + pushed->digest.ToString().substr(0, 19) +
+               (pushed->artifact_type.empty() ? "" : " " + pushed->artifact_type));
+    s.result.referrers.push_back(*pushed);
+  }
+  return OkStatus();
+}
+
+// Step 4: the root under each target that does not name it already.
+Status PushTags(PushState& s) {
+  for (const Reference& d : s.destinations) {
+    std::string target = s.TargetOf(d);
+    if (!s.in_place.contains(target)) {
+      auto put = s.client.PutManifest(s.repo, target, s.root.media_type, s.image.root_bytes);
+      if (!put) return std::move(put).error().With("push " + target);
+    }
+    s.result.pushed.push_back(s.LineOf(d));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<PushResult> PushImage(const std::vector<Reference>& destinations,
+                             const RegistryOptions& options,
+                             const std::map<Digest, std::string>& mount_sources,
+                             const Descriptor& root_desc, const WalkedImage& walked,
+                             const std::function<BlobOpener(const Descriptor&)>& opener_for) {
+  if (destinations.empty()) return InvalidArgument("push: no destination");
+  if (Status st = CheckOneRepository(destinations); !st) return std::move(st).error();
+  const Reference& first = destinations.front();
+  std::string what = "push " + first.String();
+  auto fail = [&](Error e) { return std::move(e).With(what); };
+  if (Status st = CheckDestinationDigests(destinations, root_desc); !st) {
+    return fail(std::move(st).error());
+  }
+  if (Status st = CheckWalkedImage(root_desc, walked, opener_for); !st)
+    return fail(std::move(st).error());
+  auto client_r = RegistryClient::Create(first.domain(), options);
+  if (!client_r) return fail(std::move(client_r).error());
+  PushState s(destinations, options, root_desc, walked, **client_r);
+  // The repository the user named as a mount source (--mount-from): every
+  // blob without a source of its own is mounted from it when it is there.
+  const std::string named_source = NamedMountSource(options, s.repo);
+  s.client.SetScopes({s.repo}, PullScopes(mount_sources, s.repo, named_source));
+
+  // 0. Already there?
+  auto present = FindPresent(s);
+  if (!present) return fail(std::move(present).error());
+  if (*present) return UpToDate(s);
+
+  // 1. Blobs, in parallel.
+  if (Status st = PushBlobs(s, mount_sources, named_source, opener_for); !st) {
+    return fail(std::move(st).error());
+  }
 
   // 2. Child manifests (and nested indexes) by digest, children first. A
   // PUT of a manifest the registry has is harmless and costs what a HEAD
   // would.
-  for (const registry::WalkedDocument& doc : image->children) {
-    auto put = client.PutManifest(repo, doc.descriptor.digest.ToString(), doc.descriptor.media_type,
-                                  doc.bytes);
-    if (!put)
-      return fail(std::move(put).error().With("push manifest " + doc.descriptor.digest.ToString()));
-    progress("pushed manifest " + doc.descriptor.digest.ToString().substr(0, 19));
-  }
+  if (Status st = PushChildren(s); !st) return fail(std::move(st).error());
 
   // 3. Referrers (SBOMs, signatures) of the root and its children, each
   // after its subject (the root by digest first when it is one), so that
   // they are listed before the tags move.
-  if (!image->referrers.empty()) {
-    bool root_is_subject = false;
-    std::vector<Digest> subjects;
-    for (const registry::WalkedDocument& doc : image->referrers) {
-      auto info = registry::DescribeReferrer(doc.descriptor, doc.bytes);
-      if (!info) return fail(std::move(info).error());
-      root_is_subject = root_is_subject || info->subject == root->digest;
-      subjects.push_back(info->subject);
-    }
-    if (root_is_subject) {
-      auto put =
-          client.PutManifest(repo, root->digest.ToString(), root->media_type, image->root_bytes);
-      if (!put) return fail(std::move(put).error().With("push " + root->digest.ToString()));
-    }
-    for (size_t i = 0; i < image->referrers.size(); ++i) {
-      const registry::WalkedDocument& doc = image->referrers[i];
-      auto pushed = PushReferrer(client, repo, doc.descriptor.media_type, doc.bytes);
-      if (!pushed) {
-        // A child of a referrer index has no subject of its own.
-        return fail(std::move(pushed).error().With(
-            "referrer " + doc.descriptor.digest.ToString() +
-            (subjects[i].empty() ? "" : " of " + subjects[i].ToString())));
-      }
-      progress("pushed referrer " + pushed->digest.ToString().substr(0, 19) +
-               (pushed->artifact_type.empty() ? "" : " " + pushed->artifact_type));
-      result.referrers.push_back(*pushed);
-    }
-  }
+  if (Status st = PushReferrers(s); !st) return fail(std::move(st).error());
 
   // 4. The root under each tag (or by digest), last.
-  for (const Reference& d : destinations) {
-    std::string target = target_of(d);
-    if (!in_place.contains(target)) {
-      auto put = client.PutManifest(repo, target, root->media_type, image->root_bytes);
-      if (!put) return fail(std::move(put).error().With("push " + target));
-    }
-    result.pushed.push_back(line_of(d));
-  }
-  result.root = *root;
-  Remember(record ? &*record : nullptr, *root, *image, progress);
-  return result;
+  if (Status st = PushTags(s); !st) return fail(std::move(st).error());
+  s.result.root = s.root;
+  s.RememberPush();
+  return std::move(s.result);
 }
 
 }  // namespace registry

@@ -139,7 +139,8 @@ struct ElfFile {
   std::vector<ElfSegment> segments;
 };
 
-Result<ElfFile> ReadElf(const ByteSource& src) {
+// Checks the ELF identification bytes; an ElfFile with the class and byte order set.
+Result<ElfFile> ReadElfIdent(const ByteSource& src) {
   if (src.size() < 16) return InvalidArgument("not an ELF file (too short)");
   OCIB_ASSIGN_OR_RETURN(std::string ident, src.ReadAt(0, 16));
   if (ident.compare(0, 4, "\177ELF") != 0) {
@@ -162,11 +163,11 @@ Result<ElfFile> ReadElf(const ByteSource& src) {
     return InvalidArgument("not a valid ELF file (unknown byte order " +
                            std::to_string(static_cast<int>(ident[5])) + ")");
   }
-  const bool be = elf.big_endian;
-  const size_t ehsize = elf.is64 ? 64 : 52;
-  if (src.size() < ehsize) return InvalidArgument("not a valid ELF file (truncated header)");
-  OCIB_ASSIGN_OR_RETURN(std::string eh, src.ReadAt(0, ehsize));
+  return elf;
+}
 
+// The fields of the ELF file header that locate the program and section headers.
+struct ElfHeader {
   uint64_t phoff = 0;
   uint64_t shoff = 0;
   size_t phentsize = 0;
@@ -174,95 +175,127 @@ Result<ElfFile> ReadElf(const ByteSource& src) {
   size_t shentsize = 0;
   size_t shnum = 0;
   size_t shstrndx = 0;
+};
+
+// Reads the ELF file header of `elf`'s class and byte order.
+Result<ElfHeader> ReadElfHeader(const ByteSource& src, const ElfFile& elf) {
+  const bool be = elf.big_endian;
+  const size_t ehsize = elf.is64 ? 64 : 52;
+  if (src.size() < ehsize) return InvalidArgument("not a valid ELF file (truncated header)");
+  OCIB_ASSIGN_OR_RETURN(std::string eh, src.ReadAt(0, ehsize));
+
+  ElfHeader h;
   if (elf.is64) {
-    phoff = GetUint(eh, 0x20, 8, be);
-    shoff = GetUint(eh, 0x28, 8, be);
-    phentsize = GetUint(eh, 0x36, 2, be);
-    phnum = GetUint(eh, 0x38, 2, be);
-    shentsize = GetUint(eh, 0x3A, 2, be);
-    shnum = GetUint(eh, 0x3C, 2, be);
-    shstrndx = GetUint(eh, 0x3E, 2, be);
+    h.phoff = GetUint(eh, 0x20, 8, be);
+    h.shoff = GetUint(eh, 0x28, 8, be);
+    h.phentsize = GetUint(eh, 0x36, 2, be);
+    h.phnum = GetUint(eh, 0x38, 2, be);
+    h.shentsize = GetUint(eh, 0x3A, 2, be);
+    h.shnum = GetUint(eh, 0x3C, 2, be);
+    h.shstrndx = GetUint(eh, 0x3E, 2, be);
   } else {
-    phoff = GetUint(eh, 0x1C, 4, be);
-    shoff = GetUint(eh, 0x20, 4, be);
-    phentsize = GetUint(eh, 0x2A, 2, be);
-    phnum = GetUint(eh, 0x2C, 2, be);
-    shentsize = GetUint(eh, 0x2E, 2, be);
-    shnum = GetUint(eh, 0x30, 2, be);
-    shstrndx = GetUint(eh, 0x32, 2, be);
+    h.phoff = GetUint(eh, 0x1C, 4, be);
+    h.shoff = GetUint(eh, 0x20, 4, be);
+    h.phentsize = GetUint(eh, 0x2A, 2, be);
+    h.phnum = GetUint(eh, 0x2C, 2, be);
+    h.shentsize = GetUint(eh, 0x2E, 2, be);
+    h.shnum = GetUint(eh, 0x30, 2, be);
+    h.shstrndx = GetUint(eh, 0x32, 2, be);
   }
-  const size_t want_ph = elf.is64 ? 0x38 : 0x20;
-  const size_t want_sh = elf.is64 ? 0x40 : 0x28;
+  return h;
+}
 
-  // Program headers.
-  if (phoff != 0 && phnum != 0) {
-    if (phentsize < want_ph) return InvalidArgument("not a valid ELF file (bad e_phentsize)");
-    OCIB_ASSIGN_OR_RETURN(std::string ph, src.ReadAt(phoff, phentsize * phnum));
-    for (size_t i = 0; i < phnum; ++i) {
-      size_t p = i * phentsize;
-      ElfSegment seg;
-      seg.type = static_cast<uint32_t>(GetUint(ph, p, 4, be));
-      if (elf.is64) {
-        seg.flags = static_cast<uint32_t>(GetUint(ph, p + 4, 4, be));
-        seg.offset = GetUint(ph, p + 8, 8, be);
-        seg.vaddr = GetUint(ph, p + 0x10, 8, be);
-        seg.filesz = GetUint(ph, p + 0x20, 8, be);
-      } else {
-        seg.offset = GetUint(ph, p + 4, 4, be);
-        seg.vaddr = GetUint(ph, p + 8, 4, be);
-        seg.filesz = GetUint(ph, p + 0x10, 4, be);
-        seg.flags = static_cast<uint32_t>(GetUint(ph, p + 0x18, 4, be));
-      }
-      elf.segments.push_back(seg);
+// Reads the program headers into `elf->segments`.
+Status ReadElfSegments(const ByteSource& src, const ElfHeader& h, ElfFile* elf) {
+  const bool be = elf->big_endian;
+  const size_t want_ph = elf->is64 ? 0x38 : 0x20;
+  if (h.phentsize < want_ph) return InvalidArgument("not a valid ELF file (bad e_phentsize)");
+  OCIB_ASSIGN_OR_RETURN(std::string ph, src.ReadAt(h.phoff, h.phentsize * h.phnum));
+  for (size_t i = 0; i < h.phnum; ++i) {
+    size_t p = i * h.phentsize;
+    ElfSegment seg;
+    seg.type = static_cast<uint32_t>(GetUint(ph, p, 4, be));
+    if (elf->is64) {
+      seg.flags = static_cast<uint32_t>(GetUint(ph, p + 4, 4, be));
+      seg.offset = GetUint(ph, p + 8, 8, be);
+      seg.vaddr = GetUint(ph, p + 0x10, 8, be);
+      seg.filesz = GetUint(ph, p + 0x20, 8, be);
+    } else {
+      seg.offset = GetUint(ph, p + 4, 4, be);
+      seg.vaddr = GetUint(ph, p + 8, 4, be);
+      seg.filesz = GetUint(ph, p + 0x10, 4, be);
+      seg.flags = static_cast<uint32_t>(GetUint(ph, p + 0x18, 4, be));
     }
+    elf->segments.push_back(seg);
   }
+  return {};
+}
 
-  // Section headers (with the extended numbering of section 0 when the
-  // count or the string-table index does not fit in 16 bits).
-  if (shoff != 0) {
-    if (shentsize < want_sh) return InvalidArgument("not a valid ELF file (bad e_shentsize)");
-    if (shnum == 0 || shstrndx == 0xffff) {
-      OCIB_ASSIGN_OR_RETURN(std::string s0, src.ReadAt(shoff, shentsize));
-      if (shnum == 0) {
-        shnum = (elf.is64 ? GetUint(s0, 0x20, 8, be) : GetUint(s0, 0x14, 4, be));
-      }
-      if (shstrndx == 0xffff) {
-        shstrndx = GetUint(s0, elf.is64 ? 0x28 : 0x18, 4, be);
-      }
-    }
-    if (shnum > (size_t{1} << 20)) {
-      return InvalidArgument("not a valid ELF file (too many sections)");
-    }
-    OCIB_ASSIGN_OR_RETURN(std::string sh, src.ReadAt(shoff, shentsize * shnum));
-    for (size_t i = 0; i < shnum; ++i) {
-      size_t p = i * shentsize;
-      ElfSection sec;
-      sec.name_offset = static_cast<uint32_t>(GetUint(sh, p, 4, be));
-      sec.type = static_cast<uint32_t>(GetUint(sh, p + 4, 4, be));
-      if (elf.is64) {
-        sec.addr = GetUint(sh, p + 0x10, 8, be);
-        sec.offset = GetUint(sh, p + 0x18, 8, be);
-        sec.size = GetUint(sh, p + 0x20, 8, be);
-      } else {
-        sec.addr = GetUint(sh, p + 0x0C, 4, be);
-        sec.offset = GetUint(sh, p + 0x10, 4, be);
-        sec.size = GetUint(sh, p + 0x14, 4, be);
-      }
-      elf.sections.push_back(sec);
-    }
-    if (shstrndx < elf.sections.size() && elf.sections[shstrndx].type != kShtNobits) {
-      const ElfSection& strtab = elf.sections[shstrndx];
-      if (strtab.size > kMaxString) {
-        return InvalidArgument("not a valid ELF file (section name table too large)");
-      }
-      OCIB_ASSIGN_OR_RETURN(std::string names, src.ReadAt(strtab.offset, strtab.size));
-      for (ElfSection& sec : elf.sections) {
-        if (sec.name_offset < names.size()) {
-          sec.name = std::string(names.c_str() + sec.name_offset);
-        }
-      }
+// Applies the extended numbering of section 0 when the section count or the string-table index
+// does not fit in 16 bits.
+Status ReadElfExtendedNumbering(const ByteSource& src, const ElfFile& elf, ElfHeader* h) {
+  if (h->shnum != 0 && h->shstrndx != 0xffff) return {};
+  const bool be = elf.big_endian;
+  OCIB_ASSIGN_OR_RETURN(std::string s0, src.ReadAt(h->shoff, h->shentsize));
+  if (h->shnum == 0) {
+    h->shnum = (elf.is64 ? GetUint(s0, 0x20, 8, be) : GetUint(s0, 0x14, 4, be));
+  }
+  if (h->shstrndx == 0xffff) {
+    h->shstrndx = GetUint(s0, elf.is64 ? 0x28 : 0x18, 4, be);
+  }
+  return {};
+}
+
+// Names the sections from the section name table `shstrndx`, when there is one.
+Status ReadElfSectionNames(const ByteSource& src, size_t shstrndx, ElfFile* elf) {
+  if (shstrndx >= elf->sections.size() || elf->sections[shstrndx].type == kShtNobits) return {};
+  const ElfSection& strtab = elf->sections[shstrndx];
+  if (strtab.size > kMaxString) {
+    return InvalidArgument("not a valid ELF file (section name table too large)");
+  }
+  OCIB_ASSIGN_OR_RETURN(std::string names, src.ReadAt(strtab.offset, strtab.size));
+  for (ElfSection& sec : elf->sections) {
+    if (sec.name_offset < names.size()) {
+      sec.name = std::string(names.c_str() + sec.name_offset);
     }
   }
+  return {};
+}
+
+// Reads the section headers, and the section names, into `elf->sections`.
+Status ReadElfSections(const ByteSource& src, ElfHeader h, ElfFile* elf) {
+  const bool be = elf->big_endian;
+  const size_t want_sh = elf->is64 ? 0x40 : 0x28;
+  if (h.shentsize < want_sh) return InvalidArgument("not a valid ELF file (bad e_shentsize)");
+  OCIB_RETURN_IF_ERROR(ReadElfExtendedNumbering(src, *elf, &h));
+  if (h.shnum > (size_t{1} << 20)) {
+    return InvalidArgument("not a valid ELF file (too many sections)");
+  }
+  OCIB_ASSIGN_OR_RETURN(std::string sh, src.ReadAt(h.shoff, h.shentsize * h.shnum));
+  for (size_t i = 0; i < h.shnum; ++i) {
+    size_t p = i * h.shentsize;
+    ElfSection sec;
+    sec.name_offset = static_cast<uint32_t>(GetUint(sh, p, 4, be));
+    sec.type = static_cast<uint32_t>(GetUint(sh, p + 4, 4, be));
+    if (elf->is64) {
+      sec.addr = GetUint(sh, p + 0x10, 8, be);
+      sec.offset = GetUint(sh, p + 0x18, 8, be);
+      sec.size = GetUint(sh, p + 0x20, 8, be);
+    } else {
+      sec.addr = GetUint(sh, p + 0x0C, 4, be);
+      sec.offset = GetUint(sh, p + 0x10, 4, be);
+      sec.size = GetUint(sh, p + 0x14, 4, be);
+    }
+    elf->sections.push_back(sec);
+  }
+  return ReadElfSectionNames(src, h.shstrndx, elf);
+}
+
+Result<ElfFile> ReadElf(const ByteSource& src) {
+  OCIB_ASSIGN_OR_RETURN(ElfFile elf, ReadElfIdent(src));
+  OCIB_ASSIGN_OR_RETURN(ElfHeader h, ReadElfHeader(src, elf));
+  if (h.phoff != 0 && h.phnum != 0) OCIB_RETURN_IF_ERROR(ReadElfSegments(src, h, &elf));
+  if (h.shoff != 0) OCIB_RETURN_IF_ERROR(ReadElfSections(src, h, &elf));
   return elf;
 }
 
@@ -445,6 +478,97 @@ size_t QuotedPrefixLength(std::string_view s) {
   return std::string_view::npos;
 }
 
+// The character a one-letter Go escape (\n, \t, \", ...) stands for; nullopt for other letters.
+std::optional<char> SimpleEscape(char e) {
+  switch (e) {
+    case 'a':
+      return '\a';
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    case 'v':
+      return '\v';
+    case '\\':
+      return '\\';
+    case '"':
+      return '"';
+    case '\'':
+      return '\'';
+    default:
+      return std::nullopt;
+  }
+}
+
+// Decodes the \x, \u or \U escape whose letter is at `body[*i]`, leaving `*i` at its last digit;
+// false if it is malformed.
+bool AppendHexEscape(std::string_view body, size_t* i, std::string* out) {
+  const char e = body[*i];
+  size_t n = e == 'x' ? 2 : (e == 'u' ? 4 : 8);
+  if (*i + n >= body.size()) return false;
+  uint32_t v = 0;
+  for (size_t k = 1; k <= n; ++k) {
+    int h = HexValue(body[*i + k]);
+    if (h < 0) return false;
+    v = (v << 4) | static_cast<uint32_t>(h);
+  }
+  *i += n;
+  if (e == 'x') {
+    out->push_back(static_cast<char>(v));
+  } else {
+    if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return false;
+    AppendUtf8(out, v);
+  }
+  return true;
+}
+
+// Decodes the three-digit octal escape starting at `body[*i]`, leaving `*i` at its last digit;
+// false if it is malformed.
+bool AppendOctalEscape(std::string_view body, size_t* i, std::string* out) {
+  if (*i + 2 >= body.size()) return false;
+  uint32_t v = 0;
+  for (size_t k = 0; k < 3; ++k) {
+    char d = body[*i + k];
+    if (d < '0' || d > '7') return false;
+    v = v * 8 + static_cast<uint32_t>(d - '0');
+  }
+  if (v > 255) return false;
+  *i += 2;
+  out->push_back(static_cast<char>(v));
+  return true;
+}
+
+// Unquotes the body of a "..." Go string literal; nullopt if it is malformed.
+std::optional<std::string> UnquoteInterpreted(std::string_view body) {
+  std::string out;
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (c == '"' || c == '\n') return std::nullopt;
+    if (c != '\\') {
+      out.push_back(c);
+      continue;
+    }
+    if (++i >= body.size()) return std::nullopt;
+    char e = body[i];
+    if (std::optional<char> simple = SimpleEscape(e)) {
+      out.push_back(*simple);
+    } else if (e == 'x' || e == 'u' || e == 'U') {
+      if (!AppendHexEscape(body, &i, &out)) return std::nullopt;
+    } else if (e >= '0' && e <= '7') {
+      if (!AppendOctalEscape(body, &i, &out)) return std::nullopt;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
 // Unquotes a whole Go string literal ("..." with escapes, or `raw`).
 Result<std::string> GoUnquote(std::string_view q) {
   auto bad = [&] { return InvalidArgument("bad Go quoted string " + std::string(q)); };
@@ -456,92 +580,9 @@ Result<std::string> GoUnquote(std::string_view q) {
     if (body.find('`') != std::string_view::npos) return bad();
     return std::string(body);
   }
-  std::string out;
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (c == '"' || c == '\n') return bad();
-    if (c != '\\') {
-      out.push_back(c);
-      continue;
-    }
-    if (++i >= body.size()) return bad();
-    char e = body[i];
-    switch (e) {
-      case 'a':
-        out.push_back('\a');
-        break;
-      case 'b':
-        out.push_back('\b');
-        break;
-      case 'f':
-        out.push_back('\f');
-        break;
-      case 'n':
-        out.push_back('\n');
-        break;
-      case 'r':
-        out.push_back('\r');
-        break;
-      case 't':
-        out.push_back('\t');
-        break;
-      case 'v':
-        out.push_back('\v');
-        break;
-      case '\\':
-        out.push_back('\\');
-        break;
-      case '"':
-        out.push_back('"');
-        break;
-      case '\'':
-        out.push_back('\'');
-        break;
-      case 'x':
-      case 'u':
-      case 'U': {
-        size_t n = e == 'x' ? 2 : (e == 'u' ? 4 : 8);
-        if (i + n >= body.size()) return bad();
-        uint32_t v = 0;
-        for (size_t k = 1; k <= n; ++k) {
-          int h = HexValue(body[i + k]);
-          if (h < 0) return bad();
-          v = (v << 4) | static_cast<uint32_t>(h);
-        }
-        i += n;
-        if (e == 'x') {
-          out.push_back(static_cast<char>(v));
-        } else {
-          if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return bad();
-          AppendUtf8(&out, v);
-        }
-        break;
-      }
-      case '0':
-      case '1':
-      case '2':
-      case '3':
-      case '4':
-      case '5':
-      case '6':
-      case '7': {
-        if (i + 2 >= body.size()) return bad();
-        uint32_t v = 0;
-        for (size_t k = 0; k < 3; ++k) {
-          char d = body[i + k];
-          if (d < '0' || d > '7') return bad();
-          v = v * 8 + static_cast<uint32_t>(d - '0');
-        }
-        if (v > 255) return bad();
-        i += 2;
-        out.push_back(static_cast<char>(v));
-        break;
-      }
-      default:
-        return bad();
-    }
-  }
-  return out;
+  std::optional<std::string> out = UnquoteInterpreted(body);
+  if (!out) return bad();
+  return std::move(*out);
 }
 
 // Quotes like Go's strconv.Quote for ASCII; bytes >= 0x80 are kept as is.

@@ -375,6 +375,280 @@ std::string JoinLines(const std::vector<std::string>& lines) {
   return out;
 }
 
+// The SPDX package of the container image the SBOM describes.
+json SpdxImagePackage(const std::string& id, const Prepared& p, const SbomSubject& subject) {
+  json img =
+      SpdxPackage(id, p.image_name, subject.digest.ToString(), OciPurl(subject), "CONTAINER");
+  if (subject.digest.algorithm() == "sha256" || subject.digest.algorithm() == "sha512") {
+    img["checksums"] =
+        json::array({{{"algorithm", subject.digest.algorithm() == "sha256" ? "SHA256" : "SHA512"},
+                      {"checksumValue", subject.digest.encoded()}}});
+  }
+  std::vector<std::string> comment;
+  if (!subject.name.empty()) comment.push_back("image: " + subject.name);
+  if (subject.platform) comment.push_back("platform: " + subject.platform->ToString());
+  if (!comment.empty()) img["comment"] = JoinLines(comment);
+  return img;
+}
+
+// The SPDX package of the application (main module), with its build settings as annotations.
+json SpdxAppPackage(const std::string& id, const Prepared& p, const GoBuildInfo& info,
+                    const SbomSubject& subject, const std::string& annotator) {
+  json app = SpdxPackage(id, p.app_name, p.app_version, p.app_purl, "APPLICATION");
+  std::vector<std::string> comment;
+  if (!info.path.empty()) comment.push_back("go main package: " + info.path);
+  if (!subject.binary_path.empty()) comment.push_back("binary: " + subject.binary_path);
+  if (!info.main.sum.empty()) comment.push_back("go.sum: " + info.main.sum);
+  if (!comment.empty()) app["comment"] = JoinLines(comment);
+  json annotations = json::array();
+  for (const auto& [k, v] : info.settings) {
+    annotations.push_back({{"annotationDate", p.created},
+                           {"annotationType", "OTHER"},
+                           {"annotator", annotator},
+                           {"comment", "go build setting: " + k + "=" + v}});
+  }
+  if (!annotations.empty()) app["annotations"] = std::move(annotations);
+  return app;
+}
+
+// The SPDX package of the Go standard library of toolchain `go_version`.
+json SpdxStdlibPackage(const std::string& id, const std::string& go_version) {
+  json std_pkg = SpdxPackage(id, "stdlib", go_version,
+                             GoPurl("stdlib", GoVersionForPurl(go_version)), "LIBRARY");
+  std_pkg["comment"] = "Go standard library and runtime of toolchain " + go_version;
+  return std_pkg;
+}
+
+// The SPDX package of one Go module dependency.
+json SpdxModulePackage(const std::string& id, const ModuleEntry& e) {
+  json pkg = SpdxPackage(id, e.name, e.version, e.purl, "LIBRARY");
+  if (!e.sha256_hex.empty()) {
+    pkg["checksums"] = json::array({{{"algorithm", "SHA256"}, {"checksumValue", e.sha256_hex}}});
+  }
+  std::vector<std::string> comment;
+  if (!e.sum.empty()) comment.push_back("go.sum: " + e.sum);
+  if (e.replaced) comment.push_back(ReplacedText(*e.replaced));
+  if (!comment.empty()) pkg["comment"] = JoinLines(comment);
+  return pkg;
+}
+
+// The SPDX identifiers of the packages, in document order; empty when absent.
+struct SpdxIds {
+  std::string image;
+  std::string app;
+  std::string stdlib;
+  std::vector<std::string> deps;
+};
+
+// All SPDX packages (image, application, stdlib, modules); records their ids in `ids_out`.
+json SpdxPackages(const Prepared& p, const GoBuildInfo& info, const SbomSubject& subject,
+                  const std::string& annotator, SpdxIds* ids_out) {
+  Uniquifier ids;
+  ids.Make("SPDXRef-DOCUMENT");
+  json packages = json::array();
+  if (p.has_image) {
+    ids_out->image = ids.Make("SPDXRef-Image");
+    packages.push_back(SpdxImagePackage(ids_out->image, p, subject));
+  }
+  ids_out->app = ids.Make("SPDXRef-Package-golang-" + SpdxIdPart(p.app_name));
+  packages.push_back(SpdxAppPackage(ids_out->app, p, info, subject, annotator));
+  if (!info.go_version.empty()) {
+    ids_out->stdlib = ids.Make("SPDXRef-Package-golang-stdlib");
+    packages.push_back(SpdxStdlibPackage(ids_out->stdlib, info.go_version));
+  }
+  for (const ModuleEntry& e : p.deps) {
+    std::string id = ids.Make("SPDXRef-Package-golang-" + SpdxIdPart(e.name));
+    packages.push_back(SpdxModulePackage(id, e));
+    ids_out->deps.push_back(std::move(id));
+  }
+  return packages;
+}
+
+// The SPDX relationships: the document describes the image (or the application), the image
+// contains the application, and the application depends on stdlib and the modules.
+json SpdxRelationships(bool has_image, const SpdxIds& ids) {
+  json relationships = json::array();
+  relationships.push_back(
+      SpdxRelationship("SPDXRef-DOCUMENT", "DESCRIBES", has_image ? ids.image : ids.app));
+  if (has_image) relationships.push_back(SpdxRelationship(ids.image, "CONTAINS", ids.app));
+  if (!ids.stdlib.empty()) {
+    relationships.push_back(SpdxRelationship(ids.app, "DEPENDS_ON", ids.stdlib));
+  }
+  for (const std::string& id : ids.deps) {
+    relationships.push_back(SpdxRelationship(ids.app, "DEPENDS_ON", id));
+  }
+  return relationships;
+}
+
+// The serialized SPDX document around `packages` and `relationships`, with its namespace.
+std::string SpdxDocument(const Prepared& p, const std::string& annotator, json packages,
+                         json relationships) {
+  json doc = json::object();
+  doc["spdxVersion"] = "SPDX-2.3";
+  doc["dataLicense"] = "CC0-1.0";
+  doc["SPDXID"] = "SPDXRef-DOCUMENT";
+  doc["name"] = p.doc_name;
+  doc["creationInfo"] = {
+      {"created", p.created},
+      {"creators", json::array({annotator})},
+      {"comment", "Generated from the Go build information embedded in the binary."}};
+  doc["packages"] = std::move(packages);
+  doc["relationships"] = std::move(relationships);
+  // The namespace is derived from everything else, so equal inputs give the
+  // same document and different inputs (practically) never share one.
+  std::string content_hash = Digest::Sha256Of(jsonutil::Dump(doc)).encoded();
+  doc["documentNamespace"] = "https://spdx.org/spdxdocs/ocib/" + NamespaceName(p.doc_name) + "-" +
+                             Uuid5("ocib-spdx:" + content_hash);
+  return jsonutil::Dump(doc);
+}
+
+// -------------------------------------------------------------- CycloneDX
+
+// A CycloneDX property {name, value}.
+json CycloneDxProperty(std::string name, std::string value) {
+  return json{{"name", std::move(name)}, {"value", std::move(value)}};
+}
+
+// The CycloneDX component of the application (main module).
+json CycloneDxApplication(const std::string& ref, const Prepared& p, const GoBuildInfo& info,
+                          const SbomSubject& subject) {
+  json app = json::object();
+  app["type"] = "application";
+  app["bom-ref"] = ref;
+  app["name"] = p.app_name;
+  if (!p.app_version.empty()) app["version"] = p.app_version;
+  app["purl"] = p.app_purl;
+  json props = json::array();
+  if (!info.path.empty()) props.push_back(CycloneDxProperty("ocib:go:main-package", info.path));
+  if (!subject.binary_path.empty()) {
+    props.push_back(CycloneDxProperty("ocib:binary:path", subject.binary_path));
+  }
+  if (!info.main.sum.empty()) props.push_back(CycloneDxProperty("ocib:go:sum", info.main.sum));
+  if (!info.go_version.empty()) {
+    props.push_back(CycloneDxProperty("ocib:go:toolchain", info.go_version));
+  }
+  for (const auto& [k, v] : info.settings) {
+    props.push_back(CycloneDxProperty("ocib:go:build:" + k, v));
+  }
+  if (!props.empty()) app["properties"] = std::move(props);
+  return app;
+}
+
+// The CycloneDX component of the container image the SBOM describes.
+json CycloneDxImage(const std::string& ref, const std::string& purl, const Prepared& p,
+                    const SbomSubject& subject) {
+  json img = json::object();
+  img["type"] = "container";
+  img["bom-ref"] = ref;
+  img["name"] = p.image_name;
+  img["version"] = subject.digest.ToString();
+  img["purl"] = purl;
+  if (subject.digest.algorithm() == "sha256" || subject.digest.algorithm() == "sha512") {
+    img["hashes"] =
+        json::array({{{"alg", subject.digest.algorithm() == "sha256" ? "SHA-256" : "SHA-512"},
+                      {"content", subject.digest.encoded()}}});
+  }
+  json props = json::array();
+  if (!subject.name.empty()) props.push_back(CycloneDxProperty("ocib:image:name", subject.name));
+  if (subject.platform) {
+    props.push_back(CycloneDxProperty("ocib:image:platform", subject.platform->ToString()));
+  }
+  if (!props.empty()) img["properties"] = std::move(props);
+  return img;
+}
+
+// The CycloneDX metadata without its component: timestamp and tool.
+json CycloneDxMetadata(const std::string& created) {
+  json metadata = json::object();
+  metadata["timestamp"] = created;
+  metadata["tools"] = {
+      {"components", json::array({{{"type", "application"}, {"name", std::string(kToolName)}}})}};
+  return metadata;
+}
+
+// The CycloneDX component of the Go standard library of toolchain `go_version`.
+json CycloneDxStdlib(const std::string& ref, const std::string& purl,
+                     const std::string& go_version) {
+  json c = json::object();
+  c["type"] = "library";
+  c["bom-ref"] = ref;
+  c["name"] = "stdlib";
+  c["version"] = go_version;
+  c["purl"] = purl;
+  c["description"] = "Go standard library and runtime";
+  return c;
+}
+
+// The CycloneDX component of one Go module dependency.
+json CycloneDxModule(const std::string& ref, const ModuleEntry& e) {
+  json c = json::object();
+  c["type"] = "library";
+  c["bom-ref"] = ref;
+  c["name"] = e.name;
+  if (!e.version.empty()) c["version"] = e.version;
+  c["purl"] = e.purl;
+  if (!e.sha256_hex.empty()) {
+    c["hashes"] = json::array({{{"alg", "SHA-256"}, {"content", e.sha256_hex}}});
+  }
+  json props = json::array();
+  if (!e.sum.empty()) props.push_back(CycloneDxProperty("ocib:go:sum", e.sum));
+  if (e.replaced) {
+    props.push_back(CycloneDxProperty("ocib:go:required:path", e.replaced->path));
+    props.push_back(CycloneDxProperty("ocib:go:required:version", e.replaced->version));
+    props.push_back(CycloneDxProperty("ocib:go:replace:path", e.replaced->replace->path));
+    props.push_back(CycloneDxProperty("ocib:go:replace:version", e.replaced->replace->version));
+  }
+  if (!props.empty()) c["properties"] = std::move(props);
+  return c;
+}
+
+// Appends the stdlib and module components; returns their refs, the application's dependencies.
+std::vector<std::string> CycloneDxLibraries(const Prepared& p, const GoBuildInfo& info,
+                                            Uniquifier* refs, json* components) {
+  std::vector<std::string> app_deps;
+  if (!info.go_version.empty()) {
+    std::string purl = GoPurl("stdlib", GoVersionForPurl(info.go_version));
+    std::string ref = refs->Make(purl);
+    components->push_back(CycloneDxStdlib(ref, purl, info.go_version));
+    app_deps.push_back(ref);
+  }
+  for (const ModuleEntry& e : p.deps) {
+    std::string ref = refs->Make(e.purl);
+    components->push_back(CycloneDxModule(ref, e));
+    app_deps.push_back(ref);
+  }
+  return app_deps;
+}
+
+// The CycloneDX dependency graph: image -> application -> libraries (which have none).
+json CycloneDxDependencies(bool has_image, const std::string& image_ref, const std::string& app_ref,
+                           const std::vector<std::string>& app_deps) {
+  json dependencies = json::array();
+  if (has_image) {
+    dependencies.push_back({{"ref", image_ref}, {"dependsOn", json::array({app_ref})}});
+  }
+  dependencies.push_back({{"ref", app_ref}, {"dependsOn", app_deps}});
+  for (const std::string& ref : app_deps) {
+    dependencies.push_back({{"ref", ref}, {"dependsOn", json::array()}});
+  }
+  return dependencies;
+}
+
+// The serialized CycloneDX BOM, with its content-derived serial number.
+std::string CycloneDxDocument(json metadata, json components, json dependencies) {
+  json bom = json::object();
+  bom["bomFormat"] = "CycloneDX";
+  bom["specVersion"] = "1.5";
+  bom["version"] = 1;
+  bom["metadata"] = std::move(metadata);
+  bom["components"] = std::move(components);
+  bom["dependencies"] = std::move(dependencies);
+  // Content-derived serial number: reproducible (see ocib/sbom.h).
+  std::string content_hash = Digest::Sha256Of(jsonutil::Dump(bom)).encoded();
+  bom["serialNumber"] = "urn:uuid:" + Uuid5("ocib-cyclonedx:" + content_hash);
+  return jsonutil::Dump(bom);
+}
+
 }  // namespace
 
 // ----------------------------------------------------------------- public
@@ -408,98 +682,10 @@ Result<std::string> MakeSpdxSbom(const GoBuildInfo& info, const SbomSubject& sub
   const Prepared& p = *prepared;
   const std::string annotator = "Tool: " + std::string(kToolName);
 
-  Uniquifier ids;
-  ids.Make("SPDXRef-DOCUMENT");
-  json packages = json::array();
-  json relationships = json::array();
-
-  std::string image_id;
-  if (p.has_image) {
-    image_id = ids.Make("SPDXRef-Image");
-    json img = SpdxPackage(image_id, p.image_name, subject.digest.ToString(), OciPurl(subject),
-                           "CONTAINER");
-    if (subject.digest.algorithm() == "sha256" || subject.digest.algorithm() == "sha512") {
-      img["checksums"] =
-          json::array({{{"algorithm", subject.digest.algorithm() == "sha256" ? "SHA256" : "SHA512"},
-                        {"checksumValue", subject.digest.encoded()}}});
-    }
-    std::vector<std::string> comment;
-    if (!subject.name.empty()) comment.push_back("image: " + subject.name);
-    if (subject.platform) comment.push_back("platform: " + subject.platform->ToString());
-    if (!comment.empty()) img["comment"] = JoinLines(comment);
-    packages.push_back(std::move(img));
-  }
-
-  const std::string app_id = ids.Make("SPDXRef-Package-golang-" + SpdxIdPart(p.app_name));
-  {
-    json app = SpdxPackage(app_id, p.app_name, p.app_version, p.app_purl, "APPLICATION");
-    std::vector<std::string> comment;
-    if (!info.path.empty()) comment.push_back("go main package: " + info.path);
-    if (!subject.binary_path.empty()) comment.push_back("binary: " + subject.binary_path);
-    if (!info.main.sum.empty()) comment.push_back("go.sum: " + info.main.sum);
-    if (!comment.empty()) app["comment"] = JoinLines(comment);
-    json annotations = json::array();
-    for (const auto& [k, v] : info.settings) {
-      annotations.push_back({{"annotationDate", p.created},
-                             {"annotationType", "OTHER"},
-                             {"annotator", annotator},
-                             {"comment", "go build setting: " + k + "=" + v}});
-    }
-    if (!annotations.empty()) app["annotations"] = std::move(annotations);
-    packages.push_back(std::move(app));
-  }
-
-  std::string stdlib_id;
-  if (!info.go_version.empty()) {
-    stdlib_id = ids.Make("SPDXRef-Package-golang-stdlib");
-    json std_pkg = SpdxPackage(stdlib_id, "stdlib", info.go_version,
-                               GoPurl("stdlib", GoVersionForPurl(info.go_version)), "LIBRARY");
-    std_pkg["comment"] = "Go standard library and runtime of toolchain " + info.go_version;
-    packages.push_back(std::move(std_pkg));
-  }
-
-  std::vector<std::string> dep_ids;
-  for (const ModuleEntry& e : p.deps) {
-    std::string id = ids.Make("SPDXRef-Package-golang-" + SpdxIdPart(e.name));
-    json pkg = SpdxPackage(id, e.name, e.version, e.purl, "LIBRARY");
-    if (!e.sha256_hex.empty()) {
-      pkg["checksums"] = json::array({{{"algorithm", "SHA256"}, {"checksumValue", e.sha256_hex}}});
-    }
-    std::vector<std::string> comment;
-    if (!e.sum.empty()) comment.push_back("go.sum: " + e.sum);
-    if (e.replaced) comment.push_back(ReplacedText(*e.replaced));
-    if (!comment.empty()) pkg["comment"] = JoinLines(comment);
-    packages.push_back(std::move(pkg));
-    dep_ids.push_back(std::move(id));
-  }
-
-  relationships.push_back(
-      SpdxRelationship("SPDXRef-DOCUMENT", "DESCRIBES", p.has_image ? image_id : app_id));
-  if (p.has_image) relationships.push_back(SpdxRelationship(image_id, "CONTAINS", app_id));
-  if (!stdlib_id.empty()) {
-    relationships.push_back(SpdxRelationship(app_id, "DEPENDS_ON", stdlib_id));
-  }
-  for (const std::string& id : dep_ids) {
-    relationships.push_back(SpdxRelationship(app_id, "DEPENDS_ON", id));
-  }
-
-  json doc = json::object();
-  doc["spdxVersion"] = "SPDX-2.3";
-  doc["dataLicense"] = "CC0-1.0";
-  doc["SPDXID"] = "SPDXRef-DOCUMENT";
-  doc["name"] = p.doc_name;
-  doc["creationInfo"] = {
-      {"created", p.created},
-      {"creators", json::array({annotator})},
-      {"comment", "Generated from the Go build information embedded in the binary."}};
-  doc["packages"] = std::move(packages);
-  doc["relationships"] = std::move(relationships);
-  // The namespace is derived from everything else, so equal inputs give the
-  // same document and different inputs (practically) never share one.
-  std::string content_hash = Digest::Sha256Of(jsonutil::Dump(doc)).encoded();
-  doc["documentNamespace"] = "https://spdx.org/spdxdocs/ocib/" + NamespaceName(p.doc_name) + "-" +
-                             Uuid5("ocib-spdx:" + content_hash);
-  return jsonutil::Dump(doc);
+  SpdxIds ids;
+  json packages = SpdxPackages(p, info, subject, annotator, &ids);
+  json relationships = SpdxRelationships(p.has_image, ids);
+  return SpdxDocument(p, annotator, std::move(packages), std::move(relationships));
 }
 
 Result<std::string> MakeCycloneDxSbom(const GoBuildInfo& info, const SbomSubject& subject) {
@@ -508,119 +694,23 @@ Result<std::string> MakeCycloneDxSbom(const GoBuildInfo& info, const SbomSubject
   const Prepared& p = *prepared;
 
   Uniquifier refs;
-  auto prop = [](std::string name, std::string value) {
-    return json{{"name", std::move(name)}, {"value", std::move(value)}};
-  };
-
-  // The application (main module).
   const std::string app_ref = refs.Make(p.app_purl);
-  json app = json::object();
-  app["type"] = "application";
-  app["bom-ref"] = app_ref;
-  app["name"] = p.app_name;
-  if (!p.app_version.empty()) app["version"] = p.app_version;
-  app["purl"] = p.app_purl;
-  {
-    json props = json::array();
-    if (!info.path.empty()) props.push_back(prop("ocib:go:main-package", info.path));
-    if (!subject.binary_path.empty()) {
-      props.push_back(prop("ocib:binary:path", subject.binary_path));
-    }
-    if (!info.main.sum.empty()) props.push_back(prop("ocib:go:sum", info.main.sum));
-    if (!info.go_version.empty()) props.push_back(prop("ocib:go:toolchain", info.go_version));
-    for (const auto& [k, v] : info.settings) props.push_back(prop("ocib:go:build:" + k, v));
-    if (!props.empty()) app["properties"] = std::move(props);
-  }
+  json app = CycloneDxApplication(app_ref, p, info, subject);
 
   json components = json::array();
-  json dependencies = json::array();
-  json metadata = json::object();
-  metadata["timestamp"] = p.created;
-  metadata["tools"] = {
-      {"components", json::array({{{"type", "application"}, {"name", std::string(kToolName)}}})}};
-
+  json metadata = CycloneDxMetadata(p.created);
   std::string image_ref;
   if (p.has_image) {
     std::string purl = OciPurl(subject);
     image_ref = refs.Make(purl);
-    json img = json::object();
-    img["type"] = "container";
-    img["bom-ref"] = image_ref;
-    img["name"] = p.image_name;
-    img["version"] = subject.digest.ToString();
-    img["purl"] = purl;
-    if (subject.digest.algorithm() == "sha256" || subject.digest.algorithm() == "sha512") {
-      img["hashes"] =
-          json::array({{{"alg", subject.digest.algorithm() == "sha256" ? "SHA-256" : "SHA-512"},
-                        {"content", subject.digest.encoded()}}});
-    }
-    json props = json::array();
-    if (!subject.name.empty()) props.push_back(prop("ocib:image:name", subject.name));
-    if (subject.platform) {
-      props.push_back(prop("ocib:image:platform", subject.platform->ToString()));
-    }
-    if (!props.empty()) img["properties"] = std::move(props);
-    metadata["component"] = std::move(img);
+    metadata["component"] = CycloneDxImage(image_ref, purl, p, subject);
     components.push_back(std::move(app));
   } else {
     metadata["component"] = std::move(app);
   }
-
-  std::vector<std::string> app_deps;
-  if (!info.go_version.empty()) {
-    std::string purl = GoPurl("stdlib", GoVersionForPurl(info.go_version));
-    std::string ref = refs.Make(purl);
-    components.push_back({{"type", "library"},
-                          {"bom-ref", ref},
-                          {"name", "stdlib"},
-                          {"version", info.go_version},
-                          {"purl", purl},
-                          {"description", "Go standard library and runtime"}});
-    app_deps.push_back(ref);
-  }
-  for (const ModuleEntry& e : p.deps) {
-    std::string ref = refs.Make(e.purl);
-    json c = json::object();
-    c["type"] = "library";
-    c["bom-ref"] = ref;
-    c["name"] = e.name;
-    if (!e.version.empty()) c["version"] = e.version;
-    c["purl"] = e.purl;
-    if (!e.sha256_hex.empty()) {
-      c["hashes"] = json::array({{{"alg", "SHA-256"}, {"content", e.sha256_hex}}});
-    }
-    json props = json::array();
-    if (!e.sum.empty()) props.push_back(prop("ocib:go:sum", e.sum));
-    if (e.replaced) {
-      props.push_back(prop("ocib:go:required:path", e.replaced->path));
-      props.push_back(prop("ocib:go:required:version", e.replaced->version));
-      props.push_back(prop("ocib:go:replace:path", e.replaced->replace->path));
-      props.push_back(prop("ocib:go:replace:version", e.replaced->replace->version));
-    }
-    if (!props.empty()) c["properties"] = std::move(props);
-    components.push_back(std::move(c));
-    app_deps.push_back(ref);
-  }
-
-  if (p.has_image) {
-    dependencies.push_back({{"ref", image_ref}, {"dependsOn", json::array({app_ref})}});
-  }
-  dependencies.push_back({{"ref", app_ref}, {"dependsOn", app_deps}});
-  for (const std::string& ref : app_deps) {
-    dependencies.push_back({{"ref", ref}, {"dependsOn", json::array()}});
-  }
-
-  json bom = json::object();
-  bom["bomFormat"] = "CycloneDX";
-  bom["specVersion"] = "1.5";
-  bom["version"] = 1;
-  bom["metadata"] = std::move(metadata);
-  bom["components"] = std::move(components);
-  bom["dependencies"] = std::move(dependencies);
-  // Content-derived serial number: reproducible (see ocib/sbom.h).
-  std::string content_hash = Digest::Sha256Of(jsonutil::Dump(bom)).encoded();
-  bom["serialNumber"] = "urn:uuid:" + Uuid5("ocib-cyclonedx:" + content_hash);
-  return jsonutil::Dump(bom);
+  std::vector<std::string> app_deps = CycloneDxLibraries(p, info, &refs, &components);
+  json dependencies = CycloneDxDependencies(p.has_image, image_ref, app_ref, app_deps);
+  return CycloneDxDocument(std::move(metadata), std::move(components), std::move(dependencies));
 }
 
 Result<std::string> MakeSbom(SbomFormat format, const GoBuildInfo& info,

@@ -8,7 +8,6 @@
 #include <string>
 
 #include "lib/registry/push_record.h"
-
 #include "test/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -3,7 +3,6 @@
 // whiteouts applied, hard links followed, notes for images without one, the
 // input untouched and the same bytes twice.
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "ocib/image.h"

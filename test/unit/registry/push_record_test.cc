@@ -4,7 +4,6 @@
 // (a symlink, an oversized file, malformed lines).
 #include "lib/registry/push_record.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -14,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "test/testing/test_util.h"
+#include <sys/stat.h>
 
 namespace ocib::registry {
 namespace {
