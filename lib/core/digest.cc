@@ -115,7 +115,7 @@ Digest Digest::Sha256Of(std::string_view bytes) {
 // EVP_DigestInit_ex with EVP_sha256() looks the algorithm up again (~15 us,
 // which for the 1,300 small files of a layer's key was most of a rebuild).
 // These need neither and give the same digests at the same speed.
-class Sha256Hasher::Impl {
+class OCIB_NO_EXPORT Sha256Hasher::Impl {
  public:
   Impl() {
     if (SHA256_Init(&ctx_) != 1) std::abort();
@@ -148,7 +148,7 @@ const EVP_MD* Sha256Md() {
 
 }  // namespace
 
-class Sha256Hasher::Impl {
+class OCIB_NO_EXPORT Sha256Hasher::Impl {
  public:
   Impl() : ctx_(EVP_MD_CTX_new()) {
     if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, Sha256Md(), nullptr) != 1) std::abort();
@@ -185,7 +185,7 @@ void Sha256Hasher::Update(const void* data, size_t size) {
 Digest Sha256Hasher::Finish() { return Digest::FromSha256Hex(impl_->FinishHex()); }
 
 // sha512 through EVP, the algorithm fetched once per process.
-class DigestHasher::Impl {
+class OCIB_NO_EXPORT DigestHasher::Impl {
  public:
   explicit Impl(std::string_view algorithm) {
     if (algorithm == "sha256") {

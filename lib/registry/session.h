@@ -105,7 +105,7 @@ struct SharedSession {
 
 }  // namespace registry
 
-class RegistrySessions::Impl {
+class OCIB_NO_EXPORT RegistrySessions::Impl {
  public:
   // The shared session of `registry` (created on first use).
   std::shared_ptr<registry::SharedSession> For(const std::string& registry);
@@ -115,7 +115,9 @@ class RegistrySessions::Impl {
   std::map<std::string, std::shared_ptr<registry::SharedSession>> sessions_;
 };
 
-class RegistryClient::Impl {
+// Not part of the API: hidden in a shared build although RegistryClient is
+// exported.
+class OCIB_NO_EXPORT RegistryClient::Impl {
  public:
   using Clock = std::chrono::steady_clock;
 
