@@ -27,6 +27,7 @@
 #include "lib/builder/remote_build.h"
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
+#include "lib/json/json_util.h"
 #include "lib/layout/deferred_store.h"
 #include "lib/layout/docker_archive.h"
 #include "lib/layout/image_source.h"
@@ -421,7 +422,26 @@ Status PlanFiles(const BuildOptions& o, Plan& plan) {
 }
 
 // Sets the config's additions: --env, --label, --annotation, --expose.
+// Every text that goes into the image's JSON is valid UTF-8.
+Status CheckBuildText(const BuildOptions& o) {
+  std::vector<std::pair<const char*, const std::string*>> texts = {
+      {"the base name", &o.base_name}, {"the binary path", &o.binary_path}};
+  for (const auto* list : {&o.entrypoint, &o.cmd}) {
+    if (*list) {
+      for (const std::string& a : **list) texts.emplace_back("an argument", &a);
+    }
+  }
+  for (const std::string& e : o.env) texts.emplace_back("an environment entry", &e);
+  for (const std::string& l : o.labels) texts.emplace_back("a label", &l);
+  for (const std::string& a : o.annotations) texts.emplace_back("an annotation", &a);
+  if (o.user) texts.emplace_back("the user", &*o.user);
+  if (o.workdir) texts.emplace_back("the working directory", &*o.workdir);
+  for (const auto& [what, text] : texts) OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(*text, what));
+  return {};
+}
+
 Status PlanSettings(const BuildOptions& o, Plan& plan) {
+  OCIB_RETURN_IF_ERROR(CheckBuildText(o));
   for (const auto& e : o.env) {
     OCIB_ASSIGN_OR_RETURN(KeyValue kv, SplitKeyValue(e, "--env"));
     plan.env.push_back(kv);

@@ -101,7 +101,31 @@ std::string PlatformList(const std::vector<Image>& images) {
 
 }  // namespace
 
+namespace {
+
+// Every text of `changes` is valid UTF-8 (it goes into JSON).
+Status CheckChangeText(const ConfigChanges& changes) {
+  std::vector<std::pair<const char*, const std::string*>> texts;
+  for (const auto* list : {&changes.entrypoint, &changes.cmd}) {
+    if (*list) {
+      for (const std::string& a : **list) texts.emplace_back("an argument", &a);
+    }
+  }
+  for (const std::string& e : changes.env) texts.emplace_back("an environment entry", &e);
+  for (const auto& [k, v] : changes.labels) {
+    texts.emplace_back("a label", &k);
+    texts.emplace_back("a label", &v);
+  }
+  if (changes.user) texts.emplace_back("the user", &*changes.user);
+  if (changes.working_dir) texts.emplace_back("the working directory", &*changes.working_dir);
+  for (const auto& [what, text] : texts) OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(*text, what));
+  return OkStatus();
+}
+
+}  // namespace
+
 Status CheckConfigChanges(const ConfigChanges& changes) {
+  OCIB_RETURN_IF_ERROR(CheckChangeText(changes));
   for (const std::string& e : changes.env) {
     if (e.empty() || e.front() == '=' || e.find('=') == std::string::npos) {
       return InvalidArgument(fmt::format("environment entry \"{}\" is not K=V", e));
@@ -129,6 +153,10 @@ Result<Image> SetConfig(const Image& image, const ConfigChanges& changes) {
 }
 
 Result<Image> SetAnnotations(const Image& image, const std::map<std::string, std::string>& set) {
+  for (const auto& [k, v] : set) {
+    OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(k, "an annotation"));
+    OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(v, "an annotation"));
+  }
   if (set.empty()) return image;
   OCIB_ASSIGN_OR_RETURN(json mj, jsonutil::ParseObject(image.manifest.bytes, "manifest"));
   for (const auto& [k, v] : set) Object(mj, "annotations")[k] = v;
@@ -139,6 +167,8 @@ Result<Image> SetAnnotations(const Image& image, const std::map<std::string, std
 
 Result<Image> AppendLayer(const Image& image, const NewLayer& layer, const std::string& created,
                           const std::string& created_by) {
+  OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(created, "the history entry's time"));
+  OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(created_by, "the history entry"));
   OCIB_ASSIGN_OR_RETURN(json cfg, jsonutil::ParseObject(image.config.bytes, "config"));
   json& rootfs = Object(cfg, "rootfs");
   rootfs["type"] = "layers";

@@ -9,6 +9,8 @@
 #include "ocib/image.h"
 #include "ocib/image_config.h"
 
+#include "lib/json/json_util.h"
+
 namespace ocib {
 namespace {
 
@@ -70,6 +72,7 @@ Status CheckPrefix(const Image& image, const Image& old_base) {
 
 Result<Image> ReplaceBase(const Image& image, const Image& old_base, const Image& new_base,
                           const std::string& base_name) {
+  OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(base_name, "the base name"));
   OCIB_RETURN_IF_ERROR(CheckPrefix(image, old_base));
   const size_t n = old_base.layers.size();
   OCIB_ASSIGN_OR_RETURN(ImageConfig cfg, ImageConfig::Parse(image.config.bytes));

@@ -280,7 +280,37 @@ struct Prepared {
   std::string doc_name;
 };
 
+// The first text of `info` and `subject` that is not valid UTF-8 (a
+// corrupt or hostile binary's build information), named; empty when all is.
+std::string FirstNonUtf8(const GoBuildInfo& info, const SbomSubject& subject) {
+  std::vector<std::pair<std::string, const std::string*>> texts = {
+      {"the Go version", &info.go_version},      {"the package path", &info.path},
+      {"the main module", &info.main.path},      {"the main module's version", &info.main.version},
+      {"the main module's sum", &info.main.sum}, {"the image name", &subject.name},
+      {"the binary path", &subject.binary_path}};
+  for (const GoDependency& d : info.deps) {
+    for (const std::string* t : {&d.path, &d.version, &d.sum})
+      texts.emplace_back("a dependency", t);
+    if (d.replace) {
+      for (const std::string* t : {&d.replace->path, &d.replace->version, &d.replace->sum}) {
+        texts.emplace_back("a dependency's replacement", t);
+      }
+    }
+  }
+  for (const auto& [key, value] : info.settings) {
+    texts.emplace_back("a build setting", &key);
+    texts.emplace_back("a build setting", &value);
+  }
+  for (const auto& [what, text] : texts) {
+    if (!jsonutil::IsUtf8(*text)) return what;
+  }
+  return "";
+}
+
 Result<Prepared> Prepare(const GoBuildInfo& info, const SbomSubject& subject) {
+  if (std::string bad = FirstNonUtf8(info, subject); !bad.empty()) {
+    return InvalidArgument(bad + " in the Go build information is not valid UTF-8");
+  }
   Prepared p;
   p.created = subject.created.empty() ? std::string(kDefaultCreated) : subject.created;
   OCIB_RETURN_IF_ERROR(CheckCreated(p.created));

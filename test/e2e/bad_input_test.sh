@@ -29,6 +29,12 @@ expect_failure "platform with no binary" 2 "linux/arm64 has no binary" build --p
 expect_failure "unknown platform" 2 'unknown architecture "amd46"' build --binary linux/amd46="$T/hello" "${out[@]}"
 expect_failure "unknown platform in --platform" 2 'unknown operating system "lunix"' build --platform lunix/amd64 --binary linux/amd64="$T/hello" "${out[@]}"
 expect_failure "--file escaping with ../x" 2 "escapes the image root" build --binary linux/amd64="$T/hello" --file "$T/conf:../x" "${out[@]}"
+# Text that is not UTF-8 cannot go into JSON: refused by name, not an internal error.
+expect_failure "--env not UTF-8" 2 "an environment entry is not valid UTF-8" build --binary linux/amd64="$T/hello" --env "$(printf 'A=\xff')" "${out[@]}"
+expect_failure "--label not UTF-8" 2 "a label is not valid UTF-8" build --binary linux/amd64="$T/hello" --label "$(printf 'k=\xc0\xaf')" "${out[@]}"
+expect_failure "--cmd not UTF-8" 2 "an argument is not valid UTF-8" build --binary linux/amd64="$T/hello" --cmd "$(printf '\xed\xa0\x80')" "${out[@]}"
+expect_failure "mutate --env not UTF-8" 2 "an environment entry is not valid UTF-8" mutate "oci:$T/out:v1" "oci:$T/out:v2" --env "$(printf 'A=\xff')"
+expect_failure "mutate --annotation not UTF-8" 2 "an annotation is not valid UTF-8" mutate "oci:$T/out:v1" "oci:$T/out:v2" --annotation "$(printf 'k=\xfe')"
 expect_failure "--file escaping with /../x" 2 "escapes the image root" build --binary linux/amd64="$T/hello" --file "$T/conf:/../x" "${out[@]}"
 expect_failure "--file with a missing source" 4 "$T/nofile" build --binary linux/amd64="$T/hello" --file "$T/nofile:/x" "${out[@]}"
 expect_failure "no binary at all" 2 "no platforms" build "${out[@]}"

@@ -296,6 +296,44 @@ TEST(Sbom, RichInfoValidatesInBothFormats) {
   ExpectCycloneDxConsistent(json::parse(*cdx));
 }
 
+// Build information from a corrupt or hostile binary may hold any bytes:
+// text that is not UTF-8 is an error naming where it is, never an exception
+// (JSON text must be UTF-8), in every place the documents take text from.
+TEST(Sbom, TextThatIsNotUtf8IsAnError) {
+  const std::string bad = "example.com/\xff\xfe";
+  std::vector<std::pair<std::string, GoBuildInfo>> cases;
+  for (int i = 0; i < 6; ++i) cases.emplace_back("", RichInfo());
+  cases[0] = {"the main module", cases[0].second};
+  cases[0].second.main.path = bad;
+  cases[1] = {"a dependency", cases[1].second};
+  cases[1].second.deps[0].version = "v1.0.0\xc0\xaf";  // overlong '/'
+  cases[2] = {"a dependency's replacement", cases[2].second};
+  cases[2].second.deps[1].replace->path = "github.com/\xed\xa0\x80";  // a surrogate
+  cases[3] = {"a build setting", cases[3].second};
+  cases[3].second.settings.emplace_back("-tags", "a\xf4\x90\x80\x80");  // past U+10FFFF
+  cases[4] = {"the Go version", cases[4].second};
+  cases[4].second.go_version = "go1.21\xe2\x82";  // truncated
+  cases[5] = {"the package path", cases[5].second};
+  cases[5].second.path = "\x80";
+  for (const auto& [where, info] : cases) {
+    for (SbomFormat f : {SbomFormat::kSpdx, SbomFormat::kCycloneDx}) {
+      auto doc = MakeSbom(f, info, TestSubject("amd64"));
+      ASSERT_FALSE(doc.has_value()) << where;
+      EXPECT_EQ(doc.error().code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(
+          doc.error().ToString().find(where + " in the Go build information is not valid UTF-8"),
+          std::string::npos)
+          << doc.error().ToString();
+    }
+  }
+  // Valid multi-byte text is kept as it is.
+  GoBuildInfo ok = RichInfo();
+  ok.settings.emplace_back("-tags", "caf\xc3\xa9,\xe2\x82\xac,\xf0\x9f\x98\x80");
+  auto doc = MakeSpdxSbom(ok, TestSubject("amd64"));
+  ASSERT_TRUE(doc.has_value()) << doc.error().ToString();
+  EXPECT_NE(doc->find("caf\xc3\xa9,\xe2\x82\xac,\xf0\x9f\x98\x80"), std::string::npos);
+}
+
 TEST(Sbom, CollidingNamesGetDistinctIdentifiers) {
   GoBuildInfo info = RichInfo();
   // "a/b" and "a.b" sanitize to the same SPDX id; the same module twice
