@@ -6,6 +6,5 @@ find_dependency(OpenSSL 3)
 find_dependency(ZLIB)
 find_dependency(zstd)
 find_dependency(fmt)
-find_dependency(LibArchive)
 # Header-only and private: only the build-tree export names it.
 find_package(nlohmann_json 3 QUIET)

@@ -15,6 +15,7 @@
 #include <archive.h>
 #include <fmt/format.h>
 
+#include "lib/archive/libarchive_api.h"
 #include "lib/archive/libarchive_error.h"
 #include "lib/io/file.h"
 #include "lib/io/streams.h"
@@ -27,8 +28,11 @@ namespace {
 constexpr size_t kMaxName = 255;
 constexpr size_t kMaxPath = 4095;
 
+using archive::LibarchiveApi;
+
 struct ArchiveCloser {
-  void operator()(struct archive* a) const { archive_read_free(a); }
+  const LibarchiveApi* api;
+  void operator()(struct archive* a) const { api->read_free(a); }
 };
 using ArchivePtr = std::unique_ptr<struct archive, ArchiveCloser>;
 
@@ -124,8 +128,8 @@ class TreeBuilder {
   int64_t bytes_ = 0;
 };
 
-Result<std::string> ReadData(struct archive* a, int64_t size, const TreeBuilder& b,
-                             const std::string& path) {
+Result<std::string> ReadData(const LibarchiveApi& api, struct archive* a, int64_t size,
+                             const TreeBuilder& b, const std::string& path) {
   if (size < 0 || size > b.options().max_bytes) {
     return InvalidArgument(
         fmt::format("{}: /{} is larger than {} bytes", b.where(), path, b.options().max_bytes));
@@ -133,10 +137,10 @@ Result<std::string> ReadData(struct archive* a, int64_t size, const TreeBuilder&
   std::string content(static_cast<size_t>(size), '\0');
   size_t done = 0;
   while (done < content.size()) {
-    la_ssize_t n = archive_read_data(a, content.data() + done, content.size() - done);
+    la_ssize_t n = api.read_data(a, content.data() + done, content.size() - done);
     if (n < 0) {
       return InvalidArgument(
-          fmt::format("{}: reading /{}: {}", b.where(), path, ArchiveErrorText(a)));
+          fmt::format("{}: reading /{}: {}", b.where(), path, ArchiveErrorText(api, a)));
     }
     if (n == 0) return InvalidArgument(fmt::format("{}: /{} is cut short", b.where(), path));
     done += static_cast<size_t>(n);
@@ -144,12 +148,13 @@ Result<std::string> ReadData(struct archive* a, int64_t size, const TreeBuilder&
   return content;
 }
 
-Status AddEntry(struct archive* a, struct archive_entry* entry, TreeBuilder& b) {
-  const char* raw = archive_entry_pathname(entry);
+Status AddEntry(const LibarchiveApi& api, struct archive* a, struct archive_entry* entry,
+                TreeBuilder& b) {
+  const char* raw = api.entry_pathname(entry);
   OCIB_ASSIGN_OR_RETURN(std::string path,
                         EntryPath(raw == nullptr ? "" : raw, b.where(), b.options()));
-  const char* hard = archive_entry_hardlink(entry);
-  const mode_t type = archive_entry_filetype(entry);
+  const char* hard = api.entry_hardlink(entry);
+  const mode_t type = api.entry_filetype(entry);
   if (path.empty()) {
     if (type == AE_IFDIR) return OkStatus();  // "./": the root
     return InvalidArgument(fmt::format("{}: entry \"{}\" names the root", b.where(), raw));
@@ -161,7 +166,7 @@ Status AddEntry(struct archive* a, struct archive_entry* entry, TreeBuilder& b) 
   }
   if (type == AE_IFDIR) return b.tree().AddDirectory(path, 0755);
   if (type == AE_IFLNK) {
-    const char* target = archive_entry_symlink(entry);
+    const char* target = api.entry_symlink(entry);
     if (target == nullptr || *target == '\0' || std::string_view(target).size() > kMaxPath) {
       return InvalidArgument(fmt::format("{}: symlink /{} has no usable target", b.where(), path));
     }
@@ -172,29 +177,29 @@ Status AddEntry(struct archive* a, struct archive_entry* entry, TreeBuilder& b) 
         "{}: /{} is a device, FIFO or socket; a layer holds files, directories and links",
         b.where(), path));
   }
-  OCIB_ASSIGN_OR_RETURN(std::string content, ReadData(a, archive_entry_size(entry), b, path));
-  return b.AddFile(path, std::move(content), (archive_entry_perm(entry) & 0111) != 0);
+  OCIB_ASSIGN_OR_RETURN(std::string content, ReadData(api, a, api.entry_size(entry), b, path));
+  return b.AddFile(path, std::move(content), (api.entry_perm(entry) & 0111) != 0);
 }
 
-Result<FileTree> ReadArchive(struct archive* a, TreeBuilder& b) {
+Result<FileTree> ReadArchive(const LibarchiveApi& api, struct archive* a, TreeBuilder& b) {
   struct archive_entry* entry = nullptr;
   int r = ARCHIVE_OK;
-  while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-    OCIB_RETURN_IF_ERROR(AddEntry(a, entry, b));
+  while ((r = api.read_next_header(a, &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+    OCIB_RETURN_IF_ERROR(AddEntry(api, a, entry, b));
   }
   if (r != ARCHIVE_EOF) {
     return InvalidArgument(
-        fmt::format("{} is not a readable tar archive: {}", b.where(), ArchiveErrorText(a)));
+        fmt::format("{} is not a readable tar archive: {}", b.where(), ArchiveErrorText(api, a)));
   }
   return std::move(b.tree());
 }
 
-ArchivePtr NewReader() {
-  ArchivePtr a(archive_read_new());
+ArchivePtr NewReader(const LibarchiveApi& api) {
+  ArchivePtr a(api.read_new(), ArchiveCloser{&api});
   if (a) {
-    archive_read_support_format_tar(a.get());
-    archive_read_support_filter_gzip(a.get());
-    archive_read_support_filter_zstd(a.get());
+    api.read_support_format_tar(a.get());
+    api.read_support_filter_gzip(a.get());
+    api.read_support_filter_zstd(a.get());
   }
   return a;
 }
@@ -202,27 +207,33 @@ ArchivePtr NewReader() {
 }  // namespace
 
 Result<FileTree> ReadTarFile(const std::string& path, const ReadOptions& options) {
+  auto loaded = archive::LoadLibarchive();
+  if (!loaded) return std::move(loaded).error().With(path);
+  const LibarchiveApi& api = **loaded;
   OCIB_ASSIGN_OR_RETURN(io::RegularFile file, io::RegularFile::Open(path));
-  ArchivePtr a = NewReader();
+  ArchivePtr a = NewReader(api);
   if (!a) return Internal("archive_read_new failed");
   TreeBuilder b(path, options);
-  if (archive_read_open_fd(a.get(), file.fd(), 1 << 16) != ARCHIVE_OK) {
+  if (api.read_open_fd(a.get(), file.fd(), 1 << 16) != ARCHIVE_OK) {
     return InvalidArgument(fmt::format("{} is not a tar archive (.tar, .tar.gz, .tar.zst): {}",
-                                       path, ArchiveErrorText(a.get())));
+                                       path, ArchiveErrorText(api, a.get())));
   }
-  return ReadArchive(a.get(), b);
+  return ReadArchive(api, a.get(), b);
 }
 
 Result<FileTree> ReadTarBytes(const void* data, size_t size, const std::string& name,
                               const ReadOptions& options) {
-  ArchivePtr a = NewReader();
+  auto loaded = archive::LoadLibarchive();
+  if (!loaded) return std::move(loaded).error().With(name);
+  const LibarchiveApi& api = **loaded;
+  ArchivePtr a = NewReader(api);
   if (!a) return Internal("archive_read_new failed");
   TreeBuilder b(name, options);
-  if (archive_read_open_memory(a.get(), data, size) != ARCHIVE_OK) {
+  if (api.read_open_memory(a.get(), data, size) != ARCHIVE_OK) {
     return InvalidArgument(fmt::format("{} is not a tar archive (.tar, .tar.gz, .tar.zst): {}",
-                                       name, ArchiveErrorText(a.get())));
+                                       name, ArchiveErrorText(api, a.get())));
   }
-  return ReadArchive(a.get(), b);
+  return ReadArchive(api, a.get(), b);
 }
 
 namespace {

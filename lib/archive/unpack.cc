@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "lib/archive/libarchive_api.h"
 #include "lib/archive/libarchive_error.h"
 
 namespace ocib::archive {
@@ -26,11 +27,13 @@ constexpr std::string_view kWhiteout = ".wh.";
 constexpr std::string_view kOpaque = ".wh..wh..opq";
 
 struct ArchiveFree {
-  void operator()(struct archive* a) const { archive_read_free(a); }
+  const LibarchiveApi* api;
+  void operator()(struct archive* a) const { api->read_free(a); }
 };
 
 // Feeds libarchive from an ocib Reader; a reader error is kept here.
 struct ReadContext {
+  const LibarchiveApi* api = nullptr;
   Reader* reader = nullptr;
   std::vector<char> buffer = std::vector<char>(size_t{1} << 16);
   std::optional<Error> error;
@@ -41,7 +44,7 @@ la_ssize_t ReadCallback(struct archive* a, void* data, const void** out) {
   auto n = ctx->reader->Read(ctx->buffer.data(), ctx->buffer.size());
   if (!n) {
     ctx->error = n.error();
-    archive_set_error(a, EIO, "%s", "reading the layer failed");
+    ctx->api->set_error(a, EIO, "%s", "reading the layer failed");
     return -1;
   }
   *out = ctx->buffer.data();
@@ -51,18 +54,22 @@ la_ssize_t ReadCallback(struct archive* a, void* data, const void** out) {
 // A layer open for reading with libarchive.
 class LayerReader {
  public:
-  LayerReader(std::string name, std::unique_ptr<Reader> reader)
-      : name_(std::move(name)), reader_(std::move(reader)), a_(archive_read_new()) {
+  LayerReader(const LibarchiveApi& api, std::string name, std::unique_ptr<Reader> reader)
+      : api_(api),
+        name_(std::move(name)),
+        reader_(std::move(reader)),
+        a_(api.read_new(), ArchiveFree{&api}) {
+    ctx_.api = &api;
     ctx_.reader = reader_.get();
   }
 
   Status Open() {
     if (!a_) return Internal("archive_read_new failed");
-    archive_read_support_filter_gzip(a_.get());
-    archive_read_support_filter_zstd(a_.get());
-    archive_read_support_format_tar(a_.get());
-    archive_read_support_format_empty(a_.get());
-    if (archive_read_open(a_.get(), &ctx_, nullptr, ReadCallback, nullptr) != ARCHIVE_OK) {
+    api_.read_support_filter_gzip(a_.get());
+    api_.read_support_filter_zstd(a_.get());
+    api_.read_support_format_tar(a_.get());
+    api_.read_support_format_empty(a_.get());
+    if (api_.read_open(a_.get(), &ctx_, nullptr, ReadCallback, nullptr) != ARCHIVE_OK) {
       return Failure("opening");
     }
     return {};
@@ -71,7 +78,7 @@ class LayerReader {
   // The next entry, or null at the end of the layer.
   Result<struct archive_entry*> Next() {
     struct archive_entry* entry = nullptr;
-    const int r = archive_read_next_header(a_.get(), &entry);
+    const int r = api_.read_next_header(a_.get(), &entry);
     if (r == ARCHIVE_EOF) return nullptr;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return Failure("reading an entry header");
     return entry;
@@ -91,15 +98,17 @@ class LayerReader {
       return std::move(copy).With(fmt::format("{} {}", what, name_));
     }
     return InvalidArgument(fmt::format("{} {}: not a readable layer tar: {}", what, name_,
-                                       tar::ArchiveErrorText(a_.get())));
+                                       tar::ArchiveErrorText(api_, a_.get())));
   }
 
   struct archive* get() {
     return a_.get();
   }
+  const LibarchiveApi& api() const { return api_; }
   const std::string& name() const { return name_; }
 
  private:
+  const LibarchiveApi& api_;
   std::string name_;
   std::unique_ptr<Reader> reader_;
   ReadContext ctx_;
@@ -111,7 +120,7 @@ class EntryDataReader : public Reader {
  public:
   explicit EntryDataReader(LayerReader& layer) : layer_(layer) {}
   Result<size_t> Read(void* data, size_t size) override {
-    const la_ssize_t n = archive_read_data(layer_.get(), data, size);
+    const la_ssize_t n = layer_.api().read_data(layer_.get(), data, size);
     if (n < 0) return layer_.Failure("reading file data of");
     return static_cast<size_t>(n);
   }
@@ -152,6 +161,7 @@ struct Node {
 // The tree as layers are applied (pass one).
 class Tree {
  public:
+  explicit Tree(const LibarchiveApi& api) : api_(api) {}
   Status Apply(LayerReader& layer, size_t index, std::vector<std::string>& placed);
   const std::map<std::string, Node>& nodes() const { return nodes_; }
 
@@ -169,6 +179,7 @@ class Tree {
   void Erase(const std::string& path, bool keep_self, size_t below);
   Result<Node> MakeNode(struct archive_entry* e, const std::string& name);
 
+  const LibarchiveApi& api_;
   std::map<std::string, Node> nodes_;
 };
 
@@ -264,12 +275,12 @@ Status Tree::Whiteout(const std::string& dir, std::string_view base, size_t laye
 Result<Node> Tree::MakeNode(struct archive_entry* e, const std::string& name) {
   Node node;
   FlatEntry& f = node.entry;
-  f.mode = archive_entry_perm(e) & 07777;
-  f.uid = archive_entry_uid(e);
-  f.gid = archive_entry_gid(e);
-  f.mtime = archive_entry_mtime(e);
+  f.mode = api_.entry_perm(e) & 07777;
+  f.uid = api_.entry_uid(e);
+  f.gid = api_.entry_gid(e);
+  f.mtime = api_.entry_mtime(e);
   if (f.uid < 0 || f.gid < 0) return InvalidArgument("negative owner");
-  if (const char* hard = archive_entry_hardlink(e); hard != nullptr) {
+  if (const char* hard = api_.entry_hardlink(e); hard != nullptr) {
     OCIB_ASSIGN_OR_RETURN(std::string target, CanonicalEntryName(hard));
     std::vector<std::string> parts = SplitPath(target);
     if (parts.empty()) return InvalidArgument("hard link to the root");
@@ -286,17 +297,17 @@ Result<Node> Tree::MakeNode(struct archive_entry* e, const std::string& name) {
     f.link = it->second.entry.type == NodeType::kHardlink ? it->second.entry.link : it->first;
     return node;
   }
-  switch (archive_entry_filetype(e)) {
+  switch (api_.entry_filetype(e)) {
     case AE_IFREG:
       f.type = NodeType::kRegular;
-      f.size = archive_entry_size(e);
+      f.size = api_.entry_size(e);
       if (f.size < 0) return InvalidArgument("negative size");
       break;
     case AE_IFDIR:
       f.type = NodeType::kDirectory;
       break;
     case AE_IFLNK: {
-      const char* target = archive_entry_symlink(e);
+      const char* target = api_.entry_symlink(e);
       if (target == nullptr || *target == '\0') return InvalidArgument("symlink without a target");
       f.type = NodeType::kSymlink;
       f.link = target;
@@ -305,10 +316,9 @@ Result<Node> Tree::MakeNode(struct archive_entry* e, const std::string& name) {
     }
     case AE_IFCHR:
     case AE_IFBLK:
-      f.type =
-          archive_entry_filetype(e) == AE_IFCHR ? NodeType::kCharDevice : NodeType::kBlockDevice;
-      f.dev_major = static_cast<uint32_t>(archive_entry_rdevmajor(e));
-      f.dev_minor = static_cast<uint32_t>(archive_entry_rdevminor(e));
+      f.type = api_.entry_filetype(e) == AE_IFCHR ? NodeType::kCharDevice : NodeType::kBlockDevice;
+      f.dev_major = static_cast<uint32_t>(api_.entry_rdevmajor(e));
+      f.dev_minor = static_cast<uint32_t>(api_.entry_rdevminor(e));
       break;
     case AE_IFIFO:
       f.type = NodeType::kFifo;
@@ -335,7 +345,7 @@ Status Tree::Add(const std::string& path, Node node) {
 }
 
 Status Tree::ApplyEntry(struct archive_entry* e, size_t layer, size_t seq, std::string& placed) {
-  const char* raw = archive_entry_pathname(e);
+  const char* raw = api_.entry_pathname(e);
   if (raw == nullptr) return InvalidArgument("an entry without a name");
   OCIB_ASSIGN_OR_RETURN(std::string name, CanonicalEntryName(raw));
   if (name.empty()) return {};  // the root itself
@@ -363,7 +373,7 @@ Status Tree::Apply(LayerReader& layer, size_t index, std::vector<std::string>& p
     placed.emplace_back();
     Status s = ApplyEntry(e, index, seq, placed.back());
     if (!s) {
-      const char* raw = archive_entry_pathname(e);
+      const char* raw = api_.entry_pathname(e);
       return std::move(s).error().With(
           fmt::format("layer {}, entry \"{}\"", layer.name(), raw != nullptr ? raw : ""));
     }
@@ -422,17 +432,18 @@ Result<std::string> CanonicalEntryName(std::string_view name) {
 }
 
 Result<int64_t> Flatten(const std::vector<NamedLayer>& layers, FlatSink& sink) {
-  Tree tree;
+  OCIB_ASSIGN_OR_RETURN(const LibarchiveApi* api, LoadLibarchive());
+  Tree tree(*api);
   std::vector<std::vector<std::string>> placed(layers.size());
   for (size_t i = 0; i < layers.size(); ++i) {
     OCIB_ASSIGN_OR_RETURN(std::unique_ptr<Reader> r, layers[i].open());
-    LayerReader layer(layers[i].name, std::move(r));
+    LayerReader layer(*api, layers[i].name, std::move(r));
     OCIB_RETURN_IF_ERROR(tree.Apply(layer, i, placed[i]));
   }
   int64_t count = 0;
   for (size_t i = 0; i < layers.size(); ++i) {
     OCIB_ASSIGN_OR_RETURN(std::unique_ptr<Reader> r, layers[i].open());
-    LayerReader layer(layers[i].name, std::move(r));
+    LayerReader layer(*api, layers[i].name, std::move(r));
     OCIB_ASSIGN_OR_RETURN(int64_t n, Emit(tree, layer, i, placed[i], sink));
     count += n;
   }

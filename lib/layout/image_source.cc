@@ -17,6 +17,7 @@
 #include "ocib/layer.h"
 #include "ocib/media_type.h"
 
+#include "lib/archive/libarchive_api.h"
 #include "lib/archive/libarchive_error.h"
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
@@ -150,7 +151,8 @@ std::string ResolveLink(const std::string& from, const std::string& target) {
 }
 
 struct ArchiveCloser {
-  void operator()(struct archive* a) const { archive_read_free(a); }
+  const archive::LibarchiveApi* api;
+  void operator()(struct archive* a) const { api->read_free(a); }
 };
 
 // Writes into an open file descriptor.
@@ -243,43 +245,46 @@ Result<std::string> ReadMember(const OpenFile& file, const std::map<std::string,
 
 Result<std::map<std::string, Member>> IndexTar(int fd, const std::string& path,
                                                size_t max_members) {
-  std::unique_ptr<struct archive, ArchiveCloser> a(archive_read_new());
+  auto loaded = LoadLibarchive();
+  if (!loaded) return std::move(loaded).error().With(path);
+  const LibarchiveApi& api = **loaded;
+  std::unique_ptr<struct archive, ArchiveCloser> a(api.read_new(), ArchiveCloser{&api});
   if (!a) return Internal("archive_read_new failed");
-  archive_read_support_format_tar(a.get());
+  api.read_support_format_tar(a.get());
   if (::lseek(fd, 0, SEEK_SET) != 0) {
     return IoError(fmt::format("seeking {}: {}", path, io::ErrnoText(errno)));
   }
-  if (archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK) {
+  if (api.read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK) {
     return InvalidArgument(fmt::format("{} is not an uncompressed tar archive: {}", path,
-                                       tar::ArchiveErrorText(a.get())));
+                                       tar::ArchiveErrorText(api, a.get())));
   }
   std::map<std::string, Member> members;
   std::vector<std::pair<std::string, std::string>> links;
   struct archive_entry* entry = nullptr;
   size_t count = 0;
   int r = ARCHIVE_OK;
-  while ((r = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
+  while ((r = api.read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
     if (++count > max_members) {
       return InvalidArgument(fmt::format("{} has more than {} members", path, max_members));
     }
-    const char* raw = archive_entry_pathname(entry);
+    const char* raw = api.entry_pathname(entry);
     if (raw == nullptr) return InvalidArgument(fmt::format("{}: a member has no path", path));
     OCIB_ASSIGN_OR_RETURN(std::string name, MemberPath(raw, path));
-    const auto type = archive_entry_filetype(entry);
+    const auto type = api.entry_filetype(entry);
     if (type == AE_IFREG) {
-      members[name] = Member{archive_filter_bytes(a.get(), 0), archive_entry_size(entry)};
-    } else if (type == AE_IFLNK && archive_entry_symlink(entry) != nullptr) {
-      links.emplace_back(name, ResolveLink(name, archive_entry_symlink(entry)));
-    } else if (archive_entry_hardlink(entry) != nullptr) {
-      OCIB_ASSIGN_OR_RETURN(std::string target, MemberPath(archive_entry_hardlink(entry), path));
+      members[name] = Member{api.filter_bytes(a.get(), 0), api.entry_size(entry)};
+    } else if (type == AE_IFLNK && api.entry_symlink(entry) != nullptr) {
+      links.emplace_back(name, ResolveLink(name, api.entry_symlink(entry)));
+    } else if (api.entry_hardlink(entry) != nullptr) {
+      OCIB_ASSIGN_OR_RETURN(std::string target, MemberPath(api.entry_hardlink(entry), path));
       links.emplace_back(name, target);
     }
   }
   if (r != ARCHIVE_EOF) {
-    return InvalidArgument(
-        fmt::format("{} is not a readable tar archive: {}", path, tar::ArchiveErrorText(a.get())));
+    return InvalidArgument(fmt::format("{} is not a readable tar archive: {}", path,
+                                       tar::ArchiveErrorText(api, a.get())));
   }
-  if (archive_filter_code(a.get(), 0) != ARCHIVE_FILTER_NONE) {
+  if (api.filter_code(a.get(), 0) != ARCHIVE_FILTER_NONE) {
     return InvalidArgument(fmt::format("{} is compressed; decompress it first", path));
   }
   for (const auto& [name, target] : links) {

@@ -112,12 +112,21 @@ Result<std::optional<Descriptor>> RegistryClient::StatBlob(const std::string& re
 
 Result<std::optional<Descriptor>> RegistryClient::StatManifest(const std::string& repo,
                                                                const std::string& reference) {
-  OCIB_RETURN_IF_ERROR(impl_->Ping());
+  const std::string path = "/v2/" + repo + "/manifests/" + reference;
   Impl::Call call;
   call.method = "HEAD";
-  call.url = impl_->Url("/v2/" + repo + "/manifests/" + reference);
   call.headers.push_back({"Accept", registry::kManifestAccept});
-  OCIB_ASSIGN_OR_RETURN(HttpResponse r, impl_->Send(call, impl_->ScopesFor(repo, false)));
+  // The first request to a registry is its ping: a warm push's check of
+  // its tag then costs one request, not two.
+  std::optional<HttpResponse> answered;
+  OCIB_RETURN_IF_ERROR(impl_->PingWithHead(path, call.headers, &answered));
+  call.url = impl_->Url(path);
+  HttpResponse r;
+  if (answered) {
+    r = std::move(*answered);
+  } else {
+    OCIB_ASSIGN_OR_RETURN(r, impl_->Send(call, impl_->ScopesFor(repo, false)));
+  }
   if (r.status == 404) return std::optional<Descriptor>();
   if (r.status != 200) return impl_->HttpError(call, r);
   Descriptor d;

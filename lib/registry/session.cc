@@ -315,9 +315,9 @@ HttpResult Impl::RoundTrip(HttpRequest req, const char* count_as) {
 // HTTPS server" or drops the connection): this saves a failed TLS handshake
 // and loading the CA bundle for test registries. A TLS peer is then used
 // with full verification. On success `req` is the plain request.
-HttpResult Impl::ProbePlainHttp(HttpRequest& req) {
+HttpResult Impl::ProbePlainHttp(HttpRequest& req, const std::string& path) {
   HttpRequest probe = req;
-  probe.url = "http://" + host_ + "/v2/";
+  probe.url = "http://" + host_ + path;
   HttpResult r = RoundTrip(probe);
   if (r && r->status != 400 && r->status < 500) {
     req = probe;
@@ -326,9 +326,9 @@ HttpResult Impl::ProbePlainHttp(HttpRequest& req) {
   return Error(ErrorCode::kUnavailable, "no plain HTTP");
 }
 
-// HEAD /v2/ over TLS (retried), falling back to plain HTTP for insecure
+// HEAD `path` over TLS (retried), falling back to plain HTTP for insecure
 // and loopback registries whose peer does not speak TLS.
-HttpResult Impl::ProbeTls(HttpRequest& req) {
+HttpResult Impl::ProbeTls(HttpRequest& req, const std::string& path) {
   req.verify_tls = !insecure_;
   HttpResult r = RoundTrip(req);
   for (int attempt = 1; !r && r.retryable() && attempt < options_.retry.max_attempts; ++attempt) {
@@ -339,28 +339,50 @@ HttpResult Impl::ProbeTls(HttpRequest& req) {
       r.failure() == TransportFailure::kTlsHandshake || r.failure() == TransportFailure::kProtocol;
   if (!r && (insecure_ || IsLoopback(host_)) && (handshake || (insecure_ && r.retryable()))) {
     Log("ping " + host_ + ": " + r.error().message() + "; trying plain HTTP");
-    req.url = "http://" + host_ + "/v2/";
+    req.url = "http://" + host_ + path;
     r = RoundTrip(req);
   }
   return r;
 }
 
-Status Impl::Ping() {
+Status Impl::Ping() { return PingWithHead("/v2/", {}, nullptr); }
+
+// HEAD `path` with the scheme discovery of a ping: plain HTTP first on
+// loopback, else TLS (and plain HTTP after a failed handshake where allowed).
+// `req` ends as the request that answered.
+HttpResult Impl::ProbeScheme(const std::string& path, const std::vector<HttpHeader>& headers,
+                             HttpRequest& req) {
+  req = HttpRequest();
+  req.method = "HEAD";
+  req.url = "https://" + host_ + path;
+  req.headers = headers;
+  if (IsLoopback(host_) && !insecure_) {
+    HttpResult r = ProbePlainHttp(req, path);
+    if (r) return r;
+  }
+  return ProbeTls(req, path);
+}
+
+Status Impl::PingWithHead(const std::string& path, const std::vector<HttpHeader>& headers,
+                          std::optional<HttpResponse>* answer) {
   std::lock_guard<std::mutex> lock(ping_mu_);
   if (pinged_) return OkStatus();
   HttpRequest req;
-  req.method = "HEAD";
-  req.url = "https://" + host_ + "/v2/";
-  HttpResult r = Error(ErrorCode::kInternal, "not sent");
-  bool plain = false;
-  if (IsLoopback(host_) && !insecure_) {
-    r = ProbePlainHttp(req);
-    plain = r.has_value();
+  HttpResult r = ProbeScheme(path, headers, req);
+  if (path != "/v2/" && ((!r && r.retryable()) || (r && (r->status >= 500 || r->status == 429)))) {
+    // The caller's request could not be the ping (a registry restarting, a
+    // repository a proxy hangs up): ping /v2/ as always; the request then
+    // gets the retries every request gets. Other failures (TLS, refused
+    // connections, DNS) are the ping's answer.
+    Log("ping " + host_ + " with HEAD " + path + ": " +
+        (r ? std::to_string(r->status) : r.error().message()) + "; trying /v2/");
+    answer = nullptr;
+    r = ProbeScheme("/v2/", {}, req);
   }
-  if (!plain) r = ProbeTls(req);
   if (!r) return std::move(r).error().With("connecting to registry " + registry_);
   base_ = SchemeAndHost(req.url);
   if (r->status == 401) LearnPingChallenge(*r);
+  if (r->status == 200 && answer != nullptr && path != "/v2/") *answer = std::move(*r);
   pinged_ = true;
   return OkStatus();
 }

@@ -149,8 +149,17 @@ class OCIB_NO_EXPORT RegistryClient::Impl {
   double Random01();
   void Count(const std::string& method);
 
-  // Decides the scheme and learns the auth challenge (once).
+  // Decides the scheme and learns the auth challenge (once), with HEAD /v2/.
   Status Ping();
+  // The same, sent as HEAD `path` with `headers` (the caller's own
+  // request) instead of HEAD /v2/ when the registry has not been pinged
+  // yet; when it answers 200 without credentials (conclusive: the
+  // document is there, publicly), that answer is put in *answer and the
+  // caller need not send its request again. Anything else (401, 404,
+  // which a registry may answer to hide a private repository, 3xx, 5xx)
+  // is only the ping.
+  Status PingWithHead(const std::string& path, const std::vector<HttpHeader>& headers,
+                      std::optional<HttpResponse>* answer);
   AuthState Auth();
   void SetAuth(AuthState auth);
   // The keychain's credential for `repo` ("": the registry), asked once.
@@ -203,8 +212,10 @@ class OCIB_NO_EXPORT RegistryClient::Impl {
   // Sends one request with the session's deadlines, counted under
   // `count_as` (default: its method).
   HttpResult RoundTrip(HttpRequest req, const char* count_as = nullptr);
-  HttpResult ProbePlainHttp(HttpRequest& req);
-  HttpResult ProbeTls(HttpRequest& req);
+  HttpResult ProbePlainHttp(HttpRequest& req, const std::string& path);
+  HttpResult ProbeTls(HttpRequest& req, const std::string& path);
+  HttpResult ProbeScheme(const std::string& path, const std::vector<HttpHeader>& headers,
+                         HttpRequest& req);
   void LearnPingChallenge(const HttpResponse& r);
   bool AnswerChallenge(const HttpResponse& r, std::vector<std::string>& scopes);
   HttpRequest TokenRequest(const AuthState& auth, const Credential& cred,

@@ -8,14 +8,15 @@ go_build linux/amd64 "$T/hello-amd64"
 go_build linux/arm64 "$T/hello-arm64"
 a=$("$OCIB" build -q --binary linux/amd64="$T/hello-amd64" --output "oci:$T/out:a")
 blobs_a=$(find "$T/out/blobs" -type f | sort)
-# libcurl is loaded on the first HTTP request only (lib/http/curl_api.h):
-# a layout build never maps it. Tar streams are ocib's own (lib/archive/
-# tar_writer.h); libarchive is linked only to read oci-archive and
-# docker-archive sources.
+# libcurl is loaded on the first HTTP request only (lib/http/curl_api.h)
+# and libarchive on the first archive read (lib/archive/libarchive_api.h):
+# a layout build maps neither (tar streams are ocib's own, lib/archive/
+# tar_writer.h).
 LD_DEBUG=libs "$OCIB" build -q --binary linux/amd64="$T/hello-amd64" --output "oci:$T/nocurl:x" \
   > /dev/null 2> "$T/ld.log"
 check "the dynamic loader log is there (it shows libzstd loaded)" grep -q "libzstd.so" "$T/ld.log"
 check "a layout build does not load libcurl" bash -c "! grep -q 'libcurl' '$T/ld.log'"
+check "a layout build does not load libarchive (nor its libxml2 and ICU)" bash -c "! grep -qE 'libarchive|libicu' '$T/ld.log'"
 b=$("$OCIB" build -q --binary linux/arm64="$T/hello-arm64" --label v=b --output "oci:$T/out:b")
 expect_eq "tag a is kept" "$(tagged "$T/out" a)" "$a"
 expect_eq "tag b is added" "$(tagged "$T/out" b)" "$b"

@@ -71,7 +71,7 @@ check "no client certificate: exit 3 (authentication) (got $rc)" test "$rc" = 3
 check "no client certificate: the error says the registry wants one" grep -q "TLS client certificate required by $REG" "$T/push.err"
 check "no client certificate: the error names the certs.d files" grep -q "client.cert and client.key in $DOCKER_D/$REG/" "$T/push.err"
 check "no client certificate: not retried (one HTTPS request)" \
-  test "$(grep -c "HEAD https://$REG/v2/ " "$T/push.err")" = 1
+  test "$(grep -c "HEAD https://$REG/v2/" "$T/push.err")" = 1
 
 # A client certificate from a CA the registry does not trust.
 make_client_cert "$T/other-client"

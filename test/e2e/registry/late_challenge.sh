@@ -33,7 +33,9 @@ echo -n ocibpass | "$OCIB" login "$PROXY" -u ocib --password-stdin 2> "$T/login.
 : > "$PROXY_LOG"
 out=$("$OCIB" push "oci:$IMG:v1" "$PROXY/ocib/app:1" -v 2> "$T/push.err") || { cat "$T/push.err"; die "push failed"; }
 check "bearer: push prints REF@digest" test "$out" = "$PROXY/ocib/app:1@$want"
-check "bearer: the challenge of the first 401 was followed" grep -q "bearer challenge .* not announced by /v2/" "$T/push.err"
+# A push's first request is its tag's HEAD, which pings the registry: the
+# bearer challenge comes with its 401 and /v2/ is never asked.
+check "bearer: the push never asked /v2/ (the tag's HEAD was the ping)" bash -c "! grep -q '\"path\": \"/v2/\"' '$PROXY_LOG'"
 check "bearer: the token server issued a push token to ocib" \
   grep -q '"scopes": \["repository:ocib/app:pull,push"\], "user": "ocib"' "$TOKEN_LOG"
 unauth=$(grep -v '"path": "/v2/"' "$PROXY_LOG" | grep -c '"status": 401' || true)
@@ -41,8 +43,10 @@ check "bearer: one 401 in the whole push (the token was kept), got $unauth" test
 check "bearer: no secret in the verbose log" bash -c "! grep -Eq 'ocibpass|eyJ' '$T/push.err'"
 raw=$(skopeo inspect --raw --tls-verify=false --creds ocib:ocibpass "docker://$REG/ocib/app:1")
 check "bearer: registry holds the exact index" test "sha256:$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)" = "$want"
-out=$("$OCIB" pull "$PROXY/ocib/app:1" "oci:$T/pulled:p" 2> "$T/pull.err") || { cat "$T/pull.err"; die "pull failed"; }
+out=$("$OCIB" pull "$PROXY/ocib/app:1" "oci:$T/pulled:p" -v 2> "$T/pull.err") || { cat "$T/pull.err"; die "pull failed"; }
 check "bearer: pull through the late challenge verifies" test "$(layout_digest "$T/pulled" p)" = "$want"
+# A pull pings /v2/ (200 here) and meets the challenge on the manifest.
+check "bearer: the pull followed the challenge of its first 401" grep -q "bearer challenge .* not announced by /v2/" "$T/pull.err"
 
 # --- Basic.
 reg_start basic-http
