@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -16,6 +17,7 @@
 #include "ocib/registry_referrers.h"
 
 #include "lib/core/parallel.h"
+#include "lib/http/curl_api.h"
 #include "lib/io/file.h"
 #include "lib/io/streams.h"
 #include "lib/io/verify.h"
@@ -55,6 +57,12 @@ Result<PushResult> PushLayout(const std::string& layout_dir, const std::string& 
                               const std::map<Digest, std::string>& mount_sources,
                               const std::optional<Reference>& blob_source, bool with_referrers) {
   if (destinations.empty()) return InvalidArgument("push: no destination");
+  // Loading libcurl (and its ~30 libraries) takes as long as reading and
+  // checking a small layout: do both at once. Joined when the push returns.
+  std::future<void> curl_loaded;
+  if (options.transport == nullptr) {
+    curl_loaded = std::async(std::launch::async, [] { (void)http::LoadCurl(); });
+  }
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::Open(layout_dir));
   std::unique_ptr<ImageSource> source = LayoutImageSource(*layout);
   auto root = registry::ResolveLayoutRoot(*source, layout_tag);
