@@ -58,5 +58,5 @@ ocib_add_gtest(ocib_image_tests unit/image/image_test.cc unit/image/image_sboms_
 target_link_libraries(ocib_image_tests PRIVATE nlohmann_json::nlohmann_json)
 # Layer tarballs and directories read with libarchive (lib/archive/tar_read.cc),
 # which is loaded with dlopen (lib/archive/libarchive_api.cc).
-ocib_add_gtest(ocib_tar_read_tests unit/archive/tar_read_test.cc
+ocib_add_gtest(ocib_tar_read_tests unit/archive/tar_read_test.cc unit/archive/tar_scan_test.cc
   unit/archive/libarchive_api_test.cc)

@@ -56,7 +56,8 @@ class DockerArchiveSource : public ImageSource {
                                             int64_t length) override {
     if (auto it = docs_.find(d); it != docs_.end()) {
       const std::string& b = it->second;
-      if (offset < 0 || length < 0 || static_cast<size_t>(offset) > b.size()) {
+      if (offset < 0 || length < 0 || static_cast<size_t>(offset) > b.size() ||
+          static_cast<size_t>(length) > b.size() - static_cast<size_t>(offset)) {
         return InvalidArgument("range outside blob " + d.ToString());
       }
       return std::unique_ptr<Reader>(

@@ -109,6 +109,21 @@ TEST(PlatformTest, Arm64MatchesV8AndNormalizesToIt) {
   EXPECT_FALSE(a->Matches(*Platform::Parse("linux/amd64")));
 }
 
+// A bare digit variant of arm and arm64 is the "vN" spelling, for the digits
+// 5 to 9 (both bounds) only.
+TEST(PlatformTest, BareDigitVariantsOfArmAreNormalized) {
+  EXPECT_EQ(Platform::Parse("linux/arm64/9")->variant, "v9");
+  EXPECT_EQ(Platform::Parse("linux/arm64/8")->variant, "v8");
+  EXPECT_EQ(Platform::Parse("linux/arm/5")->variant, "v5");
+  EXPECT_EQ(Platform::Parse("linux/arm/7")->variant, "v7");
+  // Outside 5-9 the digit stays as it is, which arm does not accept.
+  EXPECT_THAT(Platform::Parse("linux/arm/4"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("4")));
+  // Other architectures keep theirs.
+  EXPECT_THAT(Platform::Parse("linux/amd64/3"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("3")));
+}
+
 TEST(PlatformTest, RejectsUnknownAndMalformed) {
   EXPECT_THAT(Platform::Parse("linux/amd65"),
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("amd65")));

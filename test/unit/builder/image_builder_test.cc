@@ -260,6 +260,55 @@ TEST_F(ImageBuilderChecksTest, DirectoriesTheBaseHasGetNoEntry) {
 // embedded base, the shared files, one per platform) whose digest and size
 // are the layout's blobs; built on a cold cache, cached on a warm one; the
 // bytes reported for a layer grow to its uncompressed size.
+// The container config a build writes on every platform: the default
+// entrypoint (the binary), --env replacing the base's PATH and adding,
+// labels, ports, user, workdir, cmd; an empty --entrypoint clears it.
+TEST_F(ImageBuilderChecksTest, TheConfigHasWhatTheOptionsSay) {
+  options_.binaries = {{"linux/amd64", Bin("amd64")}, {"linux/arm64", Bin("arm64")}};
+  options_.env = {"PATH=/app/bin", "MODE=prod"};
+  options_.labels = {"tier=web"};
+  options_.expose = {"8080", "53/udp"};
+  options_.user = "1000:1000";
+  options_.workdir = "/srv";
+  options_.cmd = std::vector<std::string>{"serve", "--port=8080"};
+  auto r = BuildImage(options_);
+  ASSERT_THAT(r, IsOk());
+  ASSERT_EQ(r->images.size(), 2U);
+  auto layout = OciLayout::Open(tmp_.path() + "/out");
+  ASSERT_THAT(layout, IsOk());
+  for (const PlatformImage& img : r->images) {
+    auto bytes = (*layout)->ReadAll(img.config.digest);
+    ASSERT_THAT(bytes, IsOk());
+    auto cfg = ImageConfig::Parse(*bytes);
+    ASSERT_THAT(cfg, IsOk());
+    const ContainerConfig& c = cfg->config;
+    ASSERT_TRUE(c.entrypoint.has_value()) << img.platform.ToString();
+    EXPECT_EQ(*c.entrypoint, std::vector<std::string>{"/app"});
+    ASSERT_TRUE(c.cmd.has_value());
+    EXPECT_EQ(*c.cmd, (std::vector<std::string>{"serve", "--port=8080"}));
+    EXPECT_EQ(std::count(c.env.begin(), c.env.end(), "PATH=/app/bin"), 1);
+    EXPECT_EQ(std::count_if(c.env.begin(), c.env.end(),
+                            [](const std::string& e) { return e.rfind("PATH=", 0) == 0; }),
+              1);
+    EXPECT_NE(std::find(c.env.begin(), c.env.end(), "MODE=prod"), c.env.end());
+    EXPECT_EQ(c.labels.at("tier"), "web");
+    EXPECT_EQ(c.exposed_ports, (std::set<std::string>{"53/udp", "8080/tcp"}));
+    EXPECT_EQ(c.user, "1000:1000");
+    EXPECT_EQ(c.working_dir, "/srv");
+  }
+  options_.entrypoint = std::vector<std::string>{};
+  options_.output = "oci:" + tmp_.path() + "/out:noentry";
+  auto cleared = BuildImage(options_);
+  ASSERT_THAT(cleared, IsOk());
+  auto layout2 = OciLayout::Open(tmp_.path() + "/out");
+  ASSERT_THAT(layout2, IsOk());
+  auto bytes = (*layout2)->ReadAll(cleared->images[0].config.digest);
+  ASSERT_THAT(bytes, IsOk());
+  auto cfg = ImageConfig::Parse(*bytes);
+  ASSERT_THAT(cfg, IsOk());
+  EXPECT_FALSE(cfg->config.entrypoint.has_value());
+}
+
 TEST_F(ImageBuilderChecksTest, EventsReportEveryNewLayer) {
   WriteFileOrDie(tmp_.path() + "/big", std::string(3 << 20, 'x'));
   options_.binaries = {{"linux/amd64", Bin("amd64")}, {"linux/arm64", Bin("arm64")}};

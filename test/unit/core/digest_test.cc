@@ -41,6 +41,24 @@ TEST(DigestAlgorithmsTest, RefusesAlgorithmsOcibCannotVerify) {
   EXPECT_TRUE(Digest::IsSupportedAlgorithm("sha512"));
 }
 
+// The algorithm grammar of the image spec (components of [a-z0-9] joined
+// by one of + . _ -): a well-formed algorithm ocib does not verify is "not
+// supported", anything else is "bad algorithm"; each separator counts.
+TEST(DigestAlgorithmsTest, TheGrammarTellsMalformedFromUnsupported) {
+  const std::string hex(64, 'a');
+  for (const char* alg : {"sha256+b64u", "multihash+base58", "a.b", "a_b", "a-b", "x9", "sha384"}) {
+    EXPECT_THAT(Digest::Parse(std::string(alg) + ":" + hex),
+                StatusIs(ErrorCode::kInvalidArgument, HasSubstr("is not supported")))
+        << alg;
+  }
+  for (const char* alg :
+       {"SHA256", "sha256@x", "+sha", "sha+", "sha++b", "sha+.b", "a b", "sha/256", "Sha256"}) {
+    EXPECT_THAT(Digest::Parse(std::string(alg) + ":" + hex),
+                StatusIs(ErrorCode::kInvalidArgument, HasSubstr("bad algorithm")))
+        << alg;
+  }
+}
+
 TEST(Sha256HasherTest, UpdatesInPiecesGiveTheWholeDigest) {
   // sha256("abc") from FIPS 180-2.
   const std::string want = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";

@@ -134,5 +134,22 @@ TEST(ConsistencyTest, CheckImageWalksIndexAndConfigs) {
   EXPECT_THAT(CheckImage(gd, good, {}, {}, read), IsOk());
 }
 
+// A config that is not an image config (here: not even an object) is a
+// problem naming it, and the check goes on; an unreadable one too.
+TEST(ConsistencyTest, ConfigsThatDoNotParseOrReadAreProblems) {
+  const std::string bad_config = "[1,2,3]";
+  std::string manifest = ManifestBytes(bad_config, 1);
+  Descriptor md = Describe(media_type::kImageManifest, manifest);
+  ConfigReader read = [&](const Descriptor&) -> Result<std::string> { return bad_config; };
+  EXPECT_THAT(CheckImage(md, manifest, {}, {}, read),
+              StatusIs(ErrorCode::kInvalidArgument,
+                       HasSubstr("config " + Digest::Sha256Of(bad_config).ToString())));
+  ConfigReader fail = [&](const Descriptor&) -> Result<std::string> {
+    return IoError("disk on fire");
+  };
+  EXPECT_THAT(CheckImage(md, manifest, {}, {}, fail),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("disk on fire")));
+}
+
 }  // namespace
 }  // namespace ocib::consistency

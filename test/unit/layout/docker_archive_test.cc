@@ -57,6 +57,31 @@ class ArchiveTest : public ::testing::Test {
   ScopedTempDir tmp_;
 };
 
+// OpenRange of `d` in `source` against its whole bytes: the first and last
+// byte, the whole blob, an empty range at the end; ranges outside refused.
+void ExpectRanges(ImageSource& source, const Digest& d, const std::string& whole) {
+  const auto size = static_cast<int64_t>(whole.size());
+  ASSERT_GT(size, 1);
+  auto read = [&](int64_t offset, int64_t length) -> Result<std::string> {
+    OCIB_ASSIGN_OR_RETURN(std::unique_ptr<Reader> r, source.OpenRange(d, offset, length));
+    std::string out;
+    char buf[4096];
+    while (true) {
+      OCIB_ASSIGN_OR_RETURN(size_t n, r->Read(buf, sizeof buf));
+      if (n == 0) return out;
+      out.append(buf, n);
+    }
+  };
+  EXPECT_EQ(read(0, 1).value_or("?"), whole.substr(0, 1)) << d.ToString();
+  EXPECT_EQ(read(0, size).value_or("?"), whole);
+  EXPECT_EQ(read(size - 1, 1).value_or("?"), whole.substr(whole.size() - 1));
+  EXPECT_EQ(read(size, 0).value_or("?"), "");
+  EXPECT_THAT(read(-1, 1), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("range outside")));
+  EXPECT_THAT(read(0, -1), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("range outside")));
+  EXPECT_THAT(read(1, size), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("range outside")));
+  EXPECT_THAT(read(size + 1, 0), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("range outside")));
+}
+
 TEST_F(ArchiveTest, DockerArchiveRoundTrip) {
   Build({"linux/amd64"}, "oci:" + tmp_.path() + "/out:v1");
   auto layout = Open("oci:" + tmp_.path() + "/out:v1");
@@ -94,7 +119,10 @@ TEST_F(ArchiveTest, DockerArchiveRoundTrip) {
     EXPECT_EQ(m->layers[i].media_type, media_type::kLayerTar);
     auto bytes = (*archive)->ReadAll(m->layers[i].digest, size_t{64} << 20);
     ASSERT_THAT(bytes, IsOk());  // ReadAll checks the digest
+    // Ranges of a layer and of a document, at their bounds.
+    ExpectRanges(**archive, m->layers[i].digest, *bytes);
   }
+  ExpectRanges(**archive, m->config.digest, *(*archive)->ReadAll(m->config.digest));
   auto report = ValidateLocation("docker-archive:" + file);
   ASSERT_THAT(report, IsOk());
   EXPECT_THAT(report->problems, ::testing::IsEmpty());
