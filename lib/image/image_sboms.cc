@@ -36,7 +36,10 @@ class GoBinarySink : public archive::FlatSink {
     if (data == nullptr || entry.size < 4 || entry.size > kMaxGoBinary) return OkStatus();
     std::string bytes(4, '\0');
     OCIB_RETURN_IF_ERROR(ReadFull(*data, bytes.data(), 4));
-    if (bytes != "\x7f" "ELF") return OkStatus();
+    if (bytes !=
+        "\x7f"
+        "ELF")
+      return OkStatus();
     bytes.resize(static_cast<size_t>(entry.size));
     OCIB_RETURN_IF_ERROR(ReadFull(*data, bytes.data() + 4, bytes.size() - 4));
     auto info = ParseGoBuildInfoFromElf(bytes, entry.path);
@@ -109,9 +112,9 @@ Result<Chosen> ChooseBinary(const std::map<std::string, std::shared_ptr<GoBuildI
   if (found.empty()) return NotFound("its layers hold no Go binary with build information");
   std::string names;
   for (const auto& [path, info] : found) names += (names.empty() ? "/" : ", /") + path;
-  return InvalidArgument(fmt::format(
-      "its layers hold {} Go binaries ({}) and the entrypoint names none of them", found.size(),
-      names));
+  return InvalidArgument(
+      fmt::format("its layers hold {} Go binaries ({}) and the entrypoint names none of them",
+                  found.size(), names));
 }
 
 // The SBOM of `image`, or nullopt with `*skipped` saying why there is none.
@@ -137,8 +140,8 @@ Result<std::optional<Attachment>> SbomFor(const Image& image, SbomFormat format,
   // The artifact's manifest, its empty config and the SBOM: held in memory
   // until WriteImage puts them next to the image.
   auto mem = std::make_shared<MemoryBlobStore>();
-  OCIB_ASSIGN_OR_RETURN(Descriptor art, AttachSbom(*mem, image.manifest.descriptor, format,
-                                                   *chosen->info, subject));
+  OCIB_ASSIGN_OR_RETURN(
+      Descriptor art, AttachSbom(*mem, image.manifest.descriptor, format, *chosen->info, subject));
   Attachment out;
   out.manifest.descriptor = art;
   OCIB_ASSIGN_OR_RETURN(out.manifest.bytes, mem->ReadAll(art.digest, kMaxDocument));
@@ -159,9 +162,9 @@ Result<ImageIndex> WithSboms(const ImageIndex& index, SbomFormat format,
     std::string skipped;
     auto sbom = SbomFor(image, format, &skipped);
     if (!sbom) {
-      return std::move(sbom).error().With(
-          fmt::format("making the SBOM of {} ({})", image.platform.ToString(),
-                      image.manifest.descriptor.digest.ToString()));
+      return std::move(sbom).error().With(fmt::format("making the SBOM of {} ({})",
+                                                      image.platform.ToString(),
+                                                      image.manifest.descriptor.digest.ToString()));
     }
     if (*sbom) {
       out.attachments.push_back(std::move(**sbom));

@@ -130,9 +130,7 @@ void RemoveAll(const std::string& path) {
   std::filesystem::remove_all(path, ec);
 }
 
-std::string TempDir() {
-  return env::GetOr("TMPDIR", "/tmp");
-}
+std::string TempDir() { return env::GetOr("TMPDIR", "/tmp"); }
 
 Result<int> OpenUnnamedTempFile(const std::string& what) {
   const std::string dir = TempDir();
