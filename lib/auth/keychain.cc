@@ -17,9 +17,9 @@
 
 #include "ocib/auth.h"
 
-#include "lib/core/env.h"
 #include "lib/auth/base64.h"
 #include "lib/auth/keychain_config.h"
+#include "lib/core/env.h"
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
 #include <sys/stat.h>
