@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ class FakeRegistry : public HttpTransport {
   // docker-registry 2.8 does.
   int delete_status = 0;
   bool tag_delete = false;
+  // Manifest digests whose DELETE is refused (403 DENIED), the others
+  // deleted.
+  std::set<std::string> delete_denied;
   // POST ?mount=&from= mounts a blob the other repository has (201); false:
   // every mount is answered with an upload session (202).
   bool mounts = false;
@@ -293,6 +297,7 @@ class FakeRegistry : public HttpTransport {
     if (delete_status != 0) {
       return Reply(delete_status, {}, R"({"errors":[{"code":"UNSUPPORTED"}]})");
     }
+    if (delete_denied.contains(ref)) return Reply(403, {}, R"({"errors":[{"code":"DENIED"}]})");
     if (ref.rfind("sha256:", 0) != 0) {
       if (!tag_delete) return Reply(400, {}, R"({"errors":[{"code":"DIGEST_INVALID"}]})");
       if (tags.erase(repo + ":" + ref) == 0) return Reply(404);

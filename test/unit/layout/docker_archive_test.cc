@@ -30,6 +30,7 @@ using ::ocib::testing::ReadFileOrDie;
 using ::ocib::testing::ScopedTempDir;
 using ::ocib::testing::StatusIs;
 using ::ocib::testing::WriteFileOrDie;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 class ArchiveTest : public ::testing::Test {
@@ -96,6 +97,15 @@ TEST_F(ArchiveTest, DockerArchiveRoundTrip) {
   ASSERT_THAT(WriteDockerArchive(**layout, *root, std::nullopt, {"docker.io/library/app:1"}, file),
               IsOk());
   EXPECT_EQ(ReadFileOrDie(file), first);
+  // A temporary file that cannot be created (here: one already there) is
+  // an error naming it, and the archive is left as it was.
+  const std::string tmp = file + ".tmp-" + std::to_string(::getpid());
+  WriteFileOrDie(tmp, "in the way");
+  EXPECT_THAT(WriteDockerArchive(**layout, *root, std::nullopt, {"other:2"}, file),
+              StatusIs(ErrorCode::kIo, AllOf(HasSubstr("creating " + tmp), HasSubstr("exists"))));
+  EXPECT_EQ(ReadFileOrDie(file), first);
+  EXPECT_EQ(ReadFileOrDie(tmp), "in the way");
+  ::unlink(tmp.c_str());
 
   auto archive = Open("docker-archive:" + file);
   ASSERT_THAT(archive, IsOk());

@@ -88,6 +88,24 @@ TEST_F(DeleteTest, WithReferrersOnAFallbackRegistryDeletesTheFallbackIndexes) {
   for (const Descriptor& s : img_.sboms) EXPECT_FALSE(HasManifest(s.digest));
 }
 
+// A fallback index the registry refuses to delete stops the deletion: the
+// error says so and the image itself is still there.
+TEST_F(DeleteTest, AFallbackIndexThatCannotBeDeletedStopsTheDeletion) {
+  reg_ = std::make_shared<FakeRegistry>();
+  reg_->referrers_api = false;
+  auto pushed = Push(layout_dir(), "v1", Dest("reg.test/app:v1"), Options(reg_));
+  ASSERT_TRUE(pushed.has_value()) << pushed.error().ToString();
+  std::string fallback = "app:" + ReferrersTagFor(img_.manifests[0].digest);
+  ASSERT_EQ(reg_->tags.count(fallback), 1u);
+  reg_->delete_denied.insert(reg_->tags[fallback]);
+  DeleteOptions del;
+  del.referrers = true;
+  auto r = DeleteImage(Target("reg.test/app@" + img_.index.digest.ToString()), del, Options(reg_));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kPermissionDenied) << r.error().ToString();
+  EXPECT_TRUE(HasManifest(img_.index.digest));
+}
+
 TEST_F(DeleteTest, TagOnARegistryThatDeletesTags) {
   reg_->tag_delete = true;
   auto r = DeleteImage(Target("reg.test/app:v2"), {}, Options(reg_));
