@@ -2,13 +2,18 @@
 // fetched once, however often an index lists it, and given byte for byte.
 #include "ocib/pull.h"
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
+#include "ocib/image_location.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
+#include "ocib/push.h"
 #include "ocib/reference.h"
 
 #include "test/registry/fake_registry.h"
+#include "test/testing/test_util.h"
 
 namespace ocib {
 namespace {
@@ -53,6 +58,53 @@ TEST(InspectRemoteTest, RepeatedIndexEntriesAreFetchedOnce) {
   EXPECT_EQ(manifest_gets, 1);
   EXPECT_EQ(config_gets, 1);
   EXPECT_LE(reg->log().size(), 4u);
+}
+
+// Registry to another registry, blobs stream from the source's GET into the
+// destination's upload through an in-memory pipe: every byte once, in
+// order, for a layer far larger than one read (the destination checks each
+// blob's digest).
+TEST(CopyTest, RegistryToRegistryStreamsEveryBlobIntact) {
+  auto reg = std::make_shared<fake::FakeRegistry>();
+  std::string layer;
+  for (int i = 0; layer.size() < (size_t{3} << 20); ++i) layer += std::to_string(i * 7919) + ",";
+  const Descriptor layer_desc = DescribeBytes(media_type::kLayerTar, layer);
+  const std::string config = R"({"architecture":"amd64","os":"linux","rootfs":{"diff_ids":[")" +
+                             layer_desc.digest.ToString() + R"("],"type":"layers"}})";
+  const Descriptor config_desc = DescribeBytes(media_type::kImageConfig, config);
+  reg->blobs["app@" + layer_desc.digest.ToString()] = layer;
+  reg->blobs["app@" + config_desc.digest.ToString()] = config;
+  Manifest m;
+  m.media_type = std::string(media_type::kImageManifest);
+  m.config = config_desc;
+  m.layers = {layer_desc};
+  const std::string manifest = m.Serialize();
+  const std::string manifest_digest = Digest::Sha256Of(manifest).ToString();
+  reg->manifests["app@" + manifest_digest] = {std::string(media_type::kImageManifest), manifest};
+  reg->tags["app:v1"] = manifest_digest;
+
+  std::vector<std::string> pushed;
+  auto copied = Copy(*ImageLocation::Parse("reg.test/app:v1"),
+                     *ImageLocation::Parse("other.test/copy:v1"), fake::Options(reg), &pushed);
+  ASSERT_TRUE(copied.has_value()) << copied.error().ToString();
+  EXPECT_EQ(copied->digest.ToString(), manifest_digest);
+  ASSERT_EQ(reg->blobs.count("copy@" + layer_desc.digest.ToString()), 1U);
+  EXPECT_TRUE(reg->blobs.at("copy@" + layer_desc.digest.ToString()) == layer);
+  EXPECT_TRUE(reg->blobs.at("copy@" + config_desc.digest.ToString()) == config);
+}
+
+// A pull that fails into a directory it created leaves no directory, and
+// the error says what was pulled.
+TEST(PullTest, AFailedPullRemovesTheLayoutItMade) {
+  ocib::testing::ScopedTempDir tmp;
+  auto reg = std::make_shared<fake::FakeRegistry>();
+  const std::string dir = tmp.path() + "/new";
+  auto r = Pull(*Reference::Parse("reg.test/app:missing"), dir, "v1", {}, fake::Options(reg));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound) << r.error().ToString();
+  EXPECT_NE(r.error().ToString().find("pull reg.test/app:missing"), std::string::npos)
+      << r.error().ToString();
+  EXPECT_FALSE(std::filesystem::exists(dir));
 }
 
 }  // namespace
