@@ -229,6 +229,34 @@ TEST(SharedSessionPushTest, APushRecordSavesTheReferrerCheckOfAWarmPush) {
   EXPECT_TRUE(reg->manifests.contains("app@" + img.index_referrer.digest.ToString()));
 }
 
+// The progress lines of a cold push (what `-v` prints): one per child
+// manifest and per referrer, each naming its digest.
+TEST(SharedSessionPushTest, ProgressNamesEachManifestAndReferrer) {
+  testing::ScopedTempDir tmp;
+  fake::TestImage img = MakeImage(tmp.path() + "/layout");
+  auto reg = std::make_shared<FakeRegistry>();
+  RegistryOptions o = fake::Options(reg);
+  std::vector<std::string> lines;
+  std::mutex mu;
+  o.progress = [&](std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    lines.emplace_back(line);
+  };
+  ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), o).has_value());
+  auto count = [&](const std::string& part) {
+    return std::ranges::count_if(
+        lines, [&](const std::string& l) { return l.find(part) != std::string::npos; });
+  };
+  for (const Descriptor& m : img.manifests) {
+    EXPECT_EQ(count("pushed manifest " + m.digest.ToString().substr(0, 19)), 1)
+        << m.digest.ToString();
+  }
+  for (const Descriptor& r : img.sboms) {
+    EXPECT_EQ(count("pushed referrer " + r.digest.ToString().substr(0, 19)), 1)
+        << r.digest.ToString();
+  }
+}
+
 // The per-blob events (ocib/progress.h): a plan first, then one event per
 // blob saying what was done, and bytes up to each uploaded blob's size.
 struct Recorded {
