@@ -7,8 +7,10 @@
 // following the `Link: <...?n=&last=>; rel="next"` header. With `digests`
 // each tag is resolved with one HEAD (Docker-Content-Digest; a GET when the
 // registry leaves the header out). Tag re-PUTs the image's manifest bytes,
-// unchanged, under every new tag: no blob is read or written, and the digest
-// stays the same.
+// unchanged, under every new tag that does not already name it: no blob is
+// read or written, and the digest stays the same. Requests: the source's
+// HEAD (none when it is given by digest) and one HEAD per new tag; then,
+// only when a tag must move, the manifest's GET and a PUT per such tag.
 //
 // OCI layouts (`oci:DIR`): the tags are the
 // `org.opencontainers.image.ref.name` annotations of index.json; Tag adds

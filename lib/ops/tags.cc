@@ -1,6 +1,7 @@
 // ListTags and TagImage (ocib/tags.h).
 #include "ocib/tags.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -106,11 +107,39 @@ Result<std::vector<std::string>> TagRemote(const Reference& ref,
   OCIB_RETURN_IF_ERROR(CheckTags(new_tags, false));
   OCIB_ASSIGN_OR_RETURN(auto client, RegistryClient::Create(ref.domain(), options));
   client->SetScopes({ref.path()}, {});
-  OCIB_ASSIGN_OR_RETURN(RemoteManifest m, client->GetManifest(ref.path(), ref.Identifier()));
-  std::vector<std::string> lines;
+  auto line = [&](const std::string& t, const Digest& d) {
+    return fmt::format("{}@{}", ref.WithDigest("").WithTag(t).String(), d.ToString());
+  };
+  // The source's digest (from the reference, or one HEAD), then the tags
+  // that already name it are left alone: tagging again costs a HEAD per
+  // tag and writes nothing.
+  Digest want;
+  if (!ref.digest().empty()) {
+    OCIB_ASSIGN_OR_RETURN(want, Digest::Parse(ref.digest()));
+  } else {
+    OCIB_ASSIGN_OR_RETURN(std::optional<Descriptor> src,
+                          client->StatManifest(ref.path(), ref.Identifier()));
+    if (!src) return NotFound(fmt::format("{} does not exist", ref.String()));
+    want = src->digest;
+  }
+  std::vector<std::string> pending;
   for (const std::string& t : new_tags) {
-    OCIB_ASSIGN_OR_RETURN(Digest put, client->PutManifest(ref.path(), t, m.media_type, m.bytes));
-    lines.push_back(fmt::format("{}@{}", ref.WithDigest("").WithTag(t).String(), put.ToString()));
+    OCIB_ASSIGN_OR_RETURN(std::optional<Descriptor> have, client->StatManifest(ref.path(), t));
+    if (!have || want.empty() || have->digest != want) pending.push_back(t);
+  }
+  std::vector<std::string> lines;
+  if (pending.empty()) {
+    for (const std::string& t : new_tags) lines.push_back(line(t, want));
+    return lines;
+  }
+  const std::string by = want.empty() ? ref.Identifier() : want.ToString();
+  OCIB_ASSIGN_OR_RETURN(RemoteManifest m, client->GetManifest(ref.path(), by));
+  for (const std::string& t : new_tags) {
+    Digest put = m.digest;
+    if (std::ranges::find(pending, t) != pending.end()) {
+      OCIB_ASSIGN_OR_RETURN(put, client->PutManifest(ref.path(), t, m.media_type, m.bytes));
+    }
+    lines.push_back(line(t, put));
   }
   return lines;
 }

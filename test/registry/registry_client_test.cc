@@ -536,6 +536,27 @@ TEST(LateChallengeTest, BearerChallengeOnRepositoryIsFollowed) {
   EXPECT_EQ(seen[4].authorization, "Bearer tok");
 }
 
+// A registry that answers 401 to every token: the client asks for new
+// credentials once, then reports the refusal (it never loops). The fake
+// stops answering after 50 requests so that a loop fails instead of hanging.
+TEST(LateChallengeTest, ATokenRefusedTwiceIsAnErrorNotALoop) {
+  int requests = 0;
+  auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> HttpResult {
+    if (++requests > 50) return Error(ErrorCode::kUnavailable, "the test stops a loop");
+    if (s.url.rfind("https://auth.test/token", 0) == 0) {
+      return Reply(200, {}, R"({"token":"tok","expires_in":300})");
+    }
+    return Reply(401, {{"WWW-Authenticate",
+                        "Bearer realm=\"https://auth.test/token\",service=\"reg.svc\","
+                        "scope=\"repository:app:pull\""}});
+  });
+  auto c = RegistryClient::Create("reg.test", Options(t, nullptr));
+  auto r = (*c)->StatBlob("app", Digest::Sha256Of("a"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated) << r.error().ToString();
+  EXPECT_LE(requests, 6);
+}
+
 TEST(LateChallengeTest, BasicChallengeOnRepositorySendsCredentials) {
   auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
     if (s.url == "https://reg.test/v2/") return Reply(200);

@@ -131,6 +131,34 @@ TEST_F(TagsTest, TagPutsTheSameBytesAndNoBlob) {
   }
 }
 
+// Tagging again is a HEAD per tag (and the source's, unless given by
+// digest): nothing written; a tag that names something else is moved.
+TEST_F(TagsTest, TagsThatAlreadyNameTheImageAreNotWritten) {
+  ASSERT_TRUE(TagImage(Loc("reg.test/app:v1"), {"stable", "1.0"}, Options(reg_)).has_value());
+  reg_->ClearLog();
+  auto again = TagImage(Loc("reg.test/app:v1"), {"stable", "1.0"}, Options(reg_));
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_EQ(*again, (std::vector<std::string>{"reg.test/app:stable@" + img_.index.digest.ToString(),
+                                              "reg.test/app:1.0@" + img_.index.digest.ToString()}));
+  ASSERT_EQ(reg_->log().size(), 3U);  // the source and the two tags
+  for (const auto& r : reg_->log()) EXPECT_EQ(r.method, "HEAD") << r.path;
+  reg_->ClearLog();
+  auto by_digest =
+      TagImage(Loc("reg.test/app@" + img_.index.digest.ToString()), {"stable"}, Options(reg_));
+  ASSERT_TRUE(by_digest.has_value()) << by_digest.error().ToString();
+  ASSERT_EQ(reg_->log().size(), 1U);
+  EXPECT_EQ(reg_->log()[0].path, "/v2/app/manifests/stable");
+  // A tag naming another manifest is moved; the one in place is not written.
+  reg_->tags["app:1.0"] = img_.manifests[0].digest.ToString();
+  reg_->ClearLog();
+  auto moved = TagImage(Loc("reg.test/app:v1"), {"stable", "1.0"}, Options(reg_));
+  ASSERT_TRUE(moved.has_value()) << moved.error().ToString();
+  EXPECT_EQ(reg_->tags["app:1.0"], img_.index.digest.ToString());
+  int puts = 0;
+  for (const auto& r : reg_->log()) puts += r.method == "PUT" ? 1 : 0;
+  EXPECT_EQ(puts, 1);
+}
+
 TEST_F(TagsTest, BadTagOrMissingSourceChangesNothing) {
   auto before = reg_->tags;
   auto bad = TagImage(Loc("reg.test/app:v1"), {"ok", "-bad"}, Options(reg_));
