@@ -262,7 +262,7 @@ struct PushState {
   std::string TargetOf(const Reference& d) const {
     if (!d.tag().empty()) return d.tag();
     if (!d.digest().empty()) return root.digest.ToString();
-    return std::string("latest");
+    return "latest";
   }
   // The line of PushResult::pushed for destination `d`.
   std::string LineOf(const Reference& d) const {

@@ -9,6 +9,7 @@
 
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
+#include "ocib/memory_store.h"
 #include "ocib/oci_layout.h"
 #include "ocib/sbom.h"
 
@@ -218,6 +219,55 @@ TEST(Artifact, Errors) {
   ASSERT_TRUE(ok.has_value());
   EXPECT_EQ(ok->payload.media_type, "application/y");
   EXPECT_EQ(ok->manifest.descriptor.digest, Digest::Sha256Of(ok->manifest.bytes));
+}
+
+// A store that refuses one of the artifact's three blobs: AttachArtifact
+// fails naming the artifact, whichever blob it is.
+class RefusingStore : public MemoryBlobStore {
+ public:
+  explicit RefusingStore(std::string refused) : refused_(std::move(refused)) {}
+  Result<std::unique_ptr<BlobWriter>> NewWriter() override {
+    OCIB_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> inner, MemoryBlobStore::NewWriter());
+    return std::unique_ptr<BlobWriter>(new Refusing(std::move(inner), refused_));
+  }
+
+ private:
+  class Refusing : public BlobWriter {
+   public:
+    Refusing(std::unique_ptr<BlobWriter> inner, std::string refused)
+        : inner_(std::move(inner)), refused_(std::move(refused)) {}
+    Status Write(const void* data, size_t size) override {
+      seen_.append(static_cast<const char*>(data), size);
+      return inner_->Write(data, size);
+    }
+    Result<Descriptor> Commit(std::string_view media_type,
+                              std::optional<Digest> expected) override {
+      if (seen_ == refused_) return IoError("disk full");
+      return inner_->Commit(media_type, expected);
+    }
+    void Abort() override { inner_->Abort(); }
+
+   private:
+    std::unique_ptr<BlobWriter> inner_;
+    std::string refused_;
+    std::string seen_;
+  };
+  std::string refused_;
+};
+
+TEST(Artifact, AStoreThatRefusesABlobFailsTheAttachment) {
+  const Descriptor subject = DescribeBytes(media_type::kImageManifest, R"({"layers":[]})");
+  auto art = MakeArtifactManifest(subject, "application/x", "application/x", "payload", {});
+  ASSERT_TRUE(art.has_value());
+  for (const std::string& refused :
+       {std::string("payload"), std::string("{}"), art->manifest.bytes}) {
+    RefusingStore store(refused);
+    auto r = AttachArtifact(store, subject, "application/x", "payload", {});
+    ASSERT_FALSE(r.has_value()) << refused;
+    EXPECT_EQ(r.error().code(), ErrorCode::kIo);
+    EXPECT_NE(r.error().ToString().find("attaching application/x artifact"), std::string::npos)
+        << r.error().ToString();
+  }
 }
 
 }  // namespace

@@ -334,6 +334,32 @@ TEST(Sbom, TextThatIsNotUtf8IsAnError) {
   EXPECT_NE(doc->find("caf\xc3\xa9,\xe2\x82\xac,\xf0\x9f\x98\x80"), std::string::npos);
 }
 
+// The SPDX documentNamespace and CycloneDX serialNumber end in an RFC 4122
+// version-5 UUID (URL namespace) of the document's own content, as
+// Python's uuid.uuid5 computes it (an oracle outside ocib).
+TEST(Sbom, DocumentUuidsAreVersion5OfTheContent) {
+  SbomSubject s = TestSubject("amd64");
+  auto spdx = MakeSpdxSbom(RichInfo(), s);
+  ASSERT_TRUE(spdx.has_value()) << spdx.error().ToString();
+  auto cdx = MakeCycloneDxSbom(RichInfo(), s);
+  ASSERT_TRUE(cdx.has_value()) << cdx.error().ToString();
+  auto check = [](const std::string& doc, const char* key, const std::string& prefix) {
+    json j = json::parse(doc);
+    const std::string id = j[key].get<std::string>();
+    ASSERT_GE(id.size(), 36U);
+    const std::string uuid = id.substr(id.size() - 36);
+    j.erase(key);
+    const std::string name = prefix + Digest::Sha256Of(j.dump()).encoded();
+    sbomtest::CommandResult r = sbomtest::Run(
+        "python3 -c 'import sys, uuid; print(uuid.uuid5(uuid.NAMESPACE_URL, sys.argv[1]))' " +
+        sbomtest::ShellQuote(name));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(uuid + "\n", r.output) << key;
+  };
+  check(*spdx, "documentNamespace", "ocib-spdx:");
+  check(*cdx, "serialNumber", "ocib-cyclonedx:");
+}
+
 TEST(Sbom, CollidingNamesGetDistinctIdentifiers) {
   GoBuildInfo info = RichInfo();
   // "a/b" and "a.b" sanitize to the same SPDX id; the same module twice
