@@ -16,6 +16,7 @@
 
 #include "lib/archive/libarchive_api.h"
 #include "lib/archive/libarchive_error.h"
+#include "lib/io/verify.h"
 
 namespace ocib::archive {
 namespace {
@@ -413,6 +414,12 @@ Result<int64_t> Emit(const Tree& tree, LayerReader& layer, size_t index,
 }
 
 }  // namespace
+
+NamedLayer VerifiedLayer(const Digest& digest, int64_t size,
+                         std::function<Result<std::unique_ptr<Reader>>(int64_t, int64_t)> range) {
+  io::RangeOpener verified = io::VerifyingOpener(std::move(range), digest, size);
+  return {digest.ToString(), [verified, size]() { return verified(0, size); }};
+}
 
 Result<std::string> CanonicalEntryName(std::string_view name) {
   if (name.size() > kMaxPath) return InvalidArgument("entry name longer than 4096 bytes");

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "ocib/digest.h"
 #include "ocib/io.h"
 #include "ocib/status.h"
 
@@ -74,6 +75,12 @@ struct NamedLayer {
   std::string name;  // for messages, e.g. the layer's digest
   LayerOpener open;
 };
+
+// The layer `digest` of `size` bytes read through `range` (a store's or a
+// source's OpenRange), every byte verified against the digest as it is
+// read, named by its digest.
+NamedLayer VerifiedLayer(const Digest& digest, int64_t size,
+                         std::function<Result<std::unique_ptr<Reader>>(int64_t, int64_t)> range);
 
 // Applies `layers` (bottom first) and hands the result to `sink`. Returns
 // the number of entries handed over.

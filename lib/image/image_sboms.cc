@@ -15,7 +15,6 @@
 #include "ocib/memory_store.h"
 
 #include "lib/archive/unpack.h"
-#include "lib/io/verify.h"
 
 namespace ocib {
 namespace {
@@ -70,13 +69,10 @@ std::vector<archive::NamedLayer> LayersOf(const Image& image) {
   for (const Descriptor& d : image.layers) {
     std::shared_ptr<BlobStore> store = image.SourceOf(d.digest).store;
     const Digest digest = d.digest;
-    io::RangeOpener range = [store, digest](int64_t offset, int64_t length) {
-      return store->OpenRange(digest, offset, length);
-    };
-    const int64_t size = d.size;
-    layers.push_back({d.digest.ToString(), [range, digest, size]() {
-                        return io::VerifyingOpener(range, digest, size)(0, size);
-                      }});
+    layers.push_back(
+        archive::VerifiedLayer(d.digest, d.size, [store, digest](int64_t offset, int64_t length) {
+          return store->OpenRange(digest, offset, length);
+        }));
   }
   return layers;
 }

@@ -18,7 +18,6 @@
 #include "lib/archive/unpack.h"
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
-#include "lib/io/verify.h"
 #include "lib/layout/docker_archive.h"
 #include "lib/layout/image_source.h"
 
@@ -94,13 +93,10 @@ Result<std::vector<archive::NamedLayer>> Layers(ImageSource& source, const Descr
     }
     ImageSource* src = &source;
     const Digest digest = d.digest;
-    io::RangeOpener range = [src, digest](int64_t offset, int64_t length) {
-      return src->OpenRange(digest, offset, length);
-    };
-    const int64_t size = d.size;
-    layers.push_back({d.digest.ToString(), [range, digest, size]() {
-                        return io::VerifyingOpener(range, digest, size)(0, size);
-                      }});
+    layers.push_back(
+        archive::VerifiedLayer(d.digest, d.size, [src, digest](int64_t offset, int64_t length) {
+          return src->OpenRange(digest, offset, length);
+        }));
   }
   return layers;
 }

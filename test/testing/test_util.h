@@ -14,11 +14,23 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "ocib/io.h"
 #include "ocib/status.h"
 
 namespace ocib::testing {
 
 inline std::string SourceDir() { return OCIB_SOURCE_DIR; }
+
+// A Writer that keeps everything written to it in `bytes`.
+class StringWriter : public Writer {
+ public:
+  Status Write(const void* data, size_t size) override {
+    bytes.append(static_cast<const char*>(data), size);
+    return {};
+  }
+  Status Close() override { return {}; }
+  std::string bytes;
+};
 inline std::string FixturePath(const std::string& rel) { return SourceDir() + "/fixtures/" + rel; }
 
 inline std::string ReadFileOrDie(const std::string& path) {

@@ -17,16 +17,6 @@ using ::ocib::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-class StringSink : public Writer {
- public:
-  Status Write(const void* data, size_t size) override {
-    bytes.append(static_cast<const char*>(data), size);
-    return {};
-  }
-  Status Close() override { return {}; }
-  std::string bytes;
-};
-
 class FailingSink : public Writer {
  public:
   Status Write(const void*, size_t) override { return IoError("disk full"); }
@@ -134,7 +124,7 @@ std::vector<std::pair<std::string, std::string>> PaxRecords(const std::string& d
 
 // Writes one entry (with `data`, or none) and finishes the archive.
 std::string WriteOne(const Header& h, const std::string& data = "") {
-  StringSink sink;
+  ::ocib::testing::StringWriter sink;
   TarWriter w(&sink);
   EXPECT_THAT(w.WriteHeader(h), IsOk());
   if (!data.empty()) {
@@ -224,7 +214,7 @@ TEST(TarWriterTest, DataIsPaddedToWholeBlocks) {
 }
 
 TEST(TarWriterTest, EntriesFollowEachOther) {
-  StringSink sink;
+  ::ocib::testing::StringWriter sink;
   TarWriter w(&sink);
   ASSERT_THAT(w.WriteHeader(Entry("a").Size(3)), IsOk());
   ASSERT_THAT(w.WriteData("ab", 2), IsOk());
@@ -406,7 +396,7 @@ TEST(TarWriterTest, MtimeBeyondTheOctalFieldGoesToPax) {
 }
 
 TEST(TarWriterTest, LargeSizeAndIdsGoToPax) {
-  StringSink sink;
+  ::ocib::testing::StringWriter sink;
   TarWriter w(&sink);
   const int64_t eight_gib = int64_t{8} << 30;
   ASSERT_THAT(w.WriteHeader(Entry("big").Uid(07777777).Gid(07777777 + 1).Size(eight_gib)), IsOk());
@@ -416,7 +406,7 @@ TEST(TarWriterTest, LargeSizeAndIdsGoToPax) {
   EXPECT_EQ(Octal(e.header, 116, 8), 0);
   EXPECT_EQ(Octal(e.header, 124, 12), 0);
 
-  StringSink fits_sink;
+  ::ocib::testing::StringWriter fits_sink;
   TarWriter fits(&fits_sink);
   ASSERT_THAT(fits.WriteHeader(Entry("big").Size(eight_gib - 1)), IsOk());
   ASSERT_EQ(fits_sink.bytes.size(), 512U) << "no pax header";
@@ -440,7 +430,7 @@ TEST(TarWriterTest, EverythingAtOnceKeepsTheRecordOrder) {
 }
 
 TEST(TarWriterTest, DataLongerThanDeclaredIsAnError) {
-  StringSink sink;
+  ::ocib::testing::StringWriter sink;
   TarWriter w(&sink);
   ASSERT_THAT(w.WriteHeader(Entry("f").Size(3)), IsOk());
   ASSERT_THAT(w.WriteData("ab", 2), IsOk());
@@ -455,7 +445,7 @@ TEST(TarWriterTest, DataLongerThanDeclaredIsAnError) {
 }
 
 TEST(TarWriterTest, FinishWithMissingDataIsAnError) {
-  StringSink sink;
+  ::ocib::testing::StringWriter sink;
   TarWriter w(&sink);
   ASSERT_THAT(w.WriteHeader(Entry("dir/f").Size(10)), IsOk());
   ASSERT_THAT(w.WriteData("abc", 3), IsOk());
@@ -465,7 +455,7 @@ TEST(TarWriterTest, FinishWithMissingDataIsAnError) {
 }
 
 TEST(TarWriterTest, NextHeaderWithMissingDataIsAnError) {
-  StringSink sink;
+  ::ocib::testing::StringWriter sink;
   TarWriter w(&sink);
   ASSERT_THAT(w.WriteHeader(Entry("a").Size(1)), IsOk());
   EXPECT_THAT(
@@ -475,10 +465,10 @@ TEST(TarWriterTest, NextHeaderWithMissingDataIsAnError) {
 }
 
 TEST(TarWriterTest, WritingAfterFinishOrBeforeAnyEntryIsAnError) {
-  StringSink sink;
+  ::ocib::testing::StringWriter sink;
   TarWriter w(&sink);
   EXPECT_THAT(w.WriteData("x", 1), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("no entry")));
-  StringSink sink2;
+  ::ocib::testing::StringWriter sink2;
   TarWriter w2(&sink2);
   ASSERT_THAT(w2.Finish(), IsOk());
   EXPECT_EQ(sink2.bytes, std::string(1024, '\0'));
@@ -504,7 +494,7 @@ TEST(TarWriterTest, UnwritableHeadersAreRejected) {
       {Entry("a").Target("b"), "not a link"},
   };
   for (const Case& c : cases) {
-    StringSink sink;
+    ::ocib::testing::StringWriter sink;
     TarWriter w(&sink);
     EXPECT_THAT(w.WriteHeader(c.header),
                 StatusIs(ErrorCode::kInvalidArgument,
@@ -523,7 +513,7 @@ TEST(TarWriterTest, SinkErrorsSayWhatWasBeingWritten) {
 
 TEST(TarWriterTest, SameEntriesGiveSameBytes) {
   auto write = [] {
-    StringSink sink;
+    ::ocib::testing::StringWriter sink;
     TarWriter w(&sink);
     EXPECT_THAT(w.WriteHeader(Entry("d").Type(EntryType::kDirectory).Mode(0755).Mtime(9000000000)),
                 IsOk());

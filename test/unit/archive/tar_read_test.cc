@@ -14,20 +14,11 @@
 #include <gtest/gtest.h>
 
 #include "lib/archive/tar_writer.h"
+#include "test/testing/test_util.h"
 #include <sys/stat.h>
 
 namespace ocib::tar {
 namespace {
-
-class StringWriter : public Writer {
- public:
-  Status Write(const void* data, size_t size) override {
-    bytes.append(static_cast<const char*>(data), size);
-    return OkStatus();
-  }
-  Status Close() override { return OkStatus(); }
-  std::string bytes;
-};
 
 struct Entry {
   std::string path;
@@ -48,7 +39,7 @@ Entry Link(std::string path, EntryType type, std::string target) {
 }
 
 std::string Tar(const std::vector<Entry>& entries) {
-  StringWriter out;
+  ::ocib::testing::StringWriter out;
   TarWriter w(&out);
   for (const Entry& e : entries) {
     Header h;

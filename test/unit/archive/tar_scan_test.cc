@@ -13,24 +13,15 @@
 #include <gtest/gtest.h>
 
 #include "lib/archive/tar_writer.h"
+#include "test/testing/test_util.h"
 
 namespace ocib::archive {
 namespace {
 
-class StringSink : public Writer {
- public:
-  Status Write(const void* data, size_t size) override {
-    out.append(static_cast<const char*>(data), size);
-    return {};
-  }
-  Status Close() override { return {}; }
-  std::string out;
-};
-
 // A tar stream of directories and empty files (a trailing '/' makes a
 // directory), written by ocib's tar writer.
 std::string Tar(const std::vector<std::string>& paths) {
-  StringSink sink;
+  ::ocib::testing::StringWriter sink;
   tar::TarWriter w(&sink);
   for (const std::string& p : paths) {
     tar::Header h;
@@ -39,7 +30,7 @@ std::string Tar(const std::vector<std::string>& paths) {
     EXPECT_TRUE(w.WriteHeader(h).has_value()) << p;
   }
   EXPECT_TRUE(w.Finish().has_value());
-  return sink.out;
+  return sink.bytes;
 }
 
 // One raw ustar header block: `name`, typeflag `type`, `size` bytes of data.

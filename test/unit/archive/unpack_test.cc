@@ -20,20 +20,11 @@
 #include "lib/archive/tar_writer.h"
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
+#include "test/testing/test_util.h"
 #include <sys/stat.h>
 
 namespace ocib::archive {
 namespace {
-
-class StringWriter : public Writer {
- public:
-  Status Write(const void* data, size_t size) override {
-    out.append(static_cast<const char*>(data), size);
-    return {};
-  }
-  Status Close() override { return {}; }
-  std::string out;
-};
 
 struct E {
   E(std::string p, tar::EntryType t = tar::EntryType::kRegular, std::string d = "",  // NOLINT
@@ -47,7 +38,7 @@ struct E {
 };
 
 std::string Tar(const std::vector<E>& entries) {
-  StringWriter w;
+  ::ocib::testing::StringWriter w;
   tar::TarWriter t(&w);
   for (const E& e : entries) {
     tar::Header h;
@@ -62,7 +53,7 @@ std::string Tar(const std::vector<E>& entries) {
     }
   }
   EXPECT_TRUE(t.Finish());
-  return w.out;
+  return w.bytes;
 }
 
 std::vector<NamedLayer> Layers(const std::vector<std::string>& tars) {
