@@ -40,6 +40,17 @@ class DeleteTest : public ::testing::Test {
   }
   std::string layout_dir() const { return dir_.path() + "/src"; }
   bool HasManifest(const Digest& d) { return reg_->manifests.count("app@" + d.ToString()) != 0; }
+  // The image pushed to a new registry without the referrers API; returns
+  // the fallback tag listing the first platform manifest's referrers.
+  std::string PushToAFallbackRegistry() {
+    reg_ = std::make_shared<FakeRegistry>();
+    reg_->referrers_api = false;
+    auto pushed = Push(layout_dir(), "v1", Dest("reg.test/app:v1"), Options(reg_));
+    EXPECT_TRUE(pushed.has_value()) << pushed.error().ToString();
+    std::string fallback = "app:" + ReferrersTagFor(img_.manifests[0].digest);
+    EXPECT_EQ(reg_->tags.count(fallback), 1u);
+    return fallback;
+  }
 
   ocib::testing::ScopedTempDir dir_;
   std::shared_ptr<FakeRegistry> reg_;
@@ -74,12 +85,7 @@ TEST_F(DeleteTest, WithReferrersDeletesSbomsAndSignatureFirst) {
 }
 
 TEST_F(DeleteTest, WithReferrersOnAFallbackRegistryDeletesTheFallbackIndexes) {
-  reg_ = std::make_shared<FakeRegistry>();
-  reg_->referrers_api = false;
-  auto pushed = Push(layout_dir(), "v1", Dest("reg.test/app:v1"), Options(reg_));
-  ASSERT_TRUE(pushed.has_value()) << pushed.error().ToString();
-  std::string fallback = "app:" + ReferrersTagFor(img_.manifests[0].digest);
-  ASSERT_EQ(reg_->tags.count(fallback), 1u);
+  const std::string fallback = PushToAFallbackRegistry();
   DeleteOptions del;
   del.referrers = true;
   auto r = DeleteImage(Target("reg.test/app@" + img_.index.digest.ToString()), del, Options(reg_));
@@ -91,12 +97,7 @@ TEST_F(DeleteTest, WithReferrersOnAFallbackRegistryDeletesTheFallbackIndexes) {
 // A fallback index the registry refuses to delete stops the deletion: the
 // error says so and the image itself is still there.
 TEST_F(DeleteTest, AFallbackIndexThatCannotBeDeletedStopsTheDeletion) {
-  reg_ = std::make_shared<FakeRegistry>();
-  reg_->referrers_api = false;
-  auto pushed = Push(layout_dir(), "v1", Dest("reg.test/app:v1"), Options(reg_));
-  ASSERT_TRUE(pushed.has_value()) << pushed.error().ToString();
-  std::string fallback = "app:" + ReferrersTagFor(img_.manifests[0].digest);
-  ASSERT_EQ(reg_->tags.count(fallback), 1u);
+  const std::string fallback = PushToAFallbackRegistry();
   reg_->delete_denied.insert(reg_->tags[fallback]);
   DeleteOptions del;
   del.referrers = true;
