@@ -2,6 +2,7 @@
 // fetched once, however often an index lists it, and given byte for byte.
 #include "ocib/pull.h"
 
+#include <cstdint>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -67,7 +68,8 @@ TEST(InspectRemoteTest, RepeatedIndexEntriesAreFetchedOnce) {
 TEST(CopyTest, RegistryToRegistryStreamsEveryBlobIntact) {
   auto reg = std::make_shared<fake::FakeRegistry>();
   std::string layer;
-  for (int i = 0; layer.size() < (size_t{3} << 20); ++i) layer += std::to_string(i * 7919) + ",";
+  for (int64_t i = 0; layer.size() < (size_t{3} << 20); ++i)
+    layer += std::to_string(i * 7919) + ",";
   const Descriptor layer_desc = DescribeBytes(media_type::kLayerTar, layer);
   const std::string config = R"({"architecture":"amd64","os":"linux","rootfs":{"diff_ids":[")" +
                              layer_desc.digest.ToString() + R"("],"type":"layers"}})";
