@@ -1,10 +1,10 @@
 // export and unpack: an image's flattened filesystem as a tar or in a
 // directory (ocib/unpack.h).
 #include <fcntl.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <memory>
 #include <utility>
 
