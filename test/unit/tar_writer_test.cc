@@ -343,6 +343,24 @@ TEST(TarWriterTest, PathThatIsNotUtf8IsMarkedBinary) {
   EXPECT_EQ(e.records, (Records{{"hdrcharset", "BINARY"}, {"path", path}}));
 }
 
+// hdrcharset=BINARY exactly for names that are not well-formed UTF-8, at
+// every boundary of the encoding (a lone continuation byte 0x80 included).
+TEST(TarWriterTest, BinaryMarksExactlyTheNamesThatAreNotUtf8) {
+  for (const char* ok : {"caf\xc3\xa9", "\xc2\x80", "\xed\x9f\xbf", "\xf4\x8f\xbf\xbf"}) {
+    PaxEntry e = ReadPaxEntry(WriteOne(Entry(std::string("d/") + ok)));
+    EXPECT_EQ(e.records, (Records{{"path", std::string("d/") + ok}})) << ok;
+  }
+  for (const char* bad :
+       {"\x80",
+        "a\x80"
+        "b",
+        "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\xf8\x88\x80\x80\x80"}) {
+    PaxEntry e = ReadPaxEntry(WriteOne(Entry(std::string("d/") + bad)));
+    EXPECT_EQ(e.records, (Records{{"hdrcharset", "BINARY"}, {"path", std::string("d/") + bad}}))
+        << ::testing::PrintToString(std::string(bad));
+  }
+}
+
 TEST(TarWriterTest, LongSymlinkTargetGoesToLinkpath) {
   std::string target = "../" + std::string(147, 't');
   PaxEntry e =

@@ -54,9 +54,9 @@ std::string Padded(std::string data) {
 }
 
 // A pax header whose one record is `digits` (the length, zero-padded to
-// `width` digits) " path=long/dir\n", then a directory entry "short/".
-std::string PaxThenDirectory(size_t width) {
-  const std::string payload = " path=long/dir\n";
+// `width` digits) " path=PATH\n", then a directory entry "short/".
+std::string PaxThenDirectory(size_t width, const std::string& path = "long/dir") {
+  const std::string payload = " path=" + path + "\n";
   const size_t len = width + payload.size();
   std::string digits = std::to_string(len);
   digits.insert(0, width - digits.size(), '0');
@@ -101,6 +101,15 @@ TEST(TarScanTest, PaxLengthsOfUpTo20Digits) {
     ASSERT_TRUE(scanner.Close().has_value());
   }
   EXPECT_EQ(dirs, std::set<std::string>{"long/dir"});
+  // A one-digit length ("9 path=a\n").
+  std::set<std::string> short_dirs;
+  {
+    TarDirectoryScanner scanner(&short_dirs);
+    const std::string tar = PaxThenDirectory(1, "a");
+    ASSERT_TRUE(scanner.Write(tar.data(), tar.size()).has_value());
+    ASSERT_TRUE(scanner.Close().has_value());
+  }
+  EXPECT_EQ(short_dirs, std::set<std::string>{"a"});
   std::set<std::string> none;
   TarDirectoryScanner scanner(&none);
   const std::string tar = PaxThenDirectory(21);
