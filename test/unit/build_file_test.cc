@@ -205,6 +205,14 @@ TEST(BuildFileTest, UnknownKeysNameTheirPath) {
   EXPECT_THAT(Parse(R"({"outptu": "oci:/a"})"),
               StatusIs(ErrorCode::kInvalidArgument,
                        "ocib.json: outptu: unknown key (did you mean \"output\"?)"));
+  // Short misspellings are measured against every key in full: "zq" is two
+  // edits from "go" and more from every longer key.
+  EXPECT_THAT(Parse(R"({"images": [{"zq": 1}]})"),
+              StatusIs(ErrorCode::kInvalidArgument,
+                       "ocib.json: images[0].zq: unknown key (did you mean \"go\"?)"));
+  EXPECT_THAT(Parse(R"({"images": [{"tgas": ["a"]}]})"),
+              StatusIs(ErrorCode::kInvalidArgument,
+                       "ocib.json: images[0].tgas: unknown key (did you mean \"tags\"?)"));
   EXPECT_THAT(Parse(R"({"images": [{"zzzzzzzz": 1}]})"),
               StatusIs(ErrorCode::kInvalidArgument, "ocib.json: images[0].zzzzzzzz: unknown key"));
   EXPECT_THAT(Parse(R"({"images": [{"a.b": 1}]})"),

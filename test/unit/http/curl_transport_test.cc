@@ -130,6 +130,31 @@ TEST(CurlTransportTest, BodyWithinLimitIsDelivered) {
   EXPECT_EQ(r->body, "hello");
 }
 
+// on_response_start is called once, before the first body byte, however
+// many pieces the body arrives in.
+TEST(CurlTransportTest, ResponseStartIsAnnouncedOnce) {
+  ScriptedServer server([](int fd) {
+    ScriptedServer::Send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nabcd");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ScriptedServer::Send(fd, "efgh");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ScriptedServer::Send(fd, "ijkl");
+  });
+  auto t = MakeCurlTransport();
+  HttpRequest req = Get(server.Url("/x"));
+  int starts = 0;
+  size_t body_at_start = 99;
+  req.on_response_start = [&](const HttpResponse& r) {
+    ++starts;
+    body_at_start = r.body.size();
+  };
+  HttpResult r = t->RoundTrip(req);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->body, "abcdefghijkl");
+  EXPECT_EQ(starts, 1);
+  EXPECT_EQ(body_at_start, 0U);
+}
+
 TEST(CurlTransportTest, TricklingPeerTimesOut) {
   ScriptedServer server([&server](int fd) {
     ScriptedServer::Send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");

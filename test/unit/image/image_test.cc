@@ -54,6 +54,21 @@ class ImageTest : public ::testing::Test {
   std::shared_ptr<MemoryBlobStore> store_ = std::make_shared<MemoryBlobStore>();
 };
 
+// History texts go into JSON: text that is not UTF-8 is an error naming
+// it, never an exception, and the input is untouched.
+TEST_F(ImageTest, AppendLayerRefusesHistoryTextThatIsNotUtf8) {
+  Image in = MakeImage(store_, {Blob(store_, "a")});
+  NewLayer l = Blob(store_, "b");
+  auto bad_time = AppendLayer(in, l, "2024-01-01T00:00:00Z\xff", "ok");
+  ASSERT_FALSE(bad_time.has_value());
+  EXPECT_EQ(bad_time.error().ToString(), "the history entry's time is not valid UTF-8");
+  auto bad_by = AppendLayer(in, l, "2024-01-01T00:00:00Z", "ocib append: \xc0\xaf");
+  ASSERT_FALSE(bad_by.has_value());
+  EXPECT_EQ(bad_by.error().ToString(), "the history entry is not valid UTF-8");
+  auto ok = AppendLayer(in, l, "2024-01-01T00:00:00Z", "ocib append: caf\xc3\xa9");
+  ASSERT_TRUE(ok.has_value()) << ok.error().ToString();
+}
+
 TEST_F(ImageTest, SetConfigReturnsANewImageAndKeepsTheInput) {
   Image in = MakeImage(store_, {Blob(store_, "a")});
   const Image copy = in;
