@@ -180,6 +180,33 @@ TEST_F(ImageTest, ReplaceBaseGivesWhatBuildingOnTheNewBaseGives) {
   EXPECT_NE(refused.error().ToString().find("linux/amd64"), std::string::npos);
 }
 
+// A new base whose config has no history (another tool's image): the
+// result gets one "base layer K" entry per base layer, dated as the base,
+// followed by the image's own entries.
+TEST_F(ImageTest, ReplaceBaseOntoABaseWithoutHistory) {
+  NewLayer a = Blob(store_, "a");
+  NewLayer p = Blob(store_, "p");
+  NewLayer app = Blob(store_, "app");
+  Image b1 = MakeImage(store_, {a});
+  Image b2 = MakeImage(store_, {a, p});
+  auto cfg = ImageConfig::Parse(b2.config.bytes);
+  ASSERT_TRUE(cfg.has_value());
+  cfg->history.clear();
+  cfg->created = "2020-02-02T00:00:00Z";
+  b2.config.bytes = cfg->Serialize();
+  b2.config.descriptor = DescribeBytes(b2.config.descriptor.media_type, b2.config.bytes);
+  Image on_b1 = MakeImage(store_, {a, app});
+  auto out = ReplaceBase(on_b1, b1, b2, "");
+  ASSERT_TRUE(out.has_value()) << out.error().ToString();
+  auto got = ImageConfig::Parse(out->config.bytes);
+  ASSERT_TRUE(got.has_value());
+  ASSERT_EQ(got->history.size(), 3U);
+  EXPECT_EQ(got->history[0].created_by, "base layer 0");
+  EXPECT_EQ(got->history[1].created_by, "base layer 1");
+  EXPECT_EQ(got->history[1].created, "2020-02-02T00:00:00Z");
+  EXPECT_EQ(got->history[2].created_by, "layer " + app.blob.digest.ToString());
+}
+
 ImageIndex TwoPlatforms(const std::shared_ptr<MemoryBlobStore>& store) {
   ImageIndex index;
   index.is_index = true;
