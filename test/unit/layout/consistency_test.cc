@@ -151,5 +151,40 @@ TEST(ConsistencyTest, ConfigsThatDoNotParseOrReadAreProblems) {
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("disk on fire")));
 }
 
+// Indexes nested in a chain: 8 levels below the root are checked, a 9th is
+// a problem.
+TEST(ConsistencyTest, IndexesNestedUpToEightLevels) {
+  auto chain = [](int levels, Descriptor* root, std::string* root_bytes,
+                  std::vector<ImageDocument>* docs) {
+    Index inner;
+    inner.media_type = std::string(media_type::kImageIndex);
+    std::string bytes = inner.Serialize();
+    Descriptor d = Describe(media_type::kImageIndex, bytes);
+    for (int i = 0; i < levels; ++i) {
+      docs->push_back({d, bytes});
+      Index outer;
+      outer.media_type = std::string(media_type::kImageIndex);
+      outer.manifests.push_back(d);
+      bytes = outer.Serialize();
+      d = Describe(media_type::kImageIndex, bytes);
+    }
+    *root = d;
+    *root_bytes = bytes;
+  };
+  ConfigReader read = [](const Descriptor&) -> Result<std::string> { return kConfig; };
+  for (int levels : {8, 9}) {
+    Descriptor root;
+    std::string bytes;
+    std::vector<ImageDocument> docs;
+    chain(levels, &root, &bytes, &docs);
+    Status st = CheckImage(root, bytes, docs, {}, read);
+    if (levels == 8) {
+      EXPECT_THAT(st, IsOk());
+    } else {
+      EXPECT_THAT(st, StatusIs(ErrorCode::kInvalidArgument, HasSubstr("nested deeper than 8")));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ocib::consistency
