@@ -52,6 +52,7 @@ ocib_add_gtest(ocib_checks_tests
   unit/sbom/elf_test.cc
   unit/builder/input_checks_test.cc
   unit/layout/consistency_test.cc
+  unit/layout/layer_check_test.cc
   unit/builder/image_builder_test.cc)
 # The typed image model (lib/image).
 ocib_add_gtest(ocib_image_tests unit/image/image_test.cc unit/image/image_sboms_test.cc)
