@@ -52,6 +52,9 @@ class FakeRegistry : public HttpTransport {
   // Manifest digests whose DELETE is refused (403 DENIED), the others
   // deleted.
   std::set<std::string> delete_denied;
+  // Non-zero: every upload session (POST .../blobs/uploads/) is refused
+  // with this status (DENIED).
+  int upload_status = 0;
   // POST ?mount=&from= mounts a blob the other repository has (201); false:
   // every mount is answered with an upload session (202).
   bool mounts = false;
@@ -173,6 +176,9 @@ class FakeRegistry : public HttpTransport {
       if (r.method == "POST" && mounts && !mount.empty() && from != blobs.end()) {
         blobs[repo + "@" + mount] = from->second;
         return Reply(201, {{"Docker-Content-Digest", mount}});
+      }
+      if (r.method == "POST" && upload_status != 0) {
+        return Reply(upload_status, {}, R"({"errors":[{"code":"DENIED"}]})");
       }
       if (r.method == "POST") {
         return Reply(

@@ -95,6 +95,19 @@ TEST(CopyTest, RegistryToRegistryStreamsEveryBlobIntact) {
   EXPECT_TRUE(reg->blobs.at("copy@" + config_desc.digest.ToString()) == config);
 }
 
+// A copy that fails says what was copied where.
+TEST(CopyTest, AFailedCopyNamesSourceAndDestination) {
+  auto reg = std::make_shared<fake::FakeRegistry>();
+  std::vector<std::string> pushed;
+  auto r = Copy(*ImageLocation::Parse("reg.test/app:missing"),
+                *ImageLocation::Parse("other.test/copy:v1"), fake::Options(reg), &pushed);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound) << r.error().ToString();
+  EXPECT_NE(r.error().ToString().find("copy reg.test/app:missing to other.test/copy:v1"),
+            std::string::npos)
+      << r.error().ToString();
+}
+
 // A pull that fails into a directory it created leaves no directory, and
 // the error says what was pulled.
 TEST(PullTest, AFailedPullRemovesTheLayoutItMade) {

@@ -60,6 +60,22 @@ TEST_F(RepositoryStoreTest, SmallAndLargeBlobsArriveWhole) {
   }
 }
 
+// An upload the registry refuses is the writer's error, naming the blob and
+// the repository; nothing is stored.
+TEST_F(RepositoryStoreTest, ARefusedUploadIsTheCommitsError) {
+  reg_->upload_status = 403;
+  auto store = Store(fake::Options(reg_));
+  const std::string bytes = Pattern(1000);
+  auto d = Put(*store, bytes, 100);
+  ASSERT_FALSE(d.has_value());
+  EXPECT_EQ(d.error().code(), ErrorCode::kPermissionDenied) << d.error().ToString();
+  EXPECT_NE(
+      d.error().ToString().find("uploading " + Digest::Sha256Of(bytes).ToString() + " to app"),
+      std::string::npos)
+      << d.error().ToString();
+  EXPECT_EQ(reg_->blobs.count("app@" + Digest::Sha256Of(bytes).ToString()), 0U);
+}
+
 TEST_F(RepositoryStoreTest, ChunkedUploadOfASpilledBlobReadsEachRange) {
   RegistryOptions o = fake::Options(reg_);
   o.chunk_threshold = 1;
