@@ -128,6 +128,15 @@ TEST(SessionTest, ParseRetryAfterForms) {
   EXPECT_FALSE(ParseRetryAfter("Thu, 01 Foo 2026 00:01:00 GMT", now));
   EXPECT_FALSE(ParseRetryAfter("Thu, 32 Jan 2026 00:01:00 GMT", now));
   EXPECT_FALSE(ParseRetryAfter("Thu, 01 Jan 2026 25:01:00 GMT", now));
+  // Each field at its bounds: hour 23, minute 59, second 60 (a leap
+  // second) are dates; hour 24, minute 60, second 61 are not.
+  EXPECT_EQ(ParseRetryAfter("Thu, 01 Jan 2026 23:59:60 GMT", now),
+            milliseconds((23 * 3600 + 59 * 60 + 60) * 1000));
+  EXPECT_FALSE(ParseRetryAfter("Thu, 01 Jan 2026 24:00:00 GMT", now));
+  EXPECT_FALSE(ParseRetryAfter("Thu, 01 Jan 2026 00:60:00 GMT", now));
+  EXPECT_FALSE(ParseRetryAfter("Thu, 01 Jan 2026 00:00:61 GMT", now));
+  EXPECT_FALSE(ParseRetryAfter("Thu, 00 Jan 2026 00:00:00 GMT", now));
+  EXPECT_TRUE(ParseRetryAfter("Sat, 31 Jan 2026 00:00:00 GMT", now));
   EXPECT_FALSE(ParseRetryAfter("Thu, 01 Jan 2026 00:01:00 UTC", now));
   EXPECT_FALSE(ParseRetryAfter(std::string_view("5\0", 2), now));
 }
