@@ -557,6 +557,29 @@ TEST(LateChallengeTest, ATokenRefusedTwiceIsAnErrorNotALoop) {
   EXPECT_LE(requests, 6);
 }
 
+// Redirects of a request with a body: 307 and 308 repeat the method and the
+// body at the new location; 303 turns it into a GET without body (RFC 9110).
+TEST(RedirectTest, MethodAndBodyFollowTheStatus) {
+  for (int status : {307, 308, 303}) {
+    auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+      if (s.url == "https://reg.test/v2/") return Reply(200);
+      if (s.url == "https://reg.test/v2/app/manifests/1") {
+        return Reply(status, {{"Location", "/v2/app/manifests/moved"}});
+      }
+      return Reply(201, {{"Docker-Content-Digest", Digest::Sha256Of("{}").ToString()}});
+    });
+    auto c = RegistryClient::Create("reg.test", Options(t, nullptr));
+    auto put = (*c)->PutManifest("app", "1", "application/vnd.oci.image.manifest.v1+json", "{}");
+    auto seen = t->seen();
+    ASSERT_GE(seen.size(), 2U) << status;
+    const Seen& last = seen.back();
+    EXPECT_EQ(last.url, "https://reg.test/v2/app/manifests/moved") << status;
+    EXPECT_EQ(last.method, status == 303 ? "GET" : "PUT") << status;
+    EXPECT_EQ(last.body, status == 303 ? "" : "{}") << status;
+    (void)put;
+  }
+}
+
 TEST(LateChallengeTest, BasicChallengeOnRepositorySendsCredentials) {
   auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
     if (s.url == "https://reg.test/v2/") return Reply(200);
