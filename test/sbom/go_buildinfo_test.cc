@@ -130,6 +130,16 @@ TEST_P(SyntheticElfTest, NoModuleInfoGivesVersionOnly) {
   EXPECT_EQ(info->main, GoModule{});
 }
 
+// Strings of one byte are read as they are (the shortest non-empty Go
+// string), in every layout.
+TEST_P(SyntheticElfTest, OneByteVersionIsKept) {
+  const LayoutCase& c = GetParam();
+  Result<GoBuildInfo> info =
+      ParseGoBuildInfoFromElf(MakeGoElf(c.is64, c.big_endian, c.inline_format, "7", ""), "one");
+  ASSERT_TRUE(info.has_value()) << info.error().ToString();
+  EXPECT_EQ(info->go_version, "7");
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Layouts, SyntheticElfTest,
     ::testing::Values(LayoutCase{true, false, false}, LayoutCase{true, true, false},
