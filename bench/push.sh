@@ -21,7 +21,7 @@
 # Targets: cold ocib <= 0.8x skopeo, warm ocib <= 0.3x skopeo.
 # Measured 2026-11-27 (2 cores, load average ~9 from concurrent builds, -r 9
 # -m 64, Release): cold 0.964 s vs 1.805 s (0.53x), warm 0.044 s vs 0.150 s
-# (0.29x). 2026-12-07 at ae98c20 (idle, -r 15): cold 0.296 s vs 0.426 s
+# (0.29x). 2026-12-07 at 8a80022 (idle, -r 15): cold 0.296 s vs 0.426 s
 # (0.69x), warm 0.013 s vs 0.047 s (0.27x). A warm ocib push is one request
 # (the tag's HEAD, which is also the registry's ping) and is dominated by
 # loading libcurl's ~30 shared libraries.
