@@ -9,6 +9,7 @@ ocib_add_gtest(ocib_unit_tests
   unit/core_test.cc
   unit/core/digest_test.cc
   unit/core/env_test.cc
+  unit/core/utf8_test.cc
   unit/documents_test.cc
   unit/layer_test.cc
   unit/archive/layer_builder_test.cc

@@ -92,6 +92,10 @@ struct OCIB_EXPORT SbomSubject {
   std::string created;
 };
 
+// Whether `text` has the form SbomSubject::created takes,
+// "YYYY-MM-DDTHH:MM:SSZ" (digits where the letters are).
+OCIB_EXPORT bool IsSbomTime(std::string_view text);
+
 // "YYYY-MM-DDTHH:MM:SSZ" for a Unix time (UTC). Negative times are clamped to 0.
 OCIB_EXPORT std::string FormatRfc3339Utc(int64_t unix_seconds);
 

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 
+#include "lib/core/utf8.h"
+
 namespace ocib::tar {
 
 namespace {
@@ -57,45 +59,6 @@ void PutString(char* field, size_t width, std::string_view s) {
 
 bool IsAscii(std::string_view s) {
   return std::ranges::all_of(s, [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
-// Well-formed UTF-8: shortest forms, no surrogates, at most U+10FFFF.
-bool IsUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t more = 0;
-    uint32_t cp = 0;
-    uint32_t min = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    if ((c & 0xE0) == 0xC0) {
-      more = 1;
-      cp = c & 0x1FU;
-      min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      more = 2;
-      cp = c & 0x0FU;
-      min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      more = 3;
-      cp = c & 0x07U;
-      min = 0x10000;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= more) return false;
-    for (size_t k = 1; k <= more; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3FU);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += more + 1;
-  }
-  return true;
 }
 
 // `s` with every byte outside printable ASCII replaced by '_'.
@@ -242,7 +205,8 @@ std::string PaxHeaderName(std::string_view path) {
 // header, whose fields get stand-ins for the values in records.
 void AppendHeaders(const Header& h, const std::string& path, std::string* out) {
   std::string records;
-  if (!IsUtf8(path) || !IsUtf8(h.link_target)) records += PaxRecord("hdrcharset", "BINARY");
+  if (!core::IsUtf8(path) || !core::IsUtf8(h.link_target))
+    records += PaxRecord("hdrcharset", "BINARY");
   UstarFields f;
   f.typeflag = Typeflag(h.type);
   f.mode = h.mode;

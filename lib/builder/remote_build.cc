@@ -34,23 +34,27 @@ Result<Reference> ParseRegistryReference(const std::string& text) {
   return where.registry()->reference;
 }
 
-// The layout that caches registry bases.
-std::string BaseCacheDir(const BuildOptions& o) {
-  if (!o.cache_dir.empty()) return o.cache_dir + "/bases";
-  // The layer cache's rules; without XDG_CACHE_HOME or HOME, a directory
-  // under the temporary one (a registry base must be cached somewhere).
+// The cache directory: `cache_dir`, else the layer cache's default; none
+// when neither XDG_CACHE_HOME nor HOME is an absolute path.
+std::optional<std::string> CacheRoot(const BuildOptions& o) {
+  if (!o.cache_dir.empty()) return o.cache_dir;
   auto def = LayerCache::DefaultDir();
-  return (def ? *def : fsutil::TempDir() + "/ocib-cache") + "/bases";
+  if (!def) return std::nullopt;
+  return *def;
+}
+
+// The layout that caches registry bases; without a cache directory, one
+// under the temporary directory (a registry base must be cached somewhere).
+std::string BaseCacheDir(const BuildOptions& o) {
+  return CacheRoot(o).value_or(fsutil::TempDir() + "/ocib-cache") + "/bases";
 }
 
 // Where the pushes of a build are recorded (RegistryOptions::
-// push_record_dir): the layer cache's "pushed" subdirectory; none when the
-// cache is off.
+// push_record_dir): the cache's "pushed" subdirectory; none when the cache
+// is off or there is no cache directory.
 std::string PushRecordDir(const BuildOptions& o) {
-  if (o.no_cache) return "";
-  if (!o.cache_dir.empty()) return o.cache_dir + "/pushed";
-  auto def = LayerCache::DefaultDir();
-  return def ? *def + "/pushed" : "";
+  std::optional<std::string> root = o.no_cache ? std::nullopt : CacheRoot(o);
+  return root ? *root + "/pushed" : "";
 }
 
 // A layout tag naming the reference: [A-Za-z0-9.-] kept, the rest '_'.

@@ -77,17 +77,6 @@ std::vector<archive::NamedLayer> LayersOf(const Image& image) {
   return layers;
 }
 
-// "YYYY-MM-DDTHH:MM:SSZ" as the SBOM's creation time wants it, or empty.
-bool IsPlainRfc3339(const std::string& t) {
-  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
-  if (t.size() != kShape.size()) return false;
-  for (size_t i = 0; i < t.size(); ++i) {
-    const bool digit = t[i] >= '0' && t[i] <= '9';
-    if (kShape[i] == 'd' ? !digit : t[i] != kShape[i]) return false;
-  }
-  return true;
-}
-
 struct Chosen {
   std::string path;  // in the image, without the leading '/'
   std::shared_ptr<GoBuildInfo> info;
@@ -132,7 +121,7 @@ Result<std::optional<Attachment>> SbomFor(const Image& image, SbomFormat format,
   subject.binary_path = "/" + chosen->path;
   // The image's own time, as `build` gives both: the same image gets the
   // same SBOM.
-  if (IsPlainRfc3339(config.created)) subject.created = config.created;
+  if (IsSbomTime(config.created)) subject.created = config.created;
   // The artifact's manifest, its empty config and the SBOM: held in memory
   // until WriteImage puts them next to the image.
   auto mem = std::make_shared<MemoryBlobStore>();

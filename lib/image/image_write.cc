@@ -155,12 +155,15 @@ Result<WrittenImage> WriteToLayout(const ImageIndex& index, const LayoutLocation
   OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::OpenOrCreate(dst.path));
   auto have = layout->Resolve(tag);
   if (have && have->digest == index.root.descriptor.digest) {
-    OCIB_ASSIGN_OR_RETURN(Index listed, layout->ReadIndex());
-    out.unchanged = std::ranges::all_of(index.attachments, [&](const Attachment& a) {
-      return std::ranges::any_of(listed.manifests, [&](const Descriptor& d) {
-        return d.digest == a.manifest.descriptor.digest;
+    out.unchanged = true;
+    if (!index.attachments.empty()) {
+      OCIB_ASSIGN_OR_RETURN(Index listed, layout->ReadIndex());
+      out.unchanged = std::ranges::all_of(index.attachments, [&](const Attachment& a) {
+        return std::ranges::any_of(listed.manifests, [&](const Descriptor& d) {
+          return d.digest == a.manifest.descriptor.digest;
+        });
       });
-    });
+    }
     if (out.unchanged) return out;
   }
   OCIB_RETURN_IF_ERROR(CopyLayers(index, *layout));

@@ -16,12 +16,10 @@ namespace ocib::jsonutil {
 // Parses `bytes` as a JSON object; kInvalidArgument naming `what` otherwise.
 Result<nlohmann::json> ParseObject(std::string_view bytes, std::string_view what);
 // Canonical form: sorted keys, no whitespace, UTF-8 as is. Every string in
-// `j` must be valid UTF-8 (IsUtf8): the serializer throws otherwise, so text
-// from outside (flags, binaries, tar names) is checked where it comes in.
+// `j` must be valid UTF-8 (core::IsUtf8, lib/core/utf8.h): the serializer
+// throws otherwise, so text from outside (flags, binaries, tar names) is
+// checked where it comes in.
 std::string Dump(const nlohmann::json& j);
-// Whether `s` is well-formed UTF-8 (no overlong forms, no surrogates,
-// nothing above U+10FFFF), as JSON text must be.
-bool IsUtf8(std::string_view s);
 // kInvalidArgument "WHAT is not valid UTF-8" when `text` is not (the text
 // itself is not quoted: it may not print).
 Status CheckUtf8(std::string_view text, std::string_view what);

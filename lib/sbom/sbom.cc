@@ -19,6 +19,7 @@
 
 #include "ocib/referrers.h"
 
+#include "lib/core/utf8.h"
 #include "lib/json/json_util.h"
 
 namespace ocib {
@@ -125,13 +126,7 @@ std::string Uuid5(std::string_view name) {
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 Status CheckCreated(std::string_view t) {
-  // YYYY-MM-DDTHH:MM:SSZ
-  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
-  bool ok = t.size() == kShape.size();
-  for (size_t i = 0; ok && i < t.size(); ++i) {
-    ok = kShape[i] == 'd' ? IsDigit(t[i]) : t[i] == kShape[i];
-  }
-  if (!ok) {
+  if (!IsSbomTime(t)) {
     return InvalidArgument("SBOM creation time \"" + std::string(t) +
                            "\" is not of the form YYYY-MM-DDTHH:MM:SSZ");
   }
@@ -302,7 +297,7 @@ std::string FirstNonUtf8(const GoBuildInfo& info, const SbomSubject& subject) {
     texts.emplace_back("a build setting", &value);
   }
   for (const auto& [what, text] : texts) {
-    if (!jsonutil::IsUtf8(*text)) return what;
+    if (!core::IsUtf8(*text)) return what;
   }
   return "";
 }
@@ -682,6 +677,15 @@ std::string CycloneDxDocument(json metadata, json components, json dependencies)
 }  // namespace
 
 // ----------------------------------------------------------------- public
+
+bool IsSbomTime(std::string_view text) {
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
+  if (text.size() != kShape.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (kShape[i] == 'd' ? !IsDigit(text[i]) : text[i] != kShape[i]) return false;
+  }
+  return true;
+}
 
 Result<SbomFormat> ParseSbomFormat(std::string_view text) {
   if (text == "spdx") return SbomFormat::kSpdx;

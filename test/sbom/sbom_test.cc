@@ -296,6 +296,16 @@ TEST(Sbom, RichInfoValidatesInBothFormats) {
   ExpectCycloneDxConsistent(json::parse(*cdx));
 }
 
+TEST(Sbom, IsSbomTimeTakesOnlyTheZuluForm) {
+  EXPECT_TRUE(IsSbomTime("2023-11-14T22:13:20Z"));
+  EXPECT_TRUE(IsSbomTime(FormatRfc3339Utc(0)));
+  for (const char* t :
+       {"", "2023-11-14T22:13:20", "2023-11-14T22:13:20.5Z", "2023-11-14T22:13:20+00:00",
+        "2023-11-14 22:13:20Z", "2023-1a-14T22:13:20Z", "2023-11-14T22:13:20Zx"}) {
+    EXPECT_FALSE(IsSbomTime(t)) << t;
+  }
+}
+
 // Build information from a corrupt or hostile binary may hold any bytes:
 // text that is not UTF-8 is an error naming where it is, never an exception
 // (JSON text must be UTF-8), in every place the documents take text from.
