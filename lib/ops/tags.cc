@@ -122,10 +122,13 @@ Result<std::vector<std::string>> TagRemote(const Reference& ref,
     if (!src) return NotFound(fmt::format("{} does not exist", ref.String()));
     want = src->digest;
   }
-  std::vector<std::string> pending;
-  for (const std::string& t : new_tags) {
-    OCIB_ASSIGN_OR_RETURN(std::optional<Descriptor> have, client->StatManifest(ref.path(), t));
-    if (!have || want.empty() || have->digest != want) pending.push_back(t);
+  // Without the source's digest (a registry that leaves the header out)
+  // no tag can be known to name it: every tag is written.
+  std::vector<std::string> pending = want.empty() ? new_tags : std::vector<std::string>{};
+  for (size_t i = 0; !want.empty() && i < new_tags.size(); ++i) {
+    OCIB_ASSIGN_OR_RETURN(std::optional<Descriptor> have,
+                          client->StatManifest(ref.path(), new_tags[i]));
+    if (!have || have->digest != want) pending.push_back(new_tags[i]);
   }
   std::vector<std::string> lines;
   if (pending.empty()) {
