@@ -14,6 +14,7 @@
 #include "ocib/layer_cache.h"
 #include "ocib/validate.h"
 
+#include "cli/build_flags.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/transfer_view.h"
@@ -29,11 +30,10 @@ bool IsLocalLocation(const std::string& text) {
 }
 
 struct BuildFlags {
-  BuildOptions options;
-  std::vector<std::string> binaries;
+  BuildSpec spec;
+  BuildTexts texts;
   std::vector<std::string> entrypoint;
   std::vector<std::string> cmd;
-  std::string compression = "zstd";
   std::string user;
   std::string workdir;
   std::string go_ldflags;
@@ -87,18 +87,18 @@ int RunBuildFile(BuildFlags& f, CLI::App& sub) {
   // One bar for the whole file on a terminal, log lines above it; with
   // --json one report per image, a JSON line each, in file order.
   auto bar = MakeTransferView(f.registry.verbose, f.registry.quiet, false);
-  if (f.options.log) {
-    f.options.log = [v = bar.get()](std::string_view line) { v->PrintLine(line); };
+  if (f.spec.log) {
+    f.spec.log = [v = bar.get()](std::string_view line) { v->PrintLine(line); };
   }
   auto images = LoadBuildFile(f.build_file);
   if (!images) return ReportError(images.error());
-  auto st = ApplyOverrides(*images, f.options, given);
+  auto st = ApplyOverrides(*images, f.spec, given);
   if (!st) return ReportError(std::move(st).error().With(f.build_file));
   BuildImagesOptions run;
   run.jobs = f.registry.jobs;
   std::vector<std::unique_ptr<TransferView>> reports(f.json ? images->size() : 0);
   for (auto& r : reports) r = std::make_unique<TransferView>(false, true);
-  run.configure = [&](size_t i, BuildOptions& o) {
+  run.configure = [&](size_t i, BuildSpec& o) {
     if (f.json) {
       reports[i]->Attach(o);
     } else {
@@ -115,8 +115,8 @@ int RunBuildFile(BuildFlags& f, CLI::App& sub) {
     }
     std::cout.flush();
   };
-  if (f.options.log) {
-    f.options.log(fmt::format("building {} image(s) of {}", images->size(), f.build_file));
+  if (f.spec.log) {
+    f.spec.log(fmt::format("building {} image(s) of {}", images->size(), f.build_file));
   }
   Status built = BuildImages(*images, run);
   bar->Finish();
@@ -125,22 +125,14 @@ int RunBuildFile(BuildFlags& f, CLI::App& sub) {
 }
 
 int RunBuild(BuildFlags& f, CLI::App& sub) {
-  BuildOptions& o = f.options;
-  for (const auto& b : f.binaries) {
-    auto eq = b.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == b.size()) {
-      return ReportError(InvalidArgument("--binary \"" + b + "\": want PLATFORM=PATH"));
-    }
-    o.binaries.emplace_back(b.substr(0, eq), b.substr(eq + 1));
-  }
+  BuildSpec& o = f.spec;
+  Status parsed = ParseBuildTexts(f.texts, o);
+  if (!parsed) return ReportError(parsed.error());
   if (sub.count("--entrypoint") > 0) o.entrypoint = f.entrypoint;
   if (sub.count("--cmd") > 0) o.cmd = f.cmd;
   if (sub.count("--user") > 0) o.user = f.user;
   if (sub.count("--workdir") > 0) o.workdir = f.workdir;
   if (sub.count("--go-ldflags") > 0) o.go_ldflags = f.go_ldflags;
-  auto c = ParseCompression(f.compression);
-  if (!c) return ReportError(c.error());
-  o.compression = *c;
   if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde != nullptr) {
     auto v = ParseSourceDateEpoch(sde);
     if (!v) return ReportError(v.error());
@@ -152,6 +144,8 @@ int RunBuild(BuildFlags& f, CLI::App& sub) {
   o.registry = MakeRegistryOptions(f.registry);
   o.registry.mount_from = f.mount_from;
   if (!f.build_file.empty()) return RunBuildFile(f, sub);
+  Status checked = CheckBuildFlags(o);
+  if (!checked) return ReportError(checked.error());
   // A bar on a terminal (the layers compressed, then the push with --tag)
   // and every layer and pushed blob in the --json report.
   auto view = MakeTransferView(f.registry.verbose, f.registry.quiet, f.json);
@@ -173,16 +167,17 @@ int RunBuild(BuildFlags& f, CLI::App& sub) {
 
 // build: the inputs (base, platforms, binaries or a Go package, extra files).
 void AddBuildInputFlags(CLI::App* build, BuildFlags& flags) {
-  BuildOptions& o = flags.options;
-  build->add_option("--base", o.base,
+  BuildSpec& o = flags.spec;
+  BuildTexts& t = flags.texts;
+  build->add_option("--base", t.base,
                     "static | scratch | oci:DIR[:TAG] | oci-archive:FILE[:TAG] | "
                     "docker-archive:FILE[:REPO:TAG] | a registry reference (default: static)");
   build->add_option("--base-name", o.base_name,
                     "Reference recorded as org.opencontainers.image.base.name (set automatically "
                     "for a registry --base)");
-  build->add_option("--platform", o.platforms,
+  build->add_option("--platform", t.platforms,
                     "Platforms, e.g. linux/amd64,linux/arm64 (default: those of --binary)");
-  build->add_option("--binary", flags.binaries,
+  build->add_option("--binary", t.binaries,
                     "PLATFORM=PATH: the executable for a platform (repeatable)");
   build->add_option("--go", o.go_package,
                     "Go package to build for each platform (instead of --binary)");
@@ -194,20 +189,20 @@ void AddBuildInputFlags(CLI::App* build, BuildFlags& flags) {
                     "Where the binary lands in the image (default /app)");
   build->add_flag("--binary-unchecked", o.binary_unchecked,
                   "Do not check that each binary is an executable for its platform");
-  build->add_option("--file", o.files,
+  build->add_option("--file", t.files,
                     "SRC:DEST: files or directories shared by every platform (repeatable)");
 }
 
 // build: the image config and annotations (entrypoint, cmd, env, labels, user, workdir).
 void AddBuildImageConfigFlags(CLI::App* build, BuildFlags& flags) {
-  BuildOptions& o = flags.options;
+  BuildTexts& t = flags.texts;
   build->add_option("--entrypoint", flags.entrypoint,
                     "Entrypoint argument (repeatable; default: the binary path)");
   build->add_option("--cmd", flags.cmd, "Cmd argument (repeatable)");
-  build->add_option("--env", o.env, "K=V (repeatable)");
-  build->add_option("--label", o.labels, "K=V config label (repeatable)");
-  build->add_option("--annotation", o.annotations, "K=V manifest annotation (repeatable)");
-  build->add_option("--expose", o.expose, "PORT[/tcp|/udp] (repeatable)");
+  build->add_option("--env", t.env, "K=V (repeatable)");
+  build->add_option("--label", t.labels, "K=V config label (repeatable)");
+  build->add_option("--annotation", t.annotations, "K=V manifest annotation (repeatable)");
+  build->add_option("--expose", t.expose, "PORT[/tcp|/udp] (repeatable)");
   build->add_option("--user", flags.user,
                     "USER[:GROUP] (default 65532:65532 on the static base, else the base's)");
   build->add_option("--workdir", flags.workdir, "Working directory");
@@ -215,14 +210,15 @@ void AddBuildImageConfigFlags(CLI::App* build, BuildFlags& flags) {
 
 // build: layer compression, SBOM, output, the layer cache and the build file.
 void AddBuildOutputFlags(CLI::App* build, BuildFlags& flags) {
-  BuildOptions& o = flags.options;
-  build->add_option("--compression", flags.compression, "zstd | gzip | none (default zstd)");
+  BuildSpec& o = flags.spec;
+  BuildTexts& t = flags.texts;
+  build->add_option("--compression", t.compression, "zstd | gzip | none (default zstd)");
   build->add_option("--compression-level", o.compression_level,
                     "Compression level (default: zstd 3, gzip 6)");
   build->add_option(
-      "--sbom", o.sbom,
+      "--sbom", t.sbom,
       "spdx | cyclonedx | none: SBOM per platform, attached as an OCI referrer (default spdx)");
-  build->add_option("--output", o.output,
+  build->add_option("--output", t.output,
                     "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] (TAG "
                     "defaults to latest; optional with --tag)");
   build->add_option("--cache-dir", o.cache_dir,
@@ -234,8 +230,9 @@ void AddBuildOutputFlags(CLI::App* build, BuildFlags& flags) {
 
 // build: pushing the result (--tag, --mount-from, --check-referrers).
 void AddBuildPushFlags(CLI::App* build, BuildFlags& flags) {
-  BuildOptions& o = flags.options;
-  build->add_option("--tag", o.tags,
+  BuildSpec& o = flags.spec;
+  BuildTexts& t = flags.texts;
+  build->add_option("--tag", t.tags,
                     "Registry reference to push the result to (repeatable); prints REF@sha256:...");
   build->add_option("--mount-from", flags.mount_from,
                     "REPO of the --tag registry that may hold the image's blobs: those the "

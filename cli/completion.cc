@@ -13,7 +13,7 @@ namespace ocib::cli {
 namespace {
 
 // The case pattern matching the command path words seen so far.
-std::string CasePattern(const std::string& path) { return "\" " + path + "\""; }
+std::string CasePattern(const std::string& path) { return fmt::format("\" {}\"", path); }
 
 std::vector<std::string> AllFlagNames(const CommandDoc& c) {
   std::vector<std::string> out{"--help"};
@@ -79,7 +79,7 @@ std::string ZshFlagSpec(const FlagDoc& f) {
   std::string exclusive =
       f.names.size() > 1 ? fmt::format("'({})'", fmt::join(f.names, " ")) : std::string();
   std::string repeat = f.repeatable ? "'*'" : "";
-  std::string value = f.value.empty() ? "" : ":" + ZshText(f.value) + ":_files";
+  std::string value = f.value.empty() ? "" : fmt::format(":{}:_files", ZshText(f.value));
   return fmt::format("{}{}{}'[{}]{}'", f.repeatable ? "" : exclusive, repeat, names,
                      ZshText(f.help), value);
 }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "ocib/delete.h"
 #include "ocib/mutate.h"
 #include "ocib/pull.h"
@@ -40,7 +42,7 @@ int RunLs(const std::string& repo, bool digests, int page_size, const ImageFlags
   auto tags = ListTags(*where, list, Options(f));
   if (!tags) return ReportError(tags.error());
   for (const TagEntry& t : *tags) std::cout << (digests ? t.reference : t.tag) << "\n";
-  Note(f, std::to_string(tags->size()) + " tag(s) in " + where->ToString());
+  Note(f, fmt::format("{} tag(s) in {}", tags->size(), where->ToString()));
   return kExitOk;
 }
 
@@ -84,7 +86,7 @@ bool ParsePairs(const std::vector<std::string>& in, const char* flag,
   for (const std::string& kv : in) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      ReportError(InvalidArgument("mutate: " + std::string(flag) + " \"" + kv + "\" is not K=V"));
+      ReportError(InvalidArgument(fmt::format("mutate: {} \"{}\" is not K=V", flag, kv)));
       return false;
     }
     out[kv.substr(0, eq)] = kv.substr(eq + 1);

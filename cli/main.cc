@@ -15,8 +15,26 @@
 
 namespace ocib::cli {
 
+namespace {
+
+// The flags that answer an error, when there are some (the library's
+// messages name no flag).
+std::string_view FlagHint(const Error& error) {
+  const std::string& m = error.message();
+  if (m.starts_with("TLS certificate of ") && m.find(" not trusted") != std::string::npos) {
+    return "give the registry's CA with --ca-file FILE, or use --insecure-registry HOST";
+  }
+  if (m.starts_with("no layer cache directory")) return "pass --cache-dir DIR, or --no-cache";
+  return "";
+}
+
+}  // namespace
+
 int ReportError(const Error& error) {
   std::cerr << "ocib: error: " << error.ToString() << "\n";
+  if (std::string_view hint = FlagHint(error); !hint.empty()) {
+    std::cerr << "ocib: hint: " << hint << "\n";
+  }
   return ExitCodeFor(error.code());
 }
 

@@ -44,7 +44,7 @@ FlagDoc DescribeFlag(const CLI::Option* opt) {
 void Collect(const CLI::App& app, const std::string& path, std::vector<CommandDoc>& out) {
   for (const CLI::App* sub : app.get_subcommands({})) {
     CommandDoc c;
-    c.path = path.empty() ? sub->get_name() : path + " " + sub->get_name();
+    c.path = path.empty() ? sub->get_name() : fmt::format("{} {}", path, sub->get_name());
     c.help = sub->get_description();
     for (const CLI::App* s : sub->get_subcommands({})) c.subcommands.push_back(s->get_name());
     for (const CLI::Option* opt : sub->get_options()) {
@@ -67,7 +67,7 @@ std::string Usage(const CommandDoc& c) {
   if (!c.subcommands.empty()) return u + " COMMAND";
   if (!c.flags.empty()) u += " [flags]";
   for (const auto& [name, required] : c.args) {
-    u += required ? " " + name : " [" + name + "]";
+    u += required ? " " + name : fmt::format(" [{}]", name);
   }
   return u;
 }
@@ -137,7 +137,7 @@ std::string Roff(const std::string& text) {
 
 void ManFlag(const FlagDoc& f, std::ostream& out) {
   std::vector<std::string> names;
-  for (const std::string& n : f.names) names.push_back("\\fB" + Roff(n) + "\\fR");
+  for (const std::string& n : f.names) names.push_back(fmt::format("\\fB{}\\fR", Roff(n)));
   out << ".TP\n" << fmt::format("{}", fmt::join(names, ", "));
   if (!f.value.empty()) out << " \\fI" << Roff(f.value) << "\\fR";
   out << "\n" << Roff(f.help) << "\n";

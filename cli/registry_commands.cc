@@ -158,9 +158,9 @@ int RunPull(const std::string& src, const std::string& dst, const std::string& p
   view->Finish();
   if (!r) return ReportError(r.error());
   if (f.json) {
-    const std::string ref = wanted->empty()
-                                ? from->WithDigest("").String() + "@" + r->digest.ToString()
-                                : "local " + to->ToString() + "@" + r->digest.ToString();
+    const std::string ref =
+        wanted->empty() ? fmt::format("{}@{}", from->WithDigest("").String(), r->digest.ToString())
+                        : fmt::format("local {}@{}", to->ToString(), r->digest.ToString());
     std::cout << view->JsonReport(r->digest.ToString(), {ref}) << "\n";
     return kExitOk;
   }

@@ -16,7 +16,7 @@ namespace {
 std::string FullName(const CLI::App& app) {
   std::string name;
   for (const CLI::App* a = &app; a->get_parent() != nullptr; a = a->get_parent()) {
-    name = " " + a->get_name() + name;
+    name = fmt::format(" {}{}", a->get_name(), name);
   }
   return "ocib" + name;
 }

@@ -150,7 +150,7 @@ void TransferView::Attach(RegistryOptions& o) const {
   };
 }
 
-void TransferView::Attach(BuildOptions& o) const {
+void TransferView::Attach(BuildSpec& o) const {
   Attach(o.registry);
   std::shared_ptr<State> s = state_;
   if (!s->bar && !s->json) return;
@@ -163,13 +163,13 @@ void TransferView::Attach(BuildOptions& o) const {
   if (s->bar) {
     o.events.on_bytes = [s, prefix](int index, int64_t done, int64_t /*total*/) {
       std::lock_guard<std::mutex> lock(s->mu);
-      s->Progress(prefix + std::to_string(index), done);
+      s->Progress(fmt::format("{}{}", prefix, index), done);
     };
   }
   o.events.on_layer = [s, prefix](const LayerEvent& e) {
     std::lock_guard<std::mutex> lock(s->mu);
     if (e.action == BlobAction::kBuilt) s->built_bytes += e.uncompressed_size;
-    s->Done(prefix + std::to_string(e.index), e.uncompressed_size,
+    s->Done(fmt::format("{}{}", prefix, e.index), e.uncompressed_size,
             {e.digest, e.size, e.action, e.seconds, ""});
   };
 }

@@ -29,7 +29,7 @@ class TransferView {
   void Attach(RegistryOptions& o) const;
   // The same for a build: its layers (compressed or cached) and its push.
   // One view may serve several builds running at once (a build file).
-  void Attach(BuildOptions& o) const;
+  void Attach(BuildSpec& o) const;
   // Writes `line` (which carries its own "ocib: ") and a newline above the
   // bar.
   void PrintLine(std::string_view line) const;

@@ -31,14 +31,15 @@ ocib_add_gtest(ocib_unpack_tests unit/archive/unpack_test.cc)
 ocib_add_gtest(ocib_archive_tests unit/core/image_location_test.cc
   unit/layout/docker_archive_test.cc)
 target_link_libraries(ocib_archive_tests PRIVATE nlohmann_json::nlohmann_json)
-# The registry client's session, uploads and walks, and the HTTP transport.
+# The registry client's session, uploads and walks, push and pull
+# (lib/transfer), and the HTTP transport.
 ocib_add_gtest(ocib_registry_unit_tests
   unit/http/curl_transport_test.cc
   unit/registry/session_test.cc
   unit/registry/blob_upload_test.cc
-  unit/registry/pull_test.cc
+  unit/transfer/pull_test.cc
   unit/registry/push_record_test.cc
-  unit/registry/push_test.cc
+  unit/transfer/push_test.cc
   unit/registry/repository_store_test.cc)
 target_link_libraries(ocib_registry_unit_tests PRIVATE nlohmann_json::nlohmann_json)
 # Hostile layouts, digests and durable writes (lib/io, lib/layout, lib/core/digest.cc).
@@ -62,3 +63,7 @@ target_link_libraries(ocib_image_tests PRIVATE nlohmann_json::nlohmann_json)
 # which is loaded with dlopen (lib/archive/libarchive_api.cc).
 ocib_add_gtest(ocib_tar_read_tests unit/archive/tar_read_test.cc unit/archive/tar_scan_test.cc
   unit/archive/libarchive_api_test.cc)
+# The typed build inputs (lib/builder/build_spec.cc) and the CLI's flag text
+# parsed into them (cli/build_flags.cc).
+ocib_add_gtest(ocib_build_spec_tests unit/builder/build_spec_test.cc
+  unit/cli/build_flags_test.cc ${PROJECT_SOURCE_DIR}/cli/build_flags.cc)

@@ -2,18 +2,18 @@
 //
 // Build files: one JSON document describing one or more images, each with
 // the fields of `ocib build`'s flags, so a CI step is `ocib build -f
-// ocib.json`. Each image becomes a BuildOptions for BuildImage.
+// ocib.json`. Each image becomes a BuildSpec for BuildImage.
 //
 // Format. The top level is either {"images": [IMAGE, ...]} (at least one
 // image, and no other key) or a single IMAGE object. An IMAGE has these keys,
-// all optional, named like the flags with '_' for '-' (unset keys keep the
-// BuildOptions defaults):
+// all optional, named like the CLI's flags with '_' for '-' (unset keys keep
+// the BuildSpec defaults):
 //
-//   key                 JSON type                        BuildOptions field / flag
+//   key                 JSON type                        BuildSpec field / flag
 //   "name"              string                           a label for messages only
-//   "base"              string                           base          --base
+//   "base"              string: static, scratch, or a location   base   --base
 //   "base_name"         string                           base_name     --base-name
-//   "platforms"         array of strings                 platforms     --platform
+//   "platforms"         array of strings ("all": all_platforms)  platforms  --platform
 //   "binaries"          object {platform: path}          binaries      --binary P=PATH
 //   "go"                string                           go_package    --go
 //   "go_dir"            string                           go_dir        --go-dir
@@ -21,26 +21,26 @@
 //   "go_ldflags"        string                           go_ldflags    --go-ldflags
 //   "binary_path"       string                           binary_path   --binary-path
 //   "binary_unchecked"  boolean                          binary_unchecked --binary-unchecked
-//   "files"             array of "SRC:DEST" strings      files         --file
+//   "files"             array of "SRC:DEST" strings      files (FileMapping::Parse) --file
 //   "entrypoint"        array of strings                 entrypoint    --entrypoint
 //   "cmd"               array of strings                 cmd           --cmd
-//   "env"               object {K: V} (string values)    env "K=V"     --env
+//   "env"               object {K: V} (string values)    env           --env
 //   "labels"            object {K: V}                    labels        --label
 //   "annotations"       object {K: V}                    annotations   --annotation
-//   "expose"            array of strings                 expose        --expose
+//   "expose"            array of "PORT[/PROTO]" strings  expose (ExposedPort::Parse) --expose
 //   "user"              string                           user          --user
 //   "workdir"           string                           workdir       --workdir
 //   "compression"       "zstd" | "gzip" | "none"         compression   --compression
 //   "compression_level" integer                          compression_level
-//   "output"            string                           output        --output
-//   "sbom"              string                           sbom          --sbom
+//   "output"            string (an image location)       output        --output
+//   "sbom"              "spdx" | "cyclonedx" | "none"    sbom          --sbom
 //   "tags"              array of strings                 tags          (registry references)
 //
 // Rules:
 // - Types are strict: no null, no number where a string is expected. An
 //   unknown key, a duplicate key in any object, a wrong type, an empty
-//   "images" array, a malformed platform, compression, "SRC:DEST" or
-//   oci:/oci-archive: reference is kInvalidArgument whose message starts with
+//   "images" array, a malformed platform, compression, "SRC:DEST", port,
+//   SBOM format, image location or tag is kInvalidArgument whose message starts with
 //   the JSON path of the offending value, e.g.
 //     "ocib.json: images[1].platfroms: unknown key (did you mean \"platforms\"?)"
 //     "ocib.json: images[0].platforms[2]: expected a string, got number"
@@ -69,7 +69,7 @@
 //   auto images = ocib::LoadBuildFile("ci/ocib.json");
 //   if (!images) return images.error();
 //   for (auto& image : *images) {
-//     auto r = ocib::BuildImage(image.options);
+//     auto r = ocib::BuildImage(image.spec);
 //     if (!r) return std::move(r).error().With(image.label);
 //   }
 //
@@ -96,8 +96,8 @@ struct OCIB_EXPORT BuildFileImage {
   // For messages: "images[1] (server)", "images[0]", or for a file that is
   // a single image object its name or "image".
   std::string label;
-  // The image's fields; every other field has its BuildOptions default.
-  BuildOptions options;
+  // The image's fields; every other field has its BuildSpec default.
+  BuildSpec spec;
 };
 
 // Parses a build file's text. `source_name` (e.g. the file's path) prefixes
@@ -127,7 +127,7 @@ OCIB_EXPORT const std::vector<std::string>& BuildFileFields();
 // kInvalidArgument, with `images` unchanged, if `given` names something that
 // is not in BuildFileFields(), or if after the merge two images write the
 // same output (for example --output with a file of several images).
-OCIB_EXPORT Status ApplyOverrides(std::vector<BuildFileImage>& images, const BuildOptions& flags,
+OCIB_EXPORT Status ApplyOverrides(std::vector<BuildFileImage>& images, const BuildSpec& flags,
                                   const std::set<std::string>& given);
 
 // How BuildImages runs the images of a build file.
@@ -144,10 +144,10 @@ struct OCIB_EXPORT BuildImagesOptions {
   // time. After a failure, the results of the images that finished are
   // still given, in order.
   std::function<void(size_t index, const BuildResult& result)> on_result;
-  // Called with each image's options just before it builds (from the
+  // Called with each image's spec just before it builds (from the
   // thread that builds it; images run at once), before its log lines are
   // prefixed: e.g. to attach per-image events. Optional.
-  std::function<void(size_t index, BuildOptions& options)> configure;
+  std::function<void(size_t index, BuildSpec& spec)> configure;
 };
 
 // Builds (and pushes) `images` in parallel, as BuildImage each. Every

@@ -3,7 +3,7 @@
 // What a transfer (push, pull, copy, build --tag) does with each blob, and
 // what a build does with each new layer, as it happens: the events behind
 // the CLI's progress bar and its --json reports. Set them in
-// RegistryOptions::events (transfers) and BuildOptions::events (the layers a
+// RegistryOptions::events (transfers) and BuildSpec::events (the layers a
 // build compresses or takes from its cache); every member is optional.
 //
 // Thread safety: on_bytes is called from the transfer's or the build's

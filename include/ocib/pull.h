@@ -77,7 +77,7 @@ OCIB_EXPORT Result<Descriptor> Pull(const Reference& source, const std::string& 
 // configs, all verified, and the tag; layer blobs it lacks are not fetched
 // (those it has stay). The result is an incomplete layout, readable as a
 // build base whose layers go from registry to registry (`ocib build --base
-// REF --tag REF` without --output): see BuildOptions::absent_base_layers
+// REF --tag REF` without --output): see BuildSpec::absent_base_layers
 // and Push's `blob_source`. A later Pull into the same layout fetches the
 // missing layers. No referrers are carried (the SBOMs of a base describe
 // the base, not an image built on it).

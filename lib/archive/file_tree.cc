@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "ocib/layer.h"
 
 #include "lib/io/streams.h"
@@ -26,8 +28,7 @@ Result<std::string> FileTree::NormalizePath(std::string_view dest) {
         start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (part == "..") {
       if (parts.empty()) {
-        return InvalidArgument("destination path \"" + std::string(dest) +
-                               "\" escapes the image root");
+        return InvalidArgument(fmt::format("destination path \"{}\" escapes the image root", dest));
       }
       parts.pop_back();
     } else if (!part.empty() && part != ".") {
@@ -37,7 +38,7 @@ Result<std::string> FileTree::NormalizePath(std::string_view dest) {
     start = slash + 1;
   }
   if (parts.empty()) {
-    return InvalidArgument("destination path \"" + std::string(dest) + "\" names the image root");
+    return InvalidArgument(fmt::format("destination path \"{}\" names the image root", dest));
   }
   std::string out;
   for (const auto& p : parts) {
@@ -122,12 +123,12 @@ Status FileTree::AddHostFile(const std::string& source, std::string_view dest, u
   if (::stat(source.c_str(), &st) != 0) {
     int err = errno;
     return Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                 "stat " + source + ": " + ErrnoText(err));
+                 fmt::format("stat {}: {}", source, ErrnoText(err)));
   }
   if (S_ISDIR(st.st_mode)) return InvalidArgument(source + " is a directory, not a file");
   if (!S_ISREG(st.st_mode)) return InvalidArgument(source + " is not a regular file");
   if (::access(source.c_str(), R_OK) != 0) {
-    return Error(ErrorCode::kIo, "cannot read " + source + ": " + ErrnoText(errno));
+    return Error(ErrorCode::kIo, fmt::format("cannot read {}: {}", source, ErrnoText(errno)));
   }
   FileEntry e;
   e.path = std::move(path);
@@ -158,12 +159,12 @@ Result<struct stat> StatHostPath(const std::string& source) {
   if (::lstat(source.c_str(), &st) != 0) {
     int err = errno;
     return Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                 "stat " + source + ": " + ErrnoText(err));
+                 fmt::format("stat {}: {}", source, ErrnoText(err)));
   }
   if (S_ISLNK(st.st_mode)) {
     // A symlink given directly is followed once: the user named the file.
     if (::stat(source.c_str(), &st) != 0) {
-      return NotFound("stat " + source + ": " + ErrnoText(errno));
+      return NotFound(fmt::format("stat {}: {}", source, ErrnoText(errno)));
     }
   }
   return st;
@@ -173,7 +174,7 @@ Result<struct stat> StatHostPath(const std::string& source) {
 Result<FileEntry> HostFileEntry(const std::string& host, const std::string& path,
                                 const struct stat& st) {
   if (::access(host.c_str(), R_OK) != 0) {
-    return IoError("cannot read " + host + ": " + ErrnoText(errno));
+    return IoError(fmt::format("cannot read {}: {}", host, ErrnoText(errno)));
   }
   FileEntry e;
   e.path = path;
@@ -192,7 +193,7 @@ Result<FileEntry> HostSymlinkEntry(const std::string& host, const std::string& p
                                    const struct stat& st) {
   std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
   ssize_t n = ::readlink(host.c_str(), target.data(), target.size());
-  if (n < 0) return IoError("readlink " + host + ": " + ErrnoText(errno));
+  if (n < 0) return IoError(fmt::format("readlink {}: {}", host, ErrnoText(errno)));
   target.resize(static_cast<size_t>(n));
   FileEntry e;
   e.path = path;
@@ -213,7 +214,7 @@ Result<FileEntry> HostChildEntry(const std::string& host, const std::string& pat
 // The names in the host directory `host` but "." and "..", sorted.
 Result<std::vector<std::string>> SortedDirectoryNames(const std::string& host) {
   DIR* dir = ::opendir(host.c_str());
-  if (dir == nullptr) return IoError("open directory " + host + ": " + ErrnoText(errno));
+  if (dir == nullptr) return IoError(fmt::format("open directory {}: {}", host, ErrnoText(errno)));
   std::vector<std::string> names;
   // readdir is MT-Unsafe only on a stream shared between threads; `dir` is
   // this call's own (readdir_r is deprecated).
@@ -250,7 +251,7 @@ Status FileTree::AddHostPath(const std::string& source, std::string_view dest) {
       std::string child_path = path + "/" + name;
       struct stat cst {};
       if (::lstat(child.c_str(), &cst) != 0)
-        return IoError("stat " + child + ": " + ErrnoText(errno));
+        return IoError(fmt::format("stat {}: {}", child, ErrnoText(errno)));
       if (S_ISDIR(cst.st_mode)) {
         stack.emplace_back(child, child_path);
         continue;

@@ -6,6 +6,8 @@
 #include <memory>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "ocib/layer.h"
 #include "ocib/media_type.h"
 
@@ -20,8 +22,7 @@ Result<Compression> ParseCompression(std::string_view text) {
   if (text == "zstd") return Compression::kZstd;
   if (text == "gzip") return Compression::kGzip;
   if (text == "none") return Compression::kNone;
-  return InvalidArgument("unknown compression \"" + std::string(text) +
-                         "\" (want zstd, gzip or none)");
+  return InvalidArgument(fmt::format("unknown compression \"{}\" (want zstd, gzip or none)", text));
 }
 
 std::string_view CompressionName(Compression c) {

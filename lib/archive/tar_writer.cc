@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "lib/core/utf8.h"
 
 namespace ocib::tar {
@@ -173,18 +175,19 @@ Status Validate(const Header& h) {
   if (h.path.find('\0') != std::string::npos) return InvalidArgument("path has a NUL byte");
   if (h.path.front() == '/') return InvalidArgument("path starts with '/'");
   if ((h.mode & ~07777U) != 0) {
-    return InvalidArgument("mode 0" + OctalText(h.mode) + " has bits beyond 07777");
+    return InvalidArgument(fmt::format("mode 0{} has bits beyond 07777", OctalText(h.mode)));
   }
-  if (h.uid < 0) return InvalidArgument("negative uid " + std::to_string(h.uid));
-  if (h.gid < 0) return InvalidArgument("negative gid " + std::to_string(h.gid));
-  if (h.size < 0) return InvalidArgument("negative size " + std::to_string(h.size));
+  if (h.uid < 0) return InvalidArgument(fmt::format("negative uid {}", h.uid));
+  if (h.gid < 0) return InvalidArgument(fmt::format("negative gid {}", h.gid));
+  if (h.size < 0) return InvalidArgument(fmt::format("negative size {}", h.size));
   if (h.type != EntryType::kRegular && h.size != 0) {
-    return InvalidArgument("size " + std::to_string(h.size) + " on an entry that is not a file");
+    return InvalidArgument(fmt::format("size {} on an entry that is not a file", h.size));
   }
   bool is_link = h.type == EntryType::kSymlink || h.type == EntryType::kHardlink;
   if (is_link && h.link_target.empty()) return InvalidArgument("link without a target");
   if (!is_link && !h.link_target.empty()) {
-    return InvalidArgument("link target \"" + h.link_target + "\" on an entry that is not a link");
+    return InvalidArgument(
+        fmt::format("link target \"{}\" on an entry that is not a link", h.link_target));
   }
   if (h.link_target.find('\0') != std::string::npos) {
     return InvalidArgument("link target has a NUL byte");
@@ -279,9 +282,9 @@ Status TarWriter::WriteHeader(const Header& header) {
   const std::string what = "writing the tar header of " + path;
   OCIB_RETURN_IF_ERROR(Usable(what));
   if (remaining_ > 0) {
-    return Fail(InvalidArgument("the previous entry " + path_ + " has " +
-                                std::to_string(remaining_) + " of its " +
-                                std::to_string(declared_) + " data bytes still to come")
+    return Fail(InvalidArgument(fmt::format("the previous entry {} has {} of its {} data bytes "
+                                            "still to come",
+                                            path_, remaining_, declared_))
                     .With(what));
   }
   if (Status st = Validate(header); !st) return Fail(std::move(st).error().With(what));
@@ -304,9 +307,9 @@ Status TarWriter::WriteData(const void* data, size_t size) {
   OCIB_RETURN_IF_ERROR(Usable(what));
   if (!started_) return Fail(InvalidArgument("no entry was started").With(what));
   if (size > static_cast<uint64_t>(remaining_)) {
-    return Fail(InvalidArgument("data longer than the size " + std::to_string(declared_) +
-                                " its header declared: " + std::to_string(size) +
-                                " more bytes with " + std::to_string(remaining_) + " left")
+    return Fail(InvalidArgument(fmt::format("data longer than the size {} its header declared: "
+                                            "{} more bytes with {} left",
+                                            declared_, size, remaining_))
                     .With(what));
   }
   if (size == 0) return {};
@@ -319,9 +322,9 @@ Status TarWriter::Finish() {
   const std::string what = "finishing the tar stream";
   OCIB_RETURN_IF_ERROR(Usable(what));
   if (remaining_ > 0) {
-    return Fail(InvalidArgument("the last entry " + path_ + " has " + std::to_string(remaining_) +
-                                " of its " + std::to_string(declared_) +
-                                " data bytes still to come")
+    return Fail(InvalidArgument(fmt::format("the last entry {} has {} of its {} data bytes "
+                                            "still to come",
+                                            path_, remaining_, declared_))
                     .With(what));
   }
   std::string out;

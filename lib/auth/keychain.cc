@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "ocib/auth.h"
@@ -59,7 +60,7 @@ Result<std::optional<std::string>> ReadConfigFile(const std::string& path) {
 Result<json> ParseConfigJson(std::string_view text, const std::string& path) {
   json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
-    return InvalidArgument("parsing config file " + path + ": not a JSON object");
+    return InvalidArgument(fmt::format("parsing config file {}: not a JSON object", path));
   }
   return j;
 }
@@ -87,13 +88,13 @@ Result<Credential> CredentialFromEntry(const json& entry, const std::string& pat
   if (!auth.empty()) {
     auto decoded = Base64Decode(auth);
     if (!decoded) {
-      return InvalidArgument("parsing config file " + path + ": auths[\"" + key +
-                             "\"].auth is not base64");
+      return InvalidArgument(
+          fmt::format("parsing config file {}: auths[\"{}\"].auth is not base64", path, key));
     }
     size_t colon = decoded->find(':');
     if (colon == std::string::npos || colon == 0) {
-      return InvalidArgument("parsing config file " + path + ": invalid auth configuration for \"" +
-                             key + "\"");
+      return InvalidArgument(
+          fmt::format("parsing config file {}: invalid auth configuration for \"{}\"", path, key));
     }
     c.username = decoded->substr(0, colon);
     c.password = decoded->substr(colon + 1);
@@ -247,18 +248,19 @@ Result<Credential> HelperGet(const std::string& helper, const std::string& key) 
   auto r = RunHelper({program, "get"}, key + "\n");
   if (!r) return std::move(r).error().With("running " + program);
   if (r->exit_code == 127) {
-    return NotFound("credential helper " + program + " not found in PATH");
+    return NotFound(fmt::format("credential helper {} not found in PATH", program));
   }
   if (r->exit_code != 0) {
     std::string msg = TrimWs(r->out);
     if (msg == "credentials not found in native keychain") return Credential{};
     // The helper's message does not contain the secret (it failed).
     return Error(ErrorCode::kUnauthenticated,
-                 program + " get " + key + " failed: " + msg.substr(0, 200));
+                 fmt::format("{} get {} failed: {}", program, key, msg.substr(0, 200)));
   }
   json j = json::parse(r->out, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    return Error(ErrorCode::kUnauthenticated, program + " get " + key + ": malformed answer");
+    return Error(ErrorCode::kUnauthenticated,
+                 fmt::format("{} get {}: malformed answer", program, key));
   }
   Credential c;
   std::string user = StringField(j, "Username");
@@ -365,13 +367,13 @@ Status WritePrivateFile(const std::string& path, const std::string& bytes) {
   OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir));
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return IoError("creating " + tmp + ": " + io::ErrnoText(errno));
+  if (fd < 0) return IoError(fmt::format("creating {}: {}", tmp, io::ErrnoText(errno)));
   ::fchmod(fd, 0600);
   Status s = fsutil::WriteAll(fd, bytes.data(), bytes.size(), tmp);
-  if (s && ::fsync(fd) != 0) s = IoError("fsync " + tmp + ": " + io::ErrnoText(errno));
+  if (s && ::fsync(fd) != 0) s = IoError(fmt::format("fsync {}: {}", tmp, io::ErrnoText(errno)));
   ::close(fd);
   if (s && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    s = IoError("renaming " + tmp + " to " + path + ": " + io::ErrnoText(errno));
+    s = IoError(fmt::format("renaming {} to {}: {}", tmp, path, io::ErrnoText(errno)));
   }
   if (!s) ::unlink(tmp.c_str());
   return s;
@@ -476,7 +478,8 @@ Status StoreCredential(const std::string& registry, const Credential& credential
   if (cfg.is_null()) cfg = json::object();
   if (auto auths = cfg.find("auths");
       auths != cfg.end() && !auths->is_object() && !auths->is_null()) {
-    return InvalidArgument("updating config file " + path + ": \"auths\" is not a JSON object");
+    return InvalidArgument(
+        fmt::format("updating config file {}: \"auths\" is not a JSON object", path));
   }
   std::string key = DockerConfigKey(registry);
   std::string helper = HelperFor(cfg, key);
@@ -487,7 +490,8 @@ Status StoreCredential(const std::string& registry, const Credential& credential
     auto r = RunHelper({program, "store"}, payload.dump());
     if (!r) return std::move(r).error().With("running " + program);
     if (r->exit_code != 0) {
-      return IoError(program + " store " + key + " failed: " + TrimWs(r->out).substr(0, 200));
+      return IoError(
+          fmt::format("{} store {} failed: {}", program, key, TrimWs(r->out).substr(0, 200)));
     }
     // Keep an (empty) auths entry so `docker login` semantics hold.
     cfg["auths"][key] = json::object();

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <utility>
+#include <variant>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -23,6 +24,7 @@
 #include "ocib/image_location.h"
 #include "ocib/layer.h"
 #include "ocib/platform.h"
+#include "ocib/sbom.h"
 
 #include "lib/builder/remote_build.h"
 #include "lib/core/parallel.h"
@@ -56,7 +58,8 @@ std::string Element(const std::string& parent, size_t index) {
 
 // "" at the top level reads "top level" in messages.
 Error At(const std::string& path, const std::string& message) {
-  return InvalidArgument((path.empty() ? std::string("top level") : path) + ": " + message);
+  return InvalidArgument(
+      fmt::format("{}: {}", path.empty() ? std::string("top level") : path, message));
 }
 
 std::string Article(std::string_view type) {
@@ -64,8 +67,7 @@ std::string Article(std::string_view type) {
 }
 
 Error WrongType(const std::string& path, std::string_view want, const ojson& got) {
-  return At(path, "expected " + Article(want) + " " + std::string(want) + ", got " +
-                      std::string(got.type_name()));
+  return At(path, fmt::format("expected {} {}, got {}", Article(want), want, got.type_name()));
 }
 
 // Tracks the path of the value being parsed and finds duplicate keys.
@@ -148,17 +150,15 @@ Result<std::vector<std::pair<std::string, std::string>>> ReadStringObject(const 
   return out;
 }
 
-// {"K": "V"} as "K=V" strings.
-Result<std::vector<std::string>> ReadKeyValues(const ojson& v, const std::string& path) {
-  OCIB_ASSIGN_OR_RETURN(auto pairs, ReadStringObject(v, path));
-  std::vector<std::string> out;
+// {"K": "V"} with keys non-empty and without '='.
+Result<KeyValues> ReadKeyValues(const ojson& v, const std::string& path) {
+  OCIB_ASSIGN_OR_RETURN(KeyValues pairs, ReadStringObject(v, path));
   for (const auto& [k, value] : pairs) {
     if (k.empty() || k.find('=') != std::string::npos) {
       return At(Member(path, k), "a key must be non-empty and contain no '='");
     }
-    out.push_back(k + "=" + value);
   }
-  return out;
+  return pairs;
 }
 
 Result<bool> ReadBool(const ojson& v, const std::string& path) {
@@ -191,27 +191,18 @@ std::string Resolve(std::string_view base_dir, const std::string& p) {
   return out + p;
 }
 
-// A layout or archive location with its DIR/FILE resolved; anything else
-// (static, scratch, a registry reference) is kept.
-Result<std::string> ResolveLayoutRef(std::string_view base_dir, const std::string& text,
-                                     const std::string& path) {
-  if (text == "static" || text == "scratch") return text;
+// A layout or archive location with its DIR/FILE resolved; a registry
+// reference is kept.
+Result<ImageLocation> ReadLocation(std::string_view base_dir, const std::string& text,
+                                   const std::string& path) {
   auto where = ImageLocation::Parse(text);
-  if (!where) {
-    if (text.starts_with("oci:") || text.starts_with("oci-archive:") ||
-        text.starts_with("docker-archive:")) {
-      return At(path, where.error().message());
-    }
-    return text;
-  }
+  if (!where) return At(path, where.error().message());
   if (auto* l = std::get_if<LayoutLocation>(&where->where)) {
     l->path = Resolve(base_dir, l->path);
   } else if (auto* a = std::get_if<ArchiveLocation>(&where->where)) {
     a->path = Resolve(base_dir, a->path);
-  } else {
-    return text;
   }
-  return where->ToString();
+  return *where;
 }
 
 // ---- the keys ------------------------------------------------------------------
@@ -220,9 +211,8 @@ struct Context {
   std::string_view base_dir;
 };
 
-using ParseFn =
-    std::function<Status(const ojson&, const std::string&, const Context&, BuildOptions&)>;
-using CopyFn = std::function<void(BuildOptions&, const BuildOptions&)>;
+using ParseFn = std::function<Status(const ojson&, const std::string&, const Context&, BuildSpec&)>;
+using CopyFn = std::function<void(BuildSpec&, const BuildSpec&)>;
 
 struct Field {
   std::string key;
@@ -231,16 +221,16 @@ struct Field {
 };
 
 template <typename T>
-CopyFn CopyOf(T BuildOptions::*member) {
-  return [member](BuildOptions& d, const BuildOptions& s) { d.*member = s.*member; };
+CopyFn CopyOf(T BuildSpec::*member) {
+  return [member](BuildSpec& d, const BuildSpec& s) { d.*member = s.*member; };
 }
 
 // A field whose value `read(value, path, context)` gives, stored in `member`.
 template <typename T, typename Read>
-Field MemberField(std::string key, T BuildOptions::*member, Read read) {
+Field MemberField(std::string key, T BuildSpec::*member, Read read) {
   return {std::move(key),
           [member, read](const ojson& v, const std::string& path, const Context& ctx,
-                         BuildOptions& o) -> Status {
+                         BuildSpec& o) -> Status {
             OCIB_ASSIGN_OR_RETURN(o.*member, read(v, path, ctx));
             return OkStatus();
           },
@@ -249,7 +239,7 @@ Field MemberField(std::string key, T BuildOptions::*member, Read read) {
 
 // A string kept as written.
 template <typename T>
-Field StringField(std::string key, T BuildOptions::*member) {
+Field StringField(std::string key, T BuildSpec::*member) {
   return MemberField(
       std::move(key), member,
       [](const ojson& v, const std::string& path, const Context&) { return ReadString(v, path); });
@@ -257,77 +247,115 @@ Field StringField(std::string key, T BuildOptions::*member) {
 
 // An array of strings kept as written.
 template <typename T>
-Field StringArrayField(std::string key, T BuildOptions::*member) {
+Field StringArrayField(std::string key, T BuildSpec::*member) {
   return MemberField(std::move(key), member,
                      [](const ojson& v, const std::string& path, const Context&) {
                        return ReadStringArray(v, path);
                      });
 }
 
-// An object {"K": "V"}, stored as "K=V" strings in file order.
-Field KeyValueField(std::string key, std::vector<std::string> BuildOptions::*member) {
+// An object {"K": "V"}, in file order.
+Field KeyValueField(std::string key, KeyValues BuildSpec::*member) {
   return MemberField(std::move(key), member,
                      [](const ojson& v, const std::string& path, const Context&) {
                        return ReadKeyValues(v, path);
                      });
 }
 
-// oci:/oci-archive: references resolved against the build file's directory.
-Field LayoutRefField(std::string key, std::string BuildOptions::*member) {
-  return MemberField(
-      std::move(key), member,
-      [](const ojson& v, const std::string& path, const Context& ctx) -> Result<std::string> {
-        OCIB_ASSIGN_OR_RETURN(std::string s, ReadString(v, path));
-        return ResolveLayoutRef(ctx.base_dir, s, path);
-      });
+// An array of strings, each read by `parse(text)` (its error prefixed with
+// the element's path).
+template <typename T, typename Parse>
+Field ArrayField(std::string key, std::vector<T> BuildSpec::*member, Parse parse) {
+  return MemberField(std::move(key), member,
+                     [parse](const ojson& v, const std::string& path,
+                             const Context& ctx) -> Result<std::vector<T>> {
+                       OCIB_ASSIGN_OR_RETURN(auto list, ReadStringArray(v, path));
+                       std::vector<T> out;
+                       for (size_t i = 0; i < list.size(); ++i) {
+                         auto item = parse(list[i], ctx);
+                         if (!item) return At(Element(path, i), item.error().message());
+                         out.push_back(std::move(*item));
+                       }
+                       return out;
+                     });
 }
 
-Status ParsePlatforms(const ojson& v, const std::string& path, const Context&, BuildOptions& o) {
-  OCIB_ASSIGN_OR_RETURN(auto list, ReadStringArray(v, path));
-  for (size_t i = 0; i < list.size(); ++i) {
-    if (list[i] == "all") continue;  // only meaningful with "go"; BuildImage checks
-    auto p = Platform::ParseList(list[i]);
-    if (!p) return At(Element(path, i), p.error().message());
+Status ParseBase(const ojson& v, const std::string& path, const Context& ctx, BuildSpec& o) {
+  OCIB_ASSIGN_OR_RETURN(std::string s, ReadString(v, path));
+  if (s == "static" || s == "scratch") {
+    OCIB_ASSIGN_OR_RETURN(o.base, ParseBuildBase(s));
+    return OkStatus();
   }
-  o.platforms = std::move(list);
+  OCIB_ASSIGN_OR_RETURN(o.base, ReadLocation(ctx.base_dir, s, path));
   return OkStatus();
 }
 
-Status ParseBinaries(const ojson& v, const std::string& path, const Context& ctx, BuildOptions& o) {
+Status ParseOutputKey(const ojson& v, const std::string& path, const Context& ctx, BuildSpec& o) {
+  OCIB_ASSIGN_OR_RETURN(std::string s, ReadString(v, path));
+  OCIB_ASSIGN_OR_RETURN(o.output, ReadLocation(ctx.base_dir, s, path));
+  return OkStatus();
+}
+
+// Platform lists; "all" (only meaningful with "go"; BuildImage checks)
+// stands for all the base's platforms.
+Status ParsePlatforms(const ojson& v, const std::string& path, const Context&, BuildSpec& o) {
+  OCIB_ASSIGN_OR_RETURN(auto list, ReadStringArray(v, path));
+  o.platforms.clear();
+  o.all_platforms = false;
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (list[i] == "all") {
+      o.all_platforms = true;
+      continue;
+    }
+    auto p = Platform::ParseList(list[i]);
+    if (!p) return At(Element(path, i), p.error().message());
+    o.platforms.insert(o.platforms.end(), p->begin(), p->end());
+  }
+  return OkStatus();
+}
+
+void CopyPlatforms(BuildSpec& d, const BuildSpec& s) {
+  d.platforms = s.platforms;
+  d.all_platforms = s.all_platforms;
+}
+
+Status ParseBinaries(const ojson& v, const std::string& path, const Context& ctx, BuildSpec& o) {
   OCIB_ASSIGN_OR_RETURN(auto pairs, ReadStringObject(v, path));
   o.binaries.clear();
   for (auto& [platform, file] : pairs) {
     auto p = Platform::Parse(platform);
     if (!p) return At(Member(path, platform), p.error().message());
     if (file.empty()) return At(Member(path, platform), "empty path");
-    o.binaries.emplace_back(platform, Resolve(ctx.base_dir, file));
+    o.binaries.emplace_back(*p, Resolve(ctx.base_dir, file));
   }
   return OkStatus();
 }
 
-Status ParseGoDir(const ojson& v, const std::string& path, const Context& ctx, BuildOptions& o) {
+Status ParseGoDir(const ojson& v, const std::string& path, const Context& ctx, BuildSpec& o) {
   OCIB_ASSIGN_OR_RETURN(std::string s, ReadString(v, path));
   o.go_dir = s.empty() ? std::string(ctx.base_dir) : Resolve(ctx.base_dir, s);
   return OkStatus();
 }
 
-Status ParseFiles(const ojson& v, const std::string& path, const Context& ctx, BuildOptions& o) {
-  OCIB_ASSIGN_OR_RETURN(auto list, ReadStringArray(v, path));
-  o.files.clear();
-  for (size_t i = 0; i < list.size(); ++i) {
-    const std::string& f = list[i];
-    // Split as BuildImage does: DEST follows the last ':'.
-    auto colon = f.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == f.size()) {
-      return At(Element(path, i), "\"" + f + "\": want SRC:DEST");
-    }
-    o.files.push_back(Resolve(ctx.base_dir, f.substr(0, colon)) + f.substr(colon));
-  }
-  return OkStatus();
+Result<FileMapping> ReadFileMapping(const std::string& text, const Context& ctx) {
+  OCIB_ASSIGN_OR_RETURN(FileMapping f, FileMapping::Parse(text));
+  f.source = Resolve(ctx.base_dir, f.source);
+  return f;
 }
 
-Status ParseCompressionKey(const ojson& v, const std::string& path, const Context&,
-                           BuildOptions& o) {
+Result<ExposedPort> ReadPort(const std::string& text, const Context&) {
+  return ExposedPort::Parse(text);
+}
+
+Result<Reference> ReadTag(const std::string& text, const Context&) {
+  OCIB_ASSIGN_OR_RETURN(ImageLocation where, ImageLocation::Parse(text));
+  if (where.registry() == nullptr) {
+    return InvalidArgument(fmt::format("\"{}\" is not a registry reference", text));
+  }
+  return where.registry()->reference;
+}
+
+Status ParseCompressionKey(const ojson& v, const std::string& path, const Context&, BuildSpec& o) {
   OCIB_ASSIGN_OR_RETURN(std::string s, ReadString(v, path));
   auto c = ParseCompression(s);
   if (!c) return At(path, c.error().message());
@@ -336,40 +364,52 @@ Status ParseCompressionKey(const ojson& v, const std::string& path, const Contex
 }
 
 Status ParseCompressionLevel(const ojson& v, const std::string& path, const Context&,
-                             BuildOptions& o) {
+                             BuildSpec& o) {
   OCIB_ASSIGN_OR_RETURN(o.compression_level, ReadInt(v, path));
+  return OkStatus();
+}
+
+Status ParseSbomKey(const ojson& v, const std::string& path, const Context&, BuildSpec& o) {
+  OCIB_ASSIGN_OR_RETURN(std::string s, ReadString(v, path));
+  if (s == "none") {
+    o.sbom.reset();
+    return OkStatus();
+  }
+  auto f = ParseSbomFormat(s);
+  if (!f) return At(path, fmt::format("\"{}\": want spdx, cyclonedx or none", s));
+  o.sbom = *f;
   return OkStatus();
 }
 
 const std::vector<Field>& Fields() {
   static const auto* fields = new std::vector<Field>{
-      LayoutRefField("base", &BuildOptions::base),
-      StringField("base_name", &BuildOptions::base_name),
-      {"platforms", ParsePlatforms, CopyOf(&BuildOptions::platforms)},
-      {"binaries", ParseBinaries, CopyOf(&BuildOptions::binaries)},
-      StringField("go", &BuildOptions::go_package),
-      {"go_dir", ParseGoDir, CopyOf(&BuildOptions::go_dir)},
-      StringArrayField("go_flags", &BuildOptions::go_flags),
-      StringField("go_ldflags", &BuildOptions::go_ldflags),
-      StringField("binary_path", &BuildOptions::binary_path),
-      MemberField("binary_unchecked", &BuildOptions::binary_unchecked,
+      {"base", ParseBase, CopyOf(&BuildSpec::base)},
+      StringField("base_name", &BuildSpec::base_name),
+      {"platforms", ParsePlatforms, CopyPlatforms},
+      {"binaries", ParseBinaries, CopyOf(&BuildSpec::binaries)},
+      StringField("go", &BuildSpec::go_package),
+      {"go_dir", ParseGoDir, CopyOf(&BuildSpec::go_dir)},
+      StringArrayField("go_flags", &BuildSpec::go_flags),
+      StringField("go_ldflags", &BuildSpec::go_ldflags),
+      StringField("binary_path", &BuildSpec::binary_path),
+      MemberField("binary_unchecked", &BuildSpec::binary_unchecked,
                   [](const ojson& v, const std::string& path, const Context&) {
                     return ReadBool(v, path);
                   }),
-      {"files", ParseFiles, CopyOf(&BuildOptions::files)},
-      StringArrayField("entrypoint", &BuildOptions::entrypoint),
-      StringArrayField("cmd", &BuildOptions::cmd),
-      KeyValueField("env", &BuildOptions::env),
-      KeyValueField("labels", &BuildOptions::labels),
-      KeyValueField("annotations", &BuildOptions::annotations),
-      StringArrayField("expose", &BuildOptions::expose),
-      StringField("user", &BuildOptions::user),
-      StringField("workdir", &BuildOptions::workdir),
-      {"compression", ParseCompressionKey, CopyOf(&BuildOptions::compression)},
-      {"compression_level", ParseCompressionLevel, CopyOf(&BuildOptions::compression_level)},
-      LayoutRefField("output", &BuildOptions::output),
-      StringField("sbom", &BuildOptions::sbom),
-      StringArrayField("tags", &BuildOptions::tags),
+      ArrayField("files", &BuildSpec::files, ReadFileMapping),
+      StringArrayField("entrypoint", &BuildSpec::entrypoint),
+      StringArrayField("cmd", &BuildSpec::cmd),
+      KeyValueField("env", &BuildSpec::env),
+      KeyValueField("labels", &BuildSpec::labels),
+      KeyValueField("annotations", &BuildSpec::annotations),
+      ArrayField("expose", &BuildSpec::expose, ReadPort),
+      StringField("user", &BuildSpec::user),
+      StringField("workdir", &BuildSpec::workdir),
+      {"compression", ParseCompressionKey, CopyOf(&BuildSpec::compression)},
+      {"compression_level", ParseCompressionLevel, CopyOf(&BuildSpec::compression_level)},
+      {"output", ParseOutputKey, CopyOf(&BuildSpec::output)},
+      {"sbom", ParseSbomKey, CopyOf(&BuildSpec::sbom)},
+      ArrayField("tags", &BuildSpec::tags, ReadTag),
   };
   return *fields;
 }
@@ -410,14 +450,15 @@ Error UnknownKey(const std::string& path, std::string_view key) {
     }
   }
   std::string message = "unknown key";
-  if (!best.empty()) message += " (did you mean \"" + best + "\"?)";
+  if (!best.empty()) message += fmt::format(" (did you mean \"{}\"?)", best);
   return At(path, message);
 }
 
 // Output identity for the distinct-outputs check: a layout and tag, or an
 // archive file (written whole, whatever its tag).
-std::optional<std::string> OutputKey(const std::string& output) {
-  auto ref = build::ParseOutput(output);
+std::optional<std::string> OutputKey(const std::optional<ImageLocation>& output) {
+  if (!output) return std::nullopt;
+  auto ref = build::OutputOf(*output);
   if (!ref) return std::nullopt;
   std::string p = std::filesystem::path(ref->path).lexically_normal().string();
   while (p.size() > 1 && p.back() == '/') p.pop_back();
@@ -433,13 +474,14 @@ Status CheckDistinct(const std::vector<BuildFileImage>& images) {
   std::map<std::string, size_t> seen;  // output key or tag -> image index
   for (size_t i = 0; i < images.size(); ++i) {
     std::vector<std::string> keys;
-    if (auto k = OutputKey(images[i].options.output)) keys.push_back(*k);
-    for (const auto& t : images[i].options.tags) keys.push_back("tag " + t);
+    if (auto k = OutputKey(images[i].spec.output)) keys.push_back(*k);
+    for (const auto& t : images[i].spec.tags) keys.push_back("tag " + t.String());
     for (const auto& k : keys) {
       auto [it, inserted] = seen.emplace(k, i);
       if (!inserted && it->second != i) {
-        return InvalidArgument(images[i].label + " and " + images[it->second].label +
-                               " both write " + (k.rfind("tag ", 0) == 0 ? k.substr(4) : k));
+        return InvalidArgument(fmt::format("{} and {} both write {}", images[i].label,
+                                           images[it->second].label,
+                                           k.rfind("tag ", 0) == 0 ? k.substr(4) : k));
       }
     }
   }
@@ -458,10 +500,10 @@ Result<BuildFileImage> ParseImage(const ojson& v, const std::string& path, const
     }
     const Field* f = FindField(key);
     if (f == nullptr) return UnknownKey(member, key);
-    OCIB_RETURN_IF_ERROR(f->parse(value, member, ctx, image.options));
+    OCIB_RETURN_IF_ERROR(f->parse(value, member, ctx, image.spec));
   }
-  if (!image.options.go_package.empty() && !v.contains("go_dir")) {
-    image.options.go_dir = std::string(ctx.base_dir);
+  if (!image.spec.go_package.empty() && !v.contains("go_dir")) {
+    image.spec.go_dir = std::string(ctx.base_dir);
   }
   return image;
 }
@@ -503,12 +545,12 @@ Result<std::vector<BuildFileImage>> ParseDocument(std::string_view text, const C
   for (size_t i = 0; i < list.size(); ++i) {
     std::string path = Element("images", i);
     OCIB_ASSIGN_OR_RETURN(BuildFileImage image, ParseImage(list[i], path, ctx));
-    image.label = image.name.empty() ? path : path + " (" + image.name + ")";
+    image.label = image.name.empty() ? path : fmt::format("{} ({})", path, image.name);
     if (!image.name.empty()) {
       auto [it, inserted] = names.emplace(image.name, i);
       if (!inserted) {
-        return At(path + ".name",
-                  "\"" + image.name + "\" is also the name of " + Element("images", it->second));
+        return At(path + ".name", fmt::format("\"{}\" is also the name of {}", image.name,
+                                              Element("images", it->second)));
       }
     }
     images.push_back(std::move(image));
@@ -543,20 +585,22 @@ const std::vector<std::string>& BuildFileFields() {
   return *keys;
 }
 
-Status ApplyOverrides(std::vector<BuildFileImage>& images, const BuildOptions& flags,
+Status ApplyOverrides(std::vector<BuildFileImage>& images, const BuildSpec& flags,
                       const std::set<std::string>& given) {
   for (const auto& g : given) {
-    if (FindField(g) == nullptr) return InvalidArgument("\"" + g + "\" is not a build file field");
+    if (FindField(g) == nullptr) {
+      return InvalidArgument(fmt::format("\"{}\" is not a build file field", g));
+    }
   }
   std::vector<BuildFileImage> merged = images;
   for (auto& image : merged) {
     // Start from the flags (fields the file cannot set come from them), then
     // take back every file field no flag overrides.
-    BuildOptions o = flags;
+    BuildSpec o = flags;
     for (const auto& f : Fields()) {
-      if (!given.contains(f.key)) f.copy(o, image.options);
+      if (!given.contains(f.key)) f.copy(o, image.spec);
     }
-    image.options = std::move(o);
+    image.spec = std::move(o);
   }
   OCIB_RETURN_IF_ERROR(CheckDistinct(merged));
   images = std::move(merged);
@@ -621,10 +665,10 @@ class InOrder {
 // The options of image `image` (number `index`) in a run: the caller's
 // configure, prefixed log lines, the run's registry sessions, and the build
 // slot released once written.
-BuildOptions RunOptions(const BuildFileImage& image, size_t index, const BuildImagesOptions& run,
-                        bool prefix, const std::shared_ptr<RegistrySessions>& sessions,
-                        const std::function<void()>& written) {
-  BuildOptions o = image.options;
+BuildSpec RunSpec(const BuildFileImage& image, size_t index, const BuildImagesOptions& run,
+                  bool prefix, const std::shared_ptr<RegistrySessions>& sessions,
+                  const std::function<void()>& written) {
+  BuildSpec o = image.spec;
   if (!o.registry.sessions) o.registry.sessions = sessions;
   if (run.configure) run.configure(index, o);
   std::string tag = fmt::format("[{}] ", image.name.empty() ? image.label : image.name);
@@ -650,7 +694,7 @@ Status BuildImages(const std::vector<BuildFileImage>& images, const BuildImagesO
     building.Acquire();
     std::once_flag released;
     auto release = [&] { std::call_once(released, [&] { building.Release(); }); };
-    auto r = BuildImage(RunOptions(images[i], i, run, prefix, sessions, release));
+    auto r = BuildImage(RunSpec(images[i], i, run, prefix, sessions, release));
     release();
     if (!r) {
       results.Done(i, std::nullopt);

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "lib/core/env.h"
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
@@ -74,8 +76,8 @@ Run RunGo(const std::vector<std::string>& args, const std::vector<std::string>& 
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     run.error = Error(rc == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                      std::string("cannot run go: ") + io::ErrnoText(rc) +
-                          (rc == ENOENT ? " (is golang-go installed?)" : ""));
+                      fmt::format("cannot run go: {}{}", io::ErrnoText(rc),
+                                  rc == ENOENT ? " (is golang-go installed?)" : ""));
     return run;
   }
   int status = 0;
@@ -89,7 +91,7 @@ Run RunGo(const std::vector<std::string>& args, const std::vector<std::string>& 
 
 }  // namespace
 
-Result<std::vector<std::string>> GoBuildAll(const BuildOptions& options,
+Result<std::vector<std::string>> GoBuildAll(const BuildSpec& options,
                                             const std::vector<Platform>& platforms,
                                             const std::string& out_dir) {
   std::string dir = options.go_dir.empty() ? "." : options.go_dir;
@@ -115,14 +117,13 @@ Result<std::vector<std::string>> GoBuildAll(const BuildOptions& options,
   for (size_t i = 0; i < platforms.size(); ++i) {
     if (runs[i].error) return std::move(*runs[i].error).With("building " + options.go_package);
     if (runs[i].exit_code != 0) {
-      return Error(ErrorCode::kBuildFailed, "go build " + options.go_package + " for " +
-                                                platforms[i].ToString() + " failed (exit " +
-                                                std::to_string(runs[i].exit_code) + "):\n" +
-                                                runs[i].output);
+      return Error(ErrorCode::kBuildFailed,
+                   fmt::format("go build {} for {} failed (exit {}):\n{}", options.go_package,
+                               platforms[i].ToString(), runs[i].exit_code, runs[i].output));
     }
     if (options.log) {
-      options.log("ocib: go build " + options.go_package + " for " + platforms[i].ToString() +
-                  ": ok");
+      options.log(
+          fmt::format("ocib: go build {} for {}: ok", options.go_package, platforms[i].ToString()));
     }
   }
   return outputs;

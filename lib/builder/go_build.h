@@ -13,7 +13,7 @@ namespace ocib::build {
 // Builds options.go_package for each platform into `out_dir` (one binary per
 // platform, in `platforms` order), in parallel. kBuildFailed with go's
 // output when a build fails; kNotFound when `go` is not installed.
-Result<std::vector<std::string>> GoBuildAll(const BuildOptions& options,
+Result<std::vector<std::string>> GoBuildAll(const BuildSpec& options,
                                             const std::vector<Platform>& platforms,
                                             const std::string& out_dir);
 

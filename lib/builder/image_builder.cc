@@ -9,6 +9,9 @@
 #include <memory>
 #include <set>
 #include <thread>
+#include <variant>
+
+#include <fmt/format.h>
 
 #include "ocib/digest.h"
 #include "ocib/go_buildinfo.h"
@@ -44,17 +47,17 @@ Result<int64_t> ParseSourceDateEpoch(std::string_view text) {
   int64_t v = 0;
   for (char c : text) {
     if (c < '0' || c > '9') {
-      return InvalidArgument("SOURCE_DATE_EPOCH \"" + std::string(text) +
-                             "\" is not a whole number of seconds");
+      return InvalidArgument(
+          fmt::format("SOURCE_DATE_EPOCH \"{}\" is not a whole number of seconds", text));
     }
     if (v > (INT64_MAX - (c - '0')) / 10) {
-      return InvalidArgument("SOURCE_DATE_EPOCH \"" + std::string(text) + "\" is too large");
+      return InvalidArgument(fmt::format("SOURCE_DATE_EPOCH \"{}\" is too large", text));
     }
     v = v * 10 + (c - '0');
   }
   // Tar headers and RFC 3339 years stop at 9999-12-31.
   if (v > 253402300799) {
-    return InvalidArgument("SOURCE_DATE_EPOCH \"" + std::string(text) + "\" is after year 9999");
+    return InvalidArgument(fmt::format("SOURCE_DATE_EPOCH \"{}\" is after year 9999", text));
   }
   return v;
 }
@@ -96,38 +99,6 @@ void ReportLayer(const BuildEvents& events, int index, const Layer& layer, bool 
   events.on_layer(e);
 }
 
-struct KeyValue {
-  std::string key;
-  std::string value;
-};
-
-Result<KeyValue> SplitKeyValue(const std::string& text, std::string_view flag) {
-  auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0) {
-    return InvalidArgument(std::string(flag) + " \"" + text + "\": want KEY=VALUE");
-  }
-  return KeyValue{text.substr(0, eq), text.substr(eq + 1)};
-}
-
-Result<std::string> NormalizePort(const std::string& text) {
-  std::string port = text;
-  std::string proto = "tcp";
-  auto slash = text.find('/');
-  if (slash != std::string::npos) {
-    port = text.substr(0, slash);
-    proto = text.substr(slash + 1);
-  }
-  bool digits = !port.empty() && port.size() <= 5 &&
-                std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
-    return InvalidArgument("--expose \"" + text + "\": port must be 1-65535");
-  }
-  if (proto != "tcp" && proto != "udp" && proto != "sctp") {
-    return InvalidArgument("--expose \"" + text + "\": protocol must be tcp, udp or sctp");
-  }
-  return port + "/" + proto;
-}
-
 // One platform of a base image, resolved.
 struct BasePlatform {
   Platform platform;  // as the base writes it
@@ -149,9 +120,9 @@ Result<BasePlatform> LoadBaseManifest(BlobStore& layout, const Descriptor& desc)
   OCIB_ASSIGN_OR_RETURN(std::string cbytes, layout.ReadAll(m.config.digest));
   OCIB_ASSIGN_OR_RETURN(ImageConfig c, ImageConfig::Parse(cbytes));
   if (c.diff_ids.size() != m.layers.size()) {
-    return InvalidArgument("base manifest " + desc.digest.ToString() + " has " +
-                           std::to_string(m.layers.size()) + " layers but its config has " +
-                           std::to_string(c.diff_ids.size()) + " diff_ids");
+    return InvalidArgument(
+        fmt::format("base manifest {} has {} layers but its config has {} diff_ids",
+                    desc.digest.ToString(), m.layers.size(), c.diff_ids.size()));
   }
   BasePlatform bp;
   bp.platform = desc.platform ? *desc.platform : c.platform();
@@ -161,19 +132,19 @@ Result<BasePlatform> LoadBaseManifest(BlobStore& layout, const Descriptor& desc)
   return bp;
 }
 
-Result<Base> ResolveBase(const std::string& spec, const std::vector<Platform>& platforms) {
+Result<Base> ResolveBase(const BuildBase& from, const std::vector<Platform>& platforms) {
   Base base;
+  const std::string spec = BuildBaseName(from);
   base.name = spec;
-  if (spec == "static") return base;
-  if (spec == "scratch") {
+  if (std::holds_alternative<StaticBase>(from)) return base;
+  if (std::holds_alternative<ScratchBase>(from)) {
     base.kind = Base::Kind::kScratch;
     return base;
   }
-  auto where = ImageLocation::Parse(spec);
-  if (!where || where->registry() != nullptr) {
-    return InvalidArgument("base \"" + spec +
-                           "\": want static, scratch, oci:DIR[:TAG], oci-archive:FILE[:TAG] or "
-                           "docker-archive:FILE[:REPO:TAG]");
+  const ImageLocation* where = std::get_if<ImageLocation>(&from);
+  if (where == nullptr || where->registry() != nullptr) {
+    return InvalidArgument(fmt::format(
+        "base \"{}\": a registry base is pulled first (BuildImage does, with a registry)", spec));
   }
   base.kind = Base::Kind::kLayout;
   auto source = OpenImageSource(*where);
@@ -204,7 +175,7 @@ Result<Base> ResolveBase(const std::string& spec, const std::vector<Platform>& p
       break;
     }
     if (!found) {
-      return NotFound("base " + spec + " has no image for platform " + want.ToString());
+      return NotFound(fmt::format("base {} has no image for platform {}", spec, want.ToString()));
     }
   }
   // Base layers are checked before anything is written (absent ones are lent
@@ -269,22 +240,23 @@ Status CheckOutput(const build::Output& out) {
   struct stat st {};
   if (!out.archive && ::stat(dir.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode))
-      return InvalidArgument("output " + dir + " exists and is not a directory");
+      return InvalidArgument(fmt::format("output {} exists and is not a directory", dir));
     struct stat lst {};
     if (::stat((dir + "/oci-layout").c_str(), &lst) == 0) {
       // Existing layout: it must be valid (never overwritten when corrupt).
       auto layout = OciLayout::Open(dir);
       if (!layout) return std::move(layout).error().With("opening output layout " + dir);
     } else if (::stat((dir + "/index.json").c_str(), &lst) == 0) {
-      return InvalidArgument("output " + dir + " has an index.json but no oci-layout file");
+      return InvalidArgument(
+          fmt::format("output {} has an index.json but no oci-layout file", dir));
     }
     if (::access(dir.c_str(), W_OK) != 0) {
-      return IoError("output " + dir + " is not writable: " + ErrnoText(errno));
+      return IoError(fmt::format("output {} is not writable: {}", dir, ErrnoText(errno)));
     }
     return {};
   }
   if (out.archive && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    return InvalidArgument("output archive " + dir + " is a directory");
+    return InvalidArgument(fmt::format("output archive {} is a directory", dir));
   }
   // Find the nearest existing ancestor and check that it is a writable directory.
   std::string p = dir;
@@ -295,9 +267,9 @@ Status CheckOutput(const build::Output& out) {
     if (p == "." || p == "/") break;
   }
   if (!S_ISDIR(st.st_mode))
-    return InvalidArgument("output " + dir + ": " + p + " is not a directory");
+    return InvalidArgument(fmt::format("output {}: {} is not a directory", dir, p));
   if (::access(p.c_str(), W_OK) != 0) {
-    return IoError("output " + dir + " cannot be created: " + p + ": " + ErrnoText(errno));
+    return IoError(fmt::format("output {} cannot be created: {}: {}", dir, p, ErrnoText(errno)));
   }
   return {};
 }
@@ -309,7 +281,7 @@ struct Plan {
   std::string binary_dest;
   FileTree shared;
   std::vector<std::string> shared_dests;
-  std::vector<KeyValue> env;
+  KeyValues env;
   std::map<std::string, std::string> labels;
   Annotations annotations;
   std::set<std::string> ports;
@@ -318,53 +290,42 @@ struct Plan {
   std::shared_ptr<LayerCache> cache;  // null with no_cache
 };
 
-// The binaries --binary names, with their platforms, in the order given.
-using Binaries = std::vector<std::pair<Platform, std::string>>;
-
-// Parses --binary PLATFORM=PATH, at most one per platform.
-Result<Binaries> ParseBinaries(const BuildOptions& o) {
-  Binaries bins;
-  for (const auto& [ptext, path] : o.binaries) {
-    auto p = Platform::Parse(ptext);
-    if (!p) return std::move(p).error().With("--binary " + ptext + "=" + path);
-    for (const auto& b : bins) {
-      if (b.first.Matches(*p)) return InvalidArgument("--binary given twice for " + p->ToString());
-    }
-    bins.emplace_back(*p, path);
-  }
-  return bins;
-}
-
-// Sets the plan's platforms: --platform's, else those of the binaries.
-Status PlanPlatforms(const BuildOptions& o, const Binaries& bins, Plan& plan) {
-  if (!o.platforms.empty()) {
-    for (const auto& text : o.platforms) {
-      auto list = Platform::ParseList(text);
-      if (!list) return std::move(list).error().With("--platform");
-      for (auto& p : *list) {
-        for (const auto& q : plan.platforms) {
-          if (q.Matches(p)) return InvalidArgument("--platform lists " + p.ToString() + " twice");
-        }
-        plan.platforms.push_back(p);
+// Sets the plan's platforms: the spec's, else those of the binaries (each
+// at most once).
+Status PlanPlatforms(const BuildSpec& o, Plan& plan) {
+  for (const auto& [p, path] : o.binaries) {
+    for (const auto& [q, other] : o.binaries) {
+      if (&p == &q) break;
+      if (q.Matches(p)) {
+        return InvalidArgument(
+            fmt::format("two binaries for {}: {} and {}", p.ToString(), other, path));
       }
     }
-  } else {
-    for (const auto& b : bins) plan.platforms.push_back(b.first);
   }
+  const std::vector<Platform>& listed = o.platforms;
+  for (size_t i = 0; i < listed.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (listed[j].Matches(listed[i])) {
+        return InvalidArgument(fmt::format("platform {} is listed twice", listed[i].ToString()));
+      }
+    }
+  }
+  plan.platforms = listed;
   if (plan.platforms.empty()) {
-    return InvalidArgument("no platforms: give --binary PLATFORM=PATH for each platform");
+    for (const auto& b : o.binaries) plan.platforms.push_back(b.first);
   }
+  if (plan.platforms.empty()) return InvalidArgument("no platforms: give a binary per platform");
   return {};
 }
 
 // Sets each platform's binary; every binary must be for a planned platform.
-Status MatchBinaries(const Binaries& bins, Plan& plan) {
+Status MatchBinaries(const BuildSpec& o, Plan& plan) {
+  const auto& bins = o.binaries;
   for (const auto& p : plan.platforms) {
     auto it =
         std::find_if(bins.begin(), bins.end(), [&](const auto& b) { return b.first.Matches(p); });
     if (it == bins.end()) {
-      return InvalidArgument("platform " + p.ToString() + " has no binary: give --binary " +
-                             p.ToString() + "=PATH");
+      return InvalidArgument(fmt::format("platform {} has no binary", p.ToString()));
     }
     plan.binaries.push_back(it->second);
   }
@@ -372,15 +333,15 @@ Status MatchBinaries(const Binaries& bins, Plan& plan) {
     bool listed = std::any_of(plan.platforms.begin(), plan.platforms.end(),
                               [&](const Platform& p) { return p.Matches(b.first); });
     if (!listed) {
-      return InvalidArgument("--binary for " + b.first.ToString() +
-                             " but --platform does not list it");
+      return InvalidArgument(
+          fmt::format("a binary for {}, which is not a platform of the build", b.first.ToString()));
     }
   }
   return {};
 }
 
 // Sets the binary's path in the image and checks each binary is a readable regular file.
-Status CheckBinaries(const BuildOptions& o, Plan& plan) {
+Status CheckBinaries(const BuildSpec& o, Plan& plan) {
   OCIB_ASSIGN_OR_RETURN(plan.binary_dest, FileTree::NormalizePath(o.binary_path));
   for (size_t i = 0; i < plan.binaries.size(); ++i) {
     FileTree probe;
@@ -394,25 +355,23 @@ Status CheckBinaries(const BuildOptions& o, Plan& plan) {
     }
   }
   OCIB_RETURN_IF_ERROR(
-      build::CheckImagePath(plan.binary_dest, "binary path \"" + o.binary_path + "\""));
+      build::CheckImagePath(plan.binary_dest, fmt::format("binary path \"{}\"", o.binary_path)));
   return {};
 }
 
-// Sets the shared files (--file SRC:DEST) and their destinations.
-Status PlanFiles(const BuildOptions& o, Plan& plan) {
+// Sets the shared files and their destinations.
+Status PlanFiles(const BuildSpec& o, Plan& plan) {
   std::vector<build::FileInput> inputs;
-  for (const auto& f : o.files) {
-    auto colon = f.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == f.size()) {
-      return InvalidArgument("--file \"" + f + "\": want SRC:DEST");
+  for (const FileMapping& f : o.files) {
+    const std::string text = f.ToString();
+    if (f.source.empty() || f.destination.empty()) {
+      return InvalidArgument(fmt::format("file \"{}\": want a source and a destination", text));
     }
-    std::string src = f.substr(0, colon);
-    std::string dest = f.substr(colon + 1);
-    auto norm = FileTree::NormalizePath(dest);
-    if (!norm) return std::move(norm).error().With("--file " + f);
-    build::FileInput input{f, FileTree()};
-    auto st = input.tree.AddHostPath(src, dest);
-    if (!st) return std::move(st).error().With("--file " + f);
+    auto norm = FileTree::NormalizePath(f.destination);
+    if (!norm) return std::move(norm).error().With("file " + text);
+    build::FileInput input{text, FileTree()};
+    auto st = input.tree.AddHostPath(f.source, f.destination);
+    if (!st) return std::move(st).error().With("file " + text);
     inputs.push_back(std::move(input));
     plan.shared_dests.push_back(*norm);
   }
@@ -421,9 +380,8 @@ Status PlanFiles(const BuildOptions& o, Plan& plan) {
   return {};
 }
 
-// Sets the config's additions: --env, --label, --annotation, --expose.
 // Every text that goes into the image's JSON is valid UTF-8.
-Status CheckBuildText(const BuildOptions& o) {
+Status CheckBuildText(const BuildSpec& o) {
   std::vector<std::pair<const char*, const std::string*>> texts = {
       {"the base name", &o.base_name}, {"the binary path", &o.binary_path}};
   for (const auto* list : {&o.entrypoint, &o.cmd}) {
@@ -431,85 +389,91 @@ Status CheckBuildText(const BuildOptions& o) {
       for (const std::string& a : **list) texts.emplace_back("an argument", &a);
     }
   }
-  for (const std::string& e : o.env) texts.emplace_back("an environment entry", &e);
-  for (const std::string& l : o.labels) texts.emplace_back("a label", &l);
-  for (const std::string& a : o.annotations) texts.emplace_back("an annotation", &a);
+  for (const auto& [what, list] :
+       {std::pair{"an environment entry", &o.env}, std::pair{"a label", &o.labels},
+        std::pair{"an annotation", &o.annotations}}) {
+    for (const auto& [k, v] : *list) {
+      texts.emplace_back(what, &k);
+      texts.emplace_back(what, &v);
+    }
+  }
   if (o.user) texts.emplace_back("the user", &*o.user);
   if (o.workdir) texts.emplace_back("the working directory", &*o.workdir);
   for (const auto& [what, text] : texts) OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(*text, what));
   return {};
 }
 
-Status PlanSettings(const BuildOptions& o, Plan& plan) {
+// Keys are non-empty and hold no '=' (an env entry is "KEY=VALUE").
+Status CheckKeys(const KeyValues& list, std::string_view what) {
+  for (const auto& [k, v] : list) {
+    if (k.empty() || k.find('=') != std::string::npos) {
+      return InvalidArgument(
+          fmt::format("{} \"{}={}\": a key must be non-empty and contain no '='", what, k, v));
+    }
+  }
+  return {};
+}
+
+// Sets the config's additions: env, labels, annotations, exposed ports.
+Status PlanSettings(const BuildSpec& o, Plan& plan) {
   OCIB_RETURN_IF_ERROR(CheckBuildText(o));
-  for (const auto& e : o.env) {
-    OCIB_ASSIGN_OR_RETURN(KeyValue kv, SplitKeyValue(e, "--env"));
-    plan.env.push_back(kv);
-  }
-  for (const auto& l : o.labels) {
-    OCIB_ASSIGN_OR_RETURN(KeyValue kv, SplitKeyValue(l, "--label"));
-    plan.labels[kv.key] = kv.value;
-  }
-  for (const auto& a : o.annotations) {
-    OCIB_ASSIGN_OR_RETURN(KeyValue kv, SplitKeyValue(a, "--annotation"));
-    plan.annotations[kv.key] = kv.value;
-  }
-  for (const auto& p : o.expose) {
-    OCIB_ASSIGN_OR_RETURN(std::string port, NormalizePort(p));
-    plan.ports.insert(port);
+  OCIB_RETURN_IF_ERROR(CheckKeys(o.env, "environment entry"));
+  OCIB_RETURN_IF_ERROR(CheckKeys(o.labels, "label"));
+  OCIB_RETURN_IF_ERROR(CheckKeys(o.annotations, "annotation"));
+  plan.env = o.env;
+  for (const auto& [k, v] : o.labels) plan.labels[k] = v;
+  for (const auto& [k, v] : o.annotations) plan.annotations[k] = v;
+  for (const ExposedPort& p : o.expose) {
+    OCIB_ASSIGN_OR_RETURN(ExposedPort checked, ExposedPort::Parse(p.ToString()));
+    plan.ports.insert(checked.ToString());
   }
   return {};
 }
 
 // Checks the compression level, sets the SBOM format and the epoch, checks the output.
-Status PlanOutputOptions(const BuildOptions& o, Plan& plan) {
+Status PlanOutputOptions(const BuildSpec& o, Plan& plan) {
   if (o.compression_level != 0) {
     int lo = 1;
     int hi = o.compression == Compression::kZstd ? 19 : 9;
     if (o.compression == Compression::kNone || o.compression_level < lo ||
         o.compression_level > hi) {
-      return InvalidArgument("--compression-level " + std::to_string(o.compression_level) +
-                             " is out of range for " + std::string(CompressionName(o.compression)));
+      return InvalidArgument(fmt::format("compression level {} is out of range for {}",
+                                         o.compression_level, CompressionName(o.compression)));
     }
   }
-  if (o.sbom != "none") {
-    auto f = ParseSbomFormat(o.sbom);
-    if (!f) return InvalidArgument("--sbom \"" + o.sbom + "\": want spdx, cyclonedx or none");
-    plan.sbom = *f;
-  }
+  plan.sbom = o.sbom;
   plan.epoch = o.source_date_epoch.value_or(0);
   if (plan.output.archive && plan.output.archive->kind == ArchiveLocation::Kind::kDocker &&
       plan.platforms.size() != 1) {
-    return InvalidArgument("output " + o.output + ": a docker archive holds one platform, this " +
-                           "build makes " + std::to_string(plan.platforms.size()));
+    return InvalidArgument(
+        fmt::format("output {}: a docker archive holds one platform, this build makes {}",
+                    o.output->ToString(), plan.platforms.size()));
   }
   OCIB_RETURN_IF_ERROR(CheckOutput(plan.output));
   return {};
 }
 
-// Opens the layer cache (--cache-dir or the default one), unless --no-cache.
-Status OpenCache(const BuildOptions& o, Plan& plan) {
+// Opens the layer cache (`cache_dir` or the default one), unless `no_cache`.
+Status OpenCache(const BuildSpec& o, Plan& plan) {
   if (o.no_cache) return {};
   std::string dir = o.cache_dir;
   if (dir.empty()) {
     auto def = LayerCache::DefaultDir();
-    if (!def) return std::move(def).error().With("--cache-dir");
+    if (!def) return std::move(def).error().With("the layer cache");
     dir = *def;
   }
   auto cache = LayerCache::Open(dir);
-  if (!cache) return std::move(cache).error().With("--cache-dir " + dir);
+  if (!cache) return std::move(cache).error().With("the layer cache " + dir);
   plan.cache = std::move(*cache);
   return {};
 }
 
-Result<Plan> MakePlan(const BuildOptions& o) {
+Result<Plan> MakePlan(const BuildSpec& o) {
   Plan plan;
-  if (o.output.empty())
-    return InvalidArgument("no output: give --output oci:DIR[:TAG] or oci-archive:FILE[:TAG]");
-  OCIB_ASSIGN_OR_RETURN(plan.output, build::ParseOutput(o.output));
-  OCIB_ASSIGN_OR_RETURN(Binaries bins, ParseBinaries(o));
-  OCIB_RETURN_IF_ERROR(PlanPlatforms(o, bins, plan));
-  OCIB_RETURN_IF_ERROR(MatchBinaries(bins, plan));
+  if (!o.output) return InvalidArgument("no output: give a layout or an archive to write");
+  OCIB_ASSIGN_OR_RETURN(plan.output, build::OutputOf(*o.output));
+  OCIB_RETURN_IF_ERROR(PlanPlatforms(o, plan));
+  OCIB_RETURN_IF_ERROR(MatchBinaries(o, plan));
   OCIB_RETURN_IF_ERROR(CheckBinaries(o, plan));
   OCIB_RETURN_IF_ERROR(PlanFiles(o, plan));
   OCIB_RETURN_IF_ERROR(PlanSettings(o, plan));
@@ -614,7 +578,7 @@ class OutputLayout {
 };
 
 // Logs `line` through the build's log, when it has one.
-void LogLine(const BuildOptions& o, const std::string& line) {
+void LogLine(const BuildSpec& o, const std::string& line) {
   if (o.log) o.log(line);
 }
 
@@ -622,7 +586,7 @@ void LogLine(const BuildOptions& o, const std::string& line) {
 // the trees of the new layers, their cache keys and lookups, the counters.
 // Not movable: `trees` points into it, threads use it.
 struct LayerWork {
-  LayerWork(const BuildOptions& options, Plan& build_plan, Base& build_base,
+  LayerWork(const BuildSpec& options, Plan& build_plan, Base& build_base,
             OutputLayout& output_layout)
       : o(options), plan(build_plan), base(build_base), output(output_layout) {
     lopts.compression = o.compression;
@@ -634,7 +598,7 @@ struct LayerWork {
   LayerWork(const LayerWork&) = delete;
   LayerWork& operator=(const LayerWork&) = delete;
 
-  const BuildOptions& o;
+  const BuildSpec& o;
   Plan& plan;
   Base& base;
   OutputLayout& output;
@@ -847,7 +811,7 @@ Status AddPlatformLayers(LayerWork& w, NewLayers& added) {
 // What the documents are made from: the build's inputs, only read (also by
 // the thread that makes them speculatively).
 struct DocContext {
-  const BuildOptions& o;
+  const BuildSpec& o;
   const Plan& plan;
   const Base& base;
   const std::string& created;
@@ -926,18 +890,18 @@ void AddBuildLayers(const DocContext& c, const NewLayers& added, size_t i, Platf
 
 // Sets the container settings: entrypoint, cmd, env, labels, ports, user, workdir.
 void SetContainerConfig(const DocContext& c, ContainerConfig& cc) {
-  const BuildOptions& o = c.o;
+  const BuildSpec& o = c.o;
   cc.entrypoint = o.entrypoint ? *o.entrypoint : std::vector<std::string>{"/" + c.plan.binary_dest};
   cc.cmd = o.cmd;
   if (o.entrypoint && o.entrypoint->empty()) cc.entrypoint.reset();
-  for (const auto& kv : c.plan.env) {
+  for (const auto& [key, value] : c.plan.env) {
     auto it = std::find_if(cc.env.begin(), cc.env.end(), [&](const std::string& e) {
-      return e.compare(0, kv.key.size() + 1, kv.key + "=") == 0;
+      return e.compare(0, key.size() + 1, key + "=") == 0;
     });
     if (it != cc.env.end()) {
-      *it = kv.key + "=" + kv.value;
+      *it = key + "=" + value;
     } else {
-      cc.env.push_back(kv.key + "=" + kv.value);
+      cc.env.push_back(key + "=" + value);
     }
   }
   for (const auto& [k, v] : c.plan.labels) cc.labels[k] = v;
@@ -981,8 +945,8 @@ Status AttachPlatformSbom(const DocContext& c, size_t i, PlatformImage& img,
   const Platform& written = img.platform;
   auto info = ReadGoBuildInfo(c.plan.binaries[i]);
   if (!info) {
-    lines.push_back("ocib: warning: no SBOM for " + written.ToString() + ": " +
-                    info.error().ToString());
+    lines.push_back(fmt::format("ocib: warning: no SBOM for {}: {}", written.ToString(),
+                                info.error().ToString()));
     return {};
   }
   SbomSubject subject;
@@ -1009,9 +973,9 @@ Result<Documents> MakeDocuments(const DocContext& c, const NewLayers& added,
     OCIB_ASSIGN_OR_RETURN(PlatformImage img, WritePlatformImage(c, added, i, d, docs));
     OCIB_RETURN_IF_ERROR(AttachPlatformSbom(c, i, img, docs, made.lines));
     made.images.push_back(img);
-    made.lines.push_back("ocib: " + img.platform.ToString() + ": manifest " +
-                         img.manifest.digest.ToString() + ", per-platform layer " +
-                         HumanBytes(img.binary_layer_bytes));
+    made.lines.push_back(fmt::format("ocib: {}: manifest {}, per-platform layer {}",
+                                     img.platform.ToString(), img.manifest.digest.ToString(),
+                                     HumanBytes(img.binary_layer_bytes)));
   }
 
   if (made.images.size() == 1) {
@@ -1079,14 +1043,14 @@ void RecordBuild(const LayerWork& w, Documents made, BuildResult& result) {
   for (const auto& line : made.lines) LogLine(w.o, line);
   int64_t per_platform = 0;
   for (const auto& img : result.images) per_platform += img.binary_layer_bytes;
-  LogLine(w.o, "ocib: base " + HumanBytes(result.base_bytes) + ", shared " +
-                   HumanBytes(result.shared_bytes) + " (stored once), per-platform " +
-                   HumanBytes(per_platform) + " in total for " +
-                   std::to_string(result.images.size()) + " platform(s)");
-  LogLine(w.o, "ocib: layers: " + std::to_string(w.compressed.load()) + " compressed, " +
-                   std::to_string(w.reused.load()) + " reused" +
-                   (w.plan.cache ? " from the layer cache " + w.plan.cache->path()
-                                 : " (layer cache off)"));
+  LogLine(w.o, fmt::format("ocib: base {}, shared {} (stored once), per-platform {} in total for "
+                           "{} platform(s)",
+                           HumanBytes(result.base_bytes), HumanBytes(result.shared_bytes),
+                           HumanBytes(per_platform), result.images.size()));
+  LogLine(w.o, fmt::format("ocib: layers: {} compressed, {} reused{}", w.compressed.load(),
+                           w.reused.load(),
+                           w.plan.cache ? " from the layer cache " + w.plan.cache->path()
+                                        : " (layer cache off)"));
   result.layers_compressed = w.compressed.load();
   result.layers_reused = w.reused.load();
 }
@@ -1104,14 +1068,14 @@ Status WriteDocumentsAndIndex(const LayerWork& w, DeferredBlobStore& docs, Build
   }
   entries.push_back({result.descriptor, w.plan.output.tag});
   if (auto st = out.UpdateIndex(entries); !st) {
-    return std::move(st).error().With("updating " + out.path() + "/index.json");
+    return std::move(st).error().With(fmt::format("updating {}/index.json", out.path()));
   }
   result.tag = w.plan.output.tag;
   return {};
 }
 
 // Builds the image into `output`: its layers, then its documents, then its index.json entries.
-Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, OutputLayout& output) {
+Result<BuildResult> BuildInto(const BuildSpec& o, Plan& plan, Base& base, OutputLayout& output) {
   LayerWork w(o, plan, base, output);
   BuildResult result;
   OCIB_RETURN_IF_ERROR(MakeLayerTrees(w));
@@ -1136,59 +1100,61 @@ Result<BuildResult> BuildInto(const BuildOptions& o, Plan& plan, Base& base, Out
 
 namespace {
 
-// The platforms "all" stands for: the base index's, or a fixed list.
-Result<std::vector<std::string>> AllPlatforms(const std::string& base) {
-  if (base.rfind("oci:", 0) != 0) {
-    return std::vector<std::string>{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/ppc64le",
-                                    "linux/s390x"};
+// The platforms `all_platforms` stands for: the base index's, or a fixed list.
+Result<std::vector<Platform>> AllPlatforms(const BuildBase& base) {
+  const ImageLocation* where = std::get_if<ImageLocation>(&base);
+  if (where == nullptr) {
+    std::vector<Platform> out;
+    for (const char* p :
+         {"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/ppc64le", "linux/s390x"}) {
+      out.push_back(*Platform::Parse(p));
+    }
+    return out;
   }
-  OCIB_ASSIGN_OR_RETURN(ImageLocation where, ImageLocation::Parse(base));
-  if (where.layout() == nullptr) return InvalidArgument("\"" + base + "\" is not oci:DIR[:TAG]");
-  const LayoutLocation& ref = *where.layout();
-  OCIB_ASSIGN_OR_RETURN(auto layout, OciLayout::Open(ref.path));
-  OCIB_ASSIGN_OR_RETURN(Index index, layout->ReadIndex());
-  OCIB_ASSIGN_OR_RETURN(Descriptor top,
-                        SelectImage(index, ref.tag, ref.tag_given, ref.digest, base));
+  const std::string name = where->ToString();
+  OCIB_ASSIGN_OR_RETURN(auto source, OpenImageSource(*where));
+  OCIB_ASSIGN_OR_RETURN(Descriptor top, ResolveImage(*source, *where));
   if (!media_type::IsIndex(top.media_type)) {
-    return InvalidArgument("--platform all needs a base index; " + base + " is one image");
+    return InvalidArgument(
+        fmt::format("all platforms of the base needs a base index; {} is one image", name));
   }
-  OCIB_ASSIGN_OR_RETURN(std::string bytes, layout->ReadAll(top.digest));
+  OCIB_ASSIGN_OR_RETURN(std::string bytes, source->ReadAll(top.digest));
   OCIB_ASSIGN_OR_RETURN(Index idx, Index::Parse(bytes));
-  std::vector<std::string> out;
+  std::vector<Platform> out;
   for (const auto& m : idx.manifests) {
-    if (m.platform && media_type::IsManifest(m.media_type)) out.push_back(m.platform->ToString());
+    if (m.platform && media_type::IsManifest(m.media_type)) out.push_back(*m.platform);
   }
   return out;
 }
 
-Result<BuildResult> BuildGo(const BuildOptions& options) {
-  BuildOptions o = options;
-  if (!o.binaries.empty()) return InvalidArgument("--go and --binary cannot be combined");
-  if (o.platforms.empty()) return InvalidArgument("--go needs --platform LIST (or --platform all)");
-  if (o.platforms.size() == 1 && o.platforms[0] == "all") {
+Result<BuildResult> BuildGo(const BuildSpec& spec) {
+  BuildSpec o = spec;
+  if (!o.binaries.empty()) return InvalidArgument("a Go package and binaries cannot be combined");
+  if (o.all_platforms && !o.platforms.empty()) {
+    return InvalidArgument("all platforms and a list of platforms cannot be combined");
+  }
+  if (o.all_platforms) {
     auto all = AllPlatforms(o.base);
-    if (!all) return std::move(all).error().With("--platform all");
+    if (!all) return std::move(all).error().With("all platforms of the base");
     o.platforms = *all;
   }
-  std::vector<Platform> platforms;
-  for (const auto& text : o.platforms) {
-    auto list = Platform::ParseList(text);
-    if (!list) return std::move(list).error().With("--platform");
-    platforms.insert(platforms.end(), list->begin(), list->end());
+  if (o.platforms.empty()) {
+    return InvalidArgument("a Go package needs platforms (a list, or all of the base's)");
   }
   std::string tmpl = fsutil::TempDir() + "/ocib-go-XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr)
-    return IoError("mkdtemp " + tmpl + ": " + ErrnoText(errno));
-  auto binaries = build::GoBuildAll(o, platforms, tmpl);
+    return IoError(fmt::format("mkdtemp {}: {}", tmpl, ErrnoText(errno)));
+  auto binaries = build::GoBuildAll(o, o.platforms, tmpl);
   if (!binaries) {
     fsutil::RemoveAll(tmpl);
     return std::move(binaries).error();
   }
   o.go_package.clear();
-  o.platforms.clear();
-  for (size_t i = 0; i < platforms.size(); ++i) {
-    o.binaries.emplace_back(platforms[i].ToString(), (*binaries)[i]);
+  o.all_platforms = false;
+  for (size_t i = 0; i < o.platforms.size(); ++i) {
+    o.binaries.emplace_back(o.platforms[i], (*binaries)[i]);
   }
+  o.platforms.clear();
   auto r = BuildImage(o);
   fsutil::RemoveAll(tmpl);
   return r;
@@ -1196,31 +1162,33 @@ Result<BuildResult> BuildGo(const BuildOptions& options) {
 
 }  // namespace
 
-Result<BuildResult> BuildImage(const BuildOptions& options) {
-  if (build::UsesRegistry(options)) return build::BuildWithRegistry(options);
-  if (!options.go_package.empty()) return BuildGo(options);
-  OCIB_ASSIGN_OR_RETURN(Plan plan, MakePlan(options));
-  OCIB_ASSIGN_OR_RETURN(Base base, ResolveBase(options.base, plan.platforms));
+Result<BuildResult> BuildImage(const BuildSpec& spec) {
+  if (build::UsesRegistry(spec)) return build::BuildWithRegistry(spec);
+  if (!spec.go_package.empty()) return BuildGo(spec);
+  if (spec.all_platforms) return InvalidArgument("all platforms of the base is for a Go package");
+  OCIB_ASSIGN_OR_RETURN(Plan plan, MakePlan(spec));
+  OCIB_ASSIGN_OR_RETURN(Base base, ResolveBase(spec.base, plan.platforms));
   OCIB_RETURN_IF_ERROR(KeepBaseDirectories(base, plan.shared));
+  const std::string output_name = spec.output->ToString();
   if (!plan.output.archive) {
     OutputLayout output(plan.output.path);
-    auto r = BuildInto(options, plan, base, output);
+    auto r = BuildInto(spec, plan, base, output);
     if (!r) {
       output.DiscardIfFreshAndEmpty();
-      return std::move(r).error().With("building " + options.output);
+      return std::move(r).error().With("building " + output_name);
     }
     r->output_path = plan.output.path;
     return r;
   }
   // Archive: build a layout in a scratch directory beside the file, then pack it.
-  std::string scratch = plan.output.path + ".ocib-tmp-" + std::to_string(::getpid());
+  std::string scratch = fmt::format("{}.ocib-tmp-{}", plan.output.path, ::getpid());
   fsutil::RemoveAll(scratch);
   OutputLayout output(scratch);
-  auto r = BuildInto(options, plan, base, output);
+  auto r = BuildInto(spec, plan, base, output);
   Status st;
   if (r) st = WriteArchiveFromLayout(scratch, plan.output.tag, *plan.output.archive, plan.epoch);
   fsutil::RemoveAll(scratch);
-  if (!r) return std::move(r).error().With("building " + options.output);
+  if (!r) return std::move(r).error().With("building " + output_name);
   if (!st) return std::move(st).error().With("writing " + plan.output.path);
   r->output_path = plan.output.path;
   return r;

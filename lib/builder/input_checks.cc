@@ -180,7 +180,8 @@ Status CheckImagePath(std::string_view path, std::string_view input) {
           "{}: image path /{} is named like a whiteout (.wh.*): in a layer it would delete "
           "the base's {} instead of adding a file",
           input, Clip(path),
-          name == ".wh..wh..opq" ? "whole directory" : "\"" + Clip(name.substr(4)) + "\""));
+          name == ".wh..wh..opq" ? std::string("whole directory")
+                                 : fmt::format("\"{}\"", Clip(name.substr(4)))));
     }
     if (slash == std::string_view::npos) break;
     start = slash + 1;

@@ -7,6 +7,9 @@
 #include <map>
 #include <optional>
 #include <utility>
+#include <variant>
+
+#include <fmt/format.h>
 
 #include "ocib/layer_cache.h"
 #include "ocib/pull.h"
@@ -20,23 +23,16 @@
 namespace ocib::build {
 namespace {
 
-bool IsRegistryBase(const std::string& base) {
-  if (base.empty() || base == "static" || base == "scratch") return false;
-  auto where = ImageLocation::Parse(base);
-  return !where || !where->IsLocal();
-}
-
-Result<Reference> ParseRegistryReference(const std::string& text) {
-  OCIB_ASSIGN_OR_RETURN(ImageLocation where, ImageLocation::Parse(text));
-  if (where.registry() == nullptr) {
-    return InvalidArgument("\"" + text + "\" is not a registry reference");
-  }
-  return where.registry()->reference;
+// The registry reference of a registry base; none for any other base.
+const Reference* RegistryBase(const BuildBase& base) {
+  const ImageLocation* where = std::get_if<ImageLocation>(&base);
+  if (where == nullptr || where->registry() == nullptr) return nullptr;
+  return &where->registry()->reference;
 }
 
 // The cache directory: `cache_dir`, else the layer cache's default; none
 // when neither XDG_CACHE_HOME nor HOME is an absolute path.
-std::optional<std::string> CacheRoot(const BuildOptions& o) {
+std::optional<std::string> CacheRoot(const BuildSpec& o) {
   if (!o.cache_dir.empty()) return o.cache_dir;
   auto def = LayerCache::DefaultDir();
   if (!def) return std::nullopt;
@@ -45,14 +41,14 @@ std::optional<std::string> CacheRoot(const BuildOptions& o) {
 
 // The layout that caches registry bases; without a cache directory, one
 // under the temporary directory (a registry base must be cached somewhere).
-std::string BaseCacheDir(const BuildOptions& o) {
+std::string BaseCacheDir(const BuildSpec& o) {
   return CacheRoot(o).value_or(fsutil::TempDir() + "/ocib-cache") + "/bases";
 }
 
 // Where the pushes of a build are recorded (RegistryOptions::
 // push_record_dir): the cache's "pushed" subdirectory; none when the cache
 // is off or there is no cache directory.
-std::string PushRecordDir(const BuildOptions& o) {
+std::string PushRecordDir(const BuildSpec& o) {
   std::optional<std::string> root = o.no_cache ? std::nullopt : CacheRoot(o);
   return root ? *root + "/pushed" : "";
 }
@@ -68,26 +64,18 @@ std::string CacheTag(const std::string& ref) {
   return tag.substr(0, 120);
 }
 
-// The base platforms the build needs; empty means all (`--platform all`).
-Result<std::vector<Platform>> BasePlatforms(const BuildOptions& o) {
+// The base platforms the build needs; empty means all (`all_platforms`).
+Result<std::vector<Platform>> BasePlatforms(const BuildSpec& o) {
   std::vector<Platform> out;
-  if (o.platforms.size() == 1 && o.platforms.front() == "all") return out;
-  for (const std::string& text : o.platforms) {
-    auto list = Platform::ParseList(text);
-    if (!list) return std::move(list).error().With("--platform");
-    out.insert(out.end(), list->begin(), list->end());
-  }
-  if (o.platforms.empty()) {
-    for (const auto& [text, path] : o.binaries) {
-      auto p = Platform::Parse(text);
-      if (!p) return std::move(p).error().With("--binary " + text + "=" + path);
-      out.push_back(*p);
-    }
+  if (o.all_platforms) return out;
+  out = o.platforms;
+  if (out.empty()) {
+    for (const auto& b : o.binaries) out.push_back(b.first);
   }
   if (out.empty()) {
     return InvalidArgument(o.go_package.empty()
-                               ? "no platforms: give --binary PLATFORM=PATH for each platform"
-                               : "--go needs --platform LIST (or --platform all)");
+                               ? "no platforms: give a binary per platform"
+                               : "a Go package needs platforms (a list, or all of the base's)");
   }
   return out;
 }
@@ -107,7 +95,7 @@ struct TempDir {
 // the base, once fetched, read from the base cache), the checked tags and
 // output, and the registry base with where it is cached.
 struct RegistryBuild {
-  BuildOptions o;
+  BuildSpec o;
   std::vector<Reference> tags;
   std::optional<Output> out;
   std::optional<Reference> base_ref;
@@ -115,25 +103,19 @@ struct RegistryBuild {
   std::string cache_tag;
 };
 
-// Passes a line to BuildOptions::log, when there is one.
-void Log(const BuildOptions& o, const std::string& line) {
+// Passes a line to BuildSpec::log, when there is one.
+void Log(const BuildSpec& o, const std::string& line) {
   if (o.log) o.log(line);
 }
 
-// Step 1: parses each of `tags` and the output into `b`.
-Status CheckTargets(const std::vector<std::string>& tags, RegistryBuild& b) {
-  for (const std::string& t : tags) {
-    auto ref = ParseRegistryReference(t);
-    if (!ref) return std::move(ref).error().With("--tag " + t);
-    b.tags.push_back(*ref);
-  }
-  if (!b.o.output.empty()) {
-    auto parsed = ParseOutput(b.o.output);
-    if (!parsed) return std::move(parsed).error().With("--output");
-    b.out = *parsed;
+// Step 1: checks the output (the tags are references already).
+Status CheckTargets(RegistryBuild& b) {
+  if (b.o.output) {
+    auto out = OutputOf(*b.o.output);
+    if (!out) return std::move(out).error().With("output");
+    b.out = *out;
   } else if (b.tags.empty()) {
-    return InvalidArgument(
-        "no output: give --output oci:DIR[:TAG] or oci-archive:FILE[:TAG], or --tag REF");
+    return InvalidArgument("no output: give a layout, an archive or registry tags to write");
   }
   return OkStatus();
 }
@@ -141,17 +123,16 @@ Status CheckTargets(const std::vector<std::string>& tags, RegistryBuild& b) {
 // Step 2: pulls a registry base into the base cache and points b.o.base at
 // it (documents only when the result only goes to registries).
 Status FetchBase(RegistryBuild& b) {
-  BuildOptions& o = b.o;
-  if (!IsRegistryBase(o.base)) return OkStatus();
-  auto ref = ParseRegistryReference(o.base);
-  if (!ref) return std::move(ref).error().With("--base " + o.base);
+  BuildSpec& o = b.o;
+  const Reference* ref = RegistryBase(o.base);
+  if (ref == nullptr) return OkStatus();
   auto platforms = BasePlatforms(o);
   if (!platforms) return std::move(platforms).error();
   b.cache_dir = BaseCacheDir(o);
   b.cache_tag = CacheTag(ref->String());
   bool documents_only = !b.out && !b.tags.empty();
-  Log(o, "ocib: fetching base " + ref->String() + (documents_only ? " (documents only)" : "") +
-             " into " + b.cache_dir);
+  Log(o, fmt::format("ocib: fetching base {}{} into {}", ref->String(),
+                     documents_only ? " (documents only)" : "", b.cache_dir));
   // The base's referrers describe the base, not the image built on it.
   CopyOptions no_referrers;
   no_referrers.referrers = false;
@@ -159,10 +140,10 @@ Status FetchBase(RegistryBuild& b) {
                     ? PullDocuments(*ref, b.cache_dir, b.cache_tag, *platforms, o.registry)
                     : Pull(*ref, b.cache_dir, b.cache_tag, *platforms, o.registry, no_referrers);
   if (!pulled) return std::move(pulled).error().With("fetching base " + ref->String());
-  o.absent_base_layers = documents_only;
-  o.base = "oci:" + b.cache_dir + ":" + b.cache_tag;
-  if (o.base_name.empty()) o.base_name = ref->String();
   b.base_ref = *ref;
+  o.absent_base_layers = documents_only;
+  o.base = ImageLocation{LayoutLocation{b.cache_dir, b.cache_tag, true, ""}};
+  if (o.base_name.empty()) o.base_name = b.base_ref->String();
   return OkStatus();
 }
 
@@ -171,7 +152,7 @@ Status FetchBase(RegistryBuild& b) {
 // and tag to push from.
 Result<BuildResult> BuildForPush(const RegistryBuild& b, TempDir& tmp, std::string& push_dir,
                                  std::string& push_tag) {
-  const BuildOptions& o = b.o;
+  const BuildSpec& o = b.o;
   const std::optional<Output>& out = b.out;
   if (out && !out->archive) {
     Result<BuildResult> built = BuildImage(o);
@@ -182,13 +163,13 @@ Result<BuildResult> BuildForPush(const RegistryBuild& b, TempDir& tmp, std::stri
   }
   std::string tmpl = fsutil::TempDir() + "/ocib-build-XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) {
-    return IoError("creating a temporary layout " + tmpl + ": " + io::ErrnoText(errno));
+    return IoError(fmt::format("creating a temporary layout {}: {}", tmpl, io::ErrnoText(errno)));
   }
   tmp.path = tmpl;
-  BuildOptions inner = o;
+  BuildSpec inner = o;
   push_dir = tmp.path;
   push_tag = out ? out->tag : "latest";
-  inner.output = "oci:" + push_dir + ":" + push_tag;
+  inner.output = ImageLocation{LayoutLocation{push_dir, push_tag, true, ""}};
   Result<BuildResult> built = BuildImage(inner);
   if (!built) return built;
   built->output_path.clear();
@@ -226,7 +207,7 @@ std::vector<std::pair<std::string, std::vector<size_t>>> GroupByRepository(
 Result<PushResult> PushToRepository(const RegistryBuild& b, const std::string& push_dir,
                                     const std::string& push_tag,
                                     const std::vector<Reference>& dests) {
-  const BuildOptions& o = b.o;
+  const BuildSpec& o = b.o;
   const std::optional<Reference>& base_ref = b.base_ref;
   std::map<Digest, std::string> mounts;
   if (base_ref && base_ref->domain() == dests.front().domain() &&
@@ -258,22 +239,21 @@ Result<std::vector<std::string>> PushAll(const RegistryBuild& b, const std::stri
     for (size_t k = 0; k < indices.size() && k < pushed->pushed.size(); ++k) {
       lines[indices[k]] = pushed->pushed[k];
     }
-    Log(b.o, "ocib: pushed " + name + "@" + pushed->root.digest.ToString() + " (" +
-                 std::to_string(pushed->blobs_uploaded) + " blobs uploaded, " +
-                 std::to_string(pushed->blobs_skipped) + " present, " +
-                 std::to_string(pushed->referrers.size()) + " referrers)");
+    Log(b.o, fmt::format("ocib: pushed {}@{} ({} blobs uploaded, {} present, {} referrers)", name,
+                         pushed->root.digest.ToString(), pushed->blobs_uploaded,
+                         pushed->blobs_skipped, pushed->referrers.size()));
   }
   return lines;
 }
 
 }  // namespace
 
-Result<Output> ParseOutput(std::string_view text) {
-  OCIB_ASSIGN_OR_RETURN(ImageLocation where, ImageLocation::Parse(text));
+Result<Output> OutputOf(const ImageLocation& where) {
   Output out;
   if (const auto* l = where.layout()) {
     if (!l->digest.empty()) {
-      return InvalidArgument("output \"" + std::string(text) + "\": a layout is written by tag");
+      return InvalidArgument(
+          fmt::format("output \"{}\": a layout is written by tag", where.ToString()));
     }
     out.path = l->path;
     out.tag = l->tag;
@@ -285,22 +265,22 @@ Result<Output> ParseOutput(std::string_view text) {
     out.archive = *a;
     return out;
   }
-  return InvalidArgument("output \"" + std::string(text) +
-                         "\" is a registry reference, not oci:DIR[:TAG], oci-archive:FILE[:TAG] "
-                         "or docker-archive:FILE[:REPO:TAG]");
+  return InvalidArgument(fmt::format(
+      "output \"{}\" is a registry reference, not a layout or an archive", where.ToString()));
 }
 
-bool UsesRegistry(const BuildOptions& options) {
-  return !options.tags.empty() || IsRegistryBase(options.base);
+bool UsesRegistry(const BuildSpec& spec) {
+  return !spec.tags.empty() || RegistryBase(spec.base) != nullptr;
 }
 
-Result<BuildResult> BuildWithRegistry(const BuildOptions& options) {
+Result<BuildResult> BuildWithRegistry(const BuildSpec& options) {
   RegistryBuild b;
   b.o = options;
+  b.tags = options.tags;
   b.o.tags.clear();
 
-  // 1. Every tag and the output are checked before anything happens.
-  OCIB_RETURN_IF_ERROR(CheckTargets(options.tags, b));
+  // 1. The output is checked before anything happens.
+  OCIB_RETURN_IF_ERROR(CheckTargets(b));
 
   // 2. A registry base: pulled (the platforms needed, verified) into the
   // base cache; the build reads it from there. When the result only goes

@@ -21,15 +21,17 @@ struct Output {
 };
 // Parses a build output (ocib/image_location.h); a registry reference is
 // kInvalidArgument.
-Result<Output> ParseOutput(std::string_view text);
+// The layout or archive `where` names; kInvalidArgument for a registry
+// reference or a layout named by digest (a layout is written by tag).
+Result<Output> OutputOf(const ImageLocation& where);
 
 // Whether `options` need a registry: tags to push, or a registry base.
-bool UsesRegistry(const BuildOptions& options);
+bool UsesRegistry(const BuildSpec& options);
 
 // BuildImage for such options: checks the tags, pulls a registry base into
 // the cache, builds (through BuildImage, with the cached base and without
 // tags) into the output or a temporary layout, then pushes to every tag.
-Result<BuildResult> BuildWithRegistry(const BuildOptions& options);
+Result<BuildResult> BuildWithRegistry(const BuildSpec& options);
 
 }  // namespace ocib::build
 

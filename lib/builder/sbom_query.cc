@@ -3,6 +3,8 @@
 #include <memory>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "ocib/image_location.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
@@ -69,7 +71,8 @@ Result<Descriptor> ChooseImage(const std::vector<Descriptor>& subjects,
     }
     return d;
   }
-  return NotFound("no image" + (want ? " for platform " + want->ToString() : std::string()));
+  if (want) return NotFound(fmt::format("no image for platform {}", want->ToString()));
+  return NotFound("no image");
 }
 
 // Collects a blob in memory, up to a limit.
@@ -78,7 +81,7 @@ class StringSink : public Writer {
   explicit StringSink(int64_t limit) : limit_(limit) {}
   Status Write(const void* data, size_t size) override {
     if (static_cast<int64_t>(bytes_.size() + size) > limit_) {
-      return DataLoss("more than the expected " + std::to_string(limit_) + " bytes");
+      return DataLoss(fmt::format("more than the expected {} bytes", limit_));
     }
     bytes_.append(static_cast<const char*>(data), size);
     return OkStatus();
@@ -115,11 +118,11 @@ Result<std::string> LayoutSbom(const std::string& reference, const std::string& 
     OCIB_ASSIGN_OR_RETURN(std::string mbytes, t.layout->ReadAll(refs.front().digest));
     OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(mbytes));
     if (m.layers.empty()) {
-      return DataLoss("SBOM artifact " + refs.front().digest.ToString() + " has no layer");
+      return DataLoss(fmt::format("SBOM artifact {} has no layer", refs.front().digest.ToString()));
     }
     return t.layout->ReadAll(m.layers.front().digest, size_t{64} << 20);
   }
-  return NotFound("image " + chosen.digest.ToString() + " has no SBOM");
+  return NotFound(fmt::format("image {} has no SBOM", chosen.digest.ToString()));
 }
 
 namespace {
@@ -179,25 +182,27 @@ Result<std::string> RegistrySbom(const Reference& reference, const std::string& 
       const Digest& art = refs.front().digest;
       OCIB_ASSIGN_OR_RETURN(RemoteManifest mbytes, t.client->GetManifest(t.repo, art.ToString()));
       OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(mbytes.bytes));
-      if (m.layers.empty()) return DataLoss("SBOM artifact " + art.ToString() + " has no layer");
+      if (m.layers.empty()) {
+        return DataLoss(fmt::format("SBOM artifact {} has no layer", art.ToString()));
+      }
       const Descriptor& layer = m.layers.front();
       if (layer.size > kMaxSbomBytes) {
-        return InvalidArgument("SBOM " + layer.digest.ToString() + " of artifact " +
-                               art.ToString() + " is larger than 64 MiB");
+        return InvalidArgument(fmt::format("SBOM {} of artifact {} is larger than 64 MiB",
+                                           layer.digest.ToString(), art.ToString()));
       }
       StringSink sink(layer.size);
       Status st = t.client->ReadBlob(t.repo, layer.digest, 0, sink);
       if (!st) return std::move(st).error().With("reading SBOM " + layer.digest.ToString());
       if (static_cast<int64_t>(sink.bytes().size()) != layer.size ||
           Digest::Sha256Of(sink.bytes()) != layer.digest) {
-        return DataLoss("SBOM blob " + layer.digest.ToString() + " of artifact " + art.ToString() +
-                        ": the registry sent other content (" +
-                        std::to_string(sink.bytes().size()) + " bytes, " +
-                        Digest::Sha256Of(sink.bytes()).ToString() + ")");
+        return DataLoss(fmt::format(
+            "SBOM blob {} of artifact {}: the registry sent other content ({} bytes, {})",
+            layer.digest.ToString(), art.ToString(), sink.bytes().size(),
+            Digest::Sha256Of(sink.bytes()).ToString()));
       }
       return std::move(sink.bytes());
     }
-    return NotFound("image " + chosen.digest.ToString() + " has no SBOM");
+    return NotFound(fmt::format("image {} has no SBOM", chosen.digest.ToString()));
   };
   auto r = run();
   if (!r) return std::move(r).error().With("reading the SBOM of " + reference.String());

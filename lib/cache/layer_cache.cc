@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <set>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 #include <zstd.h>
@@ -129,7 +130,7 @@ Result<std::string> LayerCache::DefaultDir() {
   if (home.starts_with('/')) return home + "/.cache/ocib";
   return InvalidArgument(
       "no layer cache directory: neither XDG_CACHE_HOME nor HOME is an absolute path "
-      "(set one, pass --cache-dir DIR, or --no-cache)");
+      "(set one, give a cache directory, or build without the cache)");
 }
 
 Result<std::unique_ptr<LayerCache>> LayerCache::Open(const std::string& dir) {
@@ -146,7 +147,7 @@ Result<std::string> LayerCache::ContentDigest(const std::string& path) {
   if (!before.ok) {
     int err = errno;
     return Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                 "stat " + path + ": " + io::ErrnoText(err));
+                 fmt::format("stat {}: {}", path, io::ErrnoText(err)));
   }
   const std::string memo = ShardedPath(dir_ + "/files", StatIdentity(path, before.st), "");
   if (auto text = fsutil::ReadFile(memo, 128); text && IsHex64(*text)) return *text;
@@ -177,7 +178,8 @@ Result<std::string> LayerCache::Key(const FileTree& tree, const LayerOptions& op
       } else {
         auto hex = ContentDigest(e.source);
         if (!hex)
-          return std::move(hex).error().With("hashing " + e.source + " for the layer cache");
+          return std::move(hex).error().With(
+              fmt::format("hashing {} for the layer cache", e.source));
         content = *hex;
       }
     } else {
@@ -372,7 +374,7 @@ int64_t LastChange(const struct stat& st) {
 
 Status RemoveFile(const std::string& path) {
   if (::unlink(path.c_str()) == 0 || errno == ENOENT) return {};
-  return IoError("remove " + path + ": " + io::ErrnoText(errno));
+  return IoError(fmt::format("remove {}: {}", path, io::ErrnoText(errno)));
 }
 
 // The regular files under `dir` (recursively); none when it does not exist.
@@ -386,7 +388,7 @@ Result<std::vector<std::string>> FilesUnder(const std::string& dir) {
     std::error_code type_ec;
     if (it->is_regular_file(type_ec)) files.push_back(it->path().string());
   }
-  if (ec) return IoError("listing " + dir + ": " + ec.message());
+  if (ec) return IoError(fmt::format("listing {}: {}", dir, ec.message()));
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -400,7 +402,7 @@ bool IsTemporary(const std::string& path) {
 Result<LayerCache::VerifyResult> LayerCache::Verify(const std::string& dir) {
   struct stat st {};
   if (::stat((dir + "/layers/oci-layout").c_str(), &st) != 0) {
-    return NotFound("no layer cache in " + dir + " (no layers/oci-layout)");
+    return NotFound(fmt::format("no layer cache in {} (no layers/oci-layout)", dir));
   }
   VerifyResult result;
   OCIB_ASSIGN_OR_RETURN(std::vector<std::string> entry_files, FilesUnder(dir + "/keys"));
@@ -415,21 +417,21 @@ Result<LayerCache::VerifyResult> LayerCache::Verify(const std::string& dir) {
     std::string problem;
     std::string blob;
     if (!entry) {
-      problem = "entry " + path + " is unreadable or malformed";
+      problem = fmt::format("entry {} is unreadable or malformed", path);
     } else {
       const Descriptor& d = entry->layer.descriptor;
       blob = blobs_dir + d.digest.encoded();
       auto sums = io::SumFile(blob, /*with_sha256=*/true);
       if (!sums) {
-        problem = "layer " + d.digest.ToString() + ": " + sums.error().ToString();
+        problem = fmt::format("layer {}: {}", d.digest.ToString(), sums.error().ToString());
       } else if (sums->size != d.size) {
-        problem = "layer " + d.digest.ToString() + ": " + std::to_string(sums->size) +
-                  " bytes, the entry says " + std::to_string(d.size);
+        problem = fmt::format("layer {}: {} bytes, the entry says {}", d.digest.ToString(),
+                              sums->size, d.size);
       } else if (sums->sha256 != d.digest) {
-        problem =
-            "layer " + d.digest.ToString() + ": its content has digest " + sums->sha256->ToString();
+        problem = fmt::format("layer {}: its content has digest {}", d.digest.ToString(),
+                              sums->sha256->ToString());
       } else if (!entry->checksum.empty() && sums->checksum != entry->checksum) {
-        problem = "layer " + d.digest.ToString() + ": the entry's checksum does not match";
+        problem = fmt::format("layer {}: the entry's checksum does not match", d.digest.ToString());
       } else {
         ++result.entries_checked;
         result.bytes_checked += sums->size;
@@ -572,7 +574,7 @@ Result<LayerCache::PruneResult> LayerCache::Prune(const std::string& dir,
                                                   const PruneOptions& options) {
   struct stat st {};
   if (::stat((dir + "/layers/oci-layout").c_str(), &st) != 0) {
-    return NotFound("no layer cache in " + dir + " (no layers/oci-layout)");
+    return NotFound(fmt::format("no layer cache in {} (no layers/oci-layout)", dir));
   }
   const int64_t now = std::time(nullptr);
   PruneResult result;

@@ -59,15 +59,15 @@ std::string Hex(const unsigned char* data, size_t n) {
 Result<Digest> Digest::Parse(std::string_view text) {
   auto colon = text.find(':');
   if (colon == std::string_view::npos) {
-    return InvalidArgument("invalid digest \"" + std::string(text) + "\": missing ':'");
+    return InvalidArgument(fmt::format("invalid digest \"{}\": missing ':'", text));
   }
   std::string_view alg = text.substr(0, colon);
   std::string_view enc = text.substr(colon + 1);
   if (!ValidAlgorithm(alg)) {
-    return InvalidArgument("invalid digest \"" + std::string(text) + "\": bad algorithm");
+    return InvalidArgument(fmt::format("invalid digest \"{}\": bad algorithm", text));
   }
   if (!ValidEncoded(enc)) {
-    return InvalidArgument("invalid digest \"" + std::string(text) + "\": bad encoding");
+    return InvalidArgument(fmt::format("invalid digest \"{}\": bad encoding", text));
   }
   if (!IsSupportedAlgorithm(alg)) {
     return InvalidArgument(fmt::format(
@@ -77,12 +77,12 @@ Result<Digest> Digest::Parse(std::string_view text) {
   }
   const size_t want = alg == "sha256" ? 64 : 128;
   if (enc.size() != want) {
-    return InvalidArgument("invalid digest \"" + std::string(text) + "\": " + std::string(alg) +
-                           " needs " + std::to_string(want) + " hex digits");
+    return InvalidArgument(
+        fmt::format("invalid digest \"{}\": {} needs {} hex digits", text, alg, want));
   }
   if (!std::ranges::all_of(enc, IsLowerHex)) {
-    return InvalidArgument("invalid digest \"" + std::string(text) +
-                           "\": encoding must be lower-case hex");
+    return InvalidArgument(
+        fmt::format("invalid digest \"{}\": encoding must be lower-case hex", text));
   }
   Digest d;
   d.algorithm_ = std::string(alg);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include <fmt/format.h>
+
 namespace ocib {
 namespace {
 
@@ -72,7 +74,7 @@ void NormalizeArchVariant(std::string& arch, std::string& variant) {
 
 Result<Platform> Platform::Parse(std::string_view text) {
   auto bad = [&](std::string_view why) {
-    return InvalidArgument("invalid platform \"" + std::string(text) + "\": " + std::string(why));
+    return InvalidArgument(fmt::format("invalid platform \"{}\": {}", text, why));
   };
   std::vector<std::string> parts;
   size_t start = 0;
@@ -92,14 +94,14 @@ Result<Platform> Platform::Parse(std::string_view text) {
   out.architecture = parts[1];
   if (parts.size() == 3) out.variant = parts[2];
   if (std::find(kKnownOs.begin(), kKnownOs.end(), out.os) == kKnownOs.end()) {
-    return bad("unknown operating system \"" + out.os + "\"");
+    return bad(fmt::format("unknown operating system \"{}\"", out.os));
   }
   NormalizeArchVariant(out.architecture, out.variant);
   if (std::find(kKnownArch.begin(), kKnownArch.end(), out.architecture) == kKnownArch.end()) {
-    return bad("unknown architecture \"" + out.architecture + "\"");
+    return bad(fmt::format("unknown architecture \"{}\"", out.architecture));
   }
   if (!ValidVariant(out.architecture, out.variant)) {
-    return bad("unknown variant \"" + out.variant + "\" for " + out.architecture);
+    return bad(fmt::format("unknown variant \"{}\" for {}", out.variant, out.architecture));
   }
   return out;
 }
@@ -113,7 +115,9 @@ Result<std::vector<Platform>> Platform::ParseList(std::string_view text) {
         start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     OCIB_ASSIGN_OR_RETURN(Platform p, Parse(item));
     for (const auto& q : out) {
-      if (q.Matches(p)) return InvalidArgument("platform " + p.ToString() + " given twice");
+      if (q.Matches(p)) {
+        return InvalidArgument(fmt::format("platform {} given twice", p.ToString()));
+      }
     }
     out.push_back(std::move(p));
     if (comma == std::string_view::npos) break;

@@ -7,6 +7,8 @@
 #include <regex>
 #include <utility>
 
+#include <fmt/format.h>
+
 namespace ocib {
 namespace {
 
@@ -57,7 +59,7 @@ std::string ToLower(std::string_view s) {
 }
 
 Error Invalid(std::string_view input, std::string_view why) {
-  return InvalidArgument("invalid reference \"" + std::string(input) + "\": " + std::string(why));
+  return InvalidArgument(fmt::format("invalid reference \"{}\": {}", input, why));
 }
 
 // go-digest's Parse + Validate for the algorithms ocib knows.

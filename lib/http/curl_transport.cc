@@ -88,7 +88,7 @@ Status ReadCertDir(const std::string& host, const std::string& hostdir, TlsConfi
   ::closedir(d);
   std::sort(names.begin(), names.end());
   auto what = [&](const std::string& msg) {
-    return InvalidArgument("TLS setup for " + host + " from " + hostdir + ": " + msg);
+    return InvalidArgument(fmt::format("TLS setup for {} from {}: {}", host, hostdir, msg));
   };
   std::string pem;
   for (const std::string& name : names) {
@@ -103,14 +103,14 @@ Status ReadCertDir(const std::string& host, const std::string& hostdir, TlsConfi
       extra += pem + "\n";
     } else if (ends(".cert")) {
       std::string key = stem(5) + ".key";
-      if (!IsFile(key)) return what(name + " has no matching key file " + key);
+      if (!IsFile(key)) return what(fmt::format("{} has no matching key file {}", name, key));
       if (cfg.client_cert.empty()) {
         cfg.client_cert = path;
         cfg.client_key = key;
       }
     } else if (ends(".key")) {
       if (!IsFile(stem(4) + ".cert")) {
-        return what(name + " has no matching certificate " + stem(4) + ".cert");
+        return what(fmt::format("{} has no matching certificate {}.cert", name, stem(4)));
       }
     }
   }
@@ -296,7 +296,7 @@ class CurlTransport : public HttpTransport {
   HttpResult RoundTrip(const HttpRequest& request) override {
     if (api_ == nullptr) {
       Error error = *load_error_;
-      return error.With(request.method + " " + RedactUrl(request.url));
+      return error.With(fmt::format("{} {}", request.method, RedactUrl(request.url)));
     }
     CurlPtr handle(Acquire(), api_->easy_cleanup);
     if (!handle) return Internal("curl_easy_init failed");
@@ -347,8 +347,8 @@ class CurlTransport : public HttpTransport {
     std::string pem;
     if (!options_.ca_file.empty()) {
       if (!ReadWholeFile(options_.ca_file, &pem)) {
-        return InvalidArgument("TLS setup for " + host + ": cannot read CA file " +
-                               options_.ca_file);
+        return InvalidArgument(
+            fmt::format("TLS setup for {}: cannot read CA file {}", host, options_.ca_file));
       }
       extra += pem + "\n";
     }
@@ -371,13 +371,15 @@ class CurlTransport : public HttpTransport {
 
   Error ClientCertError(const std::string& host, const std::string& detail) const {
     return {ErrorCode::kUnauthenticated,
-            "TLS client certificate required by " + host + ", none configured: " + detail +
-                " (put client.cert and client.key in " + CertDirHint(host) + "/)"};
+            fmt::format("TLS client certificate required by {}, none configured: {} (put "
+                        "client.cert and client.key in {}/)",
+                        host, detail, CertDirHint(host))};
   }
 
   Error ClientCertRejected(const std::string& host, const std::string& detail) const {
-    return {ErrorCode::kUnauthenticated, "TLS client certificate rejected by " + host + ": " +
-                                             detail + " (from " + CertDirHint(host) + "/)"};
+    return {ErrorCode::kUnauthenticated,
+            fmt::format("TLS client certificate rejected by {}: {} (from {}/)", host, detail,
+                        CertDirHint(host))};
   }
 
   // Where a CA for `host` may be put, for error messages.
@@ -508,7 +510,7 @@ class CurlTransport : public HttpTransport {
   // The failure of a transfer that ended with `rc`, with its kind.
   HttpResult Failure(CURL* h, CURLcode rc, const HttpRequest& request, const CallState& st,
                      const std::string& detail) {
-    std::string what = request.method + " " + RedactUrl(request.url);
+    std::string what = fmt::format("{} {}", request.method, RedactUrl(request.url));
     std::string host = http::UrlHost(request.url);
     if (st.too_large) {
       std::string got =
@@ -528,18 +530,19 @@ class CurlTransport : public HttpTransport {
       case CURLE_SSL_CERTPROBLEM:
         return {TransportFailure::kTlsCertificate,
                 Error(ErrorCode::kUnavailable,
-                      "TLS certificate of " + host + " not trusted: " + detail +
-                          " (use --ca-file, SSL_CERT_FILE, " + CertDirHint(host) +
-                          "/ca.crt, or --insecure-registry " + host + ")")};
+                      fmt::format("TLS certificate of {} not trusted: {} (trust its CA with a "
+                                  "CA file, SSL_CERT_FILE or {}/ca.crt, or treat {} as an "
+                                  "insecure registry)",
+                                  host, detail, CertDirHint(host), host))};
       case CURLE_SSL_CONNECT_ERROR:
         if (st.client_cert_requested)
           return {TransportFailure::kTlsClientCert, ClientCertError(host, detail)};
         if (st.client_cert_set && IsClientCertAlert(detail)) {
           return {TransportFailure::kTlsClientCert, ClientCertRejected(host, detail)};
         }
-        return {
-            TransportFailure::kTlsHandshake,
-            Error(ErrorCode::kUnavailable, "TLS handshake with " + host + " failed: " + detail)};
+        return {TransportFailure::kTlsHandshake,
+                Error(ErrorCode::kUnavailable,
+                      fmt::format("TLS handshake with {} failed: {}", host, detail))};
       case CURLE_SEND_ERROR:
       case CURLE_RECV_ERROR:
       case CURLE_GOT_NOTHING:

@@ -18,7 +18,7 @@
 #include "lib/io/streams.h"
 #include "lib/json/json_util.h"
 #include "lib/layout/image_source.h"
-#include "lib/registry/image_walk.h"
+#include "lib/transfer/image_walk.h"
 
 namespace ocib {
 namespace {

@@ -11,7 +11,7 @@
 #include "ocib/oci_layout.h"
 
 #include "lib/io/streams.h"
-#include "lib/registry/image_walk.h"
+#include "lib/transfer/image_walk.h"
 
 namespace ocib {
 namespace {

@@ -27,7 +27,7 @@ Status WriteAll(int fd, const void* data, size_t size, const std::string& what) 
     ssize_t n = ::write(fd, p, size);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return IoError("write " + what + ": " + ErrnoText(errno));
+      return IoError(fmt::format("write {}: {}", what, ErrnoText(errno)));
     }
     p += n;
     size -= static_cast<size_t>(n);
@@ -84,10 +84,10 @@ bool IsStaleTempSuffix(std::string_view suffix) {
 Result<std::string> WriteTempFileFor(const std::string& path, std::string_view bytes) {
   std::string tmp = path + ".tmp-" + TempSuffix();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("create " + tmp + ": " + ErrnoText(errno));
+  if (fd < 0) return IoError(fmt::format("create {}: {}", tmp, ErrnoText(errno)));
   ::fchmod(fd, 0644);
   Status st = WriteAll(fd, bytes.data(), bytes.size(), tmp);
-  if (st && ::fsync(fd) != 0) st = IoError("fsync " + tmp + ": " + ErrnoText(errno));
+  if (st && ::fsync(fd) != 0) st = IoError(fmt::format("fsync {}: {}", tmp, ErrnoText(errno)));
   ::close(fd);
   if (!st) {
     ::unlink(tmp.c_str());
@@ -104,7 +104,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
-    return IoError("renaming " + tmp + " to " + path + ": " + ErrnoText(err));
+    return IoError(fmt::format("renaming {} to {}: {}", tmp, path, ErrnoText(err)));
   }
   return OkStatus();
 }
@@ -112,15 +112,17 @@ Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
 Status MakeDirs(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
-  if (ec) return IoError("create directory " + path + ": " + ec.message());
+  if (ec) return IoError(fmt::format("create directory {}: {}", path, ec.message()));
   return {};
 }
 
 Status FsyncDir(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return IoError("open directory " + path + " to fsync it: " + ErrnoText(errno));
+  if (fd < 0) {
+    return IoError(fmt::format("open directory {} to fsync it: {}", path, ErrnoText(errno)));
+  }
   Status st;
-  if (::fsync(fd) != 0) st = IoError("fsync directory " + path + ": " + ErrnoText(errno));
+  if (::fsync(fd) != 0) st = IoError(fmt::format("fsync directory {}: {}", path, ErrnoText(errno)));
   ::close(fd);
   return st;
 }

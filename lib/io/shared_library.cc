@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include <fmt/format.h>
+
 namespace ocib::io {
 
 Result<SharedLibrary> SharedLibrary::Open(const std::string& soname, const std::string& purpose,
@@ -9,9 +11,9 @@ Result<SharedLibrary> SharedLibrary::Open(const std::string& soname, const std::
   void* handle = ::dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = ::dlerror();
-    return Error(ErrorCode::kNotFound, "loading " + soname + " " + purpose + ": " +
-                                           (why != nullptr ? why : "dlopen failed") +
-                                           " (install the " + package + " package)");
+    return Error(ErrorCode::kNotFound,
+                 fmt::format("loading {} {}: {} (install the {} package)", soname, purpose,
+                             why != nullptr ? why : "dlopen failed", package));
   }
   return SharedLibrary(handle, soname);
 }
@@ -27,7 +29,7 @@ void* SharedLibrary::Symbol(const char* name) {
 
 Status SharedLibrary::Check() const {
   if (missing_.empty()) return {};
-  return Error(ErrorCode::kNotFound, soname_ + " lacks " + missing_);
+  return Error(ErrorCode::kNotFound, fmt::format("{} lacks {}", soname_, missing_));
 }
 
 }  // namespace ocib::io

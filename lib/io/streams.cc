@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include <fmt/format.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -280,11 +281,11 @@ Result<size_t> FileReader::Read(void* data, size_t size) {
   while (true) {
     ssize_t n = ::read(fd_, data, want);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError("read " + path_ + ": " + ErrnoText(errno));
+    if (n < 0) return IoError(fmt::format("read {}: {}", path_, ErrnoText(errno)));
     remaining_ -= n;
     if (remaining_ <= 0) {
-      return DataLoss(path_ + " grew while it was read (it had " + std::to_string(size_) +
-                      " bytes when opened)");
+      return DataLoss(
+          fmt::format("{} grew while it was read (it had {} bytes when opened)", path_, size_));
     }
     return static_cast<size_t>(n);
   }

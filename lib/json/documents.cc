@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "ocib/image_config.h"
@@ -38,10 +39,10 @@ Status CheckUtf8(std::string_view text, std::string_view what) {
 Result<std::string> GetString(const json& j, const char* key, bool required) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) {
-    if (required) return InvalidArgument(std::string("missing \"") + key + "\"");
+    if (required) return InvalidArgument(fmt::format("missing \"{}\"", key));
     return std::string();
   }
-  if (!it->is_string()) return InvalidArgument(std::string("\"") + key + "\" is not a string");
+  if (!it->is_string()) return InvalidArgument(fmt::format("\"{}\" is not a string", key));
   return it->get<std::string>();
 }
 
@@ -49,10 +50,10 @@ Result<Annotations> GetStringMap(const json& j, const char* key) {
   Annotations out;
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return out;
-  if (!it->is_object()) return InvalidArgument(std::string("\"") + key + "\" is not an object");
+  if (!it->is_object()) return InvalidArgument(fmt::format("\"{}\" is not an object", key));
   for (const auto& [k, v] : it->items()) {
     if (!v.is_string()) {
-      return InvalidArgument(std::string("\"") + key + "\"[\"" + k + "\"] is not a string");
+      return InvalidArgument(fmt::format(R"("{}"["{}"] is not a string)", key, k));
     }
     out[k] = v.get<std::string>();
   }
@@ -63,9 +64,9 @@ Result<std::vector<std::string>> GetStringArray(const json& j, const char* key) 
   std::vector<std::string> out;
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return out;
-  if (!it->is_array()) return InvalidArgument(std::string("\"") + key + "\" is not an array");
+  if (!it->is_array()) return InvalidArgument(fmt::format("\"{}\" is not an array", key));
   for (const auto& v : *it) {
-    if (!v.is_string()) return InvalidArgument(std::string("\"") + key + "\" has a non-string");
+    if (!v.is_string()) return InvalidArgument(fmt::format("\"{}\" has a non-string", key));
     out.push_back(v.get<std::string>());
   }
   return out;
@@ -100,10 +101,11 @@ Result<Descriptor> DescriptorFromJson(const json& j) {
   OCIB_ASSIGN_OR_RETURN(d.digest, Digest::Parse(digest));
   auto size = j.find("size");
   if (size == j.end() || !size->is_number_integer()) {
-    return InvalidArgument("descriptor " + digest + ": \"size\" missing or not an integer");
+    return InvalidArgument(
+        fmt::format("descriptor {}: \"size\" missing or not an integer", digest));
   }
   d.size = size->get<int64_t>();
-  if (d.size < 0) return InvalidArgument("descriptor " + digest + ": negative size");
+  if (d.size < 0) return InvalidArgument(fmt::format("descriptor {}: negative size", digest));
   if (auto p = j.find("platform"); p != j.end() && !p->is_null()) {
     OCIB_ASSIGN_OR_RETURN(d.platform, PlatformFromJson(*p));
   }
@@ -150,7 +152,8 @@ Result<Manifest> Manifest::Parse(std::string_view bytes) {
   if (!mt) return wrap(mt.error());
   m.media_type = *mt;
   if (!m.media_type.empty() && media_type::IsIndex(m.media_type)) {
-    return InvalidArgument("parsing image manifest: document is an index (" + m.media_type + ")");
+    return InvalidArgument(
+        fmt::format("parsing image manifest: document is an index ({})", m.media_type));
   }
   auto at = GetString(j, "artifactType", false);
   if (!at) return wrap(at.error());
@@ -203,7 +206,8 @@ Result<Index> Index::Parse(std::string_view bytes) {
   if (!mt) return wrap(mt.error());
   idx.media_type = *mt;
   if (!idx.media_type.empty() && media_type::IsManifest(idx.media_type)) {
-    return InvalidArgument("parsing image index: document is a manifest (" + idx.media_type + ")");
+    return InvalidArgument(
+        fmt::format("parsing image index: document is a manifest ({})", idx.media_type));
   }
   auto at = GetString(j, "artifactType", false);
   if (!at) return wrap(at.error());
@@ -288,7 +292,7 @@ Status ParseContainerConfig(const json& cc, ContainerConfig* k) {
     auto it = cc.find(key);
     if (it == cc.end() || it->is_null()) continue;
     if (!it->is_object()) {
-      return InvalidArgument(std::string("parsing image config: \"") + key + "\" is not an object");
+      return InvalidArgument(fmt::format("parsing image config: \"{}\" is not an object", key));
     }
     for (const auto& [name, unused] : it->items()) {
       (std::string(key) == "Volumes" ? k->volumes : k->exposed_ports).insert(name);
@@ -306,7 +310,8 @@ Status ParseRootfs(const json& j, std::vector<Digest>* diff_ids) {
   std::string type;
   OCIB_RETURN_IF_ERROR(ReadConfigString(*rootfs, "type", true, &type));
   if (type != "layers")
-    return InvalidArgument("parsing image config: rootfs.type is \"" + type + R"(", not "layers")");
+    return InvalidArgument(
+        fmt::format(R"(parsing image config: rootfs.type is "{}", not "layers")", type));
   auto ids = GetStringArray(*rootfs, "diff_ids");
   if (!ids) return ConfigError(ids.error());
   for (const auto& s : *ids) {

@@ -27,8 +27,8 @@ class DeferredBlobWriter final : public BlobWriter {
     d.size = static_cast<int64_t>(bytes_.size());
     if (expected && *expected != d.digest) {
       bytes_.clear();
-      return Error(ErrorCode::kDataLoss, "blob content has digest " + d.digest.ToString() +
-                                             ", expected " + expected->ToString());
+      return Error(ErrorCode::kDataLoss, fmt::format("blob content has digest {}, expected {}",
+                                                     d.digest.ToString(), expected->ToString()));
     }
     store_.Add(d.digest, d.media_type, std::move(bytes_));
     return d;

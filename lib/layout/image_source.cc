@@ -203,10 +203,6 @@ Result<std::shared_ptr<archive::OpenFile>> GunzipIfCompressed(
 
 namespace archive {
 
-OpenFile::~OpenFile() {
-  if (fd >= 0) ::close(fd);
-}
-
 Result<std::shared_ptr<OpenFile>> OpenRegularFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
@@ -292,20 +288,6 @@ Result<std::map<std::string, Member>> IndexTar(int fd, const std::string& path,
     if (it != members.end() && !members.contains(name)) members[name] = it->second;
   }
   return members;
-}
-
-Result<size_t> MemberReader::Read(void* data, size_t size) {
-  if (remaining_ <= 0) return size_t{0};
-  const size_t want = std::min(size, static_cast<size_t>(remaining_));
-  while (true) {
-    ssize_t n = ::pread(file_->fd, data, want, offset_);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError(fmt::format("reading {}: {}", file_->path, io::ErrnoText(errno)));
-    if (n == 0) return DataLoss(fmt::format("{} ends inside a member", file_->path));
-    offset_ += n;
-    remaining_ -= n;
-    return static_cast<size_t>(n);
-  }
 }
 
 }  // namespace archive

@@ -24,6 +24,8 @@
 #include "ocib/oci_layout.h"
 #include "ocib/status.h"
 
+#include "lib/io/open_file.h"
+
 namespace ocib {
 
 class ImageSource : public BlobStore {
@@ -57,16 +59,6 @@ Result<Descriptor> ResolveImage(ImageSource& source, const ImageLocation& locati
 
 namespace archive {
 
-// An open file, closed with its last holder.
-struct OpenFile {
-  OpenFile(int f, std::string p) : fd(f), path(std::move(p)) {}
-  ~OpenFile();
-  OpenFile(const OpenFile&) = delete;
-  OpenFile& operator=(const OpenFile&) = delete;
-  int fd;
-  std::string path;
-};
-
 // Opens `path` for reading without following a symlink; it must be a
 // regular file.
 Result<std::shared_ptr<OpenFile>> OpenRegularFile(const std::string& path);
@@ -89,20 +81,6 @@ Result<std::map<std::string, Member>> IndexTar(int fd, const std::string& path,
 // `max_size` bytes.
 Result<std::string> ReadMember(const OpenFile& file, const std::map<std::string, Member>& members,
                                const std::string& name, size_t max_size);
-
-// Reads [offset, offset + length) of an open archive with pread; a file
-// that ends first is kDataLoss ("ends inside a member").
-class MemberReader : public Reader {
- public:
-  MemberReader(std::shared_ptr<OpenFile> file, int64_t offset, int64_t length)
-      : file_(std::move(file)), offset_(offset), remaining_(length) {}
-  Result<size_t> Read(void* data, size_t size) override;
-
- private:
-  std::shared_ptr<OpenFile> file_;
-  int64_t offset_;
-  int64_t remaining_;
-};
 
 }  // namespace archive
 }  // namespace ocib

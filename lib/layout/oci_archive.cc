@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "ocib/layer.h"
 
 #include "lib/io/fs_util.h"
@@ -71,10 +73,10 @@ Status WriteOciArchive(const std::string& layout_dir, const std::string& file, i
       OCIB_RETURN_IF_ERROR(tree.AddHostFile(blob.path().string(), "blobs/" + a + "/" + b, 0644));
     }
   }
-  if (ec) return IoError("listing " + layout_dir + "/blobs: " + ec.message());
+  if (ec) return IoError(fmt::format("listing {}/blobs: {}", layout_dir, ec.message()));
   std::string tmp = file + ".tmp-" + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("create " + tmp + ": " + io::ErrnoText(errno));
+  if (fd < 0) return IoError(fmt::format("create {}: {}", tmp, io::ErrnoText(errno)));
   FileSinkStore store(fd, tmp);
   LayerOptions opts;
   opts.compression = Compression::kNone;
@@ -82,10 +84,10 @@ Status WriteOciArchive(const std::string& layout_dir, const std::string& file, i
   auto layer = BuildLayer(tree, store, opts);
   Status st;
   if (!layer) st = std::move(layer).error();
-  if (st && ::fsync(fd) != 0) st = IoError("fsync " + tmp + ": " + io::ErrnoText(errno));
+  if (st && ::fsync(fd) != 0) st = IoError(fmt::format("fsync {}: {}", tmp, io::ErrnoText(errno)));
   ::close(fd);
   if (st && ::rename(tmp.c_str(), file.c_str()) != 0) {
-    st = IoError("rename " + tmp + " to " + file + ": " + io::ErrnoText(errno));
+    st = IoError(fmt::format("rename {} to {}: {}", tmp, file, io::ErrnoText(errno)));
   }
   if (!st) ::unlink(tmp.c_str());
   return st;

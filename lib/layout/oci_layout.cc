@@ -92,8 +92,8 @@ class LayoutBlobWriter final : public BlobWriter {
     }
     if (expected && *expected != d.digest) {
       Abort();
-      return DataLoss("content digest " + d.digest.ToString() + " does not match expected " +
-                      expected->ToString());
+      return DataLoss(fmt::format("content digest {} does not match expected {}",
+                                  d.digest.ToString(), expected->ToString()));
     }
     std::string final_path = layout_->BlobPath(d.digest);
     if (StoredAndProven(final_path, d.digest, d.size)) {
@@ -107,14 +107,14 @@ class LayoutBlobWriter final : public BlobWriter {
     if (::fsync(fd_) != 0) {
       int err = errno;
       Abort();
-      return IoError("fsync " + tmp_ + ": " + ErrnoText(err));
+      return IoError(fmt::format("fsync {}: {}", tmp_, ErrnoText(err)));
     }
     ::close(fd_);
     fd_ = -1;
     if (::rename(tmp_.c_str(), final_path.c_str()) != 0) {
       int err = errno;
       ::unlink(tmp_.c_str());
-      return IoError("rename " + tmp_ + " to " + final_path + ": " + ErrnoText(err));
+      return IoError(fmt::format("rename {} to {}: {}", tmp_, final_path, ErrnoText(err)));
     }
     // The blobs directory is fsynced before index.json names the blob
     // (OciLayout::SyncBlobs), once for all the blobs of a build.
@@ -142,12 +142,12 @@ class DirLock {
  public:
   static Result<DirLock> Acquire(const std::string& dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return IoError("open " + dir + ": " + ErrnoText(errno));
+    if (fd < 0) return IoError(fmt::format("open {}: {}", dir, ErrnoText(errno)));
     while (::flock(fd, LOCK_EX) != 0) {
       if (errno == EINTR) continue;
       int err = errno;
       ::close(fd);
-      return IoError("lock " + dir + ": " + ErrnoText(err));
+      return IoError(fmt::format("lock {}: {}", dir, ErrnoText(err)));
     }
     return DirLock(fd);
   }
@@ -258,10 +258,10 @@ Result<std::unique_ptr<OciLayout>> OciLayout::OpenOrCreate(const std::string& di
       if (!index_tmp) made = index_tmp.error();
       if (made && !layout_tmp) made = layout_tmp.error();
       if (made && ::rename(index_tmp->c_str(), (dir + "/index.json").c_str()) != 0) {
-        made = IoError("rename " + *index_tmp + ": " + ErrnoText(errno));
+        made = IoError(fmt::format("rename {}: {}", *index_tmp, ErrnoText(errno)));
       }
       if (made && ::rename(layout_tmp->c_str(), (dir + "/oci-layout").c_str()) != 0) {
-        made = IoError("rename " + *layout_tmp + ": " + ErrnoText(errno));
+        made = IoError(fmt::format("rename {}: {}", *layout_tmp, ErrnoText(errno)));
       }
       if (!made) {
         if (index_tmp) ::unlink(index_tmp->c_str());
@@ -284,7 +284,7 @@ Result<bool> OciLayout::Has(const Digest& digest) {
   struct stat st {};
   if (::lstat(BlobPath(digest).c_str(), &st) == 0) return S_ISREG(st.st_mode);
   if (errno == ENOENT) return false;
-  return IoError("stat " + BlobPath(digest) + ": " + ErrnoText(errno));
+  return IoError(fmt::format("stat {}: {}", BlobPath(digest), ErrnoText(errno)));
 }
 
 Result<std::pair<int, std::string>> OciLayout::NewTempFile() {
@@ -292,7 +292,7 @@ Result<std::pair<int, std::string>> OciLayout::NewTempFile() {
   OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir_ + "/blobs/sha256"));
   std::string tmp = dir_ + "/blobs/.tmp-" + fsutil::TempSuffix();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("create " + tmp + ": " + ErrnoText(errno));
+  if (fd < 0) return IoError(fmt::format("create {}: {}", tmp, ErrnoText(errno)));
   ::fchmod(fd, 0644);
   blobs_dir_dirty_.store(true);
   return std::make_pair(fd, std::move(tmp));
@@ -322,8 +322,8 @@ Status OciLayout::PutAll(const std::vector<BlobBytes>& blobs) {
   for (const BlobBytes& b : blobs) {
     Digest actual = Digest::Of(b.digest.algorithm(), b.bytes);
     if (actual != b.digest) {
-      status = DataLoss("content digest " + actual.ToString() + " does not match expected " +
-                        b.digest.ToString());
+      status = DataLoss(fmt::format("content digest {} does not match expected {}",
+                                    actual.ToString(), b.digest.ToString()));
       break;
     }
     std::string path = BlobPath(b.digest);
@@ -355,7 +355,7 @@ Status OciLayout::PutAll(const std::vector<BlobBytes>& blobs) {
     if (::fsync(f.fd) != 0) {
       int err = errno;
       discard_from(0);
-      return IoError("fsync " + f.tmp + ": " + ErrnoText(err));
+      return IoError(fmt::format("fsync {}: {}", f.tmp, ErrnoText(err)));
     }
   }
   for (size_t i = 0; i < files.size(); ++i) {
@@ -365,7 +365,7 @@ Status OciLayout::PutAll(const std::vector<BlobBytes>& blobs) {
     if (::rename(f.tmp.c_str(), f.path.c_str()) != 0) {
       int err = errno;
       discard_from(i);
-      return IoError("rename " + f.tmp + " to " + f.path + ": " + ErrnoText(err));
+      return IoError(fmt::format("rename {} to {}: {}", f.tmp, f.path, ErrnoText(err)));
     }
   }
   return {};
@@ -375,7 +375,7 @@ Result<std::unique_ptr<Reader>> OciLayout::Open(const Digest& digest) {
   auto r = io::FileReader::Open(BlobPath(digest), io::Links::kRefuse);
   if (!r) {
     if (r.error().code() == ErrorCode::kNotFound) {
-      return NotFound("blob " + digest.ToString() + " is not in " + dir_);
+      return NotFound(fmt::format("blob {} is not in {}", digest.ToString(), dir_));
     }
     return std::move(r).error();
   }
@@ -384,9 +384,9 @@ Result<std::unique_ptr<Reader>> OciLayout::Open(const Digest& digest) {
 
 Result<Index> OciLayout::ReadIndex() const {
   auto bytes = io::ReadRegularFile(dir_ + "/index.json", size_t{64} << 20);
-  if (!bytes) return std::move(bytes).error().With("reading " + dir_ + "/index.json");
+  if (!bytes) return std::move(bytes).error().With(fmt::format("reading {}/index.json", dir_));
   auto idx = Index::Parse(*bytes);
-  if (!idx) return std::move(idx).error().With("reading " + dir_ + "/index.json");
+  if (!idx) return std::move(idx).error().With(fmt::format("reading {}/index.json", dir_));
   return idx;
 }
 
@@ -396,7 +396,7 @@ Result<Descriptor> OciLayout::Resolve(const std::string& tag) const {
     auto it = d.annotations.find(kRefNameAnnotation);
     if (it != d.annotations.end() && it->second == tag) return d;
   }
-  return NotFound("tag \"" + tag + "\" is not in " + dir_ + "/index.json");
+  return NotFound(fmt::format("tag \"{}\" is not in {}/index.json", tag, dir_));
 }
 
 Status OciLayout::Tag(const Descriptor& descriptor, const std::string& tag) {
@@ -474,7 +474,7 @@ void OciLayout::SweepStaleTemps() const {
 Status OciLayout::UpdateIndex(const std::vector<IndexEntry>& entries) {
   for (const IndexEntry& e : entries) {
     if (!e.tag.empty() && !IsValidRefName(e.tag)) {
-      return InvalidArgument("invalid tag \"" + e.tag + "\" for an OCI layout");
+      return InvalidArgument(fmt::format("invalid tag \"{}\" for an OCI layout", e.tag));
     }
   }
   if (entries.empty()) return {};
@@ -523,7 +523,7 @@ Status OciLayout::UpdateIndex(const std::vector<IndexEntry>& entries) {
     return std::move(synced).error().With("before naming the blobs in " + path);
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status st = IoError("rename " + tmp + " to " + path + ": " + ErrnoText(errno));
+    Status st = IoError(fmt::format("rename {} to {}: {}", tmp, path, ErrnoText(errno)));
     ::unlink(tmp.c_str());
     return st;
   }
@@ -544,7 +544,7 @@ Result<std::vector<Descriptor>> OciLayout::RemoveEntries(
   const std::string path = dir_ + "/index.json";
   OCIB_ASSIGN_OR_RETURN(std::string tmp, fsutil::WriteTempFileFor(path, idx.Serialize()));
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status st = IoError("rename " + tmp + " to " + path + ": " + ErrnoText(errno));
+    Status st = IoError(fmt::format("rename {} to {}: {}", tmp, path, ErrnoText(errno)));
     ::unlink(tmp.c_str());
     return std::move(st).error();
   }
@@ -566,12 +566,12 @@ Result<std::string> BlobStore::ReadAll(const Digest& digest, size_t max_size) {
     if (n == 0) break;
     out.append(buf, n);
     if (out.size() > max_size) {
-      return InvalidArgument("blob " + digest.ToString() + " is larger than " +
-                             std::to_string(max_size) + " bytes");
+      return InvalidArgument(
+          fmt::format("blob {} is larger than {} bytes", digest.ToString(), max_size));
     }
   }
   if (Digest::Of(digest.algorithm(), out) != digest) {
-    return DataLoss("blob " + digest.ToString() + " does not match its digest");
+    return DataLoss(fmt::format("blob {} does not match its digest", digest.ToString()));
   }
   return out;
 }

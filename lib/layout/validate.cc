@@ -95,7 +95,7 @@ class Validator {
       return false;
     }
     if (reader.Finish() != d.digest) {
-      Problem("blob " + d.digest.ToString() + ": content does not match the digest");
+      Problem(fmt::format("blob {}: content does not match the digest", d.digest.ToString()));
       return false;
     }
     return true;
@@ -104,12 +104,12 @@ class Validator {
   // Opens `d` once; records a problem and returns null when it cannot.
   std::unique_ptr<Reader> OpenOnce(const Descriptor& d) {
     if (!Digest::IsSupportedAlgorithm(d.digest.algorithm())) {
-      Problem("blob \"" + d.digest.ToString() + "\": digest algorithm not supported");
+      Problem(fmt::format("blob \"{}\": digest algorithm not supported", d.digest.ToString()));
       return nullptr;
     }
     auto reader = store_.Open(d.digest);
     if (!reader) {
-      Problem("blob " + d.digest.ToString() + ": " + reader.error().ToString());
+      Problem(fmt::format("blob {}: {}", d.digest.ToString(), reader.error().ToString()));
       return nullptr;
     }
     return std::move(*reader);
@@ -123,7 +123,7 @@ class Validator {
     if (!raw) return ok = false;
     HashingReader reader(*raw, d.digest.algorithm());
     if (Status st = reader.Drain(); !st) {
-      Problem("blob " + d.digest.ToString() + ": " + st.error().ToString());
+      Problem(fmt::format("blob {}: {}", d.digest.ToString(), st.error().ToString()));
       return ok = false;
     }
     return ok = Verdict(d, reader);
@@ -155,7 +155,7 @@ class Validator {
     while (bytes.size() <= static_cast<size_t>(d.size)) {
       auto n = reader.Read(buf.data(), buf.size());
       if (!n) {
-        Problem("blob " + d.digest.ToString() + ": " + n.error().ToString());
+        Problem(fmt::format("blob {}: {}", d.digest.ToString(), n.error().ToString()));
         return std::nullopt;
       }
       if (*n == 0) break;
@@ -174,8 +174,8 @@ class Validator {
     auto done = layer_diff_ids_.find(d.digest);
     if (done == layer_diff_ids_.end()) done = layer_diff_ids_.emplace(d.digest, ReadLayer(d)).first;
     if (done->second && *done->second != diff_id) {
-      Problem("layer " + d.digest.ToString() + ": diff_id is " + done->second->ToString() +
-              ", config says " + diff_id.ToString());
+      Problem(fmt::format("layer {}: diff_id is {}, config says {}", d.digest.ToString(),
+                          done->second->ToString(), diff_id.ToString()));
     }
   }
 
@@ -191,13 +191,13 @@ class Validator {
     Status st = DecompressLayer(reader, d.media_type, sink);
     Status drained = reader.Drain();
     if (!drained) {
-      Problem("blob " + d.digest.ToString() + ": " + drained.error().ToString());
+      Problem(fmt::format("blob {}: {}", d.digest.ToString(), drained.error().ToString()));
       return std::nullopt;
     }
     if (!Verdict(d, reader)) return std::nullopt;
     ok = true;
     if (!st) {
-      Problem("layer " + d.digest.ToString() + ": " + st.error().ToString());
+      Problem(fmt::format("layer {}: {}", d.digest.ToString(), st.error().ToString()));
       return std::nullopt;
     }
     ++report_.layers;
@@ -215,7 +215,7 @@ class Validator {
     if (!bytes) return;
     auto m = Manifest::Parse(*bytes);
     if (!m) {
-      Problem("manifest " + d.digest.ToString() + ": " + m.error().ToString());
+      Problem(fmt::format("manifest {}: {}", d.digest.ToString(), m.error().ToString()));
       return;
     }
     ++report_.documents;
@@ -230,7 +230,7 @@ class Validator {
     if (!cbytes) return;
     auto cfg = ImageConfig::Parse(*cbytes);
     if (!cfg) {
-      Problem("config " + m->config.digest.ToString() + ": " + cfg.error().ToString());
+      Problem(fmt::format("config {}: {}", m->config.digest.ToString(), cfg.error().ToString()));
       return;
     }
     ++report_.documents;
@@ -246,8 +246,8 @@ class Validator {
   void CheckPlatform(const Descriptor& d, const std::optional<Platform>& p) {
     if (!d.platform || !p) return;
     if (!d.platform->Matches(*p)) {
-      Problem("manifest " + d.digest.ToString() + ": descriptor platform " +
-              d.platform->ToString() + " differs from config platform " + p->ToString());
+      Problem(fmt::format("manifest {}: descriptor platform {} differs from config platform {}",
+                          d.digest.ToString(), d.platform->ToString(), p->ToString()));
     }
   }
 
@@ -257,7 +257,7 @@ class Validator {
     if (!bytes) return;
     auto idx = Index::Parse(*bytes);
     if (!idx) {
-      Problem("index " + d.digest.ToString() + ": " + idx.error().ToString());
+      Problem(fmt::format("index {}: {}", d.digest.ToString(), idx.error().ToString()));
       return;
     }
     ++report_.documents;
@@ -281,7 +281,7 @@ void ValidateIndex(BlobStore& store, const Index& index, ValidationReport& repor
   for (const auto& e : index.manifests) {
     auto it = e.annotations.find(kRefNameAnnotation);
     if (it != e.annotations.end() && !IsValidRefName(it->second)) {
-      v.Problem("index.json: invalid ref.name \"" + it->second + "\"");
+      v.Problem(fmt::format("index.json: invalid ref.name \"{}\"", it->second));
     }
   }
   v.CheckEntries(index.manifests, 0);

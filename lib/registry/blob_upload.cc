@@ -219,7 +219,7 @@ Step BlobUpload::Attempt() {
   if (r && r->status == 200) return step;
   if (!r || r->status != 404) return StepFailed(impl_, head, r);
   return {Error(ErrorCode::kUnavailable,
-                "blob " + blob_.digest.ToString() + " missing after a successful upload"),
+                fmt::format("blob {} missing after a successful upload", blob_.digest.ToString())),
           true};
 }
 

@@ -33,7 +33,7 @@ class VerifyingWriter : public Writer {
   Status Write(const void* data, size_t size) override {
     count_ += static_cast<int64_t>(size);
     if (count_ > limit_) {
-      return DataLoss("received more than the expected " + std::to_string(limit_) + " bytes");
+      return DataLoss(fmt::format("received more than the expected {} bytes", limit_));
     }
     hasher_.Update(data, size);
     return next_->Write(data, size);
@@ -169,13 +169,13 @@ Result<RemoteManifest> RegistryClient::GetManifest(const std::string& repo,
   }
   std::string dcd = r.Header("docker-content-digest");
   if (!dcd.empty() && dcd != m.digest.ToString() && dcd.rfind("sha256:", 0) == 0) {
-    return DataLoss("GET " + RedactUrl(call.url) + ": Docker-Content-Digest " + dcd +
-                    " does not match the content (" + m.digest.ToString() + ")");
+    return DataLoss(fmt::format("GET {}: Docker-Content-Digest {} does not match the content ({})",
+                                RedactUrl(call.url), dcd, m.digest.ToString()));
   }
   if (reference.find(':') != std::string::npos && reference.rfind("sha256:", 0) == 0 &&
       reference != m.digest.ToString()) {
-    return DataLoss("GET " + RedactUrl(call.url) + ": content has digest " + m.digest.ToString() +
-                    ", not " + reference);
+    return DataLoss(fmt::format("GET {}: content has digest {}, not {}", RedactUrl(call.url),
+                                m.digest.ToString(), reference));
   }
   return m;
 }
@@ -297,8 +297,8 @@ Result<Digest> RegistryClient::PutManifest(const std::string& repo, const std::s
   }
   std::string dcd = r.Header("docker-content-digest");
   if (!dcd.empty() && dcd.rfind("sha256:", 0) == 0 && dcd != digest.ToString()) {
-    return DataLoss("PUT " + RedactUrl(call.url) + ": registry stored digest " + dcd +
-                    ", expected " + digest.ToString());
+    return DataLoss(fmt::format("PUT {}: registry stored digest {}, expected {}",
+                                RedactUrl(call.url), dcd, digest.ToString()));
   }
   if (oci_subject != nullptr) *oci_subject = r.Header("oci-subject");
   return digest;
@@ -353,7 +353,7 @@ Result<std::optional<std::vector<Descriptor>>> RegistryClient::ListReferrers(
     // all of them mean: use the fallback tag.
     if (r.status == 404 || r.status == 400 || r.status == 405 || r.status == 501) {
       if (page > 0) return impl_->HttpError(call, r);
-      impl_->Log("GET " + RedactUrl(url) + ": " + std::to_string(r.status) + ", no referrers API");
+      impl_->Log(fmt::format("GET {}: {}, no referrers API", RedactUrl(url), r.status));
       return Out();
     }
     if (r.status != 200) return impl_->HttpError(call, r);
@@ -363,7 +363,8 @@ Result<std::optional<std::vector<Descriptor>>> RegistryClient::ListReferrers(
       if (page > 0) {
         return std::move(index).error().With("GET " + RedactUrl(url));
       }
-      impl_->Log("GET " + RedactUrl(url) + ": 200 without an image index, no referrers API");
+      impl_->Log(
+          fmt::format("GET {}: 200 without an image index, no referrers API", RedactUrl(url)));
       return Out();
     }
     for (Descriptor& d : index->manifests) out.push_back(std::move(d));
@@ -372,8 +373,9 @@ Result<std::optional<std::vector<Descriptor>>> RegistryClient::ListReferrers(
     if (!next.empty()) {
       std::string resolved = ResolveLocation(r.Header("x-ocib-final-url"), next);
       if (HostOfUrl(resolved) != HostOfUrl(impl_->Url("/"))) {
-        return Error(ErrorCode::kUnavailable,
-                     "GET " + RedactUrl(call.url) + ": next page link points to another host");
+        return Error(
+            ErrorCode::kUnavailable,
+            fmt::format("GET {}: next page link points to another host", RedactUrl(call.url)));
       }
       url = resolved;
     }

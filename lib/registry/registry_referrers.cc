@@ -9,7 +9,7 @@
 #include "ocib/media_type.h"
 #include "ocib/referrers.h"
 
-#include "lib/registry/image_walk.h"
+#include "lib/registry/referrer_info.h"
 
 namespace ocib {
 namespace {
@@ -54,7 +54,7 @@ Result<Descriptor> PushReferrer(RegistryClient& client, const std::string& repo,
                                 const std::string& media_type, const std::string& bytes) {
   const Descriptor desc = DescribeBytes(media_type, bytes);
   const std::string what =
-      "pushing referrer " + desc.digest.ToString() + " to " + Where(client, repo);
+      fmt::format("pushing referrer {} to {}", desc.digest.ToString(), Where(client, repo));
   auto info = registry::DescribeReferrer(desc, bytes);
   if (!info) return std::move(info).error().With(what);
   std::string oci_subject;
@@ -70,8 +70,8 @@ Result<Descriptor> PushReferrer(RegistryClient& client, const std::string& repo,
 Status AddToReferrersFallbackTag(RegistryClient& client, const std::string& repo,
                                  const Digest& subject, const Descriptor& referrer) {
   const std::string tag = ReferrersTagFor(subject);
-  const std::string what = "adding referrer " + referrer.digest.ToString() +
-                           " to the fallback tag " + Where(client, repo) + ":" + tag;
+  const std::string what = fmt::format("adding referrer {} to the fallback tag {}:{}",
+                                       referrer.digest.ToString(), Where(client, repo), tag);
   auto existing = ReadFallbackIndex(client, repo, subject, client.options().replace_referrers_tag);
   if (!existing) return std::move(existing).error().With(what);
   if (!existing->empty()) {
@@ -93,7 +93,7 @@ Result<std::vector<Descriptor>> ListRegistryReferrers(RegistryClient& client,
                                                       const Digest& subject,
                                                       std::string_view artifact_type) {
   const std::string what =
-      "listing the referrers of " + subject.ToString() + " in " + Where(client, repo);
+      fmt::format("listing the referrers of {} in {}", subject.ToString(), Where(client, repo));
   std::vector<Descriptor> all;
   auto api = client.ListReferrers(repo, subject, std::string(artifact_type));
   if (!api) return std::move(api).error().With(what);

@@ -9,9 +9,9 @@
 #include "ocib/registry_store.h"
 
 #include "lib/io/fs_util.h"
+#include "lib/io/open_file.h"
 #include "lib/io/streams.h"
-#include "lib/layout/image_source.h"
-#include "lib/registry/image_walk.h"
+#include "lib/registry/remote_blob.h"
 
 namespace ocib {
 namespace {

@@ -91,7 +91,7 @@ std::string DescribeBody(const HttpResponse& r) {
         std::string detail =
             e["detail"].is_string() ? e["detail"].get<std::string>() : e["detail"].dump();
         if (detail.size() > 500) detail = detail.substr(0, 500) + "...";
-        out += " (detail: " + detail + ")";
+        out += fmt::format(" (detail: {})", detail);
       }
     }
     if (!out.empty()) return out;
@@ -338,7 +338,7 @@ HttpResult Impl::ProbeTls(HttpRequest& req, const std::string& path) {
   bool handshake =
       r.failure() == TransportFailure::kTlsHandshake || r.failure() == TransportFailure::kProtocol;
   if (!r && (insecure_ || IsLoopback(host_)) && (handshake || (insecure_ && r.retryable()))) {
-    Log("ping " + host_ + ": " + r.error().message() + "; trying plain HTTP");
+    Log(fmt::format("ping {}: {}; trying plain HTTP", host_, r.error().message()));
     req.url = "http://" + host_ + path;
     r = RoundTrip(req);
   }
@@ -374,8 +374,8 @@ Status Impl::PingWithHead(const std::string& path, const std::vector<HttpHeader>
     // repository a proxy hangs up): ping /v2/ as always; the request then
     // gets the retries every request gets. Other failures (TLS, refused
     // connections, DNS) are the ping's answer.
-    Log("ping " + host_ + " with HEAD " + path + ": " +
-        (r ? std::to_string(r->status) : r.error().message()) + "; trying /v2/");
+    Log(fmt::format("ping {} with HEAD {}: {}; trying /v2/", host_, path,
+                    r ? std::to_string(r->status) : r.error().message()));
     answer = nullptr;
     r = ProbeScheme("/v2/", {}, req);
   }
@@ -544,8 +544,8 @@ bool Impl::AnswerChallenge(const HttpResponse& r, std::vector<std::string>& scop
     AuthState learnt{"bearer", bearer->Param("realm"), bearer->Param("service")};
     if (current.scheme != "bearer" || current.realm != learnt.realm ||
         current.service != learnt.service) {
-      Log("401 from " + RedactUrl(url) + ": bearer challenge (realm " + RedactUrl(learnt.realm) +
-          ") not announced by /v2/; using it");
+      Log(fmt::format("401 from {}: bearer challenge (realm {}) not announced by /v2/; using it",
+                      RedactUrl(url), RedactUrl(learnt.realm)));
       SetAuth(std::move(learnt));
     }
     return true;
@@ -553,7 +553,8 @@ bool Impl::AnswerChallenge(const HttpResponse& r, std::vector<std::string>& scop
   // An expired or revoked token: refresh once.
   if (current.scheme == "bearer") return true;
   if (basic && current.scheme.empty()) {
-    Log("401 from " + RedactUrl(url) + ": basic challenge not announced by /v2/; using it");
+    Log(fmt::format("401 from {}: basic challenge not announced by /v2/; using it",
+                    RedactUrl(url)));
     SetAuth({"basic", "", ""});
     auto cred = GetCredential(RepoOfScopes(scopes));
     return cred && !cred->username.empty();
@@ -567,8 +568,8 @@ Result<Credential> Impl::GetCredential(const std::string& repo) {
   if (it == credentials_.end()) {
     auto c = options_.keychain->ResolveRepository(registry_, repo);
     if (!c) {
-      return std::move(c).error().With("looking up credentials for " + registry_ +
-                                       (repo.empty() ? "" : "/" + repo));
+      return std::move(c).error().With(fmt::format("looking up credentials for {}{}{}", registry_,
+                                                   repo.empty() ? "" : "/", repo));
     }
     it = credentials_.emplace(repo, *c).first;
   }
@@ -673,7 +674,7 @@ Result<Impl::Token> Impl::FetchToken(const AuthState& auth,
     return Token{cred.registry_token, Clock::now() + std::chrono::hours(24)};
   }
   HttpRequest req = TokenRequest(auth, cred, scopes);
-  std::string what = "fetching token from " + RedactUrl(auth.realm) + " for " + registry_;
+  std::string what = fmt::format("fetching token from {} for {}", RedactUrl(auth.realm), registry_);
   auto start = Clock::now();
   for (int attempt = 1;; ++attempt) {
     HttpResult r = RoundTrip(req, "TOKEN");
@@ -758,7 +759,7 @@ HttpResult Impl::Send(Call& call, const std::vector<std::string>& scopes_in) {
       // replayable: `body` is a string and `body_source` reopens its data.
       refreshed = true;
       need_refresh = true;
-      Log("401 from " + RedactUrl(call.url) + "; retrying with new credentials");
+      Log(fmt::format("401 from {}; retrying with new credentials", RedactUrl(call.url)));
       --attempt;
       continue;
     }
@@ -807,7 +808,7 @@ HttpResult Impl::SendFollowingRedirects(const Call& call, const std::string& aut
     return r;
   }
   return Error(ErrorCode::kUnavailable,
-               call.method + " " + RedactUrl(call.url) + ": too many redirects");
+               fmt::format("{} {}: too many redirects", call.method, RedactUrl(call.url)));
 }
 
 RegistrySessions::RegistrySessions() : impl_(std::make_unique<Impl>()) {}

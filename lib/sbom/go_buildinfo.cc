@@ -27,6 +27,8 @@
 #include <cstring>
 #include <memory>
 
+#include <fmt/format.h>
+
 #include "lib/io/streams.h"
 #include <sys/stat.h>
 
@@ -62,8 +64,7 @@ class MemorySource final : public ByteSource {
   uint64_t size() const override { return bytes_.size(); }
   Result<std::string> ReadAt(uint64_t offset, size_t n) const override {
     if (offset > bytes_.size() || n > bytes_.size() - offset) {
-      return InvalidArgument("truncated file (need " + std::to_string(n) + " bytes at offset " +
-                             std::to_string(offset) + ")");
+      return InvalidArgument(fmt::format("truncated file (need {} bytes at offset {})", n, offset));
     }
     return std::string(bytes_.substr(offset, n));
   }
@@ -82,8 +83,7 @@ class FileSource final : public ByteSource {
   uint64_t size() const override { return size_; }
   Result<std::string> ReadAt(uint64_t offset, size_t n) const override {
     if (offset > size_ || n > size_ - offset) {
-      return InvalidArgument("truncated file (need " + std::to_string(n) + " bytes at offset " +
-                             std::to_string(offset) + ")");
+      return InvalidArgument(fmt::format("truncated file (need {} bytes at offset {})", n, offset));
     }
     std::string out(n, '\0');
     size_t done = 0;
@@ -152,16 +152,16 @@ Result<ElfFile> ReadElfIdent(const ByteSource& src) {
   } else if (ident[4] == 2) {
     elf.is64 = true;
   } else {
-    return InvalidArgument("not a valid ELF file (unknown class " +
-                           std::to_string(static_cast<int>(ident[4])) + ")");
+    return InvalidArgument(
+        fmt::format("not a valid ELF file (unknown class {})", static_cast<int>(ident[4])));
   }
   if (ident[5] == 1) {
     elf.big_endian = false;
   } else if (ident[5] == 2) {
     elf.big_endian = true;
   } else {
-    return InvalidArgument("not a valid ELF file (unknown byte order " +
-                           std::to_string(static_cast<int>(ident[5])) + ")");
+    return InvalidArgument(
+        fmt::format("not a valid ELF file (unknown byte order {})", static_cast<int>(ident[5])));
   }
   return elf;
 }
@@ -314,8 +314,8 @@ Result<uint64_t> AddrToOffset(const ElfFile& elf, uint64_t addr, uint64_t n) {
       return seg.offset + (addr - seg.vaddr);
     }
   }
-  return InvalidArgument("malformed Go build information (address " + std::to_string(addr) +
-                         " is not in a loaded segment)");
+  return InvalidArgument(
+      fmt::format("malformed Go build information (address {} is not in a loaded segment)", addr));
 }
 
 // Reads a Go string {data pointer, length} whose header is at `addr`.
@@ -413,9 +413,9 @@ Result<GoBuildInfo> ReadFromSource(const ByteSource& src) {
     OCIB_ASSIGN_OR_RETURN(mod, ReadVarintString(src, &pos, end));
   } else {
     if (ptr_size != 4 && ptr_size != 8) {
-      return Error(ErrorCode::kUnimplemented, "unsupported Go build-info header (pointer size " +
-                                                  std::to_string(ptr_size) + ", flags 0x" +
-                                                  std::to_string(flags) + ")");
+      return Error(ErrorCode::kUnimplemented,
+                   fmt::format("unsupported Go build-info header (pointer size {}, flags 0x{})",
+                               ptr_size, static_cast<int>(flags)));
     }
     const bool be = (flags & 0x1) != 0;
     uint64_t vers_ptr = GetUint(hdr, 16, ptr_size, be);
@@ -707,8 +707,8 @@ Result<GoBuildInfo> ParseGoModInfo(std::string_view text) {
     start = nl == std::string_view::npos ? text.size() : nl + 1;
     ++line_no;
     auto bad = [&](std::string_view why) {
-      return InvalidArgument("malformed Go module information, line " + std::to_string(line_no) +
-                             " (" + std::string(why) + "): \"" + std::string(line) + "\"");
+      return InvalidArgument(
+          fmt::format("malformed Go module information, line {} ({}): \"{}\"", line_no, why, line));
     };
     if (line.empty()) continue;
     size_t tab = line.find('\t');

@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 
@@ -62,7 +64,7 @@ Result<Descriptor> AttachArtifact(BlobStore& store, const Descriptor& subject,
                                   std::string_view artifact_type, std::string_view payload,
                                   const Annotations& annotations) {
   const std::string what =
-      "attaching " + std::string(artifact_type) + " artifact to " + subject.digest.ToString();
+      fmt::format("attaching {} artifact to {}", artifact_type, subject.digest.ToString());
   auto art = MakeArtifactManifest(subject, artifact_type, artifact_type, payload, annotations);
   if (!art) return std::move(art).error().With(what);
   auto put = [&](std::string_view media_type, std::string_view bytes,
@@ -70,7 +72,8 @@ Result<Descriptor> AttachArtifact(BlobStore& store, const Descriptor& subject,
     auto d = store.Put(media_type, bytes);
     if (!d) return std::move(d).error().With(what);
     if (d->digest != want) {
-      return Internal("stored blob digest " + d->digest.ToString() + " != " + want.ToString())
+      return Internal(
+                 fmt::format("stored blob digest {} != {}", d->digest.ToString(), want.ToString()))
           .With(what);
     }
     return {};
@@ -85,8 +88,8 @@ Result<Descriptor> AttachArtifact(BlobStore& store, const Descriptor& subject,
 Status AddReferrerToLayout(OciLayout& layout, const Descriptor& artifact_manifest) {
   auto st = layout.AddUntagged(artifact_manifest);
   if (!st) {
-    return std::move(st).error().With("adding referrer " + artifact_manifest.digest.ToString() +
-                                      " to " + layout.path());
+    return std::move(st).error().With(fmt::format(
+        "adding referrer {} to {}", artifact_manifest.digest.ToString(), layout.path()));
   }
   return {};
 }
@@ -95,8 +98,8 @@ Result<std::vector<Descriptor>> ListLayoutReferrers(OciLayout& layout, const Dig
                                                     std::string_view artifact_type) {
   auto index = layout.ReadIndex();
   if (!index) {
-    return std::move(index).error().With("listing referrers of " + subject.ToString() + " in " +
-                                         layout.path());
+    return std::move(index).error().With(
+        fmt::format("listing referrers of {} in {}", subject.ToString(), layout.path()));
   }
   return ListIndexReferrers(layout, *index, subject, artifact_type, layout.path());
 }
@@ -105,8 +108,7 @@ Result<std::vector<Descriptor>> ListIndexReferrers(BlobStore& layout, const Inde
                                                    const Digest& subject,
                                                    std::string_view artifact_type,
                                                    std::string_view where) {
-  const std::string what =
-      "listing referrers of " + subject.ToString() + " in " + std::string(where);
+  const std::string what = fmt::format("listing referrers of {} in {}", subject.ToString(), where);
   const Index* index = &index_in;
   std::vector<Descriptor> out;
   for (const Descriptor& entry : index->manifests) {

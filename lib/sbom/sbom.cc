@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 // SHA-1 by the direct functions: deprecated in OpenSSL 3 in favour of EVP, but the first EVP
 // digest of a process initializes OpenSSL's providers and reads its
 // configuration file (1-3 ms of a rebuild); the direct functions need
@@ -127,8 +129,8 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 Status CheckCreated(std::string_view t) {
   if (!IsSbomTime(t)) {
-    return InvalidArgument("SBOM creation time \"" + std::string(t) +
-                           "\" is not of the form YYYY-MM-DDTHH:MM:SSZ");
+    return InvalidArgument(
+        fmt::format("SBOM creation time \"{}\" is not of the form YYYY-MM-DDTHH:MM:SSZ", t));
   }
   return {};
 }
@@ -690,8 +692,7 @@ bool IsSbomTime(std::string_view text) {
 Result<SbomFormat> ParseSbomFormat(std::string_view text) {
   if (text == "spdx") return SbomFormat::kSpdx;
   if (text == "cyclonedx") return SbomFormat::kCycloneDx;
-  return InvalidArgument("unknown SBOM format \"" + std::string(text) +
-                         "\" (want spdx or cyclonedx)");
+  return InvalidArgument(fmt::format("unknown SBOM format \"{}\" (want spdx or cyclonedx)", text));
 }
 
 std::string_view SbomMediaType(SbomFormat format) {

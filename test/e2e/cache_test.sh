@@ -107,7 +107,7 @@ if build "$T/o8" --cache-dir "$T/not-a-dir/sub" >/dev/null; then
 else
   pass "an unusable --cache-dir fails"
 fi
-check "the error names the cache directory" grep -q 'cache-dir' "$T/err"
+check "the error names the cache directory" grep -q "layer cache $T/not-a-dir/sub" "$T/err"
 check "no output was created for the failed build" test ! -e "$T/o8"
 
 # Concurrent builds sharing one (cold) cache all agree and leave no temp files.

@@ -17,11 +17,12 @@ int main() {
   if (dir == nullptr) return 1;
   std::string bin = std::string(dir) + "/app";
   std::ofstream(bin) << "#!/bin/sh\necho hi\n";
-  ocib::BuildOptions options;
-  options.base = "scratch";
-  options.binaries = {{"linux/amd64", bin}};
+  ocib::BuildSpec options;
+  options.base = ocib::ScratchBase{};
+  options.binaries = {{*ocib::Platform::Parse("linux/amd64"), bin}};
   options.binary_unchecked = true;  // a shell script
-  options.output = "oci:" + std::string(dir) + "/layout:v1";
+  options.output =
+      ocib::ImageLocation{ocib::LayoutLocation{std::string(dir) + "/layout", "v1", true, ""}};
   auto result = ocib::BuildImage(options);
   if (!result) {
     std::cerr << "build failed: " << result.error().ToString() << "\n";

@@ -22,10 +22,14 @@
 #include "ocib/sbom_query.h"
 
 #include "test/registry/fake_registry.h"
+#include "test/testing/build_options.h"
 #include "test/testing/test_util.h"
 
 namespace ocib {
 namespace {
+
+using ::ocib::testing::BuildImage;
+using ::ocib::testing::BuildOptions;
 
 using fake::Dest;
 using fake::FakeRegistry;

@@ -9,10 +9,15 @@
 #include "ocib/layer.h"
 #include "ocib/oci_layout.h"
 
+#include "test/testing/build_options.h"
 #include "test/testing/test_util.h"
 
 namespace ocib {
 namespace {
+
+using ::ocib::testing::BuildOptions;
+using ::ocib::testing::SpecOrDie;
+using ::ocib::testing::ToText;
 
 using ::ocib::testing::IsOk;
 using ::ocib::testing::ScopedTempDir;
@@ -62,10 +67,11 @@ TEST(BuildFileTest, EveryKey) {
   const BuildFileImage& image = (*r)[0];
   EXPECT_EQ(image.name, "server");
   EXPECT_EQ(image.label, "images[0] (server)");
-  const BuildOptions& o = image.options;
+  const BuildOptions o = ToText(image.spec);
   EXPECT_EQ(o.base, "scratch");
   EXPECT_EQ(o.base_name, "registry.example/base:1");
-  EXPECT_EQ(o.platforms, (Strings{"linux/amd64", "linux/arm64,linux/arm/v7"}));
+  // Each list read as platforms, in order.
+  EXPECT_EQ(o.platforms, (Strings{"linux/amd64", "linux/arm64", "linux/arm/v7"}));
   // File order, not sorted.
   EXPECT_THAT(o.binaries,
               ElementsAre(Pair("linux/arm64", "/b/arm64"), Pair("linux/amd64", "/b/amd64")));
@@ -80,7 +86,7 @@ TEST(BuildFileTest, EveryKey) {
   EXPECT_EQ(o.env, (Strings{"B=2", "A=x=y"}));
   EXPECT_EQ(o.labels, (Strings{"org.example.team=build", "tier=web"}));
   EXPECT_EQ(o.annotations, (Strings{"org.opencontainers.image.source=https://example.invalid"}));
-  EXPECT_EQ(o.expose, (Strings{"8080", "53/udp"}));
+  EXPECT_EQ(o.expose, (Strings{"8080/tcp", "53/udp"}));  // read as ports
   EXPECT_EQ(o.user, std::optional<std::string>("1000:2000"));
   EXPECT_EQ(o.workdir, std::optional<std::string>("/srv"));
   EXPECT_EQ(o.compression, Compression::kGzip);
@@ -93,7 +99,7 @@ TEST(BuildFileTest, EveryKey) {
 TEST(BuildFileTest, AbsentKeysKeepTheDefaults) {
   auto r = Parse(R"({"images": [{"output": "oci:/o"}]})");
   ASSERT_THAT(r, IsOk());
-  const BuildOptions& o = (*r)[0].options;
+  const BuildOptions o = ToText((*r)[0].spec);
   BuildOptions d;
   EXPECT_EQ((*r)[0].name, "");
   EXPECT_EQ((*r)[0].label, "images[0]");
@@ -119,7 +125,7 @@ TEST(BuildFileTest, SeveralImagesInOrder) {
   EXPECT_EQ((*r)[0].label, "images[0] (a)");
   EXPECT_EQ((*r)[1].label, "images[1]");
   EXPECT_EQ((*r)[2].label, "images[2] (c)");
-  EXPECT_EQ((*r)[1].options.output, "oci:/o:b");
+  EXPECT_EQ(ToText((*r)[1].spec).output, "oci:/o:b");
 }
 
 TEST(BuildFileTest, ASingleImageObjectAtTheTopLevel) {
@@ -127,7 +133,7 @@ TEST(BuildFileTest, ASingleImageObjectAtTheTopLevel) {
   ASSERT_THAT(r, IsOk());
   ASSERT_EQ(r->size(), 1u);
   EXPECT_EQ((*r)[0].label, "image");
-  EXPECT_EQ((*r)[0].options.output, "oci:/o");
+  EXPECT_EQ(ToText((*r)[0].spec).output, "oci:/o");
   auto named = Parse(R"({"name": "tool", "output": "oci:/o"})");
   ASSERT_THAT(named, IsOk());
   EXPECT_EQ((*named)[0].label, "tool");
@@ -155,36 +161,36 @@ TEST(BuildFileTest, RelativePathsAreRelativeToTheBuildFile) {
                  "/ci/dir");
   ASSERT_THAT(r, IsOk());
   ASSERT_EQ(r->size(), 4u);
-  const BuildOptions& a = (*r)[0].options;
+  const BuildOptions a = ToText((*r)[0].spec);
   EXPECT_EQ(a.base, "oci:/ci/dir/base/layout:v2");
   EXPECT_THAT(a.binaries,
               ElementsAre(Pair("linux/amd64", "/ci/dir/out/app"), Pair("linux/arm64", "/abs/app")));
   EXPECT_EQ(a.files, (Strings{"/ci/dir/conf/:/etc/app", "/abs/data:/data", "/ci/dir/a:b:/c"}));
   EXPECT_EQ(a.output, "oci:/ci/dir/out/layout:v1");
   EXPECT_TRUE(a.go_dir.empty());  // no "go": nothing to run go in
-  const BuildOptions& b = (*r)[1].options;
+  const BuildOptions b = ToText((*r)[1].spec);
   EXPECT_EQ(b.base, "oci:/abs/base");
   EXPECT_EQ(b.go_package, "./cmd/tool");  // relative to go_dir, kept
   EXPECT_EQ(b.go_dir, "/ci/dir");         // "go" without "go_dir": the file's directory
   EXPECT_EQ(b.output, "oci-archive:/ci/dir/out/tool.tar");
-  const BuildOptions& c = (*r)[2].options;
+  const BuildOptions c = ToText((*r)[2].spec);
   EXPECT_EQ(c.base, "registry.example/base:1");
   EXPECT_EQ(c.go_dir, "/ci/dir/src");
   EXPECT_EQ(c.output, "oci:/ci/dir/out/layout");
-  EXPECT_EQ((*r)[3].options.go_dir, "/abs/src");
+  EXPECT_EQ(ToText((*r)[3].spec).go_dir, "/abs/src");
 
   // The static and scratch bases are names, not paths.
   auto s = Parse(R"({"base": "static", "output": "oci:o"})", "/ci");
   ASSERT_THAT(s, IsOk());
-  EXPECT_EQ((*s)[0].options.base, "static");
-  EXPECT_EQ((*s)[0].options.output, "oci:/ci/o");
+  EXPECT_EQ(ToText((*s)[0].spec).base, "static");
+  EXPECT_EQ(ToText((*s)[0].spec).output, "oci:/ci/o");
 }
 
 TEST(BuildFileTest, WithoutABaseDirPathsAreKept) {
   auto r = Parse(R"({"binaries": {"linux/amd64": "out/app"}, "files": ["c:/etc/c"],
                      "go": "./cmd", "output": "oci:out:v1"})");
   ASSERT_THAT(r, IsOk());
-  const BuildOptions& o = (*r)[0].options;
+  const BuildOptions o = ToText((*r)[0].spec);
   EXPECT_THAT(o.binaries, ElementsAre(Pair("linux/amd64", "out/app")));
   EXPECT_EQ(o.files, (Strings{"c:/etc/c"}));
   EXPECT_EQ(o.output, "oci:out:v1");
@@ -400,29 +406,30 @@ TEST_F(OverridesTest, AGivenFlagReplacesTheFieldOfEveryImage) {
   flags.env = {"IGNORED=1"};  // not given: the file's value stays
   flags.entrypoint = Strings{"/x", "y"};
   flags.platforms = {"linux/arm64"};
-  ASSERT_THAT(ApplyOverrides(images_, flags, {"labels", "entrypoint", "platforms"}), IsOk());
+  ASSERT_THAT(ApplyOverrides(images_, SpecOrDie(flags), {"labels", "entrypoint", "platforms"}),
+              IsOk());
   ASSERT_EQ(images_.size(), 2u);
   // Replaced, not appended.
-  EXPECT_EQ(images_[0].options.labels, (Strings{"tier=cli"}));
-  EXPECT_EQ(images_[1].options.labels, (Strings{"tier=cli"}));
-  EXPECT_EQ(images_[0].options.entrypoint, std::optional<Strings>(Strings{"/x", "y"}));
-  EXPECT_EQ(images_[1].options.entrypoint, std::optional<Strings>(Strings{"/x", "y"}));
-  EXPECT_EQ(images_[0].options.platforms, (Strings{"linux/arm64"}));
+  EXPECT_EQ(ToText(images_[0].spec).labels, (Strings{"tier=cli"}));
+  EXPECT_EQ(ToText(images_[1].spec).labels, (Strings{"tier=cli"}));
+  EXPECT_EQ(ToText(images_[0].spec).entrypoint, std::optional<Strings>(Strings{"/x", "y"}));
+  EXPECT_EQ(ToText(images_[1].spec).entrypoint, std::optional<Strings>(Strings{"/x", "y"}));
+  EXPECT_EQ(ToText(images_[0].spec).platforms, (Strings{"linux/arm64"}));
   // Not given: the file's.
-  EXPECT_EQ(images_[0].options.env, (Strings{"A=1"}));
-  EXPECT_TRUE(images_[1].options.env.empty());
-  EXPECT_EQ(images_[0].options.user, std::optional<std::string>("1:1"));
-  EXPECT_FALSE(images_[1].options.user.has_value());
-  EXPECT_EQ(images_[0].options.output, "oci:/o:a");
-  EXPECT_EQ(images_[1].options.output, "oci:/o:b");
+  EXPECT_EQ(ToText(images_[0].spec).env, (Strings{"A=1"}));
+  EXPECT_TRUE(ToText(images_[1].spec).env.empty());
+  EXPECT_EQ(ToText(images_[0].spec).user, std::optional<std::string>("1:1"));
+  EXPECT_FALSE(ToText(images_[1].spec).user.has_value());
+  EXPECT_EQ(ToText(images_[0].spec).output, "oci:/o:a");
+  EXPECT_EQ(ToText(images_[1].spec).output, "oci:/o:b");
   EXPECT_EQ(images_[1].name, "b");
   EXPECT_EQ(images_[1].label, "images[1] (b)");
 }
 
 TEST_F(OverridesTest, AGivenEmptyListClearsTheFilesList) {
   BuildOptions flags;
-  ASSERT_THAT(ApplyOverrides(images_, flags, {"labels"}), IsOk());
-  EXPECT_TRUE(images_[0].options.labels.empty());
+  ASSERT_THAT(ApplyOverrides(images_, SpecOrDie(flags), {"labels"}), IsOk());
+  EXPECT_TRUE(ToText(images_[0].spec).labels.empty());
 }
 
 TEST_F(OverridesTest, FieldsTheFileCannotSetComeFromTheFlags) {
@@ -432,47 +439,47 @@ TEST_F(OverridesTest, FieldsTheFileCannotSetComeFromTheFlags) {
   flags.no_cache = true;
   int logged = 0;
   flags.log = [&logged](std::string_view) { ++logged; };
-  ASSERT_THAT(ApplyOverrides(images_, flags, {}), IsOk());
+  ASSERT_THAT(ApplyOverrides(images_, SpecOrDie(flags), {}), IsOk());
   for (const auto& image : images_) {
-    EXPECT_EQ(image.options.source_date_epoch, std::optional<int64_t>(1700000000));
-    EXPECT_EQ(image.options.cache_dir, "/cache");
-    EXPECT_TRUE(image.options.no_cache);
-    ASSERT_TRUE(image.options.log);
-    image.options.log("x");
+    EXPECT_EQ(ToText(image.spec).source_date_epoch, std::optional<int64_t>(1700000000));
+    EXPECT_EQ(ToText(image.spec).cache_dir, "/cache");
+    EXPECT_TRUE(ToText(image.spec).no_cache);
+    ASSERT_TRUE(ToText(image.spec).log);
+    ToText(image.spec).log("x");
   }
   EXPECT_EQ(logged, 2);
-  EXPECT_EQ(images_[0].options.labels, (Strings{"tier=web", "team=x"}));
+  EXPECT_EQ(ToText(images_[0].spec).labels, (Strings{"tier=web", "team=x"}));
 }
 
 TEST_F(OverridesTest, FlagPathsAreKeptAsGiven) {
   BuildOptions flags;
   flags.binaries = {{"linux/amd64", "rel/app"}};
   flags.files = {"rel/conf:/etc/conf"};
-  ASSERT_THAT(ApplyOverrides(images_, flags, {"binaries", "files"}), IsOk());
-  EXPECT_THAT(images_[1].options.binaries, ElementsAre(Pair("linux/amd64", "rel/app")));
-  EXPECT_EQ(images_[1].options.files, (Strings{"rel/conf:/etc/conf"}));
+  ASSERT_THAT(ApplyOverrides(images_, SpecOrDie(flags), {"binaries", "files"}), IsOk());
+  EXPECT_THAT(ToText(images_[1].spec).binaries, ElementsAre(Pair("linux/amd64", "rel/app")));
+  EXPECT_EQ(ToText(images_[1].spec).files, (Strings{"rel/conf:/etc/conf"}));
 }
 
 TEST_F(OverridesTest, UnknownFieldsAndCollidingOutputsAreErrors) {
   auto before = images_;
   BuildOptions flags;
   flags.labels = {"x=y"};
-  EXPECT_THAT(ApplyOverrides(images_, flags, {"labels", "label"}),
+  EXPECT_THAT(ApplyOverrides(images_, SpecOrDie(flags), {"labels", "label"}),
               StatusIs(ErrorCode::kInvalidArgument, "\"label\" is not a build file field"));
-  EXPECT_THAT(ApplyOverrides(images_, flags, {"name"}),
+  EXPECT_THAT(ApplyOverrides(images_, SpecOrDie(flags), {"name"}),
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("\"name\" is not")));
-  EXPECT_EQ(images_[0].options.labels, before[0].options.labels);
+  EXPECT_EQ(ToText(images_[0].spec).labels, ToText(before[0].spec).labels);
   flags.output = "oci:/same:v1";
-  EXPECT_THAT(ApplyOverrides(images_, flags, {"labels", "output"}),
+  EXPECT_THAT(ApplyOverrides(images_, SpecOrDie(flags), {"labels", "output"}),
               StatusIs(ErrorCode::kInvalidArgument,
                        "images[1] (b) and images[0] (a) both write oci:/same:v1"));
   // Nothing changed.
-  EXPECT_EQ(images_[0].options.labels, before[0].options.labels);
-  EXPECT_EQ(images_[0].options.output, "oci:/o:a");
+  EXPECT_EQ(ToText(images_[0].spec).labels, ToText(before[0].spec).labels);
+  EXPECT_EQ(ToText(images_[0].spec).output, "oci:/o:a");
   // With one image, --output is fine.
   images_.pop_back();
-  ASSERT_THAT(ApplyOverrides(images_, flags, {"output"}), IsOk());
-  EXPECT_EQ(images_[0].options.output, "oci:/same:v1");
+  ASSERT_THAT(ApplyOverrides(images_, SpecOrDie(flags), {"output"}), IsOk());
+  EXPECT_EQ(ToText(images_[0].spec).output, "oci:/same:v1");
 }
 
 TEST(LoadBuildFileTest, ReadsAFileAndResolvesAgainstItsDirectory) {
@@ -481,9 +488,9 @@ TEST(LoadBuildFileTest, ReadsAFileAndResolvesAgainstItsDirectory) {
                  R"({"binaries": {"linux/amd64": "bin/app"}, "output": "oci:out"})");
   auto r = LoadBuildFile(tmp.path() + "/ci/ocib.json");
   ASSERT_THAT(r, IsOk());
-  EXPECT_THAT((*r)[0].options.binaries,
+  EXPECT_THAT(ToText((*r)[0].spec).binaries,
               ElementsAre(Pair("linux/amd64", tmp.path() + "/ci/bin/app")));
-  EXPECT_EQ((*r)[0].options.output, "oci:" + tmp.path() + "/ci/out");
+  EXPECT_EQ(ToText((*r)[0].spec).output, "oci:" + tmp.path() + "/ci/out");
 
   WriteFileOrDie(tmp.path() + "/bad.json", R"({"images": [{"platfroms": []}]})");
   EXPECT_THAT(LoadBuildFile(tmp.path() + "/bad.json"),
@@ -509,8 +516,8 @@ TEST(LoadBuildFileTest, ImagesBuildFromAnyDirectory) {
   BuildOptions flags;
   flags.source_date_epoch = 1700000000;
   flags.no_cache = true;
-  ASSERT_THAT(ApplyOverrides(*images, flags, {}), IsOk());
-  for (const auto& image : *images) ASSERT_THAT(BuildImage(image.options), IsOk()) << image.label;
+  ASSERT_THAT(ApplyOverrides(*images, SpecOrDie(flags), {}), IsOk());
+  for (const auto& image : *images) ASSERT_THAT(BuildImage(image.spec), IsOk()) << image.label;
   auto layout = OciLayout::Open(tmp.path() + "/proj/out/layout");
   ASSERT_THAT(layout, IsOk());
   EXPECT_THAT((*layout)->Resolve("multi"), IsOk());

@@ -8,11 +8,15 @@
 #include "ocib/oci_layout.h"
 #include "ocib/validate.h"
 
+#include "test/testing/build_options.h"
 #include "test/testing/test_util.h"
 #include <sys/stat.h>
 
 namespace ocib {
 namespace {
+
+using ::ocib::testing::BuildImage;
+using ::ocib::testing::BuildOptions;
 
 using ::ocib::testing::IsOk;
 using ::ocib::testing::ReadFileOrDie;

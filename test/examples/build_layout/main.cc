@@ -15,11 +15,12 @@ int main(int argc, char** argv) {
     std::cerr << "usage: build_layout AMD64_BINARY ARM64_BINARY CONFIG_FILE LAYOUT_DIR\n";
     return 2;
   }
-  ocib::BuildOptions o;
-  o.binaries = {{"linux/amd64", argv[1]}, {"linux/arm64", argv[2]}};
-  o.files = {std::string(argv[3]) + ":/etc/app/app.conf"};
-  o.env = {"APP_CONFIG=/etc/app/app.conf"};
-  o.output = "oci:" + std::string(argv[4]) + ":v1";
+  ocib::BuildSpec o;
+  o.binaries = {{*ocib::Platform::Parse("linux/amd64"), argv[1]},
+                {*ocib::Platform::Parse("linux/arm64"), argv[2]}};
+  o.files = {{argv[3], "/etc/app/app.conf"}};
+  o.env = {{"APP_CONFIG", "/etc/app/app.conf"}};
+  o.output = ocib::ImageLocation{ocib::LayoutLocation{argv[4], "v1", true, ""}};
   o.source_date_epoch = 1700000000;
   o.log = [](std::string_view line) { std::cerr << line << "\n"; };
   auto built = ocib::BuildImage(o);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "test/registry/fake_registry.h"
+#include "test/testing/build_options.h"
 #include "test/testing/test_util.h"
 
 namespace ocib {
@@ -55,7 +56,9 @@ TEST(BuildFilePathTest, OtherKeysAreQuoted) {
 namespace ocib {
 namespace {
 
+using ::ocib::testing::BuildOptions;
 using ::ocib::testing::ScopedTempDir;
+using ::ocib::testing::SpecOrDie;
 using ::ocib::testing::WriteFileOrDie;
 
 class BuildImagesTest : public ::testing::Test {
@@ -68,7 +71,7 @@ class BuildImagesTest : public ::testing::Test {
       BuildFileImage image;
       image.name = "svc-" + std::to_string(i);
       image.label = "images[" + std::to_string(i) + "] (" + image.name + ")";
-      BuildOptions& o = image.options;
+      BuildOptions o;
       for (const char* arch : {"amd64", "arm64"}) {
         std::string bin = tmp_.path() + "/bin-" + std::to_string(i) + "-" + arch;
         WriteFileOrDie(bin, std::string(3000, 'x') + image.name + arch);
@@ -87,6 +90,7 @@ class BuildImagesTest : public ::testing::Test {
         std::lock_guard<std::mutex> lock(mu_);
         log_.emplace_back(line);
       };
+      image.spec = SpecOrDie(o);
       images.push_back(std::move(image));
     }
     return images;
@@ -135,7 +139,7 @@ TEST_F(BuildImagesTest, ConfigureAttachesPerImageEvents) {
   std::vector<std::string> lines;
   BuildImagesOptions run;
   run.jobs = 3;
-  run.configure = [&](size_t i, BuildOptions& o) {
+  run.configure = [&](size_t i, BuildSpec& o) {
     o.events.on_layer = [&, i](const LayerEvent& e) {
       std::lock_guard<std::mutex> lock(mu);
       if (e.action == BlobAction::kBuilt) ++layers[i];
@@ -164,7 +168,7 @@ TEST_F(BuildImagesTest, ConfigureAttachesPerImageEvents) {
 
 TEST_F(BuildImagesTest, AFailureStopsTheImagesNotStartedAndNamesTheImage) {
   auto images = Images(5);
-  images[2].options.binaries[0].second = tmp_.path() + "/missing";
+  images[2].spec.binaries[0].second = tmp_.path() + "/missing";
   std::vector<size_t> order;
   std::vector<std::string> digests;
   Status st = Run(images, 1, &order, &digests);
@@ -178,8 +182,8 @@ TEST_F(BuildImagesTest, AFailureStopsTheImagesNotStartedAndNamesTheImage) {
 
 TEST_F(BuildImagesTest, AFailureInAParallelRunReportsTheFirstFailingImage) {
   auto images = Images(6);
-  images[3].options.binaries[0].second = tmp_.path() + "/missing-3";
-  images[4].options.binaries[0].second = tmp_.path() + "/missing-4";
+  images[3].spec.binaries[0].second = tmp_.path() + "/missing-3";
+  images[4].spec.binaries[0].second = tmp_.path() + "/missing-4";
   std::vector<size_t> order;
   std::vector<std::string> digests;
   Status st = Run(images, 3, &order, &digests);
@@ -195,7 +199,7 @@ TEST_F(BuildImagesTest, PushesShareOneSessionAndSendEachBlobOnce) {
   auto reg = std::make_shared<fake::FakeRegistry>();
   reg->mounts = true;
   auto images = Images(5, /*push=*/true);
-  for (auto& image : images) image.options.registry = fake::Options(reg);
+  for (auto& image : images) image.spec.registry = fake::Options(reg);
   std::vector<size_t> order;
   std::vector<std::string> digests;
   Status st = Run(images, 5, &order, &digests);

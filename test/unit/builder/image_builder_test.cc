@@ -14,11 +14,15 @@
 #include "ocib/oci_layout.h"
 
 #include "lib/archive/tar_scan.h"
+#include "test/testing/build_options.h"
 #include "test/testing/elf_header.h"
 #include "test/testing/test_util.h"
 
 namespace ocib {
 namespace {
+
+using ::ocib::testing::BuildImage;
+using ::ocib::testing::BuildOptions;
 
 using ::ocib::testing::ElfFor;
 using ::ocib::testing::IsOk;

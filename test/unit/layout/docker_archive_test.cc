@@ -20,10 +20,14 @@
 #include "lib/archive/tar_writer.h"
 #include "lib/io/streams.h"
 #include "lib/layout/image_source.h"
+#include "test/testing/build_options.h"
 #include "test/testing/test_util.h"
 
 namespace ocib {
 namespace {
+
+using ::ocib::testing::BuildImage;
+using ::ocib::testing::BuildOptions;
 
 using ::ocib::testing::IsOk;
 using ::ocib::testing::ReadFileOrDie;

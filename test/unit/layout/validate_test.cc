@@ -7,10 +7,14 @@
 #include "ocib/oci_layout.h"
 
 #include "lib/layout/validate_store.h"
+#include "test/testing/build_options.h"
 #include "test/testing/test_util.h"
 
 namespace ocib {
 namespace {
+
+using ::ocib::testing::BuildImage;
+using ::ocib::testing::BuildOptions;
 
 using ::ocib::testing::IsOk;
 using ::ocib::testing::ScopedTempDir;

@@ -1,6 +1,8 @@
-#include "lib/registry/image_walk.h"
+#include "lib/transfer/image_walk.h"
 
 #include <set>
+
+#include <fmt/format.h>
 
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
@@ -41,7 +43,7 @@ struct Walker {
       AddBlob(m.config);
       for (const Descriptor& l : m.layers) AddBlob(l);
     } else {
-      return InvalidArgument("unsupported root media type \"" + mt + "\"");
+      return InvalidArgument(fmt::format("unsupported root media type \"{}\"", mt));
     }
     if (!is_root) out.children.push_back({d, bytes});
     return bytes;
@@ -59,30 +61,6 @@ Result<WalkedImage> WalkLayout(ImageSource& layout, const Descriptor& root) {
   Walker w{layout, {}, {}, {}};
   OCIB_ASSIGN_OR_RETURN(w.out.root_bytes, w.Visit(root, true, 0));
   return std::move(w.out);
-}
-
-Result<ReferrerInfo> DescribeReferrer(const Descriptor& d, std::string_view bytes) {
-  ReferrerInfo info;
-  info.descriptor.media_type = d.media_type;
-  info.descriptor.digest = d.digest;
-  info.descriptor.size = d.size;
-  std::optional<Descriptor> subject;
-  if (media_type::IsIndex(d.media_type)) {
-    OCIB_ASSIGN_OR_RETURN(Index index, Index::Parse(bytes));
-    subject = index.subject;
-    info.descriptor.artifact_type = index.artifact_type;
-    info.descriptor.annotations = std::move(index.annotations);
-  } else if (media_type::IsManifest(d.media_type)) {
-    OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(bytes));
-    subject = m.subject;
-    info.descriptor.artifact_type = m.artifact_type.empty() ? m.config.media_type : m.artifact_type;
-    info.descriptor.annotations = std::move(m.annotations);
-  } else {
-    return InvalidArgument("document " + d.digest.ToString() + " has media type \"" + d.media_type +
-                           "\", not a manifest or index");
-  }
-  if (subject) info.subject = subject->digest;
-  return info;
 }
 
 std::string ReferrerLabel(const Digest& referrer, const Digest& subject) {
@@ -118,7 +96,7 @@ std::map<Digest, std::string> ReferrerBlobOwners(const WalkedImage& image) {
 
 Status WalkLayoutReferrers(ImageSource& layout, const Descriptor& root, WalkedImage& image) {
   const std::string what =
-      "finding the referrers of " + root.digest.ToString() + " in " + layout.name();
+      fmt::format("finding the referrers of {} in {}", root.digest.ToString(), layout.name());
   std::set<Digest> subjects{root.digest};
   for (const WalkedDocument& c : image.children) subjects.insert(c.descriptor.digest);
   std::set<Digest> blobs;

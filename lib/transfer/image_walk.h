@@ -1,7 +1,7 @@
 // Walking an image in an OCI layout: the documents and blobs to transfer,
 // in dependency order.
-#ifndef OCIB_LIB_REGISTRY_IMAGE_WALK_H_
-#define OCIB_LIB_REGISTRY_IMAGE_WALK_H_
+#ifndef OCIB_LIB_TRANSFER_IMAGE_WALK_H_
+#define OCIB_LIB_TRANSFER_IMAGE_WALK_H_
 
 #include <functional>
 #include <map>
@@ -16,6 +16,7 @@
 #include "ocib/status.h"
 
 #include "lib/layout/image_source.h"
+#include "lib/registry/referrer_info.h"
 
 namespace ocib::registry {
 
@@ -49,16 +50,6 @@ Result<WalkedImage> WalkLayout(ImageSource& layout, const Descriptor& root);
 // children or another such referrer. Entries whose blob is missing are
 // skipped.
 Status WalkLayoutReferrers(ImageSource& layout, const Descriptor& root, WalkedImage& image);
-
-// For a manifest or index `bytes` described by `d`: its subject digest
-// (empty when it has none) and its referrers-API descriptor (d's media
-// type, digest and size; artifactType = the document's, or else the
-// manifest's config media type; the document's annotations).
-struct ReferrerInfo {
-  Digest subject;
-  Descriptor descriptor;
-};
-Result<ReferrerInfo> DescribeReferrer(const Descriptor& d, std::string_view bytes);
 
 // "referrer sha256:... of sha256:..." (without " of ..." when `subject` is
 // empty): how an error names a referrer's blob or document.
@@ -102,13 +93,6 @@ Result<PushResult> PushLayout(const std::string& layout_dir, const std::string& 
                               const std::map<Digest, std::string>& mount_sources,
                               const std::optional<Reference>& blob_source, bool with_referrers);
 
-// Opens byte ranges of the blob `digest` of `repo` at `source`, downloaded
-// by a background thread into a bounded in-memory pipe while the caller
-// reads (uploads) them: nothing touches the disk. Unverified (the
-// destination verifies the digest on PUT ?digest=). `source` must outlive
-// every reader.
-BlobOpener RemoteBlobOpener(RegistryClient& source, const std::string& repo, const Digest& digest);
-
 }  // namespace ocib::registry
 
-#endif  // OCIB_LIB_REGISTRY_IMAGE_WALK_H_
+#endif  // OCIB_LIB_TRANSFER_IMAGE_WALK_H_

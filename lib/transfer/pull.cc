@@ -6,13 +6,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -28,7 +25,8 @@
 #include "lib/io/streams.h"
 #include "lib/layout/docker_archive.h"
 #include "lib/layout/oci_archive.h"
-#include "lib/registry/image_walk.h"
+#include "lib/registry/remote_blob.h"
+#include "lib/transfer/image_walk.h"
 #include <sys/stat.h>
 
 namespace ocib {
@@ -81,7 +79,7 @@ class Puller {
         layers_.insert(l.digest);
       }
     } else {
-      return InvalidArgument("unsupported manifest media type \"" + d.media_type + "\"");
+      return InvalidArgument(fmt::format("unsupported manifest media type \"{}\"", d.media_type));
     }
     return OkStatus();
   }
@@ -95,9 +93,8 @@ class Puller {
     auto m = client_.GetManifest(repo_, child.digest.ToString());
     if (!m) return std::move(m).error().With("fetch manifest " + child.digest.ToString());
     if (static_cast<int64_t>(m->bytes.size()) != child.size) {
-      return DataLoss("manifest " + child.digest.ToString() + " is " +
-                      std::to_string(m->bytes.size()) + " bytes, its descriptor says " +
-                      std::to_string(child.size));
+      return DataLoss(fmt::format("manifest {} is {} bytes, its descriptor says {}",
+                                  child.digest.ToString(), m->bytes.size(), child.size));
     }
     Descriptor d = child;
     OCIB_RETURN_IF_ERROR(Collect(d, m->bytes, depth + 1));
@@ -127,31 +124,32 @@ class Puller {
         if (listed.error().code() != ErrorCode::kNotFound) {
           return std::move(listed).error().With("copying the referrers of " + subject.ToString());
         }
-        Log("no referrers of " + subject.ToString() + ": " + listed.error().ToString());
+        Log(fmt::format("no referrers of {}: {}", subject.ToString(), listed.error().ToString()));
         continue;
       }
       for (const Descriptor& listed_desc : *listed) {
-        const std::string what =
-            "copying referrer " + listed_desc.digest.ToString() + " of " + subject.ToString();
+        const std::string what = fmt::format("copying referrer {} of {}",
+                                             listed_desc.digest.ToString(), subject.ToString());
         if (!media_type::IsManifest(listed_desc.media_type) &&
             !media_type::IsIndex(listed_desc.media_type)) {
-          Log("skipping referrer " + listed_desc.digest.ToString() + " of " + subject.ToString() +
-              ": media type \"" + listed_desc.media_type + "\" is not a manifest or index");
+          Log(fmt::format(
+              "skipping referrer {} of {}: media type \"{}\" is not a manifest or index",
+              listed_desc.digest.ToString(), subject.ToString(), listed_desc.media_type));
           continue;
         }
         if (seen_docs_.contains(listed_desc.digest)) continue;
         auto m = client_.GetManifest(repo_, listed_desc.digest.ToString());
         if (!m) {
           if (m.error().code() == ErrorCode::kNotFound) {
-            Log("skipping referrer " + listed_desc.digest.ToString() + " of " + subject.ToString() +
-                ": listed but not in " + repo_);
+            Log(fmt::format("skipping referrer {} of {}: listed but not in {}",
+                            listed_desc.digest.ToString(), subject.ToString(), repo_));
             continue;
           }
           return std::move(m).error().With(what);
         }
         if (static_cast<int64_t>(m->bytes.size()) != listed_desc.size) {
-          return DataLoss("the referrer is " + std::to_string(m->bytes.size()) +
-                          " bytes, its listing says " + std::to_string(listed_desc.size))
+          return DataLoss(fmt::format("the referrer is {} bytes, its listing says {}",
+                                      m->bytes.size(), listed_desc.size))
               .With(what);
         }
         Descriptor doc;
@@ -161,9 +159,10 @@ class Puller {
         auto info = registry::DescribeReferrer(doc, m->bytes);
         if (!info) return std::move(info).error().With(what);
         if (info->subject != subject) {
-          Log("skipping referrer " + listed_desc.digest.ToString() + " listed for " +
-              subject.ToString() + ": its subject is " +
-              (info->subject.empty() ? std::string("absent") : info->subject.ToString()));
+          Log(fmt::format(
+              "skipping referrer {} listed for {}: its subject is {}",
+              listed_desc.digest.ToString(), subject.ToString(),
+              info->subject.empty() ? std::string("absent") : info->subject.ToString()));
           continue;
         }
         seen_docs_.insert(doc.digest);
@@ -219,15 +218,15 @@ class Puller {
       if (!s) {
         auto owner = blob_owner_.find(b.digest);
         return std::move(s).error().With(
-            "fetch blob " + b.digest.ToString() +
-            (owner == blob_owner_.end() ? "" : " of " + owner->second));
+            fmt::format("fetch blob {}{}", b.digest.ToString(),
+                        owner == blob_owner_.end() ? "" : " of " + owner->second));
       }
       if (options_.progress || events.on_blob) {
         // One line at a time: the workers finish concurrently.
         std::lock_guard<std::mutex> lock(progress_mu_);
         if (options_.progress) {
-          options_.progress("pulled " + b.digest.ToString().substr(0, 19) + " " +
-                            std::to_string(b.size) + " B");
+          options_.progress(
+              fmt::format("pulled {} {} B", b.digest.ToString().substr(0, 19), b.size));
         }
         if (events.on_blob) {
           const double seconds =
@@ -278,7 +277,7 @@ Result<std::vector<Descriptor>> SelectPlatformManifests(const Index& index,
   if (selected.empty()) {
     std::string want;
     for (const Platform& p : platforms) want += (want.empty() ? "" : ",") + p.ToString();
-    return NotFound("no manifest for platform " + want + " in " + source.String());
+    return NotFound(fmt::format("no manifest for platform {} in {}", want, source.String()));
   }
   return selected;
 }
@@ -310,7 +309,7 @@ Status CollectFromRoot(Puller& puller, const RemoteManifest& root,
     }
     OCIB_RETURN_IF_ERROR(puller.Collect(*root_desc, root.bytes, 0));
   } else {
-    return InvalidArgument("unsupported manifest media type \"" + root.media_type + "\"");
+    return InvalidArgument(fmt::format("unsupported manifest media type \"{}\"", root.media_type));
   }
   return OkStatus();
 }
@@ -334,13 +333,15 @@ Status IndexPulledImage(OciLayout& layout, const std::string& layout_dir,
   for (const Descriptor& r : referrers) {
     entries.push_back({r, ""});
     if (options.progress) {
-      options.progress("pulled referrer " + r.digest.ToString().substr(0, 19) +
-                       (r.artifact_type.empty() ? "" : " " + r.artifact_type));
+      options.progress(fmt::format("pulled referrer {}{}", r.digest.ToString().substr(0, 19),
+                                   r.artifact_type.empty() ? "" : " " + r.artifact_type));
     }
   }
   entries.push_back({root_desc, tag});
   Status indexed = layout.UpdateIndex(entries);
-  if (!indexed) return std::move(indexed).error().With("updating " + layout_dir + "/index.json");
+  if (!indexed) {
+    return std::move(indexed).error().With(fmt::format("updating {}/index.json", layout_dir));
+  }
   return OkStatus();
 }
 
@@ -349,7 +350,7 @@ Result<Descriptor> PullInto(const Reference& source, const std::string& layout_d
                             const RegistryOptions& options, bool documents_only,
                             bool with_referrers) {
   if (!layout_tag.empty() && !IsValidRefName(layout_tag)) {
-    return InvalidArgument("invalid layout tag \"" + layout_tag + "\"");
+    return InvalidArgument(fmt::format("invalid layout tag \"{}\"", layout_tag));
   }
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
                         RegistryClient::Create(source.domain(), options));
@@ -377,98 +378,6 @@ Result<Descriptor> PullInto(const Reference& source, const std::string& layout_d
   OCIB_RETURN_IF_ERROR(IndexPulledImage(*layout, layout_dir, referrers, root_desc, tag, options));
   return root_desc;
 }
-
-// A bounded byte pipe between a download (producer thread) and an upload
-// (consumer: curl's read callback).
-class BlobPipe {
- public:
-  Status Write(const void* data, size_t size) {
-    const char* p = static_cast<const char*>(data);
-    std::unique_lock<std::mutex> lock(mu_);
-    while (size > 0) {
-      cv_.wait(lock, [&] { return cancelled_ || buf_.size() < kCapacity; });
-      if (cancelled_) return Error(ErrorCode::kUnavailable, "upload side closed the stream");
-      size_t n = std::min(size, kCapacity - buf_.size());
-      buf_.insert(buf_.end(), p, p + n);
-      p += n;
-      size -= n;
-      cv_.notify_all();
-    }
-    return OkStatus();
-  }
-  void Finish(Status status) {
-    std::lock_guard<std::mutex> lock(mu_);
-    done_ = true;
-    if (!status) error_ = std::move(status).error();
-    cv_.notify_all();
-  }
-  void Cancel() {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancelled_ = true;
-    cv_.notify_all();
-  }
-  Result<size_t> Read(void* data, size_t size) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return !buf_.empty() || done_; });
-    if (buf_.empty()) {
-      if (error_) return *error_;
-      return size_t{0};
-    }
-    size_t n = std::min(size, buf_.size());
-    std::copy_n(buf_.begin(), n, static_cast<char*>(data));
-    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(n));
-    cv_.notify_all();
-    return n;
-  }
-
- private:
-  static constexpr size_t kCapacity = size_t{4} << 20;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<char> buf_;
-  bool done_ = false;
-  bool cancelled_ = false;
-  std::optional<Error> error_;
-};
-
-// Reads `length` bytes of a remote blob from `offset`, downloaded by a
-// background thread while the consumer uploads them.
-class RemoteBlobReader : public Reader {
- public:
-  RemoteBlobReader(RegistryClient& source, std::string repo, const Digest& digest, int64_t offset,
-                   int64_t length)
-      : remaining_(length) {
-    thread_ = std::thread([this, &source, repo = std::move(repo), digest, offset] {
-      struct Sink : Writer {
-        BlobPipe* pipe;
-        Status Write(const void* d, size_t n) override { return pipe->Write(d, n); }
-        Status Close() override { return OkStatus(); }
-      } sink;
-      sink.pipe = &pipe_;
-      pipe_.Finish(source.ReadBlob(repo, digest, offset, sink));
-    });
-  }
-  ~RemoteBlobReader() override {
-    pipe_.Cancel();
-    thread_.join();
-  }
-  RemoteBlobReader(const RemoteBlobReader&) = delete;
-  RemoteBlobReader& operator=(const RemoteBlobReader&) = delete;
-
-  Result<size_t> Read(void* data, size_t size) override {
-    if (remaining_ <= 0) return size_t{0};
-    size_t want = static_cast<size_t>(std::min<int64_t>(remaining_, static_cast<int64_t>(size)));
-    OCIB_ASSIGN_OR_RETURN(size_t n, pipe_.Read(data, want));
-    if (n == 0) return DataLoss("source blob ended early");
-    remaining_ -= static_cast<int64_t>(n);
-    return n;
-  }
-
- private:
-  int64_t remaining_;
-  BlobPipe pipe_;
-  std::thread thread_;
-};
 
 // Registry to registry without a local copy: documents are fetched (and
 // verified), blobs stream from source to destination (the destination
@@ -530,8 +439,8 @@ Result<Descriptor> CopyLocalToLayout(ImageSource& from, const Descriptor& root,
     if (!s) {
       auto owner = referrer_blobs.find(b.digest);
       if (owner == referrer_blobs.end()) return std::move(s).error();
-      return std::move(s).error().With("copying blob " + b.digest.ToString() + " of " +
-                                       owner->second);
+      return std::move(s).error().With(
+          fmt::format("copying blob {} of {}", b.digest.ToString(), owner->second));
     }
   }
   for (const registry::WalkedDocument& d : image.children) {
@@ -545,8 +454,9 @@ Result<Descriptor> CopyLocalToLayout(ImageSource& from, const Descriptor& root,
     auto info = registry::DescribeReferrer(d.descriptor, d.bytes);
     if (!info)
       return std::move(info).error().With("copying referrer " + d.descriptor.digest.ToString());
-    const std::string what = "copying referrer " + d.descriptor.digest.ToString() +
-                             (info->subject.empty() ? "" : " of " + info->subject.ToString());
+    const std::string what =
+        fmt::format("copying referrer {}{}", d.descriptor.digest.ToString(),
+                    info->subject.empty() ? "" : " of " + info->subject.ToString());
     Status stored = StoreDocument(*to, d.descriptor, d.bytes);
     if (!stored) return std::move(stored).error().With(what);
     if (!info->subject.empty()) entries.push_back({info->descriptor, ""});
@@ -556,7 +466,9 @@ Result<Descriptor> CopyLocalToLayout(ImageSource& from, const Descriptor& root,
   tagged.annotations.erase(kRefNameAnnotation);
   entries.push_back({tagged, tag});
   Status indexed = to->UpdateIndex(entries);
-  if (!indexed) return std::move(indexed).error().With("updating " + dst_dir + "/index.json");
+  if (!indexed) {
+    return std::move(indexed).error().With(fmt::format("updating {}/index.json", dst_dir));
+  }
   return tagged;
 }
 
@@ -587,17 +499,6 @@ Result<Descriptor> PullDocuments(const Reference& source, const std::string& lay
   return r;
 }
 
-namespace registry {
-
-BlobOpener RemoteBlobOpener(RegistryClient& source, const std::string& repo, const Digest& digest) {
-  RegistryClient* from = &source;
-  return [from, repo, digest](int64_t offset, int64_t length) -> Result<std::unique_ptr<Reader>> {
-    return std::unique_ptr<Reader>(new RemoteBlobReader(*from, repo, digest, offset, length));
-  };
-}
-
-}  // namespace registry
-
 namespace {
 
 // A private temporary directory (mkdtemp under $TMPDIR or /tmp), removed
@@ -607,7 +508,8 @@ class TempDir {
   static Result<TempDir> Make() {
     std::string tmpl = fsutil::TempDir() + "/ocib-copy-XXXXXX";
     if (::mkdtemp(tmpl.data()) == nullptr) {
-      return IoError("creating a temporary directory " + tmpl + ": " + io::ErrnoText(errno));
+      return IoError(
+          fmt::format("creating a temporary directory {}: {}", tmpl, io::ErrnoText(errno)));
     }
     return TempDir(tmpl);
   }
@@ -734,7 +636,8 @@ Result<Descriptor> Copy(const ImageLocation& source, const ImageLocation& destin
                         const CopyOptions& copy) {
   auto r = CopyTo(source, destination, options, pushed, copy);
   if (!r) {
-    return std::move(r).error().With("copy " + source.ToString() + " to " + destination.ToString());
+    return std::move(r).error().With(
+        fmt::format("copy {} to {}", source.ToString(), destination.ToString()));
   }
   return r;
 }

@@ -13,6 +13,8 @@
 #include <optional>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "ocib/oci_layout.h"
 #include "ocib/registry_referrers.h"
 
@@ -21,8 +23,9 @@
 #include "lib/io/file.h"
 #include "lib/io/streams.h"
 #include "lib/io/verify.h"
-#include "lib/registry/image_walk.h"
 #include "lib/registry/push_record.h"
+#include "lib/registry/remote_blob.h"
+#include "lib/transfer/image_walk.h"
 
 namespace ocib {
 namespace {
@@ -142,15 +145,18 @@ BlobOpener SourceOpener(ImageSource& source, RegistryClient* from, const std::st
                                          int64_t length) -> Result<std::unique_ptr<Reader>> {
         auto r = remote(offset, length);
         if (!r) {
-          return std::move(r).error().With("streaming " + digest.ToString() + " from " + from_name);
+          return std::move(r).error().With(
+              fmt::format("streaming {} from {}", digest.ToString(), from_name));
         }
         return r;
       };
     }
     const std::string& name = l->name();
     return [digest, name](int64_t, int64_t) -> Result<std::unique_ptr<Reader>> {
-      return NotFound("blob " + digest.ToString() + " is not in " + name +
-                      " and could not be mounted, and no registry was given to stream it from");
+      return NotFound(
+          fmt::format("blob {} is not in {} and could not be mounted, "
+                      "and no registry was given to stream it from",
+                      digest.ToString(), name));
     };
   }
   return
@@ -177,7 +183,8 @@ Result<PushResult> PushSource(ImageSource& source, const Descriptor& root,
   if (blob_source) {
     auto client = RegistryClient::Create(blob_source->domain(), options);
     if (!client) {
-      return std::move(client).error().With(what + ": blob source " + blob_source->String());
+      return std::move(client).error().With(
+          fmt::format("{}: blob source {}", what, blob_source->String()));
     }
     from = std::move(*client);
     from->SetScopes({}, {blob_source->path()});
@@ -238,7 +245,8 @@ void Remember(PushRecord* record, const Descriptor& root, const WalkedImage& ima
   for (const WalkedDocument& doc : image.referrers) referrers.push_back(doc.descriptor.digest);
   if (!referrers.empty() && record->Has(root.digest, referrers.back())) return;
   if (Status st = record->Add(root.digest, referrers); !st) {
-    progress("could not record the push in " + record->path() + ": " + st.error().ToString());
+    progress(
+        fmt::format("could not record the push in {}: {}", record->path(), st.error().ToString()));
   }
 }
 
@@ -291,8 +299,8 @@ Status CheckOneRepository(const std::vector<Reference>& destinations) {
   const Reference& first = destinations.front();
   for (const Reference& d : destinations) {
     if (d.domain() != first.domain() || d.path() != first.path()) {
-      return InvalidArgument("push: destinations " + first.String() + " and " + d.String() +
-                             " name different repositories");
+      return InvalidArgument(fmt::format("push: destinations {} and {} name different repositories",
+                                         first.String(), d.String()));
     }
   }
   return OkStatus();
@@ -302,8 +310,8 @@ Status CheckOneRepository(const std::vector<Reference>& destinations) {
 Status CheckDestinationDigests(const std::vector<Reference>& destinations, const Descriptor& root) {
   for (const Reference& d : destinations) {
     if (!d.digest().empty() && d.digest() != root.digest.ToString()) {
-      return InvalidArgument("destination " + d.String() + " names digest " + d.digest() +
-                             " but the image is " + root.digest.ToString());
+      return InvalidArgument(fmt::format("destination {} names digest {} but the image is {}",
+                                         d.String(), d.digest(), root.digest.ToString()));
     }
   }
   return OkStatus();
@@ -353,8 +361,8 @@ PushResult UpToDate(PushState& s) {
   for (const Descriptor& b : s.image.blobs) {
     if (events.on_blob) events.on_blob({b.digest, b.size, BlobAction::kSkipped, 0, s.repo});
   }
-  s.Progress("up to date: " + s.destinations.front().WithDigest("").String() + "@" +
-             s.root.digest.ToString());
+  s.Progress(fmt::format("up to date: {}@{}", s.destinations.front().WithDigest("").String(),
+                         s.root.digest.ToString()));
   s.RememberPush();
   return std::move(s.result);
 }
@@ -380,16 +388,17 @@ Status PushBlobs(PushState& s, const std::map<Digest, std::string>& mount_source
     if (!pushed) {
       auto owner = referrer_blobs.find(blob.digest);
       return std::move(pushed).error().With(
-          "upload blob " + blob.digest.ToString() +
-          (owner == referrer_blobs.end() ? "" : " of " + owner->second));
+          fmt::format("upload blob {}{}", blob.digest.ToString(),
+                      owner == referrer_blobs.end() ? "" : " of " + owner->second));
     }
     std::lock_guard<std::mutex> lock(mu);
     const bool moved = *pushed != BlobAction::kExisted;
     ++(moved ? s.result.blobs_uploaded : s.result.blobs_skipped);
-    s.Progress((*pushed == BlobAction::kMounted ? "mounted "
-                : moved                         ? "pushed "
-                                                : "exists ") +
-               blob.digest.ToString().substr(0, 19) + " " + HumanSize(blob.size));
+    s.Progress(fmt::format("{} {} {}",
+                           *pushed == BlobAction::kMounted ? "mounted"
+                           : moved                         ? "pushed"
+                                                           : "exists",
+                           blob.digest.ToString().substr(0, 19), HumanSize(blob.size)));
     if (events.on_blob) {
       events.on_blob({blob.digest, blob.size, *pushed, SecondsSince(start), s.repo});
     }
@@ -432,11 +441,11 @@ Status PushReferrers(PushState& s) {
     if (!pushed) {
       // A child of a referrer index has no subject of its own.
       return std::move(pushed).error().With(
-          "referrer " + doc.descriptor.digest.ToString() +
-          (subjects[i].empty() ? "" : " of " + subjects[i].ToString()));
+          fmt::format("referrer {}{}", doc.descriptor.digest.ToString(),
+                      subjects[i].empty() ? "" : " of " + subjects[i].ToString()));
     }
-    s.Progress("pushed referrer " + pushed->digest.ToString().substr(0, 19) +
-               (pushed->artifact_type.empty() ? "" : " " + pushed->artifact_type));
+    s.Progress(fmt::format("pushed referrer {}{}", pushed->digest.ToString().substr(0, 19),
+                           pushed->artifact_type.empty() ? "" : " " + pushed->artifact_type));
     s.result.referrers.push_back(*pushed);
   }
   return OkStatus();
