@@ -233,7 +233,8 @@ class Runner:
     def ordered_gtests(self, folder):
         """The gtest binaries, the one most likely to catch a mutant of `folder`
         first (a killed mutant costs only the tests until the first failure)."""
-        first = {"registry": "registry", "http": "registry", "auth": "registry",
+        first = {"registry": "registry", "transfer": "registry", "http": "registry",
+                 "auth": "registry",
                  "sbom": "sbom", "builder": "unit", "cache": "unit"}.get(folder, "unit")
         return sorted(self.gtests, key=lambda name: first not in name)
 

@@ -157,7 +157,8 @@ Status CheckBuildFlags(const BuildSpec& spec) {
                                            p.ToString(), p.ToString()));
       }
     }
-    for (const auto& [p, path] : spec.binaries) {
+    for (const auto& binary : spec.binaries) {
+      const Platform& p = binary.first;
       bool listed =
           spec.platforms.empty() || std::any_of(spec.platforms.begin(), spec.platforms.end(),
                                                 [&](const Platform& q) { return q.Matches(p); });

@@ -4,7 +4,6 @@
 # openssl python3 jq curl; a missing one makes the test skip, code 77).
 find_package(nlohmann_json 3 REQUIRED)
 ocib_add_gtest(ocib_registry_test
-  ${CMAKE_CURRENT_LIST_DIR}/registry/reference_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/challenge_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/keychain_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/registry_client_test.cc

@@ -6,20 +6,21 @@ ocib_add_gtest(ocib_ops_tests
   unit/ops/append_rebase_test.cc)
 target_link_libraries(ocib_ops_tests PRIVATE nlohmann_json::nlohmann_json)
 ocib_add_gtest(ocib_unit_tests
-  unit/core_test.cc
   unit/core/digest_test.cc
   unit/core/env_test.cc
+  unit/core/platform_test.cc
+  unit/core/reference_test.cc
   unit/core/utf8_test.cc
-  unit/documents_test.cc
-  unit/layer_test.cc
+  unit/json/documents_test.cc
+  unit/archive/file_tree_test.cc
   unit/archive/layer_builder_test.cc
-  unit/tar_writer_test.cc
-  unit/builder_test.cc
-  unit/cache_test.cc
+  unit/archive/tar_writer_test.cc
+  unit/io/checksum_test.cc
+  unit/layout/deferred_store_test.cc
+  unit/cache/layer_cache_test.cc
   unit/builder/build_file_test.cc
   unit/sbom/go_buildinfo_test.cc)
 target_link_libraries(ocib_unit_tests PRIVATE nlohmann_json::nlohmann_json)
-ocib_add_gtest(ocib_build_file_tests unit/build_file_test.cc)
 # Tests that mirror lib/ (test/unit/<part>/<file>_test.cc for lib/<part>/<file>.cc).
 ocib_add_gtest(ocib_io_tests
   unit/io/blob_store_test.cc

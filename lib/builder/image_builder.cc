@@ -894,14 +894,14 @@ void SetContainerConfig(const DocContext& c, ContainerConfig& cc) {
   cc.entrypoint = o.entrypoint ? *o.entrypoint : std::vector<std::string>{"/" + c.plan.binary_dest};
   cc.cmd = o.cmd;
   if (o.entrypoint && o.entrypoint->empty()) cc.entrypoint.reset();
-  for (const auto& [key, value] : c.plan.env) {
-    auto it = std::find_if(cc.env.begin(), cc.env.end(), [&](const std::string& e) {
-      return e.compare(0, key.size() + 1, key + "=") == 0;
-    });
+  for (const auto& kv : c.plan.env) {
+    const std::string prefix = kv.first + "=";
+    auto it = std::find_if(cc.env.begin(), cc.env.end(),
+                           [&](const std::string& e) { return e.starts_with(prefix); });
     if (it != cc.env.end()) {
-      *it = key + "=" + value;
+      *it = prefix + kv.second;
     } else {
-      cc.env.push_back(key + "=" + value);
+      cc.env.push_back(prefix + kv.second);
     }
   }
   for (const auto& [k, v] : c.plan.labels) cc.labels[k] = v;

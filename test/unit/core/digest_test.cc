@@ -2,14 +2,19 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "test/testing/test_util.h"
 
 namespace ocib {
 namespace {
 
+using ::ocib::testing::FixturePath;
 using ::ocib::testing::IsOk;
+using ::ocib::testing::ReadFileOrDie;
 using ::ocib::testing::StatusIs;
 using ::testing::HasSubstr;
+using json = nlohmann::json;
 
 TEST(DigestAlgorithmsTest, Sha512OfKnownValues) {
   // FIPS 180-2 "abc".
@@ -74,6 +79,57 @@ TEST(Sha256HasherTest, UpdatesInPiecesGiveTheWholeDigest) {
   for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
   EXPECT_EQ(Digest::Sha256Of(all).encoded(),
             "40aff2e9d2d8922e47afd4648e6967497158785fbd1da870e7110266bf944880");
+}
+
+TEST(DigestTest, GoDigestParseVectors) {
+  json v = json::parse(ReadFileOrDie(FixturePath("vectors/go-digest/parse_digest.json")));
+  int checked = 0;
+  for (const auto& c : v["cases"]) {
+    std::string input = c["input"];
+    auto d = Digest::Parse(input);
+    std::string err = c.value("error", "");
+    std::string alg = c.value("algorithm", "");
+    if (err.empty() && !alg.empty() && !Digest::IsSupportedAlgorithm(alg)) {
+      // go-digest knows more algorithms (sha384); ocib refuses what it
+      // does not verify.
+      EXPECT_THAT(d, StatusIs(ErrorCode::kInvalidArgument, HasSubstr("not supported"))) << input;
+    } else if (err.empty()) {
+      ASSERT_THAT(d, IsOk()) << input;
+      EXPECT_EQ(d->algorithm(), c["algorithm"].get<std::string>());
+      EXPECT_EQ(d->encoded(), c["encoded"].get<std::string>());
+      EXPECT_EQ(d->ToString(), input);
+    } else if (err == "digest.ErrDigestUnsupported") {
+      // Refused by go-digest and by ocib: no verifier for the algorithm.
+      EXPECT_THAT(d, StatusIs(ErrorCode::kInvalidArgument, HasSubstr("not supported"))) << input;
+    } else {
+      EXPECT_FALSE(d.has_value()) << input << " should fail with " << err;
+      if (!d) {
+        EXPECT_EQ(d.error().code(), ErrorCode::kInvalidArgument);
+      }
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 10);
+}
+
+TEST(DigestTest, Sha256OfKnownValues) {
+  EXPECT_EQ(Digest::Sha256Of("").ToString(),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Digest::Sha256Of("{}").ToString(),
+            "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+  Sha256Hasher h;
+  h.Update("{");
+  h.Update("}");
+  EXPECT_EQ(h.Finish(), Digest::Sha256Of("{}"));
+}
+
+TEST(DigestTest, RejectsUppercaseAndBadLength) {
+  EXPECT_THAT(Digest::Parse("sha256:ABCDEF"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("64")));
+  EXPECT_THAT(Digest::Parse(std::string("sha256:") + std::string(64, 'A')),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("lower-case")));
+  EXPECT_THAT(Digest::Parse("nocolon"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("missing ':'")));
 }
 
 }  // namespace

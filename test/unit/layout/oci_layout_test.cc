@@ -3,8 +3,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "ocib/media_type.h"
+#include "ocib/validate.h"
 
 #include "lib/io/fs_util.h"
 #include "test/testing/test_util.h"
@@ -236,6 +240,201 @@ TEST(BlobStoreCopyTest, StopsReadingPastTheDescriptorSize) {
   lying.size = 10;
   EXPECT_THAT(to->CopyFrom(*from, lying), StatusIs(ErrorCode::kDataLoss, HasSubstr("more")));
   EXPECT_THAT(to->Has(d->digest), ::testing::Optional(false));
+}
+
+// ---- Tags, index updates, blob writes and copies ----------------------------
+
+TEST(LayoutTest, TagKeepsOtherTagsAndReplacesSameTag) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  auto a = (*layout)->Put(media_type::kImageConfig, "{\"a\":1}");
+  auto b = (*layout)->Put(media_type::kImageConfig, "{\"b\":1}");
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  ASSERT_THAT((*layout)->Tag(*a, "one"), IsOk());
+  ASSERT_THAT((*layout)->Tag(*a, "two"), IsOk());
+  ASSERT_THAT((*layout)->Tag(*b, "two"), IsOk());
+  auto idx = (*layout)->ReadIndex();
+  ASSERT_THAT(idx, IsOk());
+  EXPECT_EQ(idx->manifests.size(), 2u);
+  EXPECT_EQ((*layout)->Resolve("one")->digest, a->digest);
+  EXPECT_EQ((*layout)->Resolve("two")->digest, b->digest);
+  EXPECT_THAT((*layout)->Resolve("three"), StatusIs(ErrorCode::kNotFound, HasSubstr("three")));
+  EXPECT_THAT((*layout)->Tag(*a, "_bad"), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("_bad")));
+}
+
+TEST(LayoutTest, UpdateIndexAppliesEveryEntryInOneWrite) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  auto a = (*layout)->Put(media_type::kImageManifest, "{\"a\":1}");
+  auto b = (*layout)->Put(media_type::kImageManifest, "{\"b\":1}");
+  auto c = (*layout)->Put(media_type::kImageManifest, "{\"c\":1}");
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  ASSERT_THAT(c, IsOk());
+  ASSERT_THAT((*layout)->Tag(*a, "latest"), IsOk());
+  // Two untagged entries (one twice) and a retag, in one update.
+  ASSERT_THAT((*layout)->UpdateIndex({{*b, ""}, {*b, ""}, {*c, ""}, {*b, "latest"}}), IsOk());
+  auto idx = (*layout)->ReadIndex();
+  ASSERT_THAT(idx, IsOk());
+  ASSERT_EQ(idx->manifests.size(), 3u);
+  EXPECT_EQ(idx->manifests[0].digest, b->digest);
+  EXPECT_EQ(idx->manifests[0].annotations.count("org.opencontainers.image.ref.name"), 0u);
+  EXPECT_EQ(idx->manifests[1].digest, c->digest);
+  EXPECT_EQ((*layout)->Resolve("latest")->digest, b->digest);
+
+  // The same update again changes nothing: index.json is not rewritten.
+  const std::string index_path = tmp.path() + "/index.json";
+  struct stat before {};
+  ASSERT_EQ(::stat(index_path.c_str(), &before), 0);
+  ASSERT_THAT((*layout)->UpdateIndex({{*b, ""}, {*c, ""}, {*b, "latest"}}), IsOk());
+  struct stat after {};
+  ASSERT_EQ(::stat(index_path.c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);  // a rewrite renames a new file over it
+
+  // A bad tag anywhere rejects the whole update.
+  EXPECT_THAT((*layout)->UpdateIndex({{*a, ""}, {*a, "bad tag"}}),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("bad tag")));
+  EXPECT_EQ((*layout)->ReadIndex()->manifests.size(), 3u);
+}
+
+TEST(LayoutTest, PutAllStoresEveryBlobAndLeavesPresentOnesAlone) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  auto held = (*layout)->Put(media_type::kImageConfig, "{\"held\":true}");
+  ASSERT_THAT(held, IsOk());
+  struct stat before {};
+  ASSERT_EQ(::stat((*layout)->BlobPath(held->digest).c_str(), &before), 0);
+
+  std::vector<std::string> texts = {"{\"held\":true}"};
+  for (int i = 0; i < 10; ++i) texts.push_back("{\"n\":" + std::to_string(i) + "}");
+  std::vector<OciLayout::BlobBytes> blobs;
+  for (const auto& t : texts) blobs.push_back({t, Digest::Sha256Of(t)});
+  ASSERT_THAT((*layout)->PutAll(blobs), IsOk());
+  for (const auto& b : blobs) {
+    auto bytes = (*layout)->ReadAll(b.digest);  // checks the digest
+    ASSERT_THAT(bytes, IsOk());
+    EXPECT_EQ(*bytes, b.bytes);
+    struct stat st {};
+    ASSERT_EQ(::stat((*layout)->BlobPath(b.digest).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0644u);
+  }
+  struct stat after {};
+  ASSERT_EQ(::stat((*layout)->BlobPath(held->digest).c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);  // not written again
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path() + "/blobs")) {
+    EXPECT_EQ(e.path().filename(), "sha256");  // no temporary file left
+  }
+  auto report = ValidateLayout(tmp.path());
+  ASSERT_THAT(report, IsOk());
+  EXPECT_TRUE(report->problems.empty());
+}
+
+TEST(LayoutTest, PutAllWithAWrongDigestStoresNothing) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  const std::string a = "{\"a\":1}";
+  const std::string b = "{\"b\":2}";
+  std::vector<OciLayout::BlobBytes> blobs = {{a, Digest::Sha256Of(a)},
+                                             {b, Digest::Sha256Of("something else")}};
+  EXPECT_THAT(
+      (*layout)->PutAll(blobs),
+      StatusIs(ErrorCode::kDataLoss, HasSubstr(Digest::Sha256Of("something else").ToString())));
+  EXPECT_FALSE(*(*layout)->Has(Digest::Sha256Of(a)));
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path() + "/blobs")) {
+    EXPECT_EQ(e.path().filename(), "sha256");
+  }
+}
+
+TEST(LayoutTest, ConcurrentTaggersAllLand) {
+  ScopedTempDir tmp;
+  ASSERT_THAT(OciLayout::OpenOrCreate(tmp.path()), IsOk());
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto layout = OciLayout::Open(tmp.path());  // separate handles, like separate processes
+      ASSERT_THAT(layout, IsOk());
+      auto d = (*layout)->Put(media_type::kImageConfig, "{\"n\":" + std::to_string(i) + "}");
+      ASSERT_THAT(d, IsOk());
+      ASSERT_THAT((*layout)->Tag(*d, "t" + std::to_string(i)), IsOk());
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto idx = (*OciLayout::Open(tmp.path()))->ReadIndex();
+  ASSERT_THAT(idx, IsOk());
+  EXPECT_EQ(idx->manifests.size(), 8u);
+}
+
+TEST(LayoutTest, CopyFromChecksDigestAndSizeAndSkipsWhatIsThere) {
+  ScopedTempDir tmp;
+  auto from = OciLayout::OpenOrCreate(tmp.path() + "/from");
+  auto to = OciLayout::OpenOrCreate(tmp.path() + "/to");
+  ASSERT_THAT(from, IsOk());
+  ASSERT_THAT(to, IsOk());
+  auto put = (*from)->Put(media_type::kLayerTar, "content");
+  ASSERT_THAT(put, IsOk());
+
+  Descriptor short_size = *put;
+  short_size.size = 3;
+  EXPECT_THAT((*to)->CopyFrom(**from, short_size),
+              StatusIs(ErrorCode::kDataLoss, HasSubstr("its descriptor says 3")));
+  EXPECT_FALSE(*(*to)->Has(put->digest));
+  Descriptor other = *put;
+  other.digest = Digest::Sha256Of("other");
+  EXPECT_THAT((*to)->CopyFrom(**from, other),
+              StatusIs(ErrorCode::kNotFound, HasSubstr(other.digest.encoded())));
+
+  ASSERT_THAT((*to)->CopyFrom(**from, *put), IsOk());
+  EXPECT_EQ(ReadFileOrDie((*to)->BlobPath(put->digest)), "content");
+  // Held already: not read from the source again (here: gone from it).
+  std::filesystem::remove((*from)->BlobPath(put->digest));
+  EXPECT_THAT((*to)->CopyFrom(**from, *put), IsOk());
+}
+
+TEST(LayoutTest, CommitWithWrongDigestStoresNothing) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  auto w = (*layout)->NewWriter();
+  ASSERT_THAT(w, IsOk());
+  ASSERT_THAT((*w)->Write("abc", 3), IsOk());
+  EXPECT_THAT((*w)->Commit(media_type::kLayerTar, Digest::Sha256Of("abd")),
+              StatusIs(ErrorCode::kDataLoss, HasSubstr("does not match")));
+  EXPECT_FALSE(*(*layout)->Has(Digest::Sha256Of("abc")));
+  int files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(tmp.path() + "/blobs")) {
+    files += e.is_regular_file() ? 1 : 0;
+  }
+  EXPECT_EQ(files, 0) << "no temporary file is left behind";
+}
+
+TEST(LayoutTest, AbandonedWriterLeavesNothing) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  {
+    auto w = (*layout)->NewWriter();
+    ASSERT_THAT(w, IsOk());
+    ASSERT_THAT((*w)->Write("partial", 7), IsOk());
+  }
+  int files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(tmp.path() + "/blobs")) {
+    files += e.is_regular_file() ? 1 : 0;
+  }
+  EXPECT_EQ(files, 0);
+}
+
+TEST(LayoutTest, CorruptIndexIsRejectedNotOverwritten) {
+  ScopedTempDir tmp;
+  ASSERT_THAT(OciLayout::OpenOrCreate(tmp.path()), IsOk());
+  WriteFileOrDie(tmp.path() + "/index.json", "{not json");
+  EXPECT_THAT(OciLayout::OpenOrCreate(tmp.path()),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("index.json")));
+  EXPECT_EQ(ReadFileOrDie(tmp.path() + "/index.json"), "{not json");
 }
 
 }  // namespace

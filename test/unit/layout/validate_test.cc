@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "ocib/image_builder.h"
+#include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
 
 #include "lib/layout/validate_store.h"
@@ -17,8 +18,10 @@ using ::ocib::testing::BuildImage;
 using ::ocib::testing::BuildOptions;
 
 using ::ocib::testing::IsOk;
+using ::ocib::testing::ReadFileOrDie;
 using ::ocib::testing::ScopedTempDir;
 using ::ocib::testing::WriteFileOrDie;
+using ::testing::HasSubstr;
 
 // Counts the blobs opened through it.
 class CountingStore : public BlobStore {
@@ -88,6 +91,26 @@ TEST(ValidateTest, ReportsAnUnknownLayoutVersion) {
   ASSERT_THAT(report, IsOk());
   ASSERT_EQ(report->problems.size(), 1u);
   EXPECT_THAT(report->problems[0], ::testing::HasSubstr("9.9.9"));
+}
+
+TEST(ValidateTest, DetectsFlippedByte) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  auto d = (*layout)->Put(media_type::kImageIndex, R"({"manifests":[],"schemaVersion":2})");
+  ASSERT_THAT(d, IsOk());
+  ASSERT_THAT((*layout)->Tag(*d, "x"), IsOk());
+  auto ok = ValidateLayout(tmp.path());
+  ASSERT_THAT(ok, IsOk());
+  EXPECT_TRUE(ok->problems.empty());
+  std::string path = (*layout)->BlobPath(d->digest);
+  std::string bytes = ReadFileOrDie(path);
+  bytes[5] = static_cast<char>(bytes[5] ^ 1);
+  WriteFileOrDie(path, bytes);
+  auto bad = ValidateLayout(tmp.path());
+  ASSERT_THAT(bad, IsOk());
+  ASSERT_EQ(bad->problems.size(), 1u);
+  EXPECT_THAT(bad->problems[0], HasSubstr("does not match"));
 }
 
 }  // namespace

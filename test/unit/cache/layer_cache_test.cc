@@ -1,3 +1,5 @@
+#include "ocib/layer_cache.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -7,7 +9,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ocib/layer_cache.h"
 #include "ocib/oci_layout.h"
 
 #include "lib/io/checksum.h"
