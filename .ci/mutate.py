@@ -45,6 +45,7 @@ class Mutant:
     before: str  # the changed text on the line
     after: str
     new_line: str  # the whole mutated line, without its newline
+    line_text: str = ""  # the line before the mutation, stripped
     id: int = 0
     result: str = ""
     seconds: float = 0.0
@@ -107,7 +108,7 @@ def line_candidates(path, lineno, line, prev):
         if not in_code(mask, start, end):
             return None
         return Mutant(path, lineno, op, line[start:end].strip(), new_text.strip(),
-                      line[:start] + new_text + line[end:])
+                      line[:start] + new_text + line[end:], stripped)
 
     for m in CMP_RE.finditer(line):
         yield mutant("comparison", m.start(), m.end(), f" {FLIP[m.group(1)]} ")
@@ -131,7 +132,35 @@ def line_candidates(path, lineno, line, prev):
             and balanced(line)
             and prev.rstrip().endswith((";", "{", "}"))
             and in_code(mask, len(m.group(1)), len(m.group(1)) + 1)):
-        yield Mutant(path, lineno, "removed-call", stripped, "", m.group(1) + "// removed")
+        yield Mutant(path, lineno, "removed-call", stripped, "", m.group(1) + "// removed",
+                     stripped)
+
+
+def load_equivalents(root):
+    """The mutants .ci/mutate-equivalent lists as equivalent (no test can
+    tell them from the original: the change is not observable), each with
+    its reason. An entry is `file | op | before -> after | line | reason`,
+    the line as written (stripped), so an entry follows its line when the
+    file changes around it and lapses when the line itself changes."""
+    out = {}
+    path = os.path.join(root, ".ci", "mutate-equivalent")
+    if not os.path.exists(path):
+        return out
+    with open(path, encoding="utf-8") as f:
+        for n, raw in enumerate(f, 1):
+            if not raw.strip() or raw.lstrip().startswith("#"):
+                continue
+            parts = [p.strip() for p in raw.rstrip("\n").split(" | ")]
+            if len(parts) != 5 or " -> " not in parts[2]:
+                sys.exit(f"mutate: .ci/mutate-equivalent:{n}: want 'file | op | before -> after"
+                         f" | line | reason'")
+            before, after = parts[2].split(" -> ", 1)
+            out[(parts[0], parts[1], before.strip("'"), after.strip("'"), parts[3])] = parts[4]
+    return out
+
+
+def equivalence_key(m):
+    return (m.file, m.op, m.before, m.after, m.line_text)
 
 
 def library_sources(root):
@@ -351,36 +380,46 @@ def find_binary(build, name):
     sys.exit(f"mutate: no binary {name} under {build}")
 
 
-def report(mutants, args, elapsed):
+def report(mutants, args, elapsed, equivalents=None):
     """Per lib/ folder: mutants run, built (code changed), killed (a test
     failed), timed out (the tests did not finish: an endless loop, or just a
-    slow machine, so reported apart) and survived."""
+    slow machine, so reported apart, and counted as killed as --timeout
+    says), survived, and equivalent (listed in .ci/mutate-equivalent with the
+    reason no test can tell them apart; not run, not counted)."""
+    equivalents = equivalents or {}
     by = collections.OrderedDict()
     for m in sorted(mutants, key=lambda m: m.folder):
         by.setdefault(m.folder, []).append(m)
     lines = [f"Mutation sample: seed {args.seed}, {len(mutants)} mutants"
              f"{', folders ' + args.folder if args.folder else ''}"
              f"{f', {elapsed / 60:.0f} min' if elapsed else ''}", "",
-             "| lib/ folder | mutants | built | killed | timed out | survived | kill rate |",
-             "|---|---|---|---|---|---|---|"]
+             "| lib/ folder | mutants | built | killed | timed out | survived | equivalent |"
+             " kill rate |",
+             "|---|---|---|---|---|---|---|---|"]
 
     def row(name, ms):
         built = [m for m in ms if m.result in ("killed", "timeout", "survived")]
-        n = collections.Counter(m.result for m in built)
-        rate = f"{100 * n['killed'] / len(built):.0f}%" if built else "-"
+        n = collections.Counter(m.result for m in ms)
+        caught = n["killed"] + n["timeout"]
+        rate = f"{100 * caught / len(built):.0f}%" if built else "-"
         lines.append(f"| {name} | {len(ms)} | {len(built)} | {n['killed']} | {n['timeout']} |"
-                     f" {n['survived']} | {rate} |")
+                     f" {n['survived']} | {n['equivalent']} | {rate} |")
 
     for folder, ms in by.items():
         row(folder, ms)
     row("all", mutants)
-    other = collections.Counter(m.result for m in mutants
-                                if m.result not in ("killed", "timeout", "survived"))
+    other = collections.Counter(m.result for m in mutants if m.result not in
+                                ("killed", "timeout", "survived", "equivalent"))
     if other:
         lines += ["", "Not counted: " + ", ".join(f"{n} {r}" for r, n in sorted(other.items()))]
     for title, kind in (("Timed out", "timeout"), ("Survivors", "survived")):
         lines += ["", f"{title}:"]
         lines += [f"- #{m.id} {m.describe()}" for m in mutants if m.result == kind] or ["- none"]
+    eq = [m for m in mutants if m.result == "equivalent"]
+    if eq:
+        lines += ["", "Equivalent (not run; .ci/mutate-equivalent):"]
+        lines += [f"- #{m.id} {m.describe()}: {equivalents.get(equivalence_key(m), '')}"
+                  for m in eq]
     return "\n".join(lines) + "\n"
 
 
@@ -423,7 +462,7 @@ def main():
         with open(args.results or os.path.join(args.build, "results.jsonl"),
                   encoding="utf-8") as f:
             done = [Mutant(**json.loads(line)) for line in f if line.strip()]
-        print(report(done, args, 0), end="")
+        print(report(done, args, 0, load_equivalents(args.root)), end="")
         return
     folders = {f for f in args.folder.split(",") if f}
     cands = candidates(args.root, folders)
@@ -437,9 +476,12 @@ def main():
     print(f"mutate: {len(cands)} candidates, sample of {len(sample)} (seed {args.seed})",
           flush=True)
     if args.list:
+        equivalents = load_equivalents(args.root)
         for m in sample:
-            print(f"#{m.id} {m.describe()}")
+            mark = " (equivalent)" if equivalence_key(m) in equivalents else ""
+            print(f"#{m.id} {m.describe()}{mark}")
         return
+    equivalents = load_equivalents(args.root)
     runner = Runner(args)
     runner.configure()
     start = time.monotonic()
@@ -449,11 +491,14 @@ def main():
     results = os.path.join(args.build, "results.jsonl")
     with open(results, "w", encoding="utf-8") as out:
         for m in sample:
-            runner.one(m)
+            if equivalence_key(m) in equivalents:
+                m.result = "equivalent"
+            else:
+                runner.one(m)
             print(f"#{m.id} {m.result:<12} {m.seconds:5.0f}s {m.describe()}", flush=True)
             out.write(json.dumps(dataclasses.asdict(m)) + "\n")
             out.flush()
-    text = report(sample, args, time.monotonic() - start)
+    text = report(sample, args, time.monotonic() - start, equivalents)
     print(text)
     if args.report:
         with open(args.report, "w", encoding="utf-8") as f:

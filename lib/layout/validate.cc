@@ -115,18 +115,18 @@ class Validator {
     return std::move(*reader);
   }
 
-  // Recomputes size and digest of an opaque blob; once per digest.
-  bool CheckBlob(const Descriptor& d) {
-    if (auto it = blob_ok_.find(d.digest); it != blob_ok_.end()) return it->second;
-    bool& ok = blob_ok_[d.digest];
+  // Recomputes size and digest of an opaque blob; once per digest (a blob
+  // read as a document or a layer is not read again).
+  void CheckBlob(const Descriptor& d) {
+    if (!read_.insert(d.digest).second) return;
     auto raw = OpenOnce(d);
-    if (!raw) return ok = false;
+    if (!raw) return;
     HashingReader reader(*raw, d.digest.algorithm());
     if (Status st = reader.Drain(); !st) {
       Problem(fmt::format("blob {}: {}", d.digest.ToString(), st.error().ToString()));
-      return ok = false;
+      return;
     }
-    return ok = Verdict(d, reader);
+    Verdict(d, reader);
   }
 
   // A document's bytes, read and checked once (later calls get the first
@@ -140,8 +140,7 @@ class Validator {
   }
 
   std::optional<std::string> ReadDocumentOnce(const Descriptor& d) {
-    bool& ok = blob_ok_[d.digest];
-    ok = false;
+    read_.insert(d.digest);
     if (d.size < 0 || static_cast<uint64_t>(d.size) > kMaxDocumentBytes) {
       Problem(fmt::format("blob {}: a document of {} bytes (at most {})", d.digest.ToString(),
                           d.size, kMaxDocumentBytes));
@@ -162,7 +161,6 @@ class Validator {
       bytes.append(buf.data(), *n);
     }
     if (!Verdict(d, reader)) return std::nullopt;
-    ok = true;
     return bytes;
   }
 
@@ -182,8 +180,7 @@ class Validator {
   // Hashes and decompresses a layer in one read; its diff_id, or nullopt
   // after a problem.
   std::optional<Digest> ReadLayer(const Descriptor& d) {
-    bool& ok = blob_ok_[d.digest];
-    ok = false;
+    read_.insert(d.digest);
     auto raw = OpenOnce(d);
     if (!raw) return std::nullopt;
     HashingReader reader(*raw, d.digest.algorithm());
@@ -195,7 +192,6 @@ class Validator {
       return std::nullopt;
     }
     if (!Verdict(d, reader)) return std::nullopt;
-    ok = true;
     if (!st) {
       Problem(fmt::format("layer {}: {}", d.digest.ToString(), st.error().ToString()));
       return std::nullopt;
@@ -268,7 +264,7 @@ class Validator {
   BlobStore& store_;
   ValidationReport& report_;
   std::map<Digest, std::optional<std::string>> documents_;        // read documents
-  std::map<Digest, bool> blob_ok_;                                // read once, and how it went
+  std::set<Digest> read_;                                         // blobs read (once each)
   std::map<Digest, std::optional<Digest>> layer_diff_ids_;        // computed diff_ids
   std::map<Digest, std::optional<Platform>> manifest_platforms_;  // checked manifests
   std::set<Digest> indexes_;                                      // checked indexes

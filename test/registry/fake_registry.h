@@ -42,6 +42,8 @@ class FakeRegistry : public HttpTransport {
   bool page_and_ignore_filter = false;
   // When not 0, /referrers answers with this status (and an error body).
   int referrers_status = 0;
+  // /referrers lists each referrer twice (a registry's duplicate rows).
+  bool referrers_twice = false;
   // /tags/list: tags per page when the client asks for none (?n=); 0: all.
   int tags_page_size = 0;
   // DELETE of a manifest: 0 allowed; 405 answers 405 UNSUPPORTED (deletion
@@ -252,6 +254,7 @@ class FakeRegistry : public HttpTransport {
         if (j.contains("annotations")) d["annotations"] = j["annotations"];
         if (!want.empty() && at != want) continue;
         list.push_back(d);
+        if (referrers_twice) list.push_back(d);
       }
       std::vector<HttpHeader> h{{"Content-Type", std::string(media_type::kImageIndex)}};
       if (!want.empty()) h.push_back({"OCI-Filters-Applied", "artifactType"});

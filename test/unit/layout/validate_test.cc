@@ -4,7 +4,9 @@
 #include <mutex>
 
 #include "ocib/image_builder.h"
+#include "ocib/manifest.h"
 #include "ocib/media_type.h"
+#include "ocib/memory_store.h"
 #include "ocib/oci_layout.h"
 
 #include "lib/layout/validate_store.h"
@@ -81,6 +83,36 @@ TEST(ValidateTest, ManyTagsOfOneImageReadEachBlobOnce) {
   // was decompressed once.
   EXPECT_LE(report.layers, static_cast<int>(counting.opens.size()));
   EXPECT_GT(report.layers, 0);
+}
+
+// One blob that is both a document and an opaque blob (a config listed
+// again as a layer of a type ocib does not read): read and counted once.
+TEST(ValidateTest, ABlobThatIsBothADocumentAndABlobIsReadOnce) {
+  MemoryBlobStore store;
+  const std::string config =
+      R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[")" +
+      std::string("sha256:") + std::string(64, 'a') + R"("]}})";
+  auto c = store.Put(std::string(media_type::kImageConfig), config);
+  ASSERT_THAT(c, IsOk());
+  Descriptor opaque = *c;
+  opaque.media_type = "application/vnd.example.opaque";
+  Manifest doc;
+  doc.media_type = std::string(media_type::kImageManifest);
+  doc.config = *c;
+  doc.layers = {opaque};
+  const std::string manifest = doc.Serialize();
+  auto m = store.Put(std::string(media_type::kImageManifest), manifest);
+  ASSERT_THAT(m, IsOk());
+  Index index;
+  index.manifests.push_back(*m);
+  CountingStore counting(store);
+  ValidationReport report;
+  ValidateIndex(counting, index, report);
+  EXPECT_TRUE(report.problems.empty()) << ::testing::PrintToString(report.problems);
+  EXPECT_EQ(counting.opens[c->digest], 1);
+  EXPECT_EQ(counting.opens[m->digest], 1);
+  EXPECT_EQ(report.blobs, 2);
+  EXPECT_EQ(report.documents, 2);
 }
 
 TEST(ValidateTest, ReportsAnUnknownLayoutVersion) {

@@ -2,6 +2,7 @@
 // fetched once, however often an index lists it, and given byte for byte.
 #include "ocib/pull.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 
@@ -10,6 +11,7 @@
 #include "ocib/image_location.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
+#include "ocib/oci_layout.h"
 #include "ocib/push.h"
 #include "ocib/reference.h"
 
@@ -120,6 +122,40 @@ TEST(PullTest, AFailedPullRemovesTheLayoutItMade) {
   EXPECT_NE(r.error().ToString().find("pull reg.test/app:missing"), std::string::npos)
       << r.error().ToString();
   EXPECT_FALSE(std::filesystem::exists(dir));
+}
+
+// A registry that lists a referrer twice: it is fetched once and listed
+// once in the layout (each SBOM and the signature).
+TEST(PullTest, AReferrerListedTwiceIsFetchedAndListedOnce) {
+  ocib::testing::ScopedTempDir tmp;
+  auto reg = std::make_shared<fake::FakeRegistry>();
+  fake::TestImage img = fake::MakeImage(tmp.path() + "/src");
+  auto pushed = Push(tmp.path() + "/src", "v1", fake::Dest("reg.test/app:v1"), fake::Options(reg));
+  ASSERT_TRUE(pushed.has_value()) << pushed.error().ToString();
+  reg->referrers_twice = true;
+  reg->ClearLog();
+  const std::string dir = tmp.path() + "/pulled";
+  auto r = Pull(*Reference::Parse("reg.test/app:v1"), dir, "v1", {}, fake::Options(reg));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  std::vector<Descriptor> referrers = img.sboms;
+  referrers.push_back(img.index_referrer);
+  for (const Descriptor& d : referrers) {
+    int gets = 0;
+    for (const fake::Request& q : reg->log()) {
+      gets += q.method == "GET" && q.path == "/v2/app/manifests/" + d.digest.ToString() ? 1 : 0;
+    }
+    EXPECT_EQ(gets, 1) << d.digest.ToString();
+  }
+  auto layout = OciLayout::Open(dir);
+  ASSERT_TRUE(layout.has_value());
+  auto index = (*layout)->ReadIndex();
+  ASSERT_TRUE(index.has_value());
+  for (const Descriptor& d : referrers) {
+    EXPECT_EQ(std::count_if(index->manifests.begin(), index->manifests.end(),
+                            [&](const Descriptor& e) { return e.digest == d.digest; }),
+              1)
+        << d.digest.ToString();
+  }
 }
 
 }  // namespace
