@@ -68,3 +68,4 @@ ocib_add_gtest(ocib_tar_read_tests unit/archive/tar_read_test.cc unit/archive/ta
 # parsed into them (cli/build_flags.cc).
 ocib_add_gtest(ocib_build_spec_tests unit/builder/build_spec_test.cc
   unit/cli/build_flags_test.cc ${PROJECT_SOURCE_DIR}/cli/build_flags.cc)
+target_link_libraries(ocib_build_spec_tests PRIVATE fmt::fmt)

@@ -126,8 +126,10 @@ struct OCIB_EXPORT WrittenImage {
 // one round of flushes, then one index.json write: the attachments listed
 // untagged, then the tag) or a registry (blobs HEADed, mounted or uploaded,
 // manifests, the attachments, then the tag). The destination must be a tag.
-// With attachments, "unchanged" also needs each of them to be there (a
-// HEAD each, or the layout's index.json).
+// With attachments, "unchanged" also needs them to be there: in a layout,
+// each of them listed in index.json; in a registry, as
+// RegistryOptions::check_referrers checks a push's referrers (by default a
+// HEAD of the last one, none when this machine's push record lists it).
 OCIB_EXPORT Result<WrittenImage> WriteImage(const ImageIndex& image, const ImageLocation& to,
                                             const RegistryOptions& options);
 

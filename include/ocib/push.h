@@ -49,6 +49,10 @@ struct OCIB_EXPORT PushResult {
   // The referrers pushed with the image (referrers-API descriptors); empty
   // when the registry had everything already.
   std::vector<Descriptor> referrers;
+  // True when every destination already named the image and its referrers
+  // were there (as RegistryOptions::check_referrers checks them): nothing
+  // was written.
+  bool up_to_date = false;
 };
 
 // Pushes the image tagged `layout_tag` in the layout at `layout_dir` (when

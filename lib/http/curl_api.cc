@@ -1,5 +1,6 @@
 #include "lib/http/curl_api.h"
 
+#include <atomic>
 #include <string>
 
 #include "lib/io/shared_library.h"
@@ -35,6 +36,16 @@ Result<const CurlApi*> Load() {
 
 }  // namespace
 
-Result<const CurlApi*> LoadCurl() { return io::LoadOnce(&Load); }
+namespace {
+std::atomic<bool> load_done{false};
+}  // namespace
+
+Result<const CurlApi*> LoadCurl() {
+  Result<const CurlApi*> r = io::LoadOnce(&Load);
+  load_done.store(true, std::memory_order_release);
+  return r;
+}
+
+bool CurlLoadDone() { return load_done.load(std::memory_order_acquire); }
 
 }  // namespace ocib::http

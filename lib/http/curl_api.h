@@ -37,6 +37,10 @@ struct CurlApi {
 // returned again on every call.
 Result<const CurlApi*> LoadCurl();
 
+// Whether a LoadCurl call has returned (loaded, or failed for good): a
+// caller that would load it ahead of time need not.
+bool CurlLoadDone();
+
 }  // namespace ocib::http
 
 #endif  // OCIB_LIB_HTTP_CURL_API_H_

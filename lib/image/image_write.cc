@@ -91,24 +91,9 @@ Result<WrittenImage> WriteToRegistry(const ImageIndex& index, const Reference& d
                                      const RegistryOptions& options) {
   WrittenImage out;
   out.root = index.root.descriptor;
-  {
-    OCIB_ASSIGN_OR_RETURN(auto client, RegistryClient::Create(dst.domain(), options));
-    OCIB_ASSIGN_OR_RETURN(std::optional<Descriptor> have,
-                          client->StatManifest(dst.path(), dst.Identifier()));
-    bool complete = have && have->digest == index.root.descriptor.digest;
-    for (size_t i = 0; complete && i < index.attachments.size(); ++i) {
-      OCIB_ASSIGN_OR_RETURN(
-          std::optional<Descriptor> attached,
-          client->StatManifest(dst.path(),
-                               index.attachments[i].manifest.descriptor.digest.ToString()));
-      complete = attached.has_value();
-    }
-    if (complete) {
-      out.unchanged = true;
-      out.written.push_back(fmt::format("{}@{}", dst.String(), have->digest.ToString()));
-      return out;
-    }
-  }
+  // PushImage finds an image that is all there already (one HEAD of the
+  // tag, and of its referrers as options.check_referrers says) and writes
+  // nothing then.
   registry::WalkedImage walked;
   walked.root_bytes = index.root.bytes;
   if (index.is_index) {
@@ -128,6 +113,7 @@ Result<WrittenImage> WriteToRegistry(const ImageIndex& index, const Reference& d
           {dst}, options, Mounts(sources, dst), index.root.descriptor, walked,
           [&](const Descriptor& blob) { return OpenerFor(blob, configs, sources); }));
   out.written = pushed.pushed;
+  out.unchanged = pushed.up_to_date;
   return out;
 }
 

@@ -61,9 +61,10 @@ Result<PushResult> PushLayout(const std::string& layout_dir, const std::string& 
                               const std::optional<Reference>& blob_source, bool with_referrers) {
   if (destinations.empty()) return InvalidArgument("push: no destination");
   // Loading libcurl (and its ~30 libraries) takes as long as reading and
-  // checking a small layout: do both at once. Joined when the push returns.
+  // checking a small layout: do both at once (unless an earlier push did).
+  // Joined when the push returns.
   std::future<void> curl_loaded;
-  if (options.transport == nullptr) {
+  if (options.transport == nullptr && !http::CurlLoadDone()) {
     curl_loaded = std::async(std::launch::async, [] { (void)http::LoadCurl(); });
   }
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::Open(layout_dir));
@@ -357,6 +358,7 @@ PushResult UpToDate(PushState& s) {
   const TransferEvents& events = s.options.events;
   for (const Reference& d : s.destinations) s.result.pushed.push_back(s.LineOf(d));
   s.result.root = s.root;
+  s.result.up_to_date = true;
   s.result.blobs_skipped = static_cast<int>(s.image.blobs.size());
   for (const Descriptor& b : s.image.blobs) {
     if (events.on_blob) events.on_blob({b.digest, b.size, BlobAction::kSkipped, 0, s.repo});

@@ -111,6 +111,22 @@ TEST_F(MutateTest, RegistryToRegistryChangesConfigsNotLayers) {
   EXPECT_TRUE(noted);
 }
 
+// A new destination tag is asked about by the push's own check only: the
+// session's first HEAD (which doubles as the registry's ping; its 404 is not
+// trusted before any challenge) and the check (it was 4 when the writer
+// checked the tag with a session of its own first).
+TEST_F(MutateTest, ANewTagIsHeadedByThePushAlone) {
+  reg_->ClearLog();
+  auto r = Mutate(Loc("reg.test/app:v1"), Loc("reg.test/other:v9"), Changes(), Options(reg_));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_FALSE(r->unchanged);
+  int heads = 0;
+  for (const auto& req : reg_->log()) {
+    heads += req.method == "HEAD" && req.path == "/v2/other/manifests/v9" ? 1 : 0;
+  }
+  EXPECT_EQ(heads, 2);
+}
+
 TEST_F(MutateTest, SameInputsSameDigestAndOneHeadWhenPresent) {
   auto first = Mutate(Loc("reg.test/app:v1"), Loc("reg.test/other:v1"), Changes(), Options(reg_));
   ASSERT_TRUE(first.has_value()) << first.error().ToString();
