@@ -69,3 +69,5 @@ ocib_add_gtest(ocib_tar_read_tests unit/archive/tar_read_test.cc unit/archive/ta
 ocib_add_gtest(ocib_build_spec_tests unit/builder/build_spec_test.cc
   unit/cli/build_flags_test.cc ${PROJECT_SOURCE_DIR}/cli/build_flags.cc)
 target_link_libraries(ocib_build_spec_tests PRIVATE fmt::fmt)
+# The embedded base's pack (lib/base/static_base.cc).
+ocib_add_gtest(ocib_base_tests unit/base/static_base_test.cc)

@@ -136,20 +136,13 @@ const std::string& StaticBaseContentId() {
   return kId;
 }
 
-Result<FileTree> StaticBaseTree() {
-  FileTree t;
-  for (const CodeEntry& e : kCodeEntries) {
-    if (e.content == nullptr) {
-      OCIB_RETURN_IF_ERROR(t.AddDirectory(e.path, e.mode, e.uid, e.gid));
-    } else {
-      OCIB_RETURN_IF_ERROR(t.AddFile(e.path, e.content, e.mode, e.uid, e.gid));
-    }
-  }
-  PackReader r(ocib_base_pack_begin, ocib_base_pack_end);
+Status AddPackRecords(std::string_view pack, FileTree& t) {
+  const auto* begin = reinterpret_cast<const unsigned char*>(pack.data());
+  PackReader r(begin, begin + pack.size());
   while (true) {
     char type = 0;
-    if (!r.U8(&type)) return Internal("embedded base pack is truncated");
-    if (type == 0) break;
+    if (!r.U8(&type)) return Internal("base pack is truncated");
+    if (type == 0) return OkStatus();
     uint32_t mode = 0;
     uint32_t path_len = 0;
     uint32_t link_len = 0;
@@ -159,7 +152,7 @@ Result<FileTree> StaticBaseTree() {
     std::string content;
     if (!r.U32(&mode) || !r.U32(&path_len) || !r.Bytes(path_len, &path) || !r.U32(&link_len) ||
         !r.Bytes(link_len, &link) || !r.U64(&size) || !r.Bytes(size, &content)) {
-      return Internal("embedded base pack is truncated");
+      return Internal("base pack is truncated");
     }
     switch (type) {
       case 'f':
@@ -172,8 +165,24 @@ Result<FileTree> StaticBaseTree() {
         OCIB_RETURN_IF_ERROR(t.AddSymlink(path, std::move(link)));
         break;
       default:
-        return Internal("embedded base pack has an unknown record type");
+        return Internal("base pack has an unknown record type");
     }
+  }
+}
+
+Result<FileTree> StaticBaseTree() {
+  FileTree t;
+  for (const CodeEntry& e : kCodeEntries) {
+    if (e.content == nullptr) {
+      OCIB_RETURN_IF_ERROR(t.AddDirectory(e.path, e.mode, e.uid, e.gid));
+    } else {
+      OCIB_RETURN_IF_ERROR(t.AddFile(e.path, e.content, e.mode, e.uid, e.gid));
+    }
+  }
+  const std::string_view pack(reinterpret_cast<const char*>(ocib_base_pack_begin),
+                              static_cast<size_t>(ocib_base_pack_end - ocib_base_pack_begin));
+  if (Status st = AddPackRecords(pack, t); !st) {
+    return std::move(st).error().With("the embedded base pack");
   }
   t.SetContentId(StaticBaseContentId());
   return t;

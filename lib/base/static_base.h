@@ -5,6 +5,7 @@
 
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "ocib/image_config.h"
 #include "ocib/layer.h"
@@ -18,6 +19,12 @@ namespace ocib::base {
 // The embedded base's files; its content id (FileTree::SetContentId) is
 // StaticBaseContentId().
 Result<FileTree> StaticBaseTree();
+
+// Adds the records of a base pack (lib/base/make_base_pack.cc writes them:
+// type 'f', 'd' or 'l', mode, path, link, content; a 0 type ends the pack)
+// to `t`. kInternal for a truncated pack or an unknown type; FileTree's
+// errors for a record it refuses (a path escaping the root...).
+Status AddPackRecords(std::string_view pack, FileTree& t);
 // A name for everything StaticBaseTree() holds (a digest of its in-code
 // entries and of the embedded pack), without building the tree.
 const std::string& StaticBaseContentId();

@@ -220,11 +220,10 @@ Status KeepBaseDirectories(const Base& base, FileTree& shared) {
     dirs = base::StaticBaseDirectories();
   } else {
     for (const BasePlatform& bp : base.platforms) {
-      bool read_all = true;
-      OCIB_ASSIGN_OR_RETURN(std::set<std::string> have,
-                            build::LayerDirectories(*base.source, bp.layers, &read_all));
-      dirs.merge(have);
-      complete = complete && read_all;
+      OCIB_ASSIGN_OR_RETURN(build::BaseDirectories have,
+                            build::LayerDirectories(*base.source, bp.layers));
+      dirs.merge(have.dirs);
+      complete = complete && have.complete;
     }
   }
   shared.EraseIf([&](const FileEntry& e) {

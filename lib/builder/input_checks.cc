@@ -133,22 +133,19 @@ Status CheckBinaryPlatform(const std::string& path, const Platform& platform) {
   return {};
 }
 
-Result<std::set<std::string>> LayerDirectories(BlobStore& layout,
-                                               const std::vector<Descriptor>& layers,
-                                               bool* complete) {
-  std::set<std::string> dirs;
-  if (complete != nullptr) *complete = true;
+Result<BaseDirectories> LayerDirectories(BlobStore& layout, const std::vector<Descriptor>& layers) {
+  BaseDirectories out;
   for (const Descriptor& l : layers) {
     if (!media_type::IsLayer(l.media_type)) continue;
     auto have = layout.Has(l.digest);
     if (!have) return std::move(have).error().With("reading base layer " + l.digest.ToString());
     if (!*have) {  // lent by a registry: not readable here
-      if (complete != nullptr) *complete = false;
+      out.complete = false;
       continue;
     }
     auto reader = layout.Open(l.digest);
     if (!reader) return std::move(reader).error().With("reading base layer " + l.digest.ToString());
-    archive::TarDirectoryScanner scanner(&dirs);
+    archive::TarDirectoryScanner scanner(&out.dirs);
     Status st = DecompressLayer(**reader, l.media_type, scanner);
     if (st) st = scanner.Close();
     if (!st) {
@@ -156,7 +153,7 @@ Result<std::set<std::string>> LayerDirectories(BlobStore& layout,
                                         l.digest.ToString());
     }
   }
-  return dirs;
+  return out;
 }
 
 Status CheckImagePath(std::string_view path, std::string_view input) {

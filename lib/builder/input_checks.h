@@ -54,15 +54,20 @@ Status CheckFileInputs(const std::vector<FileInput>& inputs, const std::string& 
 // header, never the whole file. kInvalidArgument naming `path`.
 Status CheckBinaryPlatform(const std::string& path, const Platform& platform);
 
+// The directories of an image's layers, and whether every layer was read.
+struct BaseDirectories {
+  std::set<std::string> dirs;
+  // False when a layer absent from the store was skipped: `dirs` may then
+  // lack directories.
+  bool complete = true;
+};
+
 // The directories the image made of `layers` (bottom first, read from
 // `layout`) has: each layer is decompressed and its tar headers scanned,
 // whiteouts applied. Layers absent from the layout (lent by a registry),
-// or of a media type that is not an OCI or Docker layer, are skipped;
-// `complete` (when given) is set to false if an absent layer was skipped,
-// so that the caller knows the set may lack directories.
-Result<std::set<std::string>> LayerDirectories(BlobStore& layout,
-                                               const std::vector<Descriptor>& layers,
-                                               bool* complete = nullptr);
+// or of a media type that is not an OCI or Docker layer, are skipped (an
+// absent one makes the result incomplete).
+Result<BaseDirectories> LayerDirectories(BlobStore& layout, const std::vector<Descriptor>& layers);
 
 }  // namespace ocib::build
 

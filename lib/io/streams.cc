@@ -58,11 +58,10 @@ class PassThrough : public Writer {
 // depends only on the input, the level and zlib's version.
 class GzipWriter : public Writer {
  public:
+  // zs_ and header_ start zeroed (value-initialized members), as zlib wants.
   GzipWriter(int level, Writer* next) : next_(next), out_(kBufSize) {
-    std::memset(&zs_, 0, sizeof(zs_));
     ok_ = deflateInit2(&zs_, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
     if (ok_) {
-      std::memset(&header_, 0, sizeof(header_));
       header_.os = 255;
       deflateSetHeader(&zs_, &header_);
     }
@@ -162,8 +161,8 @@ class ZstdWriter : public Writer {
 
 class GzipReader : public Reader {
  public:
+  // zs_ starts zeroed (a value-initialized member), as zlib wants.
   explicit GzipReader(Reader* src) : src_(src), in_(kBufSize) {
-    std::memset(&zs_, 0, sizeof(zs_));
     ok_ = inflateInit2(&zs_, 15 + 32) == Z_OK;
   }
   ~GzipReader() override { inflateEnd(&zs_); }

@@ -12,6 +12,7 @@
 
 #include "lib/auth/base64.h"
 #include "lib/io/streams.h"
+#include "test/testing/test_util.h"
 
 namespace ocib {
 namespace {
@@ -71,6 +72,8 @@ class FakeTransport : public HttpTransport {
       seen_.push_back(s);
     }
     auto r = handler_(s);
+    // As a transport does: the status and headers before the body.
+    if (r && req.on_response_start) req.on_response_start(*r);
     if (r && req.sink != nullptr && r->status >= 200 && r->status < 300) {
       Status w = req.sink->Write(r->body.data(), r->body.size());
       if (!w) return std::move(w).error();
@@ -253,6 +256,35 @@ TEST(RegistryClientTest, CorruptBlobIsDataLossAndNotStored) {
   ASSERT_FALSE(s.has_value());
   EXPECT_EQ(s.error().code(), ErrorCode::kDataLoss);
   EXPECT_TRUE(store.blobs.empty());
+}
+
+// ReadBlob from an offset asks for the tail with a Range header (from
+// offset 1 on); a registry that answers 206 sends the tail, one that
+// ignores the Range sends everything and the head is dropped.
+TEST(RegistryClientTest, ReadBlobFromAnOffsetAsksForTheTail) {
+  const std::string blob = "0123456789";
+  for (bool honour : {true, false}) {
+    std::vector<std::string> ranges;
+    auto t = std::make_shared<FakeTransport>([&](const Seen& s) -> Result<HttpResponse> {
+      if (s.url.find("/blobs/") == std::string::npos) return Reply(200);
+      std::string range = s.Header("Range");
+      ranges.push_back(range);
+      if (!honour || range.empty()) return Reply(200, {}, blob);
+      size_t from = std::stoul(range.substr(6));
+      return Reply(206, {}, blob.substr(from));
+    });
+    auto c = RegistryClient::Create("reg.test", Options(t, nullptr));
+    for (int64_t offset : {0, 1, 7}) {
+      ocib::testing::StringWriter sink;
+      Status st = (*c)->ReadBlob("app", Digest::Sha256Of(blob), offset, sink);
+      ASSERT_TRUE(st.has_value()) << st.error().ToString();
+      EXPECT_EQ(sink.bytes, blob.substr(static_cast<size_t>(offset))) << offset << honour;
+    }
+    ASSERT_EQ(ranges.size(), 3u);
+    EXPECT_EQ(ranges[0], "");
+    EXPECT_EQ(ranges[1], "bytes=1-");
+    EXPECT_EQ(ranges[2], "bytes=7-");
+  }
 }
 
 TEST(RegistryClientTest, RetriesServerErrorsHonouringRetryAfter) {

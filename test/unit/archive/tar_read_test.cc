@@ -7,9 +7,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -210,6 +213,29 @@ TEST_F(TarReadFileTest, GzipFilesAndSymlinkedInputs) {
   auto wh = ReadDirectory((dir_ / "wh").string(), {});
   ASSERT_FALSE(wh.has_value());
   EXPECT_NE(wh.error().ToString().find("whiteout"), std::string::npos);
+}
+
+// A directory is read in name order, whatever order the file system lists
+// it in: of several entries ocib cannot take (FIFOs), the error names the
+// first by name, the same on every machine.
+TEST_F(TarReadFileTest, ADirectoryIsReadInNameOrder) {
+  std::filesystem::create_directories(dir_ / "fifos");
+  // Made in reverse order (tmpfs lists the newest first, ext4 by hash): with
+  // twelve names, the listing order is not the name order.
+  for (char c = 'l'; c >= 'a'; --c) {
+    std::string path = (dir_ / "fifos" / std::string(1, c)).string();
+    ASSERT_EQ(::mkfifo(path.c_str(), 0644), 0) << path;
+  }
+  std::vector<std::string> listed;
+  for (const auto& e : std::filesystem::directory_iterator(dir_ / "fifos")) {
+    listed.push_back(e.path().filename().string());
+  }
+  ASSERT_FALSE(std::is_sorted(listed.begin(), listed.end())) << "the test needs another order";
+  auto r = ReadDirectory((dir_ / "fifos").string(), {});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().ToString().find((dir_ / "fifos" / "a").string() + " is not"),
+            std::string::npos)
+      << r.error().ToString();
 }
 
 }  // namespace

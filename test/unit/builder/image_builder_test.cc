@@ -4,6 +4,7 @@
 #include "ocib/image_builder.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -233,6 +234,27 @@ std::set<std::string> SharedLayerDirs(const std::string& layout_dir, const Build
   return dirs;
 }
 
+// The names in the shared layer of `r` with their ustar type flags
+// ('0' file, '5' directory...); the layer's names are short (no pax).
+std::map<std::string, char> SharedLayerEntries(const std::string& layout_dir, const BuildResult& r,
+                                               size_t shared_index) {
+  auto layout = OciLayout::Open(layout_dir);
+  auto m = Manifest::Parse(*(*layout)->ReadAll(r.images[0].manifest.digest));
+  ::ocib::testing::StringWriter tar;
+  auto reader = (*layout)->Open(m->layers.at(shared_index).digest);
+  EXPECT_THAT(DecompressLayer(**reader, m->layers[shared_index].media_type, tar), IsOk());
+  std::map<std::string, char> out;
+  for (size_t at = 0; at + 512 <= tar.bytes.size();) {
+    const std::string_view h(tar.bytes.data() + at, 512);
+    if (h[0] == '\0') break;
+    std::string name(h.substr(0, 100).data(), strnlen(h.data(), 100));
+    int64_t size = std::stoll(std::string(h.substr(124, 11)), nullptr, 8);
+    out[name] = h[156];
+    at += 512 + static_cast<size_t>((size + 511) / 512 * 512);
+  }
+  return out;
+}
+
 TEST_F(ImageBuilderChecksTest, DirectoriesTheBaseHasGetNoEntry) {
   options_.binaries = {{"linux/amd64", Bin("amd64")}};
   options_.files = {tmp_.path() + "/tree:/tmp", tmp_.path() + "/tree:/home/nonroot",
@@ -243,6 +265,12 @@ TEST_F(ImageBuilderChecksTest, DirectoriesTheBaseHasGetNoEntry) {
   EXPECT_FALSE(dirs.contains("tmp"));
   EXPECT_FALSE(dirs.contains("home/nonroot"));
   EXPECT_TRUE(dirs.contains("srv/new"));  // not in the base: ocib's entry
+  // Only directory entries are dropped: every file is there.
+  auto entries = SharedLayerEntries(tmp_.path() + "/out", *r, 1);
+  for (const char* file : {"tmp/x", "home/nonroot/x", "srv/new/x"}) {
+    ASSERT_TRUE(entries.contains(file)) << file;
+    EXPECT_EQ(entries[file], '0') << file;
+  }
 
   // The same onto a layout base (the output above), and onto scratch.
   BuildOptions o = options_;

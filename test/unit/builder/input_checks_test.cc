@@ -221,19 +221,28 @@ TEST(LayerDirectoriesTest, WhiteoutsAndFilesHideLowerDirectories) {
   ASSERT_THAT(l2, IsOk());
   auto dirs = LayerDirectories(**layout, {l1->descriptor});
   ASSERT_THAT(dirs, IsOk());
-  EXPECT_TRUE(dirs->contains("tmp"));
-  EXPECT_TRUE(dirs->contains("opt/a"));
-  EXPECT_TRUE(dirs->contains(std::string(200, 'l') + "/" + std::string(200, 'm')));
+  EXPECT_TRUE(dirs->complete);
+  EXPECT_TRUE(dirs->dirs.contains("tmp"));
+  EXPECT_TRUE(dirs->dirs.contains("opt/a"));
+  EXPECT_TRUE(dirs->dirs.contains(std::string(200, 'l') + "/" + std::string(200, 'm')));
   auto only_upper = LayerDirectories(**layout, {l2->descriptor});
   ASSERT_THAT(only_upper, IsOk());
-  EXPECT_EQ(*only_upper, (std::set<std::string>{"srv/new"}));
+  EXPECT_EQ(only_upper->dirs, (std::set<std::string>{"srv/new"}));
   auto both = LayerDirectories(**layout, {l1->descriptor, l2->descriptor});
   ASSERT_THAT(both, IsOk());
-  EXPECT_TRUE(both->contains("tmp"));
-  EXPECT_FALSE(both->contains("opt/a"));
-  EXPECT_FALSE(both->contains("srv/old"));
-  EXPECT_TRUE(both->contains("srv/new"));
-  EXPECT_FALSE(both->contains("var/x"));
+  EXPECT_TRUE(both->complete);
+  EXPECT_TRUE(both->dirs.contains("tmp"));
+  EXPECT_FALSE(both->dirs.contains("opt/a"));
+  EXPECT_FALSE(both->dirs.contains("srv/old"));
+  EXPECT_TRUE(both->dirs.contains("srv/new"));
+  EXPECT_FALSE(both->dirs.contains("var/x"));
+  // A layer the store lacks (lent by a registry) is skipped: incomplete.
+  Descriptor absent = l1->descriptor;
+  absent.digest = Digest::Sha256Of("not stored");
+  auto partial = LayerDirectories(**layout, {absent, l2->descriptor});
+  ASSERT_THAT(partial, IsOk());
+  EXPECT_FALSE(partial->complete);
+  EXPECT_EQ(partial->dirs, (std::set<std::string>{"srv/new"}));
 }
 
 }  // namespace

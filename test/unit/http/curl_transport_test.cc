@@ -6,8 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -54,6 +56,11 @@ class ScriptedServer {
     return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
   }
   std::atomic<bool> stop_{false};
+  // The request heads received so far (request line and headers).
+  std::vector<std::string> heads() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return heads_;
+  }
 
  private:
   void Serve() {
@@ -63,12 +70,24 @@ class ScriptedServer {
       std::string head;
       char c = 0;
       while (head.find("\r\n\r\n") == std::string::npos && ::recv(fd, &c, 1, 0) == 1) head += c;
+      // A body the head announces is read too (and kept with the head).
+      auto cl = head.find("Content-Length: ");
+      if (cl != std::string::npos) {
+        size_t n = std::stoul(head.substr(cl + 16));
+        for (size_t i = 0; i < n && ::recv(fd, &c, 1, 0) == 1; ++i) head += c;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        heads_.push_back(head);
+      }
       script_(fd);
       ::close(fd);
     }
   }
 
   std::function<void(int)> script_;
+  std::mutex mu_;
+  std::vector<std::string> heads_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::thread thread_;
@@ -78,6 +97,32 @@ HttpRequest Get(const std::string& url) {
   HttpRequest r;
   r.url = url;
   return r;
+}
+
+// Each method is sent as itself, and only requests with a body announce
+// one: a DELETE is a bare DELETE (no upload of zero bytes), a PUT sends its
+// body with its length.
+TEST(CurlTransportTest, MethodsWithAndWithoutABody) {
+  ScriptedServer server([](int fd) {
+    ScriptedServer::Send(fd, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+  });
+  auto transport = MakeCurlTransport();
+  HttpRequest del = Get(server.Url("/v2/app/manifests/x"));
+  del.method = "DELETE";
+  auto r = transport->RoundTrip(del);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  HttpRequest put = Get(server.Url("/v2/app/blobs/uploads/1"));
+  put.method = "PUT";
+  put.body = "abc";
+  auto p = transport->RoundTrip(put);
+  ASSERT_TRUE(p.has_value()) << p.error().ToString();
+  std::vector<std::string> heads = server.heads();
+  ASSERT_EQ(heads.size(), 2u);
+  EXPECT_EQ(heads[0].rfind("DELETE /v2/app/manifests/x HTTP/1.1\r\n", 0), 0u) << heads[0];
+  EXPECT_EQ(heads[0].find("Content-Length"), std::string::npos) << heads[0];
+  EXPECT_EQ(heads[0].find("Transfer-Encoding"), std::string::npos) << heads[0];
+  EXPECT_EQ(heads[1].rfind("PUT /v2/app/blobs/uploads/1 HTTP/1.1\r\n", 0), 0u) << heads[1];
+  EXPECT_NE(heads[1].find("Content-Length: 3\r\n"), std::string::npos) << heads[1];
 }
 
 TEST(CurlTransportTest, AnnouncedOversizedBodyIsRefusedBeforeReading) {

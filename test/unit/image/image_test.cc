@@ -7,7 +7,11 @@
 #include <gtest/gtest.h>
 
 #include "ocib/image_config.h"
+#include "ocib/image_location.h"
+#include "ocib/media_type.h"
 #include "ocib/memory_store.h"
+
+#include "test/registry/fake_registry.h"
 
 namespace ocib {
 namespace {
@@ -251,6 +255,75 @@ TEST_F(ImageTest, SelectPlatformsAndReindex) {
   auto found = FindPlatform(*out, *Platform::Parse("linux/arm64"));
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->manifest.descriptor.digest, changed->manifest.descriptor.digest);
+}
+
+// A config read from a registry is bounded at 4 MiB: one of exactly 4 MiB
+// is read, one byte more is refused by its size before any byte is read.
+TEST(ReadImageTest, ARegistryConfigIsReadUpToItsBoundExactly) {
+  auto reg = std::make_shared<fake::FakeRegistry>();
+  const size_t bound = size_t{4} << 20;
+  for (size_t size : {bound, bound + 1}) {
+    std::string cfg =
+        R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
+    cfg.append(size - cfg.size(), ' ');  // JSON allows trailing white space
+    Descriptor c = DescribeBytes(media_type::kImageConfig, cfg);
+    reg->blobs["app@" + c.digest.ToString()] = cfg;
+    Manifest m;
+    m.media_type = std::string(media_type::kImageManifest);
+    m.config = c;
+    const std::string bytes = m.Serialize();
+    Descriptor md = DescribeBytes(media_type::kImageManifest, bytes);
+    reg->manifests["app@" + md.digest.ToString()] = {std::string(media_type::kImageManifest),
+                                                     bytes};
+    const std::string tag = std::to_string(size);
+    reg->tags["app:" + tag] = md.digest.ToString();
+    auto r = ReadImage(*ImageLocation::Parse("reg.test/app:" + tag), fake::Options(reg));
+    if (size == bound) {
+      ASSERT_TRUE(r.has_value()) << r.error().ToString();
+      ASSERT_EQ(r->images.size(), 1u);
+      EXPECT_EQ(r->images[0].config.bytes.size(), bound);
+    } else {
+      ASSERT_FALSE(r.has_value());
+      EXPECT_NE(r.error().ToString().find("larger than 4 MiB"), std::string::npos)
+          << r.error().ToString();
+    }
+  }
+}
+
+// An index entry that is not a platform image (an attestation manifest of
+// platform unknown/unknown, as BuildKit writes) is kept apart in `others`:
+// not an image to edit, and named when a new index leaves it out.
+TEST(ReadImageTest, EntriesThatAreNotPlatformImagesAreKeptApart) {
+  auto reg = std::make_shared<fake::FakeRegistry>();
+  Index index;
+  index.media_type = std::string(media_type::kImageIndex);
+  for (const char* arch : {"amd64", "unknown"}) {
+    const std::string cfg = std::string(R"({"architecture":")") + arch + R"(","os":")" +
+                            (std::string(arch) == "unknown" ? "unknown" : "linux") +
+                            R"(","rootfs":{"type":"layers","diff_ids":[]}})";
+    Descriptor c = DescribeBytes(media_type::kImageConfig, cfg);
+    reg->blobs["app@" + c.digest.ToString()] = cfg;
+    Manifest m;
+    m.media_type = std::string(media_type::kImageManifest);
+    m.config = c;
+    const std::string bytes = m.Serialize();
+    Descriptor md = DescribeBytes(media_type::kImageManifest, bytes);
+    reg->manifests["app@" + md.digest.ToString()] = {std::string(media_type::kImageManifest),
+                                                     bytes};
+    md.platform = std::string(arch) == "unknown" ? Platform{"unknown", "unknown", "", "", {}}
+                                                 : Platform{"linux", "amd64", "", "", {}};
+    index.manifests.push_back(md);
+  }
+  const std::string bytes = index.Serialize();
+  reg->manifests["app@" + Digest::Sha256Of(bytes).ToString()] = {
+      std::string(media_type::kImageIndex), bytes};
+  reg->tags["app:v1"] = Digest::Sha256Of(bytes).ToString();
+  auto r = ReadImage(*ImageLocation::Parse("reg.test/app:v1"), fake::Options(reg));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  ASSERT_EQ(r->images.size(), 1u);
+  EXPECT_EQ(r->images[0].platform.architecture, "amd64");
+  ASSERT_EQ(r->others.size(), 1u);
+  EXPECT_EQ(r->others[0].digest, index.manifests[1].digest);
 }
 
 }  // namespace

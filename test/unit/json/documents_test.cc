@@ -122,6 +122,31 @@ TEST(DocumentsTest, RejectsBadDocuments) {
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("rootfs.type")));
 }
 
+// Every string field of an image config, at the top and in "config", is
+// refused by name when it has another type (a number here), and accepted
+// when absent.
+TEST(DocumentsTest, ConfigStringFieldsOfAnotherTypeAreRefused) {
+  const std::string base =
+      R"("architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]})";
+  ASSERT_THAT(ImageConfig::Parse("{" + base + "}"), IsOk());
+  for (const char* key : {"created", "author", "variant", "os.version"}) {
+    EXPECT_THAT(ImageConfig::Parse("{" + base + ",\"" + key + "\":5}"),
+                StatusIs(ErrorCode::kInvalidArgument, HasSubstr(key)))
+        << key;
+  }
+  for (const char* key : {"architecture", "os"}) {
+    json j = json::parse("{" + base + "}");
+    j[key] = 5;
+    EXPECT_THAT(ImageConfig::Parse(j.dump()), StatusIs(ErrorCode::kInvalidArgument, HasSubstr(key)))
+        << key;
+  }
+  for (const char* key : {"User", "WorkingDir", "StopSignal"}) {
+    EXPECT_THAT(ImageConfig::Parse("{" + base + ",\"config\":{\"" + key + "\":5}}"),
+                StatusIs(ErrorCode::kInvalidArgument, HasSubstr(key)))
+        << key;
+  }
+}
+
 TEST(DocumentsTest, UnknownMediaTypesAreKept) {
   std::string doc =
       R"({"schemaVersion":2,"manifests":[{"mediaType":"application/x-unknown","digest":"sha256:)" +

@@ -15,6 +15,7 @@
 
 #include "lib/archive/tar_writer.h"
 #include "test/registry/fake_registry.h"
+#include "test/testing/build_options.h"
 #include "test/testing/test_util.h"
 
 namespace ocib {
@@ -111,6 +112,37 @@ TEST_F(AppendRebaseTest, AppendMountsTheImageLayersAndUploadsTheNewOne) {
   ASSERT_TRUE(again.has_value()) << again.error().ToString();
   EXPECT_TRUE(again->unchanged);
   EXPECT_EQ(again->root.digest, r->root.digest);
+}
+
+// The history entry of an appended layer names its input by base name, a
+// directory given with trailing slashes too (on a base with history: the
+// embedded one).
+TEST_F(AppendRebaseTest, TheHistoryNamesTheInput) {
+  ocib::testing::WriteFileOrDie(dir_.path() + "/app", std::string(3000, 'a'));
+  ocib::testing::BuildOptions b;
+  b.binaries = {{"linux/amd64", dir_.path() + "/app"}};
+  b.binary_unchecked = true;  // a stand-in binary
+  b.no_cache = true;
+  b.sbom = "none";
+  b.output = "oci:" + dir_.path() + "/based:v1";
+  auto built = ocib::testing::BuildImage(b);
+  ASSERT_TRUE(built.has_value()) << built.error().ToString();
+  auto pushed = Push(dir_.path() + "/based", "v1", Dest("reg.test/based:v1"), Options(reg_));
+  ASSERT_TRUE(pushed.has_value()) << pushed.error().ToString();
+  ocib::testing::WriteFileOrDie(dir_.path() + "/confdir/etc/app.conf", "x=1\n");
+  for (const std::string& input : {tarball(), dir_.path() + "/confdir//"}) {
+    AppendOptions a;
+    a.layers = {{std::nullopt, input}};
+    auto r = Append(Loc("reg.test/based:v1"), Loc("reg.test/hist:v1"), a, Options(reg_));
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    auto m = Manifest::Parse(reg_->manifests["hist@" + r->root.digest.ToString()].bytes);
+    ASSERT_TRUE(m.has_value());
+    auto cfg = ImageConfig::Parse(reg_->blobs["hist@" + m->config.digest.ToString()]);
+    ASSERT_TRUE(cfg.has_value());
+    ASSERT_FALSE(cfg->history.empty());
+    const std::string want = input == tarball() ? "ocib append: layer.tar" : "ocib append: confdir";
+    EXPECT_EQ(cfg->history.back().created_by, want) << input;
+  }
 }
 
 TEST_F(AppendRebaseTest, AppendRefusesBadInputBeforeWriting) {

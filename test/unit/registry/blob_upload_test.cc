@@ -78,11 +78,12 @@ std::string Blob() {
   return blob;
 }
 
-Result<bool> PushChunked(ChunkLimitedRegistry& reg, const std::string& blob, int64_t chunk) {
+Result<bool> PushChunked(ChunkLimitedRegistry& reg, const std::string& blob, int64_t chunk,
+                         int64_t threshold = 1) {
   FakeClock clock;
   auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) { return reg.Handle(s); });
   RegistryOptions o = OptionsWith(t, &clock);
-  o.chunk_threshold = 1;
+  o.chunk_threshold = threshold;
   o.chunk_size = chunk;
   auto c = RegistryClient::Create("reg.test", o);
   BlobOpener open = [&](int64_t off, int64_t len) -> Result<std::unique_ptr<Reader>> {
@@ -135,6 +136,19 @@ TEST(BlobUploadTest, ChunkMaxLengthOnThePostIsHonoured) {
   EXPECT_EQ(reg.stored, blob);
   EXPECT_TRUE(reg.refused.empty());
   EXPECT_EQ(reg.patches.size(), 10u);
+}
+
+// A blob small enough for one PUT is sent in chunks when the registry
+// bounds chunks below its size, down to a bound of one byte.
+TEST(BlobUploadTest, AChunkBoundBelowTheBlobSizeMakesTheUploadChunked) {
+  ChunkLimitedRegistry reg;
+  reg.post_max_header = "1";
+  const std::string blob = "abc";
+  auto r = PushChunked(reg, blob, 4000, /*threshold=*/int64_t{1} << 30);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(reg.stored, blob);
+  EXPECT_EQ(reg.patches.size(), 3u);
+  EXPECT_TRUE(reg.refused.empty());
 }
 
 TEST(BlobUploadTest, MountAnswered202ContinuesInThatSession) {

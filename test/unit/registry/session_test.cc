@@ -1,6 +1,10 @@
 // The registry session: retries decided on the transport failure's kind,
 // backoff and Retry-After, response limits, token scopes, and errors that
 // keep the registry's words.
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
 #include <gtest/gtest.h>
 
 #include "ocib/registry.h"
@@ -114,6 +118,31 @@ TEST(SessionTest, RetryAfterIsBounded) {
   EXPECT_EQ(clock.sleeps[0], milliseconds(3000));
 }
 
+// HTTP dates of every month (first and last day, a leap day, years either
+// side of a century) against the C library's timegm: 10 s from now each.
+TEST(SessionTest, ParseRetryAfterDatesAgreeWithTimegm) {
+  static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static const int kLast[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  for (int year : {1999, 2000, 2024, 2026, 2100}) {
+    for (int m = 1; m <= 12; ++m) {
+      const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+      for (int day : {1, kLast[m - 1] + (m == 2 && leap ? 1 : 0)}) {
+        std::tm tm{};
+        tm.tm_year = year - 1900;
+        tm.tm_mon = m - 1;
+        tm.tm_mday = day;
+        tm.tm_hour = 12;
+        const std::time_t t = ::timegm(&tm);
+        char text[64];
+        std::snprintf(text, sizeof text, "Mon, %02d %s %d 12:00:00 GMT", day, kMonths[m - 1], year);
+        const auto now = std::chrono::system_clock::from_time_t(t - 10);
+        EXPECT_EQ(ParseRetryAfter(text, now), milliseconds(10000)) << text;
+      }
+    }
+  }
+}
+
 TEST(SessionTest, ParseRetryAfterForms) {
   const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1767225600));
   EXPECT_EQ(ParseRetryAfter("5", now), milliseconds(5000));
@@ -186,8 +215,17 @@ TEST(SessionTest, InsufficientScopeAsksForTheNewScopeFirstThenTheHeldOnes) {
     }
     return ManifestReply();
   });
-  auto c = RegistryClient::Create("reg.test", OptionsWith(t, &clock));
+  RegistryOptions o = OptionsWith(t, &clock);
+  std::vector<std::string> log;
+  o.log = [&log](std::string_view line) { log.emplace_back(line); };
+  auto c = RegistryClient::Create("reg.test", o);
   ASSERT_TRUE((*c)->GetManifest("app", "1").has_value());
+  // The retry with new credentials is logged (with -v), naming the request.
+  EXPECT_EQ(
+      std::count(log.begin(), log.end(),
+                 "401 from https://reg.test/v2/app/manifests/1; retrying with new credentials"),
+      1)
+      << ::testing::PrintToString(log);
   ASSERT_EQ(token_queries.size(), 2u);
   EXPECT_EQ(token_queries[0], "scope=repository%3Aapp%3Apull");
   EXPECT_EQ(token_queries[1], "scope=repository%3Abase%3Apull&scope=repository%3Aapp%3Apull");
@@ -213,6 +251,30 @@ TEST(SessionTest, ChallengeScopeCoveredByAHeldOneIsNotAddedAgain) {
   ASSERT_TRUE((*c)->StatBlob("app", Digest::Sha256Of("x")).has_value());
   ASSERT_EQ(token_queries.size(), 1u);
   EXPECT_EQ(token_queries[0], "scope=repository%3Aapp%3Apull%2Cpush");
+}
+
+// The token a push asks for: push on its repositories (the request's own
+// first), pull on each source it may mount from, once, and none twice.
+TEST(SessionTest, TheTokenCoversEveryPushAndMountSourceOnce) {
+  FakeClock clock;
+  std::vector<std::string> token_queries;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
+    if (s.url == "https://reg.test/v2/") {
+      return Reply(401, {{"WWW-Authenticate", R"(Bearer realm="https://auth.test/token")"}});
+    }
+    if (s.url.rfind("https://auth.test/", 0) == 0) {
+      token_queries.push_back(s.url.substr(s.url.find('?') + 1));
+      return Reply(200, {}, R"({"token":"t"})");
+    }
+    return Reply(404);
+  });
+  auto c = RegistryClient::Create("reg.test", OptionsWith(t, &clock));
+  (*c)->SetScopes({"app", "app2"}, {"base", "app2", "base", "lib"});
+  ASSERT_TRUE((*c)->StatBlob("app", Digest::Sha256Of("x")).has_value());
+  ASSERT_EQ(token_queries.size(), 1u);
+  EXPECT_EQ(token_queries[0],
+            "scope=repository%3Aapp%3Apull%2Cpush&scope=repository%3Aapp2%3Apull%2Cpush"
+            "&scope=repository%3Abase%3Apull&scope=repository%3Alib%3Apull");
 }
 
 TEST(SessionTest, RefusedManifestKeepsEveryErrorAndNamesWhatWasPushed) {
