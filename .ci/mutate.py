@@ -448,7 +448,46 @@ def parse_args():
     p.add_argument("--summarize", action="store_true",
                    help="print the report of the last (possibly unfinished) run and exit")
     p.add_argument("--report", default="", help="also write the report to this file")
+    p.add_argument("--rerun", default="",
+                   help="a results.jsonl of an earlier run: run its survivors and timeouts again"
+                   " on this tree (found by file, change and line text; a line that is gone is"
+                   " reported 'gone') and report the whole sample with their new results")
     return p.parse_args()
+
+
+def rerun(args, folders):
+    """The survivors and timeouts of an earlier run, run again on this tree;
+    the report covers the earlier sample with their new results (a mutant
+    whose line is gone, or that .ci/mutate-equivalent now lists, says so)."""
+    with open(args.rerun, encoding="utf-8") as f:
+        earlier = [Mutant(**json.loads(line)) for line in f if line.strip()]
+    current = {equivalence_key(c): c for c in candidates(args.root, folders)}
+    equivalents = load_equivalents(args.root)
+    todo = [m for m in earlier if m.result in ("survived", "timeout")]
+    print(f"mutate: rerunning {len(todo)} of the {len(earlier)} mutants of {args.rerun}",
+          flush=True)
+    runner = Runner(args)
+    runner.configure()
+    start = time.monotonic()
+    runner.baseline()
+    for m in todo:
+        was = m.result
+        key = equivalence_key(m)
+        if key in equivalents:
+            m.result = "equivalent"
+        elif key not in current:
+            m.result = "gone"
+        else:
+            now = current[key]
+            now.id = m.id
+            runner.one(now)
+            m.result, m.seconds, m.line = now.result, now.seconds, now.line
+        print(f"#{m.id} {was} -> {m.result:<12} {m.seconds:5.0f}s {m.describe()}", flush=True)
+    text = report(earlier, args, time.monotonic() - start, equivalents)
+    print(text)
+    if args.report:
+        with open(args.report, "w", encoding="utf-8") as f:
+            f.write(text)
 
 
 def main():
@@ -465,6 +504,9 @@ def main():
         print(report(done, args, 0, load_equivalents(args.root)), end="")
         return
     folders = {f for f in args.folder.split(",") if f}
+    if args.rerun:
+        rerun(args, folders)
+        return
     cands = candidates(args.root, folders)
     sample = random.Random(args.seed).sample(cands, min(args.count, len(cands)))
     sample.sort(key=lambda c: (c.file, c.line))

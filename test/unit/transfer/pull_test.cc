@@ -124,6 +124,35 @@ TEST(PullTest, AFailedPullRemovesTheLayoutItMade) {
   EXPECT_FALSE(std::filesystem::exists(dir));
 }
 
+// A pull that fails after it made its layout (a blob the registry lost)
+// removes the layout it made, and leaves one that was there before as it was.
+TEST(PullTest, AFailedPullRemovesOnlyALayoutItMade) {
+  ocib::testing::ScopedTempDir tmp;
+  auto reg = std::make_shared<fake::FakeRegistry>();
+  const std::string config = R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
+  Manifest m;
+  m.media_type = std::string(media_type::kImageManifest);
+  m.config = DescribeBytes(media_type::kImageConfig, config);  // never stored: lost
+  const std::string bytes = m.Serialize();
+  Descriptor md = DescribeBytes(media_type::kImageManifest, bytes);
+  reg->manifests["app@" + md.digest.ToString()] = {std::string(media_type::kImageManifest), bytes};
+  reg->tags["app:lost"] = md.digest.ToString();
+  const std::string fresh = tmp.path() + "/fresh";
+  auto r = Pull(*Reference::Parse("reg.test/app:lost"), fresh, "v1", {}, fake::Options(reg));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_FALSE(std::filesystem::exists(fresh));
+
+  const std::string kept = tmp.path() + "/kept";
+  fake::TestImage img = fake::MakeImage(kept);
+  auto again = Pull(*Reference::Parse("reg.test/app:lost"), kept, "v2", {}, fake::Options(reg));
+  ASSERT_FALSE(again.has_value());
+  auto layout = OciLayout::Open(kept);
+  ASSERT_TRUE(layout.has_value());
+  auto v1 = (*layout)->Resolve("v1");
+  ASSERT_TRUE(v1.has_value());
+  EXPECT_EQ(v1->digest, img.index.digest);
+}
+
 // A registry that lists a referrer twice: it is fetched once and listed
 // once in the layout (each SBOM and the signature).
 TEST(PullTest, AReferrerListedTwiceIsFetchedAndListedOnce) {

@@ -13,6 +13,9 @@
 
 #include <gtest/gtest.h>
 
+#include "ocib/manifest.h"
+#include "ocib/media_type.h"
+#include "ocib/oci_layout.h"
 #include "ocib/registry.h"
 
 #include "test/registry/fake_registry.h"
@@ -287,6 +290,40 @@ std::vector<BlobAction> Actions(const Recorded& rec) {
   std::vector<BlobAction> out;
   for (const BlobEvent& e : rec.blobs) out.push_back(e.action);
   return out;
+}
+
+// Indexes nested in a chain are pushed 8 levels deep; a 9th level is
+// refused before anything is written.
+TEST(PushNestingTest, IndexesNestedUpToEightLevels) {
+  ocib::testing::ScopedTempDir tmp;
+  auto reg = std::make_shared<FakeRegistry>();
+  for (int levels : {8, 9}) {
+    const std::string dir = tmp.path() + "/nest" + std::to_string(levels);
+    auto layout = OciLayout::OpenOrCreate(dir);
+    ASSERT_TRUE(layout.has_value());
+    Index inner;
+    inner.media_type = std::string(media_type::kImageIndex);
+    auto d = (*layout)->Put(media_type::kImageIndex, inner.Serialize());
+    ASSERT_TRUE(d.has_value());
+    for (int i = 0; i < levels; ++i) {
+      Index outer;
+      outer.media_type = std::string(media_type::kImageIndex);
+      outer.manifests.push_back(*d);
+      d = (*layout)->Put(media_type::kImageIndex, outer.Serialize());
+      ASSERT_TRUE(d.has_value());
+    }
+    ASSERT_TRUE((*layout)->Tag(*d, "v1").has_value());
+    const std::string repo = "reg.test/nest" + std::to_string(levels) + ":v1";
+    auto r = Push(dir, "v1", Dest(repo), fake::Options(reg));
+    if (levels == 8) {
+      EXPECT_TRUE(r.has_value()) << r.error().ToString();
+    } else {
+      ASSERT_FALSE(r.has_value());
+      EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << r.error().ToString();
+      EXPECT_NE(r.error().ToString().find("nested"), std::string::npos) << r.error().ToString();
+      EXPECT_TRUE(reg->tags.find("nest9:v1") == reg->tags.end());
+    }
+  }
 }
 
 TEST(PushEventsTest, EachBlobSaysWhatWasDone) {
