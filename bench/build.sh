@@ -157,7 +157,7 @@ chmod -R u+w "$W/gopath" 2>/dev/null || true
 # the entrypoint) is dropped from each manifest and config.
 log "deriving the base layout for buildah from ocib's embedded static base"
 : > "$W/empty"
-"$OCIB" build -q --binary linux/amd64="$W/empty" --binary linux/arm64="$W/empty" \
+"$OCIB" build -q --binary-unchecked --binary linux/amd64="$W/empty" --binary linux/arm64="$W/empty" \
   --compression zstd --compression-level 3 --output "oci:$W/seed:latest" > /dev/null
 mkdir -p "$W/base/blobs/sha256"
 cp "$W/seed/oci-layout" "$W/base/"

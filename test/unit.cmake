@@ -24,13 +24,15 @@ target_link_libraries(ocib_unit_tests PRIVATE nlohmann_json::nlohmann_json)
 # Tests that mirror lib/ (test/unit/<part>/<file>_test.cc for lib/<part>/<file>.cc).
 ocib_add_gtest(ocib_io_tests
   unit/io/blob_store_test.cc
+  unit/io/fs_util_test.cc
   unit/io/memory_store_test.cc)
 ocib_add_gtest(ocib_token_answer_tests unit/registry/token_answer_test.cc)
 # Flattening layers for export and unpack (lib/archive/unpack.cc).
 ocib_add_gtest(ocib_unpack_tests unit/archive/unpack_test.cc)
 # Image locations and archives read in place (docker-archive, oci-archive).
 ocib_add_gtest(ocib_archive_tests unit/core/image_location_test.cc
-  unit/layout/docker_archive_test.cc)
+  unit/layout/docker_archive_test.cc
+  unit/layout/oci_archive_test.cc)
 target_link_libraries(ocib_archive_tests PRIVATE nlohmann_json::nlohmann_json)
 # The registry client's session, uploads and walks, push and pull
 # (lib/transfer), and the HTTP transport.

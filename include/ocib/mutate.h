@@ -64,8 +64,8 @@ struct OCIB_EXPORT MutateOptions {
   std::vector<std::string> expose;
   // Only these platforms are mutated and listed in the new index; empty:
   // every platform.
-  std::vector<Platform>
-      platforms;  // Set: an SBOM of this format is made for each new image and attached
+  std::vector<Platform> platforms;
+  // Set: an SBOM of this format is made for each new image and attached
   // (WithSboms, ocib/image.h: the layers are then read).
   std::optional<SbomFormat> sbom;
 };

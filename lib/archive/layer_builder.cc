@@ -148,6 +148,10 @@ Status WriteEntries(const std::vector<FileEntry>& entries, Writer* tar_sink, int
 
 }  // namespace
 
+Status WriteTreeTar(const FileTree& tree, Writer* sink, int64_t mtime) {
+  return WriteEntries(tree.SortedEntries(), sink, mtime);
+}
+
 Result<Layer> BuildLayer(const FileTree& tree, BlobStore& store, const LayerOptions& options) {
   return BuildLayer(tree, store, options, nullptr);
 }

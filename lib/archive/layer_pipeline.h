@@ -3,9 +3,11 @@
 #ifndef OCIB_LIB_ARCHIVE_LAYER_PIPELINE_H_
 #define OCIB_LIB_ARCHIVE_LAYER_PIPELINE_H_
 
+#include <cstdint>
 #include <string>
 
 #include "ocib/blob_store.h"
+#include "ocib/io.h"
 #include "ocib/layer.h"
 #include "ocib/status.h"
 
@@ -16,6 +18,11 @@ namespace ocib {
 // records to check the blob on reuse.
 Result<Layer> BuildLayer(const FileTree& tree, BlobStore& store, const LayerOptions& options,
                          std::string* checksum);
+
+// Writes the tar stream of `tree` (its sorted entries, every one stamped
+// with `mtime`, then the end-of-archive blocks) into `sink`, uncompressed:
+// the bytes of BuildLayer's diff_id. Does not close `sink`.
+Status WriteTreeTar(const FileTree& tree, Writer* sink, int64_t mtime);
 
 }  // namespace ocib
 

@@ -81,12 +81,39 @@ bool IsStaleTempSuffix(std::string_view suffix) {
   return ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
-Result<std::string> WriteTempFileFor(const std::string& path, std::string_view bytes) {
+namespace {
+
+// Writes to a file descriptor it does not own.
+class FdWriter : public Writer {
+ public:
+  FdWriter(int fd, const std::string& path) : fd_(fd), path_(path) {}
+  Status Write(const void* data, size_t size) override { return WriteAll(fd_, data, size, path_); }
+  Status Close() override { return OkStatus(); }
+
+ private:
+  int fd_;
+  const std::string& path_;
+};
+
+Status RenameOver(const std::string& tmp, const std::string& path) {
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return IoError(fmt::format("renaming {} to {}: {}", tmp, path, ErrnoText(err)));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<std::string> WriteTempFileWith(const std::string& path,
+                                      const std::function<Status(Writer&)>& write) {
   std::string tmp = path + ".tmp-" + TempSuffix();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return IoError(fmt::format("create {}: {}", tmp, ErrnoText(errno)));
   ::fchmod(fd, 0644);
-  Status st = WriteAll(fd, bytes.data(), bytes.size(), tmp);
+  FdWriter out(fd, tmp);
+  Status st = write(out);
   if (st && ::fsync(fd) != 0) st = IoError(fmt::format("fsync {}: {}", tmp, ErrnoText(errno)));
   ::close(fd);
   if (!st) {
@@ -96,17 +123,22 @@ Result<std::string> WriteTempFileFor(const std::string& path, std::string_view b
   return tmp;
 }
 
+Result<std::string> WriteTempFileFor(const std::string& path, std::string_view bytes) {
+  return WriteTempFileWith(path,
+                           [bytes](Writer& out) { return out.Write(bytes.data(), bytes.size()); });
+}
+
 Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
   const size_t slash = path.rfind('/');
   if (slash != std::string::npos && slash > 0)
     OCIB_RETURN_IF_ERROR(MakeDirs(path.substr(0, slash)));
   OCIB_ASSIGN_OR_RETURN(std::string tmp, WriteTempFileFor(path, bytes));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return IoError(fmt::format("renaming {} to {}: {}", tmp, path, ErrnoText(err)));
-  }
-  return OkStatus();
+  return RenameOver(tmp, path);
+}
+
+Status WriteFileAtomicWith(const std::string& path, const std::function<Status(Writer&)>& write) {
+  OCIB_ASSIGN_OR_RETURN(std::string tmp, WriteTempFileWith(path, write));
+  return RenameOver(tmp, path);
 }
 
 Status MakeDirs(const std::string& path) {

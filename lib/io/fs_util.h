@@ -2,9 +2,11 @@
 #ifndef OCIB_LIB_IO_FS_UTIL_H_
 #define OCIB_LIB_IO_FS_UTIL_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 
+#include "ocib/io.h"
 #include "ocib/status.h"
 
 namespace ocib::fsutil {
@@ -18,10 +20,18 @@ Result<std::string> ReadFile(const std::string& path, size_t max_size);
 // returns its name; the caller renames it (then fsyncs the directory) when
 // its other writes allow.
 Result<std::string> WriteTempFileFor(const std::string& path, std::string_view bytes);
+// WriteTempFileFor with the content streamed: `write` gets the new file (not
+// following a symlink, created with O_EXCL) as a Writer; when it fails the
+// file is removed and its error returned.
+Result<std::string> WriteTempFileWith(const std::string& path,
+                                      const std::function<Status(Writer&)>& write);
 // Replaces `path` with `bytes` atomically: a temporary file next to it
 // (WriteTempFileFor), renamed over it; the directory is made (MakeDirs)
 // when missing. Readers see the old content or the new, never a part.
 Status WriteFileAtomic(const std::string& path, std::string_view bytes);
+// WriteFileAtomic with the content streamed (WriteTempFileWith): a file
+// that may be large (an archive) is never held in memory.
+Status WriteFileAtomicWith(const std::string& path, const std::function<Status(Writer&)>& write);
 // A suffix that makes a temporary file's name unique across processes and
 // hosts and says who wrote it: "<pid>-<counter>-<salt>@<host>".
 std::string TempSuffix();

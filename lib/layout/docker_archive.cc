@@ -2,9 +2,6 @@
 // writing with ocib's tar writer.
 #include "lib/layout/docker_archive.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <set>
 #include <utility>
@@ -196,20 +193,6 @@ Result<std::unique_ptr<ImageSource>> OpenDockerArchive(
 
 namespace {
 
-// Writes to a file descriptor.
-class FdSink : public Writer {
- public:
-  FdSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  Status Write(const void* data, size_t size) override {
-    return fsutil::WriteAll(fd_, data, size, path_);
-  }
-  Status Close() override { return {}; }
-
- private:
-  int fd_;
-  std::string path_;
-};
-
 // Passes layer bytes into the tar writer's current entry.
 class TarDataSink : public Writer {
  public:
@@ -321,20 +304,11 @@ Status WriteDockerArchive(ImageSource& source, const Descriptor& root,
   OCIB_ASSIGN_OR_RETURN(
       Descriptor manifest,
       ChoosePlatformManifest(source, root, platform, "a docker archive holds one platform"));
-  const std::string tmp = fmt::format("{}.tmp-{}", file, ::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return IoError(fmt::format("creating {}: {}", tmp, io::ErrnoText(errno)));
-  FdSink sink(fd, tmp);
-  tar::TarWriter tar(&sink);
-  Status st = WriteEntries(source, manifest, repo_tags, tar);
-  if (st) st = tar.Finish();
-  if (st && ::fsync(fd) != 0) st = IoError(fmt::format("fsync {}: {}", tmp, io::ErrnoText(errno)));
-  ::close(fd);
-  if (st && ::rename(tmp.c_str(), file.c_str()) != 0) {
-    st = IoError(fmt::format("renaming {} to {}: {}", tmp, file, io::ErrnoText(errno)));
-  }
-  if (!st) ::unlink(tmp.c_str());
-  return st;
+  return fsutil::WriteFileAtomicWith(file, [&](Writer& out) -> Status {
+    tar::TarWriter tar(&out);
+    OCIB_RETURN_IF_ERROR(WriteEntries(source, manifest, repo_tags, tar));
+    return tar.Finish();
+  });
 }
 
 Status WriteArchiveFromLayout(const std::string& layout_dir, const std::string& tag,

@@ -1,0 +1,112 @@
+// Filesystem helpers (lib/io/fs_util.h): atomic replacement, streamed or
+// not, leaves the old content or the new and never a temporary file.
+#include "lib/io/fs_util.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "test/testing/test_util.h"
+
+namespace ocib {
+namespace {
+
+using ::ocib::testing::IsOk;
+using ::ocib::testing::ReadFileOrDie;
+using ::ocib::testing::ScopedTempDir;
+using ::ocib::testing::StatusIs;
+using ::ocib::testing::WriteFileOrDie;
+using ::testing::HasSubstr;
+
+std::vector<std::string> Names(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(FsUtilTest, WriteFileAtomicReplacesAndMakesTheDirectory) {
+  ScopedTempDir tmp;
+  const std::string path = tmp.path() + "/a/b/file";
+  ASSERT_THAT(fsutil::WriteFileAtomic(path, "one"), IsOk());
+  ASSERT_THAT(fsutil::WriteFileAtomic(path, "two"), IsOk());
+  EXPECT_EQ(ReadFileOrDie(path), "two");
+  EXPECT_EQ(Names(tmp.path() + "/a/b"), std::vector<std::string>{"file"});
+  EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms(0644));
+}
+
+TEST(FsUtilTest, StreamedWriteGetsEveryPiece) {
+  ScopedTempDir tmp;
+  const std::string path = tmp.path() + "/file";
+  ASSERT_THAT(
+      fsutil::WriteFileAtomicWith(path,
+                                  [](Writer& out) -> Status {
+                                    for (int i = 0; i < 3; ++i) {
+                                      const std::string piece(70000, static_cast<char>('a' + i));
+                                      OCIB_RETURN_IF_ERROR(out.Write(piece.data(), piece.size()));
+                                    }
+                                    return OkStatus();
+                                  }),
+      IsOk());
+  EXPECT_EQ(ReadFileOrDie(path),
+            std::string(70000, 'a') + std::string(70000, 'b') + std::string(70000, 'c'));
+}
+
+TEST(FsUtilTest, FailedStreamedWriteKeepsTheOldFileAndNoTemporary) {
+  ScopedTempDir tmp;
+  const std::string path = tmp.path() + "/file";
+  WriteFileOrDie(path, "old");
+  Status st = fsutil::WriteFileAtomicWith(path, [](Writer& out) -> Status {
+    OCIB_RETURN_IF_ERROR(out.Write("new", 3));
+    return DataLoss("the source went away");
+  });
+  EXPECT_THAT(st, StatusIs(ErrorCode::kDataLoss, HasSubstr("the source went away")));
+  EXPECT_EQ(ReadFileOrDie(path), "old");
+  EXPECT_EQ(Names(tmp.path()), std::vector<std::string>{"file"});
+}
+
+TEST(FsUtilTest, StreamedWriteIntoAMissingDirectoryIsAnError) {
+  ScopedTempDir tmp;
+  bool called = false;
+  Status st = fsutil::WriteFileAtomicWith(tmp.path() + "/none/file", [&](Writer&) -> Status {
+    called = true;
+    return OkStatus();
+  });
+  EXPECT_THAT(st, StatusIs(ErrorCode::kIo, HasSubstr("/none/file.tmp-")));
+  EXPECT_FALSE(called);
+}
+
+TEST(FsUtilTest, TempFileIsNotWrittenThroughASymlink) {
+  ScopedTempDir tmp;
+  // WriteTempFileFor never opens an existing name: its names are fresh, and
+  // O_EXCL|O_NOFOLLOW refuses a planted one. A planted symlink at the target
+  // is replaced by the rename, not followed.
+  const std::string victim = tmp.path() + "/victim";
+  WriteFileOrDie(victim, "keep");
+  const std::string path = tmp.path() + "/file";
+  ASSERT_EQ(::symlink(victim.c_str(), path.c_str()), 0);
+  ASSERT_THAT(fsutil::WriteFileAtomic(path, "new"), IsOk());
+  EXPECT_EQ(ReadFileOrDie(victim), "keep");
+  EXPECT_FALSE(std::filesystem::is_symlink(path));
+  EXPECT_EQ(ReadFileOrDie(path), "new");
+}
+
+TEST(FsUtilTest, TempSuffixesAreUniqueAndOursAreNotStale) {
+  const std::string a = fsutil::TempSuffix();
+  const std::string b = fsutil::TempSuffix();
+  EXPECT_NE(a, b);
+  EXPECT_THAT(a, HasSubstr(std::to_string(::getpid()) + "-"));
+  EXPECT_FALSE(fsutil::IsStaleTempSuffix(a));  // this process is alive
+  EXPECT_FALSE(fsutil::IsStaleTempSuffix("not-a-suffix"));
+}
+
+}  // namespace
+}  // namespace ocib

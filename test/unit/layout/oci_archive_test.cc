@@ -1,0 +1,126 @@
+// OCI archives written from a layout (lib/layout/oci_archive.h): the tar's
+// entries, their order, owners, times and bytes, read back header by header;
+// a failed write leaves an existing archive as it was.
+#include "lib/layout/oci_archive.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "test/testing/test_util.h"
+
+namespace ocib {
+namespace {
+
+using ::ocib::testing::IsOk;
+using ::ocib::testing::ReadFileOrDie;
+using ::ocib::testing::ScopedTempDir;
+using ::ocib::testing::StatusIs;
+using ::ocib::testing::WriteFileOrDie;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+struct Entry {
+  std::string name;
+  char type;
+  int64_t mode, uid, gid, mtime;
+  std::string data;
+};
+
+int64_t Octal(const std::string& tar, size_t at, size_t len) {
+  int64_t v = 0;
+  for (size_t i = at; i < at + len && tar[i] >= '0' && tar[i] <= '7'; ++i)
+    v = v * 8 + (tar[i] - '0');
+  return v;
+}
+
+// Reads the ustar headers of `tar` (no pax headers: the names are short).
+std::vector<Entry> ReadEntries(const std::string& tar) {
+  std::vector<Entry> out;
+  size_t at = 0;
+  while (at + 512 <= tar.size() && tar[at] != '\0') {
+    Entry e;
+    e.name = std::string(tar.c_str() + at);
+    e.name.resize(std::min<size_t>(e.name.size(), 100));
+    e.mode = Octal(tar, at + 100, 8);
+    e.uid = Octal(tar, at + 108, 8);
+    e.gid = Octal(tar, at + 116, 8);
+    const int64_t size = Octal(tar, at + 124, 12);
+    e.mtime = Octal(tar, at + 136, 12);
+    e.type = tar[at + 156];
+    e.data = tar.substr(at + 512, static_cast<size_t>(size));
+    out.push_back(e);
+    at += 512 + (static_cast<size_t>(size) + 511) / 512 * 512;
+  }
+  // Two zero blocks end the archive, and nothing follows them.
+  EXPECT_EQ(tar.size(), at + 1024);
+  EXPECT_EQ(tar.substr(at), std::string(1024, '\0'));
+  return out;
+}
+
+std::vector<std::string> NamesOf(const std::vector<Entry>& entries) {
+  std::vector<std::string> names;
+  for (const Entry& e : entries) names.push_back(e.name);
+  return names;
+}
+
+class OciArchiveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    layout_ = tmp_.path() + "/layout";
+    std::filesystem::create_directories(layout_ + "/blobs/sha256");
+    WriteFileOrDie(layout_ + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+    WriteFileOrDie(layout_ + "/index.json", R"({"schemaVersion":2,"manifests":[]})");
+    WriteFileOrDie(layout_ + "/blobs/sha256/bb", std::string(700, 'b'));
+    WriteFileOrDie(layout_ + "/blobs/sha256/aa", "a");
+  }
+  ScopedTempDir tmp_;
+  std::string layout_;
+};
+
+TEST_F(OciArchiveTest, EntriesAreSortedOwnedByRootAndStamped) {
+  const std::string file = tmp_.path() + "/out.tar";
+  ASSERT_THAT(WriteOciArchive(layout_, file, 1700000000), IsOk());
+  const std::vector<Entry> entries = ReadEntries(ReadFileOrDie(file));
+  EXPECT_THAT(NamesOf(entries), ElementsAre("blobs/", "blobs/sha256/", "blobs/sha256/aa",
+                                            "blobs/sha256/bb", "index.json", "oci-layout"));
+  for (const Entry& e : entries) {
+    SCOPED_TRACE(e.name);
+    EXPECT_EQ(e.uid, 0);
+    EXPECT_EQ(e.gid, 0);
+    EXPECT_EQ(e.mtime, 1700000000);
+    EXPECT_EQ(e.type, e.name.back() == '/' ? '5' : '0');
+    EXPECT_EQ(e.mode, e.name.back() == '/' ? 0755 : 0644);
+  }
+  EXPECT_EQ(entries[2].data, "a");
+  EXPECT_EQ(entries[3].data, std::string(700, 'b'));
+  EXPECT_EQ(entries[4].data, ReadFileOrDie(layout_ + "/index.json"));
+}
+
+TEST_F(OciArchiveTest, SameLayoutGivesTheSameBytes) {
+  ASSERT_THAT(WriteOciArchive(layout_, tmp_.path() + "/1.tar", 0), IsOk());
+  ASSERT_THAT(WriteOciArchive(layout_, tmp_.path() + "/2.tar", 0), IsOk());
+  EXPECT_EQ(ReadFileOrDie(tmp_.path() + "/1.tar"), ReadFileOrDie(tmp_.path() + "/2.tar"));
+}
+
+TEST_F(OciArchiveTest, FailureLeavesTheOldArchive) {
+  const std::string file = tmp_.path() + "/out.tar";
+  WriteFileOrDie(file, "old archive");
+  std::filesystem::remove(layout_ + "/index.json");
+  EXPECT_THAT(WriteOciArchive(layout_, file, 0),
+              StatusIs(ErrorCode::kNotFound, HasSubstr("index.json")));
+  EXPECT_EQ(ReadFileOrDie(file), "old archive");
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(tmp_.path())) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_THAT(names, ElementsAre("layout", "out.tar"));
+}
+
+}  // namespace
+}  // namespace ocib
