@@ -73,3 +73,10 @@ ocib_add_gtest(ocib_build_spec_tests unit/builder/build_spec_test.cc
 target_link_libraries(ocib_build_spec_tests PRIVATE fmt::fmt)
 # The embedded base's pack (lib/base/static_base.cc).
 ocib_add_gtest(ocib_base_tests unit/base/static_base_test.cc)
+# Small parts of lib/core and lib/auth: ParallelFor, Status, media type
+# classes, base64.
+ocib_add_gtest(ocib_core_tests
+  unit/core/parallel_test.cc
+  unit/core/status_test.cc
+  unit/core/media_type_test.cc
+  unit/auth/base64_test.cc)

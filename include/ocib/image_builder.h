@@ -101,7 +101,8 @@ using KeyValues = std::vector<std::pair<std::string, std::string>>;
 // Everything one build needs, as typed values: what BuildImage builds. The
 // command line and build files (ocib/build_file.h) are two ways of filling
 // one; a tool fills it directly.
-struct OCIB_EXPORT BuildSpec {
+// Fields are grouped by meaning, not packed: one value per build.
+struct OCIB_EXPORT BuildSpec {  // NOLINT(clang-analyzer-optin.performance.Padding)
   // The base: `StaticBase`, `ScratchBase`, or a location. An OCI layout or
   // archive base is read in place (chosen as ocib/image_location.h says;
   // layer blobs are reused byte for byte). A registry base: the platforms

@@ -10,8 +10,9 @@
 namespace ocib {
 
 std::string Base64Encode(std::string_view bytes);
-// Accepts padded or unpadded input; nullopt on a character outside the
-// alphabet.
+// Accepts padded or unpadded input, the URL-safe alphabet's '-' and '_' as
+// '+' and '/' (JWT segments), and skips line breaks; decoding stops at the
+// first '='. nullopt on any other character outside the alphabet.
 std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace ocib

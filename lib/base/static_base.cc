@@ -189,7 +189,7 @@ Result<FileTree> StaticBaseTree() {
 }
 
 const std::set<std::string>& StaticBaseDirectories() {
-  static const auto* kDirs = [] {
+  static const auto* const kDirs = [] {
     auto* dirs = new std::set<std::string>;
     for (const CodeEntry& e : kCodeEntries) {
       if (e.content == nullptr) dirs->insert(e.path);

@@ -26,7 +26,7 @@ struct Output {
 Result<Output> OutputOf(const ImageLocation& where);
 
 // Whether `options` need a registry: tags to push, or a registry base.
-bool UsesRegistry(const BuildSpec& options);
+bool UsesRegistry(const BuildSpec& spec);
 
 // BuildImage for such options: checks the tags, pulls a registry base into
 // the cache, builds (through BuildImage, with the cached base and without

@@ -177,9 +177,10 @@ Result<std::string> LayerCache::Key(const FileTree& tree, const LayerOptions& op
         content = Digest::Sha256Of(*e.content).encoded();
       } else {
         auto hex = ContentDigest(e.source);
-        if (!hex)
+        if (!hex) {
           return std::move(hex).error().With(
               fmt::format("hashing {} for the layer cache", e.source));
+        }
         content = *hex;
       }
     } else {

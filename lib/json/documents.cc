@@ -309,9 +309,10 @@ Status ParseRootfs(const json& j, std::vector<Digest>* diff_ids) {
   }
   std::string type;
   OCIB_RETURN_IF_ERROR(ReadConfigString(*rootfs, "type", true, &type));
-  if (type != "layers")
+  if (type != "layers") {
     return InvalidArgument(
         fmt::format(R"(parsing image config: rootfs.type is "{}", not "layers")", type));
+  }
   auto ids = GetStringArray(*rootfs, "diff_ids");
   if (!ids) return ConfigError(ids.error());
   for (const auto& s : *ids) {

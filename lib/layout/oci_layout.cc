@@ -457,10 +457,10 @@ void OciLayout::SweepStaleTemps() const {
   auto sweep = [](const std::string& dir, std::initializer_list<std::string_view> prefixes) {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      std::string name = entry.path().filename().string();
+      const std::string name = entry.path().filename().string();
+      const std::string_view view = name;
       for (std::string_view prefix : prefixes) {
-        if (name.starts_with(prefix) &&
-            fsutil::IsStaleTempSuffix(std::string_view(name).substr(prefix.size()))) {
+        if (view.starts_with(prefix) && fsutil::IsStaleTempSuffix(view.substr(prefix.size()))) {
           ::unlink(entry.path().c_str());
           break;
         }

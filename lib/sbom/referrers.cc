@@ -104,7 +104,7 @@ Result<std::vector<Descriptor>> ListLayoutReferrers(OciLayout& layout, const Dig
   return ListIndexReferrers(layout, *index, subject, artifact_type, layout.path());
 }
 
-Result<std::vector<Descriptor>> ListIndexReferrers(BlobStore& layout, const Index& index_in,
+Result<std::vector<Descriptor>> ListIndexReferrers(BlobStore& store, const Index& index_in,
                                                    const Digest& subject,
                                                    std::string_view artifact_type,
                                                    std::string_view where) {
@@ -114,10 +114,10 @@ Result<std::vector<Descriptor>> ListIndexReferrers(BlobStore& layout, const Inde
   for (const Descriptor& entry : index->manifests) {
     const bool is_index = media_type::IsIndex(entry.media_type);
     if (!is_index && !media_type::IsManifest(entry.media_type)) continue;
-    auto has = layout.Has(entry.digest);
+    auto has = store.Has(entry.digest);
     if (!has) return std::move(has).error().With(what);
     if (!*has) continue;
-    auto bytes = layout.ReadAll(entry.digest);
+    auto bytes = store.ReadAll(entry.digest);
     if (!bytes) return std::move(bytes).error().With(what);
 
     Descriptor ref;

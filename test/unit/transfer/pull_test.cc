@@ -129,7 +129,8 @@ TEST(PullTest, AFailedPullRemovesTheLayoutItMade) {
 TEST(PullTest, AFailedPullRemovesOnlyALayoutItMade) {
   ocib::testing::ScopedTempDir tmp;
   auto reg = std::make_shared<fake::FakeRegistry>();
-  const std::string config = R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
+  const std::string config =
+      R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
   Manifest m;
   m.media_type = std::string(media_type::kImageManifest);
   m.config = DescribeBytes(media_type::kImageConfig, config);  // never stored: lost
