@@ -16,6 +16,7 @@
 namespace ocib {
 namespace {
 
+using ::ocib::testing::DirNames;
 using ::ocib::testing::IsOk;
 using ::ocib::testing::ReadFileOrDie;
 using ::ocib::testing::ScopedTempDir;
@@ -23,22 +24,13 @@ using ::ocib::testing::StatusIs;
 using ::ocib::testing::WriteFileOrDie;
 using ::testing::HasSubstr;
 
-std::vector<std::string> Names(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 TEST(FsUtilTest, WriteFileAtomicReplacesAndMakesTheDirectory) {
   ScopedTempDir tmp;
   const std::string path = tmp.path() + "/a/b/file";
   ASSERT_THAT(fsutil::WriteFileAtomic(path, "one"), IsOk());
   ASSERT_THAT(fsutil::WriteFileAtomic(path, "two"), IsOk());
   EXPECT_EQ(ReadFileOrDie(path), "two");
-  EXPECT_EQ(Names(tmp.path() + "/a/b"), std::vector<std::string>{"file"});
+  EXPECT_EQ(DirNames(tmp.path() + "/a/b"), std::vector<std::string>{"file"});
   EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
             std::filesystem::perms(0644));
 }
@@ -70,7 +62,7 @@ TEST(FsUtilTest, FailedStreamedWriteKeepsTheOldFileAndNoTemporary) {
   });
   EXPECT_THAT(st, StatusIs(ErrorCode::kDataLoss, HasSubstr("the source went away")));
   EXPECT_EQ(ReadFileOrDie(path), "old");
-  EXPECT_EQ(Names(tmp.path()), std::vector<std::string>{"file"});
+  EXPECT_EQ(DirNames(tmp.path()), std::vector<std::string>{"file"});
 }
 
 TEST(FsUtilTest, StreamedWriteIntoAMissingDirectoryIsAnError) {

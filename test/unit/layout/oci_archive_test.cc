@@ -16,6 +16,7 @@
 namespace ocib {
 namespace {
 
+using ::ocib::testing::DirNames;
 using ::ocib::testing::IsOk;
 using ::ocib::testing::ReadFileOrDie;
 using ::ocib::testing::ScopedTempDir;
@@ -114,12 +115,7 @@ TEST_F(OciArchiveTest, FailureLeavesTheOldArchive) {
   EXPECT_THAT(WriteOciArchive(layout_, file, 0),
               StatusIs(ErrorCode::kNotFound, HasSubstr("index.json")));
   EXPECT_EQ(ReadFileOrDie(file), "old archive");
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(tmp_.path())) {
-    names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  EXPECT_THAT(names, ElementsAre("layout", "out.tar"));
+  EXPECT_THAT(DirNames(tmp_.path()), ElementsAre("layout", "out.tar"));
 }
 
 }  // namespace
