@@ -83,18 +83,6 @@ bool IsStaleTempSuffix(std::string_view suffix) {
 
 namespace {
 
-// Writes to a file descriptor it does not own.
-class FdWriter : public Writer {
- public:
-  FdWriter(int fd, const std::string& path) : fd_(fd), path_(path) {}
-  Status Write(const void* data, size_t size) override { return WriteAll(fd_, data, size, path_); }
-  Status Close() override { return OkStatus(); }
-
- private:
-  int fd_;
-  const std::string& path_;
-};
-
 Status RenameOver(const std::string& tmp, const std::string& path) {
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;

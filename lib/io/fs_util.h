@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "ocib/io.h"
 #include "ocib/status.h"
@@ -12,6 +13,18 @@
 namespace ocib::fsutil {
 
 Status WriteAll(int fd, const void* data, size_t size, const std::string& what);
+// A Writer onto an open file descriptor it does not own (WriteAll; `what`
+// names the file in errors). Close does nothing.
+class FdWriter : public Writer {
+ public:
+  FdWriter(int fd, std::string what) : fd_(fd), what_(std::move(what)) {}
+  Status Write(const void* data, size_t size) override { return WriteAll(fd_, data, size, what_); }
+  Status Close() override { return OkStatus(); }
+
+ private:
+  int fd_;
+  std::string what_;
+};
 // Reads a whole regular file (following a symbolic link; see
 // io::ReadRegularFile); kNotFound if absent, kInvalidArgument if larger than
 // max or not a regular file.
@@ -30,7 +43,8 @@ Result<std::string> WriteTempFileWith(const std::string& path,
 // when missing. Readers see the old content or the new, never a part.
 Status WriteFileAtomic(const std::string& path, std::string_view bytes);
 // WriteFileAtomic with the content streamed (WriteTempFileWith): a file
-// that may be large (an archive) is never held in memory.
+// that may be large (an archive) is never held in memory. Unlike
+// WriteFileAtomic it makes no directory: a missing one is kIo.
 Status WriteFileAtomicWith(const std::string& path, const std::function<Status(Writer&)>& write);
 // A suffix that makes a temporary file's name unique across processes and
 // hosts and says who wrote it: "<pid>-<counter>-<salt>@<host>".

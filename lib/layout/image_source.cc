@@ -155,28 +155,6 @@ struct ArchiveCloser {
   void operator()(struct archive* a) const { api->read_free(a); }
 };
 
-// Writes into an open file descriptor.
-class FdWriter : public Writer {
- public:
-  FdWriter(int fd, const std::string& what) : fd_(fd), what_(what) {}
-  Status Write(const void* data, size_t size) override {
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-      const ssize_t n = ::write(fd_, p, size);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return IoError(fmt::format("writing {}: {}", what_, io::ErrnoText(errno)));
-      p += n;
-      size -= static_cast<size_t>(n);
-    }
-    return {};
-  }
-  Status Close() override { return {}; }
-
- private:
-  int fd_;
-  const std::string& what_;
-};
-
 // A gzip-compressed archive (`docker save | gzip`) is decompressed once
 // into an unnamed temporary file under $TMPDIR (gone when closed) and read
 // in place from there; any other file is returned as it is.
@@ -193,7 +171,7 @@ Result<std::shared_ptr<archive::OpenFile>> GunzipIfCompressed(
     return IoError(fmt::format("stat {}: {}", file->path, io::ErrnoText(errno)));
   }
   archive::MemberReader in(file, 0, st.st_size);
-  FdWriter sink(fd, file->path);
+  fsutil::FdWriter sink(fd, file->path);
   Status done = DecompressLayer(in, media_type::kLayerTarGzip, sink);
   if (!done) return std::move(done).error().With(fmt::format("decompressing {}", file->path));
   return out;

@@ -1,11 +1,10 @@
 // export and unpack: an image's flattened filesystem as a tar or in a
 // directory (ocib/unpack.h).
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -101,19 +100,6 @@ Result<std::vector<archive::NamedLayer>> Layers(ImageSource& source, const Descr
   return layers;
 }
 
-class FdWriter : public Writer {
- public:
-  FdWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  Status Write(const void* data, size_t size) override {
-    return fsutil::WriteAll(fd_, data, size, path_);
-  }
-  Status Close() override { return {}; }
-
- private:
-  int fd_;
-  std::string path_;
-};
-
 }  // namespace
 
 Result<UnpackReport> UnpackImage(const ImageLocation& source, const std::string& dir,
@@ -173,25 +159,12 @@ Result<UnpackReport> ExportImage(const ImageLocation& source, Writer& out,
 Result<UnpackReport> ExportImageToFile(const ImageLocation& source, const std::string& path,
                                        const UnpackOptions& options,
                                        const RegistryOptions& registry) {
-  const std::string tmp = fmt::format("{}.tmp-{}", path, fsutil::TempSuffix());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return IoError(fmt::format("creating {}: {}", tmp, io::ErrnoText(errno)));
-  FdWriter writer(fd, tmp);
-  auto report = ExportImage(source, writer, options, registry);
-  Status st;
-  if (report && ::fsync(fd) != 0) {
-    st = IoError(fmt::format("fsync {}: {}", tmp, io::ErrnoText(errno)));
-  }
-  ::close(fd);
-  if (report && st && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    st = IoError(fmt::format("renaming {} to {}: {}", tmp, path, io::ErrnoText(errno)));
-  }
-  if (!report || !st) {
-    ::unlink(tmp.c_str());
-    if (!report) return report;
-    return std::move(st).error();
-  }
-  return report;
+  std::optional<UnpackReport> report;
+  OCIB_RETURN_IF_ERROR(fsutil::WriteFileAtomicWith(path, [&](Writer& out) -> Status {
+    OCIB_ASSIGN_OR_RETURN(report, ExportImage(source, out, options, registry));
+    return OkStatus();
+  }));
+  return *std::move(report);
 }
 
 }  // namespace ocib
