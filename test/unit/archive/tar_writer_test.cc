@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "test/testing/tar_blocks.h"
 #include "test/testing/test_util.h"
 
 namespace ocib::tar {
@@ -14,6 +15,15 @@ namespace {
 
 using ::ocib::testing::IsOk;
 using ::ocib::testing::StatusIs;
+using ::ocib::testing::ustar::Block;
+using ::ocib::testing::ustar::Checksum;
+using ::ocib::testing::ustar::Field;
+using ::ocib::testing::ustar::Linkname;
+using ::ocib::testing::ustar::Name;
+using ::ocib::testing::ustar::Octal;
+using ::ocib::testing::ustar::Prefix;
+using ::ocib::testing::ustar::Text;
+using ::ocib::testing::ustar::Typeflag;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
@@ -55,50 +65,6 @@ struct Entry : Header {
     return *this;
   }
 };
-
-// One 512-byte block of `tar` (block 0 is the first header).
-std::string Block(const std::string& tar, size_t i) {
-  EXPECT_GE(tar.size(), (i + 1) * 512) << "no block " << i;
-  return tar.size() >= (i + 1) * 512 ? tar.substr(i * 512, 512) : std::string(512, '\0');
-}
-
-// Raw bytes of a header field.
-std::string Field(const std::string& block, size_t offset, size_t length) {
-  return block.substr(offset, length);
-}
-
-// A string field up to its first NUL.
-std::string Text(const std::string& block, size_t offset, size_t length) {
-  std::string f = Field(block, offset, length);
-  return f.substr(0, f.find('\0'));
-}
-
-// Octal digits up to the first NUL or space.
-int64_t Octal(const std::string& block, size_t offset, size_t length) {
-  int64_t v = 0;
-  for (size_t i = offset; i < offset + length; ++i) {
-    char c = block[i];
-    if (c == '\0' || c == ' ') break;
-    EXPECT_TRUE(c >= '0' && c <= '7') << "not octal: " << Field(block, offset, length);
-    v = v * 8 + (c - '0');
-  }
-  return v;
-}
-
-// The header checksum as the format defines it: every byte summed as
-// unsigned, the checksum field itself counted as eight spaces.
-int64_t Checksum(const std::string& block) {
-  int64_t sum = 0;
-  for (size_t i = 0; i < 512; ++i) {
-    sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(block[i]);
-  }
-  return sum;
-}
-
-char Typeflag(const std::string& block) { return block[156]; }
-std::string Name(const std::string& block) { return Text(block, 0, 100); }
-std::string Prefix(const std::string& block) { return Text(block, 345, 155); }
-std::string Linkname(const std::string& block) { return Text(block, 157, 100); }
 
 // The records of a pax extended header's data, each checked to start with
 // its own exact length.

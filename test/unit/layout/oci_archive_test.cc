@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "test/testing/tar_blocks.h"
 #include "test/testing/test_util.h"
 
 namespace ocib {
@@ -22,6 +23,11 @@ using ::ocib::testing::ReadFileOrDie;
 using ::ocib::testing::ScopedTempDir;
 using ::ocib::testing::StatusIs;
 using ::ocib::testing::WriteFileOrDie;
+using ::ocib::testing::ustar::Block;
+using ::ocib::testing::ustar::Checksum;
+using ::ocib::testing::ustar::Name;
+using ::ocib::testing::ustar::Octal;
+using ::ocib::testing::ustar::Typeflag;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -32,30 +38,24 @@ struct Entry {
   std::string data;
 };
 
-int64_t Octal(const std::string& tar, size_t at, size_t len) {
-  int64_t v = 0;
-  for (size_t i = at; i < at + len && tar[i] >= '0' && tar[i] <= '7'; ++i)
-    v = v * 8 + (tar[i] - '0');
-  return v;
-}
-
 // Reads the ustar headers of `tar` (no pax headers: the names are short).
 std::vector<Entry> ReadEntries(const std::string& tar) {
   std::vector<Entry> out;
   size_t at = 0;
   while (at + 512 <= tar.size() && tar[at] != '\0') {
+    const std::string block = Block(tar, at / 512);
+    EXPECT_EQ(Octal(block, 148, 8), Checksum(block));
     Entry e;
-    e.name = std::string(tar.c_str() + at);
-    e.name.resize(std::min<size_t>(e.name.size(), 100));
-    e.mode = Octal(tar, at + 100, 8);
-    e.uid = Octal(tar, at + 108, 8);
-    e.gid = Octal(tar, at + 116, 8);
-    const int64_t size = Octal(tar, at + 124, 12);
-    e.mtime = Octal(tar, at + 136, 12);
-    e.type = tar[at + 156];
-    e.data = tar.substr(at + 512, static_cast<size_t>(size));
+    e.name = Name(block);
+    e.mode = Octal(block, 100, 8);
+    e.uid = Octal(block, 108, 8);
+    e.gid = Octal(block, 116, 8);
+    const auto size = static_cast<size_t>(Octal(block, 124, 12));
+    e.mtime = Octal(block, 136, 12);
+    e.type = Typeflag(block);
+    e.data = tar.substr(at + 512, size);
     out.push_back(e);
-    at += 512 + (static_cast<size_t>(size) + 511) / 512 * 512;
+    at += 512 + (size + 511) / 512 * 512;
   }
   // Two zero blocks end the archive, and nothing follows them.
   EXPECT_EQ(tar.size(), at + 1024);
