@@ -361,22 +361,9 @@ class StaticKeychain : public Keychain {
   std::map<std::string, Credential> creds_;
 };
 
+// Credentials: readable by their owner only.
 Status WritePrivateFile(const std::string& path, const std::string& bytes) {
-  size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir));
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return IoError(fmt::format("creating {}: {}", tmp, io::ErrnoText(errno)));
-  ::fchmod(fd, 0600);
-  Status s = fsutil::WriteAll(fd, bytes.data(), bytes.size(), tmp);
-  if (s && ::fsync(fd) != 0) s = IoError(fmt::format("fsync {}: {}", tmp, io::ErrnoText(errno)));
-  ::close(fd);
-  if (s && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    s = IoError(fmt::format("renaming {} to {}: {}", tmp, path, io::ErrnoText(errno)));
-  }
-  if (!s) ::unlink(tmp.c_str());
-  return s;
+  return fsutil::WriteFileAtomic(path, bytes, 0600);
 }
 
 std::string HelperFor(const json& cfg, const std::string& key) {

@@ -2,6 +2,7 @@
 #ifndef OCIB_LIB_IO_FS_UTIL_H_
 #define OCIB_LIB_IO_FS_UTIL_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -34,14 +35,16 @@ Result<std::string> ReadFile(const std::string& path, size_t max_size);
 // its other writes allow.
 Result<std::string> WriteTempFileFor(const std::string& path, std::string_view bytes);
 // WriteTempFileFor with the content streamed: `write` gets the new file (not
-// following a symlink, created with O_EXCL) as a Writer; when it fails the
-// file is removed and its error returned.
+// following a symlink, created with O_EXCL, permissions `mode`) as a
+// Writer; when it fails the file is removed and its error returned.
 Result<std::string> WriteTempFileWith(const std::string& path,
-                                      const std::function<Status(Writer&)>& write);
+                                      const std::function<Status(Writer&)>& write,
+                                      uint32_t mode = 0644);
 // Replaces `path` with `bytes` atomically: a temporary file next to it
 // (WriteTempFileFor), renamed over it; the directory is made (MakeDirs)
-// when missing. Readers see the old content or the new, never a part.
-Status WriteFileAtomic(const std::string& path, std::string_view bytes);
+// when missing. Readers see the old content or the new, never a part. The
+// file gets permissions `mode` (0600 for credentials), whatever the umask.
+Status WriteFileAtomic(const std::string& path, std::string_view bytes, uint32_t mode = 0644);
 // WriteFileAtomic with the content streamed (WriteTempFileWith): a file
 // that may be large (an archive) is never held in memory. Unlike
 // WriteFileAtomic it makes no directory: a missing one is kIo.

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "test/testing/test_util.h"
+#include <sys/stat.h>
 
 namespace ocib {
 namespace {
@@ -33,6 +34,17 @@ TEST(FsUtilTest, WriteFileAtomicReplacesAndMakesTheDirectory) {
   EXPECT_EQ(DirNames(tmp.path() + "/a/b"), std::vector<std::string>{"file"});
   EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
             std::filesystem::perms(0644));
+}
+
+TEST(FsUtilTest, ModeIsSetWhateverTheUmask) {
+  ScopedTempDir tmp;
+  const std::string path = tmp.path() + "/private";
+  const mode_t old = ::umask(0777);  // a umask that would leave no permission
+  const Status st = fsutil::WriteFileAtomic(path, "secret", 0600);
+  ::umask(old);
+  ASSERT_THAT(st, IsOk());
+  EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms(0600));
 }
 
 TEST(FsUtilTest, StreamedWriteGetsEveryPiece) {
