@@ -81,8 +81,6 @@ bool IsStaleTempSuffix(std::string_view suffix) {
   return ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
-namespace {
-
 Status RenameOver(const std::string& tmp, const std::string& path) {
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
@@ -91,8 +89,6 @@ Status RenameOver(const std::string& tmp, const std::string& path) {
   }
   return OkStatus();
 }
-
-}  // namespace
 
 Result<std::string> WriteTempFileWith(const std::string& path,
                                       const std::function<Status(Writer&)>& write, uint32_t mode) {

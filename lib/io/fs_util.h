@@ -40,6 +40,9 @@ Result<std::string> WriteTempFileFor(const std::string& path, std::string_view b
 Result<std::string> WriteTempFileWith(const std::string& path,
                                       const std::function<Status(Writer&)>& write,
                                       uint32_t mode = 0644);
+// Renames the temporary file `tmp` (WriteTempFileFor's) over `path`; when
+// that fails, removes `tmp` and returns kIo naming both.
+Status RenameOver(const std::string& tmp, const std::string& path);
 // Replaces `path` with `bytes` atomically: a temporary file next to it
 // (WriteTempFileFor), renamed over it; the directory is made (MakeDirs)
 // when missing. Readers see the old content or the new, never a part. The

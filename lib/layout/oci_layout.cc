@@ -522,11 +522,7 @@ Status OciLayout::UpdateIndex(const std::vector<IndexEntry>& entries) {
     ::unlink(tmp.c_str());
     return std::move(synced).error().With("before naming the blobs in " + path);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status st = IoError(fmt::format("rename {} to {}: {}", tmp, path, ErrnoText(errno)));
-    ::unlink(tmp.c_str());
-    return st;
-  }
+  OCIB_RETURN_IF_ERROR(fsutil::RenameOver(tmp, path));
   return fsutil::FsyncDir(dir_);
 }
 
@@ -543,11 +539,7 @@ Result<std::vector<Descriptor>> OciLayout::RemoveEntries(
   idx.media_type = std::string(media_type::kImageIndex);
   const std::string path = dir_ + "/index.json";
   OCIB_ASSIGN_OR_RETURN(std::string tmp, fsutil::WriteTempFileFor(path, idx.Serialize()));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status st = IoError(fmt::format("rename {} to {}: {}", tmp, path, ErrnoText(errno)));
-    ::unlink(tmp.c_str());
-    return std::move(st).error();
-  }
+  OCIB_RETURN_IF_ERROR(fsutil::RenameOver(tmp, path));
   OCIB_RETURN_IF_ERROR(fsutil::FsyncDir(dir_));
   return removed;
 }
