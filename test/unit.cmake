@@ -59,8 +59,14 @@ ocib_add_gtest(ocib_checks_tests
   unit/layout/consistency_test.cc
   unit/layout/layer_check_test.cc
   unit/builder/image_builder_test.cc)
-# The typed image model (lib/image).
-ocib_add_gtest(ocib_image_tests unit/image/image_test.cc unit/image/image_sboms_test.cc)
+# The typed image model (lib/image): its operations, reading, writing,
+# ReplaceBase and SBOMs.
+ocib_add_gtest(ocib_image_tests
+  unit/image/image_test.cc
+  unit/image/image_io_test.cc
+  unit/image/image_write_test.cc
+  unit/image/replace_base_test.cc
+  unit/image/image_sboms_test.cc)
 target_link_libraries(ocib_image_tests PRIVATE nlohmann_json::nlohmann_json)
 # Layer tarballs and directories read with libarchive (lib/archive/tar_read.cc),
 # which is loaded with dlopen (lib/archive/libarchive_api.cc).
