@@ -24,8 +24,12 @@ target_link_libraries(ocib_unit_tests PRIVATE nlohmann_json::nlohmann_json)
 # Tests that mirror lib/ (test/unit/<part>/<file>_test.cc for lib/<part>/<file>.cc).
 ocib_add_gtest(ocib_io_tests
   unit/io/blob_store_test.cc
+  unit/io/file_range_reader_test.cc
   unit/io/fs_util_test.cc
-  unit/io/memory_store_test.cc)
+  unit/io/memory_store_test.cc
+  unit/io/open_file_test.cc
+  unit/io/shared_library_test.cc
+  unit/io/streams_test.cc)
 ocib_add_gtest(ocib_token_answer_tests unit/registry/token_answer_test.cc)
 # Flattening layers for export and unpack (lib/archive/unpack.cc).
 ocib_add_gtest(ocib_unpack_tests unit/archive/unpack_test.cc)

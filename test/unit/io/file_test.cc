@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
@@ -66,27 +65,6 @@ TEST(RegularFileTest, ReadsNoMoreThanMaxSize) {
   WriteFileOrDie(tmp.path() + "/f", std::string(100, 'x'));
   EXPECT_THAT(ReadRegularFile(tmp.path() + "/f", 99),
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("larger than 99")));
-}
-
-TEST(FileReaderTest, AFileThatGrowsWhileReadIsDataLoss) {
-  ScopedTempDir tmp;
-  const std::string path = tmp.path() + "/f";
-  WriteFileOrDie(path, "abc");
-  auto reader = FileReader::Open(path, Links::kRefuse);
-  ASSERT_THAT(reader, IsOk());
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::app);
-    out << std::string(1000, 'z');
-  }
-  char buf[4096];
-  Result<size_t> n = size_t{0};
-  size_t total = 0;
-  do {
-    n = (*reader)->Read(buf, sizeof buf);
-    if (n) total += *n;
-  } while (n && *n > 0);
-  EXPECT_THAT(n, StatusIs(ErrorCode::kDataLoss, HasSubstr("grew")));
-  EXPECT_LE(total, 4u);
 }
 
 TEST(FsUtilTest, FsyncDirReportsFailure) {
