@@ -1,12 +1,10 @@
-# Registry part (issue 3): unit tests with an in-memory fake transport, and
+# Registry part (issue 3): unit tests with an in-memory fake transport (those
+# of one lib/ file are in test/unit, see unit.cmake), and
 # end-to-end tests against Debian's docker-registry started by the scripts
 # themselves on 127.0.0.1 (packages: docker-registry skopeo apache2-utils
 # openssl python3 jq curl; a missing one makes the test skip, code 77).
 find_package(nlohmann_json 3 REQUIRED)
 ocib_add_gtest(ocib_registry_test
-  ${CMAKE_CURRENT_LIST_DIR}/registry/challenge_test.cc
-  ${CMAKE_CURRENT_LIST_DIR}/registry/keychain_test.cc
-  ${CMAKE_CURRENT_LIST_DIR}/registry/registry_client_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/referrers_push_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/referrers_copy_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/registry/cert_dirs_test.cc

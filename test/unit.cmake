@@ -38,12 +38,19 @@ ocib_add_gtest(ocib_archive_tests unit/core/image_location_test.cc
   unit/layout/docker_archive_test.cc
   unit/layout/oci_archive_test.cc)
 target_link_libraries(ocib_archive_tests PRIVATE nlohmann_json::nlohmann_json)
-# The registry client's session, uploads and walks, push and pull
-# (lib/transfer), and the HTTP transport.
+# The registry client (lib/registry: its session, WWW-Authenticate
+# challenges, uploads, referrers, blobs streamed from a registry),
+# the image walk, push and pull (lib/transfer), and the HTTP transport.
 ocib_add_gtest(ocib_registry_unit_tests
   unit/http/curl_transport_test.cc
   unit/registry/session_test.cc
+  unit/registry/challenge_test.cc
+  unit/registry/registry_client_test.cc
+  unit/registry/referrer_info_test.cc
+  unit/registry/registry_referrers_test.cc
+  unit/registry/remote_blob_test.cc
   unit/registry/blob_upload_test.cc
+  unit/transfer/image_walk_test.cc
   unit/transfer/pull_test.cc
   unit/registry/push_record_test.cc
   unit/transfer/push_test.cc
@@ -90,3 +97,7 @@ ocib_add_gtest(ocib_core_tests
   unit/core/status_test.cc
   unit/core/media_type_test.cc
   unit/auth/base64_test.cc)
+# The keychain (lib/auth/keychain.cc): Docker and containers auth files,
+# credential helpers.
+ocib_add_gtest(ocib_auth_tests unit/auth/keychain_test.cc)
+target_link_libraries(ocib_auth_tests PRIVATE nlohmann_json::nlohmann_json)

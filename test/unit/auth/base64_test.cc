@@ -64,5 +64,15 @@ TEST(Base64Test, CharactersOutsideTheAlphabetAreRefused) {
   }
 }
 
+// The credentials of a Docker config entry, and short inputs, round trip;
+// bytes outside the alphabet are refused.
+TEST(Base64Test, RoundTrip) {
+  EXPECT_EQ(Base64Encode("ocib:ocibpass"), "b2NpYjpvY2licGFzcw==");
+  EXPECT_EQ(*Base64Decode("b2NpYjpvY2licGFzcw=="), "ocib:ocibpass");
+  EXPECT_EQ(*Base64Decode(Base64Encode("a")), "a");
+  EXPECT_EQ(*Base64Decode(Base64Encode("ab")), "ab");
+  EXPECT_FALSE(Base64Decode("!!").has_value());
+}
+
 }  // namespace
 }  // namespace ocib

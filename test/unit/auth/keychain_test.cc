@@ -1,4 +1,5 @@
-// Docker config.json / auth.json lookup, credential helpers, login files.
+// The keychain (lib/auth/keychain.cc): Docker config.json / auth.json
+// lookup, credential helpers, login files.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -71,14 +72,6 @@ TEST(ConvertToHostnameTest, DockerCliVectors) {
     ++checked;
   }
   EXPECT_EQ(checked, 16);  // an emptied fixture fails instead of passing
-}
-
-TEST(Base64Test, RoundTrip) {
-  EXPECT_EQ(Base64Encode("ocib:ocibpass"), "b2NpYjpvY2licGFzcw==");
-  EXPECT_EQ(*Base64Decode("b2NpYjpvY2licGFzcw=="), "ocib:ocibpass");
-  EXPECT_EQ(*Base64Decode(Base64Encode("a")), "a");
-  EXPECT_EQ(*Base64Decode(Base64Encode("ab")), "ab");
-  EXPECT_FALSE(Base64Decode("!!").has_value());
 }
 
 TEST_F(KeychainTest, MissingConfigIsAnonymous) { EXPECT_TRUE(Resolve("example.com").empty()); }
