@@ -3,7 +3,8 @@ ocib_add_gtest(ocib_ops_tests
   unit/ops/tags_test.cc
   unit/ops/delete_test.cc
   unit/ops/mutate_test.cc
-  unit/ops/append_rebase_test.cc)
+  unit/ops/append_test.cc
+  unit/ops/rebase_test.cc)
 target_link_libraries(ocib_ops_tests PRIVATE nlohmann_json::nlohmann_json)
 ocib_add_gtest(ocib_unit_tests
   unit/core/digest_test.cc
@@ -35,6 +36,7 @@ ocib_add_gtest(ocib_token_answer_tests unit/registry/token_answer_test.cc)
 ocib_add_gtest(ocib_unpack_tests unit/archive/unpack_test.cc)
 # Image locations and archives read in place (docker-archive, oci-archive).
 ocib_add_gtest(ocib_archive_tests unit/core/image_location_test.cc
+  unit/layout/image_source_test.cc
   unit/layout/docker_archive_test.cc
   unit/layout/oci_archive_test.cc)
 target_link_libraries(ocib_archive_tests PRIVATE nlohmann_json::nlohmann_json)
