@@ -321,7 +321,7 @@ void AddCachePruneCommand(CLI::App* cache, CommandContext& ctx) {
     po.dry_run = f.dry_run;
     auto r = LayerCache::Prune(dir, po);
     if (!r) {
-      ctx.exit_code = ReportError(std::move(r).error().With("cache prune " + dir));
+      ctx.exit_code = ReportError(std::move(r).error().With(fmt::format("cache prune {}", dir)));
       return;
     }
     const char* would = f.dry_run ? "would have " : "";
@@ -346,7 +346,7 @@ void AddCacheVerifyCommand(CLI::App* cache, CommandContext& ctx) {
     if (!dir) return;
     auto r = LayerCache::Verify(*dir);
     if (!r) {
-      ctx.exit_code = ReportError(std::move(r).error().With("cache verify " + *dir));
+      ctx.exit_code = ReportError(std::move(r).error().With(fmt::format("cache verify {}", *dir)));
       return;
     }
     for (const std::string& p : r->problems) std::cerr << "ocib: cache verify: " << p << "\n";
@@ -368,7 +368,7 @@ void AddValidateCommand(CLI::App& app, CommandContext& ctx) {
   validate->callback([dir, &ctx]() {
     auto r = IsLocalLocation(*dir) ? ValidateLocation(*dir) : ValidateLayout(*dir);
     if (!r) {
-      ctx.exit_code = ReportError(std::move(r).error().With("validate " + *dir));
+      ctx.exit_code = ReportError(std::move(r).error().With(fmt::format("validate {}", *dir)));
       return;
     }
     for (const auto& p : r->problems) std::cerr << "ocib: validate: " << p << "\n";

@@ -59,7 +59,7 @@ Status ParseBinaryTexts(const BuildTexts& t, BuildSpec& spec) {
       return InvalidArgument(fmt::format("--binary \"{}\": want PLATFORM=PATH", b));
     }
     auto p = Platform::Parse(b.substr(0, eq));
-    if (!p) return std::move(p).error().With("--binary " + b);
+    if (!p) return std::move(p).error().With(fmt::format("--binary {}", b));
     for (const auto& [q, path] : spec.binaries) {
       if (q.Matches(*p)) {
         return InvalidArgument(fmt::format("--binary given twice for {}", p->ToString()));
@@ -89,7 +89,7 @@ Status ParseLocationTexts(const BuildTexts& t, BuildSpec& spec) {
   spec.tags.clear();
   for (const std::string& text : t.tags) {
     auto where = ImageLocation::Parse(text);
-    if (!where) return std::move(where).error().With("--tag " + text);
+    if (!where) return std::move(where).error().With(fmt::format("--tag {}", text));
     if (where->registry() == nullptr) {
       return InvalidArgument(fmt::format("--tag \"{}\" is not a registry reference", text));
     }

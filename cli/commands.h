@@ -27,8 +27,6 @@ struct CommandContext {
 // otherwise (CLI11's own message applies).
 std::optional<std::string> ExplainUsageError(const CLI::App& app,
                                              const std::vector<std::string>& args);
-// Edit distance (insertions, deletions, substitutions, transpositions).
-size_t EditDistance(const std::string& a, const std::string& b);
 
 // Prints "ocib: error: <context>: <message>" to stderr and returns the exit
 // code for the error.

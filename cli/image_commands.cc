@@ -142,8 +142,8 @@ void AddMutateCommand(CLI::App& app, CommandContext& ctx) {
       "mutate",
       "Change the config of an image (every platform): new configs, manifests and index; "
       "layers untouched");
-  cmd->add_option("source", *src, "REF or oci:DIR[:TAG]")->required();
-  cmd->add_option("destination", *dst, "REF or oci:DIR[:TAG]")->required();
+  cmd->add_option("source", *src, "REF, oci:DIR[:TAG] or an archive")->required();
+  cmd->add_option("destination", *dst, "REF, oci:DIR[:TAG] or an archive")->required();
   cmd->add_option("--entrypoint", m->entrypoint, "Entrypoint argument (repeatable; '' clears)");
   cmd->add_option("--cmd", m->cmd, "Cmd argument (repeatable; '' clears)");
   cmd->add_option("--env", m->env, "K=V (repeatable): set a variable");

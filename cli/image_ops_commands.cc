@@ -105,8 +105,8 @@ void AddAppendCommand(CLI::App& app, CommandContext& ctx) {
       "append",
       "Add layers (from tarballs or directories) to an image, every platform; base layers "
       "untouched and not downloaded");
-  cmd->add_option("source", *src, "REF or oci:DIR[:TAG]")->required();
-  cmd->add_option("destination", *dst, "REF or oci:DIR[:TAG]")->required();
+  cmd->add_option("source", *src, "REF, oci:DIR[:TAG] or an archive")->required();
+  cmd->add_option("destination", *dst, "REF, oci:DIR[:TAG] or an archive")->required();
   cmd->add_option("--layer", a->layers,
                   "[PLATFORM=]FILE: a .tar, .tar.gz or .tar.zst, or a directory (repeatable; in "
                   "order)")
@@ -153,8 +153,8 @@ void AddRebaseCommand(CLI::App& app, CommandContext& ctx) {
   auto dst = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand(
       "rebase", "Swap the base layers of an image (every platform); its own layers untouched");
-  cmd->add_option("source", *src, "REF or oci:DIR[:TAG]")->required();
-  cmd->add_option("destination", *dst, "REF or oci:DIR[:TAG]")->required();
+  cmd->add_option("source", *src, "REF, oci:DIR[:TAG] or an archive")->required();
+  cmd->add_option("destination", *dst, "REF, oci:DIR[:TAG] or an archive")->required();
   cmd->add_option("--base", b->base, "The new base: REF or oci:DIR[:TAG]")->required();
   cmd->add_option("--old-base", b->old_base,
                   "The old base (default: the image's org.opencontainers.image.base.name at "

@@ -70,7 +70,7 @@ Result<std::vector<std::string>> ReadDocuments(const std::string& text, const Re
   if (!where) return std::move(where).error().With("inspect");
   if (where->registry() == nullptr) {
     auto docs = InspectLayout(text);
-    if (!docs) return std::move(docs).error().With("inspect " + text);
+    if (!docs) return std::move(docs).error().With(fmt::format("inspect {}", text));
     return docs;
   }
   RegistryOptions o = MakeRegistryOptions(f);
@@ -285,7 +285,9 @@ int RunSbom(const std::string& text, const std::string& platform, const Registry
   if (!remote) return ReportError(std::move(remote).error().With("sbom"));
   auto doc = *remote ? RegistrySbom(**remote, platform, MakeRegistryOptions(f))
                      : LayoutSbom(text, platform);
-  if (!doc) return ReportError(*remote ? doc.error() : std::move(doc).error().With("sbom " + text));
+  if (!doc)
+    return ReportError(*remote ? doc.error()
+                               : std::move(doc).error().With(fmt::format("sbom {}", text)));
   std::cout << *doc << "\n";
   return kExitOk;
 }
@@ -297,7 +299,7 @@ int RunReferrers(const std::string& text, const std::string& type, const Registr
                        : LayoutReferrers(text, type);
   if (!lines) {
     return ReportError(*remote ? lines.error()
-                               : std::move(lines).error().With("referrers " + text));
+                               : std::move(lines).error().With(fmt::format("referrers {}", text)));
   }
   for (const std::string& l : *lines) std::cout << l << "\n";
   return kExitOk;

@@ -220,7 +220,7 @@ int RunDigest(const std::string& ref_text, const RemoteFlags& f) {
   if (where->IsLocal()) {
     // The first document InspectLayout returns is the named one, byte for byte.
     auto docs = InspectLayout(ref_text);
-    if (!docs) return ReportError(std::move(docs).error().With("digest " + ref_text));
+    if (!docs) return ReportError(std::move(docs).error().With(fmt::format("digest {}", ref_text)));
     std::cout << Digest::Sha256Of(docs->front()).ToString() << "\n";
     return kExitOk;
   }
@@ -244,16 +244,18 @@ int RunLogin(const std::string& registry_arg, const std::string& user, bool pass
              const RemoteFlags& f) {
   std::string registry = NormalizeRegistryArg(registry_arg);
   std::string what = "login " + registry;
-  if (user.empty()) return ReportError(InvalidArgument(what + ": --username is required"));
+  if (user.empty())
+    return ReportError(InvalidArgument(fmt::format("{}: --username is required", what)));
   if (!password_stdin) {
-    return ReportError(InvalidArgument(what + ": --password-stdin is required"));
+    return ReportError(InvalidArgument(fmt::format("{}: --password-stdin is required", what)));
   }
   std::string password((std::istreambuf_iterator<char>(std::cin)),
                        std::istreambuf_iterator<char>());
   while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
     password.pop_back();
   }
-  if (password.empty()) return ReportError(InvalidArgument(what + ": empty password on stdin"));
+  if (password.empty())
+    return ReportError(InvalidArgument(fmt::format("{}: empty password on stdin", what)));
   Credential cred;
   cred.username = user;
   cred.password = password;
@@ -272,7 +274,7 @@ int RunLogin(const std::string& registry_arg, const std::string& user, bool pass
 int RunLogout(const std::string& registry_arg) {
   std::string registry = NormalizeRegistryArg(registry_arg);
   Status s = EraseCredential(registry);
-  if (!s) return ReportError(std::move(s).error().With("logout " + registry));
+  if (!s) return ReportError(std::move(s).error().With(fmt::format("logout {}", registry)));
   std::cerr << "ocib: removed credentials for " << registry << "\n";
   return kExitOk;
 }

@@ -1,5 +1,7 @@
 // "Did you mean": explains a command line CLI11 refused because of an
 // unknown command or flag, suggesting the nearest known name.
+#include "ocib/suggest.h"
+
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -39,19 +41,11 @@ std::vector<std::string> CommandNames(const CLI::App& app) {
 }
 
 // "; did you mean 'X'?" for the nearest candidate within the distance a
-// typo makes, else "".
+// typo makes (a third of the word, 1 to 3), else "".
 std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates) {
-  std::optional<std::string> best;
-  size_t best_distance = 0;
-  for (const std::string& c : candidates) {
-    size_t d = EditDistance(word, c);
-    if (!best || d < best_distance) {
-      best = c;
-      best_distance = d;
-    }
-  }
-  size_t limit = std::max<size_t>(1, std::min<size_t>(3, word.size() / 3));
-  if (word.size() <= 2 || !best || best_distance > limit) return "";
+  const size_t limit = std::max<size_t>(1, std::min<size_t>(3, word.size() / 3));
+  std::optional<std::string> best = ClosestMatch(word, candidates, limit);
+  if (word.size() <= 2 || !best) return "";
   return fmt::format("; did you mean '{}'?", *best);
 }
 
@@ -66,24 +60,6 @@ std::optional<std::string> CheckFlag(const CLI::App& app, const std::string& arg
 }
 
 }  // namespace
-
-size_t EditDistance(const std::string& a, const std::string& b) {
-  // Optimal string alignment: insertions, deletions, substitutions and
-  // transpositions of neighbours cost 1.
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
 
 std::optional<std::string> ExplainUsageError(const CLI::App& app,
                                              const std::vector<std::string>& args) {

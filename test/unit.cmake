@@ -12,6 +12,7 @@ ocib_add_gtest(ocib_unit_tests
   unit/core/platform_test.cc
   unit/core/reference_test.cc
   unit/core/utf8_test.cc
+  unit/core/suggest_test.cc
   unit/json/documents_test.cc
   unit/archive/file_tree_test.cc
   unit/archive/layer_builder_test.cc
@@ -38,7 +39,8 @@ ocib_add_gtest(ocib_unpack_tests unit/archive/unpack_test.cc)
 ocib_add_gtest(ocib_archive_tests unit/core/image_location_test.cc
   unit/layout/image_source_test.cc
   unit/layout/docker_archive_test.cc
-  unit/layout/oci_archive_test.cc)
+  unit/layout/oci_archive_test.cc
+  unit/layout/archive_writer_test.cc)
 target_link_libraries(ocib_archive_tests PRIVATE nlohmann_json::nlohmann_json)
 # The registry client (lib/registry: its session, WWW-Authenticate
 # challenges, uploads, referrers, blobs streamed from a registry),

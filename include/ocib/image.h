@@ -12,10 +12,10 @@
 // and the same operations give the same digests. No time stamp is taken
 // from the clock.
 //
-// Reading: ReadImage takes an oci:DIR[:TAG] layout or a registry
-// reference (archives: kInvalidArgument). Manifests and configs are read
-// (bounded, verified against their descriptors); layers are not: each
-// Image keeps the store they are in (the layout, or the registry
+// Reading: ReadImage takes an oci:DIR[:TAG] layout, an oci-archive or
+// docker-archive (read in place) or a registry reference. Manifests and
+// configs are read (bounded, verified against their descriptors); layers
+// are not: each Image keeps the store they are in (the layout, the archive, or the registry
 // repository as a BlobStore, ocib/registry_store.h) and WriteImage copies
 // only what the destination lacks. Registry to registry, layers are mounted
 // (same registry) or streamed (another one), never stored on disk.
@@ -33,6 +33,7 @@
 #include "ocib/descriptor.h"
 #include "ocib/digest.h"
 #include "ocib/export.h"
+#include "ocib/image_config.h"
 #include "ocib/image_location.h"
 #include "ocib/layer.h"
 #include "ocib/manifest.h"
@@ -115,7 +116,8 @@ OCIB_EXPORT Result<ImageIndex> ReadImage(const ImageLocation& from, const Regist
 
 struct OCIB_EXPORT WrittenImage {
   Descriptor root;
-  // "REF@sha256:..." or "oci:DIR:TAG@sha256:...".
+  // "REF@sha256:...", "oci:DIR:TAG@sha256:..." or the archive's location
+  // "@sha256:...".
   std::vector<std::string> written;
   // True when the destination tag already named the root: nothing written
   // (one HEAD of the tag, or one read of index.json).
@@ -124,8 +126,11 @@ struct OCIB_EXPORT WrittenImage {
 
 // Writes `image` to a layout (blobs it lacks copied, documents written with
 // one round of flushes, then one index.json write: the attachments listed
-// untagged, then the tag) or a registry (blobs HEADed, mounted or uploaded,
-// manifests, the attachments, then the tag). The destination must be a tag.
+// untagged, then the tag), a registry (blobs HEADed, mounted or uploaded,
+// manifests, the attachments, then the tag) or an archive (ocib/
+// archive_writer.h: written whole, entries dated 1970, replacing the file;
+// an oci-archive lists the attachments, a docker-archive holds one platform
+// image and no attachment). The destination must be a tag.
 // With attachments, "unchanged" also needs them to be there: in a layout,
 // each of them listed in index.json; in a registry, as
 // RegistryOptions::check_referrers checks a push's referrers (by default a
@@ -134,7 +139,8 @@ OCIB_EXPORT Result<WrittenImage> WriteImage(const ImageIndex& image, const Image
                                             const RegistryOptions& options);
 
 // How many referrers the location's images had (listed through the
-// referrers API or the layout's index.json); notes for what failed.
+// referrers API or the layout's index.json; an archive's are not
+// counted); notes for what failed.
 struct OCIB_EXPORT ReferrerCount {
   int total = 0;
   std::vector<std::string> notes;
@@ -142,6 +148,31 @@ struct OCIB_EXPORT ReferrerCount {
 OCIB_EXPORT ReferrerCount CountReferrers(const ImageLocation& from,
                                          const std::vector<Digest>& subjects,
                                          const RegistryOptions& options);
+
+// ---- Starting an image ---------------------------------------------------
+
+// An image with no layers: `config` (its diff_ids must be empty:
+// kInvalidArgument otherwise), written in canonical form, and an OCI
+// manifest listing it. Its platform is the config's; no store holds its
+// blobs (WriteImage writes the documents).
+OCIB_EXPORT Result<Image> EmptyImage(const ImageConfig& config);
+
+// A new image on `base`, as `build` starts one: the base's layers (read
+// where the base's are), its config as ImageConfig keeps it (fields it does
+// not model are dropped, ocib/image_config.h) with a history of one entry
+// per layer (the base's when it describes its layers, else entries
+// "base layer K" dated as the base), and a new OCI manifest annotated with
+// org.opencontainers.image.base.digest (the base's manifest) and
+// org.opencontainers.image.base.name (`base_name`, when not empty). The
+// base manifest's own annotations are not kept. ReplaceBase starts from
+// the same history, so both give the digests a build gives.
+OCIB_EXPORT Result<Image> ImageOnBase(const Image& base, const std::string& base_name);
+
+// `image` with `config` as its config document, written in canonical form
+// (only the fields ImageConfig models). Its diff_ids must be the image's
+// (kInvalidArgument otherwise); the image's platform becomes the config's.
+// The manifest keeps its config media type (an OCI image's is OCI's).
+OCIB_EXPORT Result<Image> WithConfigFile(const Image& image, const ImageConfig& config);
 
 // ---- Operations on one image ---------------------------------------------
 
@@ -176,8 +207,9 @@ struct OCIB_EXPORT NewLayer {
 };
 // Appends a layer: manifest layer, config rootfs.diff_ids, and a history
 // entry {created, created_by} (`created`: RFC 3339, empty for none) when
-// the config's history has one entry per layer (an image without history
-// stays without: a history must describe every layer or none).
+// the config's history has one entry per layer (an image with layers and
+// no history stays without: a history must describe every layer or none;
+// an image with no layers and no history gets one).
 OCIB_EXPORT Result<Image> AppendLayer(const Image& image, const NewLayer& layer,
                                       const std::string& created, const std::string& created_by);
 // Builds `tree` into `store` (ocib/layer.h: sorted, 0:0, one mtime) and
@@ -221,6 +253,13 @@ OCIB_EXPORT Result<ImageIndex> SelectPlatforms(const ImageIndex& index,
                                                const std::vector<Platform>& platforms);
 // The image of `index` for `platform` (kNotFound naming the available ones).
 OCIB_EXPORT Result<Image> FindPlatform(const ImageIndex& index, const Platform& platform);
+// A new root for `images` (at least one): with one image, its manifest;
+// with more, an OCI image index listing their manifests in order, each
+// entry with its image's platform, annotated with `annotations` (with one
+// image, `annotations` must be empty: set them on the image). Reindex, by
+// contrast, keeps an existing index's entries and fields.
+OCIB_EXPORT Result<ImageIndex> MakeIndex(
+    std::vector<Image> images, const std::map<std::string, std::string>& annotations = {});
 // `index` with `images` (same number, same order) in place of its images:
 // a new root (the index document with the new entries' digests and sizes,
 // the other entries left out, `annotations` set; or the single manifest).

@@ -6,6 +6,7 @@
 #define OCIB_INCLUDE_OCIB_OCIB_H_
 
 #include "ocib/append.h"
+#include "ocib/archive_writer.h"
 #include "ocib/auth.h"
 #include "ocib/blob_store.h"
 #include "ocib/build_file.h"
@@ -41,6 +42,7 @@
 #include "ocib/sbom.h"
 #include "ocib/sbom_query.h"
 #include "ocib/status.h"
+#include "ocib/suggest.h"
 #include "ocib/tags.h"
 #include "ocib/unpack.h"
 #include "ocib/validate.h"

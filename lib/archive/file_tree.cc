@@ -125,8 +125,9 @@ Status FileTree::AddHostFile(const std::string& source, std::string_view dest, u
     return Error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
                  fmt::format("stat {}: {}", source, ErrnoText(err)));
   }
-  if (S_ISDIR(st.st_mode)) return InvalidArgument(source + " is a directory, not a file");
-  if (!S_ISREG(st.st_mode)) return InvalidArgument(source + " is not a regular file");
+  if (S_ISDIR(st.st_mode))
+    return InvalidArgument(fmt::format("{} is a directory, not a file", source));
+  if (!S_ISREG(st.st_mode)) return InvalidArgument(fmt::format("{} is not a regular file", source));
   if (::access(source.c_str(), R_OK) != 0) {
     return Error(ErrorCode::kIo, fmt::format("cannot read {}: {}", source, ErrnoText(errno)));
   }
@@ -208,7 +209,8 @@ Result<FileEntry> HostChildEntry(const std::string& host, const std::string& pat
                                  const struct stat& st) {
   if (S_ISLNK(st.st_mode)) return HostSymlinkEntry(host, path, st);
   if (S_ISREG(st.st_mode)) return HostFileEntry(host, path, st);
-  return InvalidArgument(host + " is a special file (device, socket or FIFO); not supported");
+  return InvalidArgument(
+      fmt::format("{} is a special file (device, socket or FIFO); not supported", host));
 }
 
 // The names in the host directory `host` but "." and "..", sorted.
@@ -238,7 +240,8 @@ Status FileTree::AddHostPath(const std::string& source, std::string_view dest) {
     Put(std::move(e));
     return {};
   }
-  if (!S_ISDIR(st.st_mode)) return InvalidArgument(source + " is not a file or directory");
+  if (!S_ISDIR(st.st_mode))
+    return InvalidArgument(fmt::format("{} is not a file or directory", source));
   // Depth-first walk; entries are sorted later.
   std::vector<std::pair<std::string, std::string>> stack{{source, root}};
   while (!stack.empty()) {

@@ -130,18 +130,19 @@ Status WriteEntries(const std::vector<FileEntry>& entries, Writer* tar_sink, int
       continue;
     }
     auto reader = io::FileReader::Open(e.source);
-    if (!reader) return std::move(reader).error().With("adding " + e.path);
+    if (!reader) return std::move(reader).error().With(fmt::format("adding {}", e.path));
     int64_t left = e.size;
     while (left > 0) {
       auto n = (*reader)->Read(buf.data(), static_cast<size_t>(std::min<int64_t>(
                                                left, static_cast<int64_t>(buf.size()))));
-      if (!n) return std::move(n).error().With("adding " + e.path);
-      if (*n == 0) return IoError(e.source + " shrank while it was being read");
+      if (!n) return std::move(n).error().With(fmt::format("adding {}", e.path));
+      if (*n == 0) return IoError(fmt::format("{} shrank while it was being read", e.source));
       OCIB_RETURN_IF_ERROR(writer.WriteData(buf.data(), *n));
       left -= static_cast<int64_t>(*n);
     }
     auto extra = (*reader)->Read(buf.data(), 1);
-    if (extra && *extra != 0) return IoError(e.source + " grew while it was being read");
+    if (extra && *extra != 0)
+      return IoError(fmt::format("{} grew while it was being read", e.source));
   }
   return writer.Finish();
 }
@@ -192,7 +193,7 @@ Status DecompressLayer(Reader& blob, std::string_view media_type, Writer& sink) 
     owned = io::NewZstdReader(&blob);
     src = owned.get();
   } else if (media_type != media_type::kLayerTar) {
-    return InvalidArgument("unsupported layer media type " + std::string(media_type));
+    return InvalidArgument(fmt::format("unsupported layer media type {}", std::string(media_type)));
   }
   std::vector<char> buf(1 << 17);
   while (true) {

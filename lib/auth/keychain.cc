@@ -52,7 +52,7 @@ Result<std::optional<std::string>> ReadConfigFile(const std::string& path) {
   auto bytes = fsutil::ReadFile(path, size_t{4} << 20);
   if (!bytes) {
     if (bytes.error().code() == ErrorCode::kNotFound) return std::optional<std::string>();
-    return std::move(bytes).error().With("reading " + path);
+    return std::move(bytes).error().With(fmt::format("reading {}", path));
   }
   return std::optional<std::string>(std::move(*bytes));
 }
@@ -246,7 +246,7 @@ std::string TrimWs(std::string s) {
 Result<Credential> HelperGet(const std::string& helper, const std::string& key) {
   std::string program = "docker-credential-" + helper;
   auto r = RunHelper({program, "get"}, key + "\n");
-  if (!r) return std::move(r).error().With("running " + program);
+  if (!r) return std::move(r).error().With(fmt::format("running {}", program));
   if (r->exit_code == 127) {
     return NotFound(fmt::format("credential helper {} not found in PATH", program));
   }
@@ -475,7 +475,7 @@ Status StoreCredential(const std::string& registry, const Credential& credential
     json payload = {
         {"ServerURL", key}, {"Username", credential.username}, {"Secret", credential.password}};
     auto r = RunHelper({program, "store"}, payload.dump());
-    if (!r) return std::move(r).error().With("running " + program);
+    if (!r) return std::move(r).error().With(fmt::format("running {}", program));
     if (r->exit_code != 0) {
       return IoError(
           fmt::format("{} store {} failed: {}", program, key, TrimWs(r->out).substr(0, 200)));
@@ -491,7 +491,7 @@ Status StoreCredential(const std::string& registry, const Credential& credential
 Status EraseCredential(const std::string& registry) {
   std::string path = DockerConfigPath();
   OCIB_ASSIGN_OR_RETURN(json cfg, LoadJsonFile(path));
-  if (cfg.is_null()) return NotFound("not logged in to " + registry);
+  if (cfg.is_null()) return NotFound(fmt::format("not logged in to {}", registry));
   std::string key = DockerConfigKey(registry);
   bool removed = false;
   std::string helper = HelperFor(cfg, key);
@@ -510,7 +510,7 @@ Status EraseCredential(const std::string& registry) {
     for (const std::string& k : keys) auths->erase(k);
     removed = removed || !keys.empty();
   }
-  if (!removed) return NotFound("not logged in to " + registry);
+  if (!removed) return NotFound(fmt::format("not logged in to {}", registry));
   return WritePrivateFile(path, cfg.dump(1, '\t') + "\n");
 }
 

@@ -25,6 +25,7 @@
 #include "ocib/layer.h"
 #include "ocib/platform.h"
 #include "ocib/sbom.h"
+#include "ocib/suggest.h"
 
 #include "lib/builder/remote_build.h"
 #include "lib/core/parallel.h"
@@ -421,36 +422,15 @@ const Field* FindField(std::string_view key) {
   return nullptr;
 }
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 Error UnknownKey(const std::string& path, std::string_view key) {
-  std::string best;
-  size_t best_distance = 3;  // suggest only close misspellings
   std::vector<std::string> keys = BuildFileFields();
   keys.emplace_back("name");
   keys.emplace_back("images");
-  for (const auto& k : keys) {
-    size_t d = EditDistance(key, k);
-    if (d < best_distance) {
-      best_distance = d;
-      best = k;
-    }
-  }
   std::string message = "unknown key";
-  if (!best.empty()) message += fmt::format(" (did you mean \"{}\"?)", best);
+  // Only close misspellings: two edits at most.
+  if (auto best = ClosestMatch(key, keys, 2)) {
+    message += fmt::format(" (did you mean \"{}\"?)", *best);
+  }
   return At(path, message);
 }
 
@@ -518,7 +498,7 @@ Result<std::vector<BuildFileImage>> ParseDocument(std::string_view text, const C
     std::string what = e.what();
     auto pos = what.find("] ");
     if (pos != std::string::npos) what = what.substr(pos + 2);
-    return InvalidArgument("not valid JSON: " + what);
+    return InvalidArgument(fmt::format("not valid JSON: {}", what));
   } catch (const std::exception& e) {
     return InvalidArgument(std::string("not valid JSON: ") + e.what());
   }
@@ -535,7 +515,8 @@ Result<std::vector<BuildFileImage>> ParseDocument(std::string_view text, const C
   for (const auto& [key, value] : doc.items()) {
     if (key != "images") {
       Error e = UnknownKey(Member("", key), key);
-      return InvalidArgument(e.message() + "; a file with \"images\" has no other top-level key");
+      return InvalidArgument(
+          fmt::format("{}; a file with \"images\" has no other top-level key", e.message()));
     }
   }
   const ojson& list = doc["images"];
@@ -571,7 +552,7 @@ Result<std::vector<BuildFileImage>> ParseBuildFile(std::string_view json,
 
 Result<std::vector<BuildFileImage>> LoadBuildFile(const std::string& path) {
   auto text = fsutil::ReadFile(path, kMaxBuildFileBytes);
-  if (!text) return std::move(text).error().With("reading build file " + path);
+  if (!text) return std::move(text).error().With(fmt::format("reading build file {}", path));
   std::string dir = std::filesystem::path(path).parent_path().string();
   return ParseBuildFile(*text, path, dir);
 }

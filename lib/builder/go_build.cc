@@ -115,7 +115,8 @@ Result<std::vector<std::string>> GoBuildAll(const BuildSpec& options,
   }
   for (auto& t : threads) t.join();
   for (size_t i = 0; i < platforms.size(); ++i) {
-    if (runs[i].error) return std::move(*runs[i].error).With("building " + options.go_package);
+    if (runs[i].error)
+      return std::move(*runs[i].error).With(fmt::format("building {}", options.go_package));
     if (runs[i].exit_code != 0) {
       return Error(ErrorCode::kBuildFailed,
                    fmt::format("go build {} for {} failed (exit {}):\n{}", options.go_package,

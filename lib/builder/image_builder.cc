@@ -13,8 +13,10 @@
 
 #include <fmt/format.h>
 
+#include "ocib/archive_writer.h"
 #include "ocib/digest.h"
 #include "ocib/go_buildinfo.h"
+#include "ocib/image.h"
 #include "ocib/image_config.h"
 #include "ocib/image_location.h"
 #include "ocib/layer_cache.h"
@@ -32,10 +34,8 @@
 #include "lib/io/streams.h"
 #include "lib/json/json_util.h"
 #include "lib/layout/deferred_store.h"
-#include "lib/layout/docker_archive.h"
 #include "lib/layout/image_source.h"
 #include "lib/layout/layer_check.h"
-#include "lib/layout/oci_archive.h"
 #include <sys/stat.h>
 
 namespace ocib {
@@ -99,36 +99,40 @@ void ReportLayer(const BuildEvents& events, int index, const Layer& layer, bool 
   events.on_layer(e);
 }
 
-// One platform of a base image, resolved.
+// One platform of a base image, resolved: the image (its layers read from
+// the base's source) and its platform as the base writes it.
 struct BasePlatform {
-  Platform platform;  // as the base writes it
-  ImageConfig config;
-  std::vector<Descriptor> layers;
-  Descriptor manifest;
+  Platform platform;
+  Image image;
 };
 
 struct Base {
   enum class Kind { kStatic, kScratch, kLayout } kind = Kind::kStatic;
-  std::unique_ptr<ImageSource> source;  // kLayout: a layout or an archive, read in place
+  std::shared_ptr<ImageSource> source;  // kLayout: a layout or an archive, read in place
   std::string name;
   std::vector<BasePlatform> platforms;  // kLayout: one per requested platform
 };
 
-Result<BasePlatform> LoadBaseManifest(BlobStore& layout, const Descriptor& desc) {
-  OCIB_ASSIGN_OR_RETURN(std::string bytes, layout.ReadAll(desc.digest));
-  OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(bytes));
-  OCIB_ASSIGN_OR_RETURN(std::string cbytes, layout.ReadAll(m.config.digest));
-  OCIB_ASSIGN_OR_RETURN(ImageConfig c, ImageConfig::Parse(cbytes));
+Result<BasePlatform> LoadBaseManifest(const std::shared_ptr<ImageSource>& source,
+                                      const Descriptor& desc) {
+  BasePlatform bp;
+  Image& image = bp.image;
+  OCIB_ASSIGN_OR_RETURN(image.manifest.bytes, source->ReadAll(desc.digest));
+  image.manifest.descriptor = desc;
+  OCIB_ASSIGN_OR_RETURN(Manifest m, Manifest::Parse(image.manifest.bytes));
+  OCIB_ASSIGN_OR_RETURN(image.config.bytes, source->ReadAll(m.config.digest));
+  image.config.descriptor = m.config;
+  OCIB_ASSIGN_OR_RETURN(ImageConfig c, ImageConfig::Parse(image.config.bytes));
   if (c.diff_ids.size() != m.layers.size()) {
     return InvalidArgument(
         fmt::format("base manifest {} has {} layers but its config has {} diff_ids",
                     desc.digest.ToString(), m.layers.size(), c.diff_ids.size()));
   }
-  BasePlatform bp;
   bp.platform = desc.platform ? *desc.platform : c.platform();
-  bp.config = std::move(c);
-  bp.layers = std::move(m.layers);
-  bp.manifest = desc;
+  image.platform = bp.platform;
+  image.layers = std::move(m.layers);
+  image.diff_ids = std::move(c.diff_ids);
+  image.blobs.store = source;
   return bp;
 }
 
@@ -148,16 +152,16 @@ Result<Base> ResolveBase(const BuildBase& from, const std::vector<Platform>& pla
   }
   base.kind = Base::Kind::kLayout;
   auto source = OpenImageSource(*where);
-  if (!source) return std::move(source).error().With("opening base " + spec);
+  if (!source) return std::move(source).error().With(fmt::format("opening base {}", spec));
   base.source = std::move(*source);
   auto top = ResolveImage(*base.source, *where);
-  if (!top) return std::move(top).error().With("resolving base " + spec);
+  if (!top) return std::move(top).error().With(fmt::format("resolving base {}", spec));
   std::vector<Descriptor> candidates;
   if (media_type::IsIndex(top->media_type)) {
     auto bytes = base.source->ReadAll(top->digest);
-    if (!bytes) return std::move(bytes).error().With("reading base index " + spec);
+    if (!bytes) return std::move(bytes).error().With(fmt::format("reading base index {}", spec));
     auto idx = Index::Parse(*bytes);
-    if (!idx) return std::move(idx).error().With("reading base index " + spec);
+    if (!idx) return std::move(idx).error().With(fmt::format("reading base index {}", spec));
     candidates = idx->manifests;
   } else {
     candidates.push_back(*top);
@@ -167,8 +171,8 @@ Result<Base> ResolveBase(const BuildBase& from, const std::vector<Platform>& pla
     for (const auto& c : candidates) {
       if (!media_type::IsManifest(c.media_type) && !c.media_type.empty()) continue;
       if (c.platform && !c.platform->Matches(want)) continue;
-      auto bp = LoadBaseManifest(*base.source, c);
-      if (!bp) return std::move(bp).error().With("reading base " + spec);
+      auto bp = LoadBaseManifest(base.source, c);
+      if (!bp) return std::move(bp).error().With(fmt::format("reading base {}", spec));
       if (!bp->platform.Matches(want)) continue;
       base.platforms.push_back(std::move(*bp));
       found = true;
@@ -181,12 +185,12 @@ Result<Base> ResolveBase(const BuildBase& from, const std::vector<Platform>& pla
   // Base layers are checked before anything is written (absent ones are lent
   // by a registry when the image is pushed, or missing: an error later).
   for (const auto& bp : base.platforms) {
-    for (const auto& l : bp.layers) {
+    for (const auto& l : bp.image.layers) {
       auto have = base.source->Has(l.digest);
-      if (!have) return std::move(have).error().With("checking base " + spec);
+      if (!have) return std::move(have).error().With(fmt::format("checking base {}", spec));
       if (!*have) continue;
       Status checked = CheckLayerBlob(*base.source, l);
-      if (!checked) return std::move(checked).error().With("checking base " + spec);
+      if (!checked) return std::move(checked).error().With(fmt::format("checking base {}", spec));
     }
   }
   return base;
@@ -221,7 +225,7 @@ Status KeepBaseDirectories(const Base& base, FileTree& shared) {
   } else {
     for (const BasePlatform& bp : base.platforms) {
       OCIB_ASSIGN_OR_RETURN(build::BaseDirectories have,
-                            build::LayerDirectories(*base.source, bp.layers));
+                            build::LayerDirectories(*base.source, bp.image.layers));
       dirs.merge(have.dirs);
       complete = complete && have.complete;
     }
@@ -244,7 +248,8 @@ Status CheckOutput(const build::Output& out) {
     if (::stat((dir + "/oci-layout").c_str(), &lst) == 0) {
       // Existing layout: it must be valid (never overwritten when corrupt).
       auto layout = OciLayout::Open(dir);
-      if (!layout) return std::move(layout).error().With("opening output layout " + dir);
+      if (!layout)
+        return std::move(layout).error().With(fmt::format("opening output layout {}", dir));
     } else if (::stat((dir + "/index.json").c_str(), &lst) == 0) {
       return InvalidArgument(
           fmt::format("output {} has an index.json but no oci-layout file", dir));
@@ -345,10 +350,12 @@ Status CheckBinaries(const BuildSpec& o, Plan& plan) {
   for (size_t i = 0; i < plan.binaries.size(); ++i) {
     FileTree probe;
     auto st = probe.AddHostFile(plan.binaries[i], plan.binary_dest, 0755);
-    if (!st) return std::move(st).error().With("binary for " + plan.platforms[i].ToString());
+    if (!st)
+      return std::move(st).error().With(fmt::format("binary for {}", plan.platforms[i].ToString()));
     auto reader = io::FileReader::Open(plan.binaries[i]);
     if (!reader)
-      return std::move(reader).error().With("binary for " + plan.platforms[i].ToString());
+      return std::move(reader).error().With(
+          fmt::format("binary for {}", plan.platforms[i].ToString()));
     if (!o.binary_unchecked) {
       OCIB_RETURN_IF_ERROR(build::CheckBinaryPlatform(plan.binaries[i], plan.platforms[i]));
     }
@@ -367,10 +374,10 @@ Status PlanFiles(const BuildSpec& o, Plan& plan) {
       return InvalidArgument(fmt::format("file \"{}\": want a source and a destination", text));
     }
     auto norm = FileTree::NormalizePath(f.destination);
-    if (!norm) return std::move(norm).error().With("file " + text);
+    if (!norm) return std::move(norm).error().With(fmt::format("file {}", text));
     build::FileInput input{text, FileTree()};
     auto st = input.tree.AddHostPath(f.source, f.destination);
-    if (!st) return std::move(st).error().With("file " + text);
+    if (!st) return std::move(st).error().With(fmt::format("file {}", text));
     inputs.push_back(std::move(input));
     plan.shared_dests.push_back(*norm);
   }
@@ -462,7 +469,7 @@ Status OpenCache(const BuildSpec& o, Plan& plan) {
     dir = *def;
   }
   auto cache = LayerCache::Open(dir);
-  if (!cache) return std::move(cache).error().With("the layer cache " + dir);
+  if (!cache) return std::move(cache).error().With(fmt::format("the layer cache {}", dir));
   plan.cache = std::move(*cache);
   return {};
 }
@@ -526,53 +533,85 @@ struct JoinOnExit {
   ~JoinOnExit() { Join(); }
 };
 
-// The build's output layout. An existing one is opened at once. A new one
-// is created on another thread (its files are fsynced) while the build
-// checks its cached layers: until this build writes one, it holds no blob.
-class OutputLayout {
+// The build's output: a layout, or an archive (an ArchiveWriter gathers
+// the blobs; Finish writes the file). An existing layout is opened at once.
+// A new one, and an archive's private layout, are created on another
+// thread (their files are fsynced) while the build checks its cached
+// layers: until this build writes one, they hold no blob.
+class BuildOutput {
  public:
-  explicit OutputLayout(std::string dir) : dir_(std::move(dir)) {
+  BuildOutput(build::Output out, int64_t mtime) : out_(std::move(out)), mtime_(mtime) {
     struct stat st {};
-    fresh_ = ::stat((dir_ + "/oci-layout").c_str(), &st) != 0;
+    fresh_ = out_.archive || ::stat((out_.path + "/oci-layout").c_str(), &st) != 0;
     if (fresh_) {
-      maker_ = std::thread([this] { layout_ = OciLayout::OpenOrCreate(dir_); });
+      maker_ = std::thread([this] { Open(); });
     } else {
-      layout_ = OciLayout::OpenOrCreate(dir_);
+      Open();
     }
   }
-  ~OutputLayout() { Wait(); }
-  OutputLayout(const OutputLayout&) = delete;
-  OutputLayout& operator=(const OutputLayout&) = delete;
+  ~BuildOutput() { Wait(); }
+  BuildOutput(const BuildOutput&) = delete;
+  BuildOutput& operator=(const BuildOutput&) = delete;
 
-  // True when the layout did not exist: no lookup needs to ask it for a blob.
+  // True when the output held nothing: no lookup needs to ask it for a blob.
   bool fresh() const { return fresh_; }
+  // The layout's directory or the archive's file.
+  const std::string& path() const { return out_.path; }
   // After a failed build: removes a layout this build created while its
   // index.json is still empty (nothing of anyone's refers to its blobs), so
-  // that a failure leaves no empty layout behind.
+  // that a failure leaves no empty layout behind. (An archive's blobs go
+  // with its writer.)
   void DiscardIfFreshAndEmpty() {
     Wait();
-    if (!fresh_ || !layout_ || !*layout_) return;
-    auto idx = (*layout_)->ReadIndex();
+    if (!fresh_ || !layout_) return;
+    auto idx = layout_->ReadIndex();
     if (!idx || !idx->manifests.empty()) return;
-    layout_ = std::unique_ptr<OciLayout>();
-    for (const char* name : {"/oci-layout", "/index.json"}) ::unlink((dir_ + name).c_str());
-    fsutil::RemoveAll(dir_ + "/blobs");
-    ::rmdir(dir_.c_str());  // only when empty: the directory may be the user's
+    layout_.reset();
+    for (const char* name : {"/oci-layout", "/index.json"}) ::unlink((out_.path + name).c_str());
+    fsutil::RemoveAll(out_.path + "/blobs");
+    ::rmdir(out_.path.c_str());  // only when empty: the directory may be the user's
   }
-  // Waits for the layout to be opened or created. Not thread safe.
-  Result<OciLayout*> Get() {
+  // Waits for the output to be opened or created. Not thread safe.
+  Result<BlobStore*> Get() {
     Wait();
-    if (!layout_) return layout_.error().With("opening output " + dir_);
-    return layout_->get();
+    if (!opened_) return opened_.error().With(fmt::format("opening output {}", out_.path));
+    if (archive_) return static_cast<BlobStore*>(archive_.get());
+    return static_cast<BlobStore*>(layout_.get());
+  }
+  // Lists `root` under the output's tag after the `referrers`: one
+  // index.json update, or the archive written.
+  Status Finish(const std::vector<Descriptor>& referrers, const Descriptor& root) {
+    if (archive_) return archive_->Commit(root, referrers);
+    std::vector<OciLayout::IndexEntry> entries;
+    for (const Descriptor& r : referrers) entries.push_back({r, ""});
+    entries.push_back({root, out_.tag});
+    if (auto st = layout_->UpdateIndex(entries); !st) {
+      return std::move(st).error().With(fmt::format("updating {}/index.json", out_.path));
+    }
+    return {};
   }
 
  private:
+  void Open() {
+    if (out_.archive) {
+      auto w = ArchiveWriter::Create(*out_.archive, mtime_);
+      if (w) archive_ = std::move(*w);
+      opened_ = w ? Status() : Status(std::move(w).error());
+      return;
+    }
+    auto l = OciLayout::OpenOrCreate(out_.path);
+    if (l) layout_ = std::move(*l);
+    opened_ = l ? Status() : Status(std::move(l).error());
+  }
   void Wait() {
     if (maker_.joinable()) maker_.join();
   }
-  std::string dir_;
+  build::Output out_;
+  int64_t mtime_ = 0;
   bool fresh_ = false;
-  Result<std::unique_ptr<OciLayout>> layout_ = std::unique_ptr<OciLayout>();
+  Status opened_;
+  std::unique_ptr<OciLayout> layout_;
+  std::unique_ptr<ArchiveWriter> archive_;
   std::thread maker_;
 };
 
@@ -586,7 +625,7 @@ void LogLine(const BuildSpec& o, const std::string& line) {
 // Not movable: `trees` points into it, threads use it.
 struct LayerWork {
   LayerWork(const BuildSpec& options, Plan& build_plan, Base& build_base,
-            OutputLayout& output_layout)
+            BuildOutput& output_layout)
       : o(options), plan(build_plan), base(build_base), output(output_layout) {
     lopts.compression = o.compression;
     lopts.level = o.compression_level;
@@ -600,7 +639,7 @@ struct LayerWork {
   const BuildSpec& o;
   Plan& plan;
   Base& base;
-  OutputLayout& output;
+  BuildOutput& output;
   LayerOptions lopts;
   std::string created;
   std::atomic<int> compressed{0};
@@ -624,7 +663,7 @@ struct LayerWork {
   std::vector<std::optional<Layer>> peeked;
   bool all_peeked = false;
   std::atomic<size_t> next_lookup{0};
-  OciLayout* out = nullptr;  // the output layout, once opened
+  BlobStore* out = nullptr;  // the output's store, once opened
   // Last: its threads are joined before the state they use is destroyed.
   JoinOnExit lookers;
 };
@@ -645,7 +684,8 @@ Status MakeLayerTrees(LayerWork& w) {
   for (size_t i = 0; i < w.plan.platforms.size(); ++i) {
     Status st = w.bin_trees[i].AddHostFile(w.plan.binaries[i], w.plan.binary_dest, 0755);
     if (!st) {
-      return std::move(st).error().With("building the layer for " + w.plan.platforms[i].ToString());
+      return std::move(st).error().With(
+          fmt::format("building the layer for {}", w.plan.platforms[i].ToString()));
     }
   }
   if (w.static_tree) w.trees.push_back(&*w.static_tree);
@@ -744,20 +784,23 @@ Status AddBaseLayers(LayerWork& w, NewLayers& added, BuildResult& result) {
     result.base_bytes = layer->descriptor.size;
   } else if (w.base.kind == Base::Kind::kLayout) {
     for (const auto& bp : w.base.platforms) {
-      for (const auto& l : bp.layers) {
+      for (const auto& l : bp.image.layers) {
         if (w.o.absent_base_layers) {
           auto have = w.base.source->Has(l.digest);
           if (!have) {
-            return std::move(have).error().With("checking base layer " + l.digest.ToString());
+            return std::move(have).error().With(
+                fmt::format("checking base layer {}", l.digest.ToString()));
           }
           if (!*have) continue;  // lent by a registry when the output is pushed
         }
         auto st = w.out->CopyFrom(*w.base.source, l);
-        if (!st) return std::move(st).error().With("copying base layer " + l.digest.ToString());
+        if (!st)
+          return std::move(st).error().With(
+              fmt::format("copying base layer {}", l.digest.ToString()));
       }
     }
     if (!w.base.platforms.empty()) {
-      for (const auto& l : w.base.platforms.front().layers) result.base_bytes += l.size;
+      for (const auto& l : w.base.platforms.front().image.layers) result.base_bytes += l.size;
     }
   }
   return {};
@@ -796,8 +839,8 @@ Status AddPlatformLayers(LayerWork& w, NewLayers& added) {
     auto& r = *results[i];
     if (!r) {
       if (!first_error) {
-        first_error =
-            std::move(r).error().With("building the layer for " + w.plan.platforms[i].ToString());
+        first_error = std::move(r).error().With(
+            fmt::format("building the layer for {}", w.plan.platforms[i].ToString()));
       }
       continue;
     }
@@ -825,66 +868,51 @@ struct Documents {
   std::vector<std::string> lines;
 };
 
-// One platform's image while it is put together.
-struct PlatformDocs {
-  ImageConfig cfg;
-  std::vector<Descriptor> layers;
-  std::vector<HistoryEntry> history;
-  Platform written;
-  std::optional<Descriptor> base_manifest;
-};
-
-// Starts platform i's image from its base: the embedded one or the layout's.
-PlatformDocs StartFromBase(const DocContext& c, const NewLayers& added, size_t i) {
-  PlatformDocs d;
-  d.written = c.plan.platforms[i].Normalized();
-  if (c.base.kind == Base::Kind::kStatic) {
-    d.cfg.config = base::StaticBaseConfig();
-    d.cfg.diff_ids.push_back(added.static_base->diff_id);
-    d.layers.push_back(added.static_base->descriptor);
-    d.history.push_back({c.created, "ocib: embedded static base", "", "", false});
-  } else if (c.base.kind == Base::Kind::kLayout) {
-    const BasePlatform& bp = c.base.platforms[i];
-    d.cfg = bp.config;
-    // The canonical spelling, whatever the base's: one platform, one digest.
-    d.written = bp.platform.Normalized();
-    d.layers = bp.layers;
-    d.base_manifest = bp.manifest;
-    auto non_empty =
-        static_cast<size_t>(std::count_if(d.cfg.history.begin(), d.cfg.history.end(),
-                                          [](const HistoryEntry& h) { return !h.empty_layer; }));
-    d.history = d.cfg.history;
-    if (non_empty != d.layers.size()) {
-      d.history.clear();
-      for (size_t k = 0; k < d.layers.size(); ++k) {
-        d.history.push_back({d.cfg.created, "base layer " + std::to_string(k), "", "", false});
-      }
-    }
-  }
-  return d;
+// The platform platform i's image is written for: the base's (in its
+// canonical spelling: one platform, one digest), else the build's.
+Platform WrittenPlatform(const DocContext& c, size_t i) {
+  return c.base.kind == Base::Kind::kLayout ? c.base.platforms[i].platform.Normalized()
+                                            : c.plan.platforms[i].Normalized();
 }
 
-// Adds the shared and platform i's layers with their history; sets the date and platform.
-void AddBuildLayers(const DocContext& c, const NewLayers& added, size_t i, PlatformDocs& d) {
+// Sets the config's platform fields.
+void SetPlatform(const Platform& p, ImageConfig& cfg) {
+  cfg.os = p.os;
+  cfg.architecture = p.architecture;
+  cfg.variant = p.variant;
+  cfg.os_version = p.os_version;
+  cfg.os_features = p.os_features;
+}
+
+// The image platform i starts from: the base image, the embedded base's
+// config (its layer is appended next), or nothing (scratch).
+Result<Image> StartImage(const DocContext& c, size_t i) {
+  if (c.base.kind == Base::Kind::kLayout) {
+    return ImageOnBase(c.base.platforms[i].image, c.o.base_name);
+  }
+  ImageConfig cfg;
+  SetPlatform(WrittenPlatform(c, i), cfg);
+  if (c.base.kind == Base::Kind::kStatic) cfg.config = base::StaticBaseConfig();
+  return EmptyImage(cfg);
+}
+
+// Appends the build's layers to platform i's image, each with its history
+// entry: the embedded base's, the shared files', the platform's binary.
+Result<Image> AppendBuildLayers(const DocContext& c, const NewLayers& added, size_t i, Image img) {
+  auto append = [&](const Layer& l, const std::string& by) {
+    return AppendLayer(img, {l.descriptor, l.diff_id, nullptr}, c.created, by);
+  };
+  if (added.static_base) {
+    OCIB_ASSIGN_OR_RETURN(img, append(*added.static_base, "ocib: embedded static base"));
+  }
   if (added.shared) {
-    d.layers.push_back(added.shared->descriptor);
-    d.cfg.diff_ids.push_back(added.shared->diff_id);
     std::string by = "ocib build: files";
     for (const auto& dest : c.plan.shared_dests) by += " /" + dest;
-    d.history.push_back({c.created, by, "", "", false});
+    OCIB_ASSIGN_OR_RETURN(img, append(*added.shared, by));
   }
-  d.layers.push_back(added.per_platform[i].descriptor);
-  d.cfg.diff_ids.push_back(added.per_platform[i].diff_id);
-  d.history.push_back(
-      {c.created, "ocib build: binary /" + c.plan.binary_dest + " (" + d.written.ToString() + ")",
-       "", "", false});
-  d.cfg.history = std::move(d.history);
-  d.cfg.created = c.created;
-  d.cfg.os = d.written.os;
-  d.cfg.architecture = d.written.architecture;
-  d.cfg.variant = d.written.variant;
-  d.cfg.os_version = d.written.os_version;
-  d.cfg.os_features = d.written.os_features;
+  return append(added.per_platform[i],
+                fmt::format("ocib build: binary /{} ({})", c.plan.binary_dest,
+                            WrittenPlatform(c, i).ToString()));
 }
 
 // Sets the container settings: entrypoint, cmd, env, labels, ports, user, workdir.
@@ -909,32 +937,17 @@ void SetContainerConfig(const DocContext& c, ContainerConfig& cc) {
   if (o.workdir) cc.working_dir = *o.workdir;
 }
 
-// Writes platform i's config and manifest into `docs`.
-Result<PlatformImage> WritePlatformImage(const DocContext& c, const NewLayers& added, size_t i,
-                                         const PlatformDocs& d, DeferredBlobStore& docs) {
-  std::string cbytes = d.cfg.Serialize();
-  OCIB_ASSIGN_OR_RETURN(Descriptor cdesc, docs.Put(media_type::kImageConfig, cbytes));
-  Manifest m;
-  m.media_type = std::string(media_type::kImageManifest);
-  m.config = cdesc;
-  m.layers = d.layers;
-  m.annotations = c.plan.annotations;
-  if (d.base_manifest) {
-    m.annotations.emplace("org.opencontainers.image.base.digest",
-                          d.base_manifest->digest.ToString());
-    if (!c.o.base_name.empty()) {
-      m.annotations.emplace("org.opencontainers.image.base.name", c.o.base_name);
-    }
-  }
-  std::string mbytes = m.Serialize();
-  OCIB_ASSIGN_OR_RETURN(Descriptor mdesc, docs.Put(media_type::kImageManifest, mbytes));
-  mdesc.platform = d.written;
-  PlatformImage img;
-  img.platform = d.written;
-  img.manifest = mdesc;
-  img.config = cdesc;
-  img.binary_layer_bytes = added.per_platform[i].descriptor.size;
-  return img;
+// Platform i's image: its start, the build's layers, the build's date,
+// platform and container settings in its config, the build's annotations.
+Result<Image> ComposeImage(const DocContext& c, const NewLayers& added, size_t i) {
+  OCIB_ASSIGN_OR_RETURN(Image img, StartImage(c, i));
+  OCIB_ASSIGN_OR_RETURN(img, AppendBuildLayers(c, added, i, std::move(img)));
+  OCIB_ASSIGN_OR_RETURN(ImageConfig cfg, ImageConfig::Parse(img.config.bytes));
+  cfg.created = c.created;
+  SetPlatform(WrittenPlatform(c, i), cfg);
+  SetContainerConfig(c, cfg.config);
+  OCIB_ASSIGN_OR_RETURN(img, WithConfigFile(img, cfg));
+  return SetAnnotations(img, c.plan.annotations);
 }
 
 // Attaches platform i's SBOM when asked for (a warning in `lines` if its binary has none).
@@ -955,44 +968,63 @@ Status AttachPlatformSbom(const DocContext& c, size_t i, PlatformImage& img,
   subject.binary_path = "/" + c.plan.binary_dest;
   subject.created = c.created;
   auto sbom = AttachSbom(docs, img.manifest, *c.plan.sbom, *info, subject);
-  if (!sbom) return std::move(sbom).error().With("attaching the SBOM for " + written.ToString());
+  if (!sbom)
+    return std::move(sbom).error().With(
+        fmt::format("attaching the SBOM for {}", written.ToString()));
   // Listed in index.json together with the image, below.
   img.sbom = *sbom;
   return {};
 }
 
-// Makes every document of the image from the layers `added`, into `docs`.
+// Puts platform i's config and manifest into `docs`, with its SBOM when
+// asked for; its summary line into `made`.
+Status WritePlatformImage(const DocContext& c, const NewLayers& added, size_t i, const Image& image,
+                          DeferredBlobStore& docs, Documents& made) {
+  OCIB_RETURN_IF_ERROR(docs.Put(image.config.descriptor.media_type, image.config.bytes,
+                                image.config.descriptor.digest));
+  OCIB_RETURN_IF_ERROR(docs.Put(image.manifest.descriptor.media_type, image.manifest.bytes,
+                                image.manifest.descriptor.digest));
+  PlatformImage img;
+  img.platform = image.platform;
+  img.manifest = image.manifest.descriptor;
+  img.config = image.config.descriptor;
+  img.binary_layer_bytes = added.per_platform[i].descriptor.size;
+  OCIB_RETURN_IF_ERROR(AttachPlatformSbom(c, i, img, docs, made.lines));
+  made.lines.push_back(fmt::format("ocib: {}: manifest {}, per-platform layer {}",
+                                   img.platform.ToString(), img.manifest.digest.ToString(),
+                                   HumanBytes(img.binary_layer_bytes)));
+  made.images.push_back(std::move(img));
+  return {};
+}
+
+// Makes the image from its base and the layers `added` (ComposeImage per
+// platform, then their index), and puts its documents into `docs`.
 Result<Documents> MakeDocuments(const DocContext& c, const NewLayers& added,
                                 DeferredBlobStore& docs) {
+  const size_t n = c.plan.platforms.size();
+  std::vector<Image> images;
+  for (size_t i = 0; i < n; ++i) {
+    OCIB_ASSIGN_OR_RETURN(Image img, ComposeImage(c, added, i));
+    images.push_back(std::move(img));
+  }
+  OCIB_ASSIGN_OR_RETURN(ImageIndex index,
+                        MakeIndex(std::move(images), n > 1 ? c.plan.annotations : Annotations{}));
   Documents made;
-  for (size_t i = 0; i < c.plan.platforms.size(); ++i) {
-    PlatformDocs d = StartFromBase(c, added, i);
-    AddBuildLayers(c, added, i, d);
-    SetContainerConfig(c, d.cfg.config);
-    OCIB_ASSIGN_OR_RETURN(PlatformImage img, WritePlatformImage(c, added, i, d, docs));
-    OCIB_RETURN_IF_ERROR(AttachPlatformSbom(c, i, img, docs, made.lines));
-    made.images.push_back(img);
-    made.lines.push_back(fmt::format("ocib: {}: manifest {}, per-platform layer {}",
-                                     img.platform.ToString(), img.manifest.digest.ToString(),
-                                     HumanBytes(img.binary_layer_bytes)));
+  for (size_t i = 0; i < n; ++i) {
+    OCIB_RETURN_IF_ERROR(WritePlatformImage(c, added, i, index.images[i], docs, made));
   }
-
-  if (made.images.size() == 1) {
-    made.descriptor = made.images.front().manifest;
-  } else {
-    Index idx;
-    idx.media_type = std::string(media_type::kImageIndex);
-    for (const auto& img : made.images) idx.manifests.push_back(img.manifest);
-    idx.annotations = c.plan.annotations;
-    OCIB_ASSIGN_OR_RETURN(made.descriptor, docs.Put(media_type::kImageIndex, idx.Serialize()));
+  if (index.is_index) {
+    OCIB_RETURN_IF_ERROR(
+        docs.Put(index.root.descriptor.media_type, index.root.bytes, index.root.descriptor.digest));
   }
+  made.descriptor = index.root.descriptor;
   return made;
 }
 
 // The documents made (and written) speculatively from the peeked cache
 // entries, on their own thread.
 struct Speculation {
-  explicit Speculation(OciLayout& out) : docs(out) {}
+  explicit Speculation(BlobStore& out) : docs(out) {}
   NewLayers layers;
   std::optional<Result<Documents>> made;
   DeferredBlobStore docs;
@@ -1014,11 +1046,12 @@ void StartSpeculation(const LayerWork& w, const DocContext& c, Speculation& s) {
   for (size_t k = w.first_bin; k < w.peeked.size(); ++k) {
     s.layers.per_platform.push_back(*w.peeked[k]);
   }
-  s.thread.threads.emplace_back([&c, &s, out = w.out] {
+  s.thread.threads.emplace_back([&c, &s, &output = w.output] {
     auto r = MakeDocuments(c, s.layers, s.docs);
     if (r) {
       if (Status st = s.docs.Flush(); !st) {
-        r = std::move(st).error().With("writing the image's documents to " + out->path());
+        r = std::move(st).error().With(
+            fmt::format("writing the image's documents to {}", output.path()));
       }
     }
     s.made.emplace(std::move(r));
@@ -1054,27 +1087,24 @@ void RecordBuild(const LayerWork& w, Documents made, BuildResult& result) {
   result.layers_reused = w.reused.load();
 }
 
-// Writes the documents, then adds the SBOM referrers and the tagged image to index.json.
+// Writes the documents, then lists the SBOM referrers and the tagged image
+// (one index.json update, or the archive written).
 Status WriteDocumentsAndIndex(const LayerWork& w, DeferredBlobStore& docs, BuildResult& result) {
-  OciLayout& out = *w.out;
   if (Status st = docs.Flush(); !st) {
-    return std::move(st).error().With("writing the image's documents to " + out.path());
+    return std::move(st).error().With(
+        fmt::format("writing the image's documents to {}", w.output.path()));
   }
-  // One index.json update: the SBOM referrers, then the image under its tag.
-  std::vector<OciLayout::IndexEntry> entries;
+  std::vector<Descriptor> referrers;
   for (const auto& img : result.images) {
-    if (img.sbom) entries.push_back({*img.sbom, ""});
+    if (img.sbom) referrers.push_back(*img.sbom);
   }
-  entries.push_back({result.descriptor, w.plan.output.tag});
-  if (auto st = out.UpdateIndex(entries); !st) {
-    return std::move(st).error().With(fmt::format("updating {}/index.json", out.path()));
-  }
+  OCIB_RETURN_IF_ERROR(w.output.Finish(referrers, result.descriptor));
   result.tag = w.plan.output.tag;
   return {};
 }
 
 // Builds the image into `output`: its layers, then its documents, then its index.json entries.
-Result<BuildResult> BuildInto(const BuildSpec& o, Plan& plan, Base& base, OutputLayout& output) {
+Result<BuildResult> BuildInto(const BuildSpec& o, Plan& plan, Base& base, BuildOutput& output) {
   LayerWork w(o, plan, base, output);
   BuildResult result;
   OCIB_RETURN_IF_ERROR(MakeLayerTrees(w));
@@ -1168,27 +1198,12 @@ Result<BuildResult> BuildImage(const BuildSpec& spec) {
   OCIB_ASSIGN_OR_RETURN(Plan plan, MakePlan(spec));
   OCIB_ASSIGN_OR_RETURN(Base base, ResolveBase(spec.base, plan.platforms));
   OCIB_RETURN_IF_ERROR(KeepBaseDirectories(base, plan.shared));
-  const std::string output_name = spec.output->ToString();
-  if (!plan.output.archive) {
-    OutputLayout output(plan.output.path);
-    auto r = BuildInto(spec, plan, base, output);
-    if (!r) {
-      output.DiscardIfFreshAndEmpty();
-      return std::move(r).error().With("building " + output_name);
-    }
-    r->output_path = plan.output.path;
-    return r;
-  }
-  // Archive: build a layout in a scratch directory beside the file, then pack it.
-  std::string scratch = fmt::format("{}.ocib-tmp-{}", plan.output.path, ::getpid());
-  fsutil::RemoveAll(scratch);
-  OutputLayout output(scratch);
+  BuildOutput output(plan.output, plan.epoch);
   auto r = BuildInto(spec, plan, base, output);
-  Status st;
-  if (r) st = WriteArchiveFromLayout(scratch, plan.output.tag, *plan.output.archive, plan.epoch);
-  fsutil::RemoveAll(scratch);
-  if (!r) return std::move(r).error().With("building " + output_name);
-  if (!st) return std::move(st).error().With("writing " + plan.output.path);
+  if (!r) {
+    output.DiscardIfFreshAndEmpty();
+    return std::move(r).error().With(fmt::format("building {}", spec.output->ToString()));
+  }
   r->output_path = plan.output.path;
   return r;
 }

@@ -138,19 +138,23 @@ Result<BaseDirectories> LayerDirectories(BlobStore& layout, const std::vector<De
   for (const Descriptor& l : layers) {
     if (!media_type::IsLayer(l.media_type)) continue;
     auto have = layout.Has(l.digest);
-    if (!have) return std::move(have).error().With("reading base layer " + l.digest.ToString());
+    if (!have)
+      return std::move(have).error().With(
+          fmt::format("reading base layer {}", l.digest.ToString()));
     if (!*have) {  // lent by a registry: not readable here
       out.complete = false;
       continue;
     }
     auto reader = layout.Open(l.digest);
-    if (!reader) return std::move(reader).error().With("reading base layer " + l.digest.ToString());
+    if (!reader)
+      return std::move(reader).error().With(
+          fmt::format("reading base layer {}", l.digest.ToString()));
     archive::TarDirectoryScanner scanner(&out.dirs);
     Status st = DecompressLayer(**reader, l.media_type, scanner);
     if (st) st = scanner.Close();
     if (!st) {
-      return std::move(st).error().With("listing the directories of base layer " +
-                                        l.digest.ToString());
+      return std::move(st).error().With(
+          fmt::format("listing the directories of base layer {}", l.digest.ToString()));
     }
   }
   return out;

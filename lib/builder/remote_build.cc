@@ -139,7 +139,8 @@ Status FetchBase(RegistryBuild& b) {
   auto pulled = documents_only
                     ? PullDocuments(*ref, b.cache_dir, b.cache_tag, *platforms, o.registry)
                     : Pull(*ref, b.cache_dir, b.cache_tag, *platforms, o.registry, no_referrers);
-  if (!pulled) return std::move(pulled).error().With("fetching base " + ref->String());
+  if (!pulled)
+    return std::move(pulled).error().With(fmt::format("fetching base {}", ref->String()));
   b.base_ref = *ref;
   o.absent_base_layers = documents_only;
   o.base = ImageLocation{LayoutLocation{b.cache_dir, b.cache_tag, true, ""}};
@@ -177,7 +178,7 @@ Result<BuildResult> BuildForPush(const RegistryBuild& b, TempDir& tmp, std::stri
   if (out) {
     Status st =
         WriteArchiveFromLayout(push_dir, push_tag, *out->archive, o.source_date_epoch.value_or(0));
-    if (!st) return std::move(st).error().With("writing " + out->path);
+    if (!st) return std::move(st).error().With(fmt::format("writing {}", out->path));
     built->output_path = out->path;
     built->tag = out->tag;
   }

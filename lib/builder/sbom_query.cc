@@ -166,7 +166,9 @@ Result<std::vector<std::string>> RegistryReferrers(const Reference& reference,
     return out;
   };
   auto r = run();
-  if (!r) return std::move(r).error().With("listing the referrers of " + reference.String());
+  if (!r)
+    return std::move(r).error().With(
+        fmt::format("listing the referrers of {}", reference.String()));
   return r;
 }
 
@@ -192,7 +194,8 @@ Result<std::string> RegistrySbom(const Reference& reference, const std::string& 
       }
       StringSink sink(layer.size);
       Status st = t.client->ReadBlob(t.repo, layer.digest, 0, sink);
-      if (!st) return std::move(st).error().With("reading SBOM " + layer.digest.ToString());
+      if (!st)
+        return std::move(st).error().With(fmt::format("reading SBOM {}", layer.digest.ToString()));
       if (static_cast<int64_t>(sink.bytes().size()) != layer.size ||
           Digest::Sha256Of(sink.bytes()) != layer.digest) {
         return DataLoss(fmt::format(
@@ -205,7 +208,8 @@ Result<std::string> RegistrySbom(const Reference& reference, const std::string& 
     return NotFound(fmt::format("image {} has no SBOM", chosen.digest.ToString()));
   };
   auto r = run();
-  if (!r) return std::move(r).error().With("reading the SBOM of " + reference.String());
+  if (!r)
+    return std::move(r).error().With(fmt::format("reading the SBOM of {}", reference.String()));
   return r;
 }
 

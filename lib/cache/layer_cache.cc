@@ -44,18 +44,7 @@ bool IsHex64(std::string_view s) {
 // Writes `bytes` to `path` through a temporary file and a rename, without
 // fsync: a lost or empty file after a crash is only a cache miss.
 bool WriteQuietly(const std::string& path, std::string_view bytes) {
-  static std::atomic<uint64_t> counter{0};
-  auto slash = path.rfind('/');
-  if (!fsutil::MakeDirs(path.substr(0, slash))) return false;
-  std::string tmp =
-      path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  bool ok = static_cast<bool>(fsutil::WriteAll(fd, bytes.data(), bytes.size(), tmp));
-  ok = (::close(fd) == 0) && ok;
-  if (ok) ok = ::rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) ::unlink(tmp.c_str());
-  return ok;
+  return static_cast<bool>(fsutil::WriteFileAtomic(path, bytes, 0644, fsutil::Sync::kNone));
 }
 
 std::string ShardedPath(const std::string& dir, const std::string& hex, std::string_view ext) {
@@ -138,7 +127,7 @@ Result<std::unique_ptr<LayerCache>> LayerCache::Open(const std::string& dir) {
   if (Status st = fsutil::MakeDirs(dir); !st)
     return std::move(st).error().With("opening the layer cache");
   auto blobs = OciLayout::OpenOrCreate(dir + "/layers");
-  if (!blobs) return std::move(blobs).error().With("opening the layer cache " + dir);
+  if (!blobs) return std::move(blobs).error().With(fmt::format("opening the layer cache {}", dir));
   return std::unique_ptr<LayerCache>(new LayerCache(dir, std::move(*blobs)));
 }
 

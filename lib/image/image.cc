@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "ocib/image_config.h"
+#include "ocib/manifest.h"
+#include "ocib/media_type.h"
 
 #include "lib/archive/layer_pipeline.h"
 #include "lib/json/json_util.h"
@@ -177,8 +179,9 @@ Result<Image> AppendLayer(const Image& image, const NewLayer& layer, const std::
   }
   rootfs["diff_ids"].push_back(layer.diff_id.ToString());
   // A history entry only where the history describes every layer (an
-  // image without history stays without).
-  if (HistoryLayers(cfg) == image.layers.size() && !image.layers.empty()) {
+  // image with layers and without history stays without).
+  // An image with no layers and no history describes all none of them.
+  if (HistoryLayers(cfg) == image.layers.size()) {
     json entry = json::object();
     if (!created.empty()) entry["created"] = created;
     entry["created_by"] = created_by;
@@ -203,6 +206,36 @@ Result<Image> AppendTree(const Image& image, const FileTree& tree,
   OCIB_ASSIGN_OR_RETURN(Layer built, BuildLayer(tree, *store, options, nullptr));
   return AppendLayer(image, {built.descriptor, built.diff_id, store}, FormatRfc3339(options.mtime),
                      created_by);
+}
+
+Result<Image> EmptyImage(const ImageConfig& config) {
+  if (!config.diff_ids.empty()) {
+    return InvalidArgument(
+        fmt::format("an image with no layers cannot have {} diff_ids", config.diff_ids.size()));
+  }
+  Image out;
+  out.config.bytes = config.Serialize();
+  out.config.descriptor = DescribeBytes(media_type::kImageConfig, out.config.bytes);
+  Manifest m;
+  m.media_type = std::string(media_type::kImageManifest);
+  m.config = out.config.descriptor;
+  out.manifest.bytes = m.Serialize();
+  out.manifest.descriptor = DescribeBytes(media_type::kImageManifest, out.manifest.bytes);
+  out.platform = config.platform();
+  out.manifest.descriptor.platform = out.platform;
+  return out;
+}
+
+Result<Image> WithConfigFile(const Image& image, const ImageConfig& config) {
+  if (config.diff_ids != image.diff_ids) {
+    return InvalidArgument(
+        fmt::format("platform {}: the config lists {} diff_ids, the image has {} layers",
+                    image.platform.ToString(), config.diff_ids.size(), image.diff_ids.size()));
+  }
+  OCIB_ASSIGN_OR_RETURN(Image out, WithConfig(image, config.Serialize()));
+  out.platform = config.platform();
+  if (out.manifest.descriptor.platform) out.manifest.descriptor.platform = out.platform;
+  return out;
 }
 
 Result<ImageIndex> SelectPlatforms(const ImageIndex& index,
@@ -237,6 +270,38 @@ Result<Image> FindPlatform(const ImageIndex& index, const Platform& platform) {
   }
   return NotFound(fmt::format("platform {} is not in the image (it has: {})", platform.ToString(),
                               PlatformList(index.images)));
+}
+
+Result<ImageIndex> MakeIndex(std::vector<Image> images,
+                             const std::map<std::string, std::string>& annotations) {
+  if (images.empty()) return InvalidArgument("an index of no images");
+  for (const auto& [k, v] : annotations) {
+    OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(k, "an annotation"));
+    OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(v, "an annotation"));
+  }
+  ImageIndex out;
+  if (images.size() == 1) {
+    if (!annotations.empty()) {
+      return InvalidArgument("the root of one image is its manifest: annotate the image");
+    }
+    out.root = images.front().manifest;
+    out.images = std::move(images);
+    return out;
+  }
+  Index idx;
+  idx.media_type = std::string(media_type::kImageIndex);
+  for (size_t i = 0; i < images.size(); ++i) {
+    Descriptor entry = images[i].manifest.descriptor;
+    entry.platform = images[i].platform;
+    idx.manifests.push_back(std::move(entry));
+    out.entries.push_back(i);
+  }
+  idx.annotations = annotations;
+  out.root.bytes = idx.Serialize();
+  out.root.descriptor = DescribeBytes(media_type::kImageIndex, out.root.bytes);
+  out.is_index = true;
+  out.images = std::move(images);
+  return out;
 }
 
 Result<ImageIndex> Reindex(const ImageIndex& index, std::vector<Image> images,

@@ -1,4 +1,4 @@
-// Reading and writing the image model (ocib/image.h) at a layout or a
+// Reading the image model (ocib/image.h) from a layout, an archive or a
 // registry.
 #include <algorithm>
 #include <memory>
@@ -55,9 +55,11 @@ Status Verify(const Descriptor& d, const std::string& bytes) {
   return OkStatus();
 }
 
-// The location being read: a layout or a registry repository.
+// The location being read: a layout, an archive (read in place) or a
+// registry repository.
 struct Origin {
   std::shared_ptr<OciLayout> layout;
+  std::shared_ptr<ImageSource> archive;
   std::shared_ptr<RegistryClient> client;
   std::string repo;
   BlobSource blobs;
@@ -67,6 +69,12 @@ struct Origin {
       std::unique_ptr<ImageSource> source = LayoutImageSource(*layout);
       OCIB_ASSIGN_OR_RETURN(Descriptor d, ResolveImage(*source, location));
       OCIB_ASSIGN_OR_RETURN(std::string bytes, layout->ReadAll(d.digest, kMaxDocument));
+      OCIB_RETURN_IF_ERROR(Verify(d, bytes));
+      return Document{d, std::move(bytes)};
+    }
+    if (archive) {
+      OCIB_ASSIGN_OR_RETURN(Descriptor d, ResolveImage(*archive, location));
+      OCIB_ASSIGN_OR_RETURN(std::string bytes, archive->ReadAll(d.digest, kMaxDocument));
       OCIB_RETURN_IF_ERROR(Verify(d, bytes));
       return Document{d, std::move(bytes)};
     }
@@ -82,8 +90,9 @@ struct Origin {
   // A manifest or config blob, verified against `d`.
   Result<std::string> Read(const Descriptor& d, bool manifest) const {
     std::string bytes;
-    if (layout) {
-      OCIB_ASSIGN_OR_RETURN(bytes, layout->ReadAll(d.digest, kMaxDocument));
+    if (layout || archive) {
+      BlobStore& local = layout ? static_cast<BlobStore&>(*layout) : *archive;
+      OCIB_ASSIGN_OR_RETURN(bytes, local.ReadAll(d.digest, kMaxDocument));
     } else if (manifest) {
       OCIB_ASSIGN_OR_RETURN(RemoteManifest m, client->GetManifest(repo, d.digest.ToString()));
       bytes = std::move(m.bytes);
@@ -103,9 +112,10 @@ struct Origin {
 Result<Origin> OpenOrigin(const ImageLocation& loc, const RegistryOptions& options) {
   Origin o;
   if (loc.archive() != nullptr) {
-    return InvalidArgument(
-        fmt::format("images are read from oci:DIR layouts and registries, not from the archive {}",
-                    loc.ToString()));
+    OCIB_ASSIGN_OR_RETURN(std::unique_ptr<ImageSource> a, OpenImageSource(loc));
+    o.archive = std::move(a);
+    o.blobs.store = o.archive;
+    return o;
   }
   if (loc.layout() != nullptr) {
     OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> l, OciLayout::Open(loc.layout()->path));
@@ -139,7 +149,9 @@ Result<Image> LoadImage(const Origin& origin, Document manifest) {
   OCIB_ASSIGN_OR_RETURN(Manifest typed, Manifest::Parse(manifest.bytes));
   auto config_bytes = origin.Read(typed.config, false);
   if (!config_bytes) {
-    return std::move(config_bytes).error().With("reading config " + typed.config.digest.ToString());
+    return std::move(config_bytes)
+        .error()
+        .With(fmt::format("reading config {}", typed.config.digest.ToString()));
   }
   OCIB_ASSIGN_OR_RETURN(json cfg, jsonutil::ParseObject(*config_bytes, "config"));
   Image image;
@@ -189,9 +201,11 @@ Result<ImageIndex> LoadIndex(const Origin& origin, Document root,
     have.push_back(*d.platform);
     if (!Wanted(wanted, *d.platform)) continue;
     auto bytes = origin.Read(d, true);
-    if (!bytes) return std::move(bytes).error().With("reading manifest " + d.digest.ToString());
+    if (!bytes)
+      return std::move(bytes).error().With(fmt::format("reading manifest {}", d.digest.ToString()));
     auto image = LoadImage(origin, {d, std::move(*bytes)});
-    if (!image) return std::move(image).error().With("reading " + d.platform->ToString());
+    if (!image)
+      return std::move(image).error().With(fmt::format("reading {}", d.platform->ToString()));
     out.images.push_back(std::move(*image));
     out.entries.push_back(i);
     out.source_digests.push_back(d.digest);
@@ -227,6 +241,8 @@ ReferrerCount CountReferrers(const ImageLocation& from, const std::vector<Digest
                              const RegistryOptions& options) {
   ReferrerCount out;
   auto origin = OpenOrigin(from, options);
+  // An archive's referrers are not counted: it is read, never changed.
+  if (origin && origin->archive) return out;
   for (const Digest& d : subjects) {
     auto r = !origin          ? Result<std::vector<Descriptor>>(origin.error())
              : origin->layout ? ListLayoutReferrers(*origin->layout, d)

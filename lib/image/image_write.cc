@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "ocib/archive_writer.h"
 #include "ocib/image.h"
 #include "ocib/oci_layout.h"
 
@@ -117,7 +118,7 @@ Result<WrittenImage> WriteToRegistry(const ImageIndex& index, const Reference& d
   return out;
 }
 
-Status CopyLayers(const ImageIndex& index, OciLayout& layout) {
+Status CopyLayers(const ImageIndex& index, BlobStore& layout) {
   std::map<Digest, std::string> configs;
   std::map<Digest, BlobSource> sources = LayerSources(index);
   std::vector<Descriptor> blobs = Blobs(index, &configs);
@@ -127,9 +128,25 @@ Status CopyLayers(const ImageIndex& index, OciLayout& layout) {
     OCIB_ASSIGN_OR_RETURN(bool present, layout.Has(d.digest));
     if (present) continue;
     Status copied = layout.CopyFrom(*sources.at(d.digest).store, d);
-    if (!copied) return std::move(copied).error().With("copying blob " + d.digest.ToString());
+    if (!copied)
+      return std::move(copied).error().With(fmt::format("copying blob {}", d.digest.ToString()));
   }
   return OkStatus();
+}
+
+// The documents of `index` to store with its blobs: configs, manifests
+// (an index's), the root, the attachments' manifests.
+std::vector<BlobStore::BlobBytes> Documents(const ImageIndex& index) {
+  std::vector<BlobStore::BlobBytes> docs;
+  for (const Image& i : index.images) {
+    docs.push_back({i.config.bytes, i.config.descriptor.digest});
+    if (index.is_index) docs.push_back({i.manifest.bytes, i.manifest.descriptor.digest});
+  }
+  docs.push_back({index.root.bytes, index.root.descriptor.digest});
+  for (const Attachment& a : index.attachments) {
+    docs.push_back({a.manifest.bytes, a.manifest.descriptor.digest});
+  }
+  return docs;
 }
 
 Result<WrittenImage> WriteToLayout(const ImageIndex& index, const LayoutLocation& dst) {
@@ -153,21 +170,29 @@ Result<WrittenImage> WriteToLayout(const ImageIndex& index, const LayoutLocation
     if (out.unchanged) return out;
   }
   OCIB_RETURN_IF_ERROR(CopyLayers(index, *layout));
-  std::vector<OciLayout::BlobBytes> docs;
-  for (const Image& i : index.images) {
-    docs.push_back({i.config.bytes, i.config.descriptor.digest});
-    if (index.is_index) docs.push_back({i.manifest.bytes, i.manifest.descriptor.digest});
-  }
-  docs.push_back({index.root.bytes, index.root.descriptor.digest});
   std::vector<OciLayout::IndexEntry> entries;
-  for (const Attachment& a : index.attachments) {
-    docs.push_back({a.manifest.bytes, a.manifest.descriptor.digest});
-    entries.push_back({a.manifest.descriptor, ""});
-  }
-  OCIB_RETURN_IF_ERROR(layout->PutAll(docs));
+  for (const Attachment& a : index.attachments) entries.push_back({a.manifest.descriptor, ""});
+  OCIB_RETURN_IF_ERROR(layout->PutAll(Documents(index)));
   // One index.json write: the referrers, then the image under its tag.
   entries.push_back({index.root.descriptor, tag});
   OCIB_RETURN_IF_ERROR(layout->UpdateIndex(entries));
+  return out;
+}
+
+// An archive is always written whole: its blobs gathered by an
+// ArchiveWriter (entries dated 1970, as `ocib copy` writes archives),
+// then packed over the file.
+Result<WrittenImage> WriteToArchive(const ImageIndex& index, const ArchiveLocation& dst) {
+  WrittenImage out;
+  out.root = index.root.descriptor;
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<ArchiveWriter> archive, ArchiveWriter::Create(dst, 0));
+  OCIB_RETURN_IF_ERROR(CopyLayers(index, *archive));
+  OCIB_RETURN_IF_ERROR(archive->PutAll(Documents(index)));
+  std::vector<Descriptor> referrers;
+  for (const Attachment& a : index.attachments) referrers.push_back(a.manifest.descriptor);
+  OCIB_RETURN_IF_ERROR(archive->Commit(index.root.descriptor, referrers));
+  out.written.push_back(
+      fmt::format("{}@{}", ImageLocation{dst}.ToString(), index.root.descriptor.digest.ToString()));
   return out;
 }
 
@@ -175,11 +200,7 @@ Result<WrittenImage> WriteToLayout(const ImageIndex& index, const LayoutLocation
 
 Result<WrittenImage> WriteImage(const ImageIndex& image, const ImageLocation& to,
                                 const RegistryOptions& options) {
-  if (to.archive() != nullptr) {
-    return InvalidArgument(
-        fmt::format("images are written to oci:DIR layouts and registries, not to the archive {}",
-                    to.ToString()));
-  }
+  if (to.archive() != nullptr) return WriteToArchive(image, *to.archive());
   if (to.layout() != nullptr) return WriteToLayout(image, *to.layout());
   const Reference& dst = to.registry()->reference;
   if (!dst.digest().empty()) return InvalidArgument("the destination must be a tag, not a digest");

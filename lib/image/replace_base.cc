@@ -1,5 +1,6 @@
-// ReplaceBase (ocib/image.h): rebuilds the config and manifest as `build`
-// writes them on a base, so a rebase and a build on the new base agree.
+// ReplaceBase and ImageOnBase (ocib/image.h): the config and manifest of an
+// image on a base, as `build` writes them, so a rebase and a build on the
+// new base agree.
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,6 +9,7 @@
 
 #include "ocib/image.h"
 #include "ocib/image_config.h"
+#include "ocib/media_type.h"
 
 #include "lib/json/json_util.h"
 
@@ -69,6 +71,35 @@ Status CheckPrefix(const Image& image, const Image& old_base) {
 }
 
 }  // namespace
+
+Result<Image> ImageOnBase(const Image& base, const std::string& base_name) {
+  OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(base_name, "the base name"));
+  OCIB_ASSIGN_OR_RETURN(ImageConfig cfg, ImageConfig::Parse(base.config.bytes));
+  if (cfg.diff_ids.size() != base.layers.size()) {
+    return InvalidArgument(fmt::format(
+        "base manifest {} has {} layers but its config has {} diff_ids",
+        base.manifest.descriptor.digest.ToString(), base.layers.size(), cfg.diff_ids.size()));
+  }
+  cfg.history = BaseHistory(cfg, base.layers.size());
+  Image out;
+  out.config.bytes = cfg.Serialize();
+  out.config.descriptor = DescribeBytes(media_type::kImageConfig, out.config.bytes);
+  Manifest m;
+  m.media_type = std::string(media_type::kImageManifest);
+  m.config = out.config.descriptor;
+  m.layers = base.layers;
+  m.annotations[kBaseDigest] = base.manifest.descriptor.digest.ToString();
+  if (!base_name.empty()) m.annotations[kBaseName] = base_name;
+  out.manifest.bytes = m.Serialize();
+  out.manifest.descriptor = DescribeBytes(media_type::kImageManifest, out.manifest.bytes);
+  out.platform = base.platform;
+  out.manifest.descriptor.platform = out.platform;
+  out.layers = base.layers;
+  out.diff_ids = cfg.diff_ids;
+  out.blobs = base.blobs;
+  out.added = base.added;
+  return out;
+}
 
 Result<Image> ReplaceBase(const Image& image, const Image& old_base, const Image& new_base,
                           const std::string& base_name) {

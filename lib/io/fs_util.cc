@@ -91,14 +91,16 @@ Status RenameOver(const std::string& tmp, const std::string& path) {
 }
 
 Result<std::string> WriteTempFileWith(const std::string& path,
-                                      const std::function<Status(Writer&)>& write, uint32_t mode) {
+                                      const std::function<Status(Writer&)>& write, uint32_t mode,
+                                      Sync sync) {
   std::string tmp = path + ".tmp-" + TempSuffix();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return IoError(fmt::format("create {}: {}", tmp, ErrnoText(errno)));
   ::fchmod(fd, mode);
   FdWriter out(fd, tmp);
   Status st = write(out);
-  if (st && ::fsync(fd) != 0) st = IoError(fmt::format("fsync {}: {}", tmp, ErrnoText(errno)));
+  if (st && sync == Sync::kFsync && ::fsync(fd) != 0)
+    st = IoError(fmt::format("fsync {}: {}", tmp, ErrnoText(errno)));
   ::close(fd);
   if (!st) {
     ::unlink(tmp.c_str());
@@ -112,14 +114,15 @@ Result<std::string> WriteTempFileFor(const std::string& path, std::string_view b
                            [bytes](Writer& out) { return out.Write(bytes.data(), bytes.size()); });
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view bytes, uint32_t mode) {
+Status WriteFileAtomic(const std::string& path, std::string_view bytes, uint32_t mode, Sync sync) {
   const size_t slash = path.rfind('/');
   if (slash != std::string::npos && slash > 0)
     OCIB_RETURN_IF_ERROR(MakeDirs(path.substr(0, slash)));
   OCIB_ASSIGN_OR_RETURN(
       std::string tmp,
       WriteTempFileWith(
-          path, [bytes](Writer& out) { return out.Write(bytes.data(), bytes.size()); }, mode));
+          path, [bytes](Writer& out) { return out.Write(bytes.data(), bytes.size()); }, mode,
+          sync));
   return RenameOver(tmp, path);
 }
 

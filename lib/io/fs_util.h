@@ -34,12 +34,16 @@ Result<std::string> ReadFile(const std::string& path, size_t max_size);
 // returns its name; the caller renames it (then fsyncs the directory) when
 // its other writes allow.
 Result<std::string> WriteTempFileFor(const std::string& path, std::string_view bytes);
+// Whether a file written is fsynced before it is renamed into place: kNone
+// for files whose loss after a crash costs nothing but time (the layer
+// cache's memos: a lost one is a cache miss).
+enum class Sync { kFsync, kNone };
 // WriteTempFileFor with the content streamed: `write` gets the new file (not
 // following a symlink, created with O_EXCL, permissions `mode`) as a
 // Writer; when it fails the file is removed and its error returned.
 Result<std::string> WriteTempFileWith(const std::string& path,
                                       const std::function<Status(Writer&)>& write,
-                                      uint32_t mode = 0644);
+                                      uint32_t mode = 0644, Sync sync = Sync::kFsync);
 // Renames the temporary file `tmp` (WriteTempFileFor's) over `path`; when
 // that fails, removes `tmp` and returns kIo naming both.
 Status RenameOver(const std::string& tmp, const std::string& path);
@@ -47,7 +51,9 @@ Status RenameOver(const std::string& tmp, const std::string& path);
 // (WriteTempFileFor), renamed over it; the directory is made (MakeDirs)
 // when missing. Readers see the old content or the new, never a part. The
 // file gets permissions `mode` (0600 for credentials), whatever the umask.
-Status WriteFileAtomic(const std::string& path, std::string_view bytes, uint32_t mode = 0644);
+// With Sync::kNone the file is not fsynced: after a crash it may be empty.
+Status WriteFileAtomic(const std::string& path, std::string_view bytes, uint32_t mode = 0644,
+                       Sync sync = Sync::kFsync);
 // WriteFileAtomic with the content streamed (WriteTempFileWith): a file
 // that may be large (an archive) is never held in memory. Unlike
 // WriteFileAtomic it makes no directory: a missing one is kIo.

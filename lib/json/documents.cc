@@ -22,8 +22,10 @@ namespace jsonutil {
 
 Result<json> ParseObject(std::string_view bytes, std::string_view what) {
   json j = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return InvalidArgument(std::string(what) + " is not valid JSON");
-  if (!j.is_object()) return InvalidArgument(std::string(what) + " is not a JSON object");
+  if (j.is_discarded())
+    return InvalidArgument(fmt::format("{} is not valid JSON", std::string(what)));
+  if (!j.is_object())
+    return InvalidArgument(fmt::format("{} is not a JSON object", std::string(what)));
   return j;
 }
 
@@ -33,7 +35,7 @@ std::string Dump(const json& j) {
 
 Status CheckUtf8(std::string_view text, std::string_view what) {
   if (core::IsUtf8(text)) return OkStatus();
-  return InvalidArgument(std::string(what) + " is not valid UTF-8");
+  return InvalidArgument(fmt::format("{} is not valid UTF-8", std::string(what)));
 }
 
 Result<std::string> GetString(const json& j, const char* key, bool required) {
@@ -136,7 +138,7 @@ namespace {
 Status CheckSchemaVersion(const json& j, std::string_view what) {
   auto it = j.find("schemaVersion");
   if (it == j.end() || !it->is_number_integer() || it->get<int64_t>() != 2) {
-    return InvalidArgument(std::string(what) + ": \"schemaVersion\" must be 2");
+    return InvalidArgument(fmt::format("{}: \"schemaVersion\" must be 2", std::string(what)));
   }
   return {};
 }

@@ -55,7 +55,7 @@ class DockerArchiveSource : public ImageSource {
       const std::string& b = it->second;
       if (offset < 0 || length < 0 || static_cast<size_t>(offset) > b.size() ||
           static_cast<size_t>(length) > b.size() - static_cast<size_t>(offset)) {
-        return InvalidArgument("range outside blob " + d.ToString());
+        return InvalidArgument(fmt::format("range outside blob {}", d.ToString()));
       }
       return std::unique_ptr<Reader>(
           new io::StringReader(b.substr(static_cast<size_t>(offset), static_cast<size_t>(length))));
@@ -64,7 +64,7 @@ class DockerArchiveSource : public ImageSource {
     if (it == layers_.end())
       return NotFound(fmt::format("blob {} is not in {}", d.ToString(), name_));
     if (offset < 0 || length < 0 || offset > it->second.size || length > it->second.size - offset) {
-      return InvalidArgument("range outside blob " + d.ToString());
+      return InvalidArgument(fmt::format("range outside blob {}", d.ToString()));
     }
     return std::unique_ptr<Reader>(
         new archive::MemberReader(file_, it->second.offset + offset, length));
@@ -141,7 +141,7 @@ Result<Descriptor> DockerArchiveSource::LoadImage(const nlohmann::json& item) {
   docs_[m.config.digest] = std::move(config_bytes);
   for (size_t i = 0; i < layers.size(); ++i) {
     auto layer = LayerDescriptor(layers[i], config->diff_ids[i]);
-    if (!layer) return std::move(layer).error().With("layer " + layers[i]);
+    if (!layer) return std::move(layer).error().With(fmt::format("layer {}", layers[i]));
     m.layers.push_back(*layer);
   }
   std::string bytes = m.Serialize();
@@ -156,14 +156,15 @@ Status DockerArchiveSource::Load() {
                         archive::ReadMember(*file_, members_, "manifest.json", kMaxManifestJson));
   nlohmann::json items = nlohmann::json::parse(bytes, nullptr, false);
   if (!items.is_array() || items.empty()) {
-    return InvalidArgument(name_ + ": manifest.json is not a non-empty JSON array");
+    return InvalidArgument(fmt::format("{}: manifest.json is not a non-empty JSON array", name_));
   }
   if (items.size() > kMaxImages) {
     return InvalidArgument(fmt::format("{}: more than {} images", name_, kMaxImages));
   }
   index_.media_type = std::string(media_type::kImageIndex);
   for (const auto& item : items) {
-    if (!item.is_object()) return InvalidArgument(name_ + ": manifest.json has a non-object entry");
+    if (!item.is_object())
+      return InvalidArgument(fmt::format("{}: manifest.json has a non-object entry", name_));
     auto d = LoadImage(item);
     if (!d) return std::move(d).error().With(name_);
     auto tags = jsonutil::GetStringArray(item, "RepoTags");
@@ -173,7 +174,7 @@ Status DockerArchiveSource::Load() {
     }
     for (const std::string& tag : *tags) {
       auto ref = Reference::Parse(tag);
-      if (!ref) return std::move(ref).error().With(name_ + ": RepoTags");
+      if (!ref) return std::move(ref).error().With(fmt::format("{}: RepoTags", name_));
       Descriptor tagged = *d;
       tagged.annotations[kRefNameAnnotation] = ref->String();
       index_.manifests.push_back(std::move(tagged));
@@ -263,7 +264,8 @@ Status WriteEntries(ImageSource& source, const Descriptor& manifest_desc,
     const Digest& diff_id = config.diff_ids[i];
     if (written.insert(diff_id).second) {
       Status s = WriteLayer(source, m.layers[i], diff_id, tar);
-      if (!s) return std::move(s).error().With("layer " + m.layers[i].digest.ToString());
+      if (!s)
+        return std::move(s).error().With(fmt::format("layer {}", m.layers[i].digest.ToString()));
     }
     layers.push_back(diff_id.encoded() + ".tar");
   }

@@ -83,7 +83,7 @@ class OciArchiveSource : public ImageSource {
     OCIB_ASSIGN_OR_RETURN(std::string bytes,
                           archive::ReadMember(*file_, members_, "index.json", kMaxIndexBytes));
     auto index = Index::Parse(bytes);
-    if (!index) return std::move(index).error().With(name_ + ": index.json");
+    if (!index) return std::move(index).error().With(fmt::format("{}: index.json", name_));
     return index;
   }
   const std::string& name() const override { return name_; }

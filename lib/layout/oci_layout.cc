@@ -209,7 +209,7 @@ OciLayout::~OciLayout() = default;
 Result<std::unique_ptr<OciLayout>> OciLayout::Open(const std::string& dir) {
   struct stat st {};
   if (::stat((dir + "/oci-layout").c_str(), &st) != 0) {
-    return NotFound(dir + " is not an OCI layout (no oci-layout file)");
+    return NotFound(fmt::format("{} is not an OCI layout (no oci-layout file)", dir));
   }
   auto layout = std::unique_ptr<OciLayout>(new OciLayout(dir));
   OCIB_ASSIGN_OR_RETURN(layout->version_, ReadLayoutVersion(dir));
@@ -241,8 +241,8 @@ Result<std::unique_ptr<OciLayout>> OciLayout::OpenOrCreate(const std::string& di
     OCIB_ASSIGN_OR_RETURN(DirLock lock, DirLock::Acquire(dir));
     if (::lstat((dir + "/oci-layout").c_str(), &st) != 0) {
       if (::lstat((dir + "/index.json").c_str(), &st) == 0) {
-        return InvalidArgument(dir +
-                               " has an index.json but no oci-layout file; not overwriting it");
+        return InvalidArgument(
+            fmt::format("{} has an index.json but no oci-layout file; not overwriting it", dir));
       }
       OCIB_RETURN_IF_ERROR(fsutil::MakeDirs(dir + "/blobs/sha256"));
       // Both files are written and fsynced side by side (the fsyncs
@@ -266,7 +266,7 @@ Result<std::unique_ptr<OciLayout>> OciLayout::OpenOrCreate(const std::string& di
       if (!made) {
         if (index_tmp) ::unlink(index_tmp->c_str());
         if (layout_tmp) ::unlink(layout_tmp->c_str());
-        return std::move(made).error().With("creating the layout " + dir);
+        return std::move(made).error().With(fmt::format("creating the layout {}", dir));
       }
       OCIB_RETURN_IF_ERROR(fsutil::FsyncDir(dir));
     }
@@ -337,7 +337,7 @@ Status OciLayout::PutAll(const std::vector<BlobBytes>& blobs) {
       status = std::move(temp).error();
     }
     if (!status) {
-      status = std::move(status).error().With("storing " + b.digest.ToString());
+      status = std::move(status).error().With(fmt::format("storing {}", b.digest.ToString()));
       break;
     }
   }
@@ -520,7 +520,7 @@ Status OciLayout::UpdateIndex(const std::vector<IndexEntry>& entries) {
   if (sync_blobs.joinable()) sync_blobs.join();
   if (!synced) {
     ::unlink(tmp.c_str());
-    return std::move(synced).error().With("before naming the blobs in " + path);
+    return std::move(synced).error().With(fmt::format("before naming the blobs in {}", path));
   }
   OCIB_RETURN_IF_ERROR(fsutil::RenameOver(tmp, path));
   return fsutil::FsyncDir(dir_);

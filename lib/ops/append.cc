@@ -81,7 +81,9 @@ Result<MutateResult> AppendImpl(const ImageLocation& source, const ImageLocation
     for (const BuiltLayer& l : layers) {
       if (l.platform && !l.platform->Matches(image.platform)) continue;
       auto next = AppendLayer(image, l.layer, created, l.created_by);
-      if (!next) return std::move(next).error().With("appending to " + image.platform.ToString());
+      if (!next)
+        return std::move(next).error().With(
+            fmt::format("appending to {}", image.platform.ToString()));
       image = std::move(*next);
     }
     images.push_back(std::move(image));
@@ -94,8 +96,6 @@ Result<MutateResult> AppendImpl(const ImageLocation& source, const ImageLocation
 
 Result<MutateResult> Append(const ImageLocation& source, const ImageLocation& destination,
                             const AppendOptions& append, const RegistryOptions& options) {
-  OCIB_RETURN_IF_ERROR(ops::NoArchive(source, "append"));
-  OCIB_RETURN_IF_ERROR(ops::NoArchive(destination, "append"));
   Result<MutateResult> r = InvalidArgument("the destination must be a tag, not a digest");
   if (destination.registry() == nullptr || destination.registry()->reference.digest().empty()) {
     r = AppendImpl(source, destination, append, options);

@@ -88,7 +88,8 @@ Result<MutateResult> MutateImpl(const ImageLocation& source, const ImageLocation
   for (const Image& image : in.images) {
     auto changed = SetConfig(image, changes);
     if (changed) changed = SetAnnotations(*changed, mutate.annotations);
-    if (!changed) return std::move(changed).error().With("mutating " + image.platform.ToString());
+    if (!changed)
+      return std::move(changed).error().With(fmt::format("mutating {}", image.platform.ToString()));
     images.push_back(std::move(*changed));
   }
   OCIB_ASSIGN_OR_RETURN(ImageIndex out, Reindex(in, std::move(images), mutate.annotations));
@@ -99,8 +100,6 @@ Result<MutateResult> MutateImpl(const ImageLocation& source, const ImageLocation
 
 Result<MutateResult> Mutate(const ImageLocation& source, const ImageLocation& destination,
                             const MutateOptions& mutate, const RegistryOptions& options) {
-  OCIB_RETURN_IF_ERROR(ops::NoArchive(source, "mutate"));
-  OCIB_RETURN_IF_ERROR(ops::NoArchive(destination, "mutate"));
   auto r = MutateImpl(source, destination, mutate, options);
   if (!r) {
     return std::move(r).error().With(

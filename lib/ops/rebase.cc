@@ -101,8 +101,6 @@ Result<MutateResult> RebaseImpl(const ImageLocation& source, const ImageLocation
 
 Result<MutateResult> Rebase(const ImageLocation& source, const ImageLocation& destination,
                             const RebaseOptions& rebase, const RegistryOptions& options) {
-  OCIB_RETURN_IF_ERROR(ops::NoArchive(source, "rebase"));
-  OCIB_RETURN_IF_ERROR(ops::NoArchive(destination, "rebase"));
   Result<MutateResult> r = InvalidArgument("the destination must be a tag, not a digest");
   if (destination.registry() == nullptr || destination.registry()->reference.digest().empty()) {
     r = RebaseImpl(source, destination, rebase, options);

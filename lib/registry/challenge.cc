@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include <fmt/format.h>
+
 namespace ocib::registry {
 namespace {
 
@@ -108,7 +110,7 @@ class Parser {
     return Bad("unterminated quoted string");
   }
   static Error Bad(const std::string& why) {
-    return InvalidArgument("malformed WWW-Authenticate header: " + why);
+    return InvalidArgument(fmt::format("malformed WWW-Authenticate header: {}", why));
   }
 
   std::string_view s_;

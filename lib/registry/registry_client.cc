@@ -361,7 +361,7 @@ Result<std::optional<std::vector<Descriptor>>> RegistryClient::ListReferrers(
     if (!index) {
       // Some registries answer any unknown path with 200 and a page.
       if (page > 0) {
-        return std::move(index).error().With("GET " + RedactUrl(url));
+        return std::move(index).error().With(fmt::format("GET {}", RedactUrl(url)));
       }
       impl_->Log(
           fmt::format("GET {}: 200 without an image index, no referrers API", RedactUrl(url)));

@@ -379,7 +379,7 @@ Status Impl::PingWithHead(const std::string& path, const std::vector<HttpHeader>
     answer = nullptr;
     r = ProbeScheme("/v2/", {}, req);
   }
-  if (!r) return std::move(r).error().With("connecting to registry " + registry_);
+  if (!r) return std::move(r).error().With(fmt::format("connecting to registry {}", registry_));
   base_ = SchemeAndHost(req.url);
   if (r->status == 401) LearnPingChallenge(*r);
   if (r->status == 200 && answer != nullptr && path != "/v2/") *answer = std::move(*r);

@@ -571,7 +571,9 @@ std::optional<std::string> UnquoteInterpreted(std::string_view body) {
 
 // Unquotes a whole Go string literal ("..." with escapes, or `raw`).
 Result<std::string> GoUnquote(std::string_view q) {
-  auto bad = [&] { return InvalidArgument("bad Go quoted string " + std::string(q)); };
+  auto bad = [&] {
+    return InvalidArgument(fmt::format("bad Go quoted string {}", std::string(q)));
+  };
   if (q.size() < 2 || q.front() != q.back() || (q.front() != '"' && q.front() != '`')) {
     return bad();
   }
@@ -773,7 +775,8 @@ Result<GoBuildInfo> ParseGoBuildInfoFromElf(std::string_view elf_bytes, std::str
   MemorySource src(elf_bytes);
   auto info = ReadFromSource(src);
   if (!info) {
-    return std::move(info).error().With("reading Go build information of " + std::string(name));
+    return std::move(info).error().With(
+        fmt::format("reading Go build information of {}", std::string(name)));
   }
   return info;
 }

@@ -306,7 +306,7 @@ std::string FirstNonUtf8(const GoBuildInfo& info, const SbomSubject& subject) {
 
 Result<Prepared> Prepare(const GoBuildInfo& info, const SbomSubject& subject) {
   if (std::string bad = FirstNonUtf8(info, subject); !bad.empty()) {
-    return InvalidArgument(bad + " in the Go build information is not valid UTF-8");
+    return InvalidArgument(fmt::format("{} in the Go build information is not valid UTF-8", bad));
   }
   Prepared p;
   p.created = subject.created.empty() ? std::string(kDefaultCreated) : subject.created;

@@ -33,7 +33,8 @@ struct Walker {
         if (media_type::IsIndex(child.media_type) || media_type::IsManifest(child.media_type)) {
           if (!seen_docs.insert(child.digest).second) continue;
           auto r = Visit(child, false, depth + 1);
-          if (!r) return std::move(r).error().With("reading " + child.digest.ToString());
+          if (!r)
+            return std::move(r).error().With(fmt::format("reading {}", child.digest.ToString()));
         } else {
           AddBlob(child);
         }
@@ -141,7 +142,7 @@ Status WalkLayoutReferrers(ImageSource& layout, const Descriptor& root, WalkedIm
       if (!bytes) {
         return std::move(bytes)
             .error()
-            .With("reading referrer " + it->entry.digest.ToString())
+            .With(fmt::format("reading referrer {}", it->entry.digest.ToString()))
             .With(what);
       }
       for (const Descriptor& b : w.out.blobs) {

@@ -91,7 +91,8 @@ class Puller {
     }
     if (!seen_docs_.insert(child.digest).second) return OkStatus();
     auto m = client_.GetManifest(repo_, child.digest.ToString());
-    if (!m) return std::move(m).error().With("fetch manifest " + child.digest.ToString());
+    if (!m)
+      return std::move(m).error().With(fmt::format("fetch manifest {}", child.digest.ToString()));
     if (static_cast<int64_t>(m->bytes.size()) != child.size) {
       return DataLoss(fmt::format("manifest {} is {} bytes, its descriptor says {}",
                                   child.digest.ToString(), m->bytes.size(), child.size));
@@ -122,7 +123,8 @@ class Puller {
       auto listed = ListRegistryReferrers(client_, repo_, subject);
       if (!listed) {
         if (listed.error().code() != ErrorCode::kNotFound) {
-          return std::move(listed).error().With("copying the referrers of " + subject.ToString());
+          return std::move(listed).error().With(
+              fmt::format("copying the referrers of {}", subject.ToString()));
         }
         Log(fmt::format("no referrers of {}: {}", subject.ToString(), listed.error().ToString()));
         continue;
@@ -453,7 +455,8 @@ Result<Descriptor> CopyLocalToLayout(ImageSource& from, const Descriptor& root,
   for (const registry::WalkedDocument& d : image.referrers) {
     auto info = registry::DescribeReferrer(d.descriptor, d.bytes);
     if (!info)
-      return std::move(info).error().With("copying referrer " + d.descriptor.digest.ToString());
+      return std::move(info).error().With(
+          fmt::format("copying referrer {}", d.descriptor.digest.ToString()));
     const std::string what =
         fmt::format("copying referrer {}{}", d.descriptor.digest.ToString(),
                     info->subject.empty() ? "" : " of " + info->subject.ToString());
@@ -481,7 +484,7 @@ Result<Descriptor> Pull(const Reference& source, const std::string& layout_dir,
   auto r = PullInto(source, layout_dir, layout_tag, platforms, options, false, copy.referrers);
   if (!r) {
     if (!existed) fsutil::RemoveAll(layout_dir);
-    return std::move(r).error().With("pull " + source.String());
+    return std::move(r).error().With(fmt::format("pull {}", source.String()));
   }
   return r;
 }
@@ -494,7 +497,7 @@ Result<Descriptor> PullDocuments(const Reference& source, const std::string& lay
   auto r = PullInto(source, layout_dir, layout_tag, platforms, options, true, false);
   if (!r) {
     if (!existed) fsutil::RemoveAll(layout_dir);
-    return std::move(r).error().With("pull documents of " + source.String());
+    return std::move(r).error().With(fmt::format("pull documents of {}", source.String()));
   }
   return r;
 }

@@ -70,7 +70,8 @@ Result<PushResult> PushLayout(const std::string& layout_dir, const std::string& 
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::Open(layout_dir));
   std::unique_ptr<ImageSource> source = LayoutImageSource(*layout);
   auto root = registry::ResolveLayoutRoot(*source, layout_tag);
-  if (!root) return std::move(root).error().With("push " + destinations.front().String());
+  if (!root)
+    return std::move(root).error().With(fmt::format("push {}", destinations.front().String()));
   return PushSource(*source, *root, destinations, options, mount_sources, blob_source,
                     with_referrers);
 }
@@ -414,7 +415,8 @@ Status PushChildren(PushState& s) {
     auto put = s.client.PutManifest(s.repo, doc.descriptor.digest.ToString(),
                                     doc.descriptor.media_type, doc.bytes);
     if (!put)
-      return std::move(put).error().With("push manifest " + doc.descriptor.digest.ToString());
+      return std::move(put).error().With(
+          fmt::format("push manifest {}", doc.descriptor.digest.ToString()));
     s.Progress("pushed manifest " + doc.descriptor.digest.ToString().substr(0, 19));
   }
   return OkStatus();
@@ -435,7 +437,7 @@ Status PushReferrers(PushState& s) {
   if (root_is_subject) {
     auto put = s.client.PutManifest(s.repo, s.root.digest.ToString(), s.root.media_type,
                                     s.image.root_bytes);
-    if (!put) return std::move(put).error().With("push " + s.root.digest.ToString());
+    if (!put) return std::move(put).error().With(fmt::format("push {}", s.root.digest.ToString()));
   }
   for (size_t i = 0; i < s.image.referrers.size(); ++i) {
     const registry::WalkedDocument& doc = s.image.referrers[i];
@@ -459,7 +461,7 @@ Status PushTags(PushState& s) {
     std::string target = s.TargetOf(d);
     if (!s.in_place.contains(target)) {
       auto put = s.client.PutManifest(s.repo, target, s.root.media_type, s.image.root_bytes);
-      if (!put) return std::move(put).error().With("push " + target);
+      if (!put) return std::move(put).error().With(fmt::format("push {}", target));
     }
     s.result.pushed.push_back(s.LineOf(d));
   }

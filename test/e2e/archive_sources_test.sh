@@ -48,4 +48,28 @@ for base in "oci-archive:$T/img.tar:v1" "docker-archive:$T/save.tar.gz" "docker-
   check "build --base $base: the base's files and the new binary" \
     test -x "$T/u/second" -a -x "$T/u/app" -a -f "$T/u/etc/passwd"
 done
+
+# Day-2 operations on archives: read in place, written whole (checked by
+# skopeo, which reads both kinds). The source archive is not changed.
+src_sum=$(sha256sum <"$T/img.tar")
+check "mutate oci-archive -> oci-archive" \
+  "$OCIB" mutate -q --env MODE=archive "oci-archive:$T/img.tar:v1" "oci-archive:$T/mut.tar:v2"
+skopeo --tmpdir "$TMPDIR" inspect --config "oci-archive:$T/mut.tar:v2" >"$T/mut.cfg" 2>"$T/skopeo.err" \
+  || { cat "$T/skopeo.err"; die "skopeo inspect oci-archive"; }
+check "skopeo reads the mutated archive's env" grep -q "MODE=archive" "$T/mut.cfg"
+expect_eq "the source archive is unchanged" "$(sha256sum <"$T/img.tar")" "$src_sum"
+check "the mutated archive validates" "$OCIB" validate "oci-archive:$T/mut.tar:v2"
+mkdir -p "$T/extra/etc" && echo archived >"$T/extra/etc/extra.txt"
+check "append docker-archive -> docker-archive" \
+  "$OCIB" append -q --layer "$T/extra" "docker-archive:$T/save.tar:app:v1" "docker-archive:$T/app.tar:app:v2"
+skopeo --tmpdir "$TMPDIR" inspect "docker-archive:$T/app.tar" >"$T/app.json" 2>"$T/skopeo.err" \
+  || { cat "$T/skopeo.err"; die "skopeo inspect docker-archive"; }
+expect_eq "skopeo sees one more layer" "$(jq '.Layers | length' "$T/app.json")" \
+  "$(( $(skopeo --tmpdir "$TMPDIR" inspect "docker-archive:$T/save.tar" | jq '.Layers | length') + 1 ))"
+check "the docker archive is tagged app:v2" grep -q '"RepoTags": *\[ *"docker.io/library/app:v2"' \
+  <(skopeo --tmpdir "$TMPDIR" inspect --raw "docker-archive:$T/app.tar" 2>/dev/null; tar -xOf "$T/app.tar" manifest.json)
+rm -rf "$T/u2"
+"$OCIB" unpack -q "docker-archive:$T/app.tar" "$T/u2" >/dev/null
+check "the appended file is in the image" grep -qx archived "$T/u2/etc/extra.txt"
+check "no temporary file beside the archives" test -z "$(ls -A "$T" | grep ocib-tmp || true)"
 finish

@@ -1,7 +1,7 @@
 // ReadImage and CountReferrers (lib/image/image_io.cc, ocib/image.h):
 // configs read from a registry up to their bound, index entries that are
 // not platform images kept apart, layouts read with a platform filter,
-// documents checked against their descriptors, archives refused, and the
+// documents checked against their descriptors, archives read in place, and the
 // referrers a layout lists counted.
 #include <filesystem>
 
@@ -150,11 +150,33 @@ TEST(ReadImageTest, AConfigThatDoesNotMatchItsDescriptorIsRefused) {
   EXPECT_THAT(bad.error().ToString(), HasSubstr(cfg.digest.ToString()));
 }
 
-// Archives are read by other means (lib/layout/image_source.h): ReadImage
-// refuses them by name.
-TEST(ReadImageTest, ArchivesAreRefused) {
-  EXPECT_THAT(ReadImage(Loc("oci-archive:/nonexistent/a.tar"), RegistryOptions{}),
-              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("not from the archive")));
+// An oci-archive is read in place as the layout it was packed from: the
+// same documents, its layers read from the archive; a missing archive is an
+// error naming it.
+TEST(ReadImageTest, ArchivesAreReadInPlace) {
+  ScopedTempDir tmp;
+  fake::MakeImage(tmp.path() + "/layout");
+  auto from_layout = ReadImage(Loc("oci:" + tmp.path() + "/layout:v1"), RegistryOptions{});
+  ASSERT_TRUE(from_layout.has_value()) << from_layout.error().ToString();
+  auto written =
+      WriteImage(*from_layout, Loc("oci-archive:" + tmp.path() + "/a.tar:v1"), RegistryOptions{});
+  ASSERT_TRUE(written.has_value()) << written.error().ToString();
+  auto back = ReadImage(Loc("oci-archive:" + tmp.path() + "/a.tar:v1"), RegistryOptions{});
+  ASSERT_TRUE(back.has_value()) << back.error().ToString();
+  EXPECT_EQ(back->root.bytes, from_layout->root.bytes);
+  ASSERT_EQ(back->images.size(), from_layout->images.size());
+  const Image& image = back->images[0];
+  EXPECT_EQ(image.manifest.bytes, from_layout->images[0].manifest.bytes);
+  ASSERT_FALSE(image.layers.empty());
+  auto layer = image.blobs.store->ReadAll(image.layers[0].digest);
+  ASSERT_TRUE(layer.has_value()) << layer.error().ToString();
+  EXPECT_EQ(Digest::Sha256Of(*layer), image.layers[0].digest);
+  EXPECT_EQ(CountReferrers(Loc("oci-archive:" + tmp.path() + "/a.tar:v1"), back->source_digests,
+                           RegistryOptions{})
+                .total,
+            0);
+  EXPECT_THAT(ReadImage(Loc("oci-archive:" + tmp.path() + "/none.tar"), RegistryOptions{}),
+              StatusIs(ErrorCode::kNotFound, HasSubstr("none.tar")));
 }
 
 // CountReferrers adds up what index.json lists for each subject; a source

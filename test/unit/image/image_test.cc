@@ -144,5 +144,116 @@ TEST_F(ImageTest, SelectPlatformsAndReindex) {
   EXPECT_EQ(found->manifest.descriptor.digest, changed->manifest.descriptor.digest);
 }
 
+// An image with no layers: a canonical config and manifest, the config's
+// platform; diff_ids without layers are refused.
+TEST_F(ImageTest, EmptyImageHasTheConfigAndAManifestListingNoLayer) {
+  ImageConfig cfg;
+  cfg.os = "linux";
+  cfg.architecture = "arm64";
+  cfg.config.user = "65532";
+  auto img = EmptyImage(cfg);
+  ASSERT_TRUE(img.has_value()) << img.error().ToString();
+  EXPECT_EQ(img->config.bytes, cfg.Serialize());
+  EXPECT_EQ(img->config.descriptor.digest, Digest::Sha256Of(img->config.bytes));
+  auto m = Manifest::Parse(img->manifest.bytes);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->config.digest, img->config.descriptor.digest);
+  EXPECT_TRUE(m->layers.empty());
+  EXPECT_EQ(img->manifest.descriptor.digest, Digest::Sha256Of(img->manifest.bytes));
+  EXPECT_EQ(img->platform.ToString(), "linux/arm64");
+  ASSERT_TRUE(img->manifest.descriptor.platform.has_value());
+  EXPECT_EQ(img->manifest.descriptor.platform->ToString(), "linux/arm64");
+  cfg.diff_ids.push_back(Digest::Sha256Of("x"));
+  auto bad = EmptyImage(cfg);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+}
+
+// A layer appended to an image with no layers and no history gets a
+// history entry (the history describes every layer: none); one appended to
+// an image with layers and no history gets none.
+TEST_F(ImageTest, AppendLayerStartsTheHistoryOfAnImageWithNoLayers) {
+  ImageConfig cfg;
+  cfg.os = "linux";
+  cfg.architecture = "amd64";
+  auto empty = EmptyImage(cfg);
+  ASSERT_TRUE(empty.has_value());
+  auto one = AppendLayer(*empty, Blob(store_, "a"), "1970-01-01T00:00:02Z", "first");
+  ASSERT_TRUE(one.has_value()) << one.error().ToString();
+  auto got = ImageConfig::Parse(one->config.bytes);
+  ASSERT_TRUE(got.has_value());
+  ASSERT_EQ(got->history.size(), 1U);
+  EXPECT_EQ(got->history[0].created_by, "first");
+  EXPECT_EQ(got->history[0].created, "1970-01-01T00:00:02Z");
+
+  Image layered = MakeImage(store_, {Blob(store_, "b")});
+  auto lcfg = ImageConfig::Parse(layered.config.bytes);
+  ASSERT_TRUE(lcfg.has_value());
+  lcfg->history.clear();
+  auto nohist = WithConfigFile(layered, *lcfg);
+  ASSERT_TRUE(nohist.has_value());
+  auto two = AppendLayer(*nohist, Blob(store_, "c"), "", "second");
+  ASSERT_TRUE(two.has_value());
+  auto two_cfg = ImageConfig::Parse(two->config.bytes);
+  ASSERT_TRUE(two_cfg.has_value());
+  EXPECT_TRUE(two_cfg->history.empty());
+  EXPECT_EQ(two_cfg->diff_ids.size(), 2U);
+}
+
+// WithConfigFile writes the typed config, points the manifest at it, takes
+// the platform from it; a config whose diff_ids are not the image's is
+// refused and the input is untouched.
+TEST_F(ImageTest, WithConfigFileReplacesTheConfigAndThePlatform) {
+  Image in = MakeImage(store_, {Blob(store_, "a")});
+  in.manifest.descriptor.platform = in.platform;
+  const Image copy = in;
+  auto cfg = ImageConfig::Parse(in.config.bytes);
+  ASSERT_TRUE(cfg.has_value());
+  cfg->architecture = "arm";
+  cfg->variant = "v7";
+  cfg->config.working_dir = "/w";
+  auto out = WithConfigFile(in, *cfg);
+  ASSERT_TRUE(out.has_value()) << out.error().ToString();
+  EXPECT_EQ(out->config.bytes, cfg->Serialize());
+  auto m = Manifest::Parse(out->manifest.bytes);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->config.digest, out->config.descriptor.digest);
+  EXPECT_EQ(out->platform.ToString(), "linux/arm/v7");
+  ASSERT_TRUE(out->manifest.descriptor.platform.has_value());
+  EXPECT_EQ(out->manifest.descriptor.platform->ToString(), "linux/arm/v7");
+  EXPECT_EQ(in.config.bytes, copy.config.bytes);
+  cfg->diff_ids.push_back(Digest::Sha256Of("extra"));
+  auto bad = WithConfigFile(in, *cfg);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+}
+
+// MakeIndex: one image is its own root (annotations refused: they go on
+// the image); several make an OCI index listing them in order, each entry
+// with its image's platform, annotated.
+TEST_F(ImageTest, MakeIndexListsTheImagesWithTheirPlatforms) {
+  Image a = MakeImage(store_, {Blob(store_, "a")}, "amd64");
+  Image b = MakeImage(store_, {Blob(store_, "b")}, "arm64");
+  auto single = MakeIndex({a});
+  ASSERT_TRUE(single.has_value());
+  EXPECT_FALSE(single->is_index);
+  EXPECT_EQ(single->root.bytes, a.manifest.bytes);
+  EXPECT_FALSE(MakeIndex({a}, {{"k", "v"}}).has_value());
+  EXPECT_FALSE(MakeIndex({}).has_value());
+  auto both = MakeIndex({a, b}, {{"k", "v"}});
+  ASSERT_TRUE(both.has_value()) << both.error().ToString();
+  EXPECT_TRUE(both->is_index);
+  EXPECT_EQ(both->entries, (std::vector<size_t>{0, 1}));
+  EXPECT_EQ(both->root.descriptor.digest, Digest::Sha256Of(both->root.bytes));
+  auto idx = Index::Parse(both->root.bytes);
+  ASSERT_TRUE(idx.has_value());
+  ASSERT_EQ(idx->manifests.size(), 2U);
+  EXPECT_EQ(idx->manifests[0].digest, a.manifest.descriptor.digest);
+  EXPECT_EQ(idx->manifests[1].digest, b.manifest.descriptor.digest);
+  ASSERT_TRUE(idx->manifests[1].platform.has_value());
+  EXPECT_EQ(idx->manifests[1].platform->ToString(), "linux/arm64");
+  EXPECT_EQ(idx->annotations.at("k"), "v");
+}
+
 }  // namespace
 }  // namespace ocib

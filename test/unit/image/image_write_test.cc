@@ -161,11 +161,37 @@ TEST_F(ImageWriteTest, AttachmentsAreListedUntaggedAndCountForUnchanged) {
   EXPECT_TRUE(again->unchanged);
 }
 
-// Images are written to layouts and registry tags only.
-TEST_F(ImageWriteTest, ArchivesAndDigestsAreRefused) {
+// An index written to an oci-archive reads back (in place) as the same
+// documents and layers; nothing but the file is left; a docker-archive of
+// two platforms is refused and writes nothing.
+TEST_F(ImageWriteTest, AnIndexWrittenToAnArchiveReadsBackTheSame) {
+  const ImageIndex index = TwoPlatforms(store_);
+  const std::string file = tmp_.path() + "/a.tar";
+  auto written = WriteImage(index, Loc("oci-archive:" + file + ":v1"), RegistryOptions{});
+  ASSERT_TRUE(written.has_value()) << written.error().ToString();
+  EXPECT_EQ(written->written, std::vector<std::string>{"oci-archive:" + file + ":v1@" +
+                                                       index.root.descriptor.digest.ToString()});
+  EXPECT_EQ(ocib::testing::DirNames(tmp_.path()), std::vector<std::string>{"a.tar"});
+  auto back = ReadImage(Loc("oci-archive:" + file + ":v1"), RegistryOptions{});
+  ASSERT_TRUE(back.has_value()) << back.error().ToString();
+  EXPECT_EQ(back->root.bytes, index.root.bytes);
+  ASSERT_EQ(back->images.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(back->images[i].config.bytes, index.images[i].config.bytes);
+    auto layer = back->images[i].blobs.store->ReadAll(index.images[i].layers[0].digest);
+    ASSERT_TRUE(layer.has_value()) << layer.error().ToString();
+    auto want = store_->ReadAll(index.images[i].layers[0].digest);
+    ASSERT_TRUE(want.has_value());
+    EXPECT_EQ(*layer, *want);
+  }
+  EXPECT_THAT(WriteImage(index, Loc("docker-archive:" + tmp_.path() + "/d.tar"), RegistryOptions{}),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("one platform")));
+  EXPECT_EQ(ocib::testing::DirNames(tmp_.path()), std::vector<std::string>{"a.tar"});
+}
+
+// A registry destination must be a tag: a digest is refused before any request.
+TEST_F(ImageWriteTest, DigestsAreRefused) {
   const ImageIndex index = Single(MakeImage(store_, {Blob(store_, "a")}));
-  EXPECT_THAT(WriteImage(index, Loc("oci-archive:" + tmp_.path() + "/a.tar"), RegistryOptions{}),
-              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("not to the archive")));
   auto reg = std::make_shared<fake::FakeRegistry>();
   EXPECT_THAT(WriteImage(index, Loc("reg.test/app@" + index.root.descriptor.digest.ToString()),
                          fake::Options(reg)),

@@ -3,6 +3,7 @@
 // the base annotations are set, a base that is not a prefix is refused, and
 // an image without history stays without.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "ocib/image.h"
 #include "ocib/image_config.h"
@@ -129,6 +130,61 @@ TEST_F(ReplaceBaseTest, AnImageWithoutHistoryStaysWithout) {
   EXPECT_TRUE(got->history.empty());
   EXPECT_EQ(got->diff_ids.size(), 3U);
   EXPECT_EQ(out->layers.size(), 3U);
+}
+
+// ImageOnBase starts a build's image: the base's layers, a history of one
+// entry per layer ("base layer K" when the base's does not describe its
+// layers), unknown config fields dropped, a new manifest with only the
+// base annotations, and the base's store for its layers.
+TEST_F(ReplaceBaseTest, ImageOnBaseStartsFromTheBaseLayersAndAnnotatesIt) {
+  Image base = MakeImage(store_, {Blob(store_, "a"), Blob(store_, "b")});
+  auto cfg = nlohmann::json::parse(base.config.bytes);
+  cfg.erase("history");
+  cfg["unknown"] = 1;
+  cfg["created"] = "2020-02-02T00:00:00Z";
+  base.config.bytes = cfg.dump();
+  auto m = nlohmann::json::parse(base.manifest.bytes);
+  m["annotations"] = {{"own", "x"}};
+  base.manifest.bytes = m.dump();
+  base.manifest.descriptor.digest = Digest::Sha256Of(base.manifest.bytes);
+  auto out = ImageOnBase(base, "example.com/base:1");
+  ASSERT_TRUE(out.has_value()) << out.error().ToString();
+  auto got = ImageConfig::Parse(out->config.bytes);
+  ASSERT_TRUE(got.has_value());
+  ASSERT_EQ(got->history.size(), 2U);
+  EXPECT_EQ(got->history[1].created_by, "base layer 1");
+  EXPECT_EQ(got->history[1].created, "2020-02-02T00:00:00Z");
+  EXPECT_EQ(out->config.bytes.find("unknown"), std::string::npos);
+  auto om = Manifest::Parse(out->manifest.bytes);
+  ASSERT_TRUE(om.has_value());
+  EXPECT_EQ(om->layers, base.layers);
+  EXPECT_EQ(om->annotations.size(), 2U);
+  EXPECT_EQ(om->annotations.at("org.opencontainers.image.base.digest"),
+            base.manifest.descriptor.digest.ToString());
+  EXPECT_EQ(om->annotations.at("org.opencontainers.image.base.name"), "example.com/base:1");
+  EXPECT_EQ(out->diff_ids, base.diff_ids);
+  EXPECT_EQ(out->SourceOf(base.layers[0].digest).store, store_);
+  auto unnamed = ImageOnBase(base, "");
+  ASSERT_TRUE(unnamed.has_value());
+  auto um = Manifest::Parse(unnamed->manifest.bytes);
+  ASSERT_TRUE(um.has_value());
+  EXPECT_FALSE(um->annotations.contains("org.opencontainers.image.base.name"));
+}
+
+// A base whose history describes its layers keeps it; a base whose config
+// lists fewer diff_ids than it has layers is refused.
+TEST_F(ReplaceBaseTest, ImageOnBaseKeepsADescribingHistoryAndRefusesAMismatch) {
+  Image base = MakeImage(store_, {Blob(store_, "a")});
+  auto out = ImageOnBase(base, "");
+  ASSERT_TRUE(out.has_value());
+  auto got = ImageConfig::Parse(out->config.bytes);
+  ASSERT_TRUE(got.has_value());
+  ASSERT_EQ(got->history.size(), 1U);
+  EXPECT_EQ(got->history[0].created_by, "layer " + base.layers[0].digest.ToString());
+  base.layers.push_back(Blob(store_, "z").blob);
+  auto bad = ImageOnBase(base, "");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -47,6 +47,24 @@ TEST(FsUtilTest, ModeIsSetWhateverTheUmask) {
             std::filesystem::perms(0600));
 }
 
+// Without fsync (the layer cache's memos) the write is as atomic: the
+// directory is made, the content replaced, no temporary file left, and a
+// symlink planted at the target is replaced, not written through.
+TEST(FsUtilTest, UnsyncedWriteIsStillAtomicAndFollowsNoSymlink) {
+  ScopedTempDir tmp;
+  const std::string victim = tmp.path() + "/victim";
+  WriteFileOrDie(victim, "keep");
+  const std::string path = tmp.path() + "/memo/entry";
+  ASSERT_THAT(fsutil::WriteFileAtomic(path, "one", 0644, fsutil::Sync::kNone), IsOk());
+  ASSERT_EQ(::unlink(path.c_str()), 0);
+  ASSERT_EQ(::symlink(victim.c_str(), path.c_str()), 0);
+  ASSERT_THAT(fsutil::WriteFileAtomic(path, "two", 0644, fsutil::Sync::kNone), IsOk());
+  EXPECT_EQ(ReadFileOrDie(path), "two");
+  EXPECT_FALSE(std::filesystem::is_symlink(path));
+  EXPECT_EQ(ReadFileOrDie(victim), "keep");
+  EXPECT_EQ(DirNames(tmp.path() + "/memo"), std::vector<std::string>{"entry"});
+}
+
 TEST(FsUtilTest, StreamedWriteGetsEveryPiece) {
   ScopedTempDir tmp;
   const std::string path = tmp.path() + "/file";

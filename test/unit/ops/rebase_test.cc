@@ -14,9 +14,9 @@
 namespace ocib {
 namespace {
 
+using fake::Options;
 using ::ocib::testing::Loc;
 using ::ocib::testing::PushedImageTest;
-using fake::Options;
 
 class RebaseTest : public PushedImageTest {};
 
