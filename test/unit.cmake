@@ -33,8 +33,9 @@ ocib_add_gtest(ocib_io_tests
   unit/io/shared_library_test.cc
   unit/io/streams_test.cc)
 ocib_add_gtest(ocib_token_answer_tests unit/registry/token_answer_test.cc)
-# Flattening layers for export and unpack (lib/archive/unpack.cc).
-ocib_add_gtest(ocib_unpack_tests unit/archive/unpack_test.cc)
+# Flattening layers for export and unpack (lib/archive/unpack.cc) and the
+# directory and tar sinks they are written to (lib/archive/unpack_sinks.cc).
+ocib_add_gtest(ocib_unpack_tests unit/archive/unpack_test.cc unit/archive/unpack_sinks_test.cc)
 # Image locations and archives read in place (docker-archive, oci-archive).
 ocib_add_gtest(ocib_archive_tests unit/core/image_location_test.cc
   unit/layout/image_source_test.cc

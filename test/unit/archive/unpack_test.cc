@@ -1,27 +1,19 @@
-// Flattening layers (lib/archive/unpack.h): whiteouts, opaque directories,
+// Flattening layers (lib/archive/unpack.cc): whiteouts, opaque directories,
 // replacement, symlinked parents resolved inside the root, hard links, and
-// the refusals of hostile entries; the directory sink never follows a
-// symlink on disk.
+// the refusals of hostile entries. The sinks are tested in
+// unpack_sinks_test.cc.
 #include "lib/archive/unpack.h"
 
-#include <stdlib.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "lib/archive/tar_writer.h"
-#include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
 #include "test/testing/test_util.h"
-#include <sys/stat.h>
 
 namespace ocib::archive {
 namespace {
@@ -93,6 +85,8 @@ constexpr auto kDir = tar::EntryType::kDirectory;
 constexpr auto kLink = tar::EntryType::kSymlink;
 constexpr auto kHard = tar::EntryType::kHardlink;
 
+// Whiteouts hide, opaque markers clear the layers below, and a file replaces a directory with its
+// subtree.
 TEST(FlattenTest, WhiteoutsOpaqueAndReplacement) {
   MapSink sink;
   auto n = Flatten(Layers({Tar({{"etc", kDir},
@@ -118,6 +112,7 @@ TEST(FlattenTest, WhiteoutsOpaqueAndReplacement) {
   EXPECT_EQ(*n, static_cast<int64_t>(sink.entries.size()));
 }
 
+// Relative, absolute and escaping symlinked parents all resolve inside the image root.
 TEST(FlattenTest, SymlinkedParentsResolveInsideTheRoot) {
   MapSink sink;
   auto n = Flatten(Layers({Tar({{"usr/lib", kDir},
@@ -135,6 +130,7 @@ TEST(FlattenTest, SymlinkedParentsResolveInsideTheRoot) {
   EXPECT_EQ(sink.entries.at("lib").first.link, "usr/lib");
 }
 
+// A hard link's target is handed over in canonical form.
 TEST(FlattenTest, HardLinksNameTheirCanonicalTarget) {
   MapSink sink;
   auto n = Flatten(
@@ -144,6 +140,8 @@ TEST(FlattenTest, HardLinksNameTheirCanonicalTarget) {
   EXPECT_EQ(sink.entries.at("b").first.link, "a");
 }
 
+// Escaping names, dangling or escaping hard links, files as parents and non-tars are
+// kInvalidArgument.
 TEST(FlattenTest, HostileEntriesAreRefused) {
   const std::vector<std::string> hostile = {
       Tar({{"a/../../x", tar::EntryType::kRegular, "x"}}),
@@ -162,6 +160,7 @@ TEST(FlattenTest, HostileEntriesAreRefused) {
   }
 }
 
+// A symlink loop met as a parent is refused, not followed forever.
 TEST(FlattenTest, SymlinkLoopIsRefused) {
   MapSink sink;
   auto n = Flatten(
@@ -172,73 +171,13 @@ TEST(FlattenTest, SymlinkLoopIsRefused) {
   EXPECT_NE(n.error().ToString().find("symlinks"), std::string::npos);
 }
 
+// Names are canonicalized; absolute, dot-dot and over-long names are refused.
 TEST(CanonicalEntryNameTest, Forms) {
   EXPECT_EQ(*CanonicalEntryName("./a//b/./c/"), "a/b/c");
   EXPECT_EQ(*CanonicalEntryName("./"), "");
   EXPECT_FALSE(CanonicalEntryName("/etc/passwd"));
   EXPECT_FALSE(CanonicalEntryName("a/../b"));
   EXPECT_FALSE(CanonicalEntryName(std::string(5000, 'a')));
-}
-
-class DirectorySinkTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/ocib-unpack-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    parent_ = tmpl;
-  }
-  void TearDown() override { fsutil::RemoveAll(parent_); }
-  std::string parent_;
-};
-
-TEST_F(DirectorySinkTest, WritesTheTree) {
-  DirectorySinkReport report;
-  auto sink = NewDirectorySink(parent_ + "/root", {}, &report);
-  ASSERT_TRUE(sink);
-  auto n = Flatten(Layers({Tar({{"ro", kDir, "", "", 0555},
-                                {"ro/f", tar::EntryType::kRegular, "hello", "", 0755},
-                                {"l", kLink, "", "ro/f"},
-                                {"h", kHard, "", "ro/f"}})}),
-                   **sink);
-  ASSERT_TRUE(n) << n.error().ToString();
-  namespace fs = std::filesystem;
-  const fs::path root = parent_ + "/root";
-  std::ifstream in(root / "ro/f");
-  std::stringstream content;
-  content << in.rdbuf();
-  EXPECT_EQ(content.str(), "hello");
-  EXPECT_EQ(fs::read_symlink(root / "l"), "ro/f");
-  EXPECT_EQ(fs::hard_link_count(root / "h"), 2u);
-  struct stat st {};
-  ASSERT_EQ(::stat((root / "ro").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 07777, ::geteuid() == 0 ? 0555u : 0755u);
-}
-
-TEST_F(DirectorySinkTest, RefusesANonEmptyDirectory) {
-  std::filesystem::create_directories(parent_ + "/root");
-  std::ofstream(parent_ + "/root/keep") << "x";
-  DirectorySinkReport report;
-  auto sink = NewDirectorySink(parent_ + "/root", {}, &report);
-  ASSERT_FALSE(sink);
-  EXPECT_EQ(sink.error().code(), ErrorCode::kInvalidArgument);
-}
-
-TEST_F(DirectorySinkTest, NeverFollowsASymlinkOnDisk) {
-  // A symlink the flattened tree does not know about (planted on disk):
-  // writing below it is refused rather than followed.
-  DirectorySinkReport report;
-  auto sink = NewDirectorySink(parent_ + "/root", {}, &report);
-  ASSERT_TRUE(sink);
-  std::filesystem::create_directories(parent_ + "/outside");
-  std::filesystem::create_directory_symlink(parent_ + "/outside", parent_ + "/root/d");
-  FlatEntry e;
-  e.path = "d/x";
-  e.type = NodeType::kRegular;
-  e.size = 1;
-  io::StringReader data("x");
-  Status s = (*sink)->Add(e, &data);
-  EXPECT_FALSE(s);
-  EXPECT_TRUE(std::filesystem::is_empty(parent_ + "/outside"));
 }
 
 }  // namespace

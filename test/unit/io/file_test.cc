@@ -1,10 +1,11 @@
+// Regular files opened safely (lib/io/file.h): FIFOs, devices, directories and
+// symlinks refused, sizes bounded.
 #include "lib/io/file.h"
 
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
 #include "test/testing/test_util.h"
 #include <sys/stat.h>
@@ -18,6 +19,7 @@ using ::ocib::testing::StatusIs;
 using ::ocib::testing::WriteFileOrDie;
 using ::testing::HasSubstr;
 
+// A regular file opens with its size and reads back whole.
 TEST(RegularFileTest, OpensARegularFileWithItsSize) {
   ScopedTempDir tmp;
   WriteFileOrDie(tmp.path() + "/f", "hello");
@@ -28,6 +30,7 @@ TEST(RegularFileTest, OpensARegularFileWithItsSize) {
   EXPECT_THAT(ReadRegularFile(tmp.path() + "/f", 5), ::testing::Optional(std::string("hello")));
 }
 
+// A FIFO is refused as not a regular file, without blocking on open.
 TEST(RegularFileTest, RefusesAFifoWithoutBlocking) {
   ScopedTempDir tmp;
   const std::string fifo = tmp.path() + "/fifo";
@@ -38,6 +41,7 @@ TEST(RegularFileTest, RefusesAFifoWithoutBlocking) {
   EXPECT_THAT(FileReader::Open(fifo), StatusIs(ErrorCode::kInvalidArgument, HasSubstr("FIFO")));
 }
 
+// A symlink is refused unless Links::kFollow is given.
 TEST(RegularFileTest, RefusesSymlinksUnlessAskedToFollow) {
   ScopedTempDir tmp;
   WriteFileOrDie(tmp.path() + "/target", "secret");
@@ -47,6 +51,7 @@ TEST(RegularFileTest, RefusesSymlinksUnlessAskedToFollow) {
   EXPECT_THAT(RegularFile::Open(tmp.path() + "/link", Links::kFollow), IsOk());
 }
 
+// Devices and directories are kInvalidArgument naming their type; a missing file is kNotFound.
 TEST(RegularFileTest, RefusesDevicesAndDirectories) {
   ScopedTempDir tmp;
   std::filesystem::create_symlink("/dev/zero", tmp.path() + "/zero");
@@ -60,27 +65,12 @@ TEST(RegularFileTest, RefusesDevicesAndDirectories) {
               StatusIs(ErrorCode::kNotFound, ::testing::_));
 }
 
+// A file larger than the limit is refused, not truncated.
 TEST(RegularFileTest, ReadsNoMoreThanMaxSize) {
   ScopedTempDir tmp;
   WriteFileOrDie(tmp.path() + "/f", std::string(100, 'x'));
   EXPECT_THAT(ReadRegularFile(tmp.path() + "/f", 99),
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("larger than 99")));
-}
-
-TEST(FsUtilTest, FsyncDirReportsFailure) {
-  ScopedTempDir tmp;
-  EXPECT_THAT(fsutil::FsyncDir(tmp.path()), IsOk());
-  EXPECT_THAT(fsutil::FsyncDir(tmp.path() + "/absent"),
-              StatusIs(ErrorCode::kIo, HasSubstr("absent")));
-}
-
-TEST(FsUtilTest, TempSuffixNamesThisProcessAndHost) {
-  std::string s = fsutil::TempSuffix();
-  EXPECT_TRUE(s.starts_with(std::to_string(::getpid()) + "-")) << s;
-  EXPECT_NE(s.find('@'), std::string::npos) << s;
-  EXPECT_FALSE(fsutil::IsStaleTempSuffix(s));  // this process is alive
-  EXPECT_FALSE(fsutil::IsStaleTempSuffix("12-0-1@another-host-that-is-not-this-one"));
-  EXPECT_FALSE(fsutil::IsStaleTempSuffix("not-a-pid"));
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ using ::ocib::testing::StatusIs;
 using ::ocib::testing::WriteFileOrDie;
 using ::testing::HasSubstr;
 
+// WriteFileAtomic makes missing directories, replaces the content and leaves no temporary file.
 TEST(FsUtilTest, WriteFileAtomicReplacesAndMakesTheDirectory) {
   ScopedTempDir tmp;
   const std::string path = tmp.path() + "/a/b/file";
@@ -36,6 +37,7 @@ TEST(FsUtilTest, WriteFileAtomicReplacesAndMakesTheDirectory) {
             std::filesystem::perms(0644));
 }
 
+// The requested mode is set even under a umask that would clear it.
 TEST(FsUtilTest, ModeIsSetWhateverTheUmask) {
   ScopedTempDir tmp;
   const std::string path = tmp.path() + "/private";
@@ -65,6 +67,7 @@ TEST(FsUtilTest, UnsyncedWriteIsStillAtomicAndFollowsNoSymlink) {
   EXPECT_EQ(DirNames(tmp.path() + "/memo"), std::vector<std::string>{"entry"});
 }
 
+// WriteFileAtomicWith keeps every piece the callback writes, in order.
 TEST(FsUtilTest, StreamedWriteGetsEveryPiece) {
   ScopedTempDir tmp;
   const std::string path = tmp.path() + "/file";
@@ -82,6 +85,7 @@ TEST(FsUtilTest, StreamedWriteGetsEveryPiece) {
             std::string(70000, 'a') + std::string(70000, 'b') + std::string(70000, 'c'));
 }
 
+// A callback error keeps the old file and removes the temporary one.
 TEST(FsUtilTest, FailedStreamedWriteKeepsTheOldFileAndNoTemporary) {
   ScopedTempDir tmp;
   const std::string path = tmp.path() + "/file";
@@ -95,6 +99,7 @@ TEST(FsUtilTest, FailedStreamedWriteKeepsTheOldFileAndNoTemporary) {
   EXPECT_EQ(DirNames(tmp.path()), std::vector<std::string>{"file"});
 }
 
+// A streamed write into a missing directory is kIo before the callback runs.
 TEST(FsUtilTest, StreamedWriteIntoAMissingDirectoryIsAnError) {
   ScopedTempDir tmp;
   bool called = false;
@@ -106,6 +111,7 @@ TEST(FsUtilTest, StreamedWriteIntoAMissingDirectoryIsAnError) {
   EXPECT_FALSE(called);
 }
 
+// A symlink planted at the target is replaced, never written through.
 TEST(FsUtilTest, TempFileIsNotWrittenThroughASymlink) {
   ScopedTempDir tmp;
   // WriteTempFileFor never opens an existing name: its names are fresh, and
@@ -128,6 +134,24 @@ TEST(FsUtilTest, TempSuffixesAreUniqueAndOursAreNotStale) {
   EXPECT_THAT(a, HasSubstr(std::to_string(::getpid()) + "-"));
   EXPECT_FALSE(fsutil::IsStaleTempSuffix(a));  // this process is alive
   EXPECT_FALSE(fsutil::IsStaleTempSuffix("not-a-suffix"));
+}
+
+// FsyncDir succeeds on a directory and reports kIo naming a missing one.
+TEST(FsUtilTest, FsyncDirReportsFailure) {
+  ScopedTempDir tmp;
+  EXPECT_THAT(fsutil::FsyncDir(tmp.path()), IsOk());
+  EXPECT_THAT(fsutil::FsyncDir(tmp.path() + "/absent"),
+              StatusIs(ErrorCode::kIo, HasSubstr("absent")));
+}
+
+// A temporary suffix names this process and host; only a dead local process makes one stale.
+TEST(FsUtilTest, TempSuffixNamesThisProcessAndHost) {
+  std::string s = fsutil::TempSuffix();
+  EXPECT_TRUE(s.starts_with(std::to_string(::getpid()) + "-")) << s;
+  EXPECT_NE(s.find('@'), std::string::npos) << s;
+  EXPECT_FALSE(fsutil::IsStaleTempSuffix(s));  // this process is alive
+  EXPECT_FALSE(fsutil::IsStaleTempSuffix("12-0-1@another-host-that-is-not-this-one"));
+  EXPECT_FALSE(fsutil::IsStaleTempSuffix("not-a-pid"));
 }
 
 }  // namespace
