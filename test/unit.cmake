@@ -45,9 +45,11 @@ ocib_add_gtest(ocib_archive_tests unit/core/image_location_test.cc
 target_link_libraries(ocib_archive_tests PRIVATE nlohmann_json::nlohmann_json)
 # The registry client (lib/registry: its session, WWW-Authenticate
 # challenges, uploads, referrers, blobs streamed from a registry),
-# the image walk, push and pull (lib/transfer), and the HTTP transport.
+# the image walk, push and pull (lib/transfer), and the HTTP transport with
+# its libcurl loader (lib/http).
 ocib_add_gtest(ocib_registry_unit_tests
   unit/http/curl_transport_test.cc
+  unit/http/curl_api_test.cc
   unit/registry/session_test.cc
   unit/registry/challenge_test.cc
   unit/registry/registry_client_test.cc

@@ -104,7 +104,10 @@ HttpRequest Get(const std::string& url) {
 // body with its length.
 TEST(CurlTransportTest, MethodsWithAndWithoutABody) {
   ScriptedServer server([](int fd) {
-    ScriptedServer::Send(fd, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+    // The server closes each connection: saying so keeps curl from reusing
+    // it for the PUT (a reset when the close wins the race).
+    ScriptedServer::Send(fd,
+                         "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   });
   auto transport = MakeCurlTransport();
   HttpRequest del = Get(server.Url("/v2/app/manifests/x"));
@@ -278,6 +281,14 @@ TEST(CurlTransportTest, UnknownHostIsDnsAndNotRetried) {
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.failure(), TransportFailure::kDns);
   EXPECT_FALSE(r.retryable());
+}
+
+// RedactUrl drops user info and masks upload states, tokens and signatures.
+TEST(RedactUrlTest, RemovesSecrets) {
+  EXPECT_EQ(RedactUrl("https://user:pw@reg.test/v2/x?digest=sha256:1&_state=abc&token=t"),
+            "https://reg.test/v2/x?digest=sha256:1&_state=REDACTED&token=REDACTED");
+  EXPECT_EQ(RedactUrl("https://cdn.test/b?X-Amz-Signature=s&n=1"),
+            "https://cdn.test/b?X-Amz-Signature=REDACTED&n=1");
 }
 
 }  // namespace

@@ -65,6 +65,8 @@ class ScriptedTransport : public HttpTransport {
       seen_.push_back(s);
     }
     HttpResult r = handler_(s);
+    // As a transport does: the status and headers before the body.
+    if (r && req.on_response_start) req.on_response_start(*r);
     if (r && req.sink != nullptr && r->status >= 200 && r->status < 300) {
       Status w = req.sink->Write(r->body.data(), r->body.size());
       if (!w) return std::move(w).error();

@@ -7,8 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include "ocib/memory_store.h"
 #include "ocib/registry.h"
 
+#include "lib/auth/base64.h"
 #include "test/unit/registry/scripted_transport.h"
 
 namespace ocib {
@@ -30,6 +32,7 @@ HttpResponse ManifestReply() {
                kEmpty);
 }
 
+// Connection failures for ten seconds are retried through; the client slept at least that long.
 TEST(SessionTest, RegistryRestartingForTenSecondsIsSurvived) {
   FakeClock clock;
   const auto down_until = clock.now + std::chrono::seconds(10);
@@ -46,6 +49,8 @@ TEST(SessionTest, RegistryRestartingForTenSecondsIsSurvived) {
   EXPECT_GE(clock.Slept(), std::chrono::seconds(10));
 }
 
+// Backoff doubles up to its ceiling, jitter stays within half to all of it, and the default waits
+// over 10 s in all.
 TEST(SessionTest, BackoffGrowsWithJitterWithinBounds) {
   RetryPolicy p;
   for (int attempt = 1; attempt < 10; ++attempt) {
@@ -60,6 +65,7 @@ TEST(SessionTest, BackoffGrowsWithJitterWithinBounds) {
   EXPECT_GT(least, std::chrono::seconds(10));
 }
 
+// Resets, timeouts and refused connections are retried; DNS, certificate and size failures are not.
 TEST(SessionTest, RetryDecidedOnTheFailureKindNotItsText) {
   struct Case {
     TransportFailure kind;
@@ -86,6 +92,7 @@ TEST(SessionTest, RetryDecidedOnTheFailureKindNotItsText) {
   }
 }
 
+// A Retry-After HTTP date is waited for exactly, measured from the client's clock.
 TEST(SessionTest, RetryAfterHttpDateIsHonoured) {
   FakeClock clock;
   int calls = 0;
@@ -102,6 +109,7 @@ TEST(SessionTest, RetryAfterHttpDateIsHonoured) {
   EXPECT_EQ(clock.sleeps[0], milliseconds(7000));
 }
 
+// A Retry-After beyond max_retry_after waits only the maximum.
 TEST(SessionTest, RetryAfterIsBounded) {
   FakeClock clock;
   int calls = 0;
@@ -143,6 +151,7 @@ TEST(SessionTest, ParseRetryAfterDatesAgreeWithTimegm) {
   }
 }
 
+// ParseRetryAfter takes seconds and the three HTTP date forms and refuses the rest.
 TEST(SessionTest, ParseRetryAfterForms) {
   const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1767225600));
   EXPECT_EQ(ParseRetryAfter("5", now), milliseconds(5000));
@@ -170,6 +179,7 @@ TEST(SessionTest, ParseRetryAfterForms) {
   EXPECT_FALSE(ParseRetryAfter(std::string_view("5\0", 2), now));
 }
 
+// Token answers are limited to 1 MiB and manifests to 4 MiB.
 TEST(SessionTest, ResponsesAreBoundedByKind) {
   FakeClock clock;
   auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
@@ -197,6 +207,8 @@ TEST(SessionTest, ResponsesAreBoundedByKind) {
   EXPECT_TRUE(manifest);
 }
 
+// An insufficient_scope challenge asks for the new scope first, then the held ones, and logs the
+// retry once.
 TEST(SessionTest, InsufficientScopeAsksForTheNewScopeFirstThenTheHeldOnes) {
   FakeClock clock;
   std::vector<std::string> token_queries;
@@ -231,6 +243,7 @@ TEST(SessionTest, InsufficientScopeAsksForTheNewScopeFirstThenTheHeldOnes) {
   EXPECT_EQ(token_queries[1], "scope=repository%3Abase%3Apull&scope=repository%3Aapp%3Apull");
 }
 
+// A challenge scope already covered by pull,push is not asked for again.
 TEST(SessionTest, ChallengeScopeCoveredByAHeldOneIsNotAddedAgain) {
   FakeClock clock;
   std::vector<std::string> token_queries;
@@ -277,6 +290,8 @@ TEST(SessionTest, TheTokenCoversEveryPushAndMountSourceOnce) {
             "&scope=repository%3Abase%3Apull&scope=repository%3Alib%3Apull");
 }
 
+// A refused manifest's error keeps every registry error with its detail and names the reference and
+// media type.
 TEST(SessionTest, RefusedManifestKeepsEveryErrorAndNamesWhatWasPushed) {
   FakeClock clock;
   auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
@@ -368,6 +383,7 @@ TEST(SessionTest, NotAllowedIsToldApartFromRejectedCredentials) {
   }
 }
 
+// A 403 to an anonymous push is kPermissionDenied telling the user to log in.
 TEST(SessionTest, AnonymousPushRefusedSaysLogIn) {
   FakeClock clock;
   auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
@@ -384,6 +400,7 @@ TEST(SessionTest, AnonymousPushRefusedSaysLogIn) {
       << r.error().ToString();
 }
 
+// A token server refusing the push scope is kPermissionDenied naming the repository.
 TEST(SessionTest, TokenServerRefusingThePushScopeSaysNotAllowed) {
   FakeClock clock;
   auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
@@ -402,6 +419,432 @@ TEST(SessionTest, TokenServerRefusingThePushScopeSaysNotAllowed) {
   EXPECT_EQ(r.error().code(), ErrorCode::kPermissionDenied) << r.error().ToString();
   EXPECT_NE(r.error().ToString().find("may not push to reg.test/team/app"), std::string::npos)
       << r.error().ToString();
+}
+
+// ------------------------------------------------ moved from registry_client_test.cc:
+// bearer tokens, retries, the scheme probe, late challenges and redirects,
+// all decided in lib/registry/session.cc.
+
+const std::string kBlob = "hello blob";
+
+// A bearer token is fetched once with the credentials and reused for later requests.
+TEST(SessionTest, BearerTokenFetchedOnceAndSentOnlyToRegistry) {
+  FakeClock clock;
+  int token_fetches = 0;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") {
+      return Reply(401, {{"WWW-Authenticate",
+                          "Bearer realm=\"https://auth.test/token\",service=\"reg.test\""}});
+    }
+    if (s.url.rfind("https://auth.test/token", 0) == 0) {
+      ++token_fetches;
+      EXPECT_EQ(s.Header("Authorization"), "Basic " + Base64Encode("user:secret"));
+      EXPECT_NE(s.url.find("service=reg.test"), std::string::npos);
+      EXPECT_NE(s.url.find("scope=repository%3Aapp%3Apull"), std::string::npos);
+      return Reply(200, {}, R"({"access_token":"tok1","expires_in":300})");
+    }
+    if (s.Header("Authorization") != "Bearer tok1") return Reply(401);
+    return Reply(404);
+  });
+  auto c = RegistryClient::Create(
+      "reg.test", OptionsWith(t, &clock, {{"reg.test", {"user", "secret", "", ""}}}));
+  ASSERT_TRUE(c.has_value());
+  auto a = (*c)->StatBlob("app", Digest::Sha256Of("a"));
+  ASSERT_TRUE(a.has_value()) << a.error().ToString();
+  EXPECT_FALSE(a->has_value());
+  auto b = (*c)->StatBlob("app", Digest::Sha256Of("b"));
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(token_fetches, 1);
+}
+
+// A 401 with insufficient_scope fetches one wider token and the request then succeeds.
+TEST(SessionTest, RefreshesTokenOnceOn401WithInsufficientScope) {
+  FakeClock clock;
+  int token_fetches = 0;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") {
+      return Reply(401,
+                   {{"WWW-Authenticate", "Bearer realm=\"https://reg.test/token\",service=\"r\""}});
+    }
+    if (s.url.rfind("https://reg.test/token", 0) == 0) {
+      ++token_fetches;
+      bool wide = s.url.find("scope=repository%3Aother%3Apull") != std::string::npos;
+      return Reply(200, {}, wide ? R"({"token":"wide"})" : R"({"token":"narrow"})");
+    }
+    if (s.Header("Authorization") == "Bearer wide") return Reply(200, {{"Content-Length", "3"}});
+    return Reply(401, {{"WWW-Authenticate",
+                        "Bearer realm=\"https://reg.test/token\",service=\"r\","
+                        "scope=\"repository:other:pull\",error=\"insufficient_scope\""}});
+  });
+  auto c = RegistryClient::Create("reg.test", OptionsWith(t, &clock));
+  auto r = (*c)->StatBlob("app", Digest::Sha256Of("x"));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_TRUE(r->has_value());
+  EXPECT_EQ(token_fetches, 2);
+}
+
+// Refused credentials are kUnauthenticated naming the registry and never the password.
+TEST(SessionTest, WrongPasswordIsUnauthenticatedAndNamesRegistry) {
+  FakeClock clock;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen&) -> Result<HttpResponse> {
+    return Reply(401, {{"WWW-Authenticate", "Basic realm=\"r\""}},
+                 R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})");
+  });
+  auto c = RegistryClient::Create(
+      "reg.test:5000", OptionsWith(t, &clock, {{"reg.test:5000", {"u", "hunter2", "", ""}}}));
+  auto r = (*c)->GetManifest("app", "1");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated);
+  std::string msg = r.error().ToString();
+  EXPECT_NE(msg.find("reg.test:5000"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("UNAUTHORIZED"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("hunter2"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find(Base64Encode("u:hunter2")), std::string::npos) << msg;
+}
+
+// A redirect to another host is followed without the Authorization header.
+TEST(SessionTest, RedirectToOtherHostCarriesNoAuthorization) {
+  FakeClock clock;
+  MemoryBlobStore store;
+  Digest d = Digest::Sha256Of(kBlob);
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/")
+      return Reply(401, {{"WWW-Authenticate", "Basic realm=\"r\""}});
+    if (s.url.find("/blobs/") != std::string::npos) {
+      return Reply(307, {{"Location", "https://cdn.test/blob?sig=abc"}});
+    }
+    if (s.url.rfind("https://cdn.test/", 0) == 0) return Reply(200, {}, kBlob);
+    return Reply(404);
+  });
+  auto c = RegistryClient::Create("reg.test",
+                                  OptionsWith(t, &clock, {{"reg.test", {"u", "p", "", ""}}}));
+  Descriptor desc{
+      "application/octet-stream", d, static_cast<int64_t>(kBlob.size()), {}, {}, "", {}};
+  Status s = (*c)->FetchBlob("app", desc, store);
+  ASSERT_TRUE(s.has_value()) << s.error().ToString();
+  EXPECT_EQ(*store.ReadAll(d), kBlob);
+  bool saw_cdn = false;
+  for (const Seen& seen : t->seen()) {
+    if (seen.url.rfind("https://cdn.test/", 0) == 0) {
+      saw_cdn = true;
+      EXPECT_TRUE(seen.Header("Authorization").empty()) << "Authorization leaked to " << seen.url;
+    } else if (seen.url.find("/blobs/") != std::string::npos) {
+      EXPECT_FALSE(seen.Header("Authorization").empty());
+    }
+  }
+  EXPECT_TRUE(saw_cdn);
+}
+
+// 503, 429 with Retry-After and a reset are retried, waiting the Retry-After.
+TEST(SessionTest, RetriesServerErrorsHonouringRetryAfter) {
+  FakeClock clock;
+  int calls = 0;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    ++calls;
+    if (calls == 1) return Reply(503);
+    if (calls == 2) return Reply(429, {{"Retry-After", "2"}});
+    if (calls == 3) {
+      return {TransportFailure::kReset, Error(ErrorCode::kUnavailable, "connection reset")};
+    }
+    return Reply(200, {{"Docker-Content-Digest", Digest::Sha256Of("{}").ToString()}}, "{}");
+  });
+  auto c = RegistryClient::Create("reg.test", OptionsWith(t, &clock));
+  auto m = (*c)->GetManifest("app", "1");
+  ASSERT_TRUE(m.has_value()) << m.error().ToString();
+  EXPECT_EQ(calls, 4);
+  ASSERT_EQ(clock.sleeps.size(), 3u);
+  EXPECT_EQ(clock.sleeps[1], std::chrono::milliseconds(2000));
+}
+
+// A registry that keeps failing is tried max_attempts times, then kUnavailable naming the status.
+TEST(SessionTest, RetriesAreBounded) {
+  FakeClock clock;
+  int calls = 0;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    ++calls;
+    return Reply(500, {}, "boom");
+  });
+  auto c = RegistryClient::Create("reg.test", OptionsWith(t, &clock));
+  auto m = (*c)->GetManifest("app", "1");
+  ASSERT_FALSE(m.has_value());
+  EXPECT_EQ(m.error().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(calls, RetryPolicy{}.max_attempts);
+  EXPECT_NE(m.error().ToString().find("500"), std::string::npos);
+}
+
+// Backoff is equal jitter bounded by max_backoff; 408, 429 and 503 are retryable, 404 and 501 not.
+TEST(RetryPolicyTest, BackoffIsBoundedEqualJitter) {
+  RetryPolicy p;
+  EXPECT_EQ(p.Backoff(1, 0.0).count(), p.initial_backoff.count() / 2);
+  EXPECT_LE(p.Backoff(1, 0.999).count(), p.initial_backoff.count());
+  EXPECT_LE(p.Backoff(30, 0.999).count(), p.max_backoff.count());
+  EXPECT_GT(p.Backoff(3, 0.999).count(), p.Backoff(1, 0.999).count());
+  EXPECT_TRUE(IsRetryableStatus(429));
+  EXPECT_TRUE(IsRetryableStatus(503));
+  EXPECT_TRUE(IsRetryableStatus(408));
+  EXPECT_FALSE(IsRetryableStatus(501));
+  EXPECT_FALSE(IsRetryableStatus(404));
+}
+
+// Retry-After in seconds or as a date relative to now; a past date is zero, text is refused.
+TEST(RetryPolicyTest, ParseRetryAfter) {
+  auto now = std::chrono::system_clock::from_time_t(1700000000);  // Tue, 14 Nov 2023 22:13:20 GMT
+  EXPECT_EQ(ParseRetryAfter("7", now)->count(), 7000);
+  EXPECT_EQ(ParseRetryAfter("Tue, 14 Nov 2023 22:13:30 GMT", now)->count(), 10000);
+  EXPECT_EQ(ParseRetryAfter("Tue, 14 Nov 2023 22:00:00 GMT", now)->count(), 0);
+  EXPECT_FALSE(ParseRetryAfter("soon", now).has_value());
+  EXPECT_FALSE(ParseRetryAfter("", now).has_value());
+}
+
+// A loopback registry answering plain HTTP is used over http:// for every request.
+TEST(SchemeTest, LoopbackPlainHttpIsProbedFirst) {
+  FakeClock clock;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url.rfind("https://", 0) == 0)
+      return Error(ErrorCode::kUnavailable, "TLS handshake failed");
+    return Reply(s.url.find("/manifests/") != std::string::npos ? 404 : 200);
+  });
+  auto c = RegistryClient::Create("127.0.0.1:5000", OptionsWith(t, &clock));
+  auto r = (*c)->StatManifest("app", "1");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  for (const Seen& s : t->seen()) EXPECT_EQ(s.url.rfind("http://127.0.0.1:5000/", 0), 0u) << s.url;
+}
+
+// A loopback TLS registry is verified and never falls back to plain HTTP after the TLS failure.
+TEST(SchemeTest, LoopbackTlsPeerIsVerified) {
+  FakeClock clock;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    // A TLS server answers a plain-HTTP request with 400.
+    if (s.url.rfind("http://", 0) == 0)
+      return Reply(400, {}, "Client sent an HTTP request to an HTTPS server.");
+    return Error(ErrorCode::kUnavailable, "TLS certificate of localhost:5000 not trusted: x");
+  });
+  auto c = RegistryClient::Create("localhost:5000", OptionsWith(t, &clock));
+  auto r = (*c)->StatManifest("app", "1");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().ToString().find("TLS certificate"), std::string::npos);
+  // Never fell back to plain HTTP for the API after the TLS failure (the
+  // tag's HEAD is the registry's ping).
+  auto seen = t->seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].url, "http://localhost:5000/v2/app/manifests/1");
+  EXPECT_EQ(seen[1].url, "https://localhost:5000/v2/app/manifests/1");
+}
+
+// A remote host whose TLS fails is never tried over plain HTTP.
+TEST(SchemeTest, RemoteHostsNeverUsePlainHttp) {
+  FakeClock clock;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url.rfind("https://", 0) == 0) {
+      return Error(ErrorCode::kUnavailable, "TLS handshake with reg.test failed: wrong version");
+    }
+    return Reply(200);
+  });
+  auto c = RegistryClient::Create("reg.test", OptionsWith(t, &clock));
+  auto r = (*c)->StatManifest("app", "1");
+  ASSERT_FALSE(r.has_value());
+  for (const Seen& s : t->seen()) EXPECT_EQ(s.url.rfind("https://", 0), 0u) << s.url;
+}
+
+// An insecure registry whose TLS handshake fails falls back to http://.
+TEST(SchemeTest, InsecureRegistryFallsBackToHttp) {
+  FakeClock clock;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
+    if (s.url.rfind("https://", 0) == 0) {
+      return {TransportFailure::kTlsHandshake,
+              Error(ErrorCode::kUnavailable, "TLS handshake with reg.test failed: wrong version")};
+    }
+    return Reply(404);
+  });
+  RegistryOptions o = OptionsWith(t, &clock);
+  o.insecure_registries = {"reg.test"};
+  auto c = RegistryClient::Create("reg.test", o);
+  auto r = (*c)->StatManifest("app", "1");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_FALSE(r->has_value());
+  EXPECT_EQ(t->seen().back().url, "http://reg.test/v2/app/manifests/1");
+}
+
+// A registry that answers /v2/ anonymously and challenges on repositories.
+TEST(LateChallengeTest, BearerChallengeOnRepositoryIsFollowed) {
+  FakeClock clock;
+  int token_fetches = 0;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.url.rfind("https://auth.test/token", 0) == 0) {
+      ++token_fetches;
+      EXPECT_EQ(s.Header("Authorization"), "Basic " + Base64Encode("user:secret"));
+      EXPECT_NE(s.url.find("service=reg.svc"), std::string::npos) << s.url;
+      EXPECT_NE(s.url.find("scope=repository%3Aapp%3Apull"), std::string::npos) << s.url;
+      return Reply(200, {}, R"({"token":"tok","expires_in":300})");
+    }
+    if (s.Header("Authorization") != "Bearer tok") {
+      return Reply(401,
+                   {{"WWW-Authenticate",
+                     "Bearer realm=\"https://auth.test/token\",service=\"reg.svc\","
+                     "scope=\"repository:app:pull\""}},
+                   R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})");
+    }
+    return Reply(200, {{"Content-Length", "1"}});
+  });
+  auto c = RegistryClient::Create(
+      "reg.test", OptionsWith(t, &clock, {{"reg.test", {"user", "secret", "", ""}}}));
+  auto a = (*c)->StatBlob("app", Digest::Sha256Of("a"));
+  ASSERT_TRUE(a.has_value()) << a.error().ToString();
+  EXPECT_TRUE(a->has_value());
+  // Learnt: later requests carry the token from the start.
+  auto b = (*c)->StatBlob("app", Digest::Sha256Of("b"));
+  ASSERT_TRUE(b.has_value()) << b.error().ToString();
+  EXPECT_TRUE(b->has_value());
+  EXPECT_EQ(token_fetches, 1);
+  auto seen = t->seen();
+  ASSERT_EQ(seen.size(), 5u);  // /v2/, HEAD 401, token, HEAD 200, HEAD 200
+  EXPECT_EQ(seen[1].Header("Authorization"), "");
+  EXPECT_EQ(seen[3].Header("Authorization"), "Bearer tok");
+  EXPECT_EQ(seen[4].Header("Authorization"), "Bearer tok");
+}
+
+// A registry that answers 401 to every token: the client asks for new
+// credentials once, then reports the refusal (it never loops). The fake
+// stops answering after 50 requests so that a loop fails instead of hanging.
+TEST(LateChallengeTest, ATokenRefusedTwiceIsAnErrorNotALoop) {
+  FakeClock clock;
+  int requests = 0;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> HttpResult {
+    if (++requests > 50) return Error(ErrorCode::kUnavailable, "the test stops a loop");
+    if (s.url.rfind("https://auth.test/token", 0) == 0) {
+      return Reply(200, {}, R"({"token":"tok","expires_in":300})");
+    }
+    return Reply(401, {{"WWW-Authenticate",
+                        "Bearer realm=\"https://auth.test/token\",service=\"reg.svc\","
+                        "scope=\"repository:app:pull\""}});
+  });
+  auto c = RegistryClient::Create("reg.test", OptionsWith(t, &clock));
+  auto r = (*c)->StatBlob("app", Digest::Sha256Of("a"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated) << r.error().ToString();
+  EXPECT_LE(requests, 6);
+}
+
+// Redirects of a request with a body: 307 and 308 repeat the method and the
+// body at the new location; 303 turns it into a GET without body (RFC 9110).
+TEST(RedirectTest, MethodAndBodyFollowTheStatus) {
+  FakeClock clock;
+  for (int status : {307, 308, 303}) {
+    auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> Result<HttpResponse> {
+      if (s.url == "https://reg.test/v2/") return Reply(200);
+      if (s.url == "https://reg.test/v2/app/manifests/1") {
+        return Reply(status, {{"Location", "/v2/app/manifests/moved"}});
+      }
+      return Reply(201, {{"Docker-Content-Digest", Digest::Sha256Of("{}").ToString()}});
+    });
+    auto c = RegistryClient::Create("reg.test", OptionsWith(t, &clock));
+    auto put = (*c)->PutManifest("app", "1", "application/vnd.oci.image.manifest.v1+json", "{}");
+    auto seen = t->seen();
+    ASSERT_GE(seen.size(), 2U) << status;
+    const Seen& last = seen.back();
+    EXPECT_EQ(last.url, "https://reg.test/v2/app/manifests/moved") << status;
+    EXPECT_EQ(last.method, status == 303 ? "GET" : "PUT") << status;
+    EXPECT_EQ(last.body, status == 303 ? "" : "{}") << status;
+    (void)put;
+  }
+}
+
+// A Basic challenge on a repository is answered with the credentials, then sent from the start.
+TEST(LateChallengeTest, BasicChallengeOnRepositorySendsCredentials) {
+  FakeClock clock;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.Header("Authorization") != "Basic " + Base64Encode("u:p")) {
+      return Reply(401, {{"WWW-Authenticate", "Basic realm=\"reg\""}});
+    }
+    return Reply(404);
+  });
+  auto c = RegistryClient::Create("reg.test",
+                                  OptionsWith(t, &clock, {{"reg.test", {"u", "p", "", ""}}}));
+  auto r = (*c)->StatManifest("app", "1");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_FALSE(r->has_value());
+  auto r2 = (*c)->StatManifest("app", "2");
+  ASSERT_TRUE(r2.has_value()) << r2.error().ToString();
+  // The first HEAD is the registry's ping (401, Basic learnt), then it is
+  // sent with Basic, then Basic from the start: /v2/ is never asked.
+  auto seen = t->seen();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].url, "https://reg.test/v2/app/manifests/1");
+  EXPECT_EQ(seen[0].Header("Authorization"), "");
+  EXPECT_EQ(seen[1].Header("Authorization"), "Basic " + Base64Encode("u:p"));
+  EXPECT_EQ(seen[2].Header("Authorization"), "Basic " + Base64Encode("u:p"));
+}
+
+// A Basic challenge without credentials is kUnauthenticated at once, suggesting ocib login.
+TEST(LateChallengeTest, BasicChallengeWithoutCredentialsIsUnauthenticatedAtOnce) {
+  FakeClock clock;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    return Reply(401, {{"WWW-Authenticate", "Basic realm=\"reg\""}});
+  });
+  auto c = RegistryClient::Create("reg.test", OptionsWith(t, &clock));
+  auto r = (*c)->GetManifest("app", "1");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated);
+  EXPECT_NE(r.error().ToString().find("ocib login reg.test"), std::string::npos)
+      << r.error().ToString();
+  EXPECT_EQ(t->seen().size(), 2u);
+}
+
+// A useless token is fetched once only, then kUnauthenticated.
+TEST(LateChallengeTest, WrongCredentialsAreRetriedOnceOnly) {
+  FakeClock clock;
+  int token_fetches = 0;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.url.rfind("https://auth.test/token", 0) == 0) {
+      ++token_fetches;
+      return Reply(200, {}, R"({"token":"useless"})");
+    }
+    return Reply(401, {{"WWW-Authenticate", "Bearer realm=\"https://auth.test/token\""}});
+  });
+  auto c = RegistryClient::Create("reg.test",
+                                  OptionsWith(t, &clock, {{"reg.test", {"u", "p", "", ""}}}));
+  auto r = (*c)->StatBlob("app", Digest::Sha256Of("a"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(token_fetches, 1);
+}
+
+// A challenge from a redirect target on another host never gets the credentials.
+TEST(LateChallengeTest, ChallengeFromRedirectTargetIsIgnored) {
+  FakeClock clock;
+  auto t = std::make_shared<ScriptedTransport>([&](const Seen& s) -> Result<HttpResponse> {
+    if (s.url == "https://reg.test/v2/") return Reply(200);
+    if (s.url.rfind("https://evil.test/", 0) == 0) {
+      ADD_FAILURE() << "credentials requested from " << s.url;
+      return Reply(500);
+    }
+    if (s.url.find("/blobs/") != std::string::npos) {
+      return Reply(307, {{"Location", "https://cdn.test/blob"}});
+    }
+    if (s.url.rfind("https://cdn.test/", 0) == 0) {
+      return Reply(401, {{"WWW-Authenticate", "Bearer realm=\"https://evil.test/token\""}});
+    }
+    return Reply(404);
+  });
+  auto c = RegistryClient::Create("reg.test",
+                                  OptionsWith(t, &clock, {{"reg.test", {"u", "p", "", ""}}}));
+  MemoryBlobStore store;
+  Descriptor desc{"application/octet-stream",
+                  Digest::Sha256Of(kBlob),
+                  static_cast<int64_t>(kBlob.size()),
+                  {},
+                  {},
+                  "",
+                  {}};
+  Status st = (*c)->FetchBlob("app", desc, store);
+  ASSERT_FALSE(st.has_value());
+  EXPECT_EQ(st.error().code(), ErrorCode::kUnauthenticated);
 }
 
 }  // namespace
