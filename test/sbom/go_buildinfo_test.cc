@@ -9,8 +9,8 @@
 
 #include <gtest/gtest.h>
 
-#include "test/sbom/sbom_test_util.h"
 #include "test/testing/elf_header.h"
+#include "test/testing/sbom_test_util.h"
 
 namespace ocib {
 namespace {

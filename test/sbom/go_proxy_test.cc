@@ -13,7 +13,7 @@
 #include "ocib/go_buildinfo.h"
 #include "ocib/sbom.h"
 
-#include "test/sbom/sbom_test_util.h"
+#include "test/testing/sbom_test_util.h"
 
 namespace ocib {
 namespace {

@@ -1,5 +1,6 @@
-// Tests for ocib/referrers.h: the referrers tag vector, artifacts attached
-// in an OCI layout (with the image-spec schemas as an oracle) and listing.
+// Tests for lib/sbom/referrers.cc (ocib/referrers.h): the referrers tag vector,
+// artifacts attached in an OCI layout (with the image-spec schemas as an
+// oracle) and listing.
 #include "ocib/referrers.h"
 
 #include <filesystem>
@@ -13,7 +14,7 @@
 #include "ocib/oci_layout.h"
 #include "ocib/sbom.h"
 
-#include "test/sbom/sbom_test_util.h"
+#include "test/testing/sbom_test_util.h"
 
 namespace ocib {
 namespace {
@@ -39,6 +40,7 @@ constexpr TagCase kTagCases[] = {
      "Lot"},
 };
 
+// ReferrersTagFor gives the distribution-spec's fallback tags for its own examples.
 TEST(ReferrersTag, DistributionSpecVector) {
   for (const TagCase& c : kTagCases) {
     auto d = Digest::Parse(c.digest);
@@ -55,6 +57,7 @@ TEST(ReferrersTag, DistributionSpecVector) {
   }
 }
 
+// EmptyJsonDescriptor is the image-spec's empty JSON descriptor, byte for byte.
 TEST(EmptyDescriptor, IsTheSpecsEmptyJson) {
   Descriptor e = EmptyJsonDescriptor();
   EXPECT_EQ(e.media_type, "application/vnd.oci.empty.v1+json");
@@ -93,6 +96,8 @@ class LayoutReferrersTest : public ::testing::Test {
   Descriptor image_;
 };
 
+// AttachArtifact writes a spec-valid artifact manifest, listed once in index.json and found by
+// subject and type.
 TEST_F(LayoutReferrersTest, AttachArtifactWritesAValidArtifactManifest) {
   const std::string payload = R"({"spdxVersion":"SPDX-2.3"})";
   Annotations ann{{"org.opencontainers.image.created", "2023-11-14T22:13:20Z"}};
@@ -159,6 +164,7 @@ TEST_F(LayoutReferrersTest, AttachArtifactWritesAValidArtifactManifest) {
   }
 }
 
+// AttachSbom stores MakeSbom's exact document for the image, in both formats.
 TEST_F(LayoutReferrersTest, AttachSbomFromGoBinary) {
   GoBuildInfo info;
   info.go_version = "go1.19.8";
@@ -182,6 +188,7 @@ TEST_F(LayoutReferrersTest, AttachSbomFromGoBinary) {
   EXPECT_EQ(ListLayoutReferrers(*layout_, image_.digest)->size(), 2u);
 }
 
+// MergeReferrersIndex adds each referrer once, in order, and refuses an index that is not JSON.
 TEST(Artifact, MergeReferrersIndex) {
   Descriptor subject = DescribeBytes(media_type::kImageManifest, R"({"schemaVersion":2})");
   auto a = MakeArtifactManifest(subject, kSpdxJsonMediaType, kSpdxJsonMediaType, "a", {});
@@ -206,6 +213,7 @@ TEST(Artifact, MergeReferrersIndex) {
   EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
 }
 
+// An artifact needs a subject and an artifact type; its payload keeps its own media type.
 TEST(Artifact, Errors) {
   Descriptor subject;
   auto no_subject = MakeArtifactManifest(subject, "application/x", "application/x", "x", {});
@@ -255,6 +263,8 @@ class RefusingStore : public MemoryBlobStore {
   std::string refused_;
 };
 
+// Whichever of the three blobs the store refuses, AttachArtifact fails with kIo naming the
+// artifact.
 TEST(Artifact, AStoreThatRefusesABlobFailsTheAttachment) {
   const Descriptor subject = DescribeBytes(media_type::kImageManifest, R"({"layers":[]})");
   auto art = MakeArtifactManifest(subject, "application/x", "application/x", "payload", {});

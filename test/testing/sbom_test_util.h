@@ -2,8 +2,8 @@
 // real toolchain, parse `go version -m` output (an oracle independent of
 // ocib's reader) and validate documents against the JSON schemas with
 // python3-jsonschema.
-#ifndef OCIB_TEST_SBOM_SBOM_TEST_UTIL_H_
-#define OCIB_TEST_SBOM_SBOM_TEST_UTIL_H_
+#ifndef OCIB_TEST_TESTING_SBOM_TEST_UTIL_H_
+#define OCIB_TEST_TESTING_SBOM_TEST_UTIL_H_
 
 #include <ostream>
 #include <string>
@@ -67,4 +67,4 @@ std::string ValidateAgainstSchema(const std::string& python, const std::string& 
 
 }  // namespace ocib::sbomtest
 
-#endif  // OCIB_TEST_SBOM_SBOM_TEST_UTIL_H_
+#endif  // OCIB_TEST_TESTING_SBOM_TEST_UTIL_H_

@@ -1,4 +1,4 @@
-// Tests for ocib/sbom.h: documents made from real Go binaries validate
+// Tests for lib/sbom/sbom.cc (ocib/sbom.h): documents made from real Go binaries validate
 // against the SPDX 2.3 and CycloneDX 1.5 schemas (python3-jsonschema), carry
 // every module exactly as `go version -m` prints it, and are reproducible.
 #include "ocib/sbom.h"
@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "test/sbom/sbom_test_util.h"
+#include "test/testing/sbom_test_util.h"
 
 namespace ocib {
 namespace {
@@ -133,6 +133,8 @@ class SbomFromBinaryTest : public ::testing::TestWithParam<GoTarget> {
   SbomSubject subject_;
 };
 
+// An SPDX document of a real Go binary is schema-valid and lists every module as `go version -m`
+// does.
 TEST_P(SbomFromBinaryTest, SpdxValidatesAndListsEveryModule) {
   auto doc = MakeSpdxSbom(info_, subject_);
   ASSERT_TRUE(doc.has_value()) << doc.error().ToString();
@@ -213,6 +215,7 @@ TEST_P(SbomFromBinaryTest, SpdxValidatesAndListsEveryModule) {
   EXPECT_EQ(depends, 2);
 }
 
+// A CycloneDX document of a real Go binary is schema-valid and lists every module and setting.
 TEST_P(SbomFromBinaryTest, CycloneDxValidatesAndListsEveryModule) {
   auto doc = MakeCycloneDxSbom(info_, subject_);
   ASSERT_TRUE(doc.has_value()) << doc.error().ToString();
@@ -254,6 +257,7 @@ TEST_P(SbomFromBinaryTest, CycloneDxValidatesAndListsEveryModule) {
   EXPECT_EQ((*image_deps)["dependsOn"], json::array({(*app)["bom-ref"]}));
 }
 
+// The same inputs give the same bytes; another image digest gives another namespace/serial.
 TEST_P(SbomFromBinaryTest, Reproducible) {
   for (SbomFormat f : {SbomFormat::kSpdx, SbomFormat::kCycloneDx}) {
     auto a = MakeSbom(f, info_, subject_);
@@ -284,6 +288,7 @@ INSTANTIATE_TEST_SUITE_P(Platforms, SbomFromBinaryTest,
 
 // ------------------------------------------------ synthetic build info
 
+// Sums, replacements and quoted settings still give schema-valid, consistent documents.
 TEST(Sbom, RichInfoValidatesInBothFormats) {
   SbomSubject s = TestSubject("amd64");
   auto spdx = MakeSpdxSbom(RichInfo(), s);
@@ -296,6 +301,7 @@ TEST(Sbom, RichInfoValidatesInBothFormats) {
   ExpectCycloneDxConsistent(json::parse(*cdx));
 }
 
+// IsSbomTime accepts only YYYY-MM-DDTHH:MM:SSZ.
 TEST(Sbom, IsSbomTimeTakesOnlyTheZuluForm) {
   EXPECT_TRUE(IsSbomTime("2023-11-14T22:13:20Z"));
   EXPECT_TRUE(IsSbomTime(FormatRfc3339Utc(0)));
@@ -370,6 +376,7 @@ TEST(Sbom, DocumentUuidsAreVersion5OfTheContent) {
   check(*cdx, "serialNumber", "ocib-cyclonedx:");
 }
 
+// Module names that sanitize alike, or repeat, still get unique SPDX ids and bom-refs.
 TEST(Sbom, CollidingNamesGetDistinctIdentifiers) {
   GoBuildInfo info = RichInfo();
   // "a/b" and "a.b" sanitize to the same SPDX id; the same module twice
@@ -388,6 +395,7 @@ TEST(Sbom, CollidingNamesGetDistinctIdentifiers) {
   ExpectValid("cyclonedx-1.5", *cdx, "collide-cdx.json");
 }
 
+// A go.sum h1: hash becomes the SHA-256 checksum (decoded independently with coreutils).
 TEST(Sbom, GoSumBecomesSha256Checksum) {
   const std::string hex = HexOfH1WithCoreutils(kSum);
   ASSERT_EQ(hex.size(), 64u) << hex;
@@ -424,6 +432,7 @@ TEST(Sbom, GoSumBecomesSha256Checksum) {
   EXPECT_TRUE(saw_required) << *ctext;
 }
 
+// Without an image digest the documents describe the application itself.
 TEST(Sbom, WithoutImageDescribesTheApplication) {
   SbomSubject s;  // no digest, no name, default creation time
   auto spdx = MakeSpdxSbom(RichInfo(), s);
@@ -443,6 +452,7 @@ TEST(Sbom, WithoutImageDescribesTheApplication) {
   EXPECT_EQ(json::parse(*cdx)["metadata"]["component"]["type"], "application");
 }
 
+// A malformed creation time or an empty build info is kInvalidArgument in both formats.
 TEST(Sbom, Errors) {
   SbomSubject s = TestSubject("amd64");
   s.created = "2023-11-14 22:13:20";
@@ -456,6 +466,7 @@ TEST(Sbom, Errors) {
   }
 }
 
+// Format names, media types and RFC 3339 times are exactly the documented ones.
 TEST(Sbom, FormatsAndTimes) {
   EXPECT_EQ(*ParseSbomFormat("spdx"), SbomFormat::kSpdx);
   EXPECT_EQ(*ParseSbomFormat("cyclonedx"), SbomFormat::kCycloneDx);

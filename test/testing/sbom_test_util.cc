@@ -1,4 +1,4 @@
-#include "test/sbom/sbom_test_util.h"
+#include "test/testing/sbom_test_util.h"
 
 #include <unistd.h>
 
