@@ -1,10 +1,12 @@
-# Day-2 operations on published images (lib/ops): ls, tag, delete, mutate.
+# Operations on images (lib/ops): ls, tag, delete, mutate, append, rebase,
+# and unpack/export of an image's filesystem.
 ocib_add_gtest(ocib_ops_tests
   unit/ops/tags_test.cc
   unit/ops/delete_test.cc
   unit/ops/mutate_test.cc
   unit/ops/append_test.cc
-  unit/ops/rebase_test.cc)
+  unit/ops/rebase_test.cc
+  unit/ops/export_test.cc)
 target_link_libraries(ocib_ops_tests PRIVATE nlohmann_json::nlohmann_json)
 ocib_add_gtest(ocib_unit_tests
   unit/core/digest_test.cc
@@ -108,3 +110,11 @@ ocib_add_gtest(ocib_core_tests
 # credential helpers.
 ocib_add_gtest(ocib_auth_tests unit/auth/keychain_test.cc)
 target_link_libraries(ocib_auth_tests PRIVATE nlohmann_json::nlohmann_json)
+# The builder's go build, registry side and SBOM queries (lib/builder:
+# go_build.cc with a fake `go`, remote_build.cc and sbom_query.cc with the
+# in-memory registry of test/registry/fake_registry.h).
+ocib_add_gtest(ocib_builder_tests
+  unit/builder/go_build_test.cc
+  unit/builder/remote_build_test.cc
+  unit/builder/sbom_query_test.cc)
+target_link_libraries(ocib_builder_tests PRIVATE nlohmann_json::nlohmann_json)

@@ -3,14 +3,11 @@
 // distribution API, with and without the referrers API: OCI-Subject, the
 // sha256-<hex> fallback tag, /referrers listing with paging and filters.
 #include <algorithm>
-#include <cstdlib>
-#include <filesystem>
 #include <mutex>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "ocib/image_builder.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
@@ -19,17 +16,12 @@
 #include "ocib/referrers.h"
 #include "ocib/registry_referrers.h"
 #include "ocib/sbom.h"
-#include "ocib/sbom_query.h"
 
 #include "test/registry/fake_registry.h"
-#include "test/testing/build_options.h"
 #include "test/testing/test_util.h"
 
 namespace ocib {
 namespace {
-
-using ::ocib::testing::BuildImage;
-using ::ocib::testing::BuildOptions;
 
 using fake::Dest;
 using fake::FakeRegistry;
@@ -38,6 +30,7 @@ using fake::Options;
 using fake::Request;
 using fake::TestImage;
 
+// With the referrers API, pushed referrers carry their subject and no fallback tag is written.
 TEST(RegistryReferrersTest, PushWithReferrersApiSkipsTheFallbackTag) {
   testing::ScopedTempDir tmp;
   TestImage img = MakeImage(tmp.path() + "/layout");
@@ -91,6 +84,7 @@ TEST(RegistryReferrersTest, PushWithReferrersApiSkipsTheFallbackTag) {
   for (const Request& r : reg->log()) EXPECT_EQ(r.method, "HEAD") << r.path;
 }
 
+// With referrers off, Push sends the image and none of its referrers.
 TEST(RegistryReferrersTest, PushWithoutReferrersPushesTheImageOnly) {
   testing::ScopedTempDir tmp;
   TestImage img = MakeImage(tmp.path() + "/layout");
@@ -118,6 +112,8 @@ TEST(RegistryReferrersTest, PushWithoutReferrersPushesTheImageOnly) {
   }
 }
 
+// Without the referrers API, Push maintains the sha256-<hex> fallback index, merging, never
+// overwriting.
 TEST(RegistryReferrersTest, PushWithoutReferrersApiMaintainsTheFallbackTag) {
   testing::ScopedTempDir tmp;
   TestImage img = MakeImage(tmp.path() + "/layout");
@@ -184,69 +180,6 @@ TEST(RegistryReferrersTest, PushWithoutReferrersApiMaintainsTheFallbackTag) {
   auto empty = ListRegistryReferrers(**client, "app", img.sboms[0].digest);
   ASSERT_TRUE(empty.has_value()) << empty.error().ToString();
   EXPECT_TRUE(empty->empty());
-}
-
-TEST(RegistryReferrersTest, RegistrySbomAndReferrersReadWhatPushWrote) {
-  for (bool api : {true, false}) {
-    testing::ScopedTempDir tmp;
-    TestImage img = MakeImage(tmp.path() + "/layout");
-    auto reg = std::make_shared<FakeRegistry>();
-    reg->referrers_api = api;
-    ASSERT_TRUE(Push(tmp.path() + "/layout", "v1", Dest("reg.test/app:v1"), Options(reg)));
-    auto ref = Reference::Parse("reg.test/app:v1");
-    ASSERT_TRUE(ref.has_value());
-    auto sbom = RegistrySbom(*ref, "linux/arm64", Options(reg));
-    ASSERT_TRUE(sbom.has_value()) << sbom.error().ToString();
-    EXPECT_EQ(*sbom, R"({"spdxVersion":"SPDX-2.3","name":"arm64"})");
-    auto remote = RegistryReferrers(*ref, Options(reg));
-    ASSERT_TRUE(remote.has_value()) << remote.error().ToString();
-    auto local = LayoutReferrers("oci:" + tmp.path() + "/layout:v1");
-    ASSERT_TRUE(local.has_value());
-    EXPECT_EQ(*remote, *local) << "api=" << api;
-    auto missing = RegistrySbom(*ref, "linux/s390x", Options(reg));
-    ASSERT_FALSE(missing.has_value());
-    EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
-  }
-}
-
-TEST(RegistryReferrersTest, BuildWithTagsAndNoOutputPushesPerRepositoryAndCleansUp) {
-  testing::ScopedTempDir tmp;
-  const char* old_tmpdir = std::getenv("TMPDIR");
-  std::string saved = old_tmpdir != nullptr ? old_tmpdir : "";
-  ::setenv("TMPDIR", tmp.path().c_str(), 1);
-  auto reg = std::make_shared<FakeRegistry>();
-  BuildOptions o;
-  o.base = "scratch";
-  o.binaries = {{"linux/amd64", "/bin/true"}, {"linux/arm64", "/bin/true"}};
-  o.binary_unchecked = true;  // the host's /bin/true stands in for both
-  o.tags = {"reg.test/b:1", "docker://reg.test/a:1", "reg.test/b:latest"};
-  o.registry = Options(reg);
-  auto r = BuildImage(o);
-  if (old_tmpdir != nullptr) {
-    ::setenv("TMPDIR", saved.c_str(), 1);
-  } else {
-    ::unsetenv("TMPDIR");
-  }
-  ASSERT_TRUE(r.has_value()) << r.error().ToString();
-  const std::string d = r->descriptor.digest.ToString();
-  EXPECT_EQ(r->pushed, (std::vector<std::string>{"reg.test/b:1@" + d, "reg.test/a:1@" + d,
-                                                 "reg.test/b:latest@" + d}));
-  EXPECT_TRUE(r->output_path.empty());
-  EXPECT_EQ(reg->tags.at("b:1"), d);
-  EXPECT_EQ(reg->tags.at("b:latest"), d);
-  EXPECT_EQ(reg->tags.at("a:1"), d);
-  // Repository b was pushed (both tags) before a.
-  EXPECT_LT(reg->Find("PUT", "/v2/b/manifests/latest"), reg->Find("PUT", "/v2/a/manifests/1"));
-  EXPECT_TRUE(std::filesystem::is_empty(tmp.path())) << "the temporary layout is left over";
-
-  // A bad tag is refused before anything is built or sent.
-  reg->ClearLog();
-  o.tags = {"reg.test/ok:1", "reg.test/Bad:1"};
-  auto bad = BuildImage(o);
-  ASSERT_FALSE(bad.has_value());
-  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_NE(bad.error().ToString().find("reg.test/Bad:1"), std::string::npos);
-  EXPECT_TRUE(reg->log().empty());
 }
 
 // PullDocuments fetches no layer; Push of a layout built on it streams the
