@@ -285,9 +285,10 @@ int RunSbom(const std::string& text, const std::string& platform, const Registry
   if (!remote) return ReportError(std::move(remote).error().With("sbom"));
   auto doc = *remote ? RegistrySbom(**remote, platform, MakeRegistryOptions(f))
                      : LayoutSbom(text, platform);
-  if (!doc)
+  if (!doc) {
     return ReportError(*remote ? doc.error()
                                : std::move(doc).error().With(fmt::format("sbom {}", text)));
+  }
   std::cout << *doc << "\n";
   return kExitOk;
 }

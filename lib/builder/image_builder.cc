@@ -353,9 +353,10 @@ Status CheckBinaries(const BuildSpec& o, Plan& plan) {
     if (!st)
       return std::move(st).error().With(fmt::format("binary for {}", plan.platforms[i].ToString()));
     auto reader = io::FileReader::Open(plan.binaries[i]);
-    if (!reader)
+    if (!reader) {
       return std::move(reader).error().With(
           fmt::format("binary for {}", plan.platforms[i].ToString()));
+    }
     if (!o.binary_unchecked) {
       OCIB_RETURN_IF_ERROR(build::CheckBinaryPlatform(plan.binaries[i], plan.platforms[i]));
     }
@@ -583,6 +584,7 @@ class BuildOutput {
   Status Finish(const std::vector<Descriptor>& referrers, const Descriptor& root) {
     if (archive_) return archive_->Commit(root, referrers);
     std::vector<OciLayout::IndexEntry> entries;
+    entries.reserve(referrers.size() + 1);
     for (const Descriptor& r : referrers) entries.push_back({r, ""});
     entries.push_back({root, out_.tag});
     if (auto st = layout_->UpdateIndex(entries); !st) {
@@ -794,9 +796,10 @@ Status AddBaseLayers(LayerWork& w, NewLayers& added, BuildResult& result) {
           if (!*have) continue;  // lent by a registry when the output is pushed
         }
         auto st = w.out->CopyFrom(*w.base.source, l);
-        if (!st)
+        if (!st) {
           return std::move(st).error().With(
               fmt::format("copying base layer {}", l.digest.ToString()));
+        }
       }
     }
     if (!w.base.platforms.empty()) {
@@ -968,9 +971,10 @@ Status AttachPlatformSbom(const DocContext& c, size_t i, PlatformImage& img,
   subject.binary_path = "/" + c.plan.binary_dest;
   subject.created = c.created;
   auto sbom = AttachSbom(docs, img.manifest, *c.plan.sbom, *info, subject);
-  if (!sbom)
+  if (!sbom) {
     return std::move(sbom).error().With(
         fmt::format("attaching the SBOM for {}", written.ToString()));
+  }
   // Listed in index.json together with the image, below.
   img.sbom = *sbom;
   return {};

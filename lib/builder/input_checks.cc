@@ -138,17 +138,19 @@ Result<BaseDirectories> LayerDirectories(BlobStore& layout, const std::vector<De
   for (const Descriptor& l : layers) {
     if (!media_type::IsLayer(l.media_type)) continue;
     auto have = layout.Has(l.digest);
-    if (!have)
+    if (!have) {
       return std::move(have).error().With(
           fmt::format("reading base layer {}", l.digest.ToString()));
+    }
     if (!*have) {  // lent by a registry: not readable here
       out.complete = false;
       continue;
     }
     auto reader = layout.Open(l.digest);
-    if (!reader)
+    if (!reader) {
       return std::move(reader).error().With(
           fmt::format("reading base layer {}", l.digest.ToString()));
+    }
     archive::TarDirectoryScanner scanner(&out.dirs);
     Status st = DecompressLayer(**reader, l.media_type, scanner);
     if (st) st = scanner.Close();

@@ -166,9 +166,10 @@ Result<std::vector<std::string>> RegistryReferrers(const Reference& reference,
     return out;
   };
   auto r = run();
-  if (!r)
+  if (!r) {
     return std::move(r).error().With(
         fmt::format("listing the referrers of {}", reference.String()));
+  }
   return r;
 }
 

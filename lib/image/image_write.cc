@@ -171,6 +171,7 @@ Result<WrittenImage> WriteToLayout(const ImageIndex& index, const LayoutLocation
   }
   OCIB_RETURN_IF_ERROR(CopyLayers(index, *layout));
   std::vector<OciLayout::IndexEntry> entries;
+  entries.reserve(index.attachments.size() + 1);
   for (const Attachment& a : index.attachments) entries.push_back({a.manifest.descriptor, ""});
   OCIB_RETURN_IF_ERROR(layout->PutAll(Documents(index)));
   // One index.json write: the referrers, then the image under its tag.
@@ -189,6 +190,7 @@ Result<WrittenImage> WriteToArchive(const ImageIndex& index, const ArchiveLocati
   OCIB_RETURN_IF_ERROR(CopyLayers(index, *archive));
   OCIB_RETURN_IF_ERROR(archive->PutAll(Documents(index)));
   std::vector<Descriptor> referrers;
+  referrers.reserve(index.attachments.size());
   for (const Attachment& a : index.attachments) referrers.push_back(a.manifest.descriptor);
   OCIB_RETURN_IF_ERROR(archive->Commit(index.root.descriptor, referrers));
   out.written.push_back(

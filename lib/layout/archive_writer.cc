@@ -97,6 +97,7 @@ bool ArchiveWriter::LinkFile(const std::string& path, const Digest& digest) {
 Status ArchiveWriter::Commit(const Descriptor& root, const std::vector<Descriptor>& referrers) {
   if (!layout_) return Written(archive_);
   std::vector<OciLayout::IndexEntry> entries;
+  entries.reserve(referrers.size() + 1);
   if (archive_.kind == ArchiveLocation::Kind::kOci) {
     for (const Descriptor& r : referrers) entries.push_back({r, ""});
   }

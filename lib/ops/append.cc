@@ -81,9 +81,10 @@ Result<MutateResult> AppendImpl(const ImageLocation& source, const ImageLocation
     for (const BuiltLayer& l : layers) {
       if (l.platform && !l.platform->Matches(image.platform)) continue;
       auto next = AppendLayer(image, l.layer, created, l.created_by);
-      if (!next)
+      if (!next) {
         return std::move(next).error().With(
             fmt::format("appending to {}", image.platform.ToString()));
+      }
       image = std::move(*next);
     }
     images.push_back(std::move(image));

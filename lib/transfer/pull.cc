@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ocib/archive_writer.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 #include "ocib/oci_layout.h"
@@ -24,7 +25,6 @@
 #include "lib/io/fs_util.h"
 #include "lib/io/streams.h"
 #include "lib/layout/docker_archive.h"
-#include "lib/layout/oci_archive.h"
 #include "lib/registry/remote_blob.h"
 #include "lib/transfer/image_walk.h"
 #include <sys/stat.h>
@@ -37,7 +37,7 @@ bool PathExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-Status StoreDocument(OciLayout& layout, const Descriptor& d, const std::string& bytes) {
+Status StoreDocument(BlobStore& layout, const Descriptor& d, const std::string& bytes) {
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> w, layout.NewWriter());
   Status s = w->Write(bytes.data(), bytes.size());
   if (!s) {
@@ -427,17 +427,23 @@ Result<Descriptor> CopyRemoteToRemote(const Reference& src, const Reference& dst
   return r->root;
 }
 
-// Copies the image `root` of `from` (a layout or an archive) into the
-// layout at `dst_dir`, tagged `tag` (untagged when empty).
-Result<Descriptor> CopyLocalToLayout(ImageSource& from, const Descriptor& root,
-                                     const std::string& dst_dir, const std::string& tag,
-                                     bool with_referrers) {
+// An image copied into a store: its root (without a ref.name annotation)
+// and the referrers to list untagged with it.
+struct CopiedImage {
+  Descriptor root;
+  std::vector<Descriptor> referrers;
+};
+
+// Copies the image `root` of `from` (a layout or an archive) and, with
+// `with_referrers`, its referrers (the children of a referrer index before
+// it) into `to`: blobs, then documents, the root last.
+Result<CopiedImage> CopyLocalInto(ImageSource& from, const Descriptor& root, BlobStore& to,
+                                  bool with_referrers) {
   OCIB_ASSIGN_OR_RETURN(registry::WalkedImage image, registry::WalkLayout(from, root));
   if (with_referrers) OCIB_RETURN_IF_ERROR(registry::WalkLayoutReferrers(from, root, image));
-  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> to, OciLayout::OpenOrCreate(dst_dir));
   const std::map<Digest, std::string> referrer_blobs = registry::ReferrerBlobOwners(image);
   for (const Descriptor& b : image.blobs) {
-    Status s = to->CopyFrom(from, b);
+    Status s = to.CopyFrom(from, b);
     if (!s) {
       auto owner = referrer_blobs.find(b.digest);
       if (owner == referrer_blobs.end()) return std::move(s).error();
@@ -446,33 +452,45 @@ Result<Descriptor> CopyLocalToLayout(ImageSource& from, const Descriptor& root,
     }
   }
   for (const registry::WalkedDocument& d : image.children) {
-    OCIB_RETURN_IF_ERROR(StoreDocument(*to, d.descriptor, d.bytes));
+    OCIB_RETURN_IF_ERROR(StoreDocument(to, d.descriptor, d.bytes));
   }
-  // The referrers (the children of a referrer index before it) are stored
-  // and those with a subject listed untagged, with the tag, in one
-  // index.json write.
-  std::vector<OciLayout::IndexEntry> entries;
+  CopiedImage out;
   for (const registry::WalkedDocument& d : image.referrers) {
     auto info = registry::DescribeReferrer(d.descriptor, d.bytes);
-    if (!info)
+    if (!info) {
       return std::move(info).error().With(
           fmt::format("copying referrer {}", d.descriptor.digest.ToString()));
+    }
     const std::string what =
         fmt::format("copying referrer {}{}", d.descriptor.digest.ToString(),
                     info->subject.empty() ? "" : " of " + info->subject.ToString());
-    Status stored = StoreDocument(*to, d.descriptor, d.bytes);
+    Status stored = StoreDocument(to, d.descriptor, d.bytes);
     if (!stored) return std::move(stored).error().With(what);
-    if (!info->subject.empty()) entries.push_back({info->descriptor, ""});
+    if (!info->subject.empty()) out.referrers.push_back(info->descriptor);
   }
-  OCIB_RETURN_IF_ERROR(StoreDocument(*to, root, image.root_bytes));
-  Descriptor tagged = root;
-  tagged.annotations.erase(kRefNameAnnotation);
-  entries.push_back({tagged, tag});
+  OCIB_RETURN_IF_ERROR(StoreDocument(to, root, image.root_bytes));
+  out.root = root;
+  out.root.annotations.erase(kRefNameAnnotation);
+  return out;
+}
+
+// Copies the image `root` of `from` (a layout or an archive) into the
+// layout at `dst_dir`, tagged `tag` (untagged when empty): the referrers
+// with a subject listed untagged, then the tag, in one index.json write.
+Result<Descriptor> CopyLocalToLayout(ImageSource& from, const Descriptor& root,
+                                     const std::string& dst_dir, const std::string& tag,
+                                     bool with_referrers) {
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> to, OciLayout::OpenOrCreate(dst_dir));
+  OCIB_ASSIGN_OR_RETURN(CopiedImage copied, CopyLocalInto(from, root, *to, with_referrers));
+  std::vector<OciLayout::IndexEntry> entries;
+  entries.reserve(copied.referrers.size() + 1);
+  for (const Descriptor& r : copied.referrers) entries.push_back({r, ""});
+  entries.push_back({copied.root, tag});
   Status indexed = to->UpdateIndex(entries);
   if (!indexed) {
     return std::move(indexed).error().With(fmt::format("updating {}/index.json", dst_dir));
   }
-  return tagged;
+  return copied.root;
 }
 
 }  // namespace
@@ -594,13 +612,12 @@ Result<Descriptor> CopyToArchive(const ImageLocation& source, const ArchiveLocat
     OCIB_RETURN_IF_ERROR(WriteDockerArchive(*from, root, platform, tags, dst.path));
     return root;
   }
-  const std::string packed = tmp.path() + "/packed";
-  std::string tag = DestinationTag(source, ImageLocation{dst});
-  if (tag.empty()) tag = "latest";
-  OCIB_ASSIGN_OR_RETURN(Descriptor out,
-                        CopyLocalToLayout(*from, root, packed, tag, copy.referrers));
-  OCIB_RETURN_IF_ERROR(WriteOciArchive(packed, dst.path, 0));
-  return out;
+  ArchiveLocation archive = dst;
+  archive.tag = DestinationTag(source, ImageLocation{dst});
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<ArchiveWriter> to, ArchiveWriter::Create(archive, 0));
+  OCIB_ASSIGN_OR_RETURN(CopiedImage copied, CopyLocalInto(*from, root, *to, copy.referrers));
+  OCIB_RETURN_IF_ERROR(to->Commit(copied.root, copied.referrers));
+  return copied.root;
 }
 
 Result<Descriptor> CopyTo(const ImageLocation& source, const ImageLocation& destination,

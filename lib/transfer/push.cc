@@ -414,9 +414,10 @@ Status PushChildren(PushState& s) {
   for (const registry::WalkedDocument& doc : s.image.children) {
     auto put = s.client.PutManifest(s.repo, doc.descriptor.digest.ToString(),
                                     doc.descriptor.media_type, doc.bytes);
-    if (!put)
+    if (!put) {
       return std::move(put).error().With(
           fmt::format("push manifest {}", doc.descriptor.digest.ToString()));
+    }
     s.Progress("pushed manifest " + doc.descriptor.digest.ToString().substr(0, 19));
   }
   return OkStatus();
