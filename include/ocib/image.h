@@ -212,6 +212,19 @@ struct OCIB_EXPORT NewLayer {
 // an image with no layers and no history gets one).
 OCIB_EXPORT Result<Image> AppendLayer(const Image& image, const NewLayer& layer,
                                       const std::string& created, const std::string& created_by);
+// AppendLayer for several layers at once, in order, `created_by[i]` the
+// history entry of `layers[i]` (same number: kInvalidArgument otherwise);
+// the documents are edited once.
+OCIB_EXPORT Result<Image> AppendLayers(const Image& image, const std::vector<NewLayer>& layers,
+                                       const std::string& created,
+                                       const std::vector<std::string>& created_by);
+// AppendLayers and WithConfigFile in one step, each document written once:
+// `layers` appended to the manifest and `config` made the image's config
+// (its diff_ids must be the image's followed by the layers': kInvalidArgument
+// otherwise; its history is the caller's). What `build` does per platform.
+OCIB_EXPORT Result<Image> AppendLayersWithConfig(const Image& image,
+                                                 const std::vector<NewLayer>& layers,
+                                                 const ImageConfig& config);
 // Builds `tree` into `store` (ocib/layer.h: sorted, 0:0, one mtime) and
 // appends it as AppendLayer does.
 OCIB_EXPORT Result<Image> AppendTree(const Image& image, const FileTree& tree,

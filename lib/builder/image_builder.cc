@@ -899,23 +899,26 @@ Result<Image> StartImage(const DocContext& c, size_t i) {
   return EmptyImage(cfg);
 }
 
-// Appends the build's layers to platform i's image, each with its history
-// entry: the embedded base's, the shared files', the platform's binary.
-Result<Image> AppendBuildLayers(const DocContext& c, const NewLayers& added, size_t i, Image img) {
-  auto append = [&](const Layer& l, const std::string& by) {
-    return AppendLayer(img, {l.descriptor, l.diff_id, nullptr}, c.created, by);
+// The build's layers for platform i (the embedded base's, the shared
+// files', the platform's binary) appended to `cfg` with their history
+// entries: the layers to append to the image.
+std::vector<NewLayer> AddBuildLayers(const DocContext& c, const NewLayers& added, size_t i,
+                                     ImageConfig& cfg) {
+  std::vector<NewLayer> layers;
+  auto add = [&](const Layer& l, std::string by) {
+    layers.push_back({l.descriptor, l.diff_id, nullptr});
+    cfg.diff_ids.push_back(l.diff_id);
+    cfg.history.push_back({c.created, std::move(by), "", "", false});
   };
-  if (added.static_base) {
-    OCIB_ASSIGN_OR_RETURN(img, append(*added.static_base, "ocib: embedded static base"));
-  }
+  if (added.static_base) add(*added.static_base, "ocib: embedded static base");
   if (added.shared) {
     std::string by = "ocib build: files";
     for (const auto& dest : c.plan.shared_dests) by += " /" + dest;
-    OCIB_ASSIGN_OR_RETURN(img, append(*added.shared, by));
+    add(*added.shared, std::move(by));
   }
-  return append(added.per_platform[i],
-                fmt::format("ocib build: binary /{} ({})", c.plan.binary_dest,
-                            WrittenPlatform(c, i).ToString()));
+  add(added.per_platform[i], fmt::format("ocib build: binary /{} ({})", c.plan.binary_dest,
+                                         WrittenPlatform(c, i).ToString()));
+  return layers;
 }
 
 // Sets the container settings: entrypoint, cmd, env, labels, ports, user, workdir.
@@ -940,16 +943,17 @@ void SetContainerConfig(const DocContext& c, ContainerConfig& cc) {
   if (o.workdir) cc.working_dir = *o.workdir;
 }
 
-// Platform i's image: its start, the build's layers, the build's date,
-// platform and container settings in its config, the build's annotations.
+// Platform i's image: its start (whose history describes its layers), the
+// build's layers with their history, the build's date, platform and
+// container settings in its config, the build's annotations.
 Result<Image> ComposeImage(const DocContext& c, const NewLayers& added, size_t i) {
   OCIB_ASSIGN_OR_RETURN(Image img, StartImage(c, i));
-  OCIB_ASSIGN_OR_RETURN(img, AppendBuildLayers(c, added, i, std::move(img)));
   OCIB_ASSIGN_OR_RETURN(ImageConfig cfg, ImageConfig::Parse(img.config.bytes));
+  std::vector<NewLayer> layers = AddBuildLayers(c, added, i, cfg);
   cfg.created = c.created;
   SetPlatform(WrittenPlatform(c, i), cfg);
   SetContainerConfig(c, cfg.config);
-  OCIB_ASSIGN_OR_RETURN(img, WithConfigFile(img, cfg));
+  OCIB_ASSIGN_OR_RETURN(img, AppendLayersWithConfig(img, layers, cfg));
   return SetAnnotations(img, c.plan.annotations);
 }
 

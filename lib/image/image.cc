@@ -3,6 +3,7 @@
 #include "ocib/image.h"
 
 #include <algorithm>
+#include <functional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -30,13 +31,16 @@ Document Redescribe(const Document& doc, std::string bytes) {
   return out;
 }
 
-// `image` with a new config document: the manifest points at it.
-Result<Image> WithConfig(const Image& image, std::string config_bytes) {
+// `image` with a new config document: the manifest points at it, and is
+// edited by `edit` (when given) in the same pass.
+Result<Image> WithConfig(const Image& image, std::string config_bytes,
+                         const std::function<void(json&)>& edit = nullptr) {
   Image out = image;
   out.config = Redescribe(image.config, std::move(config_bytes));
   OCIB_ASSIGN_OR_RETURN(json mj, jsonutil::ParseObject(image.manifest.bytes, "manifest"));
   mj["config"]["digest"] = out.config.descriptor.digest.ToString();
   mj["config"]["size"] = out.config.descriptor.size;
+  if (edit) edit(mj);
   out.manifest = Redescribe(image.manifest, jsonutil::Dump(mj));
   return out;
 }
@@ -167,37 +171,89 @@ Result<Image> SetAnnotations(const Image& image, const std::map<std::string, std
   return out;
 }
 
-Result<Image> AppendLayer(const Image& image, const NewLayer& layer, const std::string& created,
-                          const std::string& created_by) {
+Result<Image> AppendLayers(const Image& image, const std::vector<NewLayer>& layers,
+                           const std::string& created, const std::vector<std::string>& created_by) {
+  if (created_by.size() != layers.size()) {
+    return InvalidArgument(fmt::format("{} layers to append with {} history entries", layers.size(),
+                                       created_by.size()));
+  }
   OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(created, "the history entry's time"));
-  OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(created_by, "the history entry"));
+  for (const std::string& by : created_by) {
+    OCIB_RETURN_IF_ERROR(jsonutil::CheckUtf8(by, "the history entry"));
+  }
   OCIB_ASSIGN_OR_RETURN(json cfg, jsonutil::ParseObject(image.config.bytes, "config"));
   json& rootfs = Object(cfg, "rootfs");
   rootfs["type"] = "layers";
   if (!rootfs.contains("diff_ids") || !rootfs["diff_ids"].is_array()) {
     rootfs["diff_ids"] = json::array();
   }
-  rootfs["diff_ids"].push_back(layer.diff_id.ToString());
-  // A history entry only where the history describes every layer (an
-  // image with layers and without history stays without).
-  // An image with no layers and no history describes all none of them.
-  if (HistoryLayers(cfg) == image.layers.size()) {
-    json entry = json::object();
-    if (!created.empty()) entry["created"] = created;
-    entry["created_by"] = created_by;
-    cfg["history"].push_back(std::move(entry));
+  // History entries only where the history describes every layer (an
+  // image with layers and without history stays without; one with no
+  // layers and no history describes all none of them).
+  const bool history = HistoryLayers(cfg) == image.layers.size();
+  std::vector<Descriptor> blobs;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    rootfs["diff_ids"].push_back(layers[i].diff_id.ToString());
+    if (history) {
+      json entry = json::object();
+      if (!created.empty()) entry["created"] = created;
+      entry["created_by"] = created_by[i];
+      cfg["history"].push_back(std::move(entry));
+    }
+    blobs.push_back(layers[i].blob);
+    blobs.back().platform.reset();
   }
-  OCIB_ASSIGN_OR_RETURN(Image out, WithConfig(image, jsonutil::Dump(cfg)));
-  OCIB_ASSIGN_OR_RETURN(json mj, jsonutil::ParseObject(out.manifest.bytes, "manifest"));
-  if (!mj.contains("layers") || !mj["layers"].is_array()) mj["layers"] = json::array();
-  Descriptor blob = layer.blob;
-  blob.platform.reset();
-  mj["layers"].push_back(jsonutil::DescriptorToJson(blob));
-  out.manifest = Redescribe(out.manifest, jsonutil::Dump(mj));
-  out.layers.push_back(blob);
-  out.diff_ids.push_back(layer.diff_id);
-  if (layer.store) out.added[blob.digest] = BlobSource{layer.store, ""};
+  OCIB_ASSIGN_OR_RETURN(Image out, WithConfig(image, jsonutil::Dump(cfg), [&](json& mj) {
+                          if (!mj.contains("layers") || !mj["layers"].is_array()) {
+                            mj["layers"] = json::array();
+                          }
+                          for (const Descriptor& b : blobs) {
+                            mj["layers"].push_back(jsonutil::DescriptorToJson(b));
+                          }
+                        }));
+  for (size_t i = 0; i < layers.size(); ++i) {
+    out.layers.push_back(blobs[i]);
+    out.diff_ids.push_back(layers[i].diff_id);
+    if (layers[i].store) out.added[blobs[i].digest] = BlobSource{layers[i].store, ""};
+  }
   return out;
+}
+
+Result<Image> AppendLayersWithConfig(const Image& image, const std::vector<NewLayer>& layers,
+                                     const ImageConfig& config) {
+  std::vector<Digest> diff_ids = image.diff_ids;
+  for (const NewLayer& l : layers) diff_ids.push_back(l.diff_id);
+  if (config.diff_ids != diff_ids) {
+    return InvalidArgument(fmt::format(
+        "platform {}: the config lists {} diff_ids, the image has {} layers and {} to append",
+        image.platform.ToString(), config.diff_ids.size(), image.layers.size(), layers.size()));
+  }
+  std::vector<Descriptor> blobs;
+  for (const NewLayer& l : layers) {
+    blobs.push_back(l.blob);
+    blobs.back().platform.reset();
+  }
+  OCIB_ASSIGN_OR_RETURN(Image out, WithConfig(image, config.Serialize(), [&](json& mj) {
+                          if (!mj.contains("layers") || !mj["layers"].is_array()) {
+                            mj["layers"] = json::array();
+                          }
+                          for (const Descriptor& b : blobs) {
+                            mj["layers"].push_back(jsonutil::DescriptorToJson(b));
+                          }
+                        }));
+  for (size_t i = 0; i < layers.size(); ++i) {
+    out.layers.push_back(blobs[i]);
+    if (layers[i].store) out.added[blobs[i].digest] = BlobSource{layers[i].store, ""};
+  }
+  out.diff_ids = std::move(diff_ids);
+  out.platform = config.platform();
+  if (out.manifest.descriptor.platform) out.manifest.descriptor.platform = out.platform;
+  return out;
+}
+
+Result<Image> AppendLayer(const Image& image, const NewLayer& layer, const std::string& created,
+                          const std::string& created_by) {
+  return AppendLayers(image, {layer}, created, {created_by});
 }
 
 Result<Image> AppendTree(const Image& image, const FileTree& tree,

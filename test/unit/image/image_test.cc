@@ -4,11 +4,13 @@
 // and Reindex.
 #include "ocib/image.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ocib/image_config.h"
 #include "ocib/memory_store.h"
 
+#include "test/testing/test_util.h"
 #include "test/unit/image/image_fixtures.h"
 
 namespace ocib {
@@ -16,7 +18,9 @@ namespace {
 
 using ::ocib::testing::Blob;
 using ::ocib::testing::MakeImage;
+using ::ocib::testing::StatusIs;
 using ::ocib::testing::TwoPlatforms;
+using ::testing::HasSubstr;
 
 class ImageTest : public ::testing::Test {
  protected:
@@ -253,6 +257,51 @@ TEST_F(ImageTest, MakeIndexListsTheImagesWithTheirPlatforms) {
   ASSERT_TRUE(idx->manifests[1].platform.has_value());
   EXPECT_EQ(idx->manifests[1].platform->ToString(), "linux/arm64");
   EXPECT_EQ(idx->annotations.at("k"), "v");
+}
+
+// AppendLayers gives what AppendLayer one layer at a time gives; a count
+// of history entries that does not match the layers is refused.
+TEST_F(ImageTest, AppendLayersIsAppendLayerInOnePass) {
+  Image in = MakeImage(store_, {Blob(store_, "a")});
+  NewLayer b = Blob(store_, "b");
+  NewLayer c = Blob(store_, "c");
+  auto one = AppendLayer(in, b, "1970-01-01T00:00:03Z", "b");
+  ASSERT_TRUE(one.has_value());
+  auto two = AppendLayer(*one, c, "1970-01-01T00:00:03Z", "c");
+  ASSERT_TRUE(two.has_value());
+  auto both = AppendLayers(in, {b, c}, "1970-01-01T00:00:03Z", {"b", "c"});
+  ASSERT_TRUE(both.has_value()) << both.error().ToString();
+  EXPECT_EQ(both->config.bytes, two->config.bytes);
+  EXPECT_EQ(both->manifest.bytes, two->manifest.bytes);
+  EXPECT_EQ(both->diff_ids, two->diff_ids);
+  EXPECT_EQ(both->SourceOf(c.blob.digest).store, store_);
+  EXPECT_THAT(AppendLayers(in, {b, c}, "", {"b"}),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("2 layers")));
+}
+
+// AppendLayersWithConfig gives what AppendLayers then WithConfigFile give
+// for the same config; a config whose diff_ids leave out a new layer is
+// refused.
+TEST_F(ImageTest, AppendLayersWithConfigIsAppendThenConfigInOneStep) {
+  Image in = MakeImage(store_, {Blob(store_, "a")});
+  NewLayer b = Blob(store_, "b");
+  auto appended = AppendLayers(in, {b}, "1970-01-01T00:00:04Z", {"b"});
+  ASSERT_TRUE(appended.has_value());
+  auto cfg = ImageConfig::Parse(appended->config.bytes);
+  ASSERT_TRUE(cfg.has_value());
+  cfg->config.user = "65532";
+  cfg->architecture = "arm64";
+  auto two_steps = WithConfigFile(*appended, *cfg);
+  ASSERT_TRUE(two_steps.has_value());
+  auto one_step = AppendLayersWithConfig(in, {b}, *cfg);
+  ASSERT_TRUE(one_step.has_value()) << one_step.error().ToString();
+  EXPECT_EQ(one_step->config.bytes, two_steps->config.bytes);
+  EXPECT_EQ(one_step->manifest.bytes, two_steps->manifest.bytes);
+  EXPECT_EQ(one_step->platform.ToString(), "linux/arm64");
+  EXPECT_EQ(one_step->layers, two_steps->layers);
+  cfg->diff_ids.pop_back();
+  EXPECT_THAT(AppendLayersWithConfig(in, {b}, *cfg),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("diff_ids")));
 }
 
 }  // namespace
