@@ -138,6 +138,12 @@ struct OCIB_EXPORT WrittenImage {
 OCIB_EXPORT Result<WrittenImage> WriteImage(const ImageIndex& image, const ImageLocation& to,
                                             const RegistryOptions& options);
 
+// Puts `image` into any store: the layers it lacks (copied from where each
+// image's are), then the configs, manifests, the root and the attachments'
+// manifests with one PutAll. A store has no tags: the caller names the root
+// (OciLayout::Tag, ArchiveWriter::Commit, a registry tag). Returns the root.
+OCIB_EXPORT Result<Descriptor> PutImage(const ImageIndex& image, BlobStore& store);
+
 // How many referrers the location's images had (listed through the
 // referrers API or the layout's index.json; an archive's are not
 // counted); notes for what failed.

@@ -169,11 +169,10 @@ Result<WrittenImage> WriteToLayout(const ImageIndex& index, const LayoutLocation
     }
     if (out.unchanged) return out;
   }
-  OCIB_RETURN_IF_ERROR(CopyLayers(index, *layout));
+  OCIB_RETURN_IF_ERROR(PutImage(index, *layout));
   std::vector<OciLayout::IndexEntry> entries;
   entries.reserve(index.attachments.size() + 1);
   for (const Attachment& a : index.attachments) entries.push_back({a.manifest.descriptor, ""});
-  OCIB_RETURN_IF_ERROR(layout->PutAll(Documents(index)));
   // One index.json write: the referrers, then the image under its tag.
   entries.push_back({index.root.descriptor, tag});
   OCIB_RETURN_IF_ERROR(layout->UpdateIndex(entries));
@@ -187,8 +186,7 @@ Result<WrittenImage> WriteToArchive(const ImageIndex& index, const ArchiveLocati
   WrittenImage out;
   out.root = index.root.descriptor;
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<ArchiveWriter> archive, ArchiveWriter::Create(dst, 0));
-  OCIB_RETURN_IF_ERROR(CopyLayers(index, *archive));
-  OCIB_RETURN_IF_ERROR(archive->PutAll(Documents(index)));
+  OCIB_RETURN_IF_ERROR(PutImage(index, *archive));
   std::vector<Descriptor> referrers;
   referrers.reserve(index.attachments.size());
   for (const Attachment& a : index.attachments) referrers.push_back(a.manifest.descriptor);
@@ -199,6 +197,12 @@ Result<WrittenImage> WriteToArchive(const ImageIndex& index, const ArchiveLocati
 }
 
 }  // namespace
+
+Result<Descriptor> PutImage(const ImageIndex& image, BlobStore& store) {
+  OCIB_RETURN_IF_ERROR(CopyLayers(image, store));
+  OCIB_RETURN_IF_ERROR(store.PutAll(Documents(image)));
+  return image.root.descriptor;
+}
 
 Result<WrittenImage> WriteImage(const ImageIndex& image, const ImageLocation& to,
                                 const RegistryOptions& options) {

@@ -236,5 +236,33 @@ TEST_F(ImageWriteTest, ARegistryWriteMountsLayersFromTheirRepository) {
   for (const fake::Request& r : reg->log()) EXPECT_NE(r.method, "PUT") << r.path;
 }
 
+// PutImage puts every blob and document of an index, and of its
+// attachments, into any store (here one in memory), and tags nothing; the
+// input's stores keep theirs.
+TEST_F(ImageWriteTest, PutImageFillsAnyStore) {
+  ImageIndex index = TwoPlatforms(store_);
+  index.attachments.push_back(
+      MakeAttachment(index.images[0].manifest.descriptor, R"({"spdxVersion":"SPDX-2.3"})"));
+  MemoryBlobStore into;
+  auto root = PutImage(index, into);
+  ASSERT_TRUE(root.has_value()) << root.error().ToString();
+  EXPECT_EQ(*root, index.root.descriptor);
+  std::vector<Digest> want = {index.root.descriptor.digest};
+  for (const Image& i : index.images) {
+    want.push_back(i.manifest.descriptor.digest);
+    want.push_back(i.config.descriptor.digest);
+    for (const Descriptor& l : i.layers) want.push_back(l.digest);
+  }
+  for (const Attachment& a : index.attachments) {
+    want.push_back(a.manifest.descriptor.digest);
+    for (const Descriptor& b : a.blobs) want.push_back(b.digest);
+  }
+  for (const Digest& d : want) {
+    auto bytes = into.ReadAll(d);
+    ASSERT_TRUE(bytes.has_value()) << d.ToString() << ": " << bytes.error().ToString();
+    EXPECT_EQ(Digest::Sha256Of(*bytes), d);
+  }
+}
+
 }  // namespace
 }  // namespace ocib
