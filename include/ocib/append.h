@@ -54,8 +54,8 @@ struct OCIB_EXPORT AppendOptions {
   int64_t source_date_epoch = 0;
   bool keep_whiteouts = false;
   // Only these platforms are kept (and changed); empty: every platform.
-  std::vector<Platform>
-      platforms;  // Set: an SBOM of this format is made for each new image and attached
+  std::vector<Platform> platforms;
+  // Set: an SBOM of this format is made for each new image and attached
   // (WithSboms, ocib/image.h: the layers are then read).
   std::optional<SbomFormat> sbom;
 };

@@ -35,6 +35,7 @@
 #include "ocib/export.h"
 #include "ocib/image_config.h"
 #include "ocib/image_location.h"
+#include "ocib/io.h"
 #include "ocib/layer.h"
 #include "ocib/manifest.h"
 #include "ocib/platform.h"
@@ -236,6 +237,15 @@ OCIB_EXPORT Result<Image> AppendLayersWithConfig(const Image& image,
 OCIB_EXPORT Result<Image> AppendTree(const Image& image, const FileTree& tree,
                                      const std::shared_ptr<BlobStore>& store,
                                      const LayerOptions& options, const std::string& created_by);
+
+// Reads the tar stream `tar` (.tar, .tar.gz or .tar.zst, recognised from
+// the bytes; at most 1 GiB, held in memory) into a file tree under ocib's
+// rules (as `ocib append` reads a tarball: absolute and ".." paths, device
+// entries and whiteouts refused with kInvalidArgument naming `name` and the
+// entry) and appends it as AppendTree does.
+OCIB_EXPORT Result<Image> AppendTar(const Image& image, Reader& tar, const std::string& name,
+                                    const std::shared_ptr<BlobStore>& store,
+                                    const LayerOptions& options, const std::string& created_by);
 
 // Replaces the base layers: `old_base`'s layers must be the first layers of
 // `image` (kInvalidArgument naming the platform otherwise). The result

@@ -10,6 +10,7 @@
 #include "ocib/image_config.h"
 #include "ocib/memory_store.h"
 
+#include "lib/io/streams.h"
 #include "test/testing/test_util.h"
 #include "test/unit/image/image_fixtures.h"
 
@@ -302,6 +303,34 @@ TEST_F(ImageTest, AppendLayersWithConfigIsAppendThenConfigInOneStep) {
   cfg->diff_ids.pop_back();
   EXPECT_THAT(AppendLayersWithConfig(in, {b}, *cfg),
               StatusIs(ErrorCode::kInvalidArgument, HasSubstr("diff_ids")));
+}
+
+// A tar stream appended with AppendTar gives the layer AppendTree gives
+// for the tree it holds (ocib writes the tar again under its rules); bytes
+// that are not a tar are refused naming the stream.
+TEST_F(ImageTest, AppendTarGivesWhatAppendTreeGives) {
+  Image in = MakeImage(store_, {Blob(store_, "a")});
+  FileTree tree;
+  ASSERT_TRUE(tree.AddFile("etc/app.conf", "mode=prod\n", 0644));
+  ASSERT_TRUE(tree.AddDirectory("var/lib/app", 0755));
+  LayerOptions plain;
+  plain.compression = Compression::kNone;
+  auto layer = BuildLayer(tree, *store_, plain);
+  ASSERT_TRUE(layer.has_value()) << layer.error().ToString();
+  auto tar_bytes = store_->ReadAll(layer->descriptor.digest);
+  ASSERT_TRUE(tar_bytes.has_value());
+  LayerOptions zstd;
+  auto want = AppendTree(in, tree, store_, zstd, "files");
+  ASSERT_TRUE(want.has_value()) << want.error().ToString();
+  io::StringReader stream(*tar_bytes);
+  auto got = AppendTar(in, stream, "layer.tar", store_, zstd, "files");
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  EXPECT_EQ(got->layers.back(), want->layers.back());
+  EXPECT_EQ(got->diff_ids.back(), want->diff_ids.back());
+  EXPECT_EQ(got->manifest.bytes, want->manifest.bytes);
+  io::StringReader junk(std::string(2048, 'x'));
+  EXPECT_THAT(AppendTar(in, junk, "junk.tar", store_, zstd, "files"),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr("junk.tar")));
 }
 
 }  // namespace
