@@ -46,6 +46,43 @@ Result<Image> WithConfig(const Image& image, std::string config_bytes,
   return out;
 }
 
+// `image` with `config_bytes` as its config and `layers` appended (in one
+// pass over the manifest; their descriptors without a platform), their
+// diff_ids and the stores they are read from.
+Result<Image> WithLayers(const Image& image, std::string config_bytes,
+                         const std::vector<NewLayer>& layers) {
+  std::vector<Descriptor> blobs;
+  for (const NewLayer& l : layers) {
+    blobs.push_back(l.blob);
+    blobs.back().platform.reset();
+  }
+  OCIB_ASSIGN_OR_RETURN(Image out, WithConfig(image, std::move(config_bytes), [&](json& mj) {
+                          if (blobs.empty()) return;
+                          if (!mj.contains("layers") || !mj["layers"].is_array()) {
+                            mj["layers"] = json::array();
+                          }
+                          for (const Descriptor& b : blobs) {
+                            mj["layers"].push_back(jsonutil::DescriptorToJson(b));
+                          }
+                        }));
+  for (size_t i = 0; i < layers.size(); ++i) {
+    out.layers.push_back(blobs[i]);
+    out.diff_ids.push_back(layers[i].diff_id);
+    if (layers[i].store) out.added[blobs[i].digest] = BlobSource{layers[i].store, ""};
+  }
+  return out;
+}
+
+// WithLayers with the typed `config` (whose diff_ids the caller checked);
+// the image's platform becomes the config's.
+Result<Image> WithTypedConfig(const Image& image, const ImageConfig& config,
+                              const std::vector<NewLayer>& layers) {
+  OCIB_ASSIGN_OR_RETURN(Image out, WithLayers(image, config.Serialize(), layers));
+  out.platform = config.platform();
+  if (out.manifest.descriptor.platform) out.manifest.descriptor.platform = out.platform;
+  return out;
+}
+
 void SetEnv(json& c, const std::vector<std::string>& env) {
   if (env.empty()) return;
   if (!c.contains("Env") || !c["Env"].is_array()) c["Env"] = json::array();
@@ -192,7 +229,6 @@ Result<Image> AppendLayers(const Image& image, const std::vector<NewLayer>& laye
   // image with layers and without history stays without; one with no
   // layers and no history describes all none of them).
   const bool history = HistoryLayers(cfg) == image.layers.size();
-  std::vector<Descriptor> blobs;
   for (size_t i = 0; i < layers.size(); ++i) {
     rootfs["diff_ids"].push_back(layers[i].diff_id.ToString());
     if (history) {
@@ -201,23 +237,8 @@ Result<Image> AppendLayers(const Image& image, const std::vector<NewLayer>& laye
       entry["created_by"] = created_by[i];
       cfg["history"].push_back(std::move(entry));
     }
-    blobs.push_back(layers[i].blob);
-    blobs.back().platform.reset();
   }
-  OCIB_ASSIGN_OR_RETURN(Image out, WithConfig(image, jsonutil::Dump(cfg), [&](json& mj) {
-                          if (!mj.contains("layers") || !mj["layers"].is_array()) {
-                            mj["layers"] = json::array();
-                          }
-                          for (const Descriptor& b : blobs) {
-                            mj["layers"].push_back(jsonutil::DescriptorToJson(b));
-                          }
-                        }));
-  for (size_t i = 0; i < layers.size(); ++i) {
-    out.layers.push_back(blobs[i]);
-    out.diff_ids.push_back(layers[i].diff_id);
-    if (layers[i].store) out.added[blobs[i].digest] = BlobSource{layers[i].store, ""};
-  }
-  return out;
+  return WithLayers(image, jsonutil::Dump(cfg), layers);
 }
 
 Result<Image> AppendLayersWithConfig(const Image& image, const std::vector<NewLayer>& layers,
@@ -229,27 +250,7 @@ Result<Image> AppendLayersWithConfig(const Image& image, const std::vector<NewLa
         "platform {}: the config lists {} diff_ids, the image has {} layers and {} to append",
         image.platform.ToString(), config.diff_ids.size(), image.layers.size(), layers.size()));
   }
-  std::vector<Descriptor> blobs;
-  for (const NewLayer& l : layers) {
-    blobs.push_back(l.blob);
-    blobs.back().platform.reset();
-  }
-  OCIB_ASSIGN_OR_RETURN(Image out, WithConfig(image, config.Serialize(), [&](json& mj) {
-                          if (!mj.contains("layers") || !mj["layers"].is_array()) {
-                            mj["layers"] = json::array();
-                          }
-                          for (const Descriptor& b : blobs) {
-                            mj["layers"].push_back(jsonutil::DescriptorToJson(b));
-                          }
-                        }));
-  for (size_t i = 0; i < layers.size(); ++i) {
-    out.layers.push_back(blobs[i]);
-    if (layers[i].store) out.added[blobs[i].digest] = BlobSource{layers[i].store, ""};
-  }
-  out.diff_ids = std::move(diff_ids);
-  out.platform = config.platform();
-  if (out.manifest.descriptor.platform) out.manifest.descriptor.platform = out.platform;
-  return out;
+  return WithTypedConfig(image, config, layers);
 }
 
 Result<Image> AppendLayer(const Image& image, const NewLayer& layer, const std::string& created,
@@ -289,10 +290,7 @@ Result<Image> WithConfigFile(const Image& image, const ImageConfig& config) {
         fmt::format("platform {}: the config lists {} diff_ids, the image has {} layers",
                     image.platform.ToString(), config.diff_ids.size(), image.diff_ids.size()));
   }
-  OCIB_ASSIGN_OR_RETURN(Image out, WithConfig(image, config.Serialize()));
-  out.platform = config.platform();
-  if (out.manifest.descriptor.platform) out.manifest.descriptor.platform = out.platform;
-  return out;
+  return WithTypedConfig(image, config, {});
 }
 
 Result<Image> AppendTar(const Image& image, Reader& tar, const std::string& name,

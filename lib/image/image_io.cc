@@ -59,22 +59,17 @@ Status Verify(const Descriptor& d, const std::string& bytes) {
 // registry repository.
 struct Origin {
   std::shared_ptr<OciLayout> layout;
-  std::shared_ptr<ImageSource> archive;
+  // A layout's or an archive's blobs and index (for a layout, a view of
+  // `layout`, declared after it so that it is destroyed first).
+  std::shared_ptr<ImageSource> local;
   std::shared_ptr<RegistryClient> client;
   std::string repo;
   BlobSource blobs;
 
   Result<Document> Root(const ImageLocation& location) const {
-    if (layout) {
-      std::unique_ptr<ImageSource> source = LayoutImageSource(*layout);
-      OCIB_ASSIGN_OR_RETURN(Descriptor d, ResolveImage(*source, location));
-      OCIB_ASSIGN_OR_RETURN(std::string bytes, layout->ReadAll(d.digest, kMaxDocument));
-      OCIB_RETURN_IF_ERROR(Verify(d, bytes));
-      return Document{d, std::move(bytes)};
-    }
-    if (archive) {
-      OCIB_ASSIGN_OR_RETURN(Descriptor d, ResolveImage(*archive, location));
-      OCIB_ASSIGN_OR_RETURN(std::string bytes, archive->ReadAll(d.digest, kMaxDocument));
+    if (local) {
+      OCIB_ASSIGN_OR_RETURN(Descriptor d, ResolveImage(*local, location));
+      OCIB_ASSIGN_OR_RETURN(std::string bytes, local->ReadAll(d.digest, kMaxDocument));
       OCIB_RETURN_IF_ERROR(Verify(d, bytes));
       return Document{d, std::move(bytes)};
     }
@@ -90,9 +85,8 @@ struct Origin {
   // A manifest or config blob, verified against `d`.
   Result<std::string> Read(const Descriptor& d, bool manifest) const {
     std::string bytes;
-    if (layout || archive) {
-      BlobStore& local = layout ? static_cast<BlobStore&>(*layout) : *archive;
-      OCIB_ASSIGN_OR_RETURN(bytes, local.ReadAll(d.digest, kMaxDocument));
+    if (local) {
+      OCIB_ASSIGN_OR_RETURN(bytes, local->ReadAll(d.digest, kMaxDocument));
     } else if (manifest) {
       OCIB_ASSIGN_OR_RETURN(RemoteManifest m, client->GetManifest(repo, d.digest.ToString()));
       bytes = std::move(m.bytes);
@@ -113,13 +107,14 @@ Result<Origin> OpenOrigin(const ImageLocation& loc, const RegistryOptions& optio
   Origin o;
   if (loc.archive() != nullptr) {
     OCIB_ASSIGN_OR_RETURN(std::unique_ptr<ImageSource> a, OpenImageSource(loc));
-    o.archive = std::move(a);
-    o.blobs.store = o.archive;
+    o.local = std::move(a);
+    o.blobs.store = o.local;
     return o;
   }
   if (loc.layout() != nullptr) {
     OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> l, OciLayout::Open(loc.layout()->path));
     o.layout = std::move(l);
+    o.local = LayoutImageSource(*o.layout);
     o.blobs.store = o.layout;
     return o;
   }
@@ -242,7 +237,7 @@ ReferrerCount CountReferrers(const ImageLocation& from, const std::vector<Digest
   ReferrerCount out;
   auto origin = OpenOrigin(from, options);
   // An archive's referrers are not counted: it is read, never changed.
-  if (origin && origin->archive) return out;
+  if (origin && origin->local && !origin->layout) return out;
   for (const Digest& d : subjects) {
     auto r = !origin          ? Result<std::vector<Descriptor>>(origin.error())
              : origin->layout ? ListLayoutReferrers(*origin->layout, d)

@@ -118,16 +118,16 @@ Result<WrittenImage> WriteToRegistry(const ImageIndex& index, const Reference& d
   return out;
 }
 
-Status CopyLayers(const ImageIndex& index, BlobStore& layout) {
+Status CopyLayers(const ImageIndex& index, BlobStore& store) {
   std::map<Digest, std::string> configs;
   std::map<Digest, BlobSource> sources = LayerSources(index);
   std::vector<Descriptor> blobs = Blobs(index, &configs);
   AddAttachmentBlobs(index, &blobs);
   for (const Descriptor& d : blobs) {
     if (configs.contains(d.digest)) continue;
-    OCIB_ASSIGN_OR_RETURN(bool present, layout.Has(d.digest));
+    OCIB_ASSIGN_OR_RETURN(bool present, store.Has(d.digest));
     if (present) continue;
-    Status copied = layout.CopyFrom(*sources.at(d.digest).store, d);
+    Status copied = store.CopyFrom(*sources.at(d.digest).store, d);
     if (!copied)
       return std::move(copied).error().With(fmt::format("copying blob {}", d.digest.ToString()));
   }

@@ -37,18 +37,6 @@ bool PathExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-Status StoreDocument(BlobStore& layout, const Descriptor& d, const std::string& bytes) {
-  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> w, layout.NewWriter());
-  Status s = w->Write(bytes.data(), bytes.size());
-  if (!s) {
-    w->Abort();
-    return s;
-  }
-  auto c = w->Commit(d.media_type, d.digest);
-  if (!c) return std::move(c).error();
-  return OkStatus();
-}
-
 struct PulledDoc {
   Descriptor descriptor;
   std::string bytes;
@@ -242,7 +230,7 @@ class Puller {
 
   Status StoreDocs() {
     for (const PulledDoc& d : docs_) {
-      OCIB_RETURN_IF_ERROR(StoreDocument(*layout_, d.descriptor, d.bytes));
+      OCIB_RETURN_IF_ERROR(layout_->Put(d.descriptor.media_type, d.bytes, d.descriptor.digest));
     }
     return OkStatus();
   }
@@ -375,7 +363,7 @@ Result<Descriptor> PullInto(const Reference& source, const std::string& layout_d
   }
   OCIB_RETURN_IF_ERROR(puller.FetchAll(documents_only));
   OCIB_RETURN_IF_ERROR(puller.StoreDocs());
-  OCIB_RETURN_IF_ERROR(StoreDocument(*layout, root_desc, root_bytes));
+  OCIB_RETURN_IF_ERROR(layout->Put(root_desc.media_type, root_bytes, root_desc.digest));
   const std::string tag = PulledImageTag(layout_tag, source);
   OCIB_RETURN_IF_ERROR(IndexPulledImage(*layout, layout_dir, referrers, root_desc, tag, options));
   return root_desc;
@@ -452,7 +440,7 @@ Result<CopiedImage> CopyLocalInto(ImageSource& from, const Descriptor& root, Blo
     }
   }
   for (const registry::WalkedDocument& d : image.children) {
-    OCIB_RETURN_IF_ERROR(StoreDocument(to, d.descriptor, d.bytes));
+    OCIB_RETURN_IF_ERROR(to.Put(d.descriptor.media_type, d.bytes, d.descriptor.digest));
   }
   CopiedImage out;
   for (const registry::WalkedDocument& d : image.referrers) {
@@ -464,11 +452,11 @@ Result<CopiedImage> CopyLocalInto(ImageSource& from, const Descriptor& root, Blo
     const std::string what =
         fmt::format("copying referrer {}{}", d.descriptor.digest.ToString(),
                     info->subject.empty() ? "" : " of " + info->subject.ToString());
-    Status stored = StoreDocument(to, d.descriptor, d.bytes);
+    auto stored = to.Put(d.descriptor.media_type, d.bytes, d.descriptor.digest);
     if (!stored) return std::move(stored).error().With(what);
     if (!info->subject.empty()) out.referrers.push_back(info->descriptor);
   }
-  OCIB_RETURN_IF_ERROR(StoreDocument(to, root, image.root_bytes));
+  OCIB_RETURN_IF_ERROR(to.Put(root.media_type, image.root_bytes, root.digest));
   out.root = root;
   out.root.annotations.erase(kRefNameAnnotation);
   return out;
