@@ -88,6 +88,13 @@ class OCIB_EXPORT OciLayout : public BlobStore {
   // reader sees all of them or none. Every tag is checked before anything is
   // written (kInvalidArgument).
   Status UpdateIndex(const std::vector<IndexEntry>& entries);
+  // Lists an image in index.json as every writer of one does: its
+  // `referrers` (SBOMs, signatures: manifests whose subject it is) untagged,
+  // then `root` (a manifest or an index) tagged `tag`, or untagged when
+  // `tag` is empty, in one UpdateIndex. A reader sees the image and its
+  // referrers together or not at all. Errors name this layout's index.json.
+  Status AddManifest(const Descriptor& root, const std::string& tag,
+                     const std::vector<Descriptor>& referrers = {});
   // Removes every index.json entry for which `match` is true, with one
   // locked, atomic index.json write (none when nothing matches). Blobs are
   // left in place. Returns the entries removed.

@@ -583,14 +583,7 @@ class BuildOutput {
   // index.json update, or the archive written.
   Status Finish(const std::vector<Descriptor>& referrers, const Descriptor& root) {
     if (archive_) return archive_->Commit(root, referrers);
-    std::vector<OciLayout::IndexEntry> entries;
-    entries.reserve(referrers.size() + 1);
-    for (const Descriptor& r : referrers) entries.push_back({r, ""});
-    entries.push_back({root, out_.tag});
-    if (auto st = layout_->UpdateIndex(entries); !st) {
-      return std::move(st).error().With(fmt::format("updating {}/index.json", out_.path));
-    }
-    return {};
+    return layout_->AddManifest(root, out_.tag, referrers);
   }
 
  private:

@@ -15,6 +15,7 @@
 
 #include "lib/archive/layer_pipeline.h"
 #include "lib/archive/tar_read.h"
+#include "lib/image/fresh_image.h"
 #include "lib/json/json_util.h"
 
 namespace ocib {
@@ -271,17 +272,7 @@ Result<Image> EmptyImage(const ImageConfig& config) {
     return InvalidArgument(
         fmt::format("an image with no layers cannot have {} diff_ids", config.diff_ids.size()));
   }
-  Image out;
-  out.config.bytes = config.Serialize();
-  out.config.descriptor = DescribeBytes(media_type::kImageConfig, out.config.bytes);
-  Manifest m;
-  m.media_type = std::string(media_type::kImageManifest);
-  m.config = out.config.descriptor;
-  out.manifest.bytes = m.Serialize();
-  out.manifest.descriptor = DescribeBytes(media_type::kImageManifest, out.manifest.bytes);
-  out.platform = config.platform();
-  out.manifest.descriptor.platform = out.platform;
-  return out;
+  return image::FreshImage(config, {}, {}, config.platform());
 }
 
 Result<Image> WithConfigFile(const Image& image, const ImageConfig& config) {
@@ -411,4 +402,25 @@ Result<ImageIndex> Reindex(const ImageIndex& index, std::vector<Image> images,
   return out;
 }
 
+namespace image {
+
+Image FreshImage(const ImageConfig& config, const std::vector<Descriptor>& layers,
+                 const Annotations& annotations, const Platform& platform) {
+  Image out;
+  out.config.bytes = config.Serialize();
+  out.config.descriptor = DescribeBytes(media_type::kImageConfig, out.config.bytes);
+  Manifest m;
+  m.media_type = std::string(media_type::kImageManifest);
+  m.config = out.config.descriptor;
+  m.layers = layers;
+  m.annotations = annotations;
+  out.manifest.bytes = m.Serialize();
+  out.manifest.descriptor = DescribeBytes(media_type::kImageManifest, out.manifest.bytes);
+  out.platform = platform;
+  out.manifest.descriptor.platform = platform;
+  out.layers = layers;
+  return out;
+}
+
+}  // namespace image
 }  // namespace ocib

@@ -170,12 +170,10 @@ Result<WrittenImage> WriteToLayout(const ImageIndex& index, const LayoutLocation
     if (out.unchanged) return out;
   }
   OCIB_RETURN_IF_ERROR(PutImage(index, *layout));
-  std::vector<OciLayout::IndexEntry> entries;
-  entries.reserve(index.attachments.size() + 1);
-  for (const Attachment& a : index.attachments) entries.push_back({a.manifest.descriptor, ""});
-  // One index.json write: the referrers, then the image under its tag.
-  entries.push_back({index.root.descriptor, tag});
-  OCIB_RETURN_IF_ERROR(layout->UpdateIndex(entries));
+  std::vector<Descriptor> referrers;
+  referrers.reserve(index.attachments.size());
+  for (const Attachment& a : index.attachments) referrers.push_back(a.manifest.descriptor);
+  OCIB_RETURN_IF_ERROR(layout->AddManifest(index.root.descriptor, tag, referrers));
   return out;
 }
 

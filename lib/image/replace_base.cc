@@ -11,6 +11,7 @@
 #include "ocib/image_config.h"
 #include "ocib/media_type.h"
 
+#include "lib/image/fresh_image.h"
 #include "lib/json/json_util.h"
 
 namespace ocib {
@@ -81,20 +82,9 @@ Result<Image> ImageOnBase(const Image& base, const std::string& base_name) {
         base.manifest.descriptor.digest.ToString(), base.layers.size(), cfg.diff_ids.size()));
   }
   cfg.history = BaseHistory(cfg, base.layers.size());
-  Image out;
-  out.config.bytes = cfg.Serialize();
-  out.config.descriptor = DescribeBytes(media_type::kImageConfig, out.config.bytes);
-  Manifest m;
-  m.media_type = std::string(media_type::kImageManifest);
-  m.config = out.config.descriptor;
-  m.layers = base.layers;
-  m.annotations[kBaseDigest] = base.manifest.descriptor.digest.ToString();
-  if (!base_name.empty()) m.annotations[kBaseName] = base_name;
-  out.manifest.bytes = m.Serialize();
-  out.manifest.descriptor = DescribeBytes(media_type::kImageManifest, out.manifest.bytes);
-  out.platform = base.platform;
-  out.manifest.descriptor.platform = out.platform;
-  out.layers = base.layers;
+  Annotations annotations{{kBaseDigest, base.manifest.descriptor.digest.ToString()}};
+  if (!base_name.empty()) annotations[kBaseName] = base_name;
+  Image out = image::FreshImage(cfg, base.layers, annotations, base.platform);
   out.diff_ids = cfg.diff_ids;
   out.blobs = base.blobs;
   out.added = base.added;

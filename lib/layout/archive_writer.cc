@@ -96,13 +96,9 @@ bool ArchiveWriter::LinkFile(const std::string& path, const Digest& digest) {
 
 Status ArchiveWriter::Commit(const Descriptor& root, const std::vector<Descriptor>& referrers) {
   if (!layout_) return Written(archive_);
-  std::vector<OciLayout::IndexEntry> entries;
-  entries.reserve(referrers.size() + 1);
-  if (archive_.kind == ArchiveLocation::Kind::kOci) {
-    for (const Descriptor& r : referrers) entries.push_back({r, ""});
-  }
-  entries.push_back({root, tag()});
-  Status st = layout_->UpdateIndex(entries);
+  // A docker-archive has no place for referrers.
+  const bool oci = archive_.kind == ArchiveLocation::Kind::kOci;
+  Status st = layout_->AddManifest(root, tag(), oci ? referrers : std::vector<Descriptor>{});
   if (st) st = WriteArchiveFromLayout(dir_, tag(), archive_, mtime_);
   Discard();
   if (!st) return std::move(st).error().With(fmt::format("writing {}", archive_.path));

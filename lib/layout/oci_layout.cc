@@ -408,6 +408,17 @@ Status OciLayout::AddUntagged(const Descriptor& descriptor) {
   return UpdateIndex({{descriptor, ""}});
 }
 
+Status OciLayout::AddManifest(const Descriptor& root, const std::string& tag,
+                              const std::vector<Descriptor>& referrers) {
+  std::vector<IndexEntry> entries;
+  entries.reserve(referrers.size() + 1);
+  for (const Descriptor& r : referrers) entries.push_back({r, ""});
+  entries.push_back({root, tag});
+  Status st = UpdateIndex(entries);
+  if (!st) return std::move(st).error().With(fmt::format("updating {}/index.json", dir_));
+  return {};
+}
+
 std::optional<std::string> OciLayout::LocalFile(const Digest& digest) const {
   return BlobPath(digest);
 }

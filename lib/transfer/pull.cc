@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -44,8 +45,8 @@ struct PulledDoc {
 
 class Puller {
  public:
-  Puller(RegistryClient& client, OciLayout* layout, std::string repo, const RegistryOptions& o)
-      : client_(client), layout_(layout), repo_(std::move(repo)), options_(o) {}
+  Puller(RegistryClient& client, BlobStore* store, std::string repo, const RegistryOptions& o)
+      : client_(client), store_(store), repo_(std::move(repo)), options_(o) {}
 
   const std::vector<Descriptor>& blobs() const { return blobs_; }
   const std::vector<PulledDoc>& docs() const { return docs_; }
@@ -195,7 +196,7 @@ class Puller {
     return core::ParallelFor(blobs_.size(), options_.jobs, [&](size_t i) -> Status {
       const Descriptor& b = blobs_[i];
       if (skip_layers && layers_.contains(b.digest)) return OkStatus();
-      OCIB_ASSIGN_OR_RETURN(bool have, layout_->Has(b.digest));
+      OCIB_ASSIGN_OR_RETURN(bool have, store_->Has(b.digest));
       if (have) {
         if (events.on_blob) {
           std::lock_guard<std::mutex> lock(progress_mu_);
@@ -204,7 +205,7 @@ class Puller {
         return OkStatus();
       }
       const auto start = std::chrono::steady_clock::now();
-      Status s = client_.FetchBlob(repo_, b, *layout_);
+      Status s = client_.FetchBlob(repo_, b, *store_);
       if (!s) {
         auto owner = blob_owner_.find(b.digest);
         return std::move(s).error().With(
@@ -230,14 +231,14 @@ class Puller {
 
   Status StoreDocs() {
     for (const PulledDoc& d : docs_) {
-      OCIB_RETURN_IF_ERROR(layout_->Put(d.descriptor.media_type, d.bytes, d.descriptor.digest));
+      OCIB_RETURN_IF_ERROR(store_->Put(d.descriptor.media_type, d.bytes, d.descriptor.digest));
     }
     return OkStatus();
   }
 
  private:
   RegistryClient& client_;
-  OciLayout* layout_;
+  BlobStore* store_;  // null when only walking
   std::string repo_;
   const RegistryOptions& options_;
   std::set<Digest> seen_blobs_;
@@ -313,26 +314,51 @@ std::string PulledImageTag(const std::string& layout_tag, const Reference& sourc
   return tag;
 }
 
-// Lists the pulled referrers and image in the layout's index.json.
-Status IndexPulledImage(OciLayout& layout, const std::string& layout_dir,
-                        const std::vector<Descriptor>& referrers, const Descriptor& root_desc,
-                        const std::string& tag, const RegistryOptions& options) {
-  // One index.json write: the referrers (untagged, as a build lists its
-  // SBOMs) and the image, tagged or not.
-  std::vector<OciLayout::IndexEntry> entries;
+// Reports the pulled referrers through the progress callback.
+void ReportReferrers(const std::vector<Descriptor>& referrers, const RegistryOptions& options) {
+  if (!options.progress) return;
   for (const Descriptor& r : referrers) {
-    entries.push_back({r, ""});
-    if (options.progress) {
-      options.progress(fmt::format("pulled referrer {}{}", r.digest.ToString().substr(0, 19),
-                                   r.artifact_type.empty() ? "" : " " + r.artifact_type));
-    }
+    options.progress(fmt::format("pulled referrer {}{}", r.digest.ToString().substr(0, 19),
+                                 r.artifact_type.empty() ? "" : " " + r.artifact_type));
   }
-  entries.push_back({root_desc, tag});
-  Status indexed = layout.UpdateIndex(entries);
-  if (!indexed) {
-    return std::move(indexed).error().With(fmt::format("updating {}/index.json", layout_dir));
+}
+
+// An image copied into a store: its root (without a ref.name annotation)
+// and the referrers to list untagged with it.
+struct CopiedImage {
+  Descriptor root;
+  std::vector<Descriptor> referrers;
+};
+
+// Pulls `source` (the selected platforms; all when none) into `to`: blobs
+// (only documents when `documents_only`), documents, the root last; with
+// `with_referrers`, the referrers of the root and of every document below.
+Result<CopiedImage> PullImageInto(const Reference& source, BlobStore& to,
+                                  const std::vector<Platform>& platforms,
+                                  const RegistryOptions& options, bool documents_only,
+                                  bool with_referrers) {
+  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
+                        RegistryClient::Create(source.domain(), options));
+  const std::string& repo = source.path();
+  client->SetScopes({}, {repo});
+  OCIB_ASSIGN_OR_RETURN(RemoteManifest root, client->GetManifest(repo, source.Identifier()));
+  CopiedImage out;
+  out.root = DescribeBytes(root.media_type, root.bytes);
+  std::string root_bytes = root.bytes;
+  Puller puller(*client, &to, repo, options);
+  OCIB_RETURN_IF_ERROR(CollectFromRoot(puller, root, platforms, source, &out.root, &root_bytes));
+  // The referrers of what is pulled: the root as written here (a new index
+  // of the selected platforms has its own digest) and every document below.
+  if (with_referrers && !documents_only) {
+    std::vector<Digest> subjects{out.root.digest};
+    for (const PulledDoc& d : puller.docs()) subjects.push_back(d.descriptor.digest);
+    OCIB_ASSIGN_OR_RETURN(out.referrers, puller.CollectReferrers(std::move(subjects)));
   }
-  return OkStatus();
+  OCIB_RETURN_IF_ERROR(puller.FetchAll(documents_only));
+  OCIB_RETURN_IF_ERROR(puller.StoreDocs());
+  OCIB_RETURN_IF_ERROR(to.Put(out.root.media_type, root_bytes, out.root.digest));
+  ReportReferrers(out.referrers, options);
+  return out;
 }
 
 Result<Descriptor> PullInto(const Reference& source, const std::string& layout_dir,
@@ -342,31 +368,14 @@ Result<Descriptor> PullInto(const Reference& source, const std::string& layout_d
   if (!layout_tag.empty() && !IsValidRefName(layout_tag)) {
     return InvalidArgument(fmt::format("invalid layout tag \"{}\"", layout_tag));
   }
-  OCIB_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
-                        RegistryClient::Create(source.domain(), options));
-  const std::string& repo = source.path();
-  client->SetScopes({}, {repo});
-  OCIB_ASSIGN_OR_RETURN(RemoteManifest root, client->GetManifest(repo, source.Identifier()));
-  Descriptor root_desc = DescribeBytes(root.media_type, root.bytes);
-  std::string root_bytes = root.bytes;
-
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::OpenOrCreate(layout_dir));
-  Puller puller(*client, layout.get(), repo, options);
-  OCIB_RETURN_IF_ERROR(CollectFromRoot(puller, root, platforms, source, &root_desc, &root_bytes));
-  // The referrers of what is pulled: the root as written here (a new index
-  // of the selected platforms has its own digest) and every document below.
-  std::vector<Descriptor> referrers;
-  if (with_referrers && !documents_only) {
-    std::vector<Digest> subjects{root_desc.digest};
-    for (const PulledDoc& d : puller.docs()) subjects.push_back(d.descriptor.digest);
-    OCIB_ASSIGN_OR_RETURN(referrers, puller.CollectReferrers(std::move(subjects)));
-  }
-  OCIB_RETURN_IF_ERROR(puller.FetchAll(documents_only));
-  OCIB_RETURN_IF_ERROR(puller.StoreDocs());
-  OCIB_RETURN_IF_ERROR(layout->Put(root_desc.media_type, root_bytes, root_desc.digest));
-  const std::string tag = PulledImageTag(layout_tag, source);
-  OCIB_RETURN_IF_ERROR(IndexPulledImage(*layout, layout_dir, referrers, root_desc, tag, options));
-  return root_desc;
+  OCIB_ASSIGN_OR_RETURN(CopiedImage pulled, PullImageInto(source, *layout, platforms, options,
+                                                          documents_only, with_referrers));
+  // One index.json write: the referrers (untagged, as a build lists its
+  // SBOMs) and the image, tagged or not.
+  OCIB_RETURN_IF_ERROR(
+      layout->AddManifest(pulled.root, PulledImageTag(layout_tag, source), pulled.referrers));
+  return pulled.root;
 }
 
 // Registry to registry without a local copy: documents are fetched (and
@@ -414,13 +423,6 @@ Result<Descriptor> CopyRemoteToRemote(const Reference& src, const Reference& dst
   if (pushed != nullptr) *pushed = r->pushed;
   return r->root;
 }
-
-// An image copied into a store: its root (without a ref.name annotation)
-// and the referrers to list untagged with it.
-struct CopiedImage {
-  Descriptor root;
-  std::vector<Descriptor> referrers;
-};
 
 // Copies the image `root` of `from` (a layout or an archive) and, with
 // `with_referrers`, its referrers (the children of a referrer index before
@@ -470,14 +472,7 @@ Result<Descriptor> CopyLocalToLayout(ImageSource& from, const Descriptor& root,
                                      bool with_referrers) {
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> to, OciLayout::OpenOrCreate(dst_dir));
   OCIB_ASSIGN_OR_RETURN(CopiedImage copied, CopyLocalInto(from, root, *to, with_referrers));
-  std::vector<OciLayout::IndexEntry> entries;
-  entries.reserve(copied.referrers.size() + 1);
-  for (const Descriptor& r : copied.referrers) entries.push_back({r, ""});
-  entries.push_back({copied.root, tag});
-  Status indexed = to->UpdateIndex(entries);
-  if (!indexed) {
-    return std::move(indexed).error().With(fmt::format("updating {}/index.json", dst_dir));
-  }
+  OCIB_RETURN_IF_ERROR(to->AddManifest(copied.root, tag, copied.referrers));
   return copied.root;
 }
 
@@ -549,12 +544,11 @@ std::string DestinationTag(const ImageLocation& source, const ImageLocation& des
   return tag;
 }
 
-// A registry source pulled into a temporary layout: one platform when
-// `one_platform` (docker archives), the selected ones otherwise.
-Result<Descriptor> PullToTemp(const Reference& ref, const std::string& dir, bool one_platform,
-                              const RegistryOptions& options, const CopyOptions& copy) {
-  std::vector<Platform> platforms = copy.platforms;
-  if (one_platform && platforms.empty()) {
+// A registry source pulled into the layout `dir` for a docker archive: the
+// selected platform, or the only one (an error when it has several).
+Result<Descriptor> PullOnePlatform(const Reference& ref, const std::string& dir,
+                                   const RegistryOptions& options, const CopyOptions& copy) {
+  if (copy.platforms.empty()) {
     OCIB_ASSIGN_OR_RETURN(Descriptor docs, PullDocuments(ref, dir, "latest", {}, options));
     OCIB_ASSIGN_OR_RETURN(std::unique_ptr<OciLayout> layout, OciLayout::Open(dir));
     std::unique_ptr<ImageSource> source = LayoutImageSource(*layout);
@@ -569,8 +563,8 @@ Result<Descriptor> PullToTemp(const Reference& ref, const std::string& dir, bool
     }
   }
   CopyOptions c = copy;
-  if (one_platform) c.referrers = false;
-  return Pull(ref, dir, "latest", platforms, options, c);
+  c.referrers = false;
+  return Pull(ref, dir, "latest", copy.platforms, options, c);
 }
 
 // Copies into a docker archive or an OCI archive.
@@ -580,12 +574,30 @@ Result<Descriptor> CopyToArchive(const ImageLocation& source, const ArchiveLocat
   if (docker && copy.platforms.size() > 1) {
     return InvalidArgument("a docker archive holds one platform; several were selected");
   }
-  OCIB_ASSIGN_OR_RETURN(TempDir tmp, TempDir::Make());
-  const std::string staged = tmp.path() + "/layout";
+  ArchiveLocation archive = dst;
+  archive.tag = DestinationTag(source, ImageLocation{dst});
+  const auto* remote = source.registry();
+  if (remote != nullptr && !docker) {
+    // Straight from the registry into the archive's blobs.
+    OCIB_ASSIGN_OR_RETURN(std::unique_ptr<ArchiveWriter> to, ArchiveWriter::Create(archive, 0));
+    auto pulled = PullImageInto(remote->reference, *to, copy.platforms, options, false,
+                                copy.referrers);
+    if (!pulled) {
+      return std::move(pulled).error().With(fmt::format("pull {}", remote->reference.String()));
+    }
+    OCIB_RETURN_IF_ERROR(to->Commit(pulled->root, pulled->referrers));
+    return pulled->root;
+  }
+  // A docker archive is written from a layout: a registry's image is
+  // pulled into a private one first.
+  std::optional<TempDir> tmp;
   std::unique_ptr<ImageSource> from;
   Descriptor root;
-  if (const auto* r = source.registry()) {
-    OCIB_ASSIGN_OR_RETURN(root, PullToTemp(r->reference, staged, docker, options, copy));
+  if (remote != nullptr) {
+    OCIB_ASSIGN_OR_RETURN(TempDir made, TempDir::Make());
+    tmp.emplace(std::move(made));
+    const std::string staged = tmp->path() + "/layout";
+    OCIB_ASSIGN_OR_RETURN(root, PullOnePlatform(remote->reference, staged, options, copy));
     OCIB_ASSIGN_OR_RETURN(
         from, OpenImageSource(ImageLocation{LayoutLocation{staged, "latest", true, ""}}));
   } else {
@@ -600,8 +612,6 @@ Result<Descriptor> CopyToArchive(const ImageLocation& source, const ArchiveLocat
     OCIB_RETURN_IF_ERROR(WriteDockerArchive(*from, root, platform, tags, dst.path));
     return root;
   }
-  ArchiveLocation archive = dst;
-  archive.tag = DestinationTag(source, ImageLocation{dst});
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<ArchiveWriter> to, ArchiveWriter::Create(archive, 0));
   OCIB_ASSIGN_OR_RETURN(CopiedImage copied, CopyLocalInto(*from, root, *to, copy.referrers));
   OCIB_RETURN_IF_ERROR(to->Commit(copied.root, copied.referrers));

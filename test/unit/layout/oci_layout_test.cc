@@ -300,6 +300,43 @@ TEST(LayoutTest, UpdateIndexAppliesEveryEntryInOneWrite) {
   EXPECT_EQ((*layout)->ReadIndex()->manifests.size(), 3u);
 }
 
+TEST(LayoutTest, AddManifestListsReferrersUntaggedThenTheRootTagged) {
+  ScopedTempDir tmp;
+  auto layout = OciLayout::OpenOrCreate(tmp.path());
+  ASSERT_THAT(layout, IsOk());
+  auto root = (*layout)->Put(media_type::kImageIndex, "{\"root\":1}");
+  auto sbom = (*layout)->Put(media_type::kImageManifest, "{\"sbom\":1}");
+  auto sig = (*layout)->Put(media_type::kImageManifest, "{\"sig\":1}");
+  auto other = (*layout)->Put(media_type::kImageManifest, "{\"other\":1}");
+  ASSERT_THAT(root, IsOk());
+  ASSERT_THAT(sbom, IsOk());
+  ASSERT_THAT(sig, IsOk());
+  ASSERT_THAT(other, IsOk());
+  ASSERT_THAT((*layout)->Tag(*other, "v1"), IsOk());
+  ASSERT_THAT((*layout)->AddManifest(*root, "v1", {*sbom, *sig}), IsOk());
+  auto idx = (*layout)->ReadIndex();
+  ASSERT_THAT(idx, IsOk());
+  ASSERT_EQ(idx->manifests.size(), 3u);  // the tag moved off `other`
+  EXPECT_EQ(idx->manifests[0].digest, sbom->digest);
+  EXPECT_EQ(idx->manifests[0].annotations.count(kRefNameAnnotation), 0u);
+  EXPECT_EQ(idx->manifests[1].digest, sig->digest);
+  EXPECT_EQ(idx->manifests[2].digest, root->digest);
+  EXPECT_EQ(idx->manifests[2].annotations.at(kRefNameAnnotation), "v1");
+
+  // An empty tag lists the root untagged, once.
+  ASSERT_THAT((*layout)->AddManifest(*other, ""), IsOk());
+  ASSERT_THAT((*layout)->AddManifest(*other, ""), IsOk());
+  idx = (*layout)->ReadIndex();
+  ASSERT_THAT(idx, IsOk());
+  ASSERT_EQ(idx->manifests.size(), 4u);
+  EXPECT_EQ(idx->manifests[3].digest, other->digest);
+
+  // A bad tag lists nothing, and the error names the index.
+  EXPECT_THAT((*layout)->AddManifest(*other, "bad tag", {*sbom}),
+              StatusIs(ErrorCode::kInvalidArgument, HasSubstr(tmp.path() + "/index.json")));
+  EXPECT_EQ((*layout)->ReadIndex()->manifests.size(), 4u);
+}
+
 TEST(LayoutTest, PutAllStoresEveryBlobAndLeavesPresentOnesAlone) {
   ScopedTempDir tmp;
   auto layout = OciLayout::OpenOrCreate(tmp.path());

@@ -188,5 +188,51 @@ TEST(PullTest, AReferrerListedTwiceIsFetchedAndListedOnce) {
   }
 }
 
+// A registry's image copied straight into an oci-archive gives the archive
+// a copy through a layout gives, byte for byte: the image, its referrers
+// listed untagged, the tag; one selected platform likewise.
+TEST(PullTest, RegistryToOciArchiveEqualsRegistryToLayoutToArchive) {
+  ocib::testing::ScopedTempDir tmp;
+  auto reg = std::make_shared<fake::FakeRegistry>();
+  fake::MakeImage(tmp.path() + "/src");
+  auto pushed = Push(tmp.path() + "/src", "v1", fake::Dest("reg.test/app:v1"), fake::Options(reg));
+  ASSERT_TRUE(pushed.has_value()) << pushed.error().ToString();
+  for (const std::string& platform : {std::string(), std::string("linux/arm64")}) {
+    SCOPED_TRACE(platform);
+    CopyOptions copy;
+    if (!platform.empty()) copy.platforms = {*Platform::Parse(platform)};
+    const std::string direct = tmp.path() + "/direct" + std::to_string(platform.size()) + ".tar";
+    const std::string staged = tmp.path() + "/staged" + std::to_string(platform.size());
+    auto a = Copy(*ImageLocation::Parse("reg.test/app:v1"),
+                  *ImageLocation::Parse("oci-archive:" + direct), fake::Options(reg), nullptr, copy);
+    ASSERT_TRUE(a.has_value()) << a.error().ToString();
+    auto b = Copy(*ImageLocation::Parse("reg.test/app:v1"),
+                  *ImageLocation::Parse("oci:" + staged), fake::Options(reg), nullptr, copy);
+    ASSERT_TRUE(b.has_value()) << b.error().ToString();
+    auto c = Copy(*ImageLocation::Parse("oci:" + staged + ":v1"),
+                  *ImageLocation::Parse("oci-archive:" + staged + ".tar"), fake::Options(reg),
+                  nullptr);
+    ASSERT_TRUE(c.has_value()) << c.error().ToString();
+    EXPECT_EQ(a->digest, b->digest);
+    EXPECT_EQ(a->digest, c->digest);
+    const std::string got = ocib::testing::ReadFileOrDie(direct);
+    EXPECT_TRUE(got == ocib::testing::ReadFileOrDie(staged + ".tar"));
+    // The referrers came along (two SBOMs and the index's referrer).
+    EXPECT_NE(got.find("\"subject\""), std::string::npos);
+  }
+  // A failed pull leaves no archive and no staging directory beside it.
+  const std::string missing = tmp.path() + "/missing.tar";
+  auto r = Copy(*ImageLocation::Parse("reg.test/app:nope"),
+                *ImageLocation::Parse("oci-archive:" + missing), fake::Options(reg), nullptr);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().ToString().find("pull reg.test/app:nope"), std::string::npos)
+      << r.error().ToString();
+  std::vector<std::string> left;
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path())) {
+    if (e.path().filename().string().rfind("missing", 0) == 0) left.push_back(e.path());
+  }
+  EXPECT_TRUE(left.empty());
+}
+
 }  // namespace
 }  // namespace ocib
