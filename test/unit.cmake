@@ -22,6 +22,7 @@ ocib_add_gtest(ocib_unit_tests
   unit/io/checksum_test.cc
   unit/layout/deferred_store_test.cc
   unit/cache/layer_cache_test.cc
+  unit/cache/layer_batch_test.cc
   unit/builder/build_file_test.cc
   unit/sbom/go_buildinfo_test.cc)
 target_link_libraries(ocib_unit_tests PRIVATE nlohmann_json::nlohmann_json)

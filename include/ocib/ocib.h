@@ -23,6 +23,7 @@
 #include "ocib/inspect.h"
 #include "ocib/io.h"
 #include "ocib/layer.h"
+#include "ocib/layer_batch.h"
 #include "ocib/layer_cache.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"

@@ -19,6 +19,7 @@
 #include "ocib/image.h"
 #include "ocib/image_config.h"
 #include "ocib/image_location.h"
+#include "ocib/layer_batch.h"
 #include "ocib/layer_cache.h"
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
@@ -63,41 +64,6 @@ Result<int64_t> ParseSourceDateEpoch(std::string_view text) {
 }
 
 namespace {
-
-// `lopts` with its on_bytes reporting layer `index` to `events`.
-LayerOptions WithLayerProgress(const LayerOptions& lopts, const BuildEvents& events, int index,
-                               int64_t total) {
-  LayerOptions mine = lopts;
-  if (events.on_bytes) {
-    mine.on_bytes = [&events, index, total](int64_t done) { events.on_bytes(index, done, total); };
-  }
-  return mine;
-}
-
-// Once the cache was asked: the layers about to be made and their bytes.
-void ReportLayerPlan(const BuildEvents& events, const std::vector<const FileTree*>& trees,
-                     const std::vector<std::optional<Layer>>& found) {
-  if (!events.on_plan) return;
-  TransferPlan plan;
-  plan.blobs = static_cast<int>(trees.size());
-  for (size_t k = 0; k < trees.size(); ++k) {
-    plan.bytes += found[k] ? found[k]->uncompressed_size : trees[k]->ContentBytes();
-  }
-  events.on_plan(plan);
-}
-
-void ReportLayer(const BuildEvents& events, int index, const Layer& layer, bool cached,
-                 std::chrono::steady_clock::time_point start) {
-  if (!events.on_layer) return;
-  LayerEvent e;
-  e.index = index;
-  e.digest = layer.descriptor.digest;
-  e.size = layer.descriptor.size;
-  e.uncompressed_size = layer.uncompressed_size;
-  e.action = cached ? BlobAction::kCached : BlobAction::kBuilt;
-  e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  events.on_layer(e);
-}
 
 // One platform of a base image, resolved: the image (its layers read from
 // the base's source) and its platform as the base writes it.
@@ -615,18 +581,14 @@ void LogLine(const BuildSpec& o, const std::string& line) {
   if (o.log) o.log(line);
 }
 
-// One build's layer work, shared by its steps (and its threads): the inputs,
-// the trees of the new layers, their cache keys and lookups, the counters.
-// Not movable: `trees` points into it, threads use it.
+// One build's layer work, shared by its steps: the inputs, the trees of the
+// new layers and the batch that makes them. Not movable: the batch points
+// into it.
 struct LayerWork {
   LayerWork(const BuildSpec& options, Plan& build_plan, Base& build_base,
             BuildOutput& output_layout)
       : o(options), plan(build_plan), base(build_base), output(output_layout) {
-    lopts.compression = o.compression;
-    lopts.level = o.compression_level;
-    lopts.mtime = plan.epoch;
     created = FormatRfc3339(plan.epoch);
-    hw = std::max(1u, std::thread::hardware_concurrency());
   }
   LayerWork(const LayerWork&) = delete;
   LayerWork& operator=(const LayerWork&) = delete;
@@ -635,215 +597,101 @@ struct LayerWork {
   Plan& plan;
   Base& base;
   BuildOutput& output;
-  LayerOptions lopts;
   std::string created;
-  std::atomic<int> compressed{0};
-  std::atomic<int> reused{0};
-  size_t hw = 1;
 
   // The trees of the new layers: the embedded base, the shared files, one
   // per platform with its binary.
   std::optional<FileTree> static_tree;
   std::vector<FileTree> bin_trees;
-  std::vector<const FileTree*> trees;
-  // Positions in `trees`: the static base (if any) first, then the shared
-  // files (if any), then one per platform.
+  // Positions in the batch: the static base (if any) first, then the
+  // shared files (if any), then one per platform.
   size_t shared_k = 0;
   size_t first_bin = 0;
-  // trees[k]'s cache key (when there is a cache and it could be computed)
-  // and its layer when the cache held it intact.
-  std::vector<std::optional<std::string>> keys;
-  std::vector<std::optional<Layer>> found;
-  // trees[k]'s cache entry as peeked (unchecked), and whether all were there.
-  std::vector<std::optional<Layer>> peeked;
-  bool all_peeked = false;
-  std::atomic<size_t> next_lookup{0};
+  std::optional<LayerBatch> batch;
   BlobStore* out = nullptr;  // the output's store, once opened
-  // Last: its threads are joined before the state they use is destroyed.
-  JoinOnExit lookers;
 };
 
-// Makes the trees of the new layers and their positions in `w.trees`.
-Status MakeLayerTrees(LayerWork& w) {
+// Makes the trees of the new layers and the batch that builds them.
+Status MakeLayerBatch(LayerWork& w) {
+  std::vector<LayerInput> inputs;
   // The embedded base is looked up by its content id alone (no entries):
   // its 1,300 files are unpacked only when the layer must be built.
   if (w.base.kind == Base::Kind::kStatic) {
     w.static_tree.emplace();
+    std::function<Result<FileTree>()> load;
     if (w.plan.cache) {
       w.static_tree->SetContentId(base::StaticBaseContentId());
+      load = [] { return base::StaticBaseTree(); };
     } else {
       OCIB_ASSIGN_OR_RETURN(*w.static_tree, base::StaticBaseTree());
     }
+    inputs.push_back({&*w.static_tree, std::move(load), "the static base layer"});
   }
+  w.shared_k = inputs.size();
+  if (!w.plan.shared.empty()) inputs.push_back({&w.plan.shared, nullptr, "the shared layer"});
+  w.first_bin = inputs.size();
   w.bin_trees.resize(w.plan.platforms.size());
   for (size_t i = 0; i < w.plan.platforms.size(); ++i) {
+    const std::string name = fmt::format("the layer for {}", w.plan.platforms[i].ToString());
     Status st = w.bin_trees[i].AddHostFile(w.plan.binaries[i], w.plan.binary_dest, 0755);
-    if (!st) {
-      return std::move(st).error().With(
-          fmt::format("building the layer for {}", w.plan.platforms[i].ToString()));
-    }
+    if (!st) return std::move(st).error().With(fmt::format("building {}", name));
+    inputs.push_back({&w.bin_trees[i], nullptr, name});
   }
-  if (w.static_tree) w.trees.push_back(&*w.static_tree);
-  if (!w.plan.shared.empty()) w.trees.push_back(&w.plan.shared);
-  for (const auto& t : w.bin_trees) w.trees.push_back(&t);
-  w.shared_k = w.static_tree ? 1 : 0;
-  w.first_bin = w.shared_k + (w.plan.shared.empty() ? 0 : 1);
-  w.keys.resize(w.trees.size());
-  w.found.resize(w.trees.size());
-  w.peeked.resize(w.trees.size());
-  w.all_peeked = w.plan.cache != nullptr;
+  LayerBatchOptions options;
+  options.layer.compression = w.o.compression;
+  options.layer.level = w.o.compression_level;
+  options.layer.mtime = w.plan.epoch;
+  options.cache = w.plan.cache.get();
+  options.events = w.o.events;
+  w.batch.emplace(std::move(inputs), std::move(options));
   return {};
 }
 
-// Looks up in the cache the layers no other looker took (run by several threads at once).
-void LookUpLayers(LayerWork& w) {
-  // Last first: the per-platform layers, the largest checks, start at once.
-  for (size_t i = w.next_lookup.fetch_add(1); i < w.trees.size(); i = w.next_lookup.fetch_add(1)) {
-    const size_t k = w.trees.size() - 1 - i;
-    if (!w.keys[k]) continue;
-    w.found[k] = w.output.fresh() ? w.plan.cache->Check(*w.keys[k], w.lopts)
-                                  : w.plan.cache->Find(*w.keys[k], *w.out, w.lopts);
-  }
+// The new layers by role, from the batch's layers (in its order).
+template <typename L, typename Get>
+void SortLayers(const LayerWork& w, const std::vector<L>& layers, Get get, NewLayers& out) {
+  if (w.static_tree) out.static_base = get(layers[0]);
+  if (!w.plan.shared.empty()) out.shared = get(layers[w.shared_k]);
+  for (size_t k = w.first_bin; k < layers.size(); ++k) out.per_platform.push_back(get(layers[k]));
 }
 
-// With a cache: computes the keys, peeks at the entries, starts lookups into a new layout.
-void StartLookups(LayerWork& w) {
-  // With a cache, every layer is looked up first, in parallel: on a warm
-  // rebuild reading and checking the cached blobs is the work, and it
-  // needs no compression threads. Misses are built later. Into a new output
-  // layout, the checks start before it exists (it holds no blob) and run
-  // while it is created.
-  if (!w.plan.cache) return;
-  // Each key is computed once, for the peek and the lookup.
-  for (size_t k = 0; k < w.trees.size(); ++k) {
-    if (auto key = w.plan.cache->Key(*w.trees[k], w.lopts); key) w.keys[k] = std::move(*key);
-    if (w.all_peeked && w.keys[k]) w.peeked[k] = w.plan.cache->Peek(*w.keys[k], w.lopts);
-    w.all_peeked = w.all_peeked && w.peeked[k].has_value();
-  }
-  if (w.output.fresh()) {
-    for (size_t t = 0; t < std::min(w.hw, w.trees.size()); ++t) {
-      w.lookers.threads.emplace_back([&w] { LookUpLayers(w); });
-    }
-  }
-}
-
-// Finishes the cache lookups, loads the embedded base's files if needed, reports the plan.
-Status FinishLookups(LayerWork& w) {
-  if (w.plan.cache) {
-    if (w.output.fresh()) {
-      w.lookers.Join();
-      // Checked while the layout was made; now linked into it.
-      for (auto& layer : w.found) {
-        if (layer && !w.plan.cache->Place(*layer, *w.out)) layer.reset();
-      }
-    } else {
-      for (size_t t = 1; t < std::min(w.hw, w.trees.size()); ++t) {
-        w.lookers.threads.emplace_back([&w] { LookUpLayers(w); });
-      }
-      LookUpLayers(w);
-      w.lookers.Join();
-    }
-  }
-  if (w.static_tree && !w.found[0] && w.static_tree->empty()) {
-    OCIB_ASSIGN_OR_RETURN(*w.static_tree, base::StaticBaseTree());
-  }
-  ReportLayerPlan(w.o.events, w.trees, w.found);
-  return {};
-}
-
-// Compresses trees[k] into the output (recorded in the cache when it has a key).
-Result<Layer> CompressLayer(LayerWork& w, size_t k) {
-  LayerOptions mine =
-      WithLayerProgress(w.lopts, w.o.events, static_cast<int>(k), w.trees[k]->ContentBytes());
-  return w.plan.cache && w.keys[k] ? w.plan.cache->Build(*w.keys[k], *w.trees[k], *w.out, mine)
-                                   : BuildLayer(*w.trees[k], *w.out, mine);
-}
-
-// Makes new layer k (from the cache when it held it, else compressed); counts and reports it.
-Result<Layer> MakeNewLayer(LayerWork& w, size_t k) {
-  const auto start = std::chrono::steady_clock::now();
-  const bool cached = w.found[k].has_value();
-  Result<Layer> layer = cached ? Result<Layer>(*w.found[k]) : CompressLayer(w, k);
-  if (!layer) return layer;
-  ++(cached ? w.reused : w.compressed);
-  ReportLayer(w.o.events, static_cast<int>(k), *layer, cached, start);
-  return layer;
-}
-
-// Puts the base's layers in the output: builds the embedded one or copies the layout base's.
-Status AddBaseLayers(LayerWork& w, NewLayers& added, BuildResult& result) {
-  if (w.base.kind == Base::Kind::kStatic) {
-    auto layer = MakeNewLayer(w, 0);
-    if (!layer) return std::move(layer).error().With("building the static base layer");
-    added.static_base = *layer;
-    result.base_bytes = layer->descriptor.size;
-  } else if (w.base.kind == Base::Kind::kLayout) {
-    for (const auto& bp : w.base.platforms) {
-      for (const auto& l : bp.image.layers) {
-        if (w.o.absent_base_layers) {
-          auto have = w.base.source->Has(l.digest);
-          if (!have) {
-            return std::move(have).error().With(
-                fmt::format("checking base layer {}", l.digest.ToString()));
-          }
-          if (!*have) continue;  // lent by a registry when the output is pushed
+// Copies the base's layers into the output when it is a layout base.
+Status CopyBaseLayers(LayerWork& w, BuildResult& result) {
+  if (w.base.kind != Base::Kind::kLayout) return {};
+  for (const auto& bp : w.base.platforms) {
+    for (const auto& l : bp.image.layers) {
+      if (w.o.absent_base_layers) {
+        auto have = w.base.source->Has(l.digest);
+        if (!have) {
+          return std::move(have).error().With(
+              fmt::format("checking base layer {}", l.digest.ToString()));
         }
-        auto st = w.out->CopyFrom(*w.base.source, l);
-        if (!st) {
-          return std::move(st).error().With(
-              fmt::format("copying base layer {}", l.digest.ToString()));
-        }
+        if (!*have) continue;  // lent by a registry when the output is pushed
+      }
+      auto st = w.out->CopyFrom(*w.base.source, l);
+      if (!st) {
+        return std::move(st).error().With(
+            fmt::format("copying base layer {}", l.digest.ToString()));
       }
     }
-    if (!w.base.platforms.empty()) {
-      for (const auto& l : w.base.platforms.front().image.layers) result.base_bytes += l.size;
-    }
+  }
+  if (!w.base.platforms.empty()) {
+    for (const auto& l : w.base.platforms.front().image.layers) result.base_bytes += l.size;
   }
   return {};
 }
 
-// Builds the shared files' layer, when there are shared files.
-Status AddSharedLayer(LayerWork& w, NewLayers& added, BuildResult& result) {
-  if (w.plan.shared.empty()) return {};
-  auto layer = MakeNewLayer(w, w.shared_k);
-  if (!layer) return std::move(layer).error().With("building the shared layer");
-  added.shared = *layer;
-  result.shared_bytes = layer->descriptor.size;
-  return {};
-}
-
-// Builds the per-platform binary layers, in parallel; the first error wins.
-Status AddPlatformLayers(LayerWork& w, NewLayers& added) {
-  // zstd compresses with its own worker threads, so one platform at a time
-  // keeps every core busy with half the memory; gzip and none are
-  // single-threaded, so platforms run side by side.
-  const size_t n = w.plan.platforms.size();
-  size_t workers = w.o.compression == Compression::kZstd ? 1 : std::min(w.hw, n);
-  std::vector<std::optional<Result<Layer>>> results(n);
-  std::atomic<size_t> next{0};
-  auto work = [&]() {
-    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
-      results[i] = MakeNewLayer(w, w.first_bin + i);
-    }
-  };
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < workers; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
-  std::optional<Error> first_error;
-  for (size_t i = 0; i < results.size(); ++i) {
-    auto& r = *results[i];
-    if (!r) {
-      if (!first_error) {
-        first_error = std::move(r).error().With(
-            fmt::format("building the layer for {}", w.plan.platforms[i].ToString()));
-      }
-      continue;
-    }
-    added.per_platform.push_back(*r);
-  }
-  if (first_error) return *first_error;
-  return {};
+// Builds the new layers (the batch) and copies the base's: the layers by
+// role, their sizes and counts in `result`.
+Result<NewLayers> MakeLayers(LayerWork& w, BuildResult& result) {
+  OCIB_ASSIGN_OR_RETURN(std::vector<BuiltLayer> built, w.batch->Build(*w.out));
+  for (const BuiltLayer& b : built) ++(b.reused ? result.layers_reused : result.layers_compressed);
+  NewLayers added;
+  SortLayers(w, built, [](const BuiltLayer& b) { return b.layer; }, added);
+  if (added.static_base) result.base_bytes = added.static_base->descriptor.size;
+  if (added.shared) result.shared_bytes = added.shared->descriptor.size;
+  OCIB_RETURN_IF_ERROR(CopyBaseLayers(w, result));
+  return added;
 }
 
 // What the documents are made from: the build's inputs, only read (also by
@@ -1041,12 +889,9 @@ void StartSpeculation(const LayerWork& w, const DocContext& c, Speculation& s) {
   // fails and the rebuilt layer differs, the documents are made again from
   // the real layers; the speculative ones stay in the layout as
   // unreferenced blobs.
-  if (!w.plan.cache || !w.all_peeked) return;
-  if (w.static_tree) s.layers.static_base = w.peeked[0];
-  if (!w.plan.shared.empty()) s.layers.shared = w.peeked[w.shared_k];
-  for (size_t k = w.first_bin; k < w.peeked.size(); ++k) {
-    s.layers.per_platform.push_back(*w.peeked[k]);
-  }
+  std::optional<std::vector<Layer>> peeked = w.batch->Peeked();
+  if (!w.plan.cache || !peeked) return;
+  SortLayers(w, *peeked, [](const Layer& l) { return l; }, s.layers);
   s.thread.threads.emplace_back([&c, &s, &output = w.output] {
     auto r = MakeDocuments(c, s.layers, s.docs);
     if (r) {
@@ -1080,12 +925,10 @@ void RecordBuild(const LayerWork& w, Documents made, BuildResult& result) {
                            "{} platform(s)",
                            HumanBytes(result.base_bytes), HumanBytes(result.shared_bytes),
                            HumanBytes(per_platform), result.images.size()));
-  LogLine(w.o, fmt::format("ocib: layers: {} compressed, {} reused{}", w.compressed.load(),
-                           w.reused.load(),
+  LogLine(w.o, fmt::format("ocib: layers: {} compressed, {} reused{}", result.layers_compressed,
+                           result.layers_reused,
                            w.plan.cache ? " from the layer cache " + w.plan.cache->path()
                                         : " (layer cache off)"));
-  result.layers_compressed = w.compressed.load();
-  result.layers_reused = w.reused.load();
 }
 
 // Writes the documents, then lists the SBOM referrers and the tagged image
@@ -1108,17 +951,15 @@ Status WriteDocumentsAndIndex(const LayerWork& w, DeferredBlobStore& docs, Build
 Result<BuildResult> BuildInto(const BuildSpec& o, Plan& plan, Base& base, BuildOutput& output) {
   LayerWork w(o, plan, base, output);
   BuildResult result;
-  OCIB_RETURN_IF_ERROR(MakeLayerTrees(w));
-  StartLookups(w);
+  OCIB_RETURN_IF_ERROR(MakeLayerBatch(w));
+  // Into a new output the cached blobs are checked while it is made (it
+  // holds none of them); into an existing one each is looked up in it.
+  if (output.fresh()) w.batch->StartChecks();
   OCIB_ASSIGN_OR_RETURN(w.out, output.Get());
   const DocContext context{o, plan, base, w.created};
   Speculation speculation(*w.out);
   StartSpeculation(w, context, speculation);
-  OCIB_RETURN_IF_ERROR(FinishLookups(w));
-  NewLayers added;
-  OCIB_RETURN_IF_ERROR(AddBaseLayers(w, added, result));
-  OCIB_RETURN_IF_ERROR(AddSharedLayer(w, added, result));
-  OCIB_RETURN_IF_ERROR(AddPlatformLayers(w, added));
+  OCIB_ASSIGN_OR_RETURN(NewLayers added, MakeLayers(w, result));
   DeferredBlobStore docs(*w.out);
   OCIB_ASSIGN_OR_RETURN(Documents made, FinalDocuments(context, speculation, added, docs));
   RecordBuild(w, std::move(made), result);
