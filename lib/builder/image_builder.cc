@@ -687,7 +687,8 @@ Result<NewLayers> MakeLayers(LayerWork& w, BuildResult& result) {
   OCIB_ASSIGN_OR_RETURN(std::vector<BuiltLayer> built, w.batch->Build(*w.out));
   for (const BuiltLayer& b : built) ++(b.reused ? result.layers_reused : result.layers_compressed);
   NewLayers added;
-  SortLayers(w, built, [](const BuiltLayer& b) { return b.layer; }, added);
+  SortLayers(
+      w, built, [](const BuiltLayer& b) { return b.layer; }, added);
   if (added.static_base) result.base_bytes = added.static_base->descriptor.size;
   if (added.shared) result.shared_bytes = added.shared->descriptor.size;
   OCIB_RETURN_IF_ERROR(CopyBaseLayers(w, result));
@@ -891,7 +892,8 @@ void StartSpeculation(const LayerWork& w, const DocContext& c, Speculation& s) {
   // unreferenced blobs.
   std::optional<std::vector<Layer>> peeked = w.batch->Peeked();
   if (!w.plan.cache || !peeked) return;
-  SortLayers(w, *peeked, [](const Layer& l) { return l; }, s.layers);
+  SortLayers(
+      w, *peeked, [](const Layer& l) { return l; }, s.layers);
   s.thread.threads.emplace_back([&c, &s, &output = w.output] {
     auto r = MakeDocuments(c, s.layers, s.docs);
     if (r) {

@@ -580,8 +580,8 @@ Result<Descriptor> CopyToArchive(const ImageLocation& source, const ArchiveLocat
   if (remote != nullptr && !docker) {
     // Straight from the registry into the archive's blobs.
     OCIB_ASSIGN_OR_RETURN(std::unique_ptr<ArchiveWriter> to, ArchiveWriter::Create(archive, 0));
-    auto pulled = PullImageInto(remote->reference, *to, copy.platforms, options, false,
-                                copy.referrers);
+    auto pulled =
+        PullImageInto(remote->reference, *to, copy.platforms, options, false, copy.referrers);
     if (!pulled) {
       return std::move(pulled).error().With(fmt::format("pull {}", remote->reference.String()));
     }

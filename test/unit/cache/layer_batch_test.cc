@@ -87,10 +87,9 @@ TEST_P(LayerBatchTest, LayersAreBuildLayersInOrderColdOrWarm) {
   ASSERT_THAT(warm, IsOk());
   expect_same(*warm, true);
   // Warm, checked before a new store exists, then placed into it.
-  LayerBatch batch({{&trees_.shared, nullptr, ""},
-                    {&trees_.amd64, nullptr, ""},
-                    {&trees_.arm64, nullptr, ""}},
-                   options_);
+  LayerBatch batch(
+      {{&trees_.shared, nullptr, ""}, {&trees_.amd64, nullptr, ""}, {&trees_.arm64, nullptr, ""}},
+      options_);
   auto peeked = batch.Peeked();
   ASSERT_TRUE(peeked.has_value());
   EXPECT_EQ((*peeked)[2].descriptor, want[2].descriptor);
@@ -114,7 +113,8 @@ TEST_P(LayerBatchTest, ContentIdTreesAreLoadedOnlyOnAMiss) {
   auto input = [&] {
     auto id_only = std::make_shared<FileTree>();
     id_only->SetContentId("test-content-v1");
-    return std::pair{id_only, LayerInput{id_only.get(), [&]() -> Result<FileTree> {
+    return std::pair{id_only, LayerInput{id_only.get(),
+                                         [&]() -> Result<FileTree> {
                                            ++loads;
                                            FileTree full = trees_.amd64;
                                            full.SetContentId("test-content-v1");
@@ -170,8 +170,8 @@ TEST_P(LayerBatchTest, AFailureNamesTheLayer) {
   ASSERT_THAT(missing.AddHostFile(gone, "/app", 0755), IsOk());
   ASSERT_EQ(::unlink(gone.c_str()), 0);
   MemoryBlobStore store;
-  LayerBatch batch({{&trees_.shared, nullptr, ""}, {&missing, nullptr, "the layer for linux/s390x"}},
-                   options_);
+  LayerBatch batch(
+      {{&trees_.shared, nullptr, ""}, {&missing, nullptr, "the layer for linux/s390x"}}, options_);
   auto failed = batch.Build(store);
   ASSERT_FALSE(failed.has_value());
   EXPECT_THAT(failed.error().ToString(), HasSubstr("building the layer for linux/s390x: "));
@@ -179,8 +179,8 @@ TEST_P(LayerBatchTest, AFailureNamesTheLayer) {
   options_.cache = cache_.get();
   FileTree id_only;
   id_only.SetContentId("never-cached");
-  LayerBatch loading(
-      {{&id_only, [] { return Result<FileTree>(NotFound("no entries here")); }, ""}}, options_);
+  LayerBatch loading({{&id_only, [] { return Result<FileTree>(NotFound("no entries here")); }, ""}},
+                     options_);
   EXPECT_THAT(loading.Build(store), StatusIs(ErrorCode::kNotFound, HasSubstr("building layer 0")));
 }
 

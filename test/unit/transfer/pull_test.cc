@@ -203,15 +203,16 @@ TEST(PullTest, RegistryToOciArchiveEqualsRegistryToLayoutToArchive) {
     if (!platform.empty()) copy.platforms = {*Platform::Parse(platform)};
     const std::string direct = tmp.path() + "/direct" + std::to_string(platform.size()) + ".tar";
     const std::string staged = tmp.path() + "/staged" + std::to_string(platform.size());
-    auto a = Copy(*ImageLocation::Parse("reg.test/app:v1"),
-                  *ImageLocation::Parse("oci-archive:" + direct), fake::Options(reg), nullptr, copy);
+    auto a =
+        Copy(*ImageLocation::Parse("reg.test/app:v1"),
+             *ImageLocation::Parse("oci-archive:" + direct), fake::Options(reg), nullptr, copy);
     ASSERT_TRUE(a.has_value()) << a.error().ToString();
-    auto b = Copy(*ImageLocation::Parse("reg.test/app:v1"),
-                  *ImageLocation::Parse("oci:" + staged), fake::Options(reg), nullptr, copy);
+    auto b = Copy(*ImageLocation::Parse("reg.test/app:v1"), *ImageLocation::Parse("oci:" + staged),
+                  fake::Options(reg), nullptr, copy);
     ASSERT_TRUE(b.has_value()) << b.error().ToString();
-    auto c = Copy(*ImageLocation::Parse("oci:" + staged + ":v1"),
-                  *ImageLocation::Parse("oci-archive:" + staged + ".tar"), fake::Options(reg),
-                  nullptr);
+    auto c =
+        Copy(*ImageLocation::Parse("oci:" + staged + ":v1"),
+             *ImageLocation::Parse("oci-archive:" + staged + ".tar"), fake::Options(reg), nullptr);
     ASSERT_TRUE(c.has_value()) << c.error().ToString();
     EXPECT_EQ(a->digest, b->digest);
     EXPECT_EQ(a->digest, c->digest);
