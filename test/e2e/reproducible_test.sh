@@ -73,6 +73,25 @@ expect_eq "two oci-archives are byte-identical" "$(sha256sum < "$T/a1.tar")" "$(
 mkdir "$T/unpacked" && tar -C "$T/unpacked" -xf "$T/a1.tar"
 expect_eq "the archive holds the same layout" "$(tagged "$T/unpacked" x)" "$d1"
 
+# The bytes ocib writes do not change between versions unless meant to: a
+# build that depends on nothing outside ocib (scratch base, fixed "binaries"
+# and files, no compression, no SBOM) has a known digest. Change it only
+# with a change that means to change the output, and say so (recorded at
+# the end of issue 10, whose refactors kept every output byte-identical).
+mkdir -p "$T/gold/files/sub"
+printf 'level=3\n' > "$T/gold/files/app.conf"
+printf 'x\n' > "$T/gold/files/sub/b"
+printf '\177ELF not really a program, fixed bytes\n' > "$T/gold/bin-amd64"
+printf '\177ELF another fixed program\n' > "$T/gold/bin-arm64"
+chmod 0644 "$T/gold/files/app.conf" "$T/gold/files/sub/b"
+chmod 0755 "$T/gold/files" "$T/gold/files/sub"
+gold=$(cd "$T/gold" && SOURCE_DATE_EPOCH=1700000000 "$OCIB" build --base scratch --binary-unchecked \
+  --binary linux/amd64=bin-amd64 --binary linux/arm64=bin-arm64 --file files:/etc/app \
+  --env A=1 --label l=v --annotation a=b --expose 8080/tcp --user 1000:1000 --workdir /w \
+  --cmd serve --compression none --sbom none --no-cache --output "oci:$T/gold/out:v1" 2>/dev/null)
+expect_eq "a build of fixed inputs keeps its recorded digest" "$gold" \
+  sha256:dbbc2d24b89eca0e18634fd9289b9103d1436ebbe3bd15344a4f39179fdc2d52
+
 # A malformed SOURCE_DATE_EPOCH is an error.
 set +e; SOURCE_DATE_EPOCH=1.5 build "$T/one" "oci:$T/l5:x" 2>"$T/err"; rc=$?; set -e
 expect_eq "malformed SOURCE_DATE_EPOCH exits 2" "$rc" 2
