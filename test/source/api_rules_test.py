@@ -3,7 +3,9 @@
 when"): no string literal in lib/ names a command-line flag ("--tag": the CLI
 words its own messages), no file under lib/registry/ includes a layout or
 archive header (stores meet through BlobStore, and only lib/transfer sees
-both), and no dynamic_cast in lib/ or cli/ (no cast to a concrete store).
+both), no dynamic_cast in lib/ or cli/ (no cast to a concrete store), and
+tests mirror lib/ (lib/X/y.cc has test/unit/X/y_test.cc; the build-time tool
+lib/base/make_base_pack.cc is the one exception).
 Prints each violation (file, line, text) and exits 1. Function length (at
 most 80 lines) is clang-tidy's readability-function-size, run by .ci/lint."""
 import os
@@ -46,6 +48,14 @@ for folder in ("lib", "cli"):
         for number, line in code_lines(path):
             if CAST.search(line):
                 errors.append(f"{rel}:{number}: dynamic_cast: {line.strip()}")
+UNTESTED_TOOLS = {"lib/base/make_base_pack.cc"}
+for path in sources("lib"):
+    rel = os.path.relpath(path, src)
+    if not rel.endswith(".cc") or rel in UNTESTED_TOOLS:
+        continue
+    test = os.path.join("test", "unit", rel[len("lib/"):-len(".cc")] + "_test.cc")
+    if not os.path.isfile(os.path.join(src, test)):
+        errors.append(f"{rel}: no {test}")
 for e in errors:
     print(e)
 sys.exit(1 if errors else 0)
