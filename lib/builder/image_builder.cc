@@ -646,11 +646,12 @@ Status MakeLayerBatch(LayerWork& w) {
 }
 
 // The new layers by role, from the batch's layers (in its order).
-template <typename L, typename Get>
-void SortLayers(const LayerWork& w, const std::vector<L>& layers, Get get, NewLayers& out) {
-  if (w.static_tree) out.static_base = get(layers[0]);
-  if (!w.plan.shared.empty()) out.shared = get(layers[w.shared_k]);
-  for (size_t k = w.first_bin; k < layers.size(); ++k) out.per_platform.push_back(get(layers[k]));
+NewLayers ByRole(const LayerWork& w, const std::vector<Layer>& layers) {
+  NewLayers out;
+  if (w.static_tree) out.static_base = layers[0];
+  if (!w.plan.shared.empty()) out.shared = layers[w.shared_k];
+  out.per_platform.assign(layers.begin() + static_cast<std::ptrdiff_t>(w.first_bin), layers.end());
+  return out;
 }
 
 // Copies the base's layers into the output when it is a layout base.
@@ -683,10 +684,13 @@ Status CopyBaseLayers(LayerWork& w, BuildResult& result) {
 // role, their sizes and counts in `result`.
 Result<NewLayers> MakeLayers(LayerWork& w, BuildResult& result) {
   OCIB_ASSIGN_OR_RETURN(std::vector<BuiltLayer> built, w.batch->Build(*w.out));
-  for (const BuiltLayer& b : built) ++(b.reused ? result.layers_reused : result.layers_compressed);
-  NewLayers added;
-  SortLayers(
-      w, built, [](const BuiltLayer& b) { return b.layer; }, added);
+  std::vector<Layer> layers;
+  layers.reserve(built.size());
+  for (const BuiltLayer& b : built) {
+    ++(b.reused ? result.layers_reused : result.layers_compressed);
+    layers.push_back(b.layer);
+  }
+  NewLayers added = ByRole(w, layers);
   if (added.static_base) result.base_bytes = added.static_base->descriptor.size;
   if (added.shared) result.shared_bytes = added.shared->descriptor.size;
   OCIB_RETURN_IF_ERROR(CopyBaseLayers(w, result));
@@ -890,8 +894,7 @@ void StartSpeculation(const LayerWork& w, const DocContext& c, Speculation& s) {
   // unreferenced blobs.
   std::optional<std::vector<Layer>> peeked = w.batch->Peeked();
   if (!w.plan.cache || !peeked) return;
-  SortLayers(
-      w, *peeked, [](const Layer& l) { return l; }, s.layers);
+  s.layers = ByRole(w, *peeked);
   s.thread.threads.emplace_back([&c, &s, &output = w.output] {
     auto r = MakeDocuments(c, s.layers, s.docs);
     if (r) {

@@ -16,6 +16,7 @@
 #include "lib/archive/layer_pipeline.h"
 #include "lib/archive/tar_read.h"
 #include "lib/image/fresh_image.h"
+#include "lib/io/streams.h"
 #include "lib/json/json_util.h"
 
 namespace ocib {
@@ -288,16 +289,11 @@ Result<Image> AppendTar(const Image& image, Reader& tar, const std::string& name
                         const std::shared_ptr<BlobStore>& store, const LayerOptions& options,
                         const std::string& created_by) {
   const tar::ReadOptions limits;
-  std::string bytes;
-  char buf[1 << 16];
-  for (;;) {
-    OCIB_ASSIGN_OR_RETURN(size_t n, tar.Read(buf, sizeof(buf)));
-    if (n == 0) break;
-    if (static_cast<int64_t>(bytes.size() + n) > limits.max_bytes) {
-      return InvalidArgument(
-          fmt::format("tar stream {} is larger than {} bytes", name, limits.max_bytes));
-    }
-    bytes.append(buf, n);
+  OCIB_ASSIGN_OR_RETURN(std::string bytes,
+                        io::ReadAtMost(tar, static_cast<size_t>(limits.max_bytes)));
+  if (static_cast<int64_t>(bytes.size()) > limits.max_bytes) {
+    return InvalidArgument(
+        fmt::format("tar stream {} is larger than {} bytes", name, limits.max_bytes));
   }
   OCIB_ASSIGN_OR_RETURN(FileTree tree, tar::ReadTarBytes(bytes.data(), bytes.size(), name, limits));
   return AppendTree(image, tree, store, options, created_by);

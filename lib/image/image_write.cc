@@ -149,6 +149,15 @@ std::vector<BlobStore::BlobBytes> Documents(const ImageIndex& index) {
   return docs;
 }
 
+// The manifests of the image's attachments: the referrers a layout or an
+// archive lists untagged beside it.
+std::vector<Descriptor> Referrers(const ImageIndex& index) {
+  std::vector<Descriptor> out;
+  out.reserve(index.attachments.size());
+  for (const Attachment& a : index.attachments) out.push_back(a.manifest.descriptor);
+  return out;
+}
+
 Result<WrittenImage> WriteToLayout(const ImageIndex& index, const LayoutLocation& dst) {
   WrittenImage out;
   out.root = index.root.descriptor;
@@ -170,10 +179,7 @@ Result<WrittenImage> WriteToLayout(const ImageIndex& index, const LayoutLocation
     if (out.unchanged) return out;
   }
   OCIB_RETURN_IF_ERROR(PutImage(index, *layout));
-  std::vector<Descriptor> referrers;
-  referrers.reserve(index.attachments.size());
-  for (const Attachment& a : index.attachments) referrers.push_back(a.manifest.descriptor);
-  OCIB_RETURN_IF_ERROR(layout->AddManifest(index.root.descriptor, tag, referrers));
+  OCIB_RETURN_IF_ERROR(layout->AddManifest(index.root.descriptor, tag, Referrers(index)));
   return out;
 }
 
@@ -185,10 +191,7 @@ Result<WrittenImage> WriteToArchive(const ImageIndex& index, const ArchiveLocati
   out.root = index.root.descriptor;
   OCIB_ASSIGN_OR_RETURN(std::unique_ptr<ArchiveWriter> archive, ArchiveWriter::Create(dst, 0));
   OCIB_RETURN_IF_ERROR(PutImage(index, *archive));
-  std::vector<Descriptor> referrers;
-  referrers.reserve(index.attachments.size());
-  for (const Attachment& a : index.attachments) referrers.push_back(a.manifest.descriptor);
-  OCIB_RETURN_IF_ERROR(archive->Commit(index.root.descriptor, referrers));
+  OCIB_RETURN_IF_ERROR(archive->Commit(index.root.descriptor, Referrers(index)));
   out.written.push_back(
       fmt::format("{}@{}", ImageLocation{dst}.ToString(), index.root.descriptor.digest.ToString()));
   return out;

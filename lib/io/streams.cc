@@ -297,4 +297,15 @@ Result<size_t> StringReader::Read(void* data, size_t size) {
   return n;
 }
 
+Result<std::string> ReadAtMost(Reader& reader, size_t limit) {
+  std::string out;
+  char buf[1 << 16];
+  while (out.size() <= limit) {
+    OCIB_ASSIGN_OR_RETURN(size_t n, reader.Read(buf, sizeof(buf)));
+    if (n == 0) break;
+    out.append(buf, n);
+  }
+  return out;
+}
+
 }  // namespace ocib::io

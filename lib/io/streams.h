@@ -3,6 +3,7 @@
 #define OCIB_LIB_IO_STREAMS_H_
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "ocib/digest.h"
@@ -68,6 +69,11 @@ class StringReader : public Reader {
   std::string bytes_;
   size_t offset_ = 0;
 };
+
+// Reads `reader` to its end or until more than `limit` bytes were read,
+// whichever comes first: the bytes read (at most limit + one read's worth;
+// more than `limit` tells the caller the stream is too long).
+Result<std::string> ReadAtMost(Reader& reader, size_t limit);
 
 // Writes nowhere (sink for verification).
 class NullWriter : public Writer {

@@ -562,16 +562,10 @@ Result<std::string> BlobStore::ReadAll(const Digest& digest, size_t max_size) {
     return InvalidArgument(fmt::format("cannot verify blob \"{}\"", digest.ToString()));
   }
   OCIB_ASSIGN_OR_RETURN(auto reader, Open(digest));
-  std::string out;
-  char buf[65536];
-  while (true) {
-    OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf, sizeof(buf)));
-    if (n == 0) break;
-    out.append(buf, n);
-    if (out.size() > max_size) {
-      return InvalidArgument(
-          fmt::format("blob {} is larger than {} bytes", digest.ToString(), max_size));
-    }
+  OCIB_ASSIGN_OR_RETURN(std::string out, io::ReadAtMost(*reader, max_size));
+  if (out.size() > max_size) {
+    return InvalidArgument(
+        fmt::format("blob {} is larger than {} bytes", digest.ToString(), max_size));
   }
   if (Digest::Of(digest.algorithm(), out) != digest) {
     return DataLoss(fmt::format("blob {} does not match its digest", digest.ToString()));

@@ -7,6 +7,7 @@
 #include "ocib/manifest.h"
 #include "ocib/media_type.h"
 
+#include "lib/io/streams.h"
 #include "lib/layout/consistency.h"
 
 namespace ocib::registry {
@@ -172,14 +173,7 @@ Status CheckWalkedImage(const Descriptor& root, const WalkedImage& image,
   };
   auto read_once = [&](const Descriptor& d) -> Result<std::string> {
     OCIB_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader, opener_for(d)(0, d.size));
-    std::string bytes;
-    std::vector<char> buf(1 << 16);
-    while (static_cast<int64_t>(bytes.size()) <= d.size) {
-      OCIB_ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
-      if (n == 0) break;
-      bytes.append(buf.data(), n);
-    }
-    return bytes;
+    return io::ReadAtMost(*reader, static_cast<size_t>(d.size));
   };
   // A body cut short by the network is read again (the request itself is
   // retried by the session; a read that breaks half way is not).

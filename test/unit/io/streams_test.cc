@@ -44,6 +44,24 @@ std::string Text(size_t size) {
 
 // What passes through a HashingWriter reaches the next writer unchanged,
 // counted and hashed.
+// Reads to the end, or stops once more than the limit was read.
+TEST(ReadAtMostTest, ReadsToTheEndOrJustPastTheLimit) {
+  const std::string big(200000, 'x');
+  StringReader whole(big);
+  auto all = ReadAtMost(whole, big.size());
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(all->size(), big.size());
+  StringReader over(big);
+  auto cut = ReadAtMost(over, 1000);
+  ASSERT_THAT(cut, IsOk());
+  EXPECT_GT(cut->size(), 1000u);
+  EXPECT_LT(cut->size(), big.size());  // stopped reading
+  StringReader empty("");
+  auto none = ReadAtMost(empty, 0);
+  ASSERT_THAT(none, IsOk());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST(HashingWriterTest, CountsHashesAndPassesThrough) {
   StringWriter sink;
   HashingWriter w(&sink);
